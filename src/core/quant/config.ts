@@ -1,0 +1,128 @@
+import { StudioError } from '../errors';
+
+/** Integer bit widths we quantize to. 3/5/6/7 have no native ONNX container: they live in the next one up. */
+export type Bits = 2 | 3 | 4 | 5 | 6 | 7 | 8;
+/** What a weight becomes: integer levels of `Bits`, or plain float16. */
+export type Precision = Bits | 'fp16';
+export type Scheme = 'symmetric' | 'asymmetric';
+export type Granularity = 'tensor' | 'channel' | 'block';
+export type BlockSize = 16 | 32 | 64 | 128 | 256;
+/**
+ * How quantized weights are written: `auto` picks per weight (standard DequantizeLinear where the model's opset
+ * allows it, MatMulNBits for blocked MatMul weights below opset 21, an opset upgrade otherwise), `qdq` never uses
+ * MatMulNBits, `matmulnbits` uses it for every MatMul weight it fits.
+ */
+export type ExportFormat = 'auto' | 'qdq' | 'matmulnbits';
+
+export const BIT_WIDTHS: readonly Bits[] = [2, 3, 4, 5, 6, 7, 8];
+export const PRECISIONS: readonly Precision[] = [...BIT_WIDTHS, 'fp16'];
+export const BLOCK_SIZES: readonly BlockSize[] = [16, 32, 64, 128, 256];
+export const GRANULARITIES: readonly Granularity[] = ['tensor', 'channel', 'block'];
+export const SCHEMES: readonly Scheme[] = ['symmetric', 'asymmetric'];
+
+/** The settings of one weight (after per-layer overrides are applied). */
+export interface WeightSpec {
+  precision: Precision;
+  scheme: Scheme;
+  granularity: Granularity;
+  blockSize: BlockSize;
+}
+
+export interface LayerOverride {
+  /** Leave this weight in float. */
+  skip?: boolean;
+  precision?: Precision;
+  scheme?: Scheme;
+  granularity?: Granularity;
+  blockSize?: BlockSize;
+}
+
+/** One quantization run, fully described. Serializable: it is the exported recipe. */
+export interface QuantConfig extends WeightSpec {
+  format: ExportFormat;
+  /** Gather tables (embeddings) are quantized only when asked. */
+  includeGather: boolean;
+  /** Per-weight settings, keyed by weight name. */
+  layers: Record<string, LayerOverride>;
+}
+
+export const defaultQuantConfig: QuantConfig = {
+  precision: 8,
+  scheme: 'symmetric',
+  granularity: 'channel',
+  blockSize: 32,
+  format: 'auto',
+  includeGather: false,
+  layers: {},
+};
+
+export const RECIPE_VERSION = 1;
+export interface Recipe extends QuantConfig {
+  recipeVersion: typeof RECIPE_VERSION;
+}
+
+const oneOf = <T>(what: string, value: unknown, allowed: readonly T[]): T => {
+  if (!allowed.includes(value as T)) {
+    throw new StudioError(
+      'QuantConfigError',
+      `${what} must be one of ${allowed.join(', ')}, got ${JSON.stringify(value)}`,
+    );
+  }
+  return value as T;
+};
+
+export const parsePrecision = (value: unknown): Precision => {
+  if (value === 'fp16' || value === 'float16' || value === 16 || value === '16') return 'fp16';
+  const n = typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value;
+  return oneOf('bits', n, BIT_WIDTHS);
+};
+
+function validateSpec<T extends Partial<WeightSpec>>(spec: T, where: string): T {
+  const out = { ...spec };
+  if (spec.precision !== undefined) out.precision = parsePrecision(spec.precision);
+  if (spec.scheme !== undefined) out.scheme = oneOf(`${where}scheme`, spec.scheme, SCHEMES);
+  if (spec.granularity !== undefined) out.granularity = oneOf(`${where}granularity`, spec.granularity, GRANULARITIES);
+  if (spec.blockSize !== undefined) out.blockSize = oneOf(`${where}block size`, spec.blockSize, BLOCK_SIZES);
+  return out;
+}
+
+/** Check a config (e.g. one read from a recipe file) and fill in defaults. Throws QuantConfigError. */
+export function normalizeConfig(input: unknown): QuantConfig {
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) {
+    throw new StudioError('QuantConfigError', 'a quantization config must be a JSON object');
+  }
+  const raw = input as Partial<QuantConfig> & { bits?: unknown };
+  const merged = { ...defaultQuantConfig, ...raw };
+  if (raw.precision === undefined && raw.bits !== undefined) merged.precision = parsePrecision(raw.bits);
+  delete (merged as { bits?: unknown }).bits;
+  delete (merged as { recipeVersion?: unknown }).recipeVersion;
+  const cfg = validateSpec(merged, '') as QuantConfig;
+  cfg.format = oneOf('format', cfg.format, ['auto', 'qdq', 'matmulnbits'] as const);
+  cfg.includeGather = Boolean(cfg.includeGather);
+  const layers: Record<string, LayerOverride> = {};
+  if (typeof raw.layers === 'object' && raw.layers !== null) {
+    for (const [name, o] of Object.entries(raw.layers)) {
+      if (typeof o !== 'object' || o === null) {
+        throw new StudioError('QuantConfigError', `layer "${name}": override must be an object`);
+      }
+      layers[name] = validateSpec({ ...o, skip: o.skip === undefined ? undefined : Boolean(o.skip) }, `layer "${name}": `);
+      if (layers[name].skip === undefined) delete layers[name].skip;
+    }
+  }
+  cfg.layers = layers;
+  return cfg;
+}
+
+/** The settings one weight gets, or null when it stays float. */
+export function specFor(config: QuantConfig, weightName: string): WeightSpec | null {
+  const o = config.layers[weightName];
+  if (o?.skip) return null;
+  return {
+    precision: o?.precision ?? config.precision,
+    scheme: o?.scheme ?? config.scheme,
+    granularity: o?.granularity ?? config.granularity,
+    blockSize: o?.blockSize ?? config.blockSize,
+  };
+}
+
+export const toRecipe = (config: QuantConfig): Recipe => ({ recipeVersion: RECIPE_VERSION, ...config });
