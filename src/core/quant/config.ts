@@ -42,6 +42,8 @@ export interface QuantConfig extends WeightSpec {
   format: ExportFormat;
   /** Gather tables (embeddings) are quantized only when asked. */
   includeGather: boolean;
+  /** Drop nodes' doc strings (exporters put stack traces there: 8 KB of a 115 KB model is not unusual). */
+  stripDocStrings: boolean;
   /** Per-weight settings, keyed by weight name. */
   layers: Record<string, LayerOverride>;
 }
@@ -53,6 +55,7 @@ export const defaultQuantConfig: QuantConfig = {
   blockSize: 32,
   format: 'auto',
   includeGather: false,
+  stripDocStrings: true,
   layers: {},
 };
 
@@ -91,14 +94,18 @@ export function normalizeConfig(input: unknown): QuantConfig {
   if (typeof input !== 'object' || input === null || Array.isArray(input)) {
     throw new StudioError('QuantConfigError', 'a quantization config must be a JSON object');
   }
-  const raw = input as Partial<QuantConfig> & { bits?: unknown };
+  // Undefined keys mean "not given": they must not wipe out defaults.
+  const raw = Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined)) as Partial<QuantConfig> & {
+    bits?: unknown;
+  };
   const merged = { ...defaultQuantConfig, ...raw };
-  if (raw.precision === undefined && raw.bits !== undefined) merged.precision = parsePrecision(raw.bits);
+  if (raw.bits !== undefined) merged.precision = parsePrecision(raw.bits); // `bits` is the recipe/CLI spelling
   delete (merged as { bits?: unknown }).bits;
   delete (merged as { recipeVersion?: unknown }).recipeVersion;
   const cfg = validateSpec(merged, '') as QuantConfig;
   cfg.format = oneOf('format', cfg.format, ['auto', 'qdq', 'matmulnbits'] as const);
   cfg.includeGather = Boolean(cfg.includeGather);
+  cfg.stripDocStrings = Boolean(cfg.stripDocStrings);
   const layers: Record<string, LayerOverride> = {};
   if (typeof raw.layers === 'object' && raw.layers !== null) {
     for (const [name, o] of Object.entries(raw.layers)) {

@@ -1,0 +1,84 @@
+import type { LayerResult, ModelSummary, RunSummary } from '../protocol/dto';
+
+/** Human-readable sizes: 1536 -> "1.5 KiB". */
+export function formatBytes(n: number): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB'];
+  let v = n;
+  let u = 0;
+  while (v >= 1024 && u < units.length - 1) {
+    v /= 1024;
+    u++;
+  }
+  return u === 0 ? `${n} B` : `${v.toFixed(v >= 100 ? 0 : 1)} ${units[u]}`;
+}
+
+const db = (x: number) => (Number.isFinite(x) ? x.toFixed(1) : x > 0 ? '∞' : '–');
+const sci = (x: number) => (x === 0 ? '0' : x.toExponential(2));
+
+/** Left-align text columns, right-align numbers. */
+export function table(header: string[], rows: string[][], numeric: boolean[]): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const line = (cells: string[]) =>
+    cells.map((c, i) => (numeric[i] ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join('  ').trimEnd();
+  return [line(header), widths.map((w) => '─'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
+}
+
+export function formatInspect(s: ModelSummary): string {
+  const opsets = Object.entries(s.opsets).map(([d, v]) => `${d || 'ai.onnx'} ${v}`).join(', ');
+  const io = (label: string, list: ModelSummary['inputs']) =>
+    list.map((v) => `  ${label} ${v.name}: ${v.dtype} [${v.shape.map((d) => d ?? '?').join(', ')}]`).join('\n');
+  const ops = Object.entries(s.opCounts).sort((a, b) => b[1] - a[1]).map(([op, n]) => `${op}×${n}`).join(' ');
+  const weightBytes = s.weights.reduce((a, w) => a + w.bytes, 0);
+  const rows = s.weights.map((w) => [
+    w.name,
+    w.op + (w.via.length ? ` (via ${w.via.join('→')})` : ''),
+    `[${w.shape.join('×')}]`,
+    w.dtype,
+    String(w.elements),
+    formatBytes(w.bytes),
+    `${((100 * w.bytes) / Math.max(1, s.fileBytes)).toFixed(1)}%`,
+  ]);
+  return [
+    `${s.fileName}  ${formatBytes(s.fileBytes)}  IR ${s.irVersion}  opset ${opsets}  producer ${s.producer || '–'}`,
+    io('input ', s.inputs),
+    io('output', s.outputs),
+    `  ops: ${ops}`,
+    `  parameters: ${s.totalParams.toLocaleString('en-US')} in ${formatBytes(s.totalWeightBytes)}`,
+    s.externalFiles.length ? `  external data: ${s.externalFiles.join(', ')}` : '',
+    '',
+    `Quantizable weights: ${s.weights.length} (${formatBytes(weightBytes)})`,
+    table(['name', 'op', 'shape', 'dtype', 'params', 'bytes', 'of file'], rows, [false, false, false, false, true, true, true]),
+  ]
+    .filter((l) => l !== '')
+    .join('\n');
+}
+
+const how = (l: LayerResult) =>
+  `${l.precision === 'fp16' ? 'fp16' : `${l.precision}-bit`} ${l.granularity}${l.blockSize ? ` ${l.blockSize}` : ''}`;
+
+export function formatRun(s: RunSummary, outPath: string): string {
+  const rows = s.layers.map((l) => [
+    l.name,
+    l.op,
+    how(l),
+    `${l.container}/${l.encoding}`,
+    db(l.sqnrDb),
+    sci(l.mse),
+    sci(l.maxAbsError),
+    `${formatBytes(l.bytesBefore)} → ${formatBytes(l.bytesAfter)}`,
+  ]);
+  const ratio = s.fileBytesAfter / Math.max(1, s.fileBytesBefore);
+  const out = [
+    table(
+      ['weight', 'op', 'quantized as', 'stored', 'SQNR dB', 'MSE', 'max err', 'size'],
+      rows,
+      [false, false, false, false, true, true, true, true],
+    ),
+    '',
+    ...s.skipped.map((k) => `kept float: ${k.name} (${k.reason})`),
+    ...s.notes.map((n) => `note: ${n}`),
+    `SQNR overall ${db(s.overallSqnrDb)} dB, worst ${s.worstLayer ?? '–'} ${db(s.minSqnrDb)} dB`,
+    `wrote ${outPath}: ${formatBytes(s.fileBytesBefore)} → ${formatBytes(s.fileBytesAfter)} (${(100 * ratio).toFixed(1)}% of the original, opset ${s.opset})`,
+  ];
+  return out.join('\n');
+}

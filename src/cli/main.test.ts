@@ -1,0 +1,101 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import * as ort from 'onnxruntime-node';
+import { describe, expect, it } from 'vitest';
+import { REPO_ROOT, sharedModel } from '../../test/paths';
+import { writeExternalModel } from '../../test/fixtures/external-model';
+
+const run = promisify(execFile);
+const BIN = join(REPO_ROOT, 'bin/qstudio.mjs');
+const tmp = mkdtempSync(join(tmpdir(), 'qstudio-cli-'));
+const MLIR = sharedModel('mnist-onnx-mlir/model.onnx');
+
+async function qstudio(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await run('node', [BIN, ...args], { cwd: tmp });
+    return { code: 0, stdout, stderr };
+  } catch (e) {
+    const err = e as { code: number; stdout: string; stderr: string };
+    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
+  }
+}
+
+describe('qstudio inspect', () => {
+  it('lists inputs, opset and the weights behind a Reshape', async () => {
+    const { code, stdout } = await qstudio('inspect', sharedModel('mnist-8/model.onnx'));
+    expect(code).toBe(0);
+    expect(stdout).toContain('Input3');
+    expect(stdout).toMatch(/opset ai\.onnx 8/);
+    expect(stdout).toMatch(/Parameter193\s+MatMul \(via Reshape\)\s+\[256×10\]/);
+    expect(stdout).toContain('Quantizable weights: 3');
+  });
+
+  it('prints JSON with --json', async () => {
+    const { stdout } = await qstudio('inspect', MLIR, '--json');
+    const summary = JSON.parse(stdout);
+    expect(summary.weights.map((w: { name: string }) => w.name)).toEqual(['fc1.weight', 'fc2.weight']);
+  });
+});
+
+describe('qstudio quantize', () => {
+  it('writes a model onnxruntime loads and prints a per-layer table', async () => {
+    const out = join(tmp, 'w4.onnx');
+    const { code, stdout } = await qstudio('quantize', MLIR, '-o', out, '--bits', '4', '--granularity', 'channel');
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/fc1\.weight\s+Gemm\s+4-bit channel/);
+    expect(stdout).toMatch(/wrote .*w4\.onnx/);
+    const bytes = readFileSync(out);
+    const session = await ort.InferenceSession.create(bytes);
+    expect(session.inputNames).toEqual(['image']);
+    expect(bytes.length / readFileSync(MLIR).length).toBeLessThanOrEqual(0.15);
+  });
+
+  it('keeps excluded weights in float and honours a recipe', async () => {
+    const recipe = join(tmp, 'recipe.json');
+    writeFileSync(recipe, JSON.stringify({ bits: 8, granularity: 'tensor', layers: { 'fc2.weight': { precision: 4 } } }));
+    const out = join(tmp, 'mixed.onnx');
+    const { code, stdout } = await qstudio('quantize', MLIR, '-o', out, '--recipe', recipe, '--exclude', 'fc1.weight', '--json');
+    expect(code).toBe(0);
+    const summary = JSON.parse(stdout);
+    expect(summary.skipped).toEqual([{ name: 'fc1.weight', reason: 'excluded' }]);
+    expect(summary.layers.map((l: { name: string; precision: number }) => [l.name, l.precision])).toEqual([['fc2.weight', 4]]);
+  });
+
+  it('reads external data from the model folder', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'qstudio-ext-'));
+    const model = writeExternalModel(dir);
+    const out = join(dir, 'out.onnx');
+    const { code, stdout } = await qstudio('quantize', model, '-o', out, '--bits', '8');
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/^w\s+MatMul\s+8-bit channel/m);
+    const session = await ort.InferenceSession.create(readFileSync(out));
+    expect(session.outputNames).toEqual(['y']);
+  });
+
+  const bad: [string, string[], number, RegExp][] = [
+    ['a text file', ['quantize', 'notes.txt', '-o', 'x.onnx'], 1, /not an ONNX model/i],
+    ['a truncated model', ['quantize', 'truncated.onnx', '-o', 'x.onnx'], 1, /truncated|not an ONNX model/i],
+    ['a missing file', ['quantize', 'nope.onnx', '-o', 'x.onnx'], 1, /nope\.onnx.*no such file/],
+    ['missing external data', ['inspect', 'external.onnx'], 1, /weights\.bin/],
+    ['bits out of range', ['quantize', MLIR, '-o', 'x.onnx', '--bits', '9'], 1, /bits must be one of .*got 9/],
+    ['a bad granularity', ['quantize', MLIR, '-o', 'x.onnx', '--granularity', 'row'], 1, /granularity must be one of/],
+    ['a bad block size', ['quantize', MLIR, '-o', 'x.onnx', '--block-size', '48'], 1, /block size must be one of .*got 48/],
+    ['an unknown weight to exclude', ['quantize', MLIR, '-o', 'x.onnx', '--exclude', 'fc9'], 1, /no weight named fc9/],
+    ['no output path', ['quantize', MLIR], 2, /missing -o/],
+    ['an unknown option', ['quantize', MLIR, '-o', 'x.onnx', '--bitz', '4'], 2, /Unknown option/i],
+    ['an unknown command', ['squash', MLIR], 2, /unknown command "squash"/],
+  ];
+
+  it.each(bad)('fails clearly on %s', async (_, args, exitCode, message) => {
+    writeFileSync(join(tmp, 'notes.txt'), 'hello, this is not a model\n');
+    writeFileSync(join(tmp, 'truncated.onnx'), readFileSync(MLIR).subarray(0, 5000));
+    writeExternalModel(tmp, false);
+    const { code, stderr } = await qstudio(...args);
+    expect(code).toBe(exitCode);
+    expect(stderr).toMatch(message);
+    expect(stderr).not.toMatch(/\n\s+at /); // no stack trace
+  });
+});

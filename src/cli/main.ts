@@ -1,0 +1,117 @@
+import { readFile, writeFile } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
+import { isStudioError, StudioError } from '../core/errors';
+import { findWeights, summarizeModel } from '../core/onnx';
+import { defaultQuantConfig, normalizeConfig, toRecipe, type QuantConfig } from '../core/quant/config';
+import { runQuantization } from '../core/pipeline/run';
+import { openModelFile } from './files';
+import { formatInspect, formatRun } from './format';
+
+const USAGE = `Usage:
+  qstudio inspect <model.onnx> [--json]
+  qstudio quantize <model.onnx> -o <out.onnx> [--bits 2..8|fp16] [--granularity channel|tensor|block]
+                   [--block-size 16|32|64|128|256] [--scheme symmetric|asymmetric] [--format auto|qdq|matmulnbits]
+                   [--exclude NAME ...] [--include-gather] [--keep-doc-strings]
+                   [--recipe recipe.json] [--save-recipe out.json] [--json]
+
+External data files are read from the model's folder. Exit codes: 0 ok, 1 bad input, 2 bad usage.`;
+
+class UsageError extends Error {}
+
+export async function main(argv: string[]): Promise<number> {
+  const debug = argv.includes('--debug');
+  try {
+    const [command, ...rest] = argv.filter((a) => a !== '--debug');
+    if (command === 'inspect') return await inspect(rest);
+    if (command === 'quantize') return await quantize(rest);
+    if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
+      console.log(USAGE);
+      return command === undefined ? 2 : 0;
+    }
+    throw new UsageError(`unknown command "${command}"`);
+  } catch (e) {
+    if (e instanceof UsageError || (e instanceof TypeError && 'code' in e && String(e.code).startsWith('ERR_PARSE_ARGS'))) {
+      console.error(`qstudio: ${e.message}\n\n${USAGE}`);
+      return 2;
+    }
+    if (isStudioError(e) || (e instanceof Error && 'code' in e && typeof e.code === 'string' && e.code.startsWith('E'))) {
+      console.error(`qstudio: ${(e as Error).message}`);
+      if (debug) console.error((e as Error).stack);
+      return 1;
+    }
+    console.error(`qstudio: internal error: ${e instanceof Error ? e.message : String(e)} (run with --debug for details)`);
+    if (debug && e instanceof Error) console.error(e.stack);
+    return 70;
+  }
+}
+
+function oneModel(positionals: string[]): string {
+  if (positionals.length !== 1) throw new UsageError(`expected one model file, got ${positionals.length}`);
+  return positionals[0];
+}
+
+async function inspect(args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { json: { type: 'boolean' } } });
+  const model = await openModelFile(oneModel(positionals));
+  const summary = summarizeModel(model, findWeights(model, { includeGather: true }));
+  console.log(values.json ? JSON.stringify(summary, null, 2) : formatInspect(summary));
+  return 0;
+}
+
+async function quantize(args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      output: { type: 'string', short: 'o' },
+      bits: { type: 'string', short: 'b' },
+      granularity: { type: 'string', short: 'g' },
+      'block-size': { type: 'string' },
+      scheme: { type: 'string' },
+      format: { type: 'string' },
+      exclude: { type: 'string', multiple: true },
+      'include-gather': { type: 'boolean' },
+      'keep-doc-strings': { type: 'boolean' },
+      recipe: { type: 'string' },
+      'save-recipe': { type: 'string' },
+      json: { type: 'boolean' },
+    },
+  });
+  const modelPath = oneModel(positionals);
+  if (!values.output) throw new UsageError('missing -o <out.onnx>');
+  const config = await buildConfig(values);
+  const model = await openModelFile(modelPath);
+  const unknown = (values.exclude ?? []).filter(
+    (n) => !findWeights(model, { includeGather: true }).some((w) => w.name === n),
+  );
+  if (unknown.length) throw new StudioError('QuantConfigError', `--exclude: no weight named ${unknown.join(', ')}`);
+  const { summary, bytes } = await runQuantization(model, config, 'cli');
+  await writeFile(values.output, bytes);
+  if (values['save-recipe']) await writeFile(values['save-recipe'], JSON.stringify(toRecipe(config), null, 2) + '\n');
+  console.log(values.json ? JSON.stringify(summary, null, 2) : formatRun(summary, values.output));
+  return 0;
+}
+
+async function buildConfig(values: Record<string, string | boolean | string[] | undefined>): Promise<QuantConfig> {
+  let base: unknown = defaultQuantConfig;
+  if (typeof values.recipe === 'string') {
+    const text = await readFile(values.recipe, 'utf8');
+    try {
+      base = JSON.parse(text);
+    } catch (e) {
+      throw new StudioError('QuantConfigError', `recipe ${values.recipe} is not valid JSON (${(e as Error).message})`);
+    }
+  }
+  const cfg = normalizeConfig(base);
+  const flags: Record<string, unknown> = {};
+  if (values.bits !== undefined) flags.bits = values.bits;
+  if (values.granularity !== undefined) flags.granularity = values.granularity;
+  if (values['block-size'] !== undefined) flags.blockSize = Number(values['block-size']);
+  if (values.scheme !== undefined) flags.scheme = values.scheme;
+  if (values.format !== undefined) flags.format = values.format;
+  if (values['include-gather']) flags.includeGather = true;
+  if (values['keep-doc-strings']) flags.stripDocStrings = false;
+  const layers = { ...cfg.layers };
+  for (const name of (values.exclude as string[] | undefined) ?? []) layers[name] = { ...layers[name], skip: true };
+  return normalizeConfig({ ...cfg, ...flags, layers });
+}

@@ -1,0 +1,202 @@
+import type { GraphProto, ModelProto, NodeProto, TensorProto } from 'onnx-buf';
+import { TensorProto_DataType } from 'onnx-buf';
+import { shallowCopy } from '../onnx/proto';
+import { makeFloat32Tensor, makeRawTensor } from '../onnx/tensor';
+import type { WeightInfo } from '../onnx/types';
+import { packLevels, type PackContainer } from '../quant/pack';
+import { packMatMulNBits } from '../quant/matmulnbits';
+import type { QuantizedTensor } from '../quant/types';
+import { COM_MICROSOFT, type Encoding } from './encoding';
+import { intAttr, makeNode, NameScope } from './nodes';
+
+/** One weight, quantized, ready to be written. */
+export type EncodedWeight =
+  | { kind: 'dq'; weight: WeightInfo; encoding: Extract<Encoding, { kind: 'dq' }>; q: QuantizedTensor }
+  | { kind: 'matmulnbits'; weight: WeightInfo; encoding: Extract<Encoding, { kind: 'matmulnbits' }>; q: QuantizedTensor }
+  | { kind: 'cast'; weight: WeightInfo; fp16: Uint16Array };
+
+const FLOAT_TYPE: Record<string, number> = {
+  float32: TensorProto_DataType.FLOAT,
+  float16: TensorProto_DataType.FLOAT16,
+  float64: TensorProto_DataType.DOUBLE,
+  bfloat16: TensorProto_DataType.BFLOAT16,
+};
+
+/** Copy the containers we edit so the source model (still open in the worker) is never mutated. */
+function editableGraph(proto: ModelProto): { model: ModelProto; graph: GraphProto } {
+  const src = proto.graph!;
+  const graph = shallowCopy(src, {
+    node: [...src.node],
+    initializer: [...src.initializer],
+    input: [...src.input],
+    valueInfo: [...src.valueInfo],
+  });
+  const model = shallowCopy(proto, { graph, opsetImport: proto.opsetImport.map((o) => shallowCopy(o, {})) });
+  return { model, graph };
+}
+
+function allNames(graph: GraphProto): string[] {
+  const names: string[] = [];
+  for (const t of graph.initializer) names.push(t.name);
+  for (const v of [...graph.input, ...graph.output, ...graph.valueInfo]) names.push(v.name);
+  for (const n of graph.node) names.push(...n.input, ...n.output, n.name);
+  return names;
+}
+
+/** The bytes a weight occupies after encoding (levels + scales + zero points, or fp16 values). */
+export function encodedBytes(e: EncodedWeight): number {
+  if (e.kind === 'cast') return e.fp16.length * 2;
+  const { q } = e;
+  if (e.kind === 'matmulnbits') {
+    const [k, n] = q.shape;
+    const kBlocks = Math.ceil(k / q.blockSize!);
+    const zp = q.zeroPoints ? n * Math.ceil((kBlocks * e.encoding.bits) / 8) : 0;
+    return n * kBlocks * ((q.blockSize! * e.encoding.bits) / 8) + q.scales.length * 4 + zp;
+  }
+  const bitsPer = e.encoding.container.endsWith('int2') ? 2 : e.encoding.container.endsWith('int4') ? 4 : 8;
+  const packed = (n: number) => Math.ceil((n * bitsPer) / 8);
+  return packed(q.levels.length) + q.scales.length * 4 + (q.zeroPoints ? packed(q.zeroPoints.length) : 0);
+}
+
+/**
+ * Write every encoded weight into a copy of `proto`: new initializers + a DequantizeLinear (or Cast) node feeding the
+ * op directly (the Reshape/Transpose/... chain it used to go through is folded into the stored tensor), or the MatMul
+ * replaced by MatMulNBits. Initializers and chain nodes nothing else uses any more are dropped.
+ */
+export function applyEncodings(
+  proto: ModelProto,
+  encoded: EncodedWeight[],
+  opts: { stripDocStrings: boolean } = { stripDocStrings: false },
+): ModelProto {
+  const { model, graph } = editableGraph(proto);
+  if (opts.stripDocStrings) graph.node = graph.node.map((n) => (n.docString ? shallowCopy(n, { docString: '' }) : n));
+  const names = new NameScope(allNames(graph));
+  const front: NodeProto[] = [];
+  let usesMicrosoft = false;
+
+  for (const e of encoded) {
+    const w = e.weight;
+    const base = w.name.replace(/[^A-Za-z0-9_.:/-]/g, '_');
+    const consumer = graph.node[w.nodeIndex];
+    const inits: TensorProto[] = [];
+    if (e.kind === 'matmulnbits') {
+      const { bits } = e.encoding;
+      const [k, n] = e.q.shape;
+      const packed = packMatMulNBits(e.q, bits);
+      const bName = names.fresh(`${base}_nbits`);
+      const sName = names.fresh(`${base}_scales`);
+      inits.push(makeRawTensor(bName, 'uint8', packed.bDims, packed.B));
+      inits.push(makeFloat32Tensor(sName, packed.scaleDims, packed.scales));
+      const inputs = [consumer.input[0], bName, sName];
+      if (packed.zeroPoints) {
+        const zName = names.fresh(`${base}_zero_points`);
+        inits.push(makeRawTensor(zName, 'uint8', packed.zeroPointDims!, packed.zeroPoints));
+        inputs.push(zName);
+      }
+      graph.node[w.nodeIndex] = makeNode('MatMulNBits', inputs, [...consumer.output], {
+        name: consumer.name || names.fresh(`${base}_MatMulNBits`),
+        domain: COM_MICROSOFT,
+        attributes: [intAttr('K', k), intAttr('N', n), intAttr('bits', bits), intAttr('block_size', e.q.blockSize!)],
+      });
+      usesMicrosoft = true;
+    } else {
+      let out: string;
+      if (e.kind === 'cast') {
+        const hName = names.fresh(`${base}_fp16`);
+        inits.push(makeRawTensor(hName, 'float16', w.shape, new Uint8Array(e.fp16.buffer, e.fp16.byteOffset, e.fp16.byteLength)));
+        out = names.fresh(`${base}_float`);
+        front.push(makeNode('Cast', [hName], [out], { name: names.fresh(`${base}_Cast`), attributes: [intAttr('to', FLOAT_TYPE[w.dtype])] }));
+      } else {
+        const { q, encoding } = e;
+        const container = encoding.container as PackContainer;
+        const qName = names.fresh(`${base}_quantized`);
+        const sName = names.fresh(`${base}_scale`);
+        inits.push(makeRawTensor(qName, container, q.shape, packLevels(q.levels, container)));
+        inits.push(makeFloat32Tensor(sName, q.axis === null ? [] : q.scaleShape, q.scales));
+        const inputs = [qName, sName];
+        if (q.zeroPoints) {
+          const zName = names.fresh(`${base}_zero_point`);
+          inits.push(makeRawTensor(zName, container, q.axis === null ? [] : q.scaleShape, packLevels(q.zeroPoints, container)));
+          inputs.push(zName);
+        }
+        const attributes = [];
+        if (q.axis !== null) attributes.push(intAttr('axis', q.axis));
+        if (q.blockSize !== null) attributes.push(intAttr('block_size', q.blockSize));
+        out = names.fresh(`${base}_dequantized`);
+        front.push(makeNode('DequantizeLinear', inputs, [out], { name: names.fresh(`${base}_DequantizeLinear`), domain: encoding.domain, attributes }));
+        if (encoding.domain === COM_MICROSOFT) usesMicrosoft = true;
+        if (w.dtype !== 'float32') {
+          const cast = names.fresh(`${base}_${w.dtype}`);
+          front.push(makeNode('Cast', [out], [cast], { name: names.fresh(`${base}_Cast`), attributes: [intAttr('to', FLOAT_TYPE[w.dtype])] }));
+          out = cast;
+        }
+      }
+      const input = [...consumer.input];
+      input[w.inputIndex] = out;
+      graph.node[w.nodeIndex] = shallowCopy(consumer, { input });
+    }
+    graph.initializer.push(...inits);
+  }
+
+  graph.node = [...front, ...graph.node];
+  model.irVersion = BigInt(Math.max(Number(model.irVersion), ...encoded.map(minIrVersion)));
+  removeDeadConstants(graph, encoded.map((e) => e.weight));
+  if (usesMicrosoft && !model.opsetImport.some((o) => o.domain === COM_MICROSOFT)) {
+    model.opsetImport.push(shallowCopy(model.opsetImport[0], { domain: COM_MICROSOFT, version: 1n }));
+  }
+  return model;
+}
+
+/**
+ * IR 10 introduced int4/uint4 and IR 13 int2/uint2; IR < 4 models must list every initializer as a graph input,
+ * which our new initializers are not, so 4 is the floor once we add any.
+ */
+function minIrVersion(e: EncodedWeight): number {
+  if (e.kind !== 'dq') return 4;
+  if (e.encoding.container.endsWith('int2')) return 13;
+  return e.encoding.container.endsWith('int4') ? 10 : 4;
+}
+
+/** Drop the weights' old initializers, Constant nodes and folded chain nodes once nothing reads them. */
+function removeDeadConstants(graph: GraphProto, weights: WeightInfo[]): void {
+  const candidates = new Set<string>();
+  for (const w of weights) candidates.add(w.initializer);
+  const initializers = new Set(graph.initializer.map((t) => t.name));
+  for (;;) {
+    const used = usedValues(graph);
+    const before = graph.node.length;
+    graph.node = graph.node.filter((n) => {
+      const unused = n.output.length > 0 && n.output.every((o) => !used.has(o));
+      const constantInputs = n.input.every((i) => i === '' || candidates.has(i) || initializers.has(i));
+      const touchesWeight = n.output.some((o) => candidates.has(o)) || n.input.some((i) => candidates.has(i));
+      if (unused && constantInputs && touchesWeight) {
+        for (const i of n.input) candidates.add(i);
+        for (const o of n.output) candidates.add(o);
+        return false;
+      }
+      return true;
+    });
+    if (graph.node.length === before) break;
+  }
+  const used = usedValues(graph);
+  const dead = (name: string) => candidates.has(name) && !used.has(name);
+  graph.initializer = graph.initializer.filter((t) => !dead(t.name));
+  graph.input = graph.input.filter((v) => !dead(v.name));
+  graph.valueInfo = graph.valueInfo.filter((v) => !dead(v.name));
+}
+
+function usedValues(graph: GraphProto): Set<string> {
+  const used = new Set<string>();
+  const visit = (g: GraphProto) => {
+    for (const n of g.node) {
+      for (const i of n.input) used.add(i);
+      for (const a of n.attribute) {
+        if (a.g) visit(a.g);
+        for (const sg of a.graphs) visit(sg);
+      }
+    }
+    for (const o of g.output) used.add(o.name);
+  };
+  visit(graph);
+  return used;
+}

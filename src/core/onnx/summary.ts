@@ -1,0 +1,66 @@
+// ModelSummary: what the UI shows about a model, without any weight values.
+import type { ValueInfoProto } from 'onnx-buf';
+import type { ModelSummary, ValueInfoDto } from '../../protocol/dto';
+import { tryDtypeFromOnnx } from './dtype';
+import { listExternalLocations } from './external';
+import { forEachGraph, isDefaultDomain } from './graph';
+import { tensorElements, tensorStoredBytes } from './tensor';
+import type { OnnxModel, WeightInfo } from './types';
+
+export function valueInfoDto(v: ValueInfoProto): ValueInfoDto {
+  const type = v.type?.value;
+  if (!type || (type.case !== 'tensorType' && type.case !== 'sparseTensorType')) {
+    return { name: v.name, dtype: 'unknown', shape: [] };
+  }
+  const dims = type.value.shape?.dim ?? [];
+  return {
+    name: v.name,
+    dtype: tryDtypeFromOnnx(type.value.elemType) ?? 'unknown',
+    shape: dims.map((d) =>
+      d.value.case === 'dimValue'
+        ? Number(d.value.value)
+        : d.value.case === 'dimParam'
+          ? d.value.value
+          : null,
+    ),
+  };
+}
+
+/** Summary of the main graph; params and bytes count every initializer (subgraphs included). */
+export function summarizeModel(model: OnnxModel, weights: WeightInfo[] = []): ModelSummary {
+  const { proto } = model;
+  const graph = proto.graph;
+  const initNames = new Set(graph?.initializer.map((t) => t.name) ?? []);
+  const opsets: Record<string, number> = {};
+  for (const o of proto.opsetImport) opsets[isDefaultDomain(o.domain) ? '' : o.domain] = Number(o.version);
+  const opCounts: Record<string, number> = {};
+  for (const n of graph?.node ?? []) {
+    const key = isDefaultDomain(n.domain) ? n.opType : `${n.domain}.${n.opType}`;
+    opCounts[key] = (opCounts[key] ?? 0) + 1;
+  }
+  let totalParams = 0;
+  let totalWeightBytes = 0;
+  if (graph) {
+    forEachGraph(graph, (g) => {
+      for (const t of g.initializer) {
+        totalParams += tensorElements(t);
+        totalWeightBytes += tensorStoredBytes(t);
+      }
+    });
+  }
+  return {
+    fileName: model.fileName,
+    fileBytes: model.fileBytes,
+    name: graph?.name || model.fileName,
+    producer: `${proto.producerName} ${proto.producerVersion}`.trim(),
+    irVersion: Number(proto.irVersion),
+    opsets,
+    inputs: (graph?.input ?? []).filter((v) => !initNames.has(v.name)).map(valueInfoDto),
+    outputs: (graph?.output ?? []).map(valueInfoDto),
+    opCounts,
+    totalParams,
+    totalWeightBytes,
+    weights,
+    externalFiles: listExternalLocations(proto),
+  };
+}

@@ -1,0 +1,301 @@
+import { StudioError } from '../errors';
+import { float16BitsToFloat32, float32ToFloat16Bits } from '../onnx/float16';
+import { GRANULARITIES, type Bits, type BlockSize, type Granularity, type Scheme } from './config';
+import { asymmetricParams, levelRange, symmetricScale } from './range';
+import type { QuantizedTensor } from './types';
+
+export interface QuantizeOptions {
+  bits: Bits;
+  scheme: Scheme;
+  granularity: Granularity;
+  /** Any positive integer is accepted (ONNX allows it); the UI offers `BlockSize`. */
+  blockSize: BlockSize;
+  /** Output-channel axis, used by `channel` (negative counts from the end). */
+  channelAxis: number;
+  /** Axis the op sums over, blocked by `block`. */
+  reductionAxis: number;
+  /** Tensor name for error messages. */
+  name?: string;
+}
+
+/** Defaults for an [out, in] weight (Gemm with transB, Conv); the exporter passes each op's real axes. */
+export const defaultQuantizeOptions: QuantizeOptions = {
+  bits: 8,
+  scheme: 'symmetric',
+  granularity: 'channel',
+  blockSize: 32,
+  channelAxis: 0,
+  reductionAxis: 1,
+};
+
+/**
+ * How flat element indices map to scale groups. The tensor is viewed as [outer, dim, inner] around `axis`; element
+ * (o, d, i) belongs to group `o*sO + floor(d/span)*sD + i*sI`. Per-tensor views the whole tensor as one inner run.
+ */
+export interface Grouping {
+  axis: number | null;
+  blockSize: number | null;
+  outer: number;
+  dim: number;
+  inner: number;
+  span: number;
+  sO: number;
+  sD: number;
+  sI: number;
+  groups: number;
+  scaleShape: number[];
+}
+
+const product = (dims: readonly number[]): number => dims.reduce((a, b) => a * b, 1);
+
+function normalizeAxis(axis: number, rank: number, what: string): number {
+  const a = axis < 0 ? axis + rank : axis;
+  if (!Number.isInteger(axis) || a < 0 || a >= rank) {
+    throw new StudioError(
+      'QuantConfigError',
+      `${what} must be an integer in ${-rank}..${rank - 1} for rank ${rank}, got ${axis}`,
+    );
+  }
+  return a;
+}
+
+export function grouping(shape: readonly number[], axis: number | null, blockSize: number | null): Grouping {
+  const n = product(shape);
+  if (axis === null) {
+    return {
+      axis: null,
+      blockSize: null,
+      outer: 1,
+      dim: 1,
+      inner: n,
+      span: 1,
+      sO: 0,
+      sD: 0,
+      sI: 0,
+      groups: 1,
+      scaleShape: [],
+    };
+  }
+  const outer = product(shape.slice(0, axis));
+  const dim = shape[axis];
+  const inner = product(shape.slice(axis + 1));
+  if (blockSize === null) {
+    return {
+      axis,
+      blockSize: null,
+      outer,
+      dim,
+      inner,
+      span: 1,
+      sO: 0,
+      sD: 1,
+      sI: 0,
+      groups: dim,
+      scaleShape: [dim],
+    };
+  }
+  if (!Number.isInteger(blockSize) || blockSize < 1) {
+    throw new StudioError('QuantConfigError', `block size must be a positive integer, got ${blockSize}`);
+  }
+  const blocks = Math.ceil(dim / blockSize);
+  const scaleShape = shape.slice();
+  scaleShape[axis] = blocks;
+  return {
+    axis,
+    blockSize,
+    outer,
+    dim,
+    inner,
+    span: blockSize,
+    sO: blocks * inner,
+    sD: inner,
+    sI: 1,
+    groups: outer * blocks * inner,
+    scaleShape,
+  };
+}
+
+/**
+ * Visit the tensor in contiguous runs: elements start..start+len−1 belong to groups k0, k0+step, ... (step 0: one
+ * group for the whole run). Runs are a block, a channel or the tensor (step 0), a row of per-axis groups on the last
+ * axis (step 1), or for blocked axes that are not last one row of `inner` consecutive groups. Keeps hot loops flat.
+ */
+export function forEachRun(
+  g: Grouping,
+  visit: (start: number, len: number, k0: number, step: number) => void,
+): void {
+  const { outer, dim, inner, span, sO, sD, sI } = g;
+  const step = inner === 1 ? 0 : sI;
+  const blocks = Math.ceil(dim / span);
+  if (span === 1 && inner === 1) {
+    // Per-axis on the last axis (e.g. MatMul [K, N] per output column): a row walks the groups one by one.
+    for (let o = 0; o < outer; o++) visit(o * dim, dim, o * sO, sD);
+    return;
+  }
+  for (let o = 0; o < outer; o++) {
+    for (let b = 0; b < blocks; b++) {
+      const row = o * sO + b * sD;
+      const d0 = b * span;
+      const d1 = Math.min(dim, d0 + span);
+      if (step === 0) visit((o * dim + d0) * inner, (d1 - d0) * inner, row, 0);
+      else for (let d = d0; d < d1; d++) visit((o * dim + d) * inner, inner, row, step);
+    }
+  }
+}
+
+function checkShape(w: Float32Array, shape: readonly number[]): void {
+  if (!shape.every((d) => Number.isInteger(d) && d >= 0) || product(shape) !== w.length) {
+    throw new StudioError(
+      'QuantConfigError',
+      `shape [${shape.join(', ')}] has ${product(shape)} elements, got ${w.length} values`,
+    );
+  }
+}
+
+const badValue = (name: string | undefined, v: number, index: number): StudioError =>
+  new StudioError('WeightValueError', `weight ${name ?? '(unnamed)'} has ${v} at index ${index}`);
+
+/** Quantize like ONNX QuantizeLinear in float32: q = clamp(roundHalfEven(fround(w / scale)) + zp, qmin, qmax). */
+export function quantizeTensor(w: Float32Array, shape: number[], opts: QuantizeOptions): QuantizedTensor {
+  const { bits, scheme } = opts;
+  const { qmin, qmax } = levelRange(bits, scheme);
+  checkShape(w, shape);
+  if (!GRANULARITIES.includes(opts.granularity)) {
+    throw new StudioError(
+      'QuantConfigError',
+      `granularity must be one of ${GRANULARITIES.join(', ')}, got ${String(opts.granularity)}`,
+    );
+  }
+  const g =
+    opts.granularity === 'tensor'
+      ? grouping(shape, null, null)
+      : opts.granularity === 'channel'
+        ? grouping(shape, normalizeAxis(opts.channelAxis, shape.length, 'channel axis'), null)
+        : grouping(shape, normalizeAxis(opts.reductionAxis, shape.length, 'reduction axis'), opts.blockSize);
+  const { groups } = g;
+
+  // Pass 1: per-group extremes, rejecting NaN / ±Inf with the flat index.
+  const mins = new Float64Array(groups).fill(Infinity);
+  const maxs = new Float64Array(groups).fill(-Infinity);
+  forEachRun(g, (start, len, k0, step) => {
+    const end = start + len;
+    if (step === 0) {
+      // One group for the whole run: keep the extremes in registers.
+      let mn = mins[k0];
+      let mx = maxs[k0];
+      for (let j = start; j < end; j++) {
+        const v = w[j];
+        if (v - v !== 0) throw badValue(opts.name, v, j); // NaN or ±Inf
+        if (v < mn) mn = v;
+        if (v > mx) mx = v;
+      }
+      mins[k0] = mn;
+      maxs[k0] = mx;
+      return;
+    }
+    for (let j = start, k = k0; j < end; j++, k += step) {
+      const v = w[j];
+      if (v - v !== 0) throw badValue(opts.name, v, j);
+      if (v < mins[k]) mins[k] = v;
+      if (v > maxs[k]) maxs[k] = v;
+    }
+  });
+
+  // Pass 2: float32 scale (and zero point) per group. Empty groups (a 0 dim) count as all-zero.
+  const scales = new Float32Array(groups);
+  const zeroPoints = scheme === 'asymmetric' ? new Int16Array(groups) : null;
+  for (let k = 0; k < groups; k++) {
+    const mn = mins[k] <= maxs[k] ? mins[k] : 0;
+    const mx = mins[k] <= maxs[k] ? maxs[k] : 0;
+    if (zeroPoints) {
+      const p = asymmetricParams(mn, mx, qmin, qmax);
+      scales[k] = p.scale;
+      zeroPoints[k] = p.zeroPoint;
+    } else {
+      scales[k] = symmetricScale(Math.max(-mn, mx), qmax);
+    }
+  }
+
+  // Pass 3: levels. fround(v / s) is float32 division: float64 division of float32 operands rounded once is exact.
+  const levels = new Int16Array(w.length);
+  forEachRun(g, (start, len, k0, step) => {
+    const end = start + len;
+    for (let j = start, k = k0; j < end; j += 1, k += step) {
+      const s = scales[k];
+      const zp = zeroPoints ? zeroPoints[k] : 0;
+      // Inline roundHalfEven (see round.ts): this is the hot loop of the whole app.
+      const t = Math.fround(w[j] / s);
+      let r = Math.round(t);
+      if (r - t === 0.5 && r % 2 !== 0) r -= 1;
+      const q = r + zp;
+      levels[j] = q < qmin ? qmin : q > qmax ? qmax : q;
+    }
+  });
+  return {
+    shape: shape.slice(),
+    bits,
+    scheme,
+    axis: g.axis,
+    blockSize: g.blockSize,
+    qmin,
+    qmax,
+    levels,
+    scales,
+    scaleShape: g.scaleShape,
+    zeroPoints,
+  };
+}
+
+export interface Float16Result {
+  /** IEEE half bits, round half to even. */
+  bits: Uint16Array;
+  /** What onnxruntime's Cast back to float32 gives (exact). */
+  values: Float32Array;
+}
+
+const f32 = new Float32Array(1);
+const u32 = new Uint32Array(f32.buffer);
+let halfTable: Float32Array | null = null;
+function halfToFloat(): Float32Array {
+  if (!halfTable) {
+    halfTable = new Float32Array(65536);
+    for (let h = 0; h < 65536; h++) halfTable[h] = float16BitsToFloat32(h);
+  }
+  return halfTable;
+}
+
+/**
+ * Round to float16 (half to even). NaN / ±Inf and finite weights beyond ±65504 (which would become ±Inf: a silent
+ * model corruption) throw WeightValueError naming the tensor and index.
+ */
+export function quantizeFloat16(w: Float32Array, name?: string): Float16Result {
+  const table = halfToFloat();
+  const bits = new Uint16Array(w.length);
+  const values = new Float32Array(w.length);
+  for (let i = 0; i < w.length; i++) {
+    const v = w[i];
+    // Normal-range fast path (|v| in [2^-14, 65504]): rebias and round the mantissa half to even.
+    // Everything else (subnormal halves, zero, overflow, NaN) goes through the reference converter.
+    const a = Math.abs(v);
+    let h: number;
+    if (a >= 6.103515625e-5 && a <= 65504) {
+      f32[0] = v;
+      const x = u32[0];
+      const rest = x & 0x1fff;
+      h = (((x >>> 16) & 0x8000) | ((((x >>> 23) & 0xff) - 112) << 10) | ((x >>> 13) & 0x3ff)) >>> 0;
+      if (rest > 0x1000 || (rest === 0x1000 && (h & 1) === 1)) h += 1; // a carry into the exponent is correct
+    } else {
+      if (!Number.isFinite(v)) throw badValue(name, v, i);
+      h = float32ToFloat16Bits(v);
+    }
+    if ((h & 0x7c00) === 0x7c00) {
+      throw new StudioError(
+        'WeightValueError',
+        `weight ${name ?? '(unnamed)'} has ${v} at index ${i}, beyond float16's ±65504`,
+      );
+    }
+    bits[i] = h;
+    values[i] = table[h];
+  }
+  return { bits, values };
+}

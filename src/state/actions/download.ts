@@ -1,0 +1,75 @@
+import { getState, setState } from '../store';
+import { resultOf, selectLoaded } from '../selectors';
+import { toUiError } from '../ui-error';
+import type { DownloadState } from '../types';
+import { downloadFileName } from '../variant-key';
+import { callModel } from './worker-calls';
+
+const setDownload = (variantId: string, d: DownloadState | undefined) =>
+  setState((s) => {
+    const downloads = { ...s.downloads };
+    if (d) downloads[variantId] = d;
+    else delete downloads[variantId];
+    return { downloads };
+  });
+
+/** Forget a variant's prepared download and revoke its object URL. */
+export function releaseDownload(variantId: string): void {
+  const d = getState().downloads[variantId];
+  if (d?.status === 'ready') URL.revokeObjectURL(d.url);
+  if (d) setDownload(variantId, undefined);
+}
+
+export function releaseAllDownloads(): void {
+  for (const id of Object.keys(getState().downloads)) releaseDownload(id);
+}
+
+/** Hand a prepared object URL to the browser as a file download. */
+function saveUrl(url: string, fileName: string): void {
+  if (typeof document === 'undefined') return;
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = fileName;
+  a.rel = 'noopener';
+  a.style.display = 'none';
+  document.body.append(a);
+  a.click();
+  a.remove();
+}
+
+/**
+ * Export a variant's model and save it. The bytes are wrapped once in a Blob; its object URL is kept (and revoked
+ * when the variant is re-run, removed, or the model changes) so a second click saves the same file.
+ */
+export async function downloadVariant(variantId: string): Promise<void> {
+  const s = getState();
+  const loaded = selectLoaded(s);
+  const variant = s.variants[variantId];
+  const result = resultOf(variant);
+  if (!loaded || !variant || !result) return;
+  const fileName = downloadFileName(loaded.fileName, variant.config);
+  const existing = s.downloads[variantId];
+  if (existing?.status === 'ready' && existing.runId === result.runId) {
+    saveUrl(existing.url, existing.fileName);
+    return;
+  }
+  if (existing?.status === 'preparing') return;
+  releaseDownload(variantId);
+  setDownload(variantId, { status: 'preparing' });
+  try {
+    const bytes = await callModel(loaded, (api) => api.exportModel(result.runId), [
+      { runId: result.runId, config: variant.config },
+    ]);
+    const blob = new Blob([bytes as Uint8Array<ArrayBuffer>], { type: 'application/octet-stream' });
+    const cur = getState().downloads[variantId];
+    if (cur?.status !== 'preparing' || resultOf(getState().variants[variantId])?.runId !== result.runId)
+      return;
+    const url = URL.createObjectURL(blob);
+    setDownload(variantId, { status: 'ready', url, fileName, bytes: blob.size, runId: result.runId });
+    saveUrl(url, fileName);
+  } catch (e) {
+    if (getState().downloads[variantId]?.status === 'preparing') {
+      setDownload(variantId, { status: 'error', error: toUiError(e) });
+    }
+  }
+}

@@ -1,0 +1,119 @@
+import type { ModelSummary } from '../../protocol/dto';
+import { getState, setState } from '../store';
+import { selectLoaded } from '../selectors';
+import { toUiError } from '../ui-error';
+import type { LoadedModel } from '../types';
+import { initialViews } from '../slices';
+import { callWorker } from './worker-calls';
+import { cancelQuantize } from './quantize';
+import { releaseAllDownloads } from './download';
+
+export const DEMO_MODEL_URL = `${import.meta.env?.BASE_URL ?? '/'}demo/mnist-8.onnx`;
+export const DEMO_MODEL_NAME = 'mnist-8.onnx';
+
+let nextLoadId = 0;
+let nextModelId = 0;
+
+/**
+ * From files dropped or picked together, take the model (the first `.onnx`, else the first file) and pass the rest
+ * as sidecars (external data, resolved by the worker by file name).
+ */
+export function splitModelFiles<F extends { name: string }>(
+  files: readonly F[],
+): { model: F; sidecars: F[] } | null {
+  if (files.length === 0) return null;
+  const model = files.find((f) => /\.onnx$/i.test(f.name)) ?? files[0];
+  return { model, sidecars: files.filter((f) => f !== model) };
+}
+
+/** The weight shown first: the largest one. */
+export const defaultWeight = (summary: ModelSummary): string | null =>
+  summary.weights.reduce<ModelSummary['weights'][number] | null>(
+    (best, w) => (!best || w.elements > best.elements ? w : best),
+    null,
+  )?.name ?? null;
+
+const isCurrentLoad = (loadId: number) => {
+  const m = getState().model;
+  return m.status === 'loading' && m.loadId === loadId;
+};
+
+function beginLoad(fileName: string): number {
+  const loadId = ++nextLoadId;
+  setState({ model: { status: 'loading', loadId, fileName, previous: selectLoaded(getState()) } });
+  return loadId;
+}
+
+function failLoad(loadId: number, fileName: string, e: unknown): void {
+  if (!isCurrentLoad(loadId)) return;
+  setState({ model: { status: 'error', fileName, error: toUiError(e), previous: selectLoaded(getState()) } });
+}
+
+/** Switch to a newly opened model: its variants, views and downloads start empty; the old one is closed. */
+function adopt(loaded: LoadedModel): void {
+  const previous = selectLoaded(getState());
+  void cancelQuantize();
+  releaseAllDownloads();
+  setState((s) => ({
+    model: { status: 'ready', loaded },
+    variants: {},
+    variantOrder: [],
+    batch: { status: 'idle' },
+    config: { ...s.config, layers: {} },
+    selectedWeight: defaultWeight(loaded.summary),
+    compare: { a: null, b: null },
+    weightsFilter: '',
+    ...initialViews,
+  }));
+  if (previous && previous.id !== loaded.id) void callWorker((api) => api.close(previous.id)).catch(() => {});
+}
+
+async function openPicked(
+  model: Blob,
+  fileName: string,
+  sidecarFiles: File[],
+  loadId: number,
+): Promise<void> {
+  const modelId = `m${++nextModelId}`;
+  const sidecars = sidecarFiles.map((f) => ({ name: f.name, blob: f as Blob }));
+  try {
+    const summary = await callWorker((api) => api.open({ modelId, file: model, fileName, sidecars }));
+    if (!isCurrentLoad(loadId)) {
+      void callWorker((api) => api.close(modelId)).catch(() => {});
+      return;
+    }
+    adopt({ id: modelId, file: model, fileName, sidecars, summary });
+  } catch (e) {
+    failLoad(loadId, fileName, e);
+  }
+}
+
+/** Open a model dropped or picked by the user, with any external-data files that came with it. */
+export async function openFiles(files: readonly File[]): Promise<void> {
+  const picked = splitModelFiles(files);
+  if (!picked) return;
+  const loadId = beginLoad(picked.model.name);
+  await openPicked(picked.model, picked.model.name, picked.sidecars, loadId);
+}
+
+/** Fetch and open the bundled demo model (mnist-8). */
+export async function openDemo(): Promise<void> {
+  const loadId = beginLoad(DEMO_MODEL_NAME);
+  let blob: Blob;
+  try {
+    const res = await fetch(DEMO_MODEL_URL);
+    if (!res.ok) throw new Error(`Could not fetch the demo model (HTTP ${res.status})`);
+    blob = await res.blob();
+  } catch (e) {
+    failLoad(loadId, DEMO_MODEL_NAME, e);
+    return;
+  }
+  await openPicked(blob, DEMO_MODEL_NAME, [], loadId);
+}
+
+/** Dismiss a load error; the previous model (if any) becomes current again. */
+export function dismissLoadError(): void {
+  const m = getState().model;
+  if (m.status !== 'error') return;
+  setState({ model: m.previous ? { status: 'ready', loaded: m.previous } : { status: 'idle' } });
+}

@@ -1,0 +1,153 @@
+import { proxy } from 'comlink';
+import { getQuantizeBridge } from '../../bridge';
+import type { Precision, QuantConfig } from '../../core/quant/config';
+import type { Progress, RunSummary } from '../../protocol/dto';
+import { getState, setState } from '../store';
+import { resultOf, selectLoaded } from '../selectors';
+import { isAbortLike, toUiError } from '../ui-error';
+import type { LoadedModel, RunState } from '../types';
+import { sortPrecisions, variantIdOf } from '../variant-key';
+import { releaseDownload } from './download';
+import { callModel, callWorker } from './worker-calls';
+
+let controller: AbortController | undefined;
+let pendingCancel: Promise<boolean> | undefined;
+let nextBatchId = 0;
+let nextJobId = 0;
+
+interface PlannedVariant {
+  id: string;
+  precision: Precision;
+  config: QuantConfig;
+}
+
+const isBatch = (batchId: number) => {
+  const b = getState().batch;
+  return b.status !== 'idle' && b.batchId === batchId;
+};
+
+const isCurrentJob = (variantId: string, jobId: number) => {
+  const run = getState().variants[variantId]?.run;
+  return run?.status === 'running' && run.jobId === jobId;
+};
+
+function setRun(variantId: string, run: RunState): void {
+  setState((s) => {
+    const v = s.variants[variantId];
+    return v ? { variants: { ...s.variants, [variantId]: { ...v, run } } } : {};
+  });
+}
+
+/** Quantize every chosen precision, one job per variant, one after the other in the worker. */
+export async function quantizeSelected(): Promise<void> {
+  const s = getState();
+  const loaded = selectLoaded(s);
+  if (!loaded || s.model.status === 'loading' || s.batch.status !== 'idle' || s.precisions.length === 0)
+    return;
+  const batchId = ++nextBatchId;
+  controller = new AbortController();
+  const { signal } = controller;
+  const plan: PlannedVariant[] = sortPrecisions(s.precisions).map((precision) => {
+    const config: QuantConfig = { ...s.config, precision };
+    return { id: variantIdOf(config), precision, config };
+  });
+  setState((st) => {
+    const variants = { ...st.variants };
+    const variantOrder = [...st.variantOrder];
+    for (const p of plan) {
+      if (variants[p.id]) continue;
+      variants[p.id] = { ...p, run: { status: 'idle' } };
+      variantOrder.push(p.id);
+    }
+    return {
+      variants,
+      variantOrder,
+      batch: { status: 'running', batchId, variantIds: plan.map((p) => p.id) },
+    };
+  });
+  try {
+    for (const p of plan) {
+      if (signal.aborted || !isBatch(batchId)) break;
+      await runOne(loaded, p, signal);
+    }
+  } finally {
+    await pendingCancel;
+    if (isBatch(batchId)) finishBatch(plan.map((p) => p.id));
+  }
+}
+
+/** End a batch: variants that never got a result (queued, or cancelled before a first result) are removed. */
+function finishBatch(ids: string[]): void {
+  setState((s) => {
+    const variants = { ...s.variants };
+    for (const id of ids) if (variants[id]?.run.status === 'idle') delete variants[id];
+    return { variants, variantOrder: s.variantOrder.filter((id) => variants[id]), batch: { status: 'idle' } };
+  });
+}
+
+async function runOne(loaded: LoadedModel, p: PlannedVariant, signal: AbortSignal): Promise<void> {
+  const jobId = ++nextJobId;
+  const runId = `${loaded.id}:${p.id}:${jobId}`;
+  const last = resultOf(getState().variants[p.id]);
+  setRun(p.id, { status: 'running', jobId, runId, progress: 0, stage: null, last });
+
+  const onProgress = proxy((progress: Progress) => {
+    const run = getState().variants[p.id]?.run;
+    if (run?.status !== 'running' || run.jobId !== jobId) return; // stale job
+    setRun(p.id, { ...run, progress: progress.fraction, stage: progress });
+  });
+
+  const bridge = getQuantizeBridge();
+  let task: Promise<RunSummary> = Promise.resolve() as unknown as Promise<RunSummary>;
+  try {
+    const summary = await bridge.run(
+      signal,
+      () => (task = callModel(loaded, (api) => api.quantize(loaded.id, runId, p.config, onProgress))),
+      // Cooperative cancel keeps the parsed model in the worker; terminate only if it does not answer.
+      () => void (pendingCancel = bridge.cancelOrTerminate(task, () => bridge.api.cancel(runId))),
+    );
+    if (!isCurrentJob(p.id, jobId)) {
+      void callWorker((api) => api.dropRun(runId)).catch(() => {});
+      return;
+    }
+    setRun(p.id, { status: 'done', summary });
+    if (last && last.runId !== summary.runId) {
+      if (getState().downloads[p.id]) releaseDownload(p.id);
+      void callWorker((api) => api.dropRun(last.runId)).catch(() => {});
+    }
+  } catch (err) {
+    if (!isCurrentJob(p.id, jobId)) return;
+    if (signal.aborted || isAbortLike(err)) {
+      setRun(p.id, last ? { status: 'done', summary: last } : { status: 'idle' });
+      return;
+    }
+    setRun(p.id, { status: 'error', error: toUiError(err), last });
+  }
+}
+
+/** Stop the running batch. The running job keeps its last result (if any); queued ones are dropped. */
+export async function cancelQuantize(): Promise<void> {
+  const b = getState().batch;
+  if (b.status !== 'running') return;
+  setState({ batch: { ...b, status: 'cancelling' } });
+  controller?.abort(new DOMException('Cancelled by the user', 'AbortError'));
+  await pendingCancel;
+}
+
+/** Remove a variant (not while it runs) and free what the worker and the page hold for it. */
+export function removeVariant(variantId: string): void {
+  const s = getState();
+  const v = s.variants[variantId];
+  if (!v || v.run.status === 'running') return;
+  const result = resultOf(v);
+  releaseDownload(variantId);
+  setState((st) => {
+    const variants = { ...st.variants };
+    delete variants[variantId];
+    const compare = { ...st.compare };
+    if (compare.a === variantId) compare.a = null;
+    if (compare.b === variantId) compare.b = null;
+    return { variants, variantOrder: st.variantOrder.filter((id) => id !== variantId), compare };
+  });
+  if (result) void callWorker((api) => api.dropRun(result.runId)).catch(() => {});
+}

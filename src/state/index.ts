@@ -1,0 +1,6 @@
+export { appStore, useAppStore, initialState, getState, setState } from './store';
+export type { AppState, BatchState, WeightSortKey } from './slices';
+export * from './types';
+export * from './selectors';
+export { initSettings, SETTINGS_KEY } from './settings';
+export { precisionLabel, downloadFileName, variantIdOf } from './variant-key';

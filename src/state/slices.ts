@@ -1,0 +1,75 @@
+import type { StateCreator } from 'zustand/vanilla';
+import type { ChannelRangesDto, HistogramDto } from '../protocol/dto';
+import type { ErrorCurvePoint } from '../workers/quantize.api';
+import { defaultQuantConfig, type Precision, type QuantConfig } from '../core/quant/config';
+import type { Async, DownloadState, ErrorMetric, HistogramScale, ModelState, Theme, Variant } from './types';
+
+export interface ModelSlice {
+  model: ModelState;
+}
+
+export type BatchState =
+  | { status: 'idle' }
+  | { status: 'running'; batchId: number; variantIds: string[] }
+  | { status: 'cancelling'; batchId: number; variantIds: string[] };
+
+export interface QuantSlice {
+  /** Global settings; `precision` is replaced per variant by each chosen precision. */
+  config: QuantConfig;
+  /** Precisions to compare; each becomes a variant when quantizing. */
+  precisions: Precision[];
+  variants: Record<string, Variant>;
+  /** Variant ids in display order. */
+  variantOrder: string[];
+  batch: BatchState;
+}
+
+export type WeightSortKey = 'order' | 'name' | 'op' | 'elements' | 'bytes';
+
+export interface UiSlice {
+  /** null: follow prefers-color-scheme. */
+  theme: Theme | null;
+  selectedWeight: string | null;
+  histogramScale: HistogramScale;
+  errorMetric: ErrorMetric;
+  weightsFilter: string;
+  weightsSort: { key: WeightSortKey; dir: 'asc' | 'desc' };
+  compare: { a: string | null; b: string | null };
+}
+
+/** Data the worker computed for views, keyed by model/weight/run; dropped with the model. */
+export interface ViewsSlice {
+  histograms: Record<string, Async<HistogramDto>>;
+  channelRanges: Record<string, Async<ChannelRangesDto>>;
+  errorCurves: Record<string, Async<ErrorCurvePoint[]>>;
+  downloads: Record<string, DownloadState>;
+}
+
+export type AppState = ModelSlice & QuantSlice & UiSlice & ViewsSlice;
+export type SliceCreator<S> = StateCreator<AppState, [], [], S>;
+
+export const DEFAULT_PRECISIONS: Precision[] = [8, 4];
+
+export const initialModel: ModelSlice = { model: { status: 'idle' } };
+export const initialQuant: QuantSlice = {
+  config: defaultQuantConfig,
+  precisions: DEFAULT_PRECISIONS,
+  variants: {},
+  variantOrder: [],
+  batch: { status: 'idle' },
+};
+export const initialUi: UiSlice = {
+  theme: null,
+  selectedWeight: null,
+  histogramScale: 'linear',
+  errorMetric: 'sqnrDb',
+  weightsFilter: '',
+  weightsSort: { key: 'order', dir: 'asc' },
+  compare: { a: null, b: null },
+};
+export const initialViews: ViewsSlice = { histograms: {}, channelRanges: {}, errorCurves: {}, downloads: {} };
+
+export const createModelSlice: SliceCreator<ModelSlice> = () => ({ ...initialModel });
+export const createQuantSlice: SliceCreator<QuantSlice> = () => ({ ...initialQuant });
+export const createUiSlice: SliceCreator<UiSlice> = () => ({ ...initialUi });
+export const createViewsSlice: SliceCreator<ViewsSlice> = () => ({ ...initialViews });

@@ -1,0 +1,58 @@
+import type { ModelSummary, Progress, RunSummary } from '../protocol/dto';
+import type { Precision, QuantConfig } from '../core/quant/config';
+import type { UiError } from './ui-error';
+
+export type { UiError };
+
+/** A model parsed in the worker. The File stays here (a handle, not bytes) so a restarted worker can re-open it. */
+export interface LoadedModel {
+  id: string;
+  file: Blob;
+  fileName: string;
+  sidecars: { name: string; blob: Blob }[];
+  summary: ModelSummary;
+}
+
+/** The current model. A failed or running load keeps the model that was there before (`previous`). */
+export type ModelState =
+  | { status: 'idle' }
+  | { status: 'loading'; loadId: number; fileName: string; previous: LoadedModel | null }
+  | { status: 'ready'; loaded: LoadedModel }
+  | { status: 'error'; fileName: string; error: UiError; previous: LoadedModel | null };
+
+/** One variant's job. `last` keeps the previous good result while re-running or after a failed re-run. */
+export type RunState =
+  | { status: 'idle' }
+  | {
+      status: 'running';
+      jobId: number;
+      runId: string;
+      progress: number;
+      stage: Progress | null;
+      last: RunSummary | null;
+    }
+  | { status: 'done'; summary: RunSummary }
+  | { status: 'error'; error: UiError; last: RunSummary | null };
+
+/** A quantized version of the loaded model: one config (one precision) and its run. */
+export interface Variant {
+  id: string;
+  precision: Precision;
+  config: QuantConfig;
+  run: RunState;
+}
+
+/** Data fetched from the worker for a view (histogram, channel ranges, error curve). */
+export type Async<T> =
+  | { status: 'loading'; requestId: number }
+  | { status: 'ready'; data: T }
+  | { status: 'error'; error: UiError };
+
+export type DownloadState =
+  | { status: 'preparing' }
+  | { status: 'ready'; url: string; fileName: string; bytes: number; runId: string }
+  | { status: 'error'; error: UiError };
+
+export type Theme = 'light' | 'dark';
+export type ErrorMetric = 'sqnrDb' | 'mse' | 'maxAbsError';
+export type HistogramScale = 'linear' | 'log';

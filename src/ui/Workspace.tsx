@@ -1,0 +1,45 @@
+import { ErrorBoundary } from './components/ErrorBoundary';
+import { ChannelRangesPanel } from './features/channel-ranges/ChannelRangesPanel';
+import { SideBySide } from './features/compare/SideBySide';
+import { SizeQualityPanel } from './features/compare/SizeQualityPanel';
+import { VariantsTable } from './features/compare/VariantsTable';
+import { ErrorCurvePanel } from './features/error-curve/ErrorCurvePanel';
+import { HistogramPanel } from './features/histograms/HistogramPanel';
+import { LayerErrorPanel } from './features/layer-error/LayerErrorPanel';
+import { LoadStatus } from './features/model-drop/LoadStatus';
+import { ModelOverview } from './features/model-overview/ModelOverview';
+import { QuantConfigPanel } from './features/quant-config/QuantConfigPanel';
+import { VariantList } from './features/variants/VariantList';
+import { WeightsTable } from './features/weights-table/WeightsTable';
+
+/** The studio once a model is open: settings on the left, tables and plots on the right. */
+export function Workspace() {
+  return (
+    <div className="workspace">
+      <aside className="sidebar" aria-label="Model and settings">
+        <LoadStatus dismissible />
+        <ModelOverview />
+        <QuantConfigPanel />
+        <VariantList />
+      </aside>
+      <div className="content">
+        <ErrorBoundary area="the tables">
+          <VariantsTable />
+          <WeightsTable />
+        </ErrorBoundary>
+        <ErrorBoundary area="the plots">
+          <div className="grid-2">
+            <HistogramPanel />
+            <ChannelRangesPanel />
+          </div>
+          <LayerErrorPanel />
+          <div className="grid-2">
+            <ErrorCurvePanel />
+            <SizeQualityPanel />
+          </div>
+          <SideBySide />
+        </ErrorBoundary>
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,118 @@
+import { useEffect, useRef, useState } from 'react';
+import type { Layout, PlotData, PlotMouseEvent } from 'plotly.js-dist-min';
+import { useEffectiveTheme } from '../hooks/useEffectiveTheme';
+import { themedLayout } from './plot-theme';
+
+type PlotlyModule = typeof import('plotly.js-dist-min');
+
+let plotlyModule: Promise<PlotlyModule> | undefined;
+/** plotly is ~4 MB of JS: load it on first use so the first paint does not wait for it. */
+const loadPlotly = (): Promise<PlotlyModule> =>
+  (plotlyModule ??= import('plotly.js-dist-min').then(
+    (m) => ((m as unknown as { default?: PlotlyModule }).default ?? m) as PlotlyModule,
+  ));
+
+const CONFIG = { responsive: true, displaylogo: false, modeBarButtonsToRemove: ['lasso2d', 'select2d'] };
+
+export interface PlotProps {
+  /** data-testid of the plotly element; tests read `el.data` from it. */
+  testId: string;
+  /** Accessible description of what the plot shows. */
+  label: string;
+  data: PlotData[];
+  layout?: Layout;
+  height?: number;
+  /** Shown instead of the plot when there is nothing to draw. */
+  emptyText?: string;
+  /** The data is still being computed (keeps the previous plot, dimmed). */
+  pending?: boolean;
+  onPointClick?: (ev: PlotMouseEvent) => void;
+}
+
+/**
+ * A plotly.js chart: lazy-loads plotly, draws with `Plotly.react` (cheap updates), follows the light/dark theme,
+ * and purges on unmount. `data-status` is `ready` once the current data is drawn.
+ */
+export function Plot({
+  testId,
+  label,
+  data,
+  layout,
+  height = 300,
+  emptyText,
+  pending,
+  onPointClick,
+}: PlotProps) {
+  const ref = useRef<HTMLDivElement>(null);
+  const theme = useEffectiveTheme();
+  const [drawn, setDrawn] = useState<{ data: PlotData[]; theme: string } | null>(null);
+  const [failed, setFailed] = useState<string | null>(null);
+  const clickRef = useRef(onPointClick);
+  clickRef.current = onPointClick;
+  const empty = data.length === 0;
+
+  useEffect(() => {
+    const el = ref.current;
+    if (!el || empty) return;
+    let live = true;
+    loadPlotly()
+      .then(async (Plotly) => {
+        if (!live) return;
+        const gd = await Plotly.react(el, data, themedLayout(theme, { height, ...layout }), CONFIG);
+        if (!live) return;
+        if (!gd.dataset.clickBound) {
+          gd.dataset.clickBound = '1';
+          gd.on('plotly_click', (ev) => clickRef.current?.(ev));
+        }
+        setDrawn({ data, theme });
+        setFailed(null);
+      })
+      .catch((e: unknown) => live && setFailed(e instanceof Error ? e.message : String(e)));
+    return () => {
+      live = false;
+    };
+  }, [data, layout, theme, height, empty]);
+
+  // Purge on unmount (or when the plot becomes empty), so plotly's listeners and WebGL contexts go away.
+  useEffect(() => {
+    const el = ref.current;
+    if (!el || !empty) return;
+    void plotlyModule?.then((Plotly) => Plotly.purge(el));
+    delete el.dataset.clickBound;
+    setDrawn(null);
+  }, [empty]);
+  useEffect(() => {
+    const el = ref.current;
+    // plotly's responsive mode follows the window only; follow the container too (grid and sidebar changes).
+    const ro =
+      el && typeof ResizeObserver !== 'undefined'
+        ? new ResizeObserver(() => {
+            if (el.dataset.clickBound) void plotlyModule?.then((Plotly) => Plotly.Plots.resize(el));
+          })
+        : undefined;
+    if (el) ro?.observe(el);
+    return () => {
+      ro?.disconnect();
+      if (el) void plotlyModule?.then((Plotly) => Plotly.purge(el));
+    };
+  }, []);
+
+  const status = failed ? 'error' : empty ? 'empty' : drawn?.data === data && !pending ? 'ready' : 'loading';
+  return (
+    <div className="plot" style={{ minHeight: height }} data-pending={pending || undefined}>
+      <div
+        ref={ref}
+        className="plot-canvas"
+        data-testid={testId}
+        data-status={status}
+        role="img"
+        aria-label={label}
+        aria-busy={status === 'loading'}
+        style={{ height: empty ? 0 : height }}
+      />
+      {empty && <p className="plot-empty">{emptyText ?? 'Nothing to show yet.'}</p>}
+      {!empty && !drawn && !failed && <p className="plot-empty">Drawing…</p>}
+      {failed && <p className="plot-empty plot-failed">Could not draw this plot: {failed}</p>}
+    </div>
+  );
+}

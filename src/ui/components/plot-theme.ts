@@ -1,0 +1,85 @@
+import type { Layout } from 'plotly.js-dist-min';
+import type { Precision } from '../../core/quant/config';
+import type { Theme } from '../../state';
+
+interface Palette {
+  text: string;
+  muted: string;
+  grid: string;
+  line: string;
+  float: string;
+  hoverBg: string;
+}
+
+export const PALETTES: Record<Theme, Palette> = {
+  light: {
+    text: '#1e2430',
+    muted: '#5b6474',
+    grid: '#e6e9ef',
+    line: '#c9ced8',
+    float: '#94a3b8',
+    hoverBg: '#ffffff',
+  },
+  dark: {
+    text: '#dfe3ea',
+    muted: '#9aa3b2',
+    grid: '#262c38',
+    line: '#394152',
+    float: '#64748b',
+    hoverBg: '#1a1f2a',
+  },
+};
+
+/** One color per precision, the same in every plot (readable on both themes). */
+const PRECISION_COLORS: Record<string, string> = {
+  '8': '#6366f1',
+  '7': '#0ea5e9',
+  '6': '#14b8a6',
+  '5': '#84cc16',
+  '4': '#f59e0b',
+  '3': '#f97316',
+  '2': '#e11d48',
+  fp16: '#a855f7',
+};
+const EXTRA = ['#ec4899', '#22c55e', '#06b6d4', '#eab308'];
+
+export const precisionColor = (p: Precision, index = 0): string =>
+  PRECISION_COLORS[String(p)] ?? EXTRA[index % EXTRA.length];
+
+const AXES = ['xaxis', 'yaxis', 'xaxis2', 'yaxis2'] as const;
+
+/** Merge a plot's layout over the theme's: transparent background, theme text and grid colors. */
+export function themedLayout(theme: Theme, layout: Layout = {}): Layout {
+  const p = PALETTES[theme];
+  const axis = {
+    gridcolor: p.grid,
+    linecolor: p.line,
+    zerolinecolor: p.line,
+    tickcolor: p.line,
+    automargin: true,
+    title: { font: { size: 12, color: p.muted } },
+  };
+  const out: Layout = {
+    paper_bgcolor: 'rgba(0,0,0,0)',
+    plot_bgcolor: 'rgba(0,0,0,0)',
+    font: {
+      family: 'Inter, system-ui, -apple-system, "Segoe UI", Roboto, sans-serif',
+      size: 12,
+      color: p.text,
+    },
+    margin: { l: 56, r: 16, t: 12, b: 44 },
+    hoverlabel: { bgcolor: p.hoverBg, bordercolor: p.line, font: { color: p.text } },
+    legend: { orientation: 'h', x: 0, y: 1.02, yanchor: 'bottom', font: { size: 11 } },
+    autosize: true,
+    ...layout,
+  };
+  for (const k of AXES) {
+    if (k in layout || k === 'xaxis' || k === 'yaxis') {
+      const own = (layout[k] ?? {}) as Record<string, unknown>;
+      const ownTitle =
+        typeof own.title === 'string' ? { text: own.title } : (own.title as object | undefined);
+      out[k] = { ...axis, ...own, title: { ...axis.title, ...ownTitle } };
+    }
+  }
+  return out;
+}

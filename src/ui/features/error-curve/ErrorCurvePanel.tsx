@@ -1,0 +1,77 @@
+import { useEffect, useMemo } from 'react';
+import type { PlotData } from 'plotly.js-dist-min';
+import { useShallow } from 'zustand/react/shallow';
+import { precisionLabel, selectModelId, useAppStore, type AppState } from '../../../state';
+import { ensureErrorCurve, errorCurveKey } from '../../../state/actions/views';
+import type { ErrorCurvePoint } from '../../../workers/quantize.api';
+import { ErrorNotice } from '../../components/ErrorNotice';
+import { Panel } from '../../components/Panel';
+import { Plot } from '../../components/Plot';
+import { granularityLabel } from '../variants/variant-label';
+
+const selectCurves = (s: AppState) => {
+  const modelId = selectModelId(s);
+  const weight = s.selectedWeight;
+  return {
+    model: modelId ? s.errorCurves[errorCurveKey(modelId, null, s.config)] : undefined,
+    layer: modelId && weight ? s.errorCurves[errorCurveKey(modelId, weight, s.config)] : undefined,
+    modelId,
+    weight,
+    config: s.config,
+  };
+};
+
+const trace = (name: string, points: ErrorCurvePoint[], color: string, dash?: string): PlotData => ({
+  type: 'scatter',
+  mode: 'lines+markers',
+  name,
+  x: points.map((p) => precisionLabel(p.precision)),
+  y: points.map((p) => (Number.isFinite(p.sqnrDb) ? p.sqnrDb : null)),
+  line: { color, width: 2, dash },
+  marker: { size: 7 },
+  hovertemplate: `%{x}: %{y:.1f} dB<extra>${name}</extra>`,
+  meta: { weight: name === 'whole model' ? null : name },
+});
+
+const LAYOUT = {
+  xaxis: { title: 'precision', type: 'category' },
+  yaxis: { title: 'SQNR (dB)' },
+};
+
+/** SQNR against bit width, for the whole model and the selected layer, with the current scheme/granularity. */
+export function ErrorCurvePanel() {
+  const { model, layer, modelId, weight, config } = useAppStore(useShallow(selectCurves));
+  useEffect(() => {
+    if (!modelId) return;
+    void ensureErrorCurve(null);
+    if (weight) void ensureErrorCurve(weight);
+  }, [modelId, weight, config]);
+  const data = useMemo(() => {
+    const out: PlotData[] = [];
+    if (model?.status === 'ready') out.push(trace('whole model', model.data, '#6366f1'));
+    if (layer?.status === 'ready' && weight) out.push(trace(weight, layer.data, '#f59e0b', 'dot'));
+    return out;
+  }, [model, layer, weight]);
+  const err = [model, layer].find((e) => e?.status === 'error');
+  const pending = [model, layer].some((e) => e?.status === 'loading');
+  return (
+    <Panel
+      title="Error vs bit width"
+      subtitle={`Whole model and selected layer · ${config.scheme}, ${granularityLabel(config)}`}
+      id="error-curve"
+    >
+      {err?.status === 'error' && (
+        <ErrorNotice error={err.error} context="Couldn’t compute the error curve" />
+      )}
+      <Plot
+        testId="plot-error-curve"
+        label="SQNR against bit width"
+        data={data}
+        layout={LAYOUT}
+        height={260}
+        pending={pending}
+        emptyText={pending ? 'Computing…' : 'No curve yet.'}
+      />
+    </Panel>
+  );
+}

@@ -1,0 +1,91 @@
+import { useEffect, useMemo } from 'react';
+import { useShallow } from 'zustand/react/shallow';
+import { resultOf, selectModelId, useAppStore, type Variant } from '../../../state';
+import { ensureHistogram, histogramKey } from '../../../state/actions/views';
+import { ErrorNotice } from '../../components/ErrorNotice';
+import { Plot } from '../../components/Plot';
+import { PALETTES, precisionColor } from '../../components/plot-theme';
+import { useEffectiveTheme } from '../../hooks/useEffectiveTheme';
+import { variantShortLabel } from '../variants/variant-label';
+import { histogramTraces } from './histogram-traces';
+
+interface HistogramPlotProps {
+  weight: string;
+  variants: readonly Variant[];
+  testId: string;
+  height?: number;
+}
+
+/** Histogram of one weight's float values with the given variants' dequantized values overlaid. */
+export function HistogramPlot({ weight, variants, testId, height = 300 }: HistogramPlotProps) {
+  const modelId = useAppStore(selectModelId);
+  const scale = useAppStore((s) => s.histogramScale);
+  const theme = useEffectiveTheme();
+  const runs = variants.flatMap((v) => {
+    const r = resultOf(v);
+    return r ? [{ variant: v, runId: r.runId }] : [];
+  });
+  const keys = modelId
+    ? [histogramKey(modelId, weight, null), ...runs.map((r) => histogramKey(modelId, weight, r.runId))]
+    : [];
+  const entries = useAppStore(useShallow((s) => keys.map((k) => s.histograms[k])));
+  const runKey = runs.map((r) => r.runId).join(',');
+
+  useEffect(() => {
+    void ensureHistogram(weight, null);
+    for (const r of runs) void ensureHistogram(weight, { runId: r.runId, config: r.variant.config });
+    // runs is derived from runKey
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [weight, runKey, modelId]);
+
+  const [floatEntry, ...runEntries] = entries;
+  const pending = entries.some((e) => !e || e.status === 'loading');
+  const data = useMemo(() => {
+    if (floatEntry?.status !== 'ready') return [];
+    const overlays = runs.flatMap((r, i) => {
+      const e = runEntries[i];
+      return e?.status === 'ready'
+        ? [
+            {
+              label: variantShortLabel(r.variant),
+              color: precisionColor(r.variant.precision, i),
+              runId: r.runId,
+              hist: e.data,
+            },
+          ]
+        : [];
+    });
+    return histogramTraces(weight, floatEntry.data, overlays, scale, PALETTES[theme].float);
+    // useShallow keeps `entries` stable until one of them changes; runs follow runKey.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [weight, scale, theme, entries, runKey]);
+
+  const layout = useMemo(
+    () => ({
+      bargap: 0,
+      barmode: 'overlay',
+      xaxis: { title: 'weight value', zeroline: false },
+      yaxis: { title: 'count', type: scale === 'log' ? 'log' : 'linear', rangemode: 'tozero' },
+      yaxis2: { overlaying: 'y', range: [0, 1], visible: false, fixedrange: true },
+    }),
+    [scale],
+  );
+
+  const error = entries.find((e) => e?.status === 'error');
+  return (
+    <div className="plot-block" data-weight={weight}>
+      {error?.status === 'error' && (
+        <ErrorNotice error={error.error} context="Couldn’t compute the histogram" />
+      )}
+      <Plot
+        testId={testId}
+        label={`Histogram of ${weight}`}
+        data={data}
+        layout={layout}
+        height={height}
+        pending={pending}
+        emptyText={pending ? 'Computing histogram…' : 'No histogram.'}
+      />
+    </div>
+  );
+}

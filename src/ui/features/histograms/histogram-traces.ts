@@ -1,0 +1,86 @@
+import type { PlotData } from 'plotly.js-dist-min';
+import type { HistogramDto } from '../../../protocol/dto';
+import type { HistogramScale } from '../../../state';
+
+export interface VariantHistogram {
+  label: string;
+  color: string;
+  runId: string;
+  hist: HistogramDto;
+}
+
+/** Grids with more distinct values than this are not drawn (per-channel scales give one grid per channel). */
+export const MAX_GRID_POINTS = 300;
+
+function centersAndWidths(edges: Float32Array): { x: number[]; w: number[] } {
+  const n = edges.length - 1;
+  const x = new Array<number>(n);
+  const w = new Array<number>(n);
+  for (let i = 0; i < n; i++) {
+    x[i] = (edges[i] + edges[i + 1]) / 2;
+    w[i] = edges[i + 1] - edges[i];
+  }
+  return { x, w };
+}
+
+/** Counts as plot values; on a log axis empty bins become gaps instead of -∞. */
+const countsFor = (counts: Uint32Array, scale: HistogramScale): (number | null)[] =>
+  Array.from(counts, (c) => (scale === 'log' && c === 0 ? null : c));
+
+/**
+ * Traces for one weight: the float values as bars, each variant's dequantized values as a step line on the same
+ * bins, and each variant's quantization grid as ticks along the bottom (when the worker sent one).
+ */
+export function histogramTraces(
+  weight: string,
+  float: HistogramDto,
+  variants: readonly VariantHistogram[],
+  scale: HistogramScale,
+  floatColor: string,
+): PlotData[] {
+  const { x, w } = centersAndWidths(float.edges);
+  const traces: PlotData[] = [
+    {
+      type: 'bar',
+      name: 'float32',
+      x,
+      y: countsFor(float.float, scale),
+      width: w,
+      marker: { color: floatColor, opacity: 0.55 },
+      hovertemplate: '%{x:.4g}: %{y} weights<extra>float32</extra>',
+      meta: { weight, kind: 'float', runId: null },
+    },
+  ];
+  for (const v of variants) {
+    if (!v.hist.quantized) continue;
+    const own = centersAndWidths(v.hist.edges);
+    traces.push({
+      type: 'scatter',
+      mode: 'lines',
+      name: v.label,
+      x: own.x,
+      y: countsFor(v.hist.quantized, scale),
+      line: { color: v.color, width: 1.75, shape: 'hvh' },
+      connectgaps: false,
+      hovertemplate: `%{x:.4g}: %{y} weights<extra>${v.label}</extra>`,
+      meta: { weight, kind: 'quantized', runId: v.runId },
+    });
+  }
+  variants.forEach((v, i) => {
+    const grid = v.hist.grid;
+    if (!grid || grid.length === 0 || grid.length > MAX_GRID_POINTS) return;
+    traces.push({
+      type: 'scatter',
+      mode: 'markers',
+      name: `${v.label} grid`,
+      x: Array.from(grid),
+      y: Array.from(grid, () => 0.03 + i * 0.05),
+      yaxis: 'y2',
+      marker: { symbol: 'line-ns-open', size: 9, color: v.color, line: { width: 1.5, color: v.color } },
+      hovertemplate: `level %{x:.5g}<extra>${v.label} grid</extra>`,
+      showlegend: false,
+      meta: { weight, kind: 'grid', runId: v.runId },
+    });
+  });
+  return traces;
+}

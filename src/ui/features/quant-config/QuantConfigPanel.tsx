@@ -1,0 +1,128 @@
+import { useShallow } from 'zustand/react/shallow';
+import {
+  BLOCK_SIZES,
+  PRECISIONS,
+  type BlockSize,
+  type ExportFormat,
+  type Granularity,
+  type Scheme,
+} from '../../../core/quant/config';
+import { precisionLabel, useAppStore, type AppState } from '../../../state';
+import { setConfig, togglePrecision } from '../../../state/actions/config';
+import { Panel } from '../../components/Panel';
+import { Segmented } from '../../components/Segmented';
+import { precisionColor } from '../../components/plot-theme';
+import { QuantizeBar } from './QuantizeBar';
+
+const selectConfig = (s: AppState) => ({
+  config: s.config,
+  precisions: s.precisions,
+  busy: s.batch.status !== 'idle',
+});
+
+const SCHEMES: { value: Scheme; label: string }[] = [
+  { value: 'symmetric', label: 'Symmetric' },
+  { value: 'asymmetric', label: 'Asymmetric' },
+];
+const GRANULARITIES: { value: Granularity; label: string }[] = [
+  { value: 'tensor', label: 'Tensor' },
+  { value: 'channel', label: 'Channel' },
+  { value: 'block', label: 'Block' },
+];
+const FORMATS: { value: ExportFormat; label: string }[] = [
+  { value: 'auto', label: 'Auto (DequantizeLinear, MatMulNBits where it fits)' },
+  { value: 'qdq', label: 'DequantizeLinear only' },
+  { value: 'matmulnbits', label: 'MatMulNBits for MatMul weights' },
+];
+
+/** Global settings and the bit widths to compare; each chosen bit width becomes a variant. */
+export function QuantConfigPanel() {
+  const { config, precisions, busy } = useAppStore(useShallow(selectConfig));
+  return (
+    <Panel title="Quantize" subtitle="Each checked bit width becomes a variant to compare." id="configure">
+      <fieldset className="field" disabled={busy}>
+        <legend>Bit widths</legend>
+        <div className="bit-grid" data-testid="bit-widths">
+          {PRECISIONS.map((p) => {
+            const on = precisions.includes(p);
+            return (
+              <label
+                key={p}
+                className={`bit-chip ${on ? 'is-on' : ''}`}
+                style={{ ['--chip' as string]: precisionColor(p) }}
+              >
+                <input
+                  type="checkbox"
+                  checked={on}
+                  onChange={(e) => togglePrecision(p, e.currentTarget.checked)}
+                />
+                <span>{precisionLabel(p)}</span>
+              </label>
+            );
+          })}
+        </div>
+      </fieldset>
+      <div className="field">
+        <span className="field-label">Scheme</span>
+        <Segmented
+          label="Scheme"
+          value={config.scheme}
+          options={SCHEMES}
+          onChange={(scheme) => setConfig({ scheme })}
+        />
+      </div>
+      <div className="field">
+        <span className="field-label">Granularity</span>
+        <div className="row">
+          <Segmented
+            label="Granularity"
+            value={config.granularity}
+            options={GRANULARITIES}
+            onChange={(granularity) => setConfig({ granularity })}
+          />
+          <label className="inline-select" title="Weights per block">
+            <span className="muted small">size</span>
+            <select
+              aria-label="Block size"
+              value={config.blockSize}
+              disabled={config.granularity !== 'block'}
+              onChange={(e) => setConfig({ blockSize: Number(e.currentTarget.value) as BlockSize })}
+            >
+              {BLOCK_SIZES.map((b) => (
+                <option key={b} value={b}>
+                  {b}
+                </option>
+              ))}
+            </select>
+          </label>
+        </div>
+      </div>
+      <details className="field advanced">
+        <summary>Advanced</summary>
+        <label className="stack">
+          <span className="field-label">Export format</span>
+          <select
+            value={config.format}
+            onChange={(e) => setConfig({ format: e.currentTarget.value as ExportFormat })}
+          >
+            {FORMATS.map((f) => (
+              <option key={f.value} value={f.value}>
+                {f.label}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label className="check">
+          <input
+            type="checkbox"
+            checked={config.includeGather}
+            onChange={(e) => setConfig({ includeGather: e.currentTarget.checked })}
+          />
+          Quantize Gather tables (embeddings)
+        </label>
+        <p className="muted small">fp16 ignores scheme and granularity: weights are cast to float16.</p>
+      </details>
+      <QuantizeBar />
+    </Panel>
+  );
+}

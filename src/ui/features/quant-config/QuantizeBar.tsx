@@ -1,0 +1,77 @@
+import { useShallow } from 'zustand/react/shallow';
+import { precisionLabel, selectLoaded, useAppStore, type AppState } from '../../../state';
+import { cancelQuantize, quantizeSelected } from '../../../state/actions/quantize';
+import { ProgressBar } from '../../components/ProgressBar';
+
+const selectBar = (s: AppState) => {
+  const b = s.batch;
+  const ids = b.status === 'idle' ? [] : b.variantIds;
+  let done = 0;
+  let current: { label: string; fraction: number; tensor: string | null } | null = null;
+  for (const id of ids) {
+    const v = s.variants[id];
+    const r = v?.run;
+    if (!v || !r) continue;
+    if (r.status === 'running') {
+      current = {
+        label: precisionLabel(v.precision),
+        fraction: r.progress,
+        tensor: r.stage && 'tensor' in r.stage ? (r.stage.tensor ?? null) : null,
+      };
+      done += r.progress;
+    } else if (r.status === 'done' || r.status === 'error') done += 1;
+  }
+  return {
+    canRun: selectLoaded(s) !== null && s.model.status !== 'loading' && s.precisions.length > 0,
+    status: b.status,
+    total: ids.length,
+    fraction: ids.length ? done / ids.length : 0,
+    label: current?.label ?? null,
+    currentFraction: current?.fraction ?? 0,
+    tensor: current?.tensor ?? null,
+    nothingChosen: s.precisions.length === 0,
+  };
+};
+
+/** Quantize / Cancel, with the batch's progress. */
+export function QuantizeBar() {
+  const bar = useAppStore(useShallow(selectBar));
+  const running = bar.status !== 'idle';
+  return (
+    <div className="quantize-bar" data-testid="quantize-batch" data-status={bar.status}>
+      <div className="row">
+        <button
+          type="button"
+          className="btn btn-primary btn-wide"
+          disabled={!bar.canRun || running}
+          onClick={() => void quantizeSelected()}
+        >
+          Quantize
+        </button>
+        {running && (
+          <button
+            type="button"
+            className="btn"
+            disabled={bar.status === 'cancelling'}
+            onClick={() => void cancelQuantize()}
+          >
+            {bar.status === 'cancelling' ? 'Cancelling…' : 'Cancel'}
+          </button>
+        )}
+      </div>
+      {bar.nothingChosen && <p className="muted small">Check at least one bit width.</p>}
+      {running && (
+        <div className="batch-progress" aria-live="polite">
+          <ProgressBar value={bar.fraction} label="Quantization progress" testId="quantize-progress" />
+          <p className="muted small">
+            {bar.status === 'cancelling'
+              ? 'Stopping…'
+              : bar.label
+                ? `${bar.label}: ${Math.round(bar.currentFraction * 100)}%${bar.tensor ? ` · ${bar.tensor}` : ''}`
+                : 'Starting…'}
+          </p>
+        </div>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,55 @@
+import { useAppStore, resultOf } from '../../../state';
+import { removeVariant } from '../../../state/actions/quantize';
+import { CloseIcon } from '../../components/icons';
+import { ErrorNotice } from '../../components/ErrorNotice';
+import { ProgressBar } from '../../components/ProgressBar';
+import { precisionColor } from '../../components/plot-theme';
+import { formatBytes, formatDb } from '../../format';
+import { variantLabel } from './variant-label';
+
+/** One variant's status in the sidebar; subscribes to this variant only. */
+export function VariantRow({ id }: { id: string }) {
+  const v = useAppStore((s) => s.variants[id]);
+  if (!v) return null;
+  const run = v.run;
+  const result = resultOf(v);
+  const label = variantLabel(v);
+  return (
+    <li
+      className="variant-row"
+      data-testid={`variant-${id}`}
+      data-status={run.status}
+      data-precision={String(v.precision)}
+    >
+      <span className="dot" style={{ background: precisionColor(v.precision) }} aria-hidden="true" />
+      <div className="variant-main">
+        <div className="variant-line">
+          <span className="variant-name">{label}</span>
+          <span className="variant-state">
+            {run.status === 'idle' && 'queued'}
+            {run.status === 'running' && `${Math.round(run.progress * 100)}%`}
+            {run.status === 'done' &&
+              `${formatBytes(run.summary.fileBytesAfter)} · ${formatDb(run.summary.overallSqnrDb)}`}
+            {run.status === 'error' && 'failed'}
+          </span>
+        </div>
+        {run.status === 'running' && <ProgressBar value={run.progress} label={`Quantizing ${label}`} />}
+        {run.status === 'error' && (
+          <ErrorNotice error={run.error} context="Quantization failed" testId={`variant-error-${id}`}>
+            {result && <p className="small">The previous result of this variant is kept.</p>}
+          </ErrorNotice>
+        )}
+      </div>
+      <button
+        type="button"
+        className="icon-btn"
+        aria-label={`Remove ${label}`}
+        title="Remove this variant"
+        disabled={run.status === 'running'}
+        onClick={() => removeVariant(id)}
+      >
+        <CloseIcon />
+      </button>
+    </li>
+  );
+}

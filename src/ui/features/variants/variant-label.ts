@@ -1,0 +1,18 @@
+import type { QuantConfig } from '../../../core/quant/config';
+import { precisionLabel, type Variant } from '../../../state';
+
+export const granularityLabel = (c: QuantConfig): string =>
+  c.granularity === 'block' ? `block ${c.blockSize}` : `per-${c.granularity}`;
+
+/** e.g. "4-bit · sym · per-channel", "fp16"; marks per-layer overrides. */
+export function variantLabel(v: Pick<Variant, 'precision' | 'config'>): string {
+  const overrides = Object.keys(v.config.layers).length;
+  const extra = overrides ? ` · ${overrides} override${overrides > 1 ? 's' : ''}` : '';
+  if (v.precision === 'fp16') return `fp16${extra}`;
+  const scheme = v.config.scheme === 'symmetric' ? 'sym' : 'asym';
+  return `${precisionLabel(v.precision)} · ${scheme} · ${granularityLabel(v.config)}${extra}`;
+}
+
+/** The short name used in plot legends and selects. */
+export const variantShortLabel = (v: Pick<Variant, 'precision' | 'config' | 'id'>): string =>
+  v.precision === 'fp16' ? 'fp16' : variantLabel(v).replace(' · sym', '').replace('per-', '');

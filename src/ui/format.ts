@@ -1,0 +1,36 @@
+const nf = new Intl.NumberFormat('en-US');
+
+export const formatCount = (n: number): string => nf.format(n);
+
+export function formatBytes(bytes: number): string {
+  if (!Number.isFinite(bytes)) return '–';
+  if (bytes < 1024) return `${bytes} B`;
+  const units = ['KB', 'MB', 'GB'];
+  let v = bytes / 1024;
+  let i = 0;
+  while (v >= 1024 && i < units.length - 1) {
+    v /= 1024;
+    i++;
+  }
+  return `${v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2)} ${units[i]}`;
+}
+
+/** Exact byte count with separators, for places where it must match the file. */
+export const formatExactBytes = (bytes: number): string => `${nf.format(bytes)} bytes`;
+
+export const formatShape = (shape: readonly (number | string | null)[]): string =>
+  shape.length === 0 ? 'scalar' : `[${shape.map((d) => (d === null ? '?' : d)).join(' × ')}]`;
+
+export const formatDb = (db: number): string =>
+  !Number.isFinite(db) ? (db > 0 ? '∞ dB' : '–') : `${db.toFixed(1)} dB`;
+
+export const formatPercent = (x: number, digits = 1): string => `${(x * 100).toFixed(digits)}%`;
+
+export function formatSci(x: number): string {
+  if (!Number.isFinite(x)) return '–';
+  if (x === 0) return '0';
+  const a = Math.abs(x);
+  return a >= 0.01 && a < 1000 ? x.toPrecision(3) : x.toExponential(2);
+}
+
+export const formatRatio = (x: number): string => (Number.isFinite(x) ? `${x.toFixed(2)}×` : '–');

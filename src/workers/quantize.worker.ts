@@ -1,0 +1,4 @@
+import { expose } from 'comlink';
+import { quantizeApi } from './quantize.api';
+
+expose(quantizeApi);
