@@ -24,7 +24,7 @@ export async function fakeQuantModel(model: OnnxModel, config: QuantConfig, summ
       name: old.name,
       dims: old.dims,
       dataType: half ? DT.FLOAT16 : DT.FLOAT,
-      rawData: new Uint8Array(data.buffer, data.byteOffset, data.byteLength),
+      rawData: new Uint8Array(data.buffer as ArrayBuffer, data.byteOffset, data.byteLength),
     });
   }
   return toBinary(ModelProtoSchema, shallowCopy(model.proto, { graph }));

@@ -4,7 +4,8 @@ import * as ortWeb from 'onnxruntime-web';
 import { float16BitsToFloat32, toFloat16Array } from '../../src/core/onnx/float16';
 
 export type Runtime = 'node' | 'web';
-export type Feeds = Record<string, { dims: number[]; data: Float32Array; type?: 'float32' | 'float16' }>;
+export type Feed = { dims: number[]; data: Float32Array; type?: 'float32' | 'float16' } | { dims: number[]; int64: bigint[] };
+export type Feeds = Record<string, Feed>;
 export type Outputs = Record<string, Float32Array>;
 
 ortWeb.env.wasm.numThreads = 1;
@@ -24,7 +25,12 @@ export async function runModel(runtime: Runtime, bytes: Uint8Array, feeds: Feeds
   try {
     const inputs: Record<string, ortNode.Tensor> = {};
     for (const [name, f] of Object.entries(feeds)) {
-      inputs[name] = f.type === 'float16' ? new ort.Tensor('float16', toFloat16Array(f.data), f.dims) : new ort.Tensor('float32', f.data, f.dims);
+      inputs[name] =
+        'int64' in f
+          ? new ort.Tensor('int64', BigInt64Array.from(f.int64), f.dims)
+          : f.type === 'float16'
+            ? new ort.Tensor('float16', toFloat16Array(f.data), f.dims)
+            : new ort.Tensor('float32', f.data, f.dims);
     }
     const out = await session.run(inputs);
     const result: Outputs = {};

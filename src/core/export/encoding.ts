@@ -42,7 +42,7 @@ export function fitsMatMulNBits(w: WeightInfo, spec: WeightSpec): boolean {
     w.shape.length === 2 &&
     spec.granularity === 'block' &&
     spec.precision !== 'fp16' &&
-    w.dtype === 'float32'
+    w.opDtype === 'float32'
   );
 }
 

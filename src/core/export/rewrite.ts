@@ -105,7 +105,7 @@ export function applyEncodings(
         const hName = names.fresh(`${base}_fp16`);
         inits.push(makeRawTensor(hName, 'float16', w.shape, new Uint8Array(e.fp16.buffer, e.fp16.byteOffset, e.fp16.byteLength)));
         out = names.fresh(`${base}_float`);
-        front.push(makeNode('Cast', [hName], [out], { name: names.fresh(`${base}_Cast`), attributes: [intAttr('to', FLOAT_TYPE[w.dtype])] }));
+        front.push(makeNode('Cast', [hName], [out], { name: names.fresh(`${base}_Cast`), attributes: [intAttr('to', FLOAT_TYPE[w.opDtype])] }));
       } else {
         const { q, encoding } = e;
         const container = encoding.container as PackContainer;
@@ -125,9 +125,9 @@ export function applyEncodings(
         out = names.fresh(`${base}_dequantized`);
         front.push(makeNode('DequantizeLinear', inputs, [out], { name: names.fresh(`${base}_DequantizeLinear`), domain: encoding.domain, attributes }));
         if (encoding.domain === COM_MICROSOFT) usesMicrosoft = true;
-        if (w.dtype !== 'float32') {
-          const cast = names.fresh(`${base}_${w.dtype}`);
-          front.push(makeNode('Cast', [out], [cast], { name: names.fresh(`${base}_Cast`), attributes: [intAttr('to', FLOAT_TYPE[w.dtype])] }));
+        if (w.opDtype !== 'float32') {
+          const cast = names.fresh(`${base}_${w.opDtype}`);
+          front.push(makeNode('Cast', [out], [cast], { name: names.fresh(`${base}_Cast`), attributes: [intAttr('to', FLOAT_TYPE[w.opDtype])] }));
           out = cast;
         }
       }

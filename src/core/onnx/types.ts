@@ -77,7 +77,10 @@ export interface WeightInfo {
   channelAxis: number;
   /** Reduction axis of `shape` (blocks run along it). */
   reductionAxis: number;
+  /** Stored element type of the initializer. */
   dtype: Dtype;
+  /** Element type the op consumes (differs from `dtype` behind a Cast). */
+  opDtype: Dtype;
   elements: number;
   /** Bytes the initializer occupies in the file (or external data file). */
   bytes: number;

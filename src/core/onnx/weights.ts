@@ -22,7 +22,7 @@ import {
   tensorElements,
   tensorStoredBytes,
 } from './tensor';
-import type { OnnxModel, WeightInfo, WeightOp } from './types';
+import type { Dtype, OnnxModel, WeightInfo, WeightOp } from './types';
 
 export interface FindWeightsOptions {
   /** Also list Gather data inputs (embedding tables). Default false. */
@@ -252,6 +252,7 @@ export function findWeights(model: OnnxModel, options: FindWeightsOptions = {}):
         storedShape: t.storedShape,
         ...layout,
         dtype: tryDtypeFromOnnx(t.tensor.dataType)!,
+        opDtype: consumedDtype(t),
         elements: tensorElements(t.tensor),
         bytes: tensorStoredBytes(t.tensor),
         external: isExternalTensor(t.tensor),
@@ -270,6 +271,12 @@ export function findWeights(model: OnnxModel, options: FindWeightsOptions = {}):
     used.add(w.name);
   }
   return found;
+}
+
+/** The element type the op sees: the last Cast's target, else the stored type. */
+function consumedDtype(t: { tensor: { dataType: number }; steps: { castTo?: number }[] }): Dtype {
+  const cast = [...t.steps].reverse().find((s) => s.castTo !== undefined);
+  return tryDtypeFromOnnx(cast?.castTo ?? t.tensor.dataType)!;
 }
 
 function transpose(data: Float32Array, shape: number[], perm: number[]): Float32Array {

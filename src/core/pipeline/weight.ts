@@ -1,5 +1,5 @@
 import { float16BitsToFloat32, float32ToFloat16Bits } from '../onnx/float16';
-import type { WeightInfo } from '../onnx/types';
+import type { Dtype, WeightInfo } from '../onnx/types';
 import type { WeightSpec } from '../quant/config';
 import { dequantize, quantizeFloat16, quantizeTensor } from '../quant';
 import type { QuantizedTensor } from '../quant/types';
@@ -8,9 +8,21 @@ export type QuantizedWeight =
   | { kind: 'int'; q: QuantizedTensor; dequantized: Float32Array }
   | { kind: 'fp16'; bits: Uint16Array; dequantized: Float32Array };
 
-/** Round through float16 in place: what a Cast back to a float16 op input does. */
-function roundThroughFloat16(values: Float32Array): Float32Array {
-  for (let i = 0; i < values.length; i++) values[i] = float16BitsToFloat32(float32ToFloat16Bits(values[i]));
+const f32 = new Float32Array(1);
+const u32 = new Uint32Array(f32.buffer);
+
+/** Round in place to what a Cast to the op's element type gives (DequantizeLinear itself outputs float32). */
+function roundForOp(values: Float32Array, dtype: Dtype): Float32Array {
+  if (dtype === 'float16') {
+    for (let i = 0; i < values.length; i++) values[i] = float16BitsToFloat32(float32ToFloat16Bits(values[i]));
+  } else if (dtype === 'bfloat16') {
+    for (let i = 0; i < values.length; i++) {
+      f32[0] = values[i];
+      const x = u32[0];
+      u32[0] = (x + 0x7fff + ((x >>> 16) & 1)) & 0xffff0000; // round half to even on the top 16 bits
+      values[i] = f32[0];
+    }
+  }
   return values;
 }
 
@@ -32,6 +44,5 @@ export function quantizeWeight(values: Float32Array, w: WeightInfo, spec: Weight
     reductionAxis: w.reductionAxis,
     name: w.name,
   });
-  const dequantized = dequantize(q);
-  return { kind: 'int', q, dequantized: w.dtype === 'float16' ? roundThroughFloat16(dequantized) : dequantized };
+  return { kind: 'int', q, dequantized: roundForOp(dequantize(q), w.opDtype) };
 }

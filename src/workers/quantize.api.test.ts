@@ -1,0 +1,85 @@
+import { readFileSync } from 'node:fs';
+import * as ort from 'onnxruntime-node';
+import { describe, expect, it } from 'vitest';
+import { parseModel } from '../core/onnx';
+import { defaultQuantConfig, normalizeConfig } from '../core/quant/config';
+import { runQuantization } from '../core/pipeline/run';
+import type { Progress } from '../protocol/dto';
+import { sharedModel } from '../../test/paths';
+import { quantizeApi as api } from './quantize.api';
+
+const MLIR = sharedModel('mnist-onnx-mlir/model.onnx');
+const bytes = new Uint8Array(readFileSync(MLIR));
+const open = (modelId: string, data: Uint8Array = bytes, fileName = 'model.onnx') =>
+  api.open({ modelId, file: new Blob([data]), fileName, sidecars: [] });
+
+describe('quantize worker API', () => {
+  it('opens a model and returns only its summary', async () => {
+    const s = await open('m1');
+    expect(s.weights.map((w) => w.name)).toEqual(['fc1.weight', 'fc2.weight']);
+    expect(s.opsets['']).toBe(13);
+    expect(s.inputs[0]).toMatchObject({ name: 'image', dtype: 'float32', shape: [1, 1, 28, 28] });
+  });
+
+  it('quantizes with progress, exports the same bytes the CLI core writes, and onnxruntime loads them', async () => {
+    await open('m2');
+    const progress: Progress[] = [];
+    const config = normalizeConfig({ precision: 4 });
+    const summary = await api.quantize('m2', 'r4', config, (p) => progress.push(p));
+    expect(summary.layers.map((l) => l.name)).toEqual(['fc1.weight', 'fc2.weight']);
+    expect(progress.at(-1)).toEqual({ status: 'writing', fraction: 1 });
+    const exported = await api.exportModel('r4');
+    expect(exported.length).toBe(summary.fileBytesAfter);
+    const direct = await runQuantization(parseModel(bytes, 'model.onnx'), config, 'cli');
+    expect(Buffer.from(exported).equals(Buffer.from(direct.bytes))).toBe(true);
+    const session = await ort.InferenceSession.create(exported);
+    expect(session.outputNames).toEqual(['prediction']);
+    // Export hands out a transferred copy: a second export still works.
+    expect((await api.exportModel('r4')).length).toBe(exported.length);
+  });
+
+  it('gives histograms on shared edges, channel ranges and an error curve', async () => {
+    await open('m3');
+    await api.quantize('m3', 'r8', normalizeConfig({ precision: 8 }));
+    const h = await api.histogram('m3', 'fc2.weight', 'r8', 64);
+    expect(h.edges.length).toBe(65);
+    expect(h.float.reduce((a, b) => a + b, 0)).toBe(1280);
+    expect(h.quantized!.reduce((a, b) => a + b, 0)).toBe(1280);
+    const floatOnly = await api.histogram('m3', 'fc2.weight', null, 64);
+    expect(floatOnly.quantized).toBeNull();
+    const r = await api.channelRanges('m3', 'fc1.weight');
+    expect(r.min.length).toBe(128);
+    expect([...r.min].every((m, i) => m <= r.max[i])).toBe(true);
+    const curve = await api.errorCurve('m3', null, defaultQuantConfig, [2, 4, 8]);
+    expect(curve.map((p) => p.precision)).toEqual([2, 4, 8]);
+    expect(curve[0].sqnrDb).toBeLessThan(curve[1].sqnrDb);
+    expect(curve[1].sqnrDb).toBeLessThan(curve[2].sqnrDb);
+  });
+
+  it('cancels a running job with CancelledError and stays usable', async () => {
+    await open('m4');
+    const run = api.quantize('m4', 'rc', normalizeConfig({ precision: 4 }));
+    await api.cancel('rc');
+    await expect(run).rejects.toMatchObject({ name: 'CancelledError' });
+    const again = await api.quantize('m4', 'rc2', normalizeConfig({ precision: 4 }));
+    expect(again.layers.length).toBe(2);
+  });
+
+  it.each([
+    ['a corrupt file', () => open('bad', new TextEncoder().encode('not a model at all'), 'x.onnx'), 'OnnxParseError'],
+    ['a truncated model', () => open('bad', bytes.subarray(0, 4000), 'x.onnx'), 'OnnxParseError'],
+    ['an unknown model id', () => api.quantize('nope', 'r', defaultQuantConfig), 'ModelNotLoadedError'],
+    ['an unknown run', () => api.exportModel('nope'), 'ModelNotLoadedError'],
+    ['an unknown weight', async () => (await open('m5'), api.histogram('m5', 'fc9', null)), 'QuantConfigError'],
+    ['a bad config', async () => (await open('m6'), api.quantize('m6', 'r', { ...defaultQuantConfig, precision: 9 as never })), 'QuantConfigError'],
+  ])('rejects %s with a named error', async (_, call, name) => {
+    await expect(call()).rejects.toMatchObject({ name });
+  });
+
+  it('forgets runs of a closed model', async () => {
+    await open('m7');
+    await api.quantize('m7', 'r7', defaultQuantConfig);
+    await api.close('m7');
+    await expect(api.exportModel('r7')).rejects.toMatchObject({ name: 'ModelNotLoadedError' });
+  });
+});
