@@ -54,9 +54,10 @@ test('the main thread stays responsive while the worker quantizes', async ({ pag
   const batch = page.getByTestId('quantize-batch');
   await expect(batch).toHaveAttribute('data-status', 'running');
   // While it runs, the page answers input: the histogram scale toggle flips at once.
-  await page.getByText('Log', { exact: true }).click();
+  await page.getByRole('radio', { name: 'Log' }).check();
   await expect(page.getByRole('radio', { name: 'Log' })).toBeChecked();
   await expect(batch).toHaveAttribute('data-status', 'idle', { timeout: 120_000 });
   const longTasks = await page.evaluate(() => (window as unknown as { __longTasks: number[] }).__longTasks);
+  test.info().annotations.push({ type: 'long tasks (ms)', description: JSON.stringify(longTasks.map(Math.round)) });
   expect(Math.max(0, ...longTasks)).toBeLessThan(LONG_TASK_BUDGET_MS);
 });

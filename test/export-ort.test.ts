@@ -43,10 +43,8 @@ describe.each(SHARED_MODELS)('$id', ({ path, feeds, id }) => {
   const bytes = readModelBytes(path);
   const model = parseModel(bytes, `${id}.onnx`);
   const fp16Model = id.endsWith('fp16');
-  // SqueezeNet is large: a representative subset keeps the suite within budget on 2 cores.
-  const configs = id.startsWith('squeezenet')
-    ? [...intConfigs.filter((c) => c.precision === 2 || c.precision === 4 || c.precision === 8), extraConfigs[0]]
-    : [...intConfigs, ...extraConfigs];
+  // SqueezeNet is large: the block-size and format variants (tested on the small models) are left out.
+  const configs = id.startsWith('squeezenet') ? [...intConfigs, extraConfigs[0]] : [...intConfigs, ...extraConfigs];
 
   it.each(configs.map((c) => [label(c), c] as const))('[%s] loads and matches the dequantized float model', async (_, partial) => {
     const config = normalizeConfig(partial);

@@ -1,5 +1,5 @@
 import type { ModelProto } from 'onnx-buf';
-import { StudioError } from '../errors';
+import { isStudioError, StudioError } from '../errors';
 import { applyEncodings, encodedBytes, type EncodedWeight } from '../export/rewrite';
 import { chooseEncoding, type Encoding } from '../export/encoding';
 import { planOpsetUpgrade, upgradeOpset } from '../onnx/opset';
@@ -8,7 +8,7 @@ import type { OnnxModel, WeightInfo } from '../onnx/types';
 import { specFor, type QuantConfig, type WeightSpec } from '../quant/config';
 import { ErrorAccumulator } from '../metrics';
 import type { LayerResult, Progress, RunSummary } from '../../protocol/dto';
-import { quantizeWeight } from './weight';
+import { quantizeWeight, type QuantizedWeight } from './weight';
 
 export interface RunHooks {
   onProgress?: (p: Progress) => void;
@@ -103,7 +103,16 @@ export async function runQuantization(
     hooks.onProgress?.({ status: 'quantizing', fraction: done / total, tensor: w.name });
     await hooks.pause?.();
     const values = await readWeight(working, w);
-    const qw = quantizeWeight(values, w, spec);
+    let qw: QuantizedWeight;
+    try {
+      qw = quantizeWeight(values, w, spec);
+    } catch (e) {
+      // A NaN/Inf (or fp16-overflowing) weight: keep that layer float and say why, quantize the rest.
+      if (!isStudioError(e, 'WeightValueError')) throw e;
+      skipped.push({ name: w.name, reason: e.message });
+      done += w.elements;
+      continue;
+    }
     const metrics = overall.add(values, qw.dequantized);
     const e: EncodedWeight =
       qw.kind === 'fp16'
