@@ -55,7 +55,7 @@ export class InProcessBridge<Api extends object> implements Bridge<Api> {
     let timer: number | undefined;
     const answered = await Promise.race([
       settled,
-      new Promise<false>((r) => (timer = setTimeout(() => r(false), graceMs) as number)),
+      new Promise<false>((r) => (timer = setTimeout(() => r(false), graceMs) as unknown as number)),
     ]);
     clearTimeout(timer);
     if (!answered) this.terminate();

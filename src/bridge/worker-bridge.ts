@@ -43,7 +43,7 @@ export class WorkerBridge<Api extends object> implements Bridge<Api> {
       const worker = this.spawn();
       this.#crashed = new Promise<never>((_, reject) => {
         const onError = (ev: Event) => {
-          const detail = ev instanceof ErrorEvent ? ev.message : '';
+          const detail = (ev as Partial<ErrorEvent>).message ?? '';
           if (this.#worker === worker) this.terminate();
           reject(crashError(detail));
         };
@@ -97,7 +97,7 @@ export class WorkerBridge<Api extends object> implements Bridge<Api> {
     void cancel().catch(() => {});
     let timer: number | undefined;
     const timedOut = new Promise<false>((resolve) => {
-      timer = setTimeout(() => resolve(false), graceMs) as number; // core/env.d.ts types it as unknown
+      timer = setTimeout(() => resolve(false), graceMs) as unknown as number; // typed differently by DOM, Node and core/env.d.ts
     });
     const answered = await Promise.race([settled, timedOut]);
     clearTimeout(timer);

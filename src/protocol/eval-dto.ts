@@ -11,7 +11,14 @@ import type {
   TabularOptions,
 } from '../core/samples';
 
-export type { ClassificationResult, FidelityResult, OutputKind, PreprocessOptions, TabularOptions, ModelInputSpec };
+export type {
+  ClassificationResult,
+  FidelityResult,
+  OutputKind,
+  PreprocessOptions,
+  TabularOptions,
+  ModelInputSpec,
+};
 
 /**
  * How a quantized variant is run.

@@ -29,9 +29,12 @@ export function chooseClassificationOutput(
     );
   }
   const batched = batch.kind !== 'none';
-  const output = floats.find((o) => o.shape.length > 0 && scoreDims(o.shape, batched).length <= 1) ?? floats[0];
+  const output =
+    floats.find((o) => o.shape.length > 0 && scoreDims(o.shape, batched).length <= 1) ?? floats[0];
   const note =
-    outputs.length > 1 ? `scoring output '${output.name}' (${outputs.length} outputs: ${outputs.map((o) => o.name).join(', ')})` : null;
+    outputs.length > 1
+      ? `scoring output '${output.name}' (${outputs.length} outputs: ${outputs.map((o) => o.name).join(', ')})`
+      : null;
   return { output, note };
 }
 
@@ -39,7 +42,12 @@ export function chooseClassificationOutput(
  * Values per sample in one run's output of `dims` for `n` samples fed (padded runs count the padding).
  * Throws EvaluationError unless it is one row of ≥ 2 class scores per sample.
  */
-export function classRowLength(dims: readonly number[], n: number, batch: BatchInfo, outputName: string): number {
+export function classRowLength(
+  dims: readonly number[],
+  n: number,
+  batch: BatchInfo,
+  outputName: string,
+): number {
   const batched = batch.kind !== 'none';
   const rest = batched ? dims.slice(1) : dims;
   const row = rest.reduce((a, b) => a * b, 1);
@@ -48,7 +56,9 @@ export function classRowLength(dims: readonly number[], n: number, batch: BatchI
     throw evalError(`${what}: expected the batch axis first ([${n}, classes])`);
   }
   if (rest.filter((d) => d !== 1).length > 1 || dims.length === 0) {
-    throw evalError(`${what}: expected one row of class scores per sample ([batch, classes], e.g. [${n},10])`);
+    throw evalError(
+      `${what}: expected one row of class scores per sample ([batch, classes], e.g. [${n},10])`,
+    );
   }
   if (row < 2) {
     throw evalError(

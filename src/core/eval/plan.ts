@@ -23,7 +23,10 @@ export function planBatches(count: number, batch: BatchInfo, requested?: number)
     requested !== undefined &&
     !(Number.isInteger(requested) && requested >= 1 && requested <= MAX_BATCH_SIZE)
   ) {
-    throw new StudioError('EvaluationError', `batch size must be an integer in 1..${MAX_BATCH_SIZE}, got ${requested}`);
+    throw new StudioError(
+      'EvaluationError',
+      `batch size must be an integer in 1..${MAX_BATCH_SIZE}, got ${requested}`,
+    );
   }
   let samplesPerRun: number;
   let pad = false;

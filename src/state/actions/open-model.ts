@@ -8,7 +8,9 @@ import { callWorker } from './worker-calls';
 import { cancelQuantize } from './quantize';
 import { releaseAllDownloads } from './download';
 
-export const DEMO_MODEL_URL = `${import.meta.env?.BASE_URL ?? '/'}demo/mnist-8.onnx`;
+/** Vite's base URL (typed loosely: this module is also type-checked outside Vite's client types, in tests). */
+const BASE_URL = (import.meta as ImportMeta & { env?: { BASE_URL?: string } }).env?.BASE_URL ?? '/';
+export const DEMO_MODEL_URL = `${BASE_URL}demo/mnist-8.onnx`;
 export const DEMO_MODEL_NAME = 'mnist-8.onnx';
 
 let nextLoadId = 0;

@@ -1,9 +1,11 @@
-import { useEffect, useRef, useState } from 'react';
+import { useEffect, useLayoutEffect, useRef, useState } from 'react';
 import type { Layout, PlotData, PlotMouseEvent } from 'plotly.js-dist-min';
 import { useEffectiveTheme } from '../hooks/useEffectiveTheme';
 import { themedLayout } from './plot-theme';
 
-type PlotlyModule = typeof import('plotly.js-dist-min');
+import type * as PlotlyNS from 'plotly.js-dist-min';
+
+type PlotlyModule = typeof PlotlyNS;
 
 let plotlyModule: Promise<PlotlyModule> | undefined;
 /** plotly is ~4 MB of JS: load it on first use so the first paint does not wait for it. */
@@ -11,6 +13,27 @@ const loadPlotly = (): Promise<PlotlyModule> =>
   (plotlyModule ??= import('plotly.js-dist-min').then(
     (m) => ((m as unknown as { default?: PlotlyModule }).default ?? m) as PlotlyModule,
   ));
+
+/**
+ * Draw plots one per macrotask: several plots updating at once (a variant finishing updates four or five) would
+ * otherwise run in one long main-thread task.
+ */
+const drawQueue: (() => Promise<void>)[] = [];
+let draining = false;
+function enqueueDraw(draw: () => Promise<void>): void {
+  drawQueue.push(draw);
+  if (draining) return;
+  draining = true;
+  const next = () => {
+    const job = drawQueue.shift();
+    if (!job) {
+      draining = false;
+      return;
+    }
+    void job().finally(() => setTimeout(next, 0));
+  };
+  setTimeout(next, 0);
+}
 
 const CONFIG = { responsive: true, displaylogo: false, modeBarButtonsToRemove: ['lasso2d', 'select2d'] };
 
@@ -48,7 +71,9 @@ export function Plot({
   const [drawn, setDrawn] = useState<{ data: PlotData[]; theme: string } | null>(null);
   const [failed, setFailed] = useState<string | null>(null);
   const clickRef = useRef(onPointClick);
-  clickRef.current = onPointClick;
+  useLayoutEffect(() => {
+    clickRef.current = onPointClick;
+  }, [onPointClick]);
   const empty = data.length === 0;
 
   useEffect(() => {
@@ -56,17 +81,23 @@ export function Plot({
     if (!el || empty) return;
     let live = true;
     loadPlotly()
-      .then(async (Plotly) => {
-        if (!live) return;
-        const gd = await Plotly.react(el, data, themedLayout(theme, { height, ...layout }), CONFIG);
-        if (!live) return;
-        if (!gd.dataset.clickBound) {
-          gd.dataset.clickBound = '1';
-          gd.on('plotly_click', (ev) => clickRef.current?.(ev));
-        }
-        setDrawn({ data, theme });
-        setFailed(null);
-      })
+      .then((Plotly) =>
+        enqueueDraw(async () => {
+          if (!live) return;
+          try {
+            const gd = await Plotly.react(el, data, themedLayout(theme, { height, ...layout }), CONFIG);
+            if (!live) return;
+            if (!gd.dataset.clickBound) {
+              gd.dataset.clickBound = '1';
+              gd.on('plotly_click', (ev) => clickRef.current?.(ev));
+            }
+            setDrawn({ data, theme });
+            setFailed(null);
+          } catch (e) {
+            if (live) setFailed(e instanceof Error ? e.message : String(e));
+          }
+        }),
+      )
       .catch((e: unknown) => live && setFailed(e instanceof Error ? e.message : String(e)));
     return () => {
       live = false;

@@ -27,8 +27,9 @@ function Row({ v }: { v: Variant }) {
         {r ? formatBytes(r.fileBytesAfter) : '…'}
       </td>
       <td className="num">{r ? formatRatio(r.fileBytesBefore / r.fileBytesAfter) : '…'}</td>
-      <td className="num">{r ? formatDb(r.meanSqnrDb) : '…'}</td>
-      <td className="num">{r ? formatDb(r.minSqnrDb) : '…'}</td>
+      <td className="num" title="mean / min over quantized layers">
+        {r ? `${formatDb(r.meanSqnrDb).replace(' dB', '')} / ${formatDb(r.minSqnrDb)}` : '…'}
+      </td>
       <td className="cell-name">
         {r?.worstLayer ? (
           <code title={r.worstLayer}>{r.worstLayer}</code>
@@ -71,11 +72,8 @@ export function VariantsTable() {
               <th scope="col" className="num" title="original file size / variant file size">
                 Ratio
               </th>
-              <th scope="col" className="num">
-                SQNR mean
-              </th>
-              <th scope="col" className="num">
-                min
+              <th scope="col" className="num" title="mean / min over quantized layers">
+                SQNR mean / min
               </th>
               <th scope="col">Worst layer</th>
               <th scope="col" className="num" title="Top-1 accuracy on a sample set (coming later)">

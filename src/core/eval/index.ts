@@ -1,0 +1,44 @@
+// Public API of the evaluator core (pure TS: the onnxruntime backend is injected by the evaluate worker).
+export type * from './types';
+export { runEvaluation, predictionKey, PAUSE_EVERY_MS } from './engine';
+export { checkLabels, checkRequest, checkVariantIo, resolveInput, resolvePreprocess } from './io';
+export type { EngineRequest, EvalModelRef, EvalOutcome, StoredPredictions } from './engine';
+export {
+  planBatches,
+  batchRanges,
+  runDims,
+  DEFAULT_BATCH_SIZE,
+  MAX_BATCH_SIZE,
+  type BatchPlan,
+} from './plan';
+export { chooseClassificationOutput, classRowLength, isFloatDtype, FLOAT_DTYPES } from './output';
+export { createBatchInputs, INPUT_CACHE_BYTES, type BatchInputs } from './inputs';
+export {
+  countFlips,
+  createPredictions,
+  createVariantPredictions,
+  probabilityOf,
+  recordPrediction,
+  selectFlips,
+  toProbabilities,
+  type FlipCounts,
+  type FlipSource,
+  type Predictions,
+  type VariantPredictions,
+} from './predictions';
+export {
+  createModeComparator,
+  createProgressReporter,
+  createTimer,
+  modeResult,
+  sampleName,
+  PROGRESS_INTERVAL_MS,
+} from './report';
+export {
+  decodedToRgba,
+  fitRgba,
+  imageLayoutOf,
+  preprocessedToRgba,
+  tensorToRgba,
+  DEFAULT_THUMBNAIL_SIZE,
+} from './thumbnail';

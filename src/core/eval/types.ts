@@ -1,0 +1,43 @@
+// The inference backend the evaluator drives. The evaluate worker implements it with onnxruntime-web; tests can
+// use a fake. Core never imports onnxruntime.
+import type { EvalMode, EvalProgress } from '../../protocol/eval-dto';
+
+/** An input or output as the runtime reports it. Dims: number (≤ 0 = unknown), symbolic name, or null. */
+export interface TensorSpec {
+  name: string;
+  dtype: string;
+  shape: (number | string | null)[];
+}
+
+export interface RunOutput {
+  data: Float32Array;
+  dims: number[];
+  /** Wall time of the runtime call alone (session.run), without input/output conversion. */
+  runMs: number;
+}
+
+export interface LoadedModel {
+  inputs: TensorSpec[];
+  outputs: TensorSpec[];
+  /**
+   * Run the model's single input on float32 `data` of `dims` and return output `outputName` as float32.
+   * The backend converts to the input's dtype (float16, float64) and from the output's.
+   */
+  run(data: Float32Array, dims: number[], outputName: string): Promise<RunOutput>;
+  release(): Promise<void>;
+}
+
+export interface InferenceBackend {
+  /** Create a session for model `id` in `mode`. Throws EvaluationError naming the model when it cannot. */
+  load(id: string, mode: EvalMode): Promise<LoadedModel>;
+}
+
+export interface EvalHooks {
+  now: () => number;
+  /** Checked between runs; a true answer rejects the evaluation with CancelledError. */
+  isCancelled?: () => boolean;
+  /** Awaited every ~50 ms of work so the worker can handle messages (a cancel, a preview). */
+  pause?: () => Promise<void>;
+  /** Throttled by the evaluator (about 10 Hz, plus each phase's start and end). */
+  onProgress?: (p: EvalProgress) => void;
+}

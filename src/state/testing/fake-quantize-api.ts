@@ -1,0 +1,166 @@
+// An in-process stand-in for the quantize worker, for action tests: controllable timing, cancel, restarts.
+import type { QuantizeApi, OpenRequest } from '../../workers/quantize.api';
+import type { ModelSummary, Progress, RunSummary } from '../../protocol/dto';
+import type { QuantConfig } from '../../core/quant/config';
+
+const named = (name: string, message: string) => Object.assign(new Error(message), { name });
+
+export function fakeSummary(fileName: string): ModelSummary {
+  const weight = (name: string, elements: number) => ({
+    name,
+    initializer: name,
+    node: `${name}_node`,
+    nodeIndex: 0,
+    inputIndex: 1,
+    op: 'MatMul' as const,
+    via: [],
+    shape: [elements / 4, 4],
+    storedShape: [elements / 4, 4],
+    channelAxis: 1,
+    reductionAxis: 0,
+    dtype: 'float32' as const,
+    opDtype: 'float32' as const,
+    elements,
+    bytes: elements * 4,
+    external: false,
+    consumers: 1,
+    source: 'initializer' as const,
+  });
+  return {
+    fileName,
+    fileBytes: 10_000,
+    name: fileName,
+    producer: 'fake',
+    irVersion: 8,
+    opsets: { '': 13 },
+    inputs: [{ name: 'x', dtype: 'float32', shape: [1, 4] }],
+    outputs: [{ name: 'y', dtype: 'float32', shape: [1, 4] }],
+    opCounts: { MatMul: 2 },
+    totalParams: 2000,
+    totalWeightBytes: 8000,
+    weights: [weight('small', 400), weight('big', 1600)],
+    externalFiles: [],
+  };
+}
+
+export function fakeRun(runId: string, config: QuantConfig): RunSummary {
+  const bits = config.precision === 'fp16' ? 16 : config.precision;
+  return {
+    runId,
+    config,
+    layers: [],
+    skipped: [],
+    fileBytesBefore: 10_000,
+    fileBytesAfter: 2000 + bits * 100,
+    opset: 13,
+    notes: [],
+    overallSqnrDb: bits * 6,
+    meanSqnrDb: bits * 6,
+    minSqnrDb: bits * 5,
+    worstLayer: 'big',
+    durationMs: 1,
+  };
+}
+
+interface Deferred<T> {
+  promise: Promise<T>;
+  resolve: (v: T) => void;
+  reject: (e: unknown) => void;
+}
+const deferred = <T>(): Deferred<T> => {
+  let resolve!: (v: T) => void;
+  let reject!: (e: unknown) => void;
+  const promise = new Promise<T>((res, rej) => ((resolve = res), (reject = rej)));
+  return { promise, resolve, reject };
+};
+
+export interface PendingQuantize {
+  runId: string;
+  config: QuantConfig;
+  onProgress?: (p: Progress) => void;
+  finish: () => void;
+  fail: (e: unknown) => void;
+}
+
+/** A fake worker API. By default everything answers at once; set `manual` to finish quantize jobs by hand. */
+export class FakeQuantizeApi {
+  models = new Set<string>();
+  runs = new Map<string, { modelId: string; config: QuantConfig }>();
+  calls: string[] = [];
+  /** When true, quantize() waits for `pending[i].finish()`. */
+  manual = false;
+  /** When false, cancel() is ignored (a worker stuck in a long tensor). */
+  answersCancel = true;
+  pending: PendingQuantize[] = [];
+  /** quantize() fails with this error for these precisions. */
+  failFor = new Map<string, Error>();
+  /** open() waits for these (by file name) when present. */
+  openGates = new Map<string, Promise<void>>();
+  private cancelHooks = new Map<string, () => void>();
+  private waiters: (() => void)[] = [];
+
+  private consumed = 0;
+
+  /** The next quantize job that started and was not handed out yet (manual mode); waits for one. */
+  async nextPending(): Promise<PendingQuantize> {
+    while (this.pending.length <= this.consumed) await new Promise<void>((r) => this.waiters.push(r));
+    return this.pending[this.consumed++];
+  }
+
+  /** What a restarted worker holds: nothing. */
+  restart(): void {
+    this.models.clear();
+    this.runs.clear();
+  }
+
+  readonly api: QuantizeApi = {
+    open: async (req: OpenRequest) => {
+      this.calls.push(`open:${req.modelId}:${req.fileName}`);
+      await this.openGates.get(req.fileName);
+      if (req.fileName.startsWith('bad'))
+        throw named('OnnxParseError', `not an ONNX ModelProto (${req.fileName})`);
+      this.models.add(req.modelId);
+      return fakeSummary(req.fileName);
+    },
+    quantize: async (modelId, runId, config, onProgress) => {
+      this.calls.push(`quantize:${runId}`);
+      if (!this.models.has(modelId)) throw named('ModelNotLoadedError', `No model "${modelId}"`);
+      const fail = this.failFor.get(String(config.precision));
+      if (fail) throw fail;
+      onProgress?.({ status: 'quantizing', fraction: 0.5, tensor: 'big' });
+      if (this.manual) {
+        const d = deferred<void>();
+        this.cancelHooks.set(runId, () => d.reject(named('CancelledError', 'cancelled')));
+        this.pending.push({ runId, config, onProgress, finish: () => d.resolve(), fail: d.reject });
+        for (const w of this.waiters.splice(0)) w();
+        await d.promise;
+      }
+      this.runs.set(runId, { modelId, config });
+      return fakeRun(runId, config);
+    },
+    cancel: async (runId) => {
+      this.calls.push(`cancel:${runId}`);
+      if (this.answersCancel) this.cancelHooks.get(runId)?.();
+    },
+    histogram: async () => {
+      throw new Error('not used');
+    },
+    channelRanges: async () => {
+      throw new Error('not used');
+    },
+    errorCurve: async () => [],
+    exportModel: async (runId) => {
+      const run = this.runs.get(runId);
+      if (!run || !this.models.has(run.modelId)) throw named('ModelNotLoadedError', `No run "${runId}"`);
+      return new Uint8Array(fakeRun(runId, run.config).fileBytesAfter);
+    },
+    dropRun: async (runId) => {
+      this.calls.push(`dropRun:${runId}`);
+      this.runs.delete(runId);
+    },
+    close: async (modelId) => {
+      this.calls.push(`close:${modelId}`);
+      this.models.delete(modelId);
+    },
+  } as QuantizeApi;
+}

@@ -1,0 +1,414 @@
+// The evaluate worker's API as a plain object: reads a sample set, previews it against a model input, runs the float
+// model and its quantized variants with onnxruntime (injected, so Node tests pass onnxruntime-web's Node build).
+import { transfer } from 'comlink';
+import type * as Ort from 'onnxruntime-web';
+import { StudioError } from '../core/errors';
+import {
+  DEFAULT_THUMBNAIL_SIZE,
+  decodedToRgba,
+  fitRgba,
+  isFloatDtype,
+  predictionKey,
+  preprocessedToRgba,
+  runEvaluation,
+  sampleName,
+  selectFlips,
+  tensorToRgba,
+  type EvalOutcome,
+  type InferenceBackend,
+  type LoadedModel,
+  type TensorSpec,
+} from '../core/eval';
+import { fromFloat16Array, toFloat16Array } from '../core/onnx/float16';
+import {
+  checkSamplesFit,
+  describeSampleSet,
+  detectSampleSet,
+  inferPreprocessOptions,
+  loadSample,
+  previewStats,
+  sampleDimsOf,
+  validatePreprocessOptions,
+  type ImageDecoder,
+  type ModelInputSpec,
+  type PreprocessOptions,
+  type SampleEntry,
+  type SampleSet,
+  type TabularOptions,
+} from '../core/samples';
+import {
+  modesOf,
+  type EvalMode,
+  type EvalModeRequest,
+  type EvalProgress,
+  type EvalReport,
+  type FitCheck,
+  type FlipsResult,
+  type LoadSamplesOptions,
+  type PreviewResult,
+  type RgbaImage,
+  type SamplePreview,
+  type SampleSetInfo,
+} from '../protocol/eval-dto';
+
+/** The parts of onnxruntime-web the evaluator uses (`import * as ort from 'onnxruntime-web/wasm'` fits). */
+export type OrtModule = Pick<typeof Ort, 'InferenceSession' | 'Tensor'>;
+
+export interface EvaluateEnv {
+  /** Image decoder for non-PNG files (the worker passes a createImageBitmap one); default: PNG only. */
+  decodeImage?: ImageDecoder;
+  now?: () => number;
+  /** A macrotask yield, so a cancel message can be handled during a run. */
+  pause?: () => Promise<void>;
+}
+
+/** One dropped file. `path` is relative to what was dropped ('png/7/0042.png'): use webkitRelativePath for folders. */
+export interface SampleFile {
+  path: string;
+  blob: Blob;
+}
+
+export interface EvalModelFile {
+  blob: Blob;
+  label?: string;
+  /** External-data files the model references, by their `location` path. */
+  externalData?: { path: string; blob: Blob }[];
+}
+
+export interface EvalVariantFile extends EvalModelFile {
+  id: string;
+  label: string;
+}
+
+export interface EvalRequest {
+  float: EvalModelFile;
+  variants: EvalVariantFile[];
+  /** Image sets: resize / channels / scale / layout; null infers it from the input shape (range 0..1). Ignored for tensor sets. */
+  preprocess: PreprocessOptions | null;
+  mode: EvalModeRequest;
+  /** Samples per run when the batch axis is dynamic (default 32). */
+  batchSize?: number;
+  /** Evaluate only the first N samples. */
+  maxSamples?: number;
+  /** Default 5 (capped at the number of classes). */
+  topK?: number;
+}
+
+/**
+ * Session options per mode. `exact` folds DequantizeLinear on constant weights to float32 at load, so the model
+ * computes with the dequantized weights in float (shared/research/ort-web-formats.md, key finding 3); MatMulNBits
+ * nodes are not folded but run in float (accuracy_level 0, our exporter's default). `deployed` is onnxruntime's default.
+ */
+export const SESSION_OPTIONS: Readonly<Record<EvalMode, Ort.InferenceSession.SessionOptions>> = {
+  exact: {
+    executionProviders: ['wasm'],
+    graphOptimizationLevel: 'all',
+    logSeverityLevel: 3,
+    extra: { session: { disable_quant_qdq: '1' } },
+  },
+  deployed: { executionProviders: ['wasm'], graphOptimizationLevel: 'all', logSeverityLevel: 3 },
+};
+
+/** The float model's key among the model files (cannot collide with a variant id from the UI). */
+const FLOAT_ID = '\u0000float';
+const readBytes = async (blob: Blob) => new Uint8Array(await blob.arrayBuffer());
+const toErrorDto = (e: unknown) =>
+  e instanceof Error ? { name: e.name, message: e.message } : { name: 'Error', message: String(e) };
+const cleanPath = (p: string) => p.replace(/\\/g, '/').replace(/^\/+/, '');
+
+function toFloat32(t: Ort.Tensor): Float32Array {
+  if (t.type === 'float32') return t.data as Float32Array;
+  if (t.type === 'float16') return fromFloat16Array(t.data as Uint16Array);
+  return Float32Array.from(t.data as ArrayLike<number>, Number);
+}
+
+function specOf(m: Ort.InferenceSession.ValueMetadata): TensorSpec {
+  if (!m.isTensor) return { name: m.name, dtype: 'non-tensor', shape: [] };
+  return {
+    name: m.name,
+    dtype: m.type,
+    shape: m.shape.map((d) => (typeof d === 'number' && d < 0 ? null : d)),
+  };
+}
+
+/** onnxruntime behind the evaluator's backend interface; `files` maps model ids to their files. */
+function ortBackend(ort: OrtModule, files: Map<string, EvalModelFile>, now: () => number): InferenceBackend {
+  return {
+    async load(id, mode): Promise<LoadedModel> {
+      const file = files.get(id) as EvalModelFile;
+      const bytes = await readBytes(file.blob);
+      const externalData = file.externalData
+        ? await Promise.all(
+            file.externalData.map(async (e) => ({ path: e.path, data: await readBytes(e.blob) })),
+          )
+        : undefined;
+      const session = await ort.InferenceSession.create(bytes, {
+        ...SESSION_OPTIONS[mode],
+        ...(externalData ? { externalData } : {}),
+      });
+      const inputs = session.inputMetadata.map(specOf);
+      return {
+        inputs,
+        outputs: session.outputMetadata.map(specOf),
+        async run(data, dims, outputName) {
+          const { name, dtype } = inputs[0];
+          const tensor =
+            dtype === 'float16'
+              ? new ort.Tensor('float16', toFloat16Array(data), dims)
+              : dtype === 'float64'
+                ? new ort.Tensor('float64', Float64Array.from(data), dims)
+                : new ort.Tensor('float32', data, dims);
+          const t = now();
+          const out = await session.run({ [name]: tensor }, [outputName]);
+          const runMs = now() - t;
+          const y = out[outputName];
+          return { data: toFloat32(y), dims: [...y.dims], runMs };
+        },
+        release: () => session.release(),
+      };
+    },
+  };
+}
+
+/**
+ * Yield one macrotask so queued messages (a cancel) are handled. A MessageChannel, not setTimeout(0): Chromium clamps
+ * chained zero timeouts in a worker to ~4.6 ms each (measured), a message costs ~0.01 ms.
+ */
+function macrotask(): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const ch = new MessageChannel();
+    ch.port1.onmessage = () => {
+      ch.port1.close();
+      resolve();
+    };
+    ch.port2.postMessage(null);
+  });
+}
+
+export function createEvaluateApi(ort: OrtModule, env: EvaluateEnv = {}) {
+  const now = env.now ?? (() => performance.now());
+  const pause = env.pause ?? macrotask;
+  let loaded: { entries: SampleEntry[]; options: LoadSamplesOptions; set: SampleSet } | null = null;
+  let last: { set: SampleSet; outcome: EvalOutcome } | null = null;
+  let queue: Promise<unknown> = Promise.resolve();
+  let nextToken = 0;
+  let cancelBelow = 0;
+
+  /** One evaluation at a time (sessions are created and run one after another). */
+  const exclusive = <T>(fn: () => Promise<T>): Promise<T> => {
+    const p = queue.then(fn, fn);
+    queue = p.catch(() => {});
+    return p;
+  };
+
+  const mustGetLoaded = () => {
+    if (!loaded) {
+      throw new StudioError(
+        'ModelNotLoadedError',
+        'no sample set in this evaluate worker (was it restarted?): load the samples again',
+      );
+    }
+    return loaded;
+  };
+  const mustGetSet = (): SampleSet => mustGetLoaded().set;
+
+  const read = async (entries: SampleEntry[], options: LoadSamplesOptions): Promise<SampleSetInfo> => {
+    const set = await detectSampleSet(entries, { tabular: options.tabular, decodeImage: env.decodeImage });
+    loaded = { entries, options, set };
+    last = null;
+    return {
+      ...describeSampleSet(set),
+      tabular: set.kind === 'tensor' ? set.tabular : null,
+      referenceOutputDims:
+        set.kind === 'tensor' && set.referenceOutputs ? [...set.referenceOutputs.sampleDims] : null,
+    };
+  };
+
+  const resolvePreprocess = (set: SampleSet, input: ModelInputSpec, preprocess: PreprocessOptions | null) => {
+    if (set.kind !== 'images') return { used: null, inferred: false };
+    const used = preprocess ?? inferPreprocessOptions(input.shape);
+    validatePreprocessOptions(used);
+    return { used, inferred: preprocess === null };
+  };
+
+  return {
+    /** Read a dropped folder / files / zip. Keeps the set in the worker; returns what was found. */
+    async loadSamples(files: SampleFile[], options: LoadSamplesOptions = {}): Promise<SampleSetInfo> {
+      loaded = null; // a failed read must not leave the previous set to be evaluated
+      last = null;
+      const entries = files.map((f) => ({ path: cleanPath(f.path), bytes: () => readBytes(f.blob) }));
+      return read(entries, options);
+    },
+
+    /** CSV tables: re-read with another label column, excluded columns or an edited label mapping. */
+    async setTabularOptions(tabular: TabularOptions): Promise<SampleSetInfo> {
+      const { set, entries, options } = mustGetLoaded();
+      if (set.source !== 'csv') {
+        throw new StudioError(
+          'SampleSetError',
+          `${set.sourceName}: table options apply to a CSV table, this set was read from ${set.source} files`,
+        );
+      }
+      return read(entries, { ...options, tabular }); // on failure the previous table stays loaded
+    },
+
+    /** The first `n` samples as the model will see them, and whether they fit `modelInput` (from ModelSummary.inputs[0]). */
+    async preview(
+      modelInput: ModelInputSpec,
+      preprocess: PreprocessOptions | null,
+      n = 8,
+      thumbnailSize = 64,
+    ): Promise<PreviewResult> {
+      const set = mustGetSet();
+      const { used, inferred } = resolvePreprocess(set, modelInput, preprocess);
+      const sampleDims = sampleDimsOf(set, used);
+      let fit: FitCheck;
+      try {
+        if (!isFloatDtype(modelInput.dtype)) {
+          throw new StudioError(
+            'EvaluationError',
+            `model input${modelInput.name ? ` '${modelInput.name}'` : ''} is ${modelInput.dtype}; the evaluator feeds float32 or float16 inputs`,
+          );
+        }
+        fit = { ok: true, ...checkSamplesFit(sampleDims, modelInput, set.sourceName) };
+      } catch (e) {
+        fit = { ok: false, error: toErrorDto(e) };
+      }
+      const samples: SamplePreview[] = [];
+      for (let i = 0; i < Math.min(Math.max(0, n), set.count); i++) {
+        const x = await loadSample(set, i, used);
+        const label = set.labels ? set.labels[i] : null;
+        samples.push({
+          index: i,
+          name: sampleName(set, i),
+          label,
+          labelName: label !== null ? (set.classes?.[label] ?? null) : null,
+          dims: sampleDims,
+          ...previewStats(x),
+          thumbnail: used
+            ? preprocessedToRgba(x, used, thumbnailSize)
+            : tensorToRgba(x, sampleDims, thumbnailSize),
+        });
+      }
+      const result: PreviewResult = {
+        preprocess: used,
+        preprocessInferred: inferred,
+        sampleDims,
+        fit,
+        samples,
+      };
+      return transfer(
+        result,
+        samples.flatMap((s) => (s.thumbnail ? [s.thumbnail.data.buffer as ArrayBuffer] : [])),
+      );
+    },
+
+    /**
+     * Run the float model and every variant on the loaded samples. `onProgress` must be a comlink `proxy`.
+     * Rejects with SampleSetError (set vs model), EvaluationError (model I/O, onnxruntime) or CancelledError.
+     */
+    async evaluate(request: EvalRequest, onProgress?: (p: EvalProgress) => void): Promise<EvalReport> {
+      const token = nextToken++;
+      return exclusive(async () => {
+        const set = mustGetSet();
+        // Duplicate variant ids are rejected by the evaluator before any model is loaded.
+        const files = new Map<string, EvalModelFile>([
+          [FLOAT_ID, request.float],
+          ...request.variants.map((v) => [v.id, v] as const),
+        ]);
+        const outcome = await runEvaluation(
+          set,
+          {
+            float: {
+              id: FLOAT_ID,
+              label: request.float.label ?? 'float model',
+              sizeBytes: request.float.blob.size,
+            },
+            variants: request.variants.map((v) => ({ id: v.id, label: v.label, sizeBytes: v.blob.size })),
+            modes: modesOf(request.mode),
+            preprocess: request.preprocess,
+            batchSize: request.batchSize,
+            maxSamples: request.maxSamples,
+            topK: request.topK,
+          },
+          ortBackend(ort, files, now),
+          {
+            now,
+            pause,
+            isCancelled: () => token < cancelBelow,
+            onProgress: (p) => {
+              try {
+                const r: unknown = onProgress?.(p); // a remote call: don't await it
+                if (r instanceof Promise) r.catch(() => {});
+              } catch {
+                // a released proxy must not stop the evaluation
+              }
+            },
+          },
+        );
+        if (loaded?.set === set) last = { set, outcome }; // not if the samples were replaced meanwhile
+        return outcome.report;
+      });
+    },
+
+    /** Cancels the running evaluation and any queued ones (they reject with CancelledError between runs). */
+    async cancel(): Promise<void> {
+      cancelBelow = nextToken;
+    },
+
+    /** Samples whose top-1 changed from the float model to `variantId` in `mode` (last evaluation). */
+    async flips(variantId: string, mode: EvalMode, limit = 50): Promise<FlipsResult> {
+      if (!last)
+        throw new StudioError(
+          'EvaluationError',
+          'no evaluation results in this worker (run an evaluation first; was the worker restarted?)',
+        );
+      const { set, outcome } = last;
+      const preds = outcome.predictions.variants.get(predictionKey(variantId, mode));
+      if (!preds) {
+        throw new StudioError(
+          'EvaluationError',
+          `no results for variant '${variantId}' in ${mode} mode (evaluated: ${[...outcome.predictions.variants.keys()].join(', ') || 'none'})`,
+        );
+      }
+      return selectFlips(
+        {
+          variantId,
+          mode,
+          float: outcome.predictions.float,
+          variant: preds,
+          labels: set.labels ? set.labels.subarray(0, outcome.predictions.count) : null,
+          classes: set.classes,
+          nameOf: (i) => sampleName(set, i),
+        },
+        limit,
+      );
+    },
+
+    /** Gallery image: the decoded image (image sets) or an image-shaped tensor in gray/RGB; null when not image-like. */
+    async sampleThumbnail(index: number, size = DEFAULT_THUMBNAIL_SIZE): Promise<RgbaImage | null> {
+      const set = mustGetSet();
+      let img: RgbaImage | null;
+      if (set.kind === 'images') {
+        if (!(Number.isInteger(index) && index >= 0 && index < set.count)) {
+          throw new StudioError(
+            'SampleSetError',
+            `${set.sourceName}: sample ${index} out of range 0..${set.count - 1}`,
+          );
+        }
+        img = fitRgba(decodedToRgba(await set.load(index)), size);
+      } else {
+        img = tensorToRgba(await loadSample(set, index, null), set.sampleDims, size);
+      }
+      return img ? transfer(img, [img.data.buffer as ArrayBuffer]) : null;
+    },
+
+    /** Forget the sample set and the last results. */
+    async clear(): Promise<void> {
+      loaded = null;
+      last = null;
+    },
+  };
+}
+
+export type EvaluateApi = ReturnType<typeof createEvaluateApi>;
