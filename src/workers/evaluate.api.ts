@@ -36,6 +36,7 @@ import {
   type SampleSet,
   type TabularOptions,
 } from '../core/samples';
+import { macrotask } from './macrotask';
 import {
   modesOf,
   type EvalMode,
@@ -168,21 +169,6 @@ function ortBackend(ort: OrtModule, files: Map<string, EvalModelFile>, now: () =
       };
     },
   };
-}
-
-/**
- * Yield one macrotask so queued messages (a cancel) are handled. A MessageChannel, not setTimeout(0): Chromium clamps
- * chained zero timeouts in a worker to ~4.6 ms each (measured), a message costs ~0.01 ms.
- */
-function macrotask(): Promise<void> {
-  return new Promise<void>((resolve) => {
-    const ch = new MessageChannel();
-    ch.port1.onmessage = () => {
-      ch.port1.close();
-      resolve();
-    };
-    ch.port2.postMessage(null);
-  });
 }
 
 export function createEvaluateApi(ort: OrtModule, env: EvaluateEnv = {}) {

@@ -7,6 +7,7 @@ import type { OnnxModel, WeightInfo } from '../core/onnx/types';
 import { normalizeConfig, specFor, type Precision, type QuantConfig } from '../core/quant/config';
 import { runQuantization } from '../core/pipeline/run';
 import { quantizeWeight } from '../core/pipeline/weight';
+import { macrotask } from './macrotask';
 import type { ChannelRangesDto, HistogramDto, ModelSummary, Progress, RunSummary } from '../protocol/dto';
 
 /** A model file and the other files dropped with it (external data). Blob/File both clone cheaply. */
@@ -38,8 +39,6 @@ const runs = new Map<string, Run>();
 const cancelled = new Set<string>();
 const PROGRESS_INTERVAL_MS = 100;
 
-/** A macrotask boundary, so comlink can deliver a `cancel` call while a run is going. */
-const pause = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
 
 function mustGetModel(modelId: string): OpenModel {
   const m = models.get(modelId);
@@ -81,7 +80,7 @@ export const quantizeApi = {
     try {
       const { summary, bytes } = await runQuantization(model, cfg, runId, {
         isCancelled: () => cancelled.has(runId),
-        pause,
+        pause: macrotask,
         onProgress: (p) => {
           const t = Date.now();
           if (t - last < PROGRESS_INTERVAL_MS && p.status === 'quantizing') return;
@@ -139,7 +138,7 @@ export const quantizeApi = {
       const values = await readWeight(m.model, w);
       const base = specFor(cfg, w.name) ?? cfg;
       precisions.forEach((precision, i) => acc[i].add(values, quantizeWeight(values, w, { ...base, precision }).dequantized));
-      await pause();
+      await macrotask();
     }
     return precisions.map((precision, i) => {
       const { sqnrDb, mse } = acc[i].overall();
