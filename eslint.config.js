@@ -100,7 +100,14 @@ export default defineConfig([
     },
   },
   {
-    files: ['e2e/**/*.ts', '*.config.{ts,js}'],
+    files: [
+      'e2e/**/*.ts',
+      '*.config.{ts,js}',
+      'bin/**/*.mjs',
+      'scripts/**/*.{mjs,ts}',
+      'src/cli/**/*.ts',
+      'test/**/*.ts',
+    ],
     languageOptions: { globals: { ...browserGlobals, process: 'readonly', Buffer: 'readonly' } },
   },
 ]);

@@ -28,8 +28,14 @@ const npySet = (dir: string, sampleDims: number[]): DataSet => ({
 
 /** The full MNIST test set from the idx files, raw 0..255 or normalized as mnist-onnx-mlir expects (in float32). */
 function mnist10k(normalize: boolean): DataSet {
-  const images = parseIdx(readFileSync(sharedModel('mnist-8/mnist_t10k/t10k-images-idx3-ubyte.gz')), 't10k-images');
-  const labels = parseIdx(readFileSync(sharedModel('mnist-8/mnist_t10k/t10k-labels-idx1-ubyte.gz')), 't10k-labels');
+  const images = parseIdx(
+    readFileSync(sharedModel('mnist-8/mnist_t10k/t10k-images-idx3-ubyte.gz')),
+    't10k-images',
+  );
+  const labels = parseIdx(
+    readFileSync(sharedModel('mnist-8/mnist_t10k/t10k-labels-idx1-ubyte.gz')),
+    't10k-labels',
+  );
   const inputs = Float32Array.from(images.data, (p) =>
     normalize ? Math.fround(Math.fround(Math.fround(p / 255) - 0.1307) / 0.3081) : p,
   );
@@ -42,35 +48,65 @@ const CASES: { name: string; model: string; input: string; data: () => DataSet; 
     model: 'mnist-8/model.onnx',
     input: 'Input3',
     data: () => npySet('mnist-8/samples', [1, 1, 28, 28]),
-    expected: { float: [98.7, 100], 'int8 pc': [98.7, 100], 'int4 pc': [98.6, 99.3], 'int8 pt': [98.7, 100], 'int4 pt': [98.6, 99.7] },
+    expected: {
+      float: [98.7, 100],
+      'int8 pc': [98.7, 100],
+      'int4 pc': [98.6, 99.3],
+      'int8 pt': [98.7, 100],
+      'int4 pt': [98.6, 99.7],
+    },
   },
   {
     name: 'mnist-8 MNIST test (10,000)',
     model: 'mnist-8/model.onnx',
     input: 'Input3',
     data: () => mnist10k(false),
-    expected: { float: [98.91, 100], 'int8 pc': [98.93, 99.97], 'int4 pc': [98.7, 99.45], 'int8 pt': [98.93, 99.98], 'int4 pt': [98.77, 99.25] },
+    expected: {
+      float: [98.91, 100],
+      'int8 pc': [98.93, 99.97],
+      'int4 pc': [98.7, 99.45],
+      'int8 pt': [98.93, 99.98],
+      'int4 pt': [98.77, 99.25],
+    },
   },
   {
     name: 'mnist-onnx-mlir samples (1,000)',
     model: 'mnist-onnx-mlir/model.onnx',
     input: 'image',
     data: () => npySet('mnist-onnx-mlir/samples', [1, 1, 28, 28]),
-    expected: { float: [91.4, 100], 'int8 pc': [91.4, 100], 'int4 pc': [91.4, 98.6], 'int8 pt': [91.3, 99.9], 'int4 pt': [91.4, 98.3] },
+    expected: {
+      float: [91.4, 100],
+      'int8 pc': [91.4, 100],
+      'int4 pc': [91.4, 98.6],
+      'int8 pt': [91.3, 99.9],
+      'int4 pt': [91.4, 98.3],
+    },
   },
   {
     name: 'mnist-onnx-mlir MNIST test (10,000)',
     model: 'mnist-onnx-mlir/model.onnx',
     input: 'image',
     data: () => mnist10k(true),
-    expected: { float: [92.54, 100], 'int8 pc': [92.54, 99.97], 'int4 pc': [92.38, 98.93], 'int8 pt': [92.53, 99.92], 'int4 pt': [92.61, 98.54] },
+    expected: {
+      float: [92.54, 100],
+      'int8 pc': [92.54, 99.97],
+      'int4 pc': [92.38, 98.93],
+      'int8 pt': [92.53, 99.92],
+      'int4 pt': [92.61, 98.54],
+    },
   },
   {
     name: 'iris-mlp-winml Iris (150)',
     model: 'iris-mlp-winml/model.onnx',
     input: 'input',
     data: () => npySet('iris-mlp-winml/samples', [1, 4]),
-    expected: { float: [98.0, 100], 'int8 pc': [98.0, 100], 'int4 pc': [94.0, 93.33], 'int8 pt': [98.0, 100], 'int4 pt': [94.67, 94.0] },
+    expected: {
+      float: [98.0, 100],
+      'int8 pc': [98.0, 100],
+      'int4 pc': [94.0, 93.33],
+      'int8 pt': [98.0, 100],
+      'int4 pt': [94.67, 94.0],
+    },
   },
 ];
 

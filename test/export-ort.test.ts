@@ -22,12 +22,17 @@ const RUNTIMES: Runtime[] = ['node', 'web'];
 const intConfigs: Partial<QuantConfig>[] = [];
 for (const precision of [2, 3, 4, 5, 6, 7, 8] as const) {
   for (const scheme of ['symmetric', 'asymmetric'] as const) {
-    for (const granularity of ['tensor', 'channel', 'block'] as const) intConfigs.push({ precision, scheme, granularity });
+    for (const granularity of ['tensor', 'channel', 'block'] as const)
+      intConfigs.push({ precision, scheme, granularity });
   }
 }
 const extraConfigs: Partial<QuantConfig>[] = [
   { precision: 'fp16' },
-  ...([16, 64, 128, 256] as const).map((blockSize) => ({ precision: 4 as const, granularity: 'block' as const, blockSize })),
+  ...([16, 64, 128, 256] as const).map((blockSize) => ({
+    precision: 4 as const,
+    granularity: 'block' as const,
+    blockSize,
+  })),
   { precision: 4, granularity: 'block', format: 'qdq' },
   { precision: 4, granularity: 'block', format: 'matmulnbits' },
   { precision: 8, granularity: 'block', scheme: 'asymmetric', format: 'matmulnbits' },
@@ -35,7 +40,13 @@ const extraConfigs: Partial<QuantConfig>[] = [
 ];
 
 const label = (c: Partial<QuantConfig>) =>
-  [c.precision === 'fp16' ? 'fp16' : `${c.precision}-bit`, c.scheme ?? 'symmetric', c.granularity ?? 'channel', c.blockSize, c.format]
+  [
+    c.precision === 'fp16' ? 'fp16' : `${c.precision}-bit`,
+    c.scheme ?? 'symmetric',
+    c.granularity ?? 'channel',
+    c.blockSize,
+    c.format,
+  ]
     .filter(Boolean)
     .join(' ');
 
@@ -44,32 +55,58 @@ describe.each(SHARED_MODELS)('$id', ({ path, feeds, id }) => {
   const model = parseModel(bytes, `${id}.onnx`);
   const fp16Model = id.endsWith('fp16');
   // SqueezeNet is large: the block-size and format variants (tested on the small models) are left out.
-  const configs = id.startsWith('squeezenet') ? [...intConfigs, extraConfigs[0]] : [...intConfigs, ...extraConfigs];
+  const configs = id.startsWith('squeezenet')
+    ? [...intConfigs, extraConfigs[0]]
+    : [...intConfigs, ...extraConfigs];
 
-  it.each(configs.map((c) => [label(c), c] as const))('[%s] loads and matches the dequantized float model', async (_, partial) => {
-    const config = normalizeConfig(partial);
-    const { bytes: out, summary } = await runQuantization(model, config, 'test');
-    if (fp16Model && config.precision === 'fp16') {
-      expect(summary.skipped.every((s) => s.reason === 'already float16')).toBe(true);
-      return;
-    }
-    expect(summary.skipped).toEqual([]);
-    expect(summary.layers.length).toBeGreaterThan(0);
-    expect(out.length).toBe(summary.fileBytesAfter);
-    // Two references: the original graph with the core's dequantized weights, and the exported graph with every
-    // dequantization evaluated independently from the stored bytes.
-    const references = { 'fake-quant original': await fakeQuantModel(model, config, summary), 'independent decode': referenceFloatModel(out) };
-    const check = async (runtime: Runtime, ref: Uint8Array, refName: string, session: object, tolerance: number) => {
-      const [got, want] = [await runModel(runtime, out, feeds(), session), await runModel(runtime, ref, feeds(), session)];
-      for (const name of Object.keys(want)) {
-        expect(relError(got[name], want[name]), `${runtime} ${name} vs ${refName}`).toBeLessThanOrEqual(tolerance);
+  it.each(configs.map((c) => [label(c), c] as const))(
+    '[%s] loads and matches the dequantized float model',
+    async (_, partial) => {
+      const config = normalizeConfig(partial);
+      const { bytes: out, summary } = await runQuantization(model, config, 'test');
+      if (fp16Model && config.precision === 'fp16') {
+        expect(summary.skipped.every((s) => s.reason === 'already float16')).toBe(true);
+        return;
       }
-    };
-    for (const runtime of RUNTIMES) {
-      for (const [refName, ref] of Object.entries(references)) {
-        await check(runtime, ref, refName, EXACT_SESSION, fp16Model ? FP16_REL_ERROR : MAX_REL_ERROR);
+      expect(summary.skipped).toEqual([]);
+      expect(summary.layers.length).toBeGreaterThan(0);
+      expect(out.length).toBe(summary.fileBytesAfter);
+      // Two references: the original graph with the core's dequantized weights, and the exported graph with every
+      // dequantization evaluated independently from the stored bytes.
+      const references = {
+        'fake-quant original': await fakeQuantModel(model, config, summary),
+        'independent decode': referenceFloatModel(out),
+      };
+      const check = async (
+        runtime: Runtime,
+        ref: Uint8Array,
+        refName: string,
+        session: object,
+        tolerance: number,
+      ) => {
+        const [got, want] = [
+          await runModel(runtime, out, feeds(), session),
+          await runModel(runtime, ref, feeds(), session),
+        ];
+        for (const name of Object.keys(want)) {
+          expect(relError(got[name], want[name]), `${runtime} ${name} vs ${refName}`).toBeLessThanOrEqual(
+            tolerance,
+          );
+        }
+      };
+      for (const runtime of RUNTIMES) {
+        for (const [refName, ref] of Object.entries(references)) {
+          await check(runtime, ref, refName, EXACT_SESSION, fp16Model ? FP16_REL_ERROR : MAX_REL_ERROR);
+        }
+        if (fp16Model)
+          await check(
+            runtime,
+            references['independent decode'],
+            'independent decode, no optimization',
+            NO_OPT_SESSION,
+            MAX_REL_ERROR,
+          );
       }
-      if (fp16Model) await check(runtime, references['independent decode'], 'independent decode, no optimization', NO_OPT_SESSION, MAX_REL_ERROR);
-    }
-  });
+    },
+  );
 });

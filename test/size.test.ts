@@ -21,26 +21,49 @@ function syntheticMlp(layers: number, width: number): Uint8Array {
   const initializers = [];
   for (let i = 0; i < layers; i++) {
     const input = i === 0 ? 'x' : `h${i}`;
-    nodes.push(node('MatMul', [input, `w${i}`], [`m${i}`]), node('Relu', [`m${i}`], [i === layers - 1 ? 'y' : `h${i + 1}`]));
-    initializers.push(floatTensor(`w${i}`, [width, width], Array.from({ length: width * width }, () => (r() - 0.5) * 0.1)));
+    nodes.push(
+      node('MatMul', [input, `w${i}`], [`m${i}`]),
+      node('Relu', [`m${i}`], [i === layers - 1 ? 'y' : `h${i + 1}`]),
+    );
+    initializers.push(
+      floatTensor(
+        `w${i}`,
+        [width, width],
+        Array.from({ length: width * width }, () => (r() - 0.5) * 0.1),
+      ),
+    );
   }
-  return modelBytes(buildModel({ opset: 17, inputs: [valueInfo('x', 'float32', [1, width])], outputs: [valueInfo('y')], nodes, initializers }));
+  return modelBytes(
+    buildModel({
+      opset: 17,
+      inputs: [valueInfo('x', 'float32', [1, width])],
+      outputs: [valueInfo('y')],
+      nodes,
+      initializers,
+    }),
+  );
 }
 
 const MODELS = [
-  { name: 'mnist-onnx-mlir', bytes: () => new Uint8Array(readFileSync(sharedModel('mnist-onnx-mlir/model.onnx'))) },
+  {
+    name: 'mnist-onnx-mlir',
+    bytes: () => new Uint8Array(readFileSync(sharedModel('mnist-onnx-mlir/model.onnx'))),
+  },
   { name: 'synthetic MLP 8×512×512 (8 MiB)', bytes: () => syntheticMlp(8, 512) },
 ];
 
 describe.each(MODELS)('$name', ({ bytes }) => {
   const original = bytes();
   const model = parseModel(original, 'model.onnx');
-  it.each(TARGETS)('$precision-bit per-channel file ≤ $maxRatio of float32', async ({ precision, maxRatio }) => {
-    const { bytes: out, summary } = await runQuantization(model, normalizeConfig({ precision }), 'size');
-    expect(summary.fileBytesAfter).toBe(out.length);
-    expect(summary.fileBytesBefore).toBe(original.length);
-    expect(out.length / original.length).toBeLessThanOrEqual(maxRatio);
-    const session = await ort.InferenceSession.create(out);
-    await session.release();
-  });
+  it.each(TARGETS)(
+    '$precision-bit per-channel file ≤ $maxRatio of float32',
+    async ({ precision, maxRatio }) => {
+      const { bytes: out, summary } = await runQuantization(model, normalizeConfig({ precision }), 'size');
+      expect(summary.fileBytesAfter).toBe(out.length);
+      expect(summary.fileBytesBefore).toBe(original.length);
+      expect(out.length / original.length).toBeLessThanOrEqual(maxRatio);
+      const session = await ort.InferenceSession.create(out);
+      await session.release();
+    },
+  );
 });

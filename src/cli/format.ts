@@ -19,15 +19,25 @@ const sci = (x: number) => (x === 0 ? '0' : x.toExponential(2));
 export function table(header: string[], rows: string[][], numeric: boolean[]): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const line = (cells: string[]) =>
-    cells.map((c, i) => (numeric[i] ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join('  ').trimEnd();
+    cells
+      .map((c, i) => (numeric[i] ? c.padStart(widths[i]) : c.padEnd(widths[i])))
+      .join('  ')
+      .trimEnd();
   return [line(header), widths.map((w) => '─'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
 }
 
 export function formatInspect(s: ModelSummary): string {
-  const opsets = Object.entries(s.opsets).map(([d, v]) => `${d || 'ai.onnx'} ${v}`).join(', ');
+  const opsets = Object.entries(s.opsets)
+    .map(([d, v]) => `${d || 'ai.onnx'} ${v}`)
+    .join(', ');
   const io = (label: string, list: ModelSummary['inputs']) =>
-    list.map((v) => `  ${label} ${v.name}: ${v.dtype} [${v.shape.map((d) => d ?? '?').join(', ')}]`).join('\n');
-  const ops = Object.entries(s.opCounts).sort((a, b) => b[1] - a[1]).map(([op, n]) => `${op}×${n}`).join(' ');
+    list
+      .map((v) => `  ${label} ${v.name}: ${v.dtype} [${v.shape.map((d) => d ?? '?').join(', ')}]`)
+      .join('\n');
+  const ops = Object.entries(s.opCounts)
+    .sort((a, b) => b[1] - a[1])
+    .map(([op, n]) => `${op}×${n}`)
+    .join(' ');
   const weightBytes = s.weights.reduce((a, w) => a + w.bytes, 0);
   const rows = s.weights.map((w) => [
     w.name,
@@ -47,7 +57,15 @@ export function formatInspect(s: ModelSummary): string {
     s.externalFiles.length ? `  external data: ${s.externalFiles.join(', ')}` : '',
     '',
     `Quantizable weights: ${s.weights.length} (${formatBytes(weightBytes)})`,
-    table(['name', 'op', 'shape', 'dtype', 'params', 'bytes', 'of file'], rows, [false, false, false, false, true, true, true]),
+    table(['name', 'op', 'shape', 'dtype', 'params', 'bytes', 'of file'], rows, [
+      false,
+      false,
+      false,
+      false,
+      true,
+      true,
+      true,
+    ]),
   ]
     .filter((l) => l !== '')
     .join('\n');
@@ -69,11 +87,16 @@ export function formatRun(s: RunSummary, outPath: string): string {
   ]);
   const ratio = s.fileBytesAfter / Math.max(1, s.fileBytesBefore);
   const out = [
-    table(
-      ['weight', 'op', 'quantized as', 'stored', 'SQNR dB', 'MSE', 'max err', 'size'],
-      rows,
-      [false, false, false, false, true, true, true, true],
-    ),
+    table(['weight', 'op', 'quantized as', 'stored', 'SQNR dB', 'MSE', 'max err', 'size'], rows, [
+      false,
+      false,
+      false,
+      false,
+      true,
+      true,
+      true,
+      true,
+    ]),
     '',
     ...s.skipped.map((k) => `kept float: ${k.name} (${k.reason})`),
     ...s.notes.map((n) => `note: ${n}`),

@@ -43,7 +43,16 @@ describe('qstudio inspect', () => {
 describe('qstudio quantize', () => {
   it('writes a model onnxruntime loads and prints a per-layer table', async () => {
     const out = join(tmp, 'w4.onnx');
-    const { code, stdout } = await qstudio('quantize', MLIR, '-o', out, '--bits', '4', '--granularity', 'channel');
+    const { code, stdout } = await qstudio(
+      'quantize',
+      MLIR,
+      '-o',
+      out,
+      '--bits',
+      '4',
+      '--granularity',
+      'channel',
+    );
     expect(code).toBe(0);
     expect(stdout).toMatch(/fc1\.weight\s+Gemm\s+4-bit channel/);
     expect(stdout).toMatch(/wrote .*w4\.onnx/);
@@ -55,13 +64,28 @@ describe('qstudio quantize', () => {
 
   it('keeps excluded weights in float and honours a recipe', async () => {
     const recipe = join(tmp, 'recipe.json');
-    writeFileSync(recipe, JSON.stringify({ bits: 8, granularity: 'tensor', layers: { 'fc2.weight': { precision: 4 } } }));
+    writeFileSync(
+      recipe,
+      JSON.stringify({ bits: 8, granularity: 'tensor', layers: { 'fc2.weight': { precision: 4 } } }),
+    );
     const out = join(tmp, 'mixed.onnx');
-    const { code, stdout } = await qstudio('quantize', MLIR, '-o', out, '--recipe', recipe, '--exclude', 'fc1.weight', '--json');
+    const { code, stdout } = await qstudio(
+      'quantize',
+      MLIR,
+      '-o',
+      out,
+      '--recipe',
+      recipe,
+      '--exclude',
+      'fc1.weight',
+      '--json',
+    );
     expect(code).toBe(0);
     const summary = JSON.parse(stdout);
     expect(summary.skipped).toEqual([{ name: 'fc1.weight', reason: 'excluded' }]);
-    expect(summary.layers.map((l: { name: string; precision: number }) => [l.name, l.precision])).toEqual([['fc2.weight', 4]]);
+    expect(summary.layers.map((l: { name: string; precision: number }) => [l.name, l.precision])).toEqual([
+      ['fc2.weight', 4],
+    ]);
   });
 
   it('reads external data from the model folder', async () => {
@@ -80,10 +104,30 @@ describe('qstudio quantize', () => {
     ['a truncated model', ['quantize', 'truncated.onnx', '-o', 'x.onnx'], 1, /truncated|not an ONNX model/i],
     ['a missing file', ['quantize', 'nope.onnx', '-o', 'x.onnx'], 1, /nope\.onnx.*no such file/],
     ['missing external data', ['inspect', 'external.onnx'], 1, /weights\.bin/],
-    ['bits out of range', ['quantize', MLIR, '-o', 'x.onnx', '--bits', '9'], 1, /bits must be one of .*got 9/],
-    ['a bad granularity', ['quantize', MLIR, '-o', 'x.onnx', '--granularity', 'row'], 1, /granularity must be one of/],
-    ['a bad block size', ['quantize', MLIR, '-o', 'x.onnx', '--block-size', '48'], 1, /block size must be one of .*got 48/],
-    ['an unknown weight to exclude', ['quantize', MLIR, '-o', 'x.onnx', '--exclude', 'fc9'], 1, /no weight named fc9/],
+    [
+      'bits out of range',
+      ['quantize', MLIR, '-o', 'x.onnx', '--bits', '9'],
+      1,
+      /bits must be one of .*got 9/,
+    ],
+    [
+      'a bad granularity',
+      ['quantize', MLIR, '-o', 'x.onnx', '--granularity', 'row'],
+      1,
+      /granularity must be one of/,
+    ],
+    [
+      'a bad block size',
+      ['quantize', MLIR, '-o', 'x.onnx', '--block-size', '48'],
+      1,
+      /block size must be one of .*got 48/,
+    ],
+    [
+      'an unknown weight to exclude',
+      ['quantize', MLIR, '-o', 'x.onnx', '--exclude', 'fc9'],
+      1,
+      /no weight named fc9/,
+    ],
     ['no output path', ['quantize', MLIR], 2, /missing -o/],
     ['an unknown option', ['quantize', MLIR, '-o', 'x.onnx', '--bitz', '4'], 2, /Unknown option/i],
     ['an unknown command', ['squash', MLIR], 2, /unknown command "squash"/],

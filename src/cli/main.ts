@@ -30,16 +30,24 @@ export async function main(argv: string[]): Promise<number> {
     }
     throw new UsageError(`unknown command "${command}"`);
   } catch (e) {
-    if (e instanceof UsageError || (e instanceof TypeError && 'code' in e && String(e.code).startsWith('ERR_PARSE_ARGS'))) {
+    if (
+      e instanceof UsageError ||
+      (e instanceof TypeError && 'code' in e && String(e.code).startsWith('ERR_PARSE_ARGS'))
+    ) {
       console.error(`qstudio: ${e.message}\n\n${USAGE}`);
       return 2;
     }
-    if (isStudioError(e) || (e instanceof Error && 'code' in e && typeof e.code === 'string' && e.code.startsWith('E'))) {
+    if (
+      isStudioError(e) ||
+      (e instanceof Error && 'code' in e && typeof e.code === 'string' && e.code.startsWith('E'))
+    ) {
       console.error(`qstudio: ${(e as Error).message}`);
       if (debug) console.error((e as Error).stack);
       return 1;
     }
-    console.error(`qstudio: internal error: ${e instanceof Error ? e.message : String(e)} (run with --debug for details)`);
+    console.error(
+      `qstudio: internal error: ${e instanceof Error ? e.message : String(e)} (run with --debug for details)`,
+    );
     if (debug && e instanceof Error) console.error(e.stack);
     return 70;
   }
@@ -51,7 +59,11 @@ function oneModel(positionals: string[]): string {
 }
 
 async function inspect(args: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { json: { type: 'boolean' } } });
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: { json: { type: 'boolean' } },
+  });
   const model = await openModelFile(oneModel(positionals));
   const summary = summarizeModel(model, findWeights(model, { includeGather: true }));
   console.log(values.json ? JSON.stringify(summary, null, 2) : formatInspect(summary));
@@ -84,22 +96,29 @@ async function quantize(args: string[]): Promise<number> {
   const unknown = (values.exclude ?? []).filter(
     (n) => !findWeights(model, { includeGather: true }).some((w) => w.name === n),
   );
-  if (unknown.length) throw new StudioError('QuantConfigError', `--exclude: no weight named ${unknown.join(', ')}`);
+  if (unknown.length)
+    throw new StudioError('QuantConfigError', `--exclude: no weight named ${unknown.join(', ')}`);
   const { summary, bytes } = await runQuantization(model, config, 'cli');
   await writeFile(values.output, bytes);
-  if (values['save-recipe']) await writeFile(values['save-recipe'], JSON.stringify(toRecipe(config), null, 2) + '\n');
+  if (values['save-recipe'])
+    await writeFile(values['save-recipe'], JSON.stringify(toRecipe(config), null, 2) + '\n');
   console.log(values.json ? JSON.stringify(summary, null, 2) : formatRun(summary, values.output));
   return 0;
 }
 
-async function buildConfig(values: Record<string, string | boolean | string[] | undefined>): Promise<QuantConfig> {
+async function buildConfig(
+  values: Record<string, string | boolean | string[] | undefined>,
+): Promise<QuantConfig> {
   let base: unknown = defaultQuantConfig;
   if (typeof values.recipe === 'string') {
     const text = await readFile(values.recipe, 'utf8');
     try {
       base = JSON.parse(text);
     } catch (e) {
-      throw new StudioError('QuantConfigError', `recipe ${values.recipe} is not valid JSON (${(e as Error).message})`);
+      throw new StudioError(
+        'QuantConfigError',
+        `recipe ${values.recipe} is not valid JSON (${(e as Error).message})`,
+      );
     }
   }
   const cfg = normalizeConfig(base);
@@ -112,6 +131,7 @@ async function buildConfig(values: Record<string, string | boolean | string[] | 
   if (values['include-gather']) flags.includeGather = true;
   if (values['keep-doc-strings']) flags.stripDocStrings = false;
   const layers = { ...cfg.layers };
-  for (const name of (values.exclude as string[] | undefined) ?? []) layers[name] = { ...layers[name], skip: true };
+  for (const name of (values.exclude as string[] | undefined) ?? [])
+    layers[name] = { ...layers[name], skip: true };
   return normalizeConfig({ ...cfg, ...flags, layers });
 }

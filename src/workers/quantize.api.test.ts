@@ -11,7 +11,7 @@ import { quantizeApi as api } from './quantize.api';
 const MLIR = sharedModel('mnist-onnx-mlir/model.onnx');
 const bytes = new Uint8Array(readFileSync(MLIR));
 const open = (modelId: string, data: Uint8Array = bytes, fileName = 'model.onnx') =>
-  api.open({ modelId, file: new Blob([data]), fileName, sidecars: [] });
+  api.open({ modelId, file: new Blob([data as Uint8Array<ArrayBuffer>]), fileName, sidecars: [] });
 
 describe('quantize worker API', () => {
   it('opens a model and returns only its summary', async () => {
@@ -66,12 +66,27 @@ describe('quantize worker API', () => {
   });
 
   it.each([
-    ['a corrupt file', () => open('bad', new TextEncoder().encode('not a model at all'), 'x.onnx'), 'OnnxParseError'],
+    [
+      'a corrupt file',
+      () => open('bad', new TextEncoder().encode('not a model at all'), 'x.onnx'),
+      'OnnxParseError',
+    ],
     ['a truncated model', () => open('bad', bytes.subarray(0, 4000), 'x.onnx'), 'OnnxParseError'],
     ['an unknown model id', () => api.quantize('nope', 'r', defaultQuantConfig), 'ModelNotLoadedError'],
     ['an unknown run', () => api.exportModel('nope'), 'ModelNotLoadedError'],
-    ['an unknown weight', async () => (await open('m5'), api.histogram('m5', 'fc9', null)), 'QuantConfigError'],
-    ['a bad config', async () => (await open('m6'), api.quantize('m6', 'r', { ...defaultQuantConfig, precision: 9 as never })), 'QuantConfigError'],
+    [
+      'an unknown weight',
+      async () => (await open('m5'), api.histogram('m5', 'fc9', null)),
+      'QuantConfigError',
+    ],
+    [
+      'a bad config',
+      async () => (
+        await open('m6'),
+        api.quantize('m6', 'r', { ...defaultQuantConfig, precision: 9 as never })
+      ),
+      'QuantConfigError',
+    ],
   ])('rejects %s with a named error', async (_, call, name) => {
     await expect(call()).rejects.toMatchObject({ name });
   });

@@ -39,10 +39,10 @@ const runs = new Map<string, Run>();
 const cancelled = new Set<string>();
 const PROGRESS_INTERVAL_MS = 100;
 
-
 function mustGetModel(modelId: string): OpenModel {
   const m = models.get(modelId);
-  if (!m) throw new StudioError('ModelNotLoadedError', `no model "${modelId}" in this worker (was it restarted?)`);
+  if (!m)
+    throw new StudioError('ModelNotLoadedError', `no model "${modelId}" in this worker (was it restarted?)`);
   return m;
 }
 
@@ -54,7 +54,8 @@ function mustGetWeight(m: OpenModel, name: string): WeightInfo {
 
 function mustGetRun(runId: string): Run {
   const r = runs.get(runId);
-  if (!r) throw new StudioError('ModelNotLoadedError', `no run "${runId}" in this worker (was it restarted?)`);
+  if (!r)
+    throw new StudioError('ModelNotLoadedError', `no run "${runId}" in this worker (was it restarted?)`);
   return r;
 }
 
@@ -132,12 +133,15 @@ export const quantizeApi = {
   ): Promise<ErrorCurvePoint[]> {
     const m = mustGetModel(modelId);
     const cfg = normalizeConfig(config);
-    const targets = weight !== null ? [mustGetWeight(m, weight)] : m.weights.filter((w) => specFor(cfg, w.name));
+    const targets =
+      weight !== null ? [mustGetWeight(m, weight)] : m.weights.filter((w) => specFor(cfg, w.name));
     const acc = precisions.map(() => new ErrorAccumulator());
     for (const w of targets) {
       const values = await readWeight(m.model, w);
       const base = specFor(cfg, w.name) ?? cfg;
-      precisions.forEach((precision, i) => acc[i].add(values, quantizeWeight(values, w, { ...base, precision }).dequantized));
+      precisions.forEach((precision, i) =>
+        acc[i].add(values, quantizeWeight(values, w, { ...base, precision }).dequantized),
+      );
       await macrotask();
     }
     return precisions.map((precision, i) => {

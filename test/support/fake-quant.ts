@@ -9,12 +9,17 @@ import { specFor, type QuantConfig } from '../../src/core/quant/config';
 import { quantizeWeight } from '../../src/core/pipeline/weight';
 import type { RunSummary } from '../../src/protocol/dto';
 
-export async function fakeQuantModel(model: OnnxModel, config: QuantConfig, summary: RunSummary): Promise<Uint8Array> {
+export async function fakeQuantModel(
+  model: OnnxModel,
+  config: QuantConfig,
+  summary: RunSummary,
+): Promise<Uint8Array> {
   const done = new Set(summary.layers.map((l) => l.name));
   const graph = shallowCopy(model.proto.graph!, { initializer: [...model.proto.graph!.initializer] });
   for (const w of findWeights(model, { includeGather: config.includeGather })) {
     if (!done.has(w.name)) continue;
-    if (w.via.some((op) => op !== 'Reshape' && op !== 'Identity')) throw new Error(`${w.name}: cannot write back through ${w.via}`);
+    if (w.via.some((op) => op !== 'Reshape' && op !== 'Identity'))
+      throw new Error(`${w.name}: cannot write back through ${w.via}`);
     const values = quantizeWeight(await readWeight(model, w), w, specFor(config, w.name)!).dequantized;
     const i = graph.initializer.findIndex((t) => t.name === w.initializer);
     const old = graph.initializer[i];

@@ -26,9 +26,21 @@ const fill = (n: number, lo: number, hi: number, seed: number) => {
 };
 
 export const SHARED_MODELS: SharedModelCase[] = [
-  { id: 'mnist-8', path: sharedModel('mnist-8/model.onnx'), feeds: () => ({ Input3: { dims: [1, 1, 28, 28], data: fill(784, 0, 255, 1) } }) },
-  { id: 'mnist-onnx-mlir', path: sharedModel('mnist-onnx-mlir/model.onnx'), feeds: () => ({ image: { dims: [1, 1, 28, 28], data: fill(784, -0.4, 2.8, 2) } }) },
-  { id: 'iris-mlp-winml', path: sharedModel('iris-mlp-winml/model.onnx'), feeds: () => ({ input: { dims: [5, 4], data: fill(20, 0.1, 8, 3) } }) },
+  {
+    id: 'mnist-8',
+    path: sharedModel('mnist-8/model.onnx'),
+    feeds: () => ({ Input3: { dims: [1, 1, 28, 28], data: fill(784, 0, 255, 1) } }),
+  },
+  {
+    id: 'mnist-onnx-mlir',
+    path: sharedModel('mnist-onnx-mlir/model.onnx'),
+    feeds: () => ({ image: { dims: [1, 1, 28, 28], data: fill(784, -0.4, 2.8, 2) } }),
+  },
+  {
+    id: 'iris-mlp-winml',
+    path: sharedModel('iris-mlp-winml/model.onnx'),
+    feeds: () => ({ input: { dims: [5, 4], data: fill(20, 0.1, 8, 3) } }),
+  },
   {
     id: 'squeezenet-fp32',
     path: sharedModel('squeezenet1.0-fp16-winml/model_fp32_converted.onnx'),
@@ -37,7 +49,9 @@ export const SHARED_MODELS: SharedModelCase[] = [
   {
     id: 'squeezenet-fp16',
     path: sharedModel('squeezenet1.0-fp16-winml/model_fp16.onnx'),
-    feeds: () => ({ data_0: { dims: [1, 3, 224, 224], data: fill(3 * 224 * 224, 0, 255, 4), type: 'float16' } }),
+    feeds: () => ({
+      data_0: { dims: [1, 3, 224, 224], data: fill(3 * 224 * 224, 0, 255, 4), type: 'float16' },
+    }),
   },
 ];
 

@@ -4,7 +4,8 @@ import * as ortWeb from 'onnxruntime-web';
 import { float16BitsToFloat32, toFloat16Array } from '../../src/core/onnx/float16';
 
 export type Runtime = 'node' | 'web';
-export type Feed = { dims: number[]; data: Float32Array; type?: 'float32' | 'float16' } | { dims: number[]; int64: bigint[] };
+export type Feed =
+  { dims: number[]; data: Float32Array; type?: 'float32' | 'float16' } | { dims: number[]; int64: bigint[] };
 export type Feeds = Record<string, Feed>;
 export type Outputs = Record<string, Float32Array>;
 
@@ -14,9 +15,17 @@ ortWeb.env.wasm.numThreads = 1;
  * Weight-only exactness: at default settings onnxruntime rewrites DequantizeLinear→MatMul into an int8-activation
  * kernel (shared/research/ort-web-formats.md). Accuracy level 0 keeps the quantized weights but computes in float.
  */
-export const EXACT_SESSION = { logSeverityLevel: 3 as const, extra: { session: { qdq_matmulnbits_accuracy_level: '0' } } };
+export const EXACT_SESSION = {
+  logSeverityLevel: 3 as const,
+  extra: { session: { qdq_matmulnbits_accuracy_level: '0' } },
+};
 
-export async function runModel(runtime: Runtime, bytes: Uint8Array, feeds: Feeds, options: object = EXACT_SESSION): Promise<Outputs> {
+export async function runModel(
+  runtime: Runtime,
+  bytes: Uint8Array,
+  feeds: Feeds,
+  options: object = EXACT_SESSION,
+): Promise<Outputs> {
   const ort = (runtime === 'node' ? ortNode : ortWeb) as typeof ortNode;
   const session = await ort.InferenceSession.create(bytes, {
     executionProviders: [runtime === 'web' ? 'wasm' : 'cpu'],

@@ -21,7 +21,9 @@ function ints(t: TensorProto): number[] {
   const count = t.dims.reduce((a, d) => a * Number(d), 1);
   const raw = t.rawData;
   const out: number[] = [];
-  const bits = { [DT.INT8]: 8, [DT.UINT8]: 8, [DT.INT4]: 4, [DT.UINT4]: 4, [DT.INT2]: 2, [DT.UINT2]: 2 }[t.dataType];
+  const bits = { [DT.INT8]: 8, [DT.UINT8]: 8, [DT.INT4]: 4, [DT.UINT4]: 4, [DT.INT2]: 2, [DT.UINT2]: 2 }[
+    t.dataType
+  ];
   if (!bits) throw new Error(`reference: unsupported quantized type ${t.dataType} in ${t.name}`);
   const signed = t.dataType === DT.INT8 || t.dataType === DT.INT4 || t.dataType === DT.INT2;
   for (let i = 0; i < count; i++) {
@@ -62,7 +64,13 @@ const f32 = (name: string, dims: number[], values: number[]) =>
   });
 
 /** ONNX DequantizeLinear semantics, straight from the spec: per-tensor, per-axis, blocked. */
-function dequantizeLinear(x: TensorProto, scale: TensorProto, zp: TensorProto | undefined, axisAttr: number, blockSize: number) {
+function dequantizeLinear(
+  x: TensorProto,
+  scale: TensorProto,
+  zp: TensorProto | undefined,
+  axisAttr: number,
+  blockSize: number,
+) {
   const dims = x.dims.map(Number);
   const q = ints(x);
   const s = floats(scale);
@@ -88,7 +96,12 @@ function dequantizeLinear(x: TensorProto, scale: TensorProto, zp: TensorProto | 
 }
 
 /** MatMulNBits B [N, kBlocks, blob] + scales [N·kBlocks] (+ packed zero points) → W [K, N] (row-major). */
-function matMulNBitsWeight(n: { attribute: { name: string; i: bigint }[] }, b: TensorProto, sc: TensorProto, zp?: TensorProto) {
+function matMulNBitsWeight(
+  n: { attribute: { name: string; i: bigint }[] },
+  b: TensorProto,
+  sc: TensorProto,
+  zp?: TensorProto,
+) {
   const K = attr(n, 'K', 0);
   const N = attr(n, 'N', 0);
   const bits = attr(n, 'bits', 4);
@@ -125,7 +138,12 @@ export function referenceFloatModel(bytes: Uint8Array): Uint8Array {
       const t = f32(n.output[0], x.dims.map(Number), values);
       init.set(t.name, t);
       g.initializer.push(t);
-    } else if (n.opType === 'Cast' && get(0) && get(0)!.dataType === DT.FLOAT16 && attr(n, 'to', 0) === DT.FLOAT) {
+    } else if (
+      n.opType === 'Cast' &&
+      get(0) &&
+      get(0)!.dataType === DT.FLOAT16 &&
+      attr(n, 'to', 0) === DT.FLOAT
+    ) {
       const x = get(0)!;
       const t = f32(n.output[0], x.dims.map(Number), floats(x));
       init.set(t.name, t);
@@ -134,7 +152,14 @@ export function referenceFloatModel(bytes: Uint8Array): Uint8Array {
       const { K, N, w } = matMulNBitsWeight(n, get(1)!, get(2)!, get(3));
       const name = `${n.output[0]}__reference_weight`;
       g.initializer.push(f32(name, [K, N], w));
-      keep.push(create(NodeProtoSchema, { opType: 'MatMul', input: [n.input[0], name], output: n.output, name: n.name }));
+      keep.push(
+        create(NodeProtoSchema, {
+          opType: 'MatMul',
+          input: [n.input[0], name],
+          output: n.output,
+          name: n.name,
+        }),
+      );
     } else keep.push(n);
   }
   g.node = keep;

@@ -65,7 +65,8 @@ export function chooseEncoding(w: WeightInfo, spec: WeightSpec, ctx: EncodingCon
   if (spec.granularity !== 'block' && cBits !== 2) {
     return { kind: 'dq', domain: COM_MICROSOFT, container, minOpset: 1 };
   }
-  if (ctx.maxOpset !== null && ctx.maxOpset >= minOpset) return { kind: 'dq', domain: '', container, minOpset };
+  if (ctx.maxOpset !== null && ctx.maxOpset >= minOpset)
+    return { kind: 'dq', domain: '', container, minOpset };
   // 2-bit levels fit an int4 container exactly: better than nothing when int2 is out of reach.
   if (cBits === 2 && spec.granularity !== 'block') {
     return { kind: 'dq', domain: COM_MICROSOFT, container: containerDtype(4, signed), minOpset: 1 };

@@ -12,7 +12,12 @@ import { intAttr, makeNode, NameScope } from './nodes';
 /** One weight, quantized, ready to be written. */
 export type EncodedWeight =
   | { kind: 'dq'; weight: WeightInfo; encoding: Extract<Encoding, { kind: 'dq' }>; q: QuantizedTensor }
-  | { kind: 'matmulnbits'; weight: WeightInfo; encoding: Extract<Encoding, { kind: 'matmulnbits' }>; q: QuantizedTensor }
+  | {
+      kind: 'matmulnbits';
+      weight: WeightInfo;
+      encoding: Extract<Encoding, { kind: 'matmulnbits' }>;
+      q: QuantizedTensor;
+    }
   | { kind: 'cast'; weight: WeightInfo; fp16: Uint16Array };
 
 const FLOAT_TYPE: Record<string, number> = {
@@ -69,7 +74,8 @@ export function applyEncodings(
   opts: { stripDocStrings: boolean } = { stripDocStrings: false },
 ): ModelProto {
   const { model, graph } = editableGraph(proto);
-  if (opts.stripDocStrings) graph.node = graph.node.map((n) => (n.docString ? shallowCopy(n, { docString: '' }) : n));
+  if (opts.stripDocStrings)
+    graph.node = graph.node.map((n) => (n.docString ? shallowCopy(n, { docString: '' }) : n));
   const names = new NameScope(allNames(graph));
   const front: NodeProto[] = [];
   let usesMicrosoft = false;
@@ -96,16 +102,33 @@ export function applyEncodings(
       graph.node[w.nodeIndex] = makeNode('MatMulNBits', inputs, [...consumer.output], {
         name: consumer.name || names.fresh(`${base}_MatMulNBits`),
         domain: COM_MICROSOFT,
-        attributes: [intAttr('K', k), intAttr('N', n), intAttr('bits', bits), intAttr('block_size', e.q.blockSize!)],
+        attributes: [
+          intAttr('K', k),
+          intAttr('N', n),
+          intAttr('bits', bits),
+          intAttr('block_size', e.q.blockSize!),
+        ],
       });
       usesMicrosoft = true;
     } else {
       let out: string;
       if (e.kind === 'cast') {
         const hName = names.fresh(`${base}_fp16`);
-        inits.push(makeRawTensor(hName, 'float16', w.shape, new Uint8Array(e.fp16.buffer, e.fp16.byteOffset, e.fp16.byteLength)));
+        inits.push(
+          makeRawTensor(
+            hName,
+            'float16',
+            w.shape,
+            new Uint8Array(e.fp16.buffer, e.fp16.byteOffset, e.fp16.byteLength),
+          ),
+        );
         out = names.fresh(`${base}_float`);
-        front.push(makeNode('Cast', [hName], [out], { name: names.fresh(`${base}_Cast`), attributes: [intAttr('to', FLOAT_TYPE[w.opDtype])] }));
+        front.push(
+          makeNode('Cast', [hName], [out], {
+            name: names.fresh(`${base}_Cast`),
+            attributes: [intAttr('to', FLOAT_TYPE[w.opDtype])],
+          }),
+        );
       } else {
         const { q, encoding } = e;
         const container = encoding.container as PackContainer;
@@ -116,18 +139,36 @@ export function applyEncodings(
         const inputs = [qName, sName];
         if (q.zeroPoints) {
           const zName = names.fresh(`${base}_zero_point`);
-          inits.push(makeRawTensor(zName, container, q.axis === null ? [] : q.scaleShape, packLevels(q.zeroPoints, container)));
+          inits.push(
+            makeRawTensor(
+              zName,
+              container,
+              q.axis === null ? [] : q.scaleShape,
+              packLevels(q.zeroPoints, container),
+            ),
+          );
           inputs.push(zName);
         }
         const attributes = [];
         if (q.axis !== null) attributes.push(intAttr('axis', q.axis));
         if (q.blockSize !== null) attributes.push(intAttr('block_size', q.blockSize));
         out = names.fresh(`${base}_dequantized`);
-        front.push(makeNode('DequantizeLinear', inputs, [out], { name: names.fresh(`${base}_DequantizeLinear`), domain: encoding.domain, attributes }));
+        front.push(
+          makeNode('DequantizeLinear', inputs, [out], {
+            name: names.fresh(`${base}_DequantizeLinear`),
+            domain: encoding.domain,
+            attributes,
+          }),
+        );
         if (encoding.domain === COM_MICROSOFT) usesMicrosoft = true;
         if (w.opDtype !== 'float32') {
           const cast = names.fresh(`${base}_${w.opDtype}`);
-          front.push(makeNode('Cast', [out], [cast], { name: names.fresh(`${base}_Cast`), attributes: [intAttr('to', FLOAT_TYPE[w.opDtype])] }));
+          front.push(
+            makeNode('Cast', [out], [cast], {
+              name: names.fresh(`${base}_Cast`),
+              attributes: [intAttr('to', FLOAT_TYPE[w.opDtype])],
+            }),
+          );
           out = cast;
         }
       }
@@ -140,7 +181,10 @@ export function applyEncodings(
 
   graph.node = [...front, ...graph.node];
   model.irVersion = BigInt(Math.max(Number(model.irVersion), ...encoded.map(minIrVersion)));
-  removeDeadConstants(graph, encoded.map((e) => e.weight));
+  removeDeadConstants(
+    graph,
+    encoded.map((e) => e.weight),
+  );
   if (usesMicrosoft && !model.opsetImport.some((o) => o.domain === COM_MICROSOFT)) {
     model.opsetImport.push(shallowCopy(model.opsetImport[0], { domain: COM_MICROSOFT, version: 1n }));
   }

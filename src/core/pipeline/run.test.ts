@@ -1,7 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { parseModel } from '../onnx';
 import { normalizeConfig } from '../quant/config';
-import { buildModel, floatTensor, modelBytes, node, ramp, valueInfo } from '../../../test/fixtures/onnx-builders';
+import {
+  buildModel,
+  floatTensor,
+  modelBytes,
+  node,
+  ramp,
+  valueInfo,
+} from '../../../test/fixtures/onnx-builders';
 import type { Progress } from '../../protocol/dto';
 import { runQuantization } from './run';
 
@@ -12,7 +19,12 @@ function mlp(opts: { opset?: number; w1?: number[]; extraNodes?: ReturnType<type
         opset: opts.opset ?? 13,
         inputs: [valueInfo('x', 'float32', [1, 16])],
         outputs: [valueInfo('y')],
-        nodes: [node('MatMul', ['x', 'w1'], ['h']), node('Relu', ['h'], ['r']), node('MatMul', ['r', 'w2'], ['y']), ...(opts.extraNodes ?? [])],
+        nodes: [
+          node('MatMul', ['x', 'w1'], ['h']),
+          node('Relu', ['h'], ['r']),
+          node('MatMul', ['r', 'w2'], ['y']),
+          ...(opts.extraNodes ?? []),
+        ],
         initializers: [floatTensor('w1', [16, 8], opts.w1 ?? ramp(128)), floatTensor('w2', [8, 4], ramp(32))],
       }),
     ),
@@ -29,9 +41,14 @@ describe('runQuantization', () => {
   });
 
   it('applies per-layer overrides and exclusions', async () => {
-    const config = normalizeConfig({ precision: 8, layers: { w1: { precision: 3, granularity: 'tensor' }, w2: { skip: true } } });
+    const config = normalizeConfig({
+      precision: 8,
+      layers: { w1: { precision: 3, granularity: 'tensor' }, w2: { skip: true } },
+    });
     const { summary } = await runQuantization(mlp(), config, 'r');
-    expect(summary.layers.map((l) => [l.name, l.precision, l.granularity, l.container])).toEqual([['w1', 3, 'tensor', 'int4']]);
+    expect(summary.layers.map((l) => [l.name, l.precision, l.granularity, l.container])).toEqual([
+      ['w1', 3, 'tensor', 'int4'],
+    ]);
     expect(summary.skipped).toEqual([{ name: 'w2', reason: 'excluded' }]);
   });
 
@@ -57,7 +74,11 @@ describe('runQuantization', () => {
       ),
       'conv.onnx',
     );
-    const { summary } = await runQuantization(model, normalizeConfig({ precision: 4, granularity: 'block', blockSize: 16 }), 'r');
+    const { summary } = await runQuantization(
+      model,
+      normalizeConfig({ precision: 4, granularity: 'block', blockSize: 16 }),
+      'r',
+    );
     expect(summary.layers).toEqual([]);
     expect(summary.skipped[0].name).toBe('w');
     expect(summary.skipped[0].reason).toMatch(/opset ≥ 21.*opset 11.*NotARealOp/);
@@ -67,7 +88,9 @@ describe('runQuantization', () => {
     const { summary } = await runQuantization(mlp({ opset: 13 }), normalizeConfig({ precision: 2 }), 'r');
     expect(summary.opset).toBe(25);
     expect(summary.notes.join(' ')).toMatch(/opset 13 → 25/);
-    expect(summary.layers.every((l) => l.container === 'int2' && l.encoding === 'DequantizeLinear')).toBe(true);
+    expect(summary.layers.every((l) => l.container === 'int2' && l.encoding === 'DequantizeLinear')).toBe(
+      true,
+    );
   });
 
   it('reports monotonic progress and can be cancelled', async () => {

@@ -55,7 +55,8 @@ function plan(model: OnnxModel, config: QuantConfig, skipped: RunSummary['skippe
     notes.push(`opset ${opset} → ${target}: ${up.changes.length ? up.changes.join('; ') : 'no op changed'}`);
   }
   const planned: Planned[] = [];
-  const workingWeights = target > opset ? findWeights(working, { includeGather: config.includeGather }) : weights;
+  const workingWeights =
+    target > opset ? findWeights(working, { includeGather: config.includeGather }) : weights;
   const wctx = { ...ctx, opset: target };
   for (const w of workingWeights) {
     const spec = specFor(config, w.name);
@@ -148,10 +149,15 @@ export async function runQuantization(
   if (hooks.isCancelled?.()) throw new StudioError('CancelledError', `run ${runId} was cancelled`);
   hooks.onProgress?.({ status: 'writing', fraction: 1 });
   await hooks.pause?.();
-  const bytes = serializeModel(applyEncodings(working.proto, encoded, { stripDocStrings: config.stripDocStrings }));
+  const bytes = serializeModel(
+    applyEncodings(working.proto, encoded, { stripDocStrings: config.stripDocStrings }),
+  );
 
   const finite = layers.map((l) => l.sqnrDb).filter(Number.isFinite);
-  const worst = layers.reduce<LayerResult | null>((a, l) => (a === null || l.sqnrDb < a.sqnrDb ? l : a), null);
+  const worst = layers.reduce<LayerResult | null>(
+    (a, l) => (a === null || l.sqnrDb < a.sqnrDb ? l : a),
+    null,
+  );
   const summary: RunSummary = {
     runId,
     config,
@@ -162,7 +168,11 @@ export async function runQuantization(
     opset,
     notes,
     overallSqnrDb: overall.overall().sqnrDb,
-    meanSqnrDb: finite.length ? finite.reduce((a, b) => a + b, 0) / finite.length : layers.length ? Infinity : NaN,
+    meanSqnrDb: finite.length
+      ? finite.reduce((a, b) => a + b, 0) / finite.length
+      : layers.length
+        ? Infinity
+        : NaN,
     minSqnrDb: worst ? worst.sqnrDb : NaN,
     worstLayer: worst ? worst.name : null,
     durationMs: now() - started,

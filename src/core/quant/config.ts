@@ -84,7 +84,8 @@ function validateSpec<T extends Partial<WeightSpec>>(spec: T, where: string): T 
   const out = { ...spec };
   if (spec.precision !== undefined) out.precision = parsePrecision(spec.precision);
   if (spec.scheme !== undefined) out.scheme = oneOf(`${where}scheme`, spec.scheme, SCHEMES);
-  if (spec.granularity !== undefined) out.granularity = oneOf(`${where}granularity`, spec.granularity, GRANULARITIES);
+  if (spec.granularity !== undefined)
+    out.granularity = oneOf(`${where}granularity`, spec.granularity, GRANULARITIES);
   if (spec.blockSize !== undefined) out.blockSize = oneOf(`${where}block size`, spec.blockSize, BLOCK_SIZES);
   return out;
 }
@@ -95,7 +96,9 @@ export function normalizeConfig(input: unknown): QuantConfig {
     throw new StudioError('QuantConfigError', 'a quantization config must be a JSON object');
   }
   // Undefined keys mean "not given": they must not wipe out defaults.
-  const raw = Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined)) as Partial<QuantConfig> & {
+  const raw = Object.fromEntries(
+    Object.entries(input).filter(([, v]) => v !== undefined),
+  ) as Partial<QuantConfig> & {
     bits?: unknown;
   };
   const merged = { ...defaultQuantConfig, ...raw };
@@ -112,7 +115,10 @@ export function normalizeConfig(input: unknown): QuantConfig {
       if (typeof o !== 'object' || o === null) {
         throw new StudioError('QuantConfigError', `layer "${name}": override must be an object`);
       }
-      layers[name] = validateSpec({ ...o, skip: o.skip === undefined ? undefined : Boolean(o.skip) }, `layer "${name}": `);
+      layers[name] = validateSpec(
+        { ...o, skip: o.skip === undefined ? undefined : Boolean(o.skip) },
+        `layer "${name}": `,
+      );
       if (layers[name].skip === undefined) delete layers[name].skip;
     }
   }
