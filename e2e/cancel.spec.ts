@@ -1,9 +1,9 @@
 import { expect, test } from '@playwright/test';
-import { matMulChain } from './fixtures/onnx-builder';
-import { LONG_TASK_BUDGET_MS, expectModelReady, openViaInput, quantize } from './helpers';
+import { bigChainModel } from './fixtures/onnx-builder';
+import { expectModelReady, openViaInput, quantize } from './helpers';
 
 // Needs the worker API. A generated model big enough that quantizing every bit width takes seconds.
-const BIG = matMulChain({ layers: 24, width: 640 }).model; // ~9.8M params, ~39 MB
+const BIG = bigChainModel();
 const ALL = ['2-bit', '3-bit', '4-bit', '5-bit', '6-bit', '7-bit', '8-bit', 'fp16'];
 
 test.describe.configure({ timeout: 180_000 });
@@ -31,33 +31,4 @@ test('cancel a running quantization: the app stays consistent and can quantize a
   await quantize(page, ['8-bit']);
   await expect(page.getByTestId('variant-w8-sym-channel')).toHaveAttribute('data-status', 'done');
   await expect(batch).toHaveAttribute('data-status', 'idle');
-});
-
-test('the main thread stays responsive while the worker quantizes', async ({ page }) => {
-  await page.goto('/');
-  await openViaInput(page, [{ name: 'big-chain.onnx', bytes: BIG }]);
-  await expectModelReady(page, 'big-chain.onnx');
-  // Let the first plots (and plotly itself) load before measuring.
-  for (const id of ['plot-histogram', 'plot-channel-ranges', 'plot-error-curve']) {
-    await expect(page.getByTestId(id)).toHaveAttribute('data-status', 'ready');
-  }
-  await page.evaluate(() => {
-    const w = window as unknown as { __longTasks: number[] };
-    w.__longTasks = [];
-    new PerformanceObserver((list) => {
-      for (const e of list.getEntries()) w.__longTasks.push(e.duration);
-    }).observe({ type: 'longtask', buffered: false });
-  });
-  await quantize(page, ['8-bit', '4-bit']);
-  const batch = page.getByTestId('quantize-batch');
-  await expect(batch).toHaveAttribute('data-status', 'running');
-  // While it runs, the page answers input: the histogram scale toggle flips at once.
-  await page.getByRole('radio', { name: 'Log' }).check();
-  await expect(page.getByRole('radio', { name: 'Log' })).toBeChecked();
-  await expect(batch).toHaveAttribute('data-status', 'idle', { timeout: 120_000 });
-  const longTasks = await page.evaluate(() => (window as unknown as { __longTasks: number[] }).__longTasks);
-  test
-    .info()
-    .annotations.push({ type: 'long tasks (ms)', description: JSON.stringify(longTasks.map(Math.round)) });
-  expect(Math.max(0, ...longTasks)).toBeLessThan(LONG_TASK_BUDGET_MS);
 });

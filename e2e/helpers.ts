@@ -75,6 +75,7 @@ export interface TraceInfo {
 /** plotly's `data` on a plot element (set by Plotly.react), once the plot reports it is drawn. */
 export async function plotTraces(page: Page, testId: string): Promise<TraceInfo[]> {
   const el = page.getByTestId(testId);
+  await el.scrollIntoViewIfNeeded(); // plots draw only when on or near the screen
   await expect(el).toHaveAttribute('data-status', 'ready');
   return el.evaluate((node) => {
     const data = (node as HTMLElement & { data?: Record<string, unknown>[] }).data ?? [];

@@ -22,8 +22,17 @@ for (const theme of ['light', 'dark'] as const) {
     await expect(page.getByTestId(`variant-${V8}`)).toHaveAttribute('data-status', 'done');
     await expect(page.getByTestId(`variant-${V4}`)).toHaveAttribute('data-status', 'done');
     await expect(page.getByTestId('plot-histogram')).toHaveAttribute('data-status', 'ready');
-    await expect(page.getByTestId('plot-layer-error')).toHaveAttribute('data-status', 'ready');
     await page.screenshot({ path: `test-results/screens/quantized-${theme}.png` });
+    // Plots draw when near the screen: bring each one in before the full-page shot.
+    for (const id of [
+      'plot-layer-error',
+      'plot-error-curve',
+      'plot-size-quality',
+      'plot-compare-layer-error-b',
+    ]) {
+      await page.getByTestId(id).scrollIntoViewIfNeeded();
+      await expect(page.getByTestId(id)).toHaveAttribute('data-status', 'ready');
+    }
     await page.screenshot({ path: `test-results/screens/quantized-full-${theme}.png`, fullPage: true });
   });
 }

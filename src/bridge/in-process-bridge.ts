@@ -52,10 +52,10 @@ export class InProcessBridge<Api extends object> implements Bridge<Api> {
       () => true,
     );
     void cancel().catch(() => {});
-    let timer: number | undefined;
+    let timer: ReturnType<typeof setTimeout> | undefined;
     const answered = await Promise.race([
       settled,
-      new Promise<false>((r) => (timer = setTimeout(() => r(false), graceMs) as unknown as number)),
+      new Promise<false>((r) => (timer = setTimeout(() => r(false), graceMs))),
     ]);
     clearTimeout(timer);
     if (!answered) this.terminate();

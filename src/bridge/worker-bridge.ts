@@ -95,9 +95,9 @@ export class WorkerBridge<Api extends object> implements Bridge<Api> {
       () => true,
     );
     void cancel().catch(() => {});
-    let timer: number | undefined;
+    let timer: ReturnType<typeof setTimeout> | undefined;
     const timedOut = new Promise<false>((resolve) => {
-      timer = setTimeout(() => resolve(false), graceMs) as unknown as number; // typed differently by DOM, Node and core/env.d.ts
+      timer = setTimeout(() => resolve(false), graceMs);
     });
     const answered = await Promise.race([settled, timedOut]);
     clearTimeout(timer);

@@ -7,4 +7,3 @@ declare class TextDecoder {
 declare class TextEncoder {
   encode(input?: string): Uint8Array<ArrayBuffer>;
 }
-declare function setTimeout(handler: () => void, timeout?: number): unknown;

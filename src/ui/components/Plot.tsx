@@ -1,4 +1,4 @@
-import { useEffect, useLayoutEffect, useRef, useState } from 'react';
+import { useEffect, useLayoutEffect, useRef, useState, type RefObject } from 'react';
 import type { Layout, PlotData, PlotMouseEvent } from 'plotly.js-dist-min';
 import { useEffectiveTheme } from '../hooks/useEffectiveTheme';
 import { themedLayout } from './plot-theme';
@@ -52,9 +52,28 @@ export interface PlotProps {
   onPointClick?: (ev: PlotMouseEvent) => void;
 }
 
+/** Margin around the viewport within which plots draw (so they are ready just before they scroll in). */
+const NEAR_VIEWPORT = '300px';
+
+/** Whether the element is on screen or near it; true where IntersectionObserver is missing. */
+function useNearViewport(ref: RefObject<HTMLElement | null>): boolean {
+  const [near, setNear] = useState(typeof IntersectionObserver === 'undefined');
+  useEffect(() => {
+    const el = ref.current;
+    if (!el || typeof IntersectionObserver === 'undefined') return;
+    const io = new IntersectionObserver((entries) => setNear(entries.some((e) => e.isIntersecting)), {
+      rootMargin: NEAR_VIEWPORT,
+    });
+    io.observe(el);
+    return () => io.disconnect();
+  }, [ref]);
+  return near;
+}
+
 /**
  * A plotly.js chart: lazy-loads plotly, draws with `Plotly.react` (cheap updates), follows the light/dark theme,
- * and purges on unmount. `data-status` is `ready` once the current data is drawn.
+ * draws only when on or near the screen (plotly drawing is main-thread work), and purges on unmount.
+ * `data-status` is `ready` once the current data is drawn.
  */
 export function Plot({
   testId,
@@ -67,6 +86,8 @@ export function Plot({
   onPointClick,
 }: PlotProps) {
   const ref = useRef<HTMLDivElement>(null);
+  const boxRef = useRef<HTMLDivElement>(null);
+  const visible = useNearViewport(boxRef);
   const theme = useEffectiveTheme();
   const [drawn, setDrawn] = useState<{ data: PlotData[]; theme: string } | null>(null);
   const [failed, setFailed] = useState<string | null>(null);
@@ -78,7 +99,7 @@ export function Plot({
 
   useEffect(() => {
     const el = ref.current;
-    if (!el || empty) return;
+    if (!el || empty || !visible) return; // off-screen plots draw when they scroll into view
     let live = true;
     loadPlotly()
       .then((Plotly) =>
@@ -102,7 +123,7 @@ export function Plot({
     return () => {
       live = false;
     };
-  }, [data, layout, theme, height, empty]);
+  }, [data, layout, theme, height, empty, visible]);
 
   // Purge on unmount (or when the plot becomes empty), so plotly's listeners and WebGL contexts go away.
   useEffect(() => {
@@ -130,7 +151,7 @@ export function Plot({
 
   const status = failed ? 'error' : empty ? 'empty' : drawn?.data === data && !pending ? 'ready' : 'loading';
   return (
-    <div className="plot" style={{ minHeight: height }} data-pending={pending || undefined}>
+    <div ref={boxRef} className="plot" style={{ minHeight: height }} data-pending={pending || undefined}>
       <div
         ref={ref}
         className="plot-canvas"

@@ -56,7 +56,8 @@ export function themedLayout(theme: Theme, layout: Layout = {}): Layout {
     linecolor: p.line,
     zerolinecolor: p.line,
     tickcolor: p.line,
-    automargin: true,
+    // automargin makes plotly measure and redraw several times: slow on the main thread. Margins are set instead.
+    automargin: false,
     title: { font: { size: 12, color: p.muted } },
   };
   const out: Layout = {
@@ -67,7 +68,7 @@ export function themedLayout(theme: Theme, layout: Layout = {}): Layout {
       size: 12,
       color: p.text,
     },
-    margin: { l: 56, r: 16, t: 12, b: 44 },
+    margin: { l: 64, r: 16, t: 28, b: 48 },
     hoverlabel: { bgcolor: p.hoverBg, bordercolor: p.line, font: { color: p.text } },
     legend: { orientation: 'h', x: 0, y: 1.02, yanchor: 'bottom', font: { size: 11 } },
     autosize: true,

@@ -14,6 +14,9 @@ interface LayerErrorPlotProps {
   height?: number;
 }
 
+/** Longer layer names are shortened on the axis (from the left: the end of a name is the telling part). */
+const MAX_TICK_CHARS = 28;
+
 const onClick = (ev: PlotMouseEvent) => {
   const x = ev.points[0]?.x;
   if (typeof x === 'string') selectWeight(x);
@@ -33,16 +36,28 @@ export function LayerErrorPlot({ variants, testId, height = 300 }: LayerErrorPlo
     });
     return layerErrorTraces(vs, order, metric, selected, PALETTES[theme].text);
   }, [summary, variants, metric, selected, theme]);
-  const many = (data[0]?.x as unknown[] | undefined)?.length ?? 0;
-  const layout = useMemo(
-    () => ({
+  const names = useMemo(() => (data[0]?.x as string[] | undefined) ?? [], [data]);
+  const layout = useMemo(() => {
+    const many = names.length;
+    const rotate = many > 6;
+    const short = names.map((n) => (n.length > MAX_TICK_CHARS ? `…${n.slice(-(MAX_TICK_CHARS - 1))}` : n));
+    const longest = Math.max(0, ...short.map((n) => n.length));
+    return {
       barmode: 'group',
       bargap: 0.25,
-      xaxis: { title: 'layer', tickangle: many > 6 ? -35 : 0, showticklabels: many <= 60, type: 'category' },
+      // Fixed margins sized to the labels (plotly's automargin costs several main-thread redraws).
+      margin: { b: many > 60 ? 40 : rotate ? 44 + Math.round(longest * 6.5 * 0.6) : 48 },
+      xaxis: {
+        title: many > 60 || rotate ? '' : 'layer',
+        type: 'category',
+        tickangle: rotate ? -35 : 0,
+        showticklabels: many <= 60,
+        tickvals: names,
+        ticktext: short,
+      },
       yaxis: { title: METRIC_LABELS[metric], type: metric === 'sqnrDb' ? 'linear' : 'log' },
-    }),
-    [metric, many],
-  );
+    };
+  }, [metric, names]);
   return (
     <div className="plot-block" data-selected-weight={selected ?? ''}>
       <Plot
