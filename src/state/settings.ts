@@ -1,4 +1,5 @@
 import { PRECISIONS, normalizeConfig, type Precision } from '../core/quant/config';
+import { validatePreprocessOptions, type PreprocessOptions } from '../core/samples/preprocess';
 import type { AppState } from './slices';
 import { appStore } from './store';
 
@@ -73,4 +74,79 @@ export function initSettings(storage: StorageLike | null = browserStorage()): ()
       // quota or privacy mode: settings just don't persist
     }
   });
+}
+
+/** localStorage key of the per-model preprocessing presets (model name + input shape -> options). */
+export const PRESETS_KEY = 'qstudio.preprocess.v1';
+/** Oldest presets are dropped beyond this many models. */
+export const MAX_PRESETS = 50;
+
+const CHANNELS = ['gray', 'rgb', 'bgr'];
+const isNumberList = (v: unknown): v is number[] =>
+  Array.isArray(v) && v.length > 0 && v.every((x) => typeof x === 'number' && Number.isFinite(x));
+
+/** A saved preset, if it is a complete and valid PreprocessOptions (else null: the caller infers one). */
+function toPreprocess(raw: unknown): PreprocessOptions | null {
+  if (typeof raw !== 'object' || raw === null) return null;
+  const r = raw as Record<string, unknown>;
+  const o = {
+    width: r.width,
+    height: r.height,
+    channels: r.channels,
+    layout: r.layout,
+    range: r.range,
+    mean: r.mean,
+    std: r.std,
+    flatten: r.flatten,
+  };
+  if (
+    !Number.isInteger(o.width) ||
+    !Number.isInteger(o.height) ||
+    !CHANNELS.includes(o.channels as string) ||
+    (o.layout !== 'NCHW' && o.layout !== 'NHWC') ||
+    (o.range !== '0..1' && o.range !== '0..255') ||
+    !isNumberList(o.mean) ||
+    !isNumberList(o.std) ||
+    typeof o.flatten !== 'boolean'
+  ) {
+    return null;
+  }
+  try {
+    validatePreprocessOptions(o as PreprocessOptions);
+  } catch {
+    return null;
+  }
+  return o as PreprocessOptions;
+}
+
+function readPresets(storage: StorageLike | null): Record<string, unknown> {
+  try {
+    const raw: unknown = JSON.parse(storage?.getItem(PRESETS_KEY) ?? '{}');
+    return typeof raw === 'object' && raw !== null && !Array.isArray(raw) ? (raw as Record<string, unknown>) : {};
+  } catch {
+    return {};
+  }
+}
+
+/** The preprocessing saved for a model (see `presetKey`), or null. */
+export function readPreset(key: string, storage: StorageLike | null = browserStorage()): PreprocessOptions | null {
+  return toPreprocess(readPresets(storage)[key]);
+}
+
+/** Save (or with null, forget) a model's preprocessing; the most recent is kept last, the oldest dropped first. */
+export function savePreset(
+  key: string,
+  options: PreprocessOptions | null,
+  storage: StorageLike | null = browserStorage(),
+): void {
+  const all = readPresets(storage);
+  delete all[key];
+  if (options) all[key] = options;
+  const keys = Object.keys(all);
+  for (const k of keys.slice(0, Math.max(0, keys.length - MAX_PRESETS))) delete all[k];
+  try {
+    storage?.setItem(PRESETS_KEY, JSON.stringify(all));
+  } catch {
+    // quota or privacy mode: presets just don't persist
+  }
 }

@@ -3,6 +3,7 @@ import type { ChannelRangesDto, HistogramDto } from '../protocol/dto';
 import type { ErrorCurvePoint } from '../workers/quantize.api';
 import { defaultQuantConfig, type Precision, type QuantConfig } from '../core/quant/config';
 import type { Async, DownloadState, ErrorMetric, HistogramScale, ModelState, Theme, Variant } from './types';
+import type { EvalSlice } from './eval-slice';
 
 export interface ModelSlice {
   model: ModelState;
@@ -45,7 +46,7 @@ export interface ViewsSlice {
   downloads: Record<string, DownloadState>;
 }
 
-export type AppState = ModelSlice & QuantSlice & UiSlice & ViewsSlice;
+export type AppState = ModelSlice & QuantSlice & UiSlice & ViewsSlice & EvalSlice;
 export type SliceCreator<S> = StateCreator<AppState, [], [], S>;
 
 export const DEFAULT_PRECISIONS: Precision[] = [8, 4];

@@ -11,6 +11,7 @@ import {
   initialViews,
   type AppState,
 } from './slices';
+import { createEvalSlice, initialEval } from './eval-slice';
 
 export type { AppState } from './slices';
 
@@ -19,6 +20,7 @@ export const appStore = createStore<AppState>()((...a) => ({
   ...createQuantSlice(...a),
   ...createUiSlice(...a),
   ...createViewsSlice(...a),
+  ...createEvalSlice(...a),
 }));
 
 /** Fresh state, for tests: `appStore.setState(initialState(), true)`. */
@@ -27,6 +29,7 @@ export const initialState = (): AppState => ({
   ...initialQuant,
   ...initialUi,
   ...initialViews,
+  ...initialEval,
 });
 
 export const useAppStore = <T>(selector: (s: AppState) => T): T => useStore(appStore, selector);

@@ -1,4 +1,6 @@
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
 import { parseModel } from '../core/onnx';
@@ -6,6 +8,7 @@ import { defaultQuantConfig, normalizeConfig } from '../core/quant/config';
 import { runQuantization } from '../core/pipeline/run';
 import type { Progress } from '../protocol/dto';
 import { sharedModel } from '../../test/paths';
+import { EXTERNAL_K, EXTERNAL_N, writeExternalModel } from '../../test/fixtures/external-model';
 import { quantizeApi as api } from './quantize.api';
 
 const MLIR = sharedModel('mnist-onnx-mlir/model.onnx');
@@ -89,6 +92,44 @@ describe('quantize worker API', () => {
     ],
   ])('rejects %s with a named error', async (_, call, name) => {
     await expect(call()).rejects.toMatchObject({ name });
+  });
+
+  it('opens a model with its external data file and exports a file that stands alone', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'qstudio-api-ext-'));
+    writeExternalModel(dir);
+    const blob = (name: string) => new Blob([readFileSync(join(dir, name))]);
+    const missing = api.open({
+      modelId: 'e0',
+      file: blob('external.onnx'),
+      fileName: 'external.onnx',
+      sidecars: [],
+    });
+    await expect(missing).rejects.toMatchObject({
+      name: 'ExternalDataMissingError',
+      message: expect.stringContaining('weights.bin'),
+    });
+    const s = await api.open({
+      modelId: 'e1',
+      file: blob('external.onnx'),
+      fileName: 'external.onnx',
+      sidecars: [{ name: 'weights.bin', blob: blob('weights.bin') }],
+    });
+    expect(s.externalFiles).toEqual(['weights.bin']);
+    const summary = await api.quantize(
+      'e1',
+      're',
+      normalizeConfig({ precision: 8, layers: { w: { skip: true } } }),
+    );
+    expect(summary.fileBytesBefore).toBe(
+      statSync(join(dir, 'external.onnx')).size + statSync(join(dir, 'weights.bin')).size,
+    );
+    // Both initializers were external; the exported file carries them inline and loads without weights.bin.
+    const session = await ort.InferenceSession.create(await api.exportModel('re'));
+    const x = new ort.Tensor('float32', new Float32Array(EXTERNAL_K).fill(1), [1, EXTERNAL_K]);
+    const y = (await session.run({ x })).y.data as Float32Array;
+    const original = await ort.InferenceSession.create(join(dir, 'external.onnx'));
+    const want = (await original.run({ x })).y.data as Float32Array;
+    expect([...y]).toEqual([...want]); // w was excluded: the export is the float model, byte for byte in its weights
   });
 
   it('forgets runs of a closed model', async () => {

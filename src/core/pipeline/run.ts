@@ -2,6 +2,7 @@ import type { ModelProto } from 'onnx-buf';
 import { isStudioError, StudioError } from '../errors';
 import { applyEncodings, encodedBytes, type EncodedWeight } from '../export/rewrite';
 import { chooseEncoding, type Encoding } from '../export/encoding';
+import { inlineExternalInitializers } from '../export/inline';
 import { planOpsetUpgrade, upgradeOpset } from '../onnx/opset';
 import { findWeights, readWeight, serializeModel } from '../onnx';
 import type { OnnxModel, WeightInfo } from '../onnx/types';
@@ -149,9 +150,8 @@ export async function runQuantization(
   if (hooks.isCancelled?.()) throw new StudioError('CancelledError', `run ${runId} was cancelled`);
   hooks.onProgress?.({ status: 'writing', fraction: 1 });
   await hooks.pause?.();
-  const bytes = serializeModel(
-    applyEncodings(working.proto, encoded, { stripDocStrings: config.stripDocStrings }),
-  );
+  const exported = applyEncodings(working.proto, encoded, { stripDocStrings: config.stripDocStrings });
+  const bytes = serializeModel(await inlineExternalInitializers(exported, working));
 
   const finite = layers.map((l) => l.sqnrDb).filter(Number.isFinite);
   const worst = layers.reduce<LayerResult | null>(
@@ -163,7 +163,8 @@ export async function runQuantization(
     config,
     layers,
     skipped,
-    fileBytesBefore: model.fileBytes,
+    fileBytesBefore:
+      model.fileBytes + [...new Set(model.externalFiles.values())].reduce((a, b) => a + b.size, 0),
     fileBytesAfter: bytes.length,
     opset,
     notes,

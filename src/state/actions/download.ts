@@ -3,7 +3,7 @@ import { resultOf, selectLoaded } from '../selectors';
 import { toUiError } from '../ui-error';
 import type { DownloadState } from '../types';
 import { downloadFileName } from '../variant-key';
-import { callModel } from './worker-calls';
+import { variantBlob } from './variant-blob';
 
 const setDownload = (variantId: string, d: DownloadState | undefined) =>
   setState((s) => {
@@ -57,10 +57,7 @@ export async function downloadVariant(variantId: string): Promise<void> {
   releaseDownload(variantId);
   setDownload(variantId, { status: 'preparing' });
   try {
-    const bytes = await callModel(loaded, (api) => api.exportModel(result.runId), [
-      { runId: result.runId, config: variant.config },
-    ]);
-    const blob = new Blob([bytes as Uint8Array<ArrayBuffer>], { type: 'application/octet-stream' });
+    const blob = await variantBlob(loaded, variant); // the same Blob the evaluation posts
     const cur = getState().downloads[variantId];
     if (cur?.status !== 'preparing' || resultOf(getState().variants[variantId])?.runId !== result.runId)
       return;

@@ -7,6 +7,9 @@ import { initialViews } from '../slices';
 import { callWorker } from './worker-calls';
 import { cancelQuantize } from './quantize';
 import { releaseAllDownloads } from './download';
+import { cancelEvaluation } from './evaluate-run';
+import { resetEvaluationForModel } from './evaluate-samples';
+import { releaseVariantBlob } from './variant-blob';
 
 /** Vite's base URL (typed loosely: this module is also type-checked outside Vite's client types, in tests). */
 const BASE_URL = (import.meta as ImportMeta & { env?: { BASE_URL?: string } }).env?.BASE_URL ?? '/';
@@ -55,7 +58,9 @@ function failLoad(loadId: number, fileName: string, e: unknown): void {
 function adopt(loaded: LoadedModel): void {
   const previous = selectLoaded(getState());
   void cancelQuantize();
+  cancelEvaluation();
   releaseAllDownloads();
+  releaseVariantBlob();
   setState((s) => ({
     model: { status: 'ready', loaded },
     variants: {},
@@ -67,6 +72,7 @@ function adopt(loaded: LoadedModel): void {
     weightsFilter: '',
     ...initialViews,
   }));
+  resetEvaluationForModel(loaded.summary); // results belong to the old model; the sample set stays
   if (previous && previous.id !== loaded.id) void callWorker((api) => api.close(previous.id)).catch(() => {});
 }
 

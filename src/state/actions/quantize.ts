@@ -8,6 +8,7 @@ import { isAbortLike, toUiError } from '../ui-error';
 import type { LoadedModel, RunState } from '../types';
 import { sortPrecisions, variantIdOf } from '../variant-key';
 import { releaseDownload } from './download';
+import { releaseVariantBlob } from './variant-blob';
 import { callModel, callWorker } from './worker-calls';
 
 let controller: AbortController | undefined;
@@ -141,6 +142,7 @@ export function removeVariant(variantId: string): void {
   if (!v || v.run.status === 'running') return;
   const result = resultOf(v);
   releaseDownload(variantId);
+  releaseVariantBlob(variantId);
   setState((st) => {
     const variants = { ...st.variants };
     delete variants[variantId];

@@ -1,0 +1,29 @@
+// Number formats of the evaluation views (fractions in, text out).
+import { formatSci } from '../../format';
+
+/** 0.987 -> "98.7%". */
+export const pct = (x: number | null | undefined, digits = 1): string =>
+  x === null || x === undefined || !Number.isFinite(x) ? '–' : `${(x * 100).toFixed(digits)}%`;
+
+/** Accuracy delta in percentage points: -0.001 -> "−0.1 pt", 0 -> "±0". */
+export function deltaPt(d: number | null | undefined): string {
+  if (d === null || d === undefined || !Number.isFinite(d)) return '–';
+  const v = d * 100;
+  if (Math.abs(v) < 0.05) return '±0';
+  return `${v > 0 ? '+' : '−'}${Math.abs(v).toFixed(1)} pt`;
+}
+
+export const deltaClass = (d: number | null | undefined): string =>
+  d === null || d === undefined || Math.abs(d) < 0.0005 ? 'delta-zero' : d < 0 ? 'delta-down' : 'delta-up';
+
+/** Mean KL can come out at about −1e-33 from rounding: shown as 0. */
+export const formatKl = (kl: number): string => formatSci(Math.max(0, kl));
+
+export const formatMs = (ms: number): string =>
+  !Number.isFinite(ms) ? '–' : ms >= 100 ? `${ms.toFixed(0)} ms` : ms >= 1 ? `${ms.toFixed(1)} ms` : `${ms.toFixed(2)} ms`;
+
+/** A class index with its name when the set names classes and the name is not just the index. */
+export function className(index: number, classes: string[] | null): string {
+  const name = classes?.[index];
+  return name !== undefined && name !== String(index) ? name : String(index);
+}
