@@ -151,7 +151,7 @@ export async function runQuantization(
   hooks.onProgress?.({ status: 'writing', fraction: 1 });
   await hooks.pause?.();
   const exported = applyEncodings(working.proto, encoded, { stripDocStrings: config.stripDocStrings });
-  const bytes = serializeModel(await inlineExternalInitializers(exported, working));
+  const bytes = serialize(await inlineExternalInitializers(exported, working));
 
   const finite = layers.map((l) => l.sqnrDb).filter(Number.isFinite);
   const worst = layers.reduce<LayerResult | null>(
@@ -179,4 +179,17 @@ export async function runQuantization(
     durationMs: now() - started,
   };
   return { summary, bytes };
+}
+
+/** One protobuf buffer tops out near 2 GiB: say so instead of failing deep inside the encoder. */
+function serialize(proto: ModelProto): Uint8Array {
+  try {
+    return serializeModel(proto);
+  } catch (e) {
+    if (!(e instanceof RangeError)) throw e;
+    throw new StudioError(
+      'UnsupportedModelError',
+      `the exported model does not fit one ONNX file (protobuf's 2 GiB limit): ${e.message}`,
+    );
+  }
 }
