@@ -1,4 +1,5 @@
-import { statSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { readFileSync, statSync } from 'node:fs';
 import { expect, test, type Download, type Page } from '@playwright/test';
 import * as ort from 'onnxruntime-node';
 import {
@@ -101,12 +102,26 @@ async function saveDownload(page: Page, variantId: string): Promise<{ download: 
 
 test('download both variants: onnxruntime loads them and their sizes match the UI', async ({ page }) => {
   await loadAndQuantize(page);
-  for (const [id, fileName] of [
-    [V8, 'model_w8_channel.onnx'],
-    [V4, 'model_w4_channel.onnx'],
+  for (const [id, fileName, bits] of [
+    [V8, 'model_w8_channel.onnx', '8'],
+    [V4, 'model_w4_channel.onnx', '4'],
   ] as const) {
     const { download, path } = await saveDownload(page, id);
     expect(download.suggestedFilename()).toBe(fileName);
+    // The studio and the CLI share one core: the same config gives the same bytes.
+    const cliOut = test.info().outputPath(`cli_${fileName}`);
+    execFileSync('node', [
+      'bin/qstudio.mjs',
+      'quantize',
+      MNIST_MLIR,
+      '-o',
+      cliOut,
+      '--bits',
+      bits,
+      '--granularity',
+      'channel',
+    ]);
+    expect(readFileSync(path).equals(readFileSync(cliOut))).toBe(true);
     const shown = Number(await page.getByTestId(`variant-size-${id}`).getAttribute('data-bytes'));
     expect(statSync(path).size).toBe(shown);
     const session = await ort.InferenceSession.create(path);
