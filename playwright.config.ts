@@ -1,7 +1,7 @@
 import { defineConfig, devices } from '@playwright/test';
 
 /** The e2e server's own port, so a dev server or someone else's preview never gets reused by mistake. */
-const PORT = 4180;
+const PORT = Number(process.env.E2E_PORT ?? 4180);
 
 export default defineConfig({
   testDir: 'e2e',
@@ -13,7 +13,8 @@ export default defineConfig({
   timeout: 90_000,
   expect: { timeout: 20_000 },
   reporter: process.env.CI ? [['list']] : [['list'], ['html', { open: 'never' }]],
-  outputDir: 'test-results',
+  // Overridable so two runs on one machine don't share a server port or wipe each other's results.
+  outputDir: process.env.E2E_OUTPUT_DIR ?? 'test-results',
   use: {
     baseURL: `http://localhost:${PORT}`,
     viewport: { width: 1280, height: 800 },
