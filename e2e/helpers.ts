@@ -1,5 +1,5 @@
-import { readFileSync } from 'node:fs';
-import { basename } from 'node:path';
+import { readFileSync, readdirSync } from 'node:fs';
+import { basename, join, relative, sep } from 'node:path';
 import { expect, type Page } from '@playwright/test';
 import { sharedModel } from '../test/paths';
 
@@ -100,4 +100,150 @@ export async function quantize(page: Page, labels: string[]): Promise<void> {
     else await box.uncheck();
   }
   await page.getByRole('button', { name: 'Quantize', exact: true }).click();
+}
+
+// ---------- evaluation ----------
+
+export const MNIST_PNG_DIR = sharedModel('mnist-8', 'samples', 'png');
+export const IRIS = sharedModel('iris-mlp-winml', 'model.onnx');
+export const IRIS_CSV = sharedModel('iris-mlp-winml', 'data', 'Iris.csv');
+
+/** A dropped file with its path relative to the drop ('png/7/0042.png'). */
+export interface RelFile {
+  path: string;
+  bytes: Uint8Array;
+}
+
+/** Every file under `dir`, with paths `<prefix>/<relative path>` (what a folder drop or picker gives). */
+export function folderFiles(dir: string, prefix = basename(dir)): RelFile[] {
+  return readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((d) => d.isFile())
+    .map((d) => {
+      const abs = join(d.parentPath, d.name);
+      return { path: `${prefix}/${relative(dir, abs).split(sep).join('/')}`, bytes: new Uint8Array(readFileSync(abs)) };
+    });
+}
+
+/**
+ * Drop files on the sample-set zone. `mode: 'entries'` simulates a real folder drop: each top-level folder is one
+ * DataTransfer item whose `webkitGetAsEntry()` is a directory entry, read in batches (as Chromium does), so the app
+ * walks it recursively. `mode: 'relative'` drops plain Files whose `webkitRelativePath` carries the path.
+ * `emptyFolders` adds top-level folders with nothing in them.
+ */
+export async function dropSamples(
+  page: Page,
+  files: RelFile[],
+  mode: 'entries' | 'relative',
+  emptyFolders: string[] = [],
+  target = '[data-testid=sample-drop]',
+): Promise<void> {
+  const payload = files.map((f) => ({ path: f.path, b64: Buffer.from(f.bytes).toString('base64') }));
+  const dataTransfer = await page.evaluateHandle(
+    ({ items, mode, emptyFolders }) => {
+      const decode = (b64: string) => {
+        const bin = atob(b64);
+        const bytes = new Uint8Array(bin.length);
+        for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
+        return bytes;
+      };
+      const dt = new DataTransfer();
+      if (mode === 'relative') {
+        for (const { path, b64 } of items) {
+          const file = new File([decode(b64)], path.split('/').pop() as string);
+          Object.defineProperty(file, 'webkitRelativePath', { value: path });
+          dt.items.add(file);
+        }
+        return dt;
+      }
+      type Node = { dirs: Map<string, Node>; files: File[] };
+      const root: Node = { dirs: new Map(), files: [] };
+      for (const { path, b64 } of items) {
+        const parts = path.split('/');
+        let node = root;
+        for (const p of parts.slice(0, -1)) {
+          if (!node.dirs.has(p)) node.dirs.set(p, { dirs: new Map(), files: [] });
+          node = node.dirs.get(p) as Node;
+        }
+        node.files.push(new File([decode(b64)], parts[parts.length - 1]));
+      }
+      for (const e of emptyFolders) root.dirs.set(e, { dirs: new Map(), files: [] });
+      const BATCH = 40; // Chromium hands out 100 per readEntries call; smaller here to exercise the loop
+      const later = <T>(v: T, ok: (v: T) => void) => setTimeout(() => ok(v), 0);
+      const fileEntry = (file: File, fullPath: string) => ({
+        isFile: true,
+        isDirectory: false,
+        name: file.name,
+        fullPath,
+        file: (ok: (f: File) => void) => later(file, ok),
+      });
+      const dirEntry = (name: string, fullPath: string, node: Node): unknown => {
+        const children = [
+          ...[...node.dirs].map(([n, d]) => dirEntry(n, `${fullPath}/${n}`, d)),
+          ...node.files.map((f) => fileEntry(f, `${fullPath}/${f.name}`)),
+        ];
+        return {
+          isFile: false,
+          isDirectory: true,
+          name,
+          fullPath,
+          createReader: () => {
+            let at = 0;
+            return {
+              readEntries: (ok: (e: unknown[]) => void) => {
+                const batch = children.slice(at, at + BATCH);
+                at += batch.length;
+                later(batch, ok);
+              },
+            };
+          },
+        };
+      };
+      const entries = new Map<string, unknown>();
+      for (const [name, node] of root.dirs) {
+        // A dropped folder appears in dt.files as an empty File named after it.
+        dt.items.add(new File([], name));
+        entries.set(name, dirEntry(name, `/${name}`, node));
+      }
+      for (const f of root.files) {
+        dt.items.add(f);
+        entries.set(f.name, fileEntry(f, `/${f.name}`));
+      }
+      const proto = DataTransferItem.prototype as DataTransferItem & { __real?: unknown };
+      const real = proto.webkitGetAsEntry;
+      proto.webkitGetAsEntry = function (this: DataTransferItem) {
+        const name = this.getAsFile()?.name ?? '';
+        return (entries.get(name) as FileSystemEntry | undefined) ?? real.call(this);
+      };
+      return dt;
+    },
+    { items: payload, mode, emptyFolders },
+  );
+  await page.dispatchEvent(target, 'dragenter', { dataTransfer });
+  await page.dispatchEvent(target, 'dragover', { dataTransfer });
+  await page.dispatchEvent(target, 'drop', { dataTransfer });
+}
+
+/** Wait until the sample set is read, with this many samples. */
+export async function expectSamplesReady(page: Page, count: number): Promise<void> {
+  await expect(page.getByTestId('sample-drop')).toHaveAttribute('data-status', 'ready');
+  await expect(page.getByTestId('sample-summary')).toHaveAttribute('data-count', String(count));
+}
+
+/** Press Evaluate and wait for the run to finish with results on screen. */
+export async function evaluate(page: Page, timeout = 60_000): Promise<void> {
+  const bar = page.getByTestId('eval-run');
+  const before = await bar.getAttribute('data-result');
+  const run = page.getByTestId('evaluate-button');
+  await expect(run).toBeEnabled();
+  await run.click();
+  await expect(bar).not.toHaveAttribute('data-result', before ?? '0', { timeout });
+  await expect(bar).toHaveAttribute('data-status', 'idle');
+  await expect(page.getByTestId('eval-error')).toHaveCount(0);
+  await expect(page.getByTestId('eval-results')).toBeVisible();
+}
+
+/** The top-1 accuracy shown for a results row ('float' or a variant id), as a fraction and as text. */
+export async function rowTop1(page: Page, row: string): Promise<{ value: number; text: string }> {
+  const cell = page.getByTestId(`eval-row-${row}`).getByTestId('eval-top1');
+  return { value: Number(await cell.getAttribute('data-value')), text: (await cell.textContent()) ?? '' };
 }

@@ -46,6 +46,8 @@ export type PreviewState =
 
 /** What a finished evaluation ran on, so views can tell whether it still matches the variants and samples. */
 export interface EvalResult {
+  /** The run that produced it (e2e waits for a new one). */
+  runId: number;
   report: EvalReport;
   modelId: string;
   samplesId: number;

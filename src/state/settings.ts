@@ -122,14 +122,19 @@ function toPreprocess(raw: unknown): PreprocessOptions | null {
 function readPresets(storage: StorageLike | null): Record<string, unknown> {
   try {
     const raw: unknown = JSON.parse(storage?.getItem(PRESETS_KEY) ?? '{}');
-    return typeof raw === 'object' && raw !== null && !Array.isArray(raw) ? (raw as Record<string, unknown>) : {};
+    return typeof raw === 'object' && raw !== null && !Array.isArray(raw)
+      ? (raw as Record<string, unknown>)
+      : {};
   } catch {
     return {};
   }
 }
 
 /** The preprocessing saved for a model (see `presetKey`), or null. */
-export function readPreset(key: string, storage: StorageLike | null = browserStorage()): PreprocessOptions | null {
+export function readPreset(
+  key: string,
+  storage: StorageLike | null = browserStorage(),
+): PreprocessOptions | null {
   return toPreprocess(readPresets(storage)[key]);
 }
 

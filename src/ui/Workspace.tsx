@@ -3,6 +3,7 @@ import { ChannelRangesPanel } from './features/channel-ranges/ChannelRangesPanel
 import { SideBySide } from './features/compare/SideBySide';
 import { SizeQualityPanel } from './features/compare/SizeQualityPanel';
 import { VariantsTable } from './features/compare/VariantsTable';
+import { EvaluationSection } from './features/evaluation/EvaluationSection';
 import { ErrorCurvePanel } from './features/error-curve/ErrorCurvePanel';
 import { HistogramPanel } from './features/histograms/HistogramPanel';
 import { LayerErrorPanel } from './features/layer-error/LayerErrorPanel';
@@ -23,8 +24,13 @@ export function Workspace() {
         <VariantList />
       </aside>
       <div className="content">
-        <ErrorBoundary area="the tables">
+        <ErrorBoundary area="the variants table">
           <VariantsTable />
+        </ErrorBoundary>
+        <ErrorBoundary area="the evaluation">
+          <EvaluationSection />
+        </ErrorBoundary>
+        <ErrorBoundary area="the weights table">
           <WeightsTable />
         </ErrorBoundary>
         <ErrorBoundary area="the plots">

@@ -32,6 +32,9 @@ export function evaluateBlocker(s = getState()): string | null {
   if (!selectSamples(s)) return 'Drop a sample set first.';
   if (s.samples.status === 'loading') return 'Wait for the sample set to be read.';
   if (s.batch.status !== 'idle') return 'Wait for quantization to finish.';
+  if (s.preview.status === 'ready' && !s.preview.result.fit.ok) {
+    return 'The samples don’t fit the model input: see the message above.';
+  }
   if (s.model.status === 'ready' && s.model.loaded.summary.inputs.length !== 1) {
     return `The evaluator feeds models with exactly one input; this one has ${s.model.loaded.summary.inputs.length}.`;
   }
@@ -102,6 +105,7 @@ export async function evaluateAll(): Promise<void> {
     );
     if (!isCurrentRun(runId)) return;
     const result: EvalResult = {
+      runId,
       report,
       modelId: loaded.id,
       samplesId: samples.id,
@@ -113,6 +117,7 @@ export async function evaluateAll(): Promise<void> {
       evalResult: result,
       evalSelection: defaultSelection(report),
       flips: {},
+      sizeQualityAxis: 'accuracy', // the user just asked for accuracy: show it in the size/quality plot
     });
     void prefetchFlips(result);
   } catch (e) {
@@ -137,4 +142,3 @@ export const dismissEvalError = () => {
 
 export const selectEvalView = (variantId: string | null, mode: EvalMode) =>
   setState({ evalSelection: { variantId, mode } });
-

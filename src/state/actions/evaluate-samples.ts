@@ -150,7 +150,8 @@ export async function refreshPreview(): Promise<void> {
   const images = samples.info.kind === 'images';
   const preprocess = images ? (s.preprocess ?? defaultPreprocess(loaded.summary)).options : null;
   const requestId = ++nextPreviewId;
-  const last = s.preview.status === 'ready' ? s.preview.result : s.preview.status === 'loading' ? s.preview.last : null;
+  const last =
+    s.preview.status === 'ready' ? s.preview.result : s.preview.status === 'loading' ? s.preview.last : null;
   setState({ preview: { status: 'loading', requestId, last } });
   const isCurrent = () => {
     const p = getState().preview;

@@ -44,7 +44,10 @@ export async function ensureFlips(variantId: string, mode: EvalMode): Promise<vo
   } catch (e) {
     if (!isMine()) return;
     const error = isAbortLike(e)
-      ? { name: 'EvaluationError', message: 'the evaluation worker was restarted; evaluate again to list flips' }
+      ? {
+          name: 'EvaluationError',
+          message: 'the evaluation worker was restarted; evaluate again to list flips',
+        }
       : toUiError(e);
     setState((s) => ({ flips: { ...s.flips, [key]: { status: 'error', error } } }));
   }
@@ -92,7 +95,8 @@ async function addRowValues(result: EvalResult, flips: FlipsResult): Promise<voi
   const samples = resultSamples(result);
   const table = samples?.info.tabular;
   if (!samples || !table || samples.info.source !== 'csv') return;
-  const file = samples.files.find((f) => f.path.replace(/^\/+/, '') === samples.info.sourceName) ?? samples.files[0];
+  const file =
+    samples.files.find((f) => f.path.replace(/^\/+/, '') === samples.info.sourceName) ?? samples.files[0];
   let parsed = csvRows.get(samples);
   if (!parsed) {
     parsed = file.blob.text().then((text) => {
@@ -114,7 +118,10 @@ async function addRowValues(result: EvalResult, flips: FlipsResult): Promise<voi
   for (const f of flips.flips) {
     const row = data.rows[f.index];
     if (!row) continue;
-    values[thumbnailKey(samples.id, f.index)] = show.map((c) => ({ column: c, value: row[columns.indexOf(c)] ?? '' }));
+    values[thumbnailKey(samples.id, f.index)] = show.map((c) => ({
+      column: c,
+      value: row[columns.indexOf(c)] ?? '',
+    }));
   }
   setState((s) => ({ rowValues: { ...s.rowValues, ...values } }));
 }

@@ -1,5 +1,6 @@
 import type { ErrorMetric, HistogramScale, Theme } from '../types';
 import type { WeightSortKey } from '../slices';
+import type { SizeQualityAxis } from '../eval-slice';
 import { getState, setState } from '../store';
 
 export const selectWeight = (name: string | null) => setState({ selectedWeight: name });
@@ -20,3 +21,5 @@ export function sortWeightsBy(key: WeightSortKey): void {
 
 export const setCompare = (side: 'a' | 'b', variantId: string | null) =>
   setState((s) => ({ compare: { ...s.compare, [side]: variantId } }));
+
+export const setSizeQualityAxis = (sizeQualityAxis: SizeQualityAxis) => setState({ sizeQualityAxis });

@@ -1,56 +1,152 @@
 import { useMemo } from 'react';
 import type { PlotData } from 'plotly.js-dist-min';
 import { useShallow } from 'zustand/react/shallow';
-import { resultOf, selectResultVariants, useAppStore } from '../../../state';
+import {
+  resultOf,
+  selectResultVariants,
+  useAppStore,
+  variantAccuracy,
+  type EvalResult,
+  type SizeQualityAxis,
+  type Variant,
+} from '../../../state';
+import { setSizeQualityAxis } from '../../../state/actions/ui';
 import { Panel } from '../../components/Panel';
 import { Plot } from '../../components/Plot';
-import { precisionColor } from '../../components/plot-theme';
+import { PALETTES, precisionColor } from '../../components/plot-theme';
+import { Segmented } from '../../components/Segmented';
+import { useEffectiveTheme } from '../../hooks/useEffectiveTheme';
 import { variantShortLabel } from '../variants/variant-label';
 
-/** Size against quality, one point per variant: up and to the left is better. */
+const AXES = [
+  { value: 'sqnr', label: 'SQNR' },
+  { value: 'accuracy', label: 'Accuracy' },
+] as const satisfies readonly { value: SizeQualityAxis; label: string }[];
+
+const point = (
+  label: string,
+  kb: number,
+  y: number | null,
+  color: string,
+  unit: string,
+  meta: Record<string, unknown>,
+): PlotData =>
+  ({
+    type: 'scatter',
+    mode: 'text+markers',
+    name: label,
+    x: [kb],
+    y: [y],
+    text: [label],
+    textposition: 'top center',
+    cliponaxis: false,
+    marker: { size: 12, color, line: { width: 1, color: '#fff' } },
+    hovertemplate: `${label}<br>%{x:.1f} KB<br>%{y:.${unit === 'dB' ? 1 : 2}f} ${unit}<extra></extra>`,
+    meta,
+  }) as PlotData;
+
+function sqnrTraces(variants: Variant[]): PlotData[] {
+  return variants.flatMap((v, i) => {
+    const r = resultOf(v);
+    if (!r) return [];
+    const y = Number.isFinite(r.overallSqnrDb) ? r.overallSqnrDb : null;
+    return [
+      point(variantShortLabel(v), r.fileBytesAfter / 1024, y, precisionColor(v.precision, i), 'dB', {
+        runId: r.runId,
+      }),
+    ];
+  });
+}
+
+/** Top-1 accuracy (agreement with float without labels) of the evaluated variants, and the float model. */
+function accuracyTraces(variants: Variant[], result: EvalResult, floatColor: string): PlotData[] {
+  const labeled = result.report.labeled;
+  const f = result.report.float;
+  const out: PlotData[] = [];
+  if (labeled && f.accuracy) {
+    out.push(
+      point('float', f.sizeBytes / 1024, f.accuracy.top1Accuracy * 100, floatColor, '%', { variantId: null }),
+    );
+  }
+  variants.forEach((v, i) => {
+    const r = resultOf(v);
+    const acc = variantAccuracy(result, v.id, r?.runId ?? null);
+    if (!r || !acc) return;
+    const y = (labeled ? (acc.top1 ?? 0) : acc.agreement) * 100;
+    out.push(
+      point(variantShortLabel(v), r.fileBytesAfter / 1024, y, precisionColor(v.precision, i), '%', {
+        runId: r.runId,
+        variantId: v.id,
+        accuracy: acc.top1,
+      }),
+    );
+  });
+  return out;
+}
+
+/** Size against quality (SQNR, or accuracy once evaluated), one point per variant: up and to the left is better. */
 export function SizeQualityPanel() {
   const variants = useAppStore(useShallow(selectResultVariants));
+  const result = useAppStore((s) => s.evalResult);
+  const chosen = useAppStore((s) => s.sizeQualityAxis);
+  const theme = useEffectiveTheme();
+  const axis: SizeQualityAxis = chosen === 'accuracy' && result ? 'accuracy' : 'sqnr';
+  const labeled = result?.report.labeled ?? false;
   const data = useMemo<PlotData[]>(
     () =>
-      variants.flatMap((v, i) => {
-        const r = resultOf(v);
-        if (!r) return [];
-        const label = variantShortLabel(v);
-        return [
-          {
-            type: 'scatter',
-            mode: 'text+markers',
-            name: label,
-            x: [r.fileBytesAfter / 1024],
-            y: [Number.isFinite(r.overallSqnrDb) ? r.overallSqnrDb : null],
-            text: [label],
-            textposition: 'top center',
-            cliponaxis: false,
-            marker: { size: 12, color: precisionColor(v.precision, i), line: { width: 1, color: '#fff' } },
-            hovertemplate: `${label}<br>%{x:.1f} KB<br>%{y:.1f} dB<extra></extra>`,
-            meta: { runId: r.runId },
-          },
-        ];
-      }),
-    [variants],
+      axis === 'accuracy' && result
+        ? accuracyTraces(variants, result, PALETTES[theme].float)
+        : sqnrTraces(variants),
+    [axis, variants, result, theme],
   );
   const layout = useMemo(() => {
     const xs = data.map((t) => (t.x as number[])[0]);
     const ys = data.map((t) => (t.y as (number | null)[])[0]).filter((y): y is number => y !== null);
+    const x = { title: 'file size (KB)', range: [0, Math.max(...xs, 1) * 1.25] };
+    if (axis === 'accuracy') {
+      const lo = Math.min(...ys, 100);
+      const pad = Math.max(1, (100 - lo) * 0.25);
+      return {
+        xaxis: x,
+        yaxis: {
+          title: labeled ? 'top-1 accuracy (%)' : 'agreement with float (%)',
+          range: [Math.max(0, lo - pad), 100 + pad * 0.5],
+        },
+        margin: { t: 24 },
+        showlegend: false,
+      };
+    }
     const yMin = Math.min(...ys, 0);
     const yMax = Math.max(...ys, 10);
     return {
-      xaxis: { title: 'file size (KB)', range: [0, Math.max(...xs, 1) * 1.25] },
+      xaxis: x,
       yaxis: { title: 'overall SQNR (dB)', range: [Math.max(0, yMin - 8), yMax + 8] },
       margin: { t: 24 },
       showlegend: false,
     };
-  }, [data]);
+  }, [data, axis, labeled]);
   return (
-    <Panel title="Size vs quality" subtitle="Each point is a variant." id="size-quality">
+    <Panel
+      title="Size vs quality"
+      subtitle={
+        axis === 'accuracy' ? 'Each point is a model, on your sample set.' : 'Each point is a variant.'
+      }
+      id="size-quality"
+      actions={
+        result ? (
+          <Segmented
+            label="Quality axis"
+            value={axis}
+            options={AXES}
+            onChange={setSizeQualityAxis}
+            testId="size-quality-axis"
+          />
+        ) : undefined
+      }
+    >
       <Plot
         testId="plot-size-quality"
-        label="File size against SQNR for each variant"
+        label={`File size against ${axis === 'accuracy' ? 'accuracy' : 'SQNR'} for each variant`}
         data={data}
         layout={layout}
         height={260}

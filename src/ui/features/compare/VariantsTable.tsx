@@ -4,6 +4,7 @@ import { Panel } from '../../components/Panel';
 import { precisionColor } from '../../components/plot-theme';
 import { formatBytes, formatCount, formatDb, formatRatio } from '../../format';
 import { DownloadButton } from '../download/DownloadButton';
+import { AccuracyCell } from '../evaluation/results/AccuracyCell';
 import { granularityLabel } from '../variants/variant-label';
 
 function Row({ v }: { v: Variant }) {
@@ -37,9 +38,7 @@ function Row({ v }: { v: Variant }) {
           <span className="muted">{r ? '–' : '…'}</span>
         )}
       </td>
-      <td className="num muted" data-testid={`variant-accuracy-${v.id}`}>
-        –
-      </td>
+      <AccuracyCell variantId={v.id} />
       <td>
         <DownloadButton variantId={v.id} />
       </td>
@@ -76,7 +75,7 @@ export function VariantsTable() {
                 SQNR mean / min
               </th>
               <th scope="col">Worst layer</th>
-              <th scope="col" className="num" title="Top-1 accuracy on a sample set (coming later)">
+              <th scope="col" className="num" title="Top-1 accuracy on your sample set (see Evaluate)">
                 Acc.
               </th>
               <th scope="col">

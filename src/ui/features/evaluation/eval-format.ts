@@ -20,7 +20,13 @@ export const deltaClass = (d: number | null | undefined): string =>
 export const formatKl = (kl: number): string => formatSci(Math.max(0, kl));
 
 export const formatMs = (ms: number): string =>
-  !Number.isFinite(ms) ? '–' : ms >= 100 ? `${ms.toFixed(0)} ms` : ms >= 1 ? `${ms.toFixed(1)} ms` : `${ms.toFixed(2)} ms`;
+  !Number.isFinite(ms)
+    ? '–'
+    : ms >= 100
+      ? `${ms.toFixed(0)} ms`
+      : ms >= 1
+        ? `${ms.toFixed(1)} ms`
+        : `${ms.toFixed(2)} ms`;
 
 /** A class index with its name when the set names classes and the name is not just the index. */
 export function className(index: number, classes: string[] | null): string {

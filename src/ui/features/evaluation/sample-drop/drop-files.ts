@@ -77,7 +77,13 @@ export function samplesFromDataTransfer(dt: DataTransfer): Promise<DroppedSample
       return { files: out, name };
     }
     for (const f of files) out.push({ path: relPath(f), blob: f });
-    return { files: out, name: droppedName(out.map((f) => f.path), files.length) };
+    return {
+      files: out,
+      name: droppedName(
+        out.map((f) => f.path),
+        files.length,
+      ),
+    };
   })();
 }
 
@@ -85,5 +91,11 @@ export function samplesFromDataTransfer(dt: DataTransfer): Promise<DroppedSample
 export function samplesFromInput(list: FileList | null, folder: boolean): DroppedSamples {
   const files = Array.from(list ?? []);
   const out = files.map((f) => ({ path: relPath(f), blob: f as Blob }));
-  return { files: out, name: droppedName(out.map((f) => f.path), folder ? 1 : files.length) };
+  return {
+    files: out,
+    name: droppedName(
+      out.map((f) => f.path),
+      folder ? 1 : files.length,
+    ),
+  };
 }

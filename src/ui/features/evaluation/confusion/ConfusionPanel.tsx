@@ -1,0 +1,127 @@
+import { useMemo } from 'react';
+import type { Layout } from 'plotly.js-dist-min';
+import { EVAL_MODE_LABELS, type EvalMode, type EvalReport } from '../../../../protocol/eval-dto';
+import { useAppStore } from '../../../../state';
+import { selectEvalView } from '../../../../state/actions/evaluate-run';
+import { Panel } from '../../../components/Panel';
+import { Plot } from '../../../components/Plot';
+import { PALETTES, precisionColor } from '../../../components/plot-theme';
+import { useEffectiveTheme } from '../../../hooks/useEffectiveTheme';
+import { confusionTrace, perClassTraces } from './confusion-traces';
+
+/** Options of the model picker: the float model, then each variant in each mode that ran. */
+function choices(report: EvalReport) {
+  const both = report.modes.length > 1;
+  return [
+    { value: 'float', label: `float (${report.float.label})` },
+    ...report.variants.flatMap((v) =>
+      report.modes
+        .filter((m) => v[m]?.accuracy)
+        .map((m) => ({
+          value: `${v.id}|${m}`,
+          label: both ? `${v.label} · ${EVAL_MODE_LABELS[m]}` : v.label,
+        })),
+    ),
+  ];
+}
+
+/** Confusion matrix (rows: true class, share of the class) and per-class accuracy of a chosen model vs float. */
+export function ConfusionPanel() {
+  const report = useAppStore((s) => s.evalResult?.report ?? null);
+  const selection = useAppStore((s) => s.evalSelection);
+  const precision = useAppStore((s) =>
+    selection.variantId ? s.variants[selection.variantId]?.precision : undefined,
+  );
+  const theme = useEffectiveTheme();
+  const variant = report?.variants.find((v) => v.id === selection.variantId) ?? null;
+  const mode: EvalMode = variant && variant[selection.mode] ? selection.mode : (report?.modes[0] ?? 'exact');
+  const chosen = variant ? (variant[mode]?.accuracy ?? null) : (report?.float.accuracy ?? null);
+  const floatAcc = report?.float.accuracy ?? null;
+  const heat = useMemo(
+    () => (chosen && report ? [confusionTrace(chosen, report.classes, theme)] : []),
+    [chosen, report, theme],
+  );
+  const bars = useMemo(() => {
+    if (!floatAcc || !report) return [];
+    const series = [{ name: 'float', acc: floatAcc, color: PALETTES[theme].float }];
+    if (variant && chosen) {
+      series.push({
+        name: variant.label,
+        acc: chosen,
+        color: precision ? precisionColor(precision) : '#f59e0b',
+      });
+    }
+    return perClassTraces(series, report.classes);
+  }, [floatAcc, chosen, variant, report, theme, precision]);
+  const n = chosen?.numClasses ?? 0;
+  const heatLayout = useMemo<Layout>(
+    () =>
+      ({
+        xaxis: { title: 'predicted', type: 'category', side: 'bottom' },
+        yaxis: { title: 'true class', type: 'category', autorange: 'reversed' },
+        margin: { t: 12, l: 64, r: 8, b: 48 },
+      }) as Layout,
+    [],
+  );
+  const barLayout = useMemo<Layout>(
+    () =>
+      ({
+        barmode: 'group',
+        xaxis: { title: 'class', type: 'category' },
+        yaxis: { title: 'top-1 accuracy (%)', range: [0, 102] },
+        margin: { t: 28, l: 56, r: 8, b: 48 },
+        bargap: 0.25,
+      }) as Layout,
+    [],
+  );
+  if (!report || !report.labeled || !floatAcc) return null;
+  const value = variant ? `${variant.id}|${mode}` : 'float';
+  const height = Math.min(520, Math.max(300, 60 + n * 26));
+  return (
+    <Panel
+      title="Per class"
+      subtitle="Confusion matrix of the chosen model (each row is one true class) and its per-class accuracy next to the float model's."
+      id="eval-confusion"
+      testId="eval-confusion"
+      actions={
+        <select
+          className="select-small"
+          aria-label="Model"
+          data-testid="confusion-model"
+          value={value}
+          onChange={(e) => {
+            const v = e.currentTarget.value;
+            if (v === 'float') selectEvalView(null, selection.mode);
+            else {
+              const [id, m] = v.split('|');
+              selectEvalView(id, m as EvalMode);
+            }
+          }}
+        >
+          {choices(report).map((c) => (
+            <option key={c.value} value={c.value}>
+              {c.label}
+            </option>
+          ))}
+        </select>
+      }
+    >
+      <div className="grid-2 confusion-grid">
+        <Plot
+          testId="plot-confusion"
+          label="Confusion matrix: true class against predicted class"
+          data={heat}
+          layout={heatLayout}
+          height={height}
+        />
+        <Plot
+          testId="plot-per-class"
+          label="Top-1 accuracy per class"
+          data={bars}
+          layout={barLayout}
+          height={height}
+        />
+      </div>
+    </Panel>
+  );
+}
