@@ -35,13 +35,23 @@ async function screenshots(page: Page, name: string) {
   for (const theme of ['light', 'dark'] as const) {
     await page.emulateMedia({ colorScheme: theme });
     await expect(page.locator('html')).toHaveAttribute('data-theme', theme);
-    for (const id of ['evaluation', 'eval-results', 'eval-flips', 'eval-confusion']) {
+    for (const id of [
+      'variants',
+      'evaluation',
+      'eval-results',
+      'eval-flips',
+      'eval-confusion',
+      'size-quality',
+    ]) {
       await page.locator(`#${id}`).evaluate((el) => el.scrollIntoView({ block: 'start' }));
       await page.evaluate(() => window.scrollBy(0, -72)); // below the sticky header
       for (const plot of await page.locator(`#${id} .plot-canvas`).all()) {
         await expect(plot).toHaveAttribute('data-status', 'ready');
       }
-      await page.screenshot({ path: `test-results/screens/eval-${name}-${id}-${theme}.png` });
+      await page.screenshot({
+        path: `test-results/screens/eval-${name}-${id}-${theme}.png`,
+        animations: 'disabled',
+      });
     }
   }
   await page.emulateMedia({ colorScheme: 'light' });
@@ -65,6 +75,8 @@ test('mnist-8 on a dropped PNG folder: float / int8 / int4 = 98.7 / 98.7 / 98.6 
   page,
 }) => {
   await modelWithVariants(page);
+  await page.locator('#variants').evaluate((el) => el.scrollIntoView({ block: 'start' }));
+  await page.screenshot({ path: 'test-results/screens/eval-empty-light.png', animations: 'disabled' });
   // A real folder drop: one directory entry, walked recursively (10 class folders, labels.csv, classes.txt).
   await dropSamples(page, folderFiles(MNIST_PNG_DIR, 'png'), 'entries');
   await expectSamplesReady(page, 1000);
@@ -77,7 +89,10 @@ test('mnist-8 on a dropped PNG folder: float / int8 / int4 = 98.7 / 98.7 / 98.6 
   const int4 = await rowTop1(page, V4);
   expect([float.value, int8.value, int4.value]).toEqual([0.987, 0.987, 0.986]);
   expect([float.text, int8.text, int4.text]).toEqual(['98.7%', '98.7%', '98.6%']);
-  await expect(page.getByTestId(`eval-row-${V4}`).getByTestId('eval-flips')).toHaveAttribute('data-value', '7');
+  await expect(page.getByTestId(`eval-row-${V4}`).getByTestId('eval-flips')).toHaveAttribute(
+    'data-value',
+    '7',
+  );
   await expect(page.getByTestId('eval-results')).toContainText('1,000 samples from png/');
 
   // Accuracy joins the variants table and the size-vs-quality scatter.

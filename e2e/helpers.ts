@@ -120,7 +120,10 @@ export function folderFiles(dir: string, prefix = basename(dir)): RelFile[] {
     .filter((d) => d.isFile())
     .map((d) => {
       const abs = join(d.parentPath, d.name);
-      return { path: `${prefix}/${relative(dir, abs).split(sep).join('/')}`, bytes: new Uint8Array(readFileSync(abs)) };
+      return {
+        path: `${prefix}/${relative(dir, abs).split(sep).join('/')}`,
+        bytes: new Uint8Array(readFileSync(abs)),
+      };
     });
 }
 

@@ -1,6 +1,14 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { appStore, initialState } from './store';
-import { SETTINGS_KEY, initSettings, readSettings } from './settings';
+import {
+  MAX_PRESETS,
+  PRESETS_KEY,
+  SETTINGS_KEY,
+  initSettings,
+  readPreset,
+  readSettings,
+  savePreset,
+} from './settings';
 
 class MemoryStorage {
   map = new Map<string, string>();
@@ -56,5 +64,48 @@ describe('settings persistence', () => {
   it('works without storage', () => {
     expect(readSettings(null)).toEqual({});
     expect(() => initSettings(null)()).not.toThrow();
+  });
+});
+
+describe('preprocessing presets', () => {
+  const options = {
+    width: 28,
+    height: 28,
+    channels: 'gray' as const,
+    layout: 'NCHW' as const,
+    range: '0..255' as const,
+    mean: [0],
+    std: [1],
+    flatten: false,
+  };
+
+  it('saves, reads and forgets a preset per key', () => {
+    const storage = new MemoryStorage();
+    savePreset('mnist|[1,1,28,28]', options, storage);
+    expect(readPreset('mnist|[1,1,28,28]', storage)).toEqual(options);
+    expect(readPreset('mnist|[1,784]', storage)).toBeNull();
+    savePreset('mnist|[1,1,28,28]', null, storage);
+    expect(readPreset('mnist|[1,1,28,28]', storage)).toBeNull();
+  });
+
+  it('ignores invalid presets and broken storage', () => {
+    const storage = new MemoryStorage();
+    storage.setItem(
+      PRESETS_KEY,
+      JSON.stringify({ a: { ...options, std: [0] }, b: { ...options, channels: 'cmyk' } }),
+    );
+    expect(readPreset('a', storage)).toBeNull();
+    expect(readPreset('b', storage)).toBeNull();
+    storage.setItem(PRESETS_KEY, '{oops');
+    expect(readPreset('a', storage)).toBeNull();
+    expect(readPreset('a', null)).toBeNull();
+  });
+
+  it(`keeps the ${MAX_PRESETS} most recent models`, () => {
+    const storage = new MemoryStorage();
+    for (let i = 0; i <= MAX_PRESETS; i++) savePreset(`m${i}`, options, storage);
+    expect(readPreset('m0', storage)).toBeNull();
+    expect(readPreset(`m${MAX_PRESETS}`, storage)).toEqual(options);
+    expect(Object.keys(JSON.parse(storage.getItem(PRESETS_KEY) ?? '{}'))).toHaveLength(MAX_PRESETS);
   });
 });

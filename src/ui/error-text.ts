@@ -23,7 +23,7 @@ const TITLES: Record<string, string> = {
   WorkerCrashedError:
     'The background worker stopped unexpectedly (out of memory?). Your results so far are kept.',
   EvaluationError: 'The model could not be evaluated.',
-  SampleSetError: 'This sample set cannot be used with the model.',
+  SampleSetError: 'This sample set cannot be read, or does not fit the model.',
   DataCloneError: 'The data could not be passed to the background worker.',
   NotReadableError: 'The file could not be read. Was it moved or deleted?',
 };

@@ -8,7 +8,7 @@ import { defaultQuantConfig, normalizeConfig } from '../core/quant/config';
 import { runQuantization } from '../core/pipeline/run';
 import type { Progress } from '../protocol/dto';
 import { sharedModel } from '../../test/paths';
-import { EXTERNAL_K, EXTERNAL_N, writeExternalModel } from '../../test/fixtures/external-model';
+import { EXTERNAL_K, writeExternalModel } from '../../test/fixtures/external-model';
 import { quantizeApi as api } from './quantize.api';
 
 const MLIR = sharedModel('mnist-onnx-mlir/model.onnx');

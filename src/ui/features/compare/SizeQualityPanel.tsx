@@ -81,6 +81,10 @@ function accuracyTraces(variants: Variant[], result: EvalResult, floatColor: str
       }),
     );
   });
+  // Points of similar size and accuracy overlap: alternate their labels above and below, in order of size.
+  [...out]
+    .sort((a, b) => (a.x as number[])[0] - (b.x as number[])[0])
+    .forEach((t, i) => Object.assign(t, { textposition: i % 2 === 0 ? 'top center' : 'bottom center' }));
   return out;
 }
 

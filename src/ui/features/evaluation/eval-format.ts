@@ -19,17 +19,22 @@ export const deltaClass = (d: number | null | undefined): string =>
 /** Mean KL can come out at about −1e-33 from rounding: shown as 0. */
 export const formatKl = (kl: number): string => formatSci(Math.max(0, kl));
 
-export const formatMs = (ms: number): string =>
-  !Number.isFinite(ms)
-    ? '–'
-    : ms >= 100
-      ? `${ms.toFixed(0)} ms`
-      : ms >= 1
-        ? `${ms.toFixed(1)} ms`
-        : `${ms.toFixed(2)} ms`;
+export function formatMs(ms: number): string {
+  if (!Number.isFinite(ms)) return '–';
+  if (ms < 0.1) return `${Math.max(1, Math.round(ms * 1000))} µs`;
+  return ms >= 100 ? `${ms.toFixed(0)} ms` : ms >= 1 ? `${ms.toFixed(1)} ms` : `${ms.toFixed(2)} ms`;
+}
 
 /** A class index with its name when the set names classes and the name is not just the index. */
 export function className(index: number, classes: string[] | null): string {
   const name = classes?.[index];
   return name !== undefined && name !== String(index) ? name : String(index);
+}
+
+/** A probability: saturated softmax (logits in the thousands) reads ">99.9%" rather than a misleading "100.0%". */
+export function prob(p: number): string {
+  if (!Number.isFinite(p)) return '–';
+  if (p > 0.9995 && p < 1) return '>99.9%';
+  if (p < 0.0005 && p > 0) return '<0.1%';
+  return `${(p * 100).toFixed(1)}%`;
 }

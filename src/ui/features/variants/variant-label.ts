@@ -16,3 +16,9 @@ export function variantLabel(v: Pick<Variant, 'precision' | 'config'>): string {
 /** The short name used in plot legends and selects. */
 export const variantShortLabel = (v: Pick<Variant, 'precision' | 'config' | 'id'>): string =>
   v.precision === 'fp16' ? 'fp16' : variantLabel(v).replace(' · sym', '').replace('per-', '');
+
+/** Short labels of every variant by id (for pickers showing variants from an evaluation report). */
+export const selectVariantLabels = (s: {
+  variants: Record<string, Pick<Variant, 'precision' | 'config' | 'id'>>;
+}): Record<string, string> =>
+  Object.fromEntries(Object.entries(s.variants).map(([id, v]) => [id, variantShortLabel(v)]));

@@ -1,5 +1,6 @@
 import { useMemo } from 'react';
 import type { Layout } from 'plotly.js-dist-min';
+import { useShallow } from 'zustand/react/shallow';
 import { EVAL_MODE_LABELS, type EvalMode, type EvalReport } from '../../../../protocol/eval-dto';
 import { useAppStore } from '../../../../state';
 import { selectEvalView } from '../../../../state/actions/evaluate-run';
@@ -7,36 +8,44 @@ import { Panel } from '../../../components/Panel';
 import { Plot } from '../../../components/Plot';
 import { PALETTES, precisionColor } from '../../../components/plot-theme';
 import { useEffectiveTheme } from '../../../hooks/useEffectiveTheme';
+import { selectVariantLabels } from '../../variants/variant-label';
 import { confusionTrace, perClassTraces } from './confusion-traces';
 
 /** Options of the model picker: the float model, then each variant in each mode that ran. */
-function choices(report: EvalReport) {
+function choices(report: EvalReport, labels: Record<string, string>) {
   const both = report.modes.length > 1;
   return [
     { value: 'float', label: `float (${report.float.label})` },
     ...report.variants.flatMap((v) =>
       report.modes
         .filter((m) => v[m]?.accuracy)
-        .map((m) => ({
-          value: `${v.id}|${m}`,
-          label: both ? `${v.label} · ${EVAL_MODE_LABELS[m]}` : v.label,
-        })),
+        .map((m) => {
+          const name = labels[v.id] ?? v.label;
+          return { value: `${v.id}|${m}`, label: both ? `${name} · ${EVAL_MODE_LABELS[m]}` : name };
+        }),
     ),
   ];
 }
+
+const HEAT_LAYOUT = {
+  xaxis: { title: 'predicted', type: 'category', side: 'bottom' },
+  yaxis: { title: 'true class', type: 'category', autorange: 'reversed' },
+  margin: { t: 12, l: 64, r: 8, b: 48 },
+} as Layout;
 
 /** Confusion matrix (rows: true class, share of the class) and per-class accuracy of a chosen model vs float. */
 export function ConfusionPanel() {
   const report = useAppStore((s) => s.evalResult?.report ?? null);
   const selection = useAppStore((s) => s.evalSelection);
-  const precision = useAppStore((s) =>
-    selection.variantId ? s.variants[selection.variantId]?.precision : undefined,
-  );
+  const variantId = selection.variantId;
+  const precision = useAppStore((s) => (variantId ? s.variants[variantId]?.precision : undefined));
+  const labels = useAppStore(useShallow(selectVariantLabels));
   const theme = useEffectiveTheme();
-  const variant = report?.variants.find((v) => v.id === selection.variantId) ?? null;
+  const variant = report?.variants.find((v) => v.id === variantId) ?? null;
   const mode: EvalMode = variant && variant[selection.mode] ? selection.mode : (report?.modes[0] ?? 'exact');
   const chosen = variant ? (variant[mode]?.accuracy ?? null) : (report?.float.accuracy ?? null);
   const floatAcc = report?.float.accuracy ?? null;
+  const name = variant ? (labels[variant.id] ?? variant.label) : 'float';
   const heat = useMemo(
     () => (chosen && report ? [confusionTrace(chosen, report.classes, theme)] : []),
     [chosen, report, theme],
@@ -45,42 +54,30 @@ export function ConfusionPanel() {
     if (!floatAcc || !report) return [];
     const series = [{ name: 'float', acc: floatAcc, color: PALETTES[theme].float }];
     if (variant && chosen) {
-      series.push({
-        name: variant.label,
-        acc: chosen,
-        color: precision ? precisionColor(precision) : '#f59e0b',
-      });
+      series.push({ name, acc: chosen, color: precision ? precisionColor(precision) : '#f59e0b' });
     }
     return perClassTraces(series, report.classes);
-  }, [floatAcc, chosen, variant, report, theme, precision]);
-  const n = chosen?.numClasses ?? 0;
-  const heatLayout = useMemo<Layout>(
-    () =>
-      ({
-        xaxis: { title: 'predicted', type: 'category', side: 'bottom' },
-        yaxis: { title: 'true class', type: 'category', autorange: 'reversed' },
-        margin: { t: 12, l: 64, r: 8, b: 48 },
-      }) as Layout,
-    [],
-  );
-  const barLayout = useMemo<Layout>(
-    () =>
-      ({
-        barmode: 'group',
-        xaxis: { title: 'class', type: 'category' },
-        yaxis: { title: 'top-1 accuracy (%)', range: [0, 102] },
-        margin: { t: 28, l: 56, r: 8, b: 48 },
-        bargap: 0.25,
-      }) as Layout,
-    [],
-  );
+  }, [floatAcc, chosen, variant, report, theme, precision, name]);
+  const barLayout = useMemo<Layout>(() => {
+    // Zoom on the range the classes span (per-class accuracies are often all above 90%).
+    const ys = bars.flatMap((t) => (t.y as (number | null)[]).filter((y): y is number => y !== null));
+    const lo = Math.max(0, Math.floor(Math.min(100, ...ys) - 3));
+    return {
+      barmode: 'group',
+      xaxis: { title: 'class', type: 'category' },
+      yaxis: { title: 'top-1 accuracy (%)', range: [lo, 100.5] },
+      margin: { t: 28, l: 56, r: 8, b: 48 },
+      bargap: 0.25,
+    } as Layout;
+  }, [bars]);
   if (!report || !report.labeled || !floatAcc) return null;
   const value = variant ? `${variant.id}|${mode}` : 'float';
+  const n = chosen?.numClasses ?? 0;
   const height = Math.min(520, Math.max(300, 60 + n * 26));
   return (
     <Panel
       title="Per class"
-      subtitle="Confusion matrix of the chosen model (each row is one true class) and its per-class accuracy next to the float model's."
+      subtitle={`Confusion matrix of ${name} (each row is one true class, shaded by its share) and per-class accuracy next to the float model’s.`}
       id="eval-confusion"
       testId="eval-confusion"
       actions={
@@ -98,7 +95,7 @@ export function ConfusionPanel() {
             }
           }}
         >
-          {choices(report).map((c) => (
+          {choices(report, labels).map((c) => (
             <option key={c.value} value={c.value}>
               {c.label}
             </option>
@@ -109,9 +106,9 @@ export function ConfusionPanel() {
       <div className="grid-2 confusion-grid">
         <Plot
           testId="plot-confusion"
-          label="Confusion matrix: true class against predicted class"
+          label={`Confusion matrix of ${name}: true class against predicted class`}
           data={heat}
-          layout={heatLayout}
+          layout={HEAT_LAYOUT}
           height={height}
         />
         <Plot

@@ -2,7 +2,7 @@ import { useEffect } from 'react';
 import type { FlipDto } from '../../../../protocol/eval-dto';
 import { thumbnailKey, useAppStore } from '../../../../state';
 import { ensureThumbnail } from '../../../../state/actions/evaluate-views';
-import { className, pct } from '../eval-format';
+import { className, prob } from '../eval-format';
 import { Thumbnail } from '../Thumbnail';
 
 const BOX = 72;
@@ -69,14 +69,15 @@ export function FlipCard({
         <p className={`flip-pred${floatRight ? ' is-right' : ''}`}>
           <span className="flip-who">float</span>
           <strong>{className(flip.floatPrediction, classes)}</strong>
-          <span className="muted">{pct(flip.floatProbability)}</span>
+          <span className="muted">{prob(flip.floatProbability)}</span>
         </p>
-        <p className={`flip-pred${variantRight ? ' is-right' : labeled ? ' is-wrong' : ''}`}>
-          <span className="flip-who" title={variantName}>
-            {variantName}
-          </span>
+        <p
+          className={`flip-pred${variantRight ? ' is-right' : labeled ? ' is-wrong' : ''}`}
+          title={`${variantName} gives the float model's class ${className(flip.floatPrediction, classes)} ${prob(flip.variantProbabilityOfFloatClass)}`}
+        >
+          <span className="flip-who">{variantName}</span>
           <strong>{className(flip.variantPrediction, classes)}</strong>
-          <span className="muted">{pct(flip.variantProbability)}</span>
+          <span className="muted">{prob(flip.variantProbability)}</span>
         </p>
       </div>
     </li>

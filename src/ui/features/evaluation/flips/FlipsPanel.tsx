@@ -1,13 +1,14 @@
 import { useEffect } from 'react';
 import { EVAL_MODE_LABELS, type EvalMode } from '../../../../protocol/eval-dto';
-import { flipsKey, selectSamples, useAppStore } from '../../../../state';
+import { useShallow } from 'zustand/react/shallow';
+import { flipsKey, precisionLabel, selectSamples, useAppStore } from '../../../../state';
 import { selectEvalView } from '../../../../state/actions/evaluate-run';
 import { ensureFlips } from '../../../../state/actions/evaluate-views';
 import { ErrorNotice } from '../../../components/ErrorNotice';
 import { Panel } from '../../../components/Panel';
 import { Segmented } from '../../../components/Segmented';
 import { formatCount } from '../../../format';
-import { variantShortLabel } from '../../variants/variant-label';
+import { selectVariantLabels, variantShortLabel } from '../../variants/variant-label';
 import { FlipCard } from './FlipCard';
 
 /** Samples whose predicted class changed from the float model to the chosen variant. */
@@ -21,6 +22,7 @@ export function FlipsPanel() {
     : (report?.modes[0] ?? 'exact');
   const entry = useAppStore((s) => (variantId ? s.flips[flipsKey(variantId, mode)] : undefined));
   const variant = useAppStore((s) => (variantId ? s.variants[variantId] : undefined));
+  const labels = useAppStore(useShallow(selectVariantLabels));
   const samplesId = useAppStore((s) => {
     const cur = selectSamples(s);
     return result && cur?.id === result.samplesId ? cur.id : null;
@@ -31,12 +33,17 @@ export function FlipsPanel() {
   if (!report || report.variants.length === 0 || !variantId) return null;
   const reported = report.variants.find((v) => v.id === variantId);
   const name = variant ? variantShortLabel(variant) : (reported?.label ?? variantId);
+  const shortName = variant ? precisionLabel(variant.precision) : 'variant';
   const data = entry?.status === 'ready' ? entry.data : null;
   const modes = report.modes.map((m) => ({ value: m, label: EVAL_MODE_LABELS[m] }));
   return (
     <Panel
       title="Changed predictions"
-      subtitle="Samples whose top-1 class differs from the float model's: the ones the variant now gets wrong come first."
+      subtitle={
+        report.labeled
+          ? 'Samples whose top-1 class differs from the float model’s; the ones the variant now gets wrong come first.'
+          : 'Samples whose top-1 class differs from the float model’s.'
+      }
       id="eval-flips"
       testId="eval-flips"
       status={entry?.status ?? 'loading'}
@@ -51,7 +58,7 @@ export function FlipsPanel() {
           >
             {report.variants.map((v) => (
               <option key={v.id} value={v.id}>
-                {v.label}
+                {labels[v.id] ?? v.label}
               </option>
             ))}
           </select>
@@ -95,7 +102,7 @@ export function FlipsPanel() {
               flip={f}
               classes={report.classes}
               samplesId={samplesId}
-              variantName={name}
+              variantName={shortName}
             />
           ))}
         </ul>
