@@ -123,6 +123,19 @@ test('mnist-8 on a dropped PNG folder: float / int8 / int4 = 98.7 / 98.7 / 98.6 
   expect(counts).toBe(1000);
   expect((await plotTraces(page, 'plot-per-class')).map((t) => t.x.length)).toEqual([10, 10]);
 
+  // Both modes: onnxruntime's defaults rewrite DequantizeLinear→MatMul (int8 activations), so "as deployed"
+  // differs from "exact weight-only"; both rows are shown with the reason. Exact numbers are unchanged.
+  await page.getByTestId('eval-mode').getByRole('radio', { name: 'both' }).check();
+  await evaluate(page);
+  await expect(page.getByTestId(`eval-row-${V4}-deployed`)).toHaveAttribute('data-mode', 'deployed');
+  await expect(page.getByTestId(`eval-row-${V4}`)).toHaveAttribute('data-mode', 'exact');
+  await expect(page.getByTestId('mode-difference')).toContainText('rewrites DequantizeLinear→MatMul');
+  expect((await rowTop1(page, V4)).value).toBe(0.986);
+  const deployed = Number(
+    await page.getByTestId(`eval-row-${V4}-deployed`).getByTestId('eval-top1').getAttribute('data-value'),
+  );
+  expect(Math.abs(deployed - 0.986)).toBeLessThanOrEqual(0.003);
+
   await screenshots(page, 'mnist');
 
   // The preprocessing was saved for this model: a reload keeps it.

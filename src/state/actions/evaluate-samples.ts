@@ -50,7 +50,8 @@ export async function loadSampleFiles(
     const info = await readSamplesInWorker(id, files, tabular);
     if (!isCurrentLoad(loadId)) return;
     const loaded: LoadedSamples = { id, name, files, tabular, info };
-    setState({ samples: { status: 'ready', loaded } });
+    // Gallery images and rows of earlier sets are not shown any more (they are keyed by set id).
+    setState({ samples: { status: 'ready', loaded }, thumbnails: {}, rowValues: {} });
     adoptPreprocess();
     void refreshPreview();
   } catch (e) {

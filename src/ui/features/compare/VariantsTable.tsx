@@ -60,7 +60,7 @@ export function VariantsTable() {
       testId="variants-table"
     >
       <div className="table-scroll">
-        <table className="table table-compact">
+        <table className="table table-compact variants-table">
           <thead>
             <tr>
               <th scope="col">Precision</th>

@@ -41,7 +41,10 @@ export function AccuracyCell({ variantId }: { variantId: string }) {
           <span className={`acc-delta ${deltaClass(acc.delta)}`}>{deltaPt(acc.delta)}</span>
         </>
       ) : (
-        <span className="muted">agr. {pct(acc.agreement)}</span>
+        <>
+          <span className="strong">{pct(acc.agreement)}</span>
+          <span className="acc-delta muted">agreement</span>
+        </>
       )}
     </td>
   );

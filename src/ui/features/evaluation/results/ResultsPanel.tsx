@@ -6,12 +6,14 @@ import { Panel } from '../../../components/Panel';
 import { formatCount, formatSci, formatShape } from '../../../format';
 import { pct } from '../eval-format';
 import { resultRows } from './result-rows';
+import { selectVariantLabels } from '../../variants/variant-label';
 import { ResultsTable } from './ResultsTable';
 
 const seconds = (ms: number) => `${(ms / 1000).toFixed(ms < 10_000 ? 1 : 0)} s`;
 
 /** Why exact and deployed differ, and by how much for each variant that differs. */
 function ModeDifference({ report }: { report: EvalReport }) {
+  const labels = useAppStore(useShallow(selectVariantLabels));
   const differing = report.variants.filter((v) => v.modesDiffer);
   if (report.modes.length < 2) {
     return (
@@ -37,7 +39,7 @@ function ModeDifference({ report }: { report: EvalReport }) {
           const c = v.modeComparison;
           return (
             <li key={v.id}>
-              <strong>{v.label}</strong>:{' '}
+              <strong>{labels[v.id] ?? v.label}</strong>:{' '}
               {c
                 ? `${formatCount(c.flips)} prediction${c.flips === 1 ? '' : 's'} differ between the modes (agreement ${pct(c.top1Agreement)}), max |Δ output| ${formatSci(c.maxAbsDiff)}`
                 : 'outputs differ'}

@@ -16,8 +16,9 @@ function NameCell({ row, variant, stale }: { row: ResultRow; variant: Variant | 
         style={{ background: variant ? precisionColor(variant.precision) : 'var(--muted)' }}
         aria-hidden="true"
       />
-      <span title={row.variantId === null ? row.label : row.variantId}>{label}</span>
-      {row.variantId === null && <span className="badge">{row.label}</span>}
+      <span title={`${row.variantId === null ? row.label : row.variantId} · ${formatBytes(row.sizeBytes)}`}>
+        {label}
+      </span>
       {stale && (
         <span className="badge badge-warn" title="Re-quantized or removed since this evaluation">
           stale
@@ -52,7 +53,6 @@ function Row({
           {row.modeBadge ? <span className={`mode-badge mode-${row.mode}`}>{row.modeBadge}</span> : null}
         </td>
       )}
-      <td className="num">{formatBytes(row.sizeBytes)}</td>
       {labeled && (
         <>
           <td className="num strong" data-testid="eval-top1" data-value={top1 ?? ''}>
@@ -111,9 +111,6 @@ export function ResultsTable({
           <tr>
             <th scope="col">Model</th>
             {showMode && <th scope="col">Mode</th>}
-            <th scope="col" className="num">
-              Size
-            </th>
             {labeled && (
               <>
                 <th scope="col" className="num" title="Top-1 accuracy">

@@ -1,4 +1,4 @@
-import { selectSamples, useAppStore } from '../../../../state';
+import { selectEvalBusy, selectSamples, useAppStore } from '../../../../state';
 import { clearSamples } from '../../../../state/actions/evaluate-samples';
 import { formatCount } from '../../../format';
 import { TabularOptionsForm } from './TabularOptionsForm';
@@ -16,7 +16,7 @@ const MAX_CLASSES_SHOWN = 12;
 /** What the worker read: how many samples of what, the labels, and the readers' notes. */
 export function SampleSetSummary() {
   const samples = useAppStore(selectSamples);
-  const busy = useAppStore((s) => s.evalRun.status !== 'idle' && s.evalRun.status !== 'error');
+  const busy = useAppStore(selectEvalBusy);
   if (!samples) return null;
   const { info } = samples;
   const classes = info.classes ?? [];

@@ -1,0 +1,25 @@
+// Regenerates docs/screenshot.png: the studio with mnist-onnx-mlir loaded and 8-bit vs 4-bit compared.
+// Usage: npm run build && npx vite preview --port 4197 & node scripts/readme-screenshot.mjs
+import { chromium } from '@playwright/test';
+
+const url = process.env.STUDIO_URL ?? 'http://localhost:4197/';
+const browser = await chromium.launch({
+  executablePath: '/usr/bin/chromium',
+  args: [
+    '--no-sandbox',
+    '--disable-gpu',
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--disable-sync',
+    '--no-first-run',
+  ],
+});
+const page = await browser.newPage({ viewport: { width: 1280, height: 800 }, colorScheme: 'light' });
+await page.goto(url);
+await page.getByTestId('model-file-input').setInputFiles('../shared/models/mnist-onnx-mlir/model.onnx');
+await page.locator('[data-testid=model-summary][data-status=ready]').waitFor();
+await page.getByRole('button', { name: 'Quantize', exact: true }).click();
+await page.locator('[data-testid=quantize-batch][data-status=idle]').waitFor();
+await page.locator('[data-testid=plot-histogram][data-status=ready]').waitFor();
+await page.screenshot({ path: 'docs/screenshot.png' });
+await browser.close();
