@@ -14,12 +14,15 @@ const browser = await chromium.launch({
     '--no-first-run',
   ],
 });
-const page = await browser.newPage({ viewport: { width: 1280, height: 800 }, colorScheme: 'light' });
+const page = await browser.newPage({ viewport: { width: 1280, height: 1500 }, colorScheme: 'light' });
 await page.goto(url);
 await page.getByTestId('model-file-input').setInputFiles('../shared/models/mnist-onnx-mlir/model.onnx');
 await page.locator('[data-testid=model-summary][data-status=ready]').waitFor();
 await page.getByRole('button', { name: 'Quantize', exact: true }).click();
 await page.locator('[data-testid=quantize-batch][data-status=idle]').waitFor();
-await page.locator('[data-testid=plot-histogram][data-status=ready]').waitFor();
+await page.evaluate(() => window.scrollTo(0, 0));
+for (const id of ['plot-histogram', 'plot-layer-error', 'plot-channel-ranges']) {
+  await page.locator(`[data-testid=${id}][data-status=ready]`).waitFor();
+}
 await page.screenshot({ path: 'docs/screenshot.png' });
 await browser.close();
