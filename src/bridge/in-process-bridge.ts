@@ -1,3 +1,4 @@
+import { cancelWithin, raceAbort } from './abortable';
 import type { Remote } from 'comlink';
 import type { Bridge } from './worker-bridge';
 
@@ -27,19 +28,7 @@ export class InProcessBridge<Api extends object> implements Bridge<Api> {
     onAbort: () => void = () => this.terminate(),
   ): Promise<T> {
     signal.throwIfAborted();
-    let listener: (() => void) | undefined;
-    const aborted = new Promise<never>((_, reject) => {
-      listener = () => {
-        onAbort();
-        reject(signal.reason);
-      };
-      signal.addEventListener('abort', listener, { once: true });
-    });
-    try {
-      return await Promise.race([task(this.api), aborted]);
-    } finally {
-      if (listener) signal.removeEventListener('abort', listener);
-    }
+    return raceAbort(signal, [task(this.api)], onAbort);
   }
 
   async cancelOrTerminate(
@@ -47,17 +36,7 @@ export class InProcessBridge<Api extends object> implements Bridge<Api> {
     cancel: () => Promise<void>,
     graceMs = 50,
   ): Promise<boolean> {
-    const settled = task.then(
-      () => true,
-      () => true,
-    );
-    void cancel().catch(() => {});
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const answered = await Promise.race([
-      settled,
-      new Promise<false>((r) => (timer = setTimeout(() => r(false), graceMs))),
-    ]);
-    clearTimeout(timer);
+    const answered = await cancelWithin(task, cancel, graceMs);
     if (!answered) this.terminate();
     return answered;
   }

@@ -1,3 +1,4 @@
+import { cancelWithin, raceAbort } from './abortable';
 import { releaseProxy, wrap, type Remote } from 'comlink';
 
 /** What actions need from a worker: a typed API, abortable calls, and a way to kill it. Tests swap in a fake. */
@@ -69,19 +70,7 @@ export class WorkerBridge<Api extends object> implements Bridge<Api> {
     signal.throwIfAborted();
     const api = this.api;
     const crashed = this.#crashed as Promise<never>;
-    let abortListener: (() => void) | undefined;
-    const aborted = new Promise<never>((_, reject) => {
-      abortListener = () => {
-        onAbort();
-        reject(signal.reason);
-      };
-      signal.addEventListener('abort', abortListener, { once: true });
-    });
-    try {
-      return await Promise.race([task(api), aborted, crashed]);
-    } finally {
-      if (abortListener) signal.removeEventListener('abort', abortListener);
-    }
+    return raceAbort(signal, [task(api), crashed], onAbort);
   }
 
   async cancelOrTerminate(
@@ -90,17 +79,7 @@ export class WorkerBridge<Api extends object> implements Bridge<Api> {
     graceMs = DEFAULT_CANCEL_GRACE_MS,
   ): Promise<boolean> {
     const generation = this.#generation;
-    const settled = task.then(
-      () => true,
-      () => true,
-    );
-    void cancel().catch(() => {});
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const timedOut = new Promise<false>((resolve) => {
-      timer = setTimeout(() => resolve(false), graceMs);
-    });
-    const answered = await Promise.race([settled, timedOut]);
-    clearTimeout(timer);
+    const answered = await cancelWithin(task, cancel, graceMs);
     if (!answered && this.#generation === generation) this.terminate();
     return answered;
   }
