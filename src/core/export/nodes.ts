@@ -25,17 +25,3 @@ export function makeNode(
     attribute: opts.attributes ?? [],
   });
 }
-
-/** Hands out value names that collide with nothing in the graph (or with each other). */
-export class NameScope {
-  readonly #taken: Set<string>;
-  constructor(taken: Iterable<string>) {
-    this.#taken = new Set(taken);
-  }
-  fresh(base: string): string {
-    let name = base;
-    for (let i = 1; this.#taken.has(name); i++) name = `${base}_${i}`;
-    this.#taken.add(name);
-    return name;
-  }
-}

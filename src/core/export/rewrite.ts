@@ -1,5 +1,6 @@
 import type { GraphProto, ModelProto, NodeProto, TensorProto } from 'onnx-buf';
 import { TensorProto_DataType } from 'onnx-buf';
+import { uniqueNameGenerator } from '../onnx/graph';
 import { shallowCopy } from '../onnx/proto';
 import { makeFloat32Tensor, makeRawTensor } from '../onnx/tensor';
 import type { WeightInfo } from '../onnx/types';
@@ -7,7 +8,7 @@ import { packLevels, type PackContainer } from '../quant/pack';
 import { packMatMulNBits } from '../quant/matmulnbits';
 import type { QuantizedTensor } from '../quant/types';
 import { COM_MICROSOFT, type Encoding } from './encoding';
-import { intAttr, makeNode, NameScope } from './nodes';
+import { intAttr, makeNode } from './nodes';
 
 /** One weight, quantized, ready to be written. */
 export type EncodedWeight =
@@ -40,14 +41,6 @@ function editableGraph(proto: ModelProto): { model: ModelProto; graph: GraphProt
   return { model, graph };
 }
 
-function allNames(graph: GraphProto): string[] {
-  const names: string[] = [];
-  for (const t of graph.initializer) names.push(t.name);
-  for (const v of [...graph.input, ...graph.output, ...graph.valueInfo]) names.push(v.name);
-  for (const n of graph.node) names.push(...n.input, ...n.output, n.name);
-  return names;
-}
-
 /** The bytes a weight occupies after encoding (levels + scales + zero points, or fp16 values). */
 export function encodedBytes(e: EncodedWeight): number {
   if (e.kind === 'cast') return e.fp16.length * 2;
@@ -76,7 +69,7 @@ export function applyEncodings(
   const { model, graph } = editableGraph(proto);
   if (opts.stripDocStrings)
     graph.node = graph.node.map((n) => (n.docString ? shallowCopy(n, { docString: '' }) : n));
-  const names = new NameScope(allNames(graph));
+  const fresh = uniqueNameGenerator(model);
   const front: NodeProto[] = [];
   let usesMicrosoft = false;
 
@@ -89,18 +82,18 @@ export function applyEncodings(
       const { bits } = e.encoding;
       const [k, n] = e.q.shape;
       const packed = packMatMulNBits(e.q, bits);
-      const bName = names.fresh(`${base}_nbits`);
-      const sName = names.fresh(`${base}_scales`);
+      const bName = fresh(`${base}_nbits`);
+      const sName = fresh(`${base}_scales`);
       inits.push(makeRawTensor(bName, 'uint8', packed.bDims, packed.B));
       inits.push(makeFloat32Tensor(sName, packed.scaleDims, packed.scales));
       const inputs = [consumer.input[0], bName, sName];
       if (packed.zeroPoints) {
-        const zName = names.fresh(`${base}_zero_points`);
+        const zName = fresh(`${base}_zero_points`);
         inits.push(makeRawTensor(zName, 'uint8', packed.zeroPointDims!, packed.zeroPoints));
         inputs.push(zName);
       }
       graph.node[w.nodeIndex] = makeNode('MatMulNBits', inputs, [...consumer.output], {
-        name: consumer.name || names.fresh(`${base}_MatMulNBits`),
+        name: consumer.name || fresh(`${base}_MatMulNBits`),
         domain: COM_MICROSOFT,
         attributes: [
           intAttr('K', k),
@@ -113,7 +106,7 @@ export function applyEncodings(
     } else {
       let out: string;
       if (e.kind === 'cast') {
-        const hName = names.fresh(`${base}_fp16`);
+        const hName = fresh(`${base}_fp16`);
         inits.push(
           makeRawTensor(
             hName,
@@ -122,23 +115,23 @@ export function applyEncodings(
             new Uint8Array(e.fp16.buffer, e.fp16.byteOffset, e.fp16.byteLength),
           ),
         );
-        out = names.fresh(`${base}_float`);
+        out = fresh(`${base}_float`);
         front.push(
           makeNode('Cast', [hName], [out], {
-            name: names.fresh(`${base}_Cast`),
+            name: fresh(`${base}_Cast`),
             attributes: [intAttr('to', FLOAT_TYPE[w.opDtype])],
           }),
         );
       } else {
         const { q, encoding } = e;
         const container = encoding.container as PackContainer;
-        const qName = names.fresh(`${base}_quantized`);
-        const sName = names.fresh(`${base}_scale`);
+        const qName = fresh(`${base}_quantized`);
+        const sName = fresh(`${base}_scale`);
         inits.push(makeRawTensor(qName, container, q.shape, packLevels(q.levels, container)));
         inits.push(makeFloat32Tensor(sName, q.axis === null ? [] : q.scaleShape, q.scales));
         const inputs = [qName, sName];
         if (q.zeroPoints) {
-          const zName = names.fresh(`${base}_zero_point`);
+          const zName = fresh(`${base}_zero_point`);
           inits.push(
             makeRawTensor(
               zName,
@@ -152,20 +145,20 @@ export function applyEncodings(
         const attributes = [];
         if (q.axis !== null) attributes.push(intAttr('axis', q.axis));
         if (q.blockSize !== null) attributes.push(intAttr('block_size', q.blockSize));
-        out = names.fresh(`${base}_dequantized`);
+        out = fresh(`${base}_dequantized`);
         front.push(
           makeNode('DequantizeLinear', inputs, [out], {
-            name: names.fresh(`${base}_DequantizeLinear`),
+            name: fresh(`${base}_DequantizeLinear`),
             domain: encoding.domain,
             attributes,
           }),
         );
         if (encoding.domain === COM_MICROSOFT) usesMicrosoft = true;
         if (w.opDtype !== 'float32') {
-          const cast = names.fresh(`${base}_${w.opDtype}`);
+          const cast = fresh(`${base}_${w.opDtype}`);
           front.push(
             makeNode('Cast', [out], [cast], {
-              name: names.fresh(`${base}_Cast`),
+              name: fresh(`${base}_Cast`),
               attributes: [intAttr('to', FLOAT_TYPE[w.opDtype])],
             }),
           );
