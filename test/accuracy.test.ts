@@ -111,10 +111,10 @@ const CASES: { name: string; model: string; input: string; data: () => DataSet; 
 ];
 
 const VARIANTS: Record<Exclude<Variant, 'float'>, object> = {
-  'int8 pc': { precision: 8, granularity: 'channel' },
-  'int4 pc': { precision: 4, granularity: 'channel' },
-  'int8 pt': { precision: 8, granularity: 'tensor' },
-  'int4 pt': { precision: 4, granularity: 'tensor' },
+  'int8 pc': { bits: 8, granularity: 'channel' },
+  'int4 pc': { bits: 4, granularity: 'channel' },
+  'int8 pt': { bits: 8, granularity: 'tensor' },
+  'int4 pt': { bits: 4, granularity: 'tensor' },
 };
 
 async function predict(bytes: Uint8Array, input: string, data: DataSet): Promise<Int32Array> {

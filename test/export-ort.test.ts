@@ -20,28 +20,28 @@ const NO_OPT_SESSION = { ...EXACT_SESSION, graphOptimizationLevel: 'disabled' as
 const RUNTIMES: Runtime[] = ['node', 'web'];
 
 const intConfigs: Partial<QuantConfig>[] = [];
-for (const precision of [2, 3, 4, 5, 6, 7, 8] as const) {
+for (const bits of [2, 3, 4, 5, 6, 7, 8] as const) {
   for (const scheme of ['symmetric', 'asymmetric'] as const) {
     for (const granularity of ['tensor', 'channel', 'block'] as const)
-      intConfigs.push({ precision, scheme, granularity });
+      intConfigs.push({ bits, scheme, granularity });
   }
 }
 const extraConfigs: Partial<QuantConfig>[] = [
-  { precision: 'fp16' },
+  { bits: 'fp16' },
   ...([16, 64, 128, 256] as const).map((blockSize) => ({
-    precision: 4 as const,
+    bits: 4 as const,
     granularity: 'block' as const,
     blockSize,
   })),
-  { precision: 4, granularity: 'block', format: 'qdq' },
-  { precision: 4, granularity: 'block', format: 'matmulnbits' },
-  { precision: 8, granularity: 'block', scheme: 'asymmetric', format: 'matmulnbits' },
-  { precision: 2, granularity: 'block', format: 'matmulnbits' },
+  { bits: 4, granularity: 'block', format: 'qdq' },
+  { bits: 4, granularity: 'block', format: 'matmulnbits' },
+  { bits: 8, granularity: 'block', scheme: 'asymmetric', format: 'matmulnbits' },
+  { bits: 2, granularity: 'block', format: 'matmulnbits' },
 ];
 
 const label = (c: Partial<QuantConfig>) =>
   [
-    c.precision === 'fp16' ? 'fp16' : `${c.precision}-bit`,
+    c.bits === 'fp16' ? 'fp16' : `${c.bits}-bit`,
     c.scheme ?? 'symmetric',
     c.granularity ?? 'channel',
     c.blockSize,
@@ -64,7 +64,7 @@ describe.each(SHARED_MODELS)('$id', ({ path, feeds, id }) => {
     async (_, partial) => {
       const config = normalizeConfig(partial);
       const { bytes: out, summary } = await runQuantization(model, config, 'test');
-      if (fp16Model && config.precision === 'fp16') {
+      if (fp16Model && config.bits === 'fp16') {
         expect(summary.skipped.every((s) => s.reason === 'already float16')).toBe(true);
         return;
       }

@@ -153,11 +153,11 @@ const CASES: Case[] = [
 ];
 
 const CONFIGS: Partial<QuantConfig>[] = [
-  { precision: 8, granularity: 'channel' },
-  { precision: 3, scheme: 'asymmetric', granularity: 'channel' },
-  { precision: 4, granularity: 'block', blockSize: 16 },
-  { precision: 2, granularity: 'tensor' },
-  { precision: 'fp16' },
+  { bits: 8, granularity: 'channel' },
+  { bits: 3, scheme: 'asymmetric', granularity: 'channel' },
+  { bits: 4, granularity: 'block', blockSize: 16 },
+  { bits: 2, granularity: 'tensor' },
+  { bits: 'fp16' },
 ];
 
 describe.each(CASES)('$name', (c) => {
@@ -166,7 +166,7 @@ describe.each(CASES)('$name', (c) => {
   it.each(CONFIGS.map((cfg) => [JSON.stringify(cfg), cfg] as const))('%s', async (_, partial) => {
     const config = normalizeConfig({ ...partial, includeGather: c.includeGather ?? false });
     const { bytes, summary } = await runQuantization(model, config, 't');
-    if (c.storedFp16 && config.precision === 'fp16') {
+    if (c.storedFp16 && config.bits === 'fp16') {
       expect(summary.skipped).toEqual([{ name: 'wh', reason: 'already float16' }]);
       return;
     }
@@ -180,8 +180,7 @@ describe.each(CASES)('$name', (c) => {
       const original = await runModel(runtime, c.bytes, feeds);
       for (const name of Object.keys(want)) {
         expect(relError(got[name], want[name]), `${runtime} ${name}`).toBeLessThanOrEqual(MAX_REL_ERROR);
-        if (config.precision === 8)
-          expect(relError(got[name], original[name])).toBeLessThanOrEqual(INT8_SANITY);
+        if (config.bits === 8) expect(relError(got[name], original[name])).toBeLessThanOrEqual(INT8_SANITY);
       }
     }
   });

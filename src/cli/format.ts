@@ -72,7 +72,7 @@ export function formatInspect(s: ModelSummary): string {
 }
 
 const how = (l: LayerResult) =>
-  `${l.precision === 'fp16' ? 'fp16' : `${l.precision}-bit`} ${l.granularity}${l.blockSize ? ` ${l.blockSize}` : ''}`;
+  `${l.bits === 'fp16' ? 'fp16' : `${l.bits}-bit`} ${l.granularity}${l.blockSize ? ` ${l.blockSize}` : ''}`;
 
 export function formatRun(s: RunSummary, outPath: string): string {
   const rows = s.layers.map((l) => [

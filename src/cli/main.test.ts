@@ -66,7 +66,7 @@ describe('qstudio quantize', () => {
     const recipe = join(tmp, 'recipe.json');
     writeFileSync(
       recipe,
-      JSON.stringify({ bits: 8, granularity: 'tensor', layers: { 'fc2.weight': { precision: 4 } } }),
+      JSON.stringify({ bits: 8, granularity: 'tensor', layers: { 'fc2.weight': { bits: 4 } } }),
     );
     const out = join(tmp, 'mixed.onnx');
     const { code, stdout } = await qstudio(
@@ -83,7 +83,7 @@ describe('qstudio quantize', () => {
     expect(code).toBe(0);
     const summary = JSON.parse(stdout);
     expect(summary.skipped).toEqual([{ name: 'fc1.weight', reason: 'excluded' }]);
-    expect(summary.layers.map((l: { name: string; precision: number }) => [l.name, l.precision])).toEqual([
+    expect(summary.layers.map((l: { name: string; bits: number }) => [l.name, l.bits])).toEqual([
       ['fc2.weight', 4],
     ]);
   });

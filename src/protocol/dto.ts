@@ -1,8 +1,8 @@
 // Plain data that crosses the worker boundary: no classes, only objects, arrays and typed arrays.
 import type { Dtype, WeightInfo } from '../core/onnx/types';
-import type { BlockSize, Granularity, Precision, QuantConfig, Scheme } from '../core/quant/config';
+import type { BlockSize, Granularity, Bits, QuantConfig, Scheme } from '../core/quant/config';
 
-export type { Dtype, WeightInfo, QuantConfig, Precision, Granularity, Scheme, BlockSize };
+export type { Dtype, WeightInfo, QuantConfig, Bits, Granularity, Scheme, BlockSize };
 
 export interface ValueInfoDto {
   name: string;
@@ -45,7 +45,7 @@ export interface LayerResult extends LayerMetrics {
   op: string;
   shape: number[];
   elements: number;
-  precision: Precision;
+  bits: Bits;
   scheme: Scheme;
   granularity: Granularity;
   blockSize: BlockSize | null;

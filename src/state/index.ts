@@ -3,7 +3,7 @@ export type { AppState, BatchState, WeightSortKey } from './slices';
 export * from './types';
 export * from './selectors';
 export { initSettings, SETTINGS_KEY } from './settings';
-export { precisionLabel, downloadFileName, variantIdOf } from './variant-key';
+export { bitsLabel, downloadFileName, variantIdOf } from './variant-key';
 export * from './eval-slice';
 export * from './eval-selectors';
 export type { SampleFile } from '../bridge';

@@ -24,7 +24,7 @@ describe('settings persistence', () => {
     const stop = initSettings(storage);
     appStore.setState((s) => ({
       theme: 'dark',
-      precisions: [4, 2],
+      chosenBits: [4, 2],
       histogramScale: 'log',
       errorMetric: 'mse',
       config: {
@@ -44,7 +44,7 @@ describe('settings persistence', () => {
     initSettings(storage)();
     const s = appStore.getState();
     expect(s.theme).toBe('dark');
-    expect(s.precisions).toEqual([2, 4]);
+    expect(s.chosenBits).toEqual([2, 4]);
     expect(s.histogramScale).toBe('log');
     expect(s.errorMetric).toBe('mse');
     expect(s.config).toMatchObject({ scheme: 'asymmetric', granularity: 'block', blockSize: 64, layers: {} });
@@ -56,9 +56,17 @@ describe('settings persistence', () => {
     expect(readSettings(storage)).toEqual({});
     storage.setItem(
       SETTINGS_KEY,
-      JSON.stringify({ theme: 'purple', config: { precision: 99 }, precisions: [4, 'x'] }),
+      JSON.stringify({ theme: 'purple', config: { bits: 99 }, chosenBits: [4, 'x'] }),
     );
-    expect(readSettings(storage)).toEqual({ precisions: [4] });
+    expect(readSettings(storage)).toEqual({ chosenBits: [4] });
+  });
+
+  it('reads settings saved before the rename (`precisions`, `config.precision`)', () => {
+    const storage = new MemoryStorage();
+    storage.setItem(SETTINGS_KEY, JSON.stringify({ precisions: [2, 8], config: { precision: 3 } }));
+    const s = readSettings(storage);
+    expect(s.chosenBits).toEqual([2, 8]);
+    expect(s.config?.bits).toBe(3);
   });
 
   it('works without storage', () => {

@@ -1,4 +1,4 @@
-import { PRECISIONS, normalizeConfig, type Precision } from '../core/quant/config';
+import { ALL_BITS, normalizeConfig, type Bits } from '../core/quant/config';
 import { validatePreprocessOptions, type PreprocessOptions } from '../core/samples/preprocess';
 import type { AppState } from './slices';
 import { appStore } from './store';
@@ -7,7 +7,7 @@ import { appStore } from './store';
 export const SETTINGS_KEY = 'qstudio.settings.v1';
 
 /** What persists: settings only. Models, results and per-layer overrides (they belong to a model) do not. */
-export type Settings = Pick<AppState, 'theme' | 'precisions' | 'histogramScale' | 'errorMetric'> & {
+export type Settings = Pick<AppState, 'theme' | 'chosenBits' | 'histogramScale' | 'errorMetric'> & {
   config: Omit<AppState['config'], 'layers'>;
 };
 
@@ -17,7 +17,7 @@ export const pickSettings = (s: AppState): Settings => {
   const { layers: _layers, ...config } = s.config;
   return {
     theme: s.theme,
-    precisions: s.precisions,
+    chosenBits: s.chosenBits,
     histogramScale: s.histogramScale,
     errorMetric: s.errorMetric,
     config,
@@ -44,8 +44,9 @@ export function readSettings(storage: StorageLike | null = browserStorage()): Pa
   const r = raw as Partial<Settings>;
   const out: Partial<AppState> = {};
   if (r.theme === 'light' || r.theme === 'dark' || r.theme === null) out.theme = r.theme;
-  if (Array.isArray(r.precisions))
-    out.precisions = PRECISIONS.filter((p) => (r.precisions as Precision[]).includes(p));
+  // Settings saved before the rename call the list `precisions`.
+  const chosen = r.chosenBits ?? (raw as { precisions?: unknown }).precisions;
+  if (Array.isArray(chosen)) out.chosenBits = ALL_BITS.filter((p) => (chosen as Bits[]).includes(p));
   if (r.histogramScale === 'linear' || r.histogramScale === 'log') out.histogramScale = r.histogramScale;
   if (r.errorMetric === 'sqnrDb' || r.errorMetric === 'mse' || r.errorMetric === 'maxAbsError') {
     out.errorMetric = r.errorMetric;

@@ -1,7 +1,7 @@
 import type { StateCreator } from 'zustand/vanilla';
 import type { ChannelRangesDto, HistogramDto } from '../protocol/dto';
 import type { ErrorCurvePoint } from '../workers/quantize.api';
-import { defaultQuantConfig, type Precision, type QuantConfig } from '../core/quant/config';
+import { defaultQuantConfig, type Bits, type QuantConfig } from '../core/quant/config';
 import type { Async, DownloadState, ErrorMetric, HistogramScale, ModelState, Theme, Variant } from './types';
 import type { EvalSlice } from './eval-slice';
 
@@ -15,10 +15,10 @@ export type BatchState =
   | { status: 'cancelling'; batchId: number; variantIds: string[] };
 
 export interface QuantSlice {
-  /** Global settings; `precision` is replaced per variant by each chosen precision. */
+  /** Global settings; `bits` is replaced per variant by each of `chosenBits`. */
   config: QuantConfig;
-  /** Precisions to compare; each becomes a variant when quantizing. */
-  precisions: Precision[];
+  /** Bit widths to compare; each becomes a variant when quantizing. */
+  chosenBits: Bits[];
   variants: Record<string, Variant>;
   /** Variant ids in display order. */
   variantOrder: string[];
@@ -49,12 +49,12 @@ export interface ViewsSlice {
 export type AppState = ModelSlice & QuantSlice & UiSlice & ViewsSlice & EvalSlice;
 export type SliceCreator<S> = StateCreator<AppState, [], [], S>;
 
-export const DEFAULT_PRECISIONS: Precision[] = [8, 4];
+export const DEFAULT_CHOSEN_BITS: Bits[] = [8, 4];
 
 export const initialModel: ModelSlice = { model: { status: 'idle' } };
 export const initialQuant: QuantSlice = {
   config: defaultQuantConfig,
-  precisions: DEFAULT_PRECISIONS,
+  chosenBits: DEFAULT_CHOSEN_BITS,
   variants: {},
   variantOrder: [],
   batch: { status: 'idle' },

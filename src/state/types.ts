@@ -1,5 +1,5 @@
 import type { ModelSummary, Progress, RunSummary } from '../protocol/dto';
-import type { Precision, QuantConfig } from '../core/quant/config';
+import type { Bits, QuantConfig } from '../core/quant/config';
 import type { UiError } from './ui-error';
 
 export type { UiError };
@@ -34,10 +34,10 @@ export type RunState =
   | { status: 'done'; summary: RunSummary }
   | { status: 'error'; error: UiError; last: RunSummary | null };
 
-/** A quantized version of the loaded model: one config (one precision) and its run. */
+/** A quantized version of the loaded model: one config (one bit width) and its run. */
 export interface Variant {
   id: string;
-  precision: Precision;
+  bits: Bits;
   config: QuantConfig;
   run: RunState;
 }

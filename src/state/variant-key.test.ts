@@ -1,27 +1,27 @@
 import { describe, expect, it } from 'vitest';
 import { defaultQuantConfig, type QuantConfig } from '../core/quant/config';
-import { downloadFileName, sortPrecisions, variantIdOf } from './variant-key';
+import { downloadFileName, sortBits, variantIdOf } from './variant-key';
 
 const cfg = (patch: Partial<QuantConfig>): QuantConfig => ({ ...defaultQuantConfig, ...patch });
 
 describe.each([
-  [cfg({ precision: 8 }), 'w8-sym-channel', 'mnist_w8_channel.onnx'],
-  [cfg({ precision: 4, granularity: 'tensor' }), 'w4-sym-tensor', 'mnist_w4_tensor.onnx'],
-  [cfg({ precision: 4, granularity: 'block', blockSize: 64 }), 'w4-sym-block64', 'mnist_w4_block64.onnx'],
-  [cfg({ precision: 3, scheme: 'asymmetric' }), 'w3-asym-channel', 'mnist_w3_channel_asym.onnx'],
-  [cfg({ precision: 'fp16', granularity: 'tensor' }), 'fp16', 'mnist_fp16.onnx'],
+  [cfg({ bits: 8 }), 'w8-sym-channel', 'mnist_w8_channel.onnx'],
+  [cfg({ bits: 4, granularity: 'tensor' }), 'w4-sym-tensor', 'mnist_w4_tensor.onnx'],
+  [cfg({ bits: 4, granularity: 'block', blockSize: 64 }), 'w4-sym-block64', 'mnist_w4_block64.onnx'],
+  [cfg({ bits: 3, scheme: 'asymmetric' }), 'w3-asym-channel', 'mnist_w3_channel_asym.onnx'],
+  [cfg({ bits: 'fp16', granularity: 'tensor' }), 'fp16', 'mnist_fp16.onnx'],
 ])('variant naming %#', (config, id, fileName) => {
   it(`id ${id}`, () => expect(variantIdOf(config)).toBe(id));
   it(`file ${fileName}`, () => expect(downloadFileName('mnist.onnx', config)).toBe(fileName));
 });
 
 it('per-layer overrides give a distinct, stable id', () => {
-  const a = variantIdOf(cfg({ precision: 8, layers: { fc1: { skip: true } } }));
+  const a = variantIdOf(cfg({ bits: 8, layers: { fc1: { skip: true } } }));
   expect(a).toMatch(/^w8-sym-channel-o[0-9a-z]+$/);
-  expect(variantIdOf(cfg({ precision: 8, layers: { fc1: { skip: true } } }))).toBe(a);
-  expect(variantIdOf(cfg({ precision: 8, layers: { fc2: { skip: true } } }))).not.toBe(a);
+  expect(variantIdOf(cfg({ bits: 8, layers: { fc1: { skip: true } } }))).toBe(a);
+  expect(variantIdOf(cfg({ bits: 8, layers: { fc2: { skip: true } } }))).not.toBe(a);
 });
 
-it('lists precisions fp16 first, then widest to narrowest', () => {
-  expect(sortPrecisions([4, 'fp16', 8, 2])).toEqual(['fp16', 8, 4, 2]);
+it('lists chosenBits fp16 first, then widest to narrowest', () => {
+  expect(sortBits([4, 'fp16', 8, 2])).toEqual(['fp16', 8, 4, 2]);
 });

@@ -1,4 +1,4 @@
-import { PRECISIONS, type Precision, type QuantConfig } from '../core/quant/config';
+import { ALL_BITS, type Bits, type QuantConfig } from '../core/quant/config';
 
 /** Short, stable hash (FNV-1a, base 36) for config parts that have no readable name. */
 export function shortHash(text: string): string {
@@ -17,8 +17,8 @@ const sortedLayers = (config: QuantConfig): string =>
       .map((k) => [k, config.layers[k]]),
   );
 
-/** Everything in a config except the precision, as a key (error curves vary the precision themselves). */
-export function configKeyWithoutPrecision(config: QuantConfig): string {
+/** Everything in a config except the bit width, as a key (error curves vary it themselves). */
+export function configKeyWithoutBits(config: QuantConfig): string {
   const { scheme, granularity, blockSize, format, includeGather } = config;
   return `${scheme}|${granularity}|${granularity === 'block' ? blockSize : ''}|${format}|${includeGather}|${shortHash(sortedLayers(config))}`;
 }
@@ -34,25 +34,25 @@ export function variantIdOf(config: QuantConfig): string {
     .filter(Boolean)
     .map((s) => `-${s}`)
     .join('');
-  if (config.precision === 'fp16') return `fp16${suffix}`;
+  if (config.bits === 'fp16') return `fp16${suffix}`;
   const scheme = config.scheme === 'symmetric' ? 'sym' : 'asym';
   const gran = config.granularity === 'block' ? `block${config.blockSize}` : config.granularity;
-  return `w${config.precision}-${scheme}-${gran}${suffix}`;
+  return `w${config.bits}-${scheme}-${gran}${suffix}`;
 }
 
-export const precisionLabel = (p: Precision): string => (p === 'fp16' ? 'fp16' : `${p}-bit`);
+export const bitsLabel = (p: Bits): string => (p === 'fp16' ? 'fp16' : `${p}-bit`);
 
-/** Sort precisions the way the UI lists them: fp16 first, then widest to narrowest. */
-export const sortPrecisions = (ps: readonly Precision[]): Precision[] =>
-  PRECISIONS.filter((p) => ps.includes(p)).sort((a, b) => rank(b) - rank(a));
+/** Sort chosenBits the way the UI lists them: fp16 first, then widest to narrowest. */
+export const sortBits = (ps: readonly Bits[]): Bits[] =>
+  ALL_BITS.filter((p) => ps.includes(p)).sort((a, b) => rank(b) - rank(a));
 
-const rank = (p: Precision): number => (p === 'fp16' ? 16 : p);
+const rank = (p: Bits): number => (p === 'fp16' ? 16 : p);
 
 /** File name of a variant's download: `<model>_w<bits>_<granularity>.onnx`, `<model>_fp16.onnx`. */
 export function downloadFileName(modelFileName: string, config: QuantConfig): string {
   const stem = modelFileName.replace(/\.onnx$/i, '').replace(/[^\w.-]+/g, '_') || 'model';
-  if (config.precision === 'fp16') return `${stem}_fp16.onnx`;
+  if (config.bits === 'fp16') return `${stem}_fp16.onnx`;
   const gran = config.granularity === 'block' ? `block${config.blockSize}` : config.granularity;
   const asym = config.scheme === 'asymmetric' ? '_asym' : '';
-  return `${stem}_w${config.precision}_${gran}${asym}.onnx`;
+  return `${stem}_w${config.bits}_${gran}${asym}.onnx`;
 }

@@ -36,9 +36,8 @@ const folder = (dir: string, prefix: string): SampleFile[] =>
 async function modelCase(path: string) {
   const bytes = new Uint8Array(readFileSync(sharedModel(path)));
   const model = parseModel(bytes, 'm.onnx');
-  const quantize = async (precision: 8 | 4) =>
-    (await runQuantization(model, normalizeConfig({ precision, granularity: 'channel' }), `q${precision}`))
-      .bytes;
+  const quantize = async (bits: 8 | 4) =>
+    (await runQuantization(model, normalizeConfig({ bits, granularity: 'channel' }), `q${bits}`)).bytes;
   const variants: EvalVariantFile[] = [
     { id: 'int8', label: 'int8 per-channel', blob: blobOf(await quantize(8)) },
     { id: 'int4', label: 'int4 per-channel', blob: blobOf(await quantize(4)) },
@@ -250,8 +249,8 @@ describe('mnist-8 (fixed batch 1, logits in the thousands)', () => {
     await api.loadSamples([file(sharedModel('mnist-8/samples/samples.npz'), 'samples.npz')]);
     const model = parseModel(mnist.bytes, 'm.onnx');
     const configs = [
-      { precision: 4, granularity: 'channel' },
-      { precision: 4, granularity: 'block', blockSize: 16, format: 'matmulnbits' }, // MatMul weight as MatMulNBits
+      { bits: 4, granularity: 'channel' },
+      { bits: 4, granularity: 'block', blockSize: 16, format: 'matmulnbits' }, // MatMul weight as MatMulNBits
     ];
     for (const config of configs) {
       const q = await runQuantization(model, normalizeConfig(config), 'x');
@@ -512,7 +511,7 @@ describe('squeezenet1.0 float16 (float16 input and output [1,1000,1,1], BGR 0..2
     const bytes = new Uint8Array(readFileSync(join(dir, 'model_fp16.onnx')));
     const int8 = await runQuantization(
       parseModel(bytes, 'm.onnx'),
-      normalizeConfig({ precision: 8, granularity: 'channel' }),
+      normalizeConfig({ bits: 8, granularity: 'channel' }),
       'q8',
     );
     const api = createEvaluateApi(ort);

@@ -27,7 +27,7 @@ describe('quantize worker API', () => {
   it('quantizes with progress, exports the same bytes the CLI core writes, and onnxruntime loads them', async () => {
     await open('m2');
     const progress: Progress[] = [];
-    const config = normalizeConfig({ precision: 4 });
+    const config = normalizeConfig({ bits: 4 });
     const summary = await api.quantize('m2', 'r4', config, (p) => progress.push(p));
     expect(summary.layers.map((l) => l.name)).toEqual(['fc1.weight', 'fc2.weight']);
     expect(progress.at(-1)).toEqual({ status: 'writing', fraction: 1 });
@@ -43,7 +43,7 @@ describe('quantize worker API', () => {
 
   it('gives histograms on shared edges, channel ranges and an error curve', async () => {
     await open('m3');
-    await api.quantize('m3', 'r8', normalizeConfig({ precision: 8 }));
+    await api.quantize('m3', 'r8', normalizeConfig({ bits: 8 }));
     const h = await api.histogram('m3', 'fc2.weight', 'r8', 64);
     expect(h.edges.length).toBe(65);
     expect(h.float.reduce((a, b) => a + b, 0)).toBe(1280);
@@ -54,17 +54,17 @@ describe('quantize worker API', () => {
     expect(r.min.length).toBe(128);
     expect([...r.min].every((m, i) => m <= r.max[i])).toBe(true);
     const curve = await api.errorCurve('m3', null, defaultQuantConfig, [2, 4, 8]);
-    expect(curve.map((p) => p.precision)).toEqual([2, 4, 8]);
+    expect(curve.map((p) => p.bits)).toEqual([2, 4, 8]);
     expect(curve[0].sqnrDb).toBeLessThan(curve[1].sqnrDb);
     expect(curve[1].sqnrDb).toBeLessThan(curve[2].sqnrDb);
   });
 
   it('cancels a running job with CancelledError and stays usable', async () => {
     await open('m4');
-    const run = api.quantize('m4', 'rc', normalizeConfig({ precision: 4 }));
+    const run = api.quantize('m4', 'rc', normalizeConfig({ bits: 4 }));
     await api.cancel('rc');
     await expect(run).rejects.toMatchObject({ name: 'CancelledError' });
-    const again = await api.quantize('m4', 'rc2', normalizeConfig({ precision: 4 }));
+    const again = await api.quantize('m4', 'rc2', normalizeConfig({ bits: 4 }));
     expect(again.layers.length).toBe(2);
   });
 
@@ -84,10 +84,7 @@ describe('quantize worker API', () => {
     ],
     [
       'a bad config',
-      async () => (
-        await open('m6'),
-        api.quantize('m6', 'r', { ...defaultQuantConfig, precision: 9 as never })
-      ),
+      async () => (await open('m6'), api.quantize('m6', 'r', { ...defaultQuantConfig, bits: 9 as never })),
       'QuantConfigError',
     ],
   ])('rejects %s with a named error', async (_, call, name) => {
@@ -118,7 +115,7 @@ describe('quantize worker API', () => {
     const summary = await api.quantize(
       'e1',
       're',
-      normalizeConfig({ precision: 8, layers: { w: { skip: true } } }),
+      normalizeConfig({ bits: 8, layers: { w: { skip: true } } }),
     );
     expect(summary.fileBytesBefore).toBe(
       statSync(join(dir, 'external.onnx')).size + statSync(join(dir, 'weights.bin')).size,

@@ -4,7 +4,7 @@ import { StudioError } from '../core/errors';
 import { ErrorAccumulator, channelRanges, sharedHistogram } from '../core/metrics';
 import { findWeights, openModel, readWeight, summarizeModel } from '../core/onnx';
 import type { OnnxModel, WeightInfo } from '../core/onnx/types';
-import { normalizeConfig, specFor, type Precision, type QuantConfig } from '../core/quant/config';
+import { normalizeConfig, specFor, type Bits, type QuantConfig } from '../core/quant/config';
 import { runQuantization } from '../core/pipeline/run';
 import { quantizeWeight } from '../core/pipeline/weight';
 import { macrotask } from './macrotask';
@@ -19,7 +19,7 @@ export interface OpenRequest {
 }
 
 export interface ErrorCurvePoint {
-  precision: Precision;
+  bits: Bits;
   sqnrDb: number;
   mse: number;
 }
@@ -124,29 +124,29 @@ export const quantizeApi = {
     return transfer(r, [r.min.buffer as ArrayBuffer, r.max.buffer as ArrayBuffer]);
   },
 
-  /** SQNR of one weight (or of all quantized weights when weight is null) at each precision. */
+  /** SQNR of one weight (or of all quantized weights when weight is null) at each bit width. */
   async errorCurve(
     modelId: string,
     weight: string | null,
     config: QuantConfig,
-    precisions: Precision[],
+    chosenBits: Bits[],
   ): Promise<ErrorCurvePoint[]> {
     const m = mustGetModel(modelId);
     const cfg = normalizeConfig(config);
     const targets =
       weight !== null ? [mustGetWeight(m, weight)] : m.weights.filter((w) => specFor(cfg, w.name));
-    const acc = precisions.map(() => new ErrorAccumulator());
+    const acc = chosenBits.map(() => new ErrorAccumulator());
     for (const w of targets) {
       const values = await readWeight(m.model, w);
       const base = specFor(cfg, w.name) ?? cfg;
-      precisions.forEach((precision, i) =>
-        acc[i].add(values, quantizeWeight(values, w, { ...base, precision }).dequantized),
+      chosenBits.forEach((bits, i) =>
+        acc[i].add(values, quantizeWeight(values, w, { ...base, bits }).dequantized),
       );
       await macrotask();
     }
-    return precisions.map((precision, i) => {
+    return chosenBits.map((bits, i) => {
       const { sqnrDb, mse } = acc[i].overall();
-      return { precision, sqnrDb, mse };
+      return { bits, sqnrDb, mse };
     });
   },
 

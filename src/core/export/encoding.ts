@@ -1,5 +1,5 @@
 import type { Dtype, WeightInfo } from '../onnx/types';
-import type { Bits, ExportFormat, WeightSpec } from '../quant/config';
+import type { IntBits, ExportFormat, WeightSpec } from '../quant/config';
 
 /** How one weight is written into the exported model. */
 export type Encoding =
@@ -10,7 +10,7 @@ export type Encoding =
 export const COM_MICROSOFT = 'com.microsoft';
 
 /** The native container of a bit width: 3 lives in 4, 5..7 live in 8 (with a restricted level range). */
-export function containerBits(bits: Bits): 2 | 4 | 8 {
+export function containerBits(bits: IntBits): 2 | 4 | 8 {
   if (bits === 2) return 2;
   return bits <= 4 ? 4 : 8;
 }
@@ -41,7 +41,7 @@ export function fitsMatMulNBits(w: WeightInfo, spec: WeightSpec): boolean {
     w.inputIndex === 1 &&
     w.shape.length === 2 &&
     spec.granularity === 'block' &&
-    spec.precision !== 'fp16' &&
+    spec.bits !== 'fp16' &&
     w.opDtype === 'float32'
   );
 }
@@ -52,9 +52,9 @@ export function fitsMatMulNBits(w: WeightInfo, spec: WeightSpec): boolean {
  * (4) the standard op after an opset upgrade. Returns null when nothing exact exists (the caller reports why).
  */
 export function chooseEncoding(w: WeightInfo, spec: WeightSpec, ctx: EncodingContext): Encoding | null {
-  if (spec.precision === 'fp16') return { kind: 'cast' };
+  if (spec.bits === 'fp16') return { kind: 'cast' };
   const signed = spec.scheme === 'symmetric';
-  const cBits = containerBits(spec.precision);
+  const cBits = containerBits(spec.bits);
   const container = containerDtype(cBits, signed);
   const nbits = fitsMatMulNBits(w, spec);
   if (ctx.format === 'matmulnbits' && nbits) return { kind: 'matmulnbits', bits: cBits, container };

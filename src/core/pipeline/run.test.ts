@@ -34,7 +34,7 @@ function mlp(opts: { opset?: number; w1?: number[]; extraNodes?: ReturnType<type
 
 describe('runQuantization', () => {
   it('is deterministic: same model and config, same bytes', async () => {
-    const config = normalizeConfig({ precision: 4, granularity: 'block', blockSize: 16 });
+    const config = normalizeConfig({ bits: 4, granularity: 'block', blockSize: 16 });
     const a = await runQuantization(mlp(), config, 'a');
     const b = await runQuantization(mlp(), config, 'b');
     expect(Buffer.from(a.bytes).equals(Buffer.from(b.bytes))).toBe(true);
@@ -42,11 +42,11 @@ describe('runQuantization', () => {
 
   it('applies per-layer overrides and exclusions', async () => {
     const config = normalizeConfig({
-      precision: 8,
-      layers: { w1: { precision: 3, granularity: 'tensor' }, w2: { skip: true } },
+      bits: 8,
+      layers: { w1: { bits: 3, granularity: 'tensor' }, w2: { skip: true } },
     });
     const { summary } = await runQuantization(mlp(), config, 'r');
-    expect(summary.layers.map((l) => [l.name, l.precision, l.granularity, l.container])).toEqual([
+    expect(summary.layers.map((l) => [l.name, l.bits, l.granularity, l.container])).toEqual([
       ['w1', 3, 'tensor', 'int4'],
     ]);
     expect(summary.skipped).toEqual([{ name: 'w2', reason: 'excluded' }]);
@@ -76,7 +76,7 @@ describe('runQuantization', () => {
     );
     const { summary } = await runQuantization(
       model,
-      normalizeConfig({ precision: 4, granularity: 'block', blockSize: 16 }),
+      normalizeConfig({ bits: 4, granularity: 'block', blockSize: 16 }),
       'r',
     );
     expect(summary.layers).toEqual([]);
@@ -85,7 +85,7 @@ describe('runQuantization', () => {
   });
 
   it('upgrades the opset when a container needs it and says so', async () => {
-    const { summary } = await runQuantization(mlp({ opset: 13 }), normalizeConfig({ precision: 2 }), 'r');
+    const { summary } = await runQuantization(mlp({ opset: 13 }), normalizeConfig({ bits: 2 }), 'r');
     expect(summary.opset).toBe(25);
     expect(summary.notes.join(' ')).toMatch(/opset 13 → 25/);
     expect(summary.layers.every((l) => l.container === 'int2' && l.encoding === 'DequantizeLinear')).toBe(
@@ -105,7 +105,7 @@ describe('runQuantization', () => {
   });
 
   it('summarizes sizes and errors consistently', async () => {
-    const { summary, bytes } = await runQuantization(mlp(), normalizeConfig({ precision: 8 }), 'r');
+    const { summary, bytes } = await runQuantization(mlp(), normalizeConfig({ bits: 8 }), 'r');
     expect(summary.fileBytesAfter).toBe(bytes.length);
     const worst = Math.min(...summary.layers.map((l) => l.sqnrDb));
     expect(summary.minSqnrDb).toBe(worst);

@@ -65,7 +65,7 @@ function plan(model: OnnxModel, config: QuantConfig, skipped: RunSummary['skippe
       skipped.push({ name: w.name, reason: 'excluded' });
     } else if (w.consumers > 1) {
       skipped.push({ name: w.name, reason: `tied weight: used by ${w.consumers} ops` });
-    } else if (spec.precision === 'fp16' && w.dtype === 'float16') {
+    } else if (spec.bits === 'fp16' && w.dtype === 'float16') {
       skipped.push({ name: w.name, reason: 'already float16' });
     } else {
       const encoding = chooseEncoding(w, spec, wctx);
@@ -74,7 +74,7 @@ function plan(model: OnnxModel, config: QuantConfig, skipped: RunSummary['skippe
         const why = blockers && !blockers.ok ? ` (upgrade blocked by ${blockers.blockers.join(', ')})` : '';
         skipped.push({
           name: w.name,
-          reason: `${spec.granularity}-wise ${spec.precision}-bit needs opset ≥ 21 and the model is opset ${opset}${why}`,
+          reason: `${spec.granularity}-wise ${spec.bits}-bit needs opset ≥ 21 and the model is opset ${opset}${why}`,
         });
       }
     }
@@ -129,7 +129,7 @@ export async function runQuantization(
       op: w.op,
       shape: w.shape,
       elements: w.elements,
-      precision: spec.precision,
+      bits: spec.bits,
       scheme: spec.scheme,
       granularity: spec.granularity,
       blockSize: spec.granularity === 'block' ? spec.blockSize : null,

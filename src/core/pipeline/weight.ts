@@ -31,12 +31,12 @@ function roundForOp(values: Float32Array, dtype: Dtype): Float32Array {
  * feed the op: DequantizeLinear in float32, then a Cast when the op takes float16.
  */
 export function quantizeWeight(values: Float32Array, w: WeightInfo, spec: WeightSpec): QuantizedWeight {
-  if (spec.precision === 'fp16') {
+  if (spec.bits === 'fp16') {
     const { bits, values: dequantized } = quantizeFloat16(values, w.name);
     return { kind: 'fp16', bits, dequantized };
   }
   const q = quantizeTensor(values, w.shape, {
-    bits: spec.precision,
+    bits: spec.bits,
     scheme: spec.scheme,
     granularity: spec.granularity,
     blockSize: spec.blockSize,

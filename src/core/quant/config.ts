@@ -1,9 +1,9 @@
 import { StudioError } from '../errors';
 
 /** Integer bit widths we quantize to. 3/5/6/7 have no native ONNX container: they live in the next one up. */
-export type Bits = 2 | 3 | 4 | 5 | 6 | 7 | 8;
-/** What a weight becomes: integer levels of `Bits`, or plain float16. */
-export type Precision = Bits | 'fp16';
+export type IntBits = 2 | 3 | 4 | 5 | 6 | 7 | 8;
+/** What a weight becomes: integer levels of `IntBits`, or plain float16. */
+export type Bits = IntBits | 'fp16';
 export type Scheme = 'symmetric' | 'asymmetric';
 export type Granularity = 'tensor' | 'channel' | 'block';
 export type BlockSize = 16 | 32 | 64 | 128 | 256;
@@ -14,15 +14,15 @@ export type BlockSize = 16 | 32 | 64 | 128 | 256;
  */
 export type ExportFormat = 'auto' | 'qdq' | 'matmulnbits';
 
-export const BIT_WIDTHS: readonly Bits[] = [2, 3, 4, 5, 6, 7, 8];
-export const PRECISIONS: readonly Precision[] = [...BIT_WIDTHS, 'fp16'];
+export const INT_BITS: readonly IntBits[] = [2, 3, 4, 5, 6, 7, 8];
+export const ALL_BITS: readonly Bits[] = [...INT_BITS, 'fp16'];
 export const BLOCK_SIZES: readonly BlockSize[] = [16, 32, 64, 128, 256];
 export const GRANULARITIES: readonly Granularity[] = ['tensor', 'channel', 'block'];
 export const SCHEMES: readonly Scheme[] = ['symmetric', 'asymmetric'];
 
 /** The settings of one weight (after per-layer overrides are applied). */
 export interface WeightSpec {
-  precision: Precision;
+  bits: Bits;
   scheme: Scheme;
   granularity: Granularity;
   blockSize: BlockSize;
@@ -31,7 +31,7 @@ export interface WeightSpec {
 export interface LayerOverride {
   /** Leave this weight in float. */
   skip?: boolean;
-  precision?: Precision;
+  bits?: Bits;
   scheme?: Scheme;
   granularity?: Granularity;
   blockSize?: BlockSize;
@@ -49,7 +49,7 @@ export interface QuantConfig extends WeightSpec {
 }
 
 export const defaultQuantConfig: QuantConfig = {
-  precision: 8,
+  bits: 8,
   scheme: 'symmetric',
   granularity: 'channel',
   blockSize: 32,
@@ -74,15 +74,15 @@ const oneOf = <T>(what: string, value: unknown, allowed: readonly T[]): T => {
   return value as T;
 };
 
-export const parsePrecision = (value: unknown): Precision => {
+export const parseBits = (value: unknown): Bits => {
   if (value === 'fp16' || value === 'float16' || value === 16 || value === '16') return 'fp16';
   const n = typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value;
-  return oneOf('bits', n, BIT_WIDTHS);
+  return oneOf('bits', n, INT_BITS);
 };
 
 function validateSpec<T extends Partial<WeightSpec>>(spec: T, where: string): T {
   const out = { ...spec };
-  if (spec.precision !== undefined) out.precision = parsePrecision(spec.precision);
+  if (spec.bits !== undefined) out.bits = parseBits(spec.bits);
   if (spec.scheme !== undefined) out.scheme = oneOf(`${where}scheme`, spec.scheme, SCHEMES);
   if (spec.granularity !== undefined)
     out.granularity = oneOf(`${where}granularity`, spec.granularity, GRANULARITIES);
@@ -99,11 +99,12 @@ export function normalizeConfig(input: unknown): QuantConfig {
   const raw = Object.fromEntries(
     Object.entries(input).filter(([, v]) => v !== undefined),
   ) as Partial<QuantConfig> & {
-    bits?: unknown;
+    precision?: unknown;
   };
   const merged = { ...defaultQuantConfig, ...raw };
-  if (raw.bits !== undefined) merged.precision = parsePrecision(raw.bits); // `bits` is the recipe/CLI spelling
-  delete (merged as { bits?: unknown }).bits;
+  // Recipes written before the field was named `bits` call it `precision`.
+  if (raw.bits === undefined && raw.precision !== undefined) merged.bits = parseBits(raw.precision);
+  delete (merged as { precision?: unknown }).precision;
   delete (merged as { recipeVersion?: unknown }).recipeVersion;
   const cfg = validateSpec(merged, '') as QuantConfig;
   cfg.format = oneOf('format', cfg.format, ['auto', 'qdq', 'matmulnbits'] as const);
@@ -131,7 +132,7 @@ export function specFor(config: QuantConfig, weightName: string): WeightSpec | n
   const o = config.layers[weightName];
   if (o?.skip) return null;
   return {
-    precision: o?.precision ?? config.precision,
+    bits: o?.bits ?? config.bits,
     scheme: o?.scheme ?? config.scheme,
     granularity: o?.granularity ?? config.granularity,
     blockSize: o?.blockSize ?? config.blockSize,

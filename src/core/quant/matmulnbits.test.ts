@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Bits, BlockSize, Scheme } from './config';
+import type { IntBits, BlockSize, Scheme } from './config';
 import { dequantize } from './dequantize';
 import { dequantizeMatMulNBits, nbitsFor, packMatMulNBits, unpackMatMulNBits } from './matmulnbits';
 import { quantizeTensor } from './quantize';
@@ -7,7 +7,7 @@ import { quantizeTensor } from './quantize';
 const weights = (n: number, seed: number) =>
   Float32Array.from({ length: n }, (_, i) => (i % 11 === 0 ? 0 : Math.sin(i * 0.37 + seed) * (1 + (i % 5))));
 
-const quant = (K: number, N: number, bits: Bits, scheme: Scheme, blockSize: BlockSize) =>
+const quant = (K: number, N: number, bits: IntBits, scheme: Scheme, blockSize: BlockSize) =>
   quantizeTensor(weights(K * N, bits), [K, N], {
     bits,
     scheme,
@@ -17,7 +17,7 @@ const quant = (K: number, N: number, bits: Bits, scheme: Scheme, blockSize: Bloc
     reductionAxis: 0,
   });
 
-const BITS: Bits[] = [2, 3, 4, 5, 6, 7, 8];
+const BITS: IntBits[] = [2, 3, 4, 5, 6, 7, 8];
 const shapes = [
   [256, 32, 32],
   [100, 7, 16], // partial last block

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Bits, BlockSize, Granularity, Scheme } from './config';
+import type { IntBits, BlockSize, Granularity, Scheme } from './config';
 import { dequantize, fakeQuantize } from './dequantize';
 import { float32ToFloat16Bits } from '../onnx/float16';
 import { quantizeFloat16, quantizeTensor, type QuantizeOptions } from './quantize';
@@ -99,7 +99,7 @@ function refGroup(shape: number[], layout: Layout, flat: number): number {
   return coords.reduce((acc, c, a) => acc * gshape[a] + c, 0);
 }
 
-function refQuantize(w: Float32Array, layout: Layout, bits: Bits, scheme: Scheme) {
+function refQuantize(w: Float32Array, layout: Layout, bits: IntBits, scheme: Scheme) {
   const sym = scheme === 'symmetric';
   const qmin = sym ? -(2 ** (bits - 1) - 1) : 0;
   const qmax = sym ? 2 ** (bits - 1) - 1 : 2 ** bits - 1;
@@ -129,7 +129,7 @@ function refQuantize(w: Float32Array, layout: Layout, bits: Bits, scheme: Scheme
 
 // ---- table-driven properties ------------------------------------------------------------------------------------
 
-const BITS: Bits[] = [2, 3, 4, 5, 6, 7, 8];
+const BITS: IntBits[] = [2, 3, 4, 5, 6, 7, 8];
 const SCHEMES: Scheme[] = ['symmetric', 'asymmetric'];
 const cases = BITS.flatMap((bits) =>
   SCHEMES.map((scheme) => [`${bits}-bit ${scheme}`, bits, scheme] as const),
@@ -278,7 +278,7 @@ describe('option validation', () => {
   const w = new Float32Array(8).fill(1);
   it.each([9, 1, 0, 4.5, '4'])('bits %s is a QuantConfigError', (bits) => {
     expect(
-      thrown(() => quantizeTensor(w, [8], { ...base, scheme: 'symmetric', bits: bits as Bits })),
+      thrown(() => quantizeTensor(w, [8], { ...base, scheme: 'symmetric', bits: bits as IntBits })),
     ).toMatchObject({
       name: 'QuantConfigError',
       message: expect.stringContaining(`got ${bits}`),

@@ -1,11 +1,11 @@
 import { StudioError } from '../errors';
 import { float16BitsToFloat32, float32ToFloat16Bits } from '../onnx/float16';
-import { GRANULARITIES, type Bits, type BlockSize, type Granularity, type Scheme } from './config';
+import { GRANULARITIES, type IntBits, type BlockSize, type Granularity, type Scheme } from './config';
 import { asymmetricParams, levelRange, symmetricScale } from './range';
 import type { QuantizedTensor } from './types';
 
 export interface QuantizeOptions {
-  bits: Bits;
+  bits: IntBits;
   scheme: Scheme;
   granularity: Granularity;
   /** Any positive integer is accepted (ONNX allows it); the UI offers `BlockSize`. */

@@ -1,5 +1,5 @@
 import { StudioError } from '../errors';
-import { BIT_WIDTHS, SCHEMES, type Bits, type Scheme } from './config';
+import { INT_BITS, SCHEMES, type IntBits, type Scheme } from './config';
 import { roundHalfEven } from './round';
 
 /** Smallest normal float32. Scales are never below it: a denormal scale is flushed to 0 by DAZ/FTZ SIMD kernels. */
@@ -10,14 +10,14 @@ export interface LevelRange {
   qmax: number;
 }
 
-export function validateBits(bits: unknown): Bits {
-  if (!BIT_WIDTHS.includes(bits as Bits)) {
+export function validateBits(bits: unknown): IntBits {
+  if (!INT_BITS.includes(bits as IntBits)) {
     throw new StudioError(
       'QuantConfigError',
-      `bits must be one of ${BIT_WIDTHS.join(', ')}, got ${String(bits)}`,
+      `bits must be one of ${INT_BITS.join(', ')}, got ${String(bits)}`,
     );
   }
-  return bits as Bits;
+  return bits as IntBits;
 }
 
 export function validateScheme(scheme: unknown): Scheme {
@@ -34,7 +34,7 @@ export function validateScheme(scheme: unknown): Scheme {
  * Levels a bit width may use. Symmetric is the restricted signed range ±(2^(b−1)−1) (no −2^(b−1), so the grid is
  * symmetric around the zero point 0); asymmetric is the full unsigned range 0..2^b−1.
  */
-export function levelRange(bits: Bits, scheme: Scheme): LevelRange {
+export function levelRange(bits: IntBits, scheme: Scheme): LevelRange {
   validateBits(bits);
   return validateScheme(scheme) === 'symmetric'
     ? { qmin: -(2 ** (bits - 1) - 1), qmax: 2 ** (bits - 1) - 1 }

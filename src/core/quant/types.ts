@@ -1,4 +1,4 @@
-import type { Bits, Scheme } from './config';
+import type { IntBits, Scheme } from './config';
 
 /**
  * A tensor quantized the way ONNX DequantizeLinear reads it back:
@@ -10,7 +10,7 @@ import type { Bits, Scheme } from './config';
  */
 export interface QuantizedTensor {
   shape: number[];
-  bits: Bits;
+  bits: IntBits;
   scheme: Scheme;
   axis: number | null;
   blockSize: number | null;

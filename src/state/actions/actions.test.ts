@@ -8,7 +8,7 @@ import { resultOf, selectLoaded } from '../selectors';
 import { openFiles, splitModelFiles } from './open-model';
 import { cancelQuantize, quantizeSelected, removeVariant } from './quantize';
 import { downloadVariant } from './download';
-import { togglePrecision } from './config';
+import { toggleBits } from './config';
 
 const file = (name: string) => new File([new Uint8Array(8)], name);
 const V8 = 'w8-sym-channel';
@@ -90,7 +90,7 @@ describe('quantize', () => {
   it('ignores progress from a stale job', async () => {
     await loadModel();
     fake.manual = true;
-    togglePrecision(4, false);
+    toggleBits(4, false);
     const first = quantizeSelected();
     const job = await fake.nextPending();
     job.finish();

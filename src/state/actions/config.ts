@@ -1,16 +1,16 @@
-import type { LayerOverride, Precision, QuantConfig } from '../../core/quant/config';
+import type { LayerOverride, Bits, QuantConfig } from '../../core/quant/config';
 import { getState, setState } from '../store';
 
-/** Change global settings (not per-layer ones). Precision is chosen per variant, see `togglePrecision`. */
+/** Change global settings (not per-layer ones). Bits is chosen per variant, see `toggleBits`. */
 export function setConfig(patch: Partial<Omit<QuantConfig, 'layers'>>): void {
   setState((s) => ({ config: { ...s.config, ...patch } }));
 }
 
-export function togglePrecision(precision: Precision, on: boolean): void {
+export function toggleBits(bits: Bits, on: boolean): void {
   setState((s) => {
-    const has = s.precisions.includes(precision);
+    const has = s.chosenBits.includes(bits);
     if (on === has) return {};
-    return { precisions: on ? [...s.precisions, precision] : s.precisions.filter((p) => p !== precision) };
+    return { chosenBits: on ? [...s.chosenBits, bits] : s.chosenBits.filter((p) => p !== bits) };
   });
 }
 
@@ -30,9 +30,9 @@ export function setLayerIncluded(name: string, included: boolean): void {
   updateLayer(name, (o) => ({ ...o, skip: included ? undefined : true }));
 }
 
-/** Give one weight its own precision (null: use each variant's). */
-export function setLayerPrecision(name: string, precision: Precision | null): void {
-  updateLayer(name, (o) => ({ ...o, precision: precision ?? undefined }));
+/** Give one weight its own bit width (null: use each variant's). */
+export function setLayerBits(name: string, bits: Bits | null): void {
+  updateLayer(name, (o) => ({ ...o, bits: bits ?? undefined }));
 }
 
 export function clearLayerOverrides(): void {

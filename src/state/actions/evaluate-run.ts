@@ -7,7 +7,7 @@ import { primaryMode, selectEvalBusy, selectSamples } from '../eval-selectors';
 import { resultOf, selectLoaded, selectResultVariants } from '../selectors';
 import { getState, setState } from '../store';
 import { isAbortLike, toUiError } from '../ui-error';
-import { precisionLabel } from '../variant-key';
+import { bitsLabel } from '../variant-key';
 import { restartEvaluateWorker, withWorkerSamples } from './evaluate-worker';
 import { prefetchFlips } from './evaluate-views';
 import { defaultPreprocess } from './evaluate-samples';
@@ -76,7 +76,7 @@ export async function evaluateAll(): Promise<void> {
     const files: EvalVariantFile[] = [];
     const runIds: Record<string, string> = {};
     for (const v of variants) {
-      const label = `${precisionLabel(v.precision)} (${v.id})`;
+      const label = `${bitsLabel(v.bits)} (${v.id})`;
       setState({ evalRun: { status: 'preparing', runId, step: `Exporting ${label}…` } });
       const blob = await variantBlob(loaded, v);
       signal.throwIfAborted();

@@ -1,12 +1,12 @@
 import { proxy } from 'comlink';
 import { getQuantizeBridge } from '../../bridge';
-import type { Precision, QuantConfig } from '../../core/quant/config';
+import type { Bits, QuantConfig } from '../../core/quant/config';
 import type { Progress, RunSummary } from '../../protocol/dto';
 import { getState, setState } from '../store';
 import { resultOf, selectLoaded } from '../selectors';
 import { isAbortLike, toUiError } from '../ui-error';
 import type { LoadedModel, RunState } from '../types';
-import { sortPrecisions, variantIdOf } from '../variant-key';
+import { sortBits, variantIdOf } from '../variant-key';
 import { releaseDownload } from './download';
 import { releaseVariantBlob } from './variant-blob';
 import { callModel, callWorker } from './worker-calls';
@@ -18,7 +18,7 @@ let nextJobId = 0;
 
 interface PlannedVariant {
   id: string;
-  precision: Precision;
+  bits: Bits;
   config: QuantConfig;
 }
 
@@ -39,18 +39,18 @@ function setRun(variantId: string, run: RunState): void {
   });
 }
 
-/** Quantize every chosen precision, one job per variant, one after the other in the worker. */
+/** Quantize chosen bit width, one job per variant, one after the other in the worker. */
 export async function quantizeSelected(): Promise<void> {
   const s = getState();
   const loaded = selectLoaded(s);
-  if (!loaded || s.model.status === 'loading' || s.batch.status !== 'idle' || s.precisions.length === 0)
+  if (!loaded || s.model.status === 'loading' || s.batch.status !== 'idle' || s.chosenBits.length === 0)
     return;
   const batchId = ++nextBatchId;
   controller = new AbortController();
   const { signal } = controller;
-  const plan: PlannedVariant[] = sortPrecisions(s.precisions).map((precision) => {
-    const config: QuantConfig = { ...s.config, precision };
-    return { id: variantIdOf(config), precision, config };
+  const plan: PlannedVariant[] = sortBits(s.chosenBits).map((bits) => {
+    const config: QuantConfig = { ...s.config, bits };
+    return { id: variantIdOf(config), bits, config };
   });
   setState((st) => {
     const variants = { ...st.variants };

@@ -4,8 +4,8 @@ import { selectLoaded } from '../selectors';
 import { toUiError } from '../ui-error';
 import { callModel, type RunRef } from './worker-calls';
 import type { QuantConfig } from '../../core/quant/config';
-import { PRECISIONS } from '../../core/quant/config';
-import { configKeyWithoutPrecision } from '../variant-key';
+import { ALL_BITS } from '../../core/quant/config';
+import { configKeyWithoutBits } from '../variant-key';
 
 type CacheName = 'histograms' | 'channelRanges' | 'errorCurves';
 type DataOf<K extends CacheName> = ViewsSlice[K][string] extends infer A
@@ -79,9 +79,9 @@ export function ensureChannelRanges(weight: string, retryError = false): Promise
 }
 
 export const errorCurveKey = (modelId: string, weight: string | null, config: QuantConfig) =>
-  `${modelId}|${weight ?? '*'}|${configKeyWithoutPrecision(config)}`;
+  `${modelId}|${weight ?? '*'}|${configKeyWithoutBits(config)}`;
 
-/** SQNR at every precision, for the whole model (weight null) or one weight, other settings from the config. */
+/** SQNR at every bit width, for the whole model (weight null) or one weight, other settings from the config. */
 export function ensureErrorCurve(weight: string | null, retryError = false): Promise<void> {
   const s = getState();
   const loaded = selectLoaded(s);
@@ -90,7 +90,7 @@ export function ensureErrorCurve(weight: string | null, retryError = false): Pro
   return ensure(
     'errorCurves',
     errorCurveKey(loaded.id, weight, config),
-    () => callModel(loaded, (api) => api.errorCurve(loaded.id, weight, config, [...PRECISIONS])),
+    () => callModel(loaded, (api) => api.errorCurve(loaded.id, weight, config, [...ALL_BITS])),
     retryError,
   );
 }

@@ -44,7 +44,7 @@ export function fakeSummary(fileName: string): ModelSummary {
 }
 
 export function fakeRun(runId: string, config: QuantConfig): RunSummary {
-  const bits = config.precision === 'fp16' ? 16 : config.precision;
+  const bits = config.bits === 'fp16' ? 16 : config.bits;
   return {
     runId,
     config,
@@ -92,7 +92,7 @@ export class FakeQuantizeApi {
   /** When false, cancel() is ignored (a worker stuck in a long tensor). */
   answersCancel = true;
   pending: PendingQuantize[] = [];
-  /** quantize() fails with this error for these precisions. */
+  /** quantize() fails with this error for these chosenBits. */
   failFor = new Map<string, Error>();
   /** open() waits for these (by file name) when present. */
   openGates = new Map<string, Promise<void>>();
@@ -125,7 +125,7 @@ export class FakeQuantizeApi {
     quantize: async (modelId, runId, config, onProgress) => {
       this.calls.push(`quantize:${runId}`);
       if (!this.models.has(modelId)) throw named('ModelNotLoadedError', `No model "${modelId}"`);
-      const fail = this.failFor.get(String(config.precision));
+      const fail = this.failFor.get(String(config.bits));
       if (fail) throw fail;
       onProgress?.({ status: 'quantizing', fraction: 0.5, tensor: 'big' });
       if (this.manual) {

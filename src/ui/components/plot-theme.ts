@@ -1,5 +1,5 @@
 import type { Layout } from 'plotly.js-dist-min';
-import type { Precision } from '../../core/quant/config';
+import type { Bits } from '../../core/quant/config';
 import type { Theme } from '../../state';
 
 interface Palette {
@@ -30,7 +30,7 @@ export const PALETTES: Record<Theme, Palette> = {
   },
 };
 
-/** One color per precision, the same in every plot (readable on both themes). */
+/** One color per bit width, the same in every plot (readable on both themes). */
 const PRECISION_COLORS: Record<string, string> = {
   '8': '#6366f1',
   '7': '#0ea5e9',
@@ -43,7 +43,7 @@ const PRECISION_COLORS: Record<string, string> = {
 };
 const EXTRA = ['#ec4899', '#22c55e', '#06b6d4', '#eab308'];
 
-export const precisionColor = (p: Precision, index = 0): string =>
+export const bitsColor = (p: Bits, index = 0): string =>
   PRECISION_COLORS[String(p)] ?? EXTRA[index % EXTRA.length];
 
 const AXES = ['xaxis', 'yaxis', 'xaxis2', 'yaxis2'] as const;

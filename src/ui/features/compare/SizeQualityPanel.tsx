@@ -13,7 +13,7 @@ import {
 import { setSizeQualityAxis } from '../../../state/actions/ui';
 import { Panel } from '../../components/Panel';
 import { Plot } from '../../components/Plot';
-import { PALETTES, precisionColor } from '../../components/plot-theme';
+import { PALETTES, bitsColor } from '../../components/plot-theme';
 import { Segmented } from '../../components/Segmented';
 import { useEffectiveTheme } from '../../hooks/useEffectiveTheme';
 import { variantShortLabel } from '../variants/variant-label';
@@ -51,7 +51,7 @@ function sqnrTraces(variants: Variant[]): PlotData[] {
     if (!r) return [];
     const y = Number.isFinite(r.overallSqnrDb) ? r.overallSqnrDb : null;
     return [
-      point(variantShortLabel(v), r.fileBytesAfter / 1024, y, precisionColor(v.precision, i), 'dB', {
+      point(variantShortLabel(v), r.fileBytesAfter / 1024, y, bitsColor(v.bits, i), 'dB', {
         runId: r.runId,
       }),
     ];
@@ -74,7 +74,7 @@ function accuracyTraces(variants: Variant[], result: EvalResult, floatColor: str
     if (!r || !acc) return;
     const y = (labeled ? (acc.top1 ?? 0) : acc.agreement) * 100;
     out.push(
-      point(variantShortLabel(v), r.fileBytesAfter / 1024, y, precisionColor(v.precision, i), '%', {
+      point(variantShortLabel(v), r.fileBytesAfter / 1024, y, bitsColor(v.bits, i), '%', {
         runId: r.runId,
         variantId: v.id,
         accuracy: acc.top1,

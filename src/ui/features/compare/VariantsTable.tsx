@@ -1,7 +1,7 @@
 import { useShallow } from 'zustand/react/shallow';
-import { precisionLabel, resultOf, selectSummary, useAppStore, type Variant } from '../../../state';
+import { bitsLabel, resultOf, selectSummary, useAppStore, type Variant } from '../../../state';
 import { Panel } from '../../components/Panel';
-import { precisionColor } from '../../components/plot-theme';
+import { bitsColor } from '../../components/plot-theme';
 import { formatBytes, formatCount, formatDb, formatRatio } from '../../format';
 import { DownloadButton } from '../download/DownloadButton';
 import { AccuracyCell } from '../evaluation/results/AccuracyCell';
@@ -10,12 +10,12 @@ import { granularityLabel } from '../variants/variant-label';
 function Row({ v }: { v: Variant }) {
   const r = resultOf(v);
   const c = v.config;
-  const fp16 = v.precision === 'fp16';
+  const fp16 = v.bits === 'fp16';
   return (
     <tr data-testid={`variant-row-${v.id}`} data-status={v.run.status}>
       <th scope="row">
-        <span className="dot" style={{ background: precisionColor(v.precision) }} aria-hidden="true" />
-        {precisionLabel(v.precision)}
+        <span className="dot" style={{ background: bitsColor(v.bits) }} aria-hidden="true" />
+        {bitsLabel(v.bits)}
         {Object.keys(c.layers).length > 0 && <span className="badge">overrides</span>}
       </th>
       <td>{fp16 ? 'cast' : `${c.scheme === 'symmetric' ? 'sym' : 'asym'} · ${granularityLabel(c)}`}</td>
@@ -63,7 +63,7 @@ export function VariantsTable() {
         <table className="table table-compact variants-table">
           <thead>
             <tr>
-              <th scope="col">Precision</th>
+              <th scope="col">Bits</th>
               <th scope="col">Scheme · granularity</th>
               <th scope="col" className="num">
                 File size

@@ -1,4 +1,4 @@
-import { precisionLabel, resultOf, useAppStore } from '../../../state';
+import { bitsLabel, resultOf, useAppStore } from '../../../state';
 import { downloadVariant } from '../../../state/actions/download';
 import { DownloadIcon } from '../../components/icons';
 import { errorText } from '../../error-text';
@@ -18,7 +18,7 @@ export function DownloadButton({ variantId }: { variantId: string }) {
         type="button"
         className="btn btn-small"
         disabled={!result || status === 'preparing'}
-        aria-label={`Download ${precisionLabel(v.precision)} model (${variantId})`}
+        aria-label={`Download ${bitsLabel(v.bits)} model (${variantId})`}
         title={
           d?.status === 'ready'
             ? `${d.fileName} · ${formatExactBytes(d.bytes)}`

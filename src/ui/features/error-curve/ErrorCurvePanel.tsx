@@ -1,7 +1,7 @@
 import { useEffect, useMemo } from 'react';
 import type { PlotData } from 'plotly.js-dist-min';
 import { useShallow } from 'zustand/react/shallow';
-import { precisionLabel, selectModelId, useAppStore, type AppState } from '../../../state';
+import { bitsLabel, selectModelId, useAppStore, type AppState } from '../../../state';
 import { ensureErrorCurve, errorCurveKey } from '../../../state/actions/views';
 import type { ErrorCurvePoint } from '../../../workers/quantize.api';
 import { ErrorNotice } from '../../components/ErrorNotice';
@@ -25,7 +25,7 @@ const trace = (name: string, points: ErrorCurvePoint[], color: string, dash?: st
   type: 'scatter',
   mode: 'lines+markers',
   name,
-  x: points.map((p) => precisionLabel(p.precision)),
+  x: points.map((p) => bitsLabel(p.bits)),
   y: points.map((p) => (Number.isFinite(p.sqnrDb) ? p.sqnrDb : null)),
   line: { color, width: 2, dash },
   marker: { size: 7 },
@@ -34,7 +34,7 @@ const trace = (name: string, points: ErrorCurvePoint[], color: string, dash?: st
 });
 
 const LAYOUT = {
-  xaxis: { title: 'precision', type: 'category' },
+  xaxis: { title: 'bits', type: 'category' },
   yaxis: { title: 'SQNR (dB)' },
 };
 

@@ -4,7 +4,7 @@ import { resultOf, selectModelId, useAppStore, type Variant } from '../../../sta
 import { ensureHistogram, histogramKey } from '../../../state/actions/views';
 import { ErrorNotice } from '../../components/ErrorNotice';
 import { Plot } from '../../components/Plot';
-import { PALETTES, precisionColor } from '../../components/plot-theme';
+import { PALETTES, bitsColor } from '../../components/plot-theme';
 import { useEffectiveTheme } from '../../hooks/useEffectiveTheme';
 import { variantShortLabel } from '../variants/variant-label';
 import { histogramTraces } from './histogram-traces';
@@ -48,7 +48,7 @@ export function HistogramPlot({ weight, variants, testId, height = 300 }: Histog
         ? [
             {
               label: variantShortLabel(r.variant),
-              color: precisionColor(r.variant.precision, i),
+              color: bitsColor(r.variant.bits, i),
               runId: r.runId,
               hist: e.data,
             },

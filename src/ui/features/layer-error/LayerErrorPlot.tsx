@@ -3,7 +3,7 @@ import type { PlotMouseEvent } from 'plotly.js-dist-min';
 import { resultOf, selectSummary, useAppStore, type Variant } from '../../../state';
 import { selectWeight } from '../../../state/actions/ui';
 import { Plot } from '../../components/Plot';
-import { PALETTES, precisionColor } from '../../components/plot-theme';
+import { PALETTES, bitsColor } from '../../components/plot-theme';
 import { useEffectiveTheme } from '../../hooks/useEffectiveTheme';
 import { variantShortLabel } from '../variants/variant-label';
 import { layerErrorTraces, METRIC_LABELS } from './layer-error-traces';
@@ -32,7 +32,7 @@ export function LayerErrorPlot({ variants, testId, height = 300 }: LayerErrorPlo
     const order = summary?.weights.map((w) => w.name) ?? [];
     const vs = variants.flatMap((v, i) => {
       const r = resultOf(v);
-      return r ? [{ label: variantShortLabel(v), color: precisionColor(v.precision, i), summary: r }] : [];
+      return r ? [{ label: variantShortLabel(v), color: bitsColor(v.bits, i), summary: r }] : [];
     });
     return layerErrorTraces(vs, order, metric, selected, PALETTES[theme].text);
   }, [summary, variants, metric, selected, theme]);

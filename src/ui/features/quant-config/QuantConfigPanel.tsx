@@ -1,22 +1,22 @@
 import { useShallow } from 'zustand/react/shallow';
 import {
   BLOCK_SIZES,
-  PRECISIONS,
+  ALL_BITS,
   type BlockSize,
   type ExportFormat,
   type Granularity,
   type Scheme,
 } from '../../../core/quant/config';
-import { precisionLabel, useAppStore, type AppState } from '../../../state';
-import { setConfig, togglePrecision } from '../../../state/actions/config';
+import { bitsLabel, useAppStore, type AppState } from '../../../state';
+import { setConfig, toggleBits } from '../../../state/actions/config';
 import { Panel } from '../../components/Panel';
 import { Segmented } from '../../components/Segmented';
-import { precisionColor } from '../../components/plot-theme';
+import { bitsColor } from '../../components/plot-theme';
 import { QuantizeBar } from './QuantizeBar';
 
 const selectConfig = (s: AppState) => ({
   config: s.config,
-  precisions: s.precisions,
+  chosenBits: s.chosenBits,
   busy: s.batch.status !== 'idle',
 });
 
@@ -37,26 +37,26 @@ const FORMATS: { value: ExportFormat; label: string }[] = [
 
 /** Global settings and the bit widths to compare; each chosen bit width becomes a variant. */
 export function QuantConfigPanel() {
-  const { config, precisions, busy } = useAppStore(useShallow(selectConfig));
+  const { config, chosenBits, busy } = useAppStore(useShallow(selectConfig));
   return (
     <Panel title="Quantize" subtitle="Each checked bit width becomes a variant to compare." id="configure">
       <fieldset className="field" disabled={busy}>
         <legend>Bit widths</legend>
         <div className="bit-grid" data-testid="bit-widths">
-          {PRECISIONS.map((p) => {
-            const on = precisions.includes(p);
+          {ALL_BITS.map((p) => {
+            const on = chosenBits.includes(p);
             return (
               <label
                 key={p}
                 className={`bit-chip ${on ? 'is-on' : ''}`}
-                style={{ ['--chip' as string]: precisionColor(p) }}
+                style={{ ['--chip' as string]: bitsColor(p) }}
               >
                 <input
                   type="checkbox"
                   checked={on}
-                  onChange={(e) => togglePrecision(p, e.currentTarget.checked)}
+                  onChange={(e) => toggleBits(p, e.currentTarget.checked)}
                 />
-                <span>{precisionLabel(p)}</span>
+                <span>{bitsLabel(p)}</span>
               </label>
             );
           })}

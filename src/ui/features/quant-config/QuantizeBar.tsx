@@ -1,5 +1,5 @@
 import { useShallow } from 'zustand/react/shallow';
-import { precisionLabel, selectLoaded, useAppStore, type AppState } from '../../../state';
+import { bitsLabel, selectLoaded, useAppStore, type AppState } from '../../../state';
 import { cancelQuantize, quantizeSelected } from '../../../state/actions/quantize';
 import { ProgressBar } from '../../components/ProgressBar';
 
@@ -14,7 +14,7 @@ const selectBar = (s: AppState) => {
     if (!v || !r) continue;
     if (r.status === 'running') {
       current = {
-        label: precisionLabel(v.precision),
+        label: bitsLabel(v.bits),
         fraction: r.progress,
         tensor: r.stage && 'tensor' in r.stage ? (r.stage.tensor ?? null) : null,
       };
@@ -22,14 +22,14 @@ const selectBar = (s: AppState) => {
     } else if (r.status === 'done' || r.status === 'error') done += 1;
   }
   return {
-    canRun: selectLoaded(s) !== null && s.model.status !== 'loading' && s.precisions.length > 0,
+    canRun: selectLoaded(s) !== null && s.model.status !== 'loading' && s.chosenBits.length > 0,
     status: b.status,
     total: ids.length,
     fraction: ids.length ? done / ids.length : 0,
     label: current?.label ?? null,
     currentFraction: current?.fraction ?? 0,
     tensor: current?.tensor ?? null,
-    nothingChosen: s.precisions.length === 0,
+    nothingChosen: s.chosenBits.length === 0,
   };
 };
 

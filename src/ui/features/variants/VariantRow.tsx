@@ -3,7 +3,7 @@ import { removeVariant } from '../../../state/actions/quantize';
 import { CloseIcon } from '../../components/icons';
 import { ErrorNotice } from '../../components/ErrorNotice';
 import { ProgressBar } from '../../components/ProgressBar';
-import { precisionColor } from '../../components/plot-theme';
+import { bitsColor } from '../../components/plot-theme';
 import { formatBytes, formatDb } from '../../format';
 import { variantLabel } from './variant-label';
 
@@ -19,9 +19,9 @@ export function VariantRow({ id }: { id: string }) {
       className="variant-row"
       data-testid={`variant-${id}`}
       data-status={run.status}
-      data-precision={String(v.precision)}
+      data-bits={String(v.bits)}
     >
-      <span className="dot" style={{ background: precisionColor(v.precision) }} aria-hidden="true" />
+      <span className="dot" style={{ background: bitsColor(v.bits) }} aria-hidden="true" />
       <div className="variant-main">
         <div className="variant-line">
           <span className="variant-name">{label}</span>

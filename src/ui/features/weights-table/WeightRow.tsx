@@ -1,8 +1,8 @@
 import { memo } from 'react';
-import { PRECISIONS, type LayerOverride, type Precision } from '../../../core/quant/config';
+import { ALL_BITS, type LayerOverride, type Bits } from '../../../core/quant/config';
 import type { WeightInfo } from '../../../protocol/dto';
-import { precisionLabel } from '../../../state';
-import { setLayerIncluded, setLayerPrecision } from '../../../state/actions/config';
+import { bitsLabel } from '../../../state';
+import { setLayerIncluded, setLayerBits } from '../../../state/actions/config';
 import { selectWeight } from '../../../state/actions/ui';
 import { formatBytes, formatCount, formatPercent, formatShape } from '../../format';
 
@@ -13,8 +13,7 @@ interface WeightRowProps {
   fileBytes: number;
 }
 
-const parsePrecision = (v: string): Precision | null =>
-  v === '' ? null : v === 'fp16' ? 'fp16' : (Number(v) as Precision);
+const parseBits = (v: string): Bits | null => (v === '' ? null : v === 'fp16' ? 'fp16' : (Number(v) as Bits));
 
 /** One weight: include checkbox, facts, per-layer bit override. Clicking the row shows it in the plots. */
 export const WeightRow = memo(function WeightRow({
@@ -62,14 +61,14 @@ export const WeightRow = memo(function WeightRow({
         <select
           className="select-small"
           aria-label={`Bit width for ${w.name}`}
-          value={override?.precision === undefined ? '' : String(override.precision)}
+          value={override?.bits === undefined ? '' : String(override.bits)}
           disabled={!included}
-          onChange={(e) => setLayerPrecision(w.name, parsePrecision(e.currentTarget.value))}
+          onChange={(e) => setLayerBits(w.name, parseBits(e.currentTarget.value))}
         >
           <option value="">variant</option>
-          {PRECISIONS.map((p) => (
+          {ALL_BITS.map((p) => (
             <option key={p} value={String(p)}>
-              {precisionLabel(p)}
+              {bitsLabel(p)}
             </option>
           ))}
         </select>

@@ -1,7 +1,7 @@
 import { useEffect } from 'react';
 import { EVAL_MODE_LABELS, type EvalMode } from '../../../../protocol/eval-dto';
 import { useShallow } from 'zustand/react/shallow';
-import { flipsKey, precisionLabel, selectSamples, useAppStore } from '../../../../state';
+import { flipsKey, bitsLabel, selectSamples, useAppStore } from '../../../../state';
 import { selectEvalView } from '../../../../state/actions/evaluate-run';
 import { ensureFlips } from '../../../../state/actions/evaluate-views';
 import { ErrorNotice } from '../../../components/ErrorNotice';
@@ -33,7 +33,7 @@ export function FlipsPanel() {
   if (!report || report.variants.length === 0 || !variantId) return null;
   const reported = report.variants.find((v) => v.id === variantId);
   const name = variant ? variantShortLabel(variant) : (reported?.label ?? variantId);
-  const shortName = variant ? precisionLabel(variant.precision) : 'variant';
+  const shortName = variant ? bitsLabel(variant.bits) : 'variant';
   const data = entry?.status === 'ready' ? entry.data : null;
   const modes = report.modes.map((m) => ({ value: m, label: EVAL_MODE_LABELS[m] }));
   return (

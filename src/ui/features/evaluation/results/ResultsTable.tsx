@@ -1,6 +1,6 @@
-import { precisionLabel, useAppStore, type Variant } from '../../../../state';
+import { bitsLabel, useAppStore, type Variant } from '../../../../state';
 import type { EvalReport } from '../../../../protocol/eval-dto';
-import { precisionColor } from '../../../components/plot-theme';
+import { bitsColor } from '../../../components/plot-theme';
 import { formatBytes, formatCount, formatSci } from '../../../format';
 import { variantShortLabel } from '../../variants/variant-label';
 import { deltaClass, deltaPt, formatKl, formatMs, pct } from '../eval-format';
@@ -13,7 +13,7 @@ function NameCell({ row, variant, stale }: { row: ResultRow; variant: Variant | 
     <th scope="row" rowSpan={row.span > 1 ? row.span : undefined}>
       <span
         className="dot"
-        style={{ background: variant ? precisionColor(variant.precision) : 'var(--muted)' }}
+        style={{ background: variant ? bitsColor(variant.bits) : 'var(--muted)' }}
         aria-hidden="true"
       />
       <span title={`${row.variantId === null ? row.label : row.variantId} · ${formatBytes(row.sizeBytes)}`}>
@@ -24,9 +24,7 @@ function NameCell({ row, variant, stale }: { row: ResultRow; variant: Variant | 
           stale
         </span>
       )}
-      {variant && row.span > 1 && (
-        <span className="visually-hidden">{precisionLabel(variant.precision)}</span>
-      )}
+      {variant && row.span > 1 && <span className="visually-hidden">{bitsLabel(variant.bits)}</span>}
     </th>
   );
 }

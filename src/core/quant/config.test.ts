@@ -1,0 +1,34 @@
+import { describe, expect, it } from 'vitest';
+import { defaultQuantConfig, normalizeConfig, specFor } from './config';
+
+describe('normalizeConfig', () => {
+  it.each([
+    ['bits as a number', { bits: 4 }, 4],
+    ['bits as a string', { bits: '3' }, 3],
+    ['fp16 spellings', { bits: 'float16' }, 'fp16'],
+    ['16 means fp16', { bits: 16 }, 'fp16'],
+    ['recipes written before the rename: precision', { precision: 5 }, 5],
+    ['bits wins over the old name', { bits: 6, precision: 2 }, 6],
+    ['nothing given: the default', {}, defaultQuantConfig.bits],
+  ])('%s', (_what, input, bits) => {
+    const cfg = normalizeConfig(input);
+    expect(cfg.bits).toBe(bits);
+    expect(cfg).not.toHaveProperty('precision');
+  });
+
+  it.each([
+    [{ bits: 9 }, /bits must be one of/],
+    [{ bits: 4, layers: { fc: { bits: 1 } } }, /bits must be one of/],
+    [{ granularity: 'row' }, /granularity must be one of/],
+    [[], /JSON object/],
+  ])('refuses %j', (input, message) => {
+    expect(() => normalizeConfig(input)).toThrow(message);
+  });
+
+  it('per-layer bits override the global ones; skip leaves a weight float', () => {
+    const cfg = normalizeConfig({ bits: 8, layers: { a: { bits: 4 }, b: { skip: true } } });
+    expect(specFor(cfg, 'a')?.bits).toBe(4);
+    expect(specFor(cfg, 'c')?.bits).toBe(8);
+    expect(specFor(cfg, 'b')).toBeNull();
+  });
+});
