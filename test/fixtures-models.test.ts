@@ -2,12 +2,13 @@
 // exactly the float accuracy its expected.json records, and dwcnn shows why per-channel grids exist.
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { unzipSync } from 'fflate';
 import * as ort from 'onnxruntime-node';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { parseModel } from '../src/core/onnx';
 import { runQuantization } from '../src/core/pipeline/run';
 import { normalizeConfig } from '../src/core/quant/config';
-import { npyToFloat32, npyToLabels, parseNpy } from '../src/core/samples/npy';
+import { npyToFloat32, npyToLabels, parseNpy, type NpyArray } from '../src/core/samples/npy';
 import { REPO_ROOT } from './paths';
 import { EXACT_SESSION, relError, runModel } from './support/ort';
 
@@ -100,5 +101,74 @@ describe.each(['dwcnn', 'mlp'])('%s (Fashion-MNIST)', (name) => {
       // The point of this fixture: depthwise channels of very different ranges break a per-tensor grid.
       expect(got.channel - got.tensor).toBeGreaterThanOrEqual(0.05 * n);
     }
+  });
+});
+function readNpz(bytes: Uint8Array, name: string): Record<string, NpyArray> {
+  const files = unzipSync(bytes);
+  return Object.fromEntries(
+    Object.entries(files).map(([k, v]) => [k.replace(/\.npy$/, ''), parseNpy(v, `${name}/${k}`)]),
+  );
+}
+
+const int64s = (a: NpyArray): bigint[] => {
+  expect(a.dtype).toBe('<i8');
+  return Array.from(new BigInt64Array(a.data.buffer, a.data.byteOffset, a.data.byteLength / 8));
+};
+
+describe('tinytf (synthetic token order task)', () => {
+  let bytes: Uint8Array;
+  let expected: Expected;
+  let set: Record<string, NpyArray>;
+  let n: number;
+  let t: number;
+  beforeAll(() => {
+    bytes = read('tinytf', 'model.onnx');
+    expected = expectedOf('tinytf');
+    set = readNpz(read('tinytf', 'eval.npz'), 'eval.npz');
+    [n, t] = set.input_ids.shape;
+  });
+  const feeds = (count: number) => ({
+    input_ids: { dims: [count, t], int64: int64s(set.input_ids).slice(0, count * t) },
+    attention_mask: { dims: [count, t], int64: int64s(set.attention_mask).slice(0, count * t) },
+  });
+
+  it('holds the recorded evaluation set and a separate calibration set', () => {
+    expect(n).toBe(expected.eval.samples);
+    expect(set.attention_mask.shape).toEqual([n, t]);
+    const calib = readNpz(read('tinytf', 'calibration.npz'), 'calibration.npz');
+    expect(calib.input_ids.shape).toEqual([256, t]);
+    expect(Object.keys(calib).sort()).toEqual(['attention_mask', 'input_ids', 'labels']);
+    expect(ops(bytes, 'tinytf').has('Gather')).toBe(true);
+  });
+
+  it('reproduces the recorded float accuracy exactly in onnxruntime-node and -web, far above chance', async () => {
+    const labels = npyToLabels(set.labels);
+    const node = Object.values(await runModel('node', bytes, feeds(n)))[0];
+    const web = Object.values(await runModel('web', bytes, feeds(n)))[0];
+    expect(countCorrect(argmax(node, 2), labels)).toBe(expected.eval.floatCorrect);
+    expect(countCorrect(argmax(web, 2), labels)).toBe(expected.eval.floatCorrect);
+    expect(relError(web, node)).toBeLessThan(1e-4);
+    expect(expected.eval.floatCorrect).toBeGreaterThan(0.8 * n);
+  });
+
+  it('its int4 per-channel export (the repo quantizer) runs in onnxruntime-node and -web alike', async () => {
+    const { bytes: q, summary } = await runQuantization(
+      parseModel(bytes, 'tinytf'),
+      normalizeConfig({ bits: 4, granularity: 'channel' }),
+      'int4',
+    );
+    expect(summary.skipped).toEqual([]);
+    const node = Object.values(await runModel('node', q, feeds(100)))[0];
+    const web = Object.values(await runModel('web', q, feeds(100)))[0];
+    expect(relError(web, node)).toBeLessThan(1e-4);
+    expect(countCorrect(argmax(node, 2), npyToLabels(set.labels).subarray(0, 100))).toBeGreaterThan(90);
+  });
+
+  it('a shorter sequence and batch run too (dynamic axes)', async () => {
+    const ids = { dims: [2, 8], int64: [1n, 5n, 6n, 2n, 7n, 0n, 0n, 0n, 2n, 9n, 9n, 9n, 1n, 3n, 4n, 5n] };
+    const mask = { dims: [2, 8], int64: [1n, 1n, 1n, 1n, 1n, 0n, 0n, 0n, 1n, 1n, 1n, 1n, 1n, 1n, 1n, 1n] };
+    const y = Object.values(await runModel('node', bytes, { input_ids: ids, attention_mask: mask }))[0];
+    expect(y).toHaveLength(4);
+    expect(y.every(Number.isFinite)).toBe(true);
   });
 });
