@@ -16,7 +16,7 @@ import {
 } from './helpers';
 
 // The other sample-set formats, each read and evaluated with mnist-8 (float model only: enough to show the set is
-// fed right). Accuracies on the 1,000-sample set: 98.7 % (shared/models/README.md).
+// fed right). Accuracies on the 1,000-sample set: 98.7 % (test/data/README.md).
 test.describe.configure({ timeout: 120_000 });
 
 const shared = (path: string) => new Uint8Array(readFileSync(sharedModel(path)));

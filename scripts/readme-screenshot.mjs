@@ -16,7 +16,7 @@ const browser = await chromium.launch({
 });
 const page = await browser.newPage({ viewport: { width: 1280, height: 1500 }, colorScheme: 'light' });
 await page.goto(url);
-await page.getByTestId('model-file-input').setInputFiles('../shared/models/mnist-onnx-mlir/model.onnx');
+await page.getByTestId('model-file-input').setInputFiles('test/data/models/mnist-onnx-mlir/model.onnx');
 await page.locator('[data-testid=model-summary][data-status=ready]').waitFor();
 await page.getByRole('button', { name: 'Quantize', exact: true }).click();
 await page.locator('[data-testid=quantize-batch][data-status=idle]').waitFor();

@@ -1,4 +1,4 @@
-// Round-to-nearest accuracies must land on shared/models/README.md "Reference quantization" (± one sample).
+// Round-to-nearest accuracies must land on test/data/README.md "Reference quantization" (± one sample).
 import { readFileSync } from 'node:fs';
 import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';

@@ -1,5 +1,5 @@
 // The evaluate worker API in-process, on onnxruntime-web's Node build (wasm, 1 thread), with the shared real models.
-// Expected accuracies: shared/models/README.md "Reference quantization".
+// Expected accuracies: test/data/README.md "Reference quantization".
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative, sep } from 'node:path';

@@ -1,4 +1,4 @@
-// The shared real models and deterministic inputs for them.
+// The real test models (test/data/README.md) and deterministic inputs for them.
 import { readFileSync } from 'node:fs';
 import { sharedModel } from '../paths';
 import type { Feeds } from './ort';
