@@ -11,5 +11,5 @@ export const TEST_DATA_CACHE = resolve(REPO_ROOT, 'node_modules/.cache/qstudio-t
 
 let models: string | undefined;
 /** A path in the assembled test-model folder (built on first use, then reused by every test file and run). */
-export const sharedModel = (...parts: string[]) =>
+export const testModel = (...parts: string[]) =>
   resolve((models ??= ensureTestModels(TEST_DATA_MODELS, TEST_DATA_CACHE)), ...parts);

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { decode } from 'fast-png';
 import { unzipSync } from 'fflate';
 import { describe, expect, it } from 'vitest';
-import { sharedModel } from '../paths';
+import { testModel } from '../paths';
 
 const sha256Of = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
 const sha256 = (path: string) => sha256Of(readFileSync(path));
@@ -35,21 +35,21 @@ describe('derived files are byte-identical to the originals', () => {
       'b7c06997f0fff080739196ae4ecb29b01035dff779767fa774dd1d2d8ca8c1eb',
     ],
   ])('%s', (path, hash) => {
-    expect(sha256(sharedModel(path))).toBe(hash);
+    expect(sha256(testModel(path))).toBe(hash);
   });
 });
 
 describe('derived files equal the originals value for value', () => {
   it.each(['mnist-8', 'mnist-onnx-mlir'])('%s/samples/samples.npz holds inputs.npy and labels.npy', (dir) => {
-    const members = unzipSync(new Uint8Array(readFileSync(sharedModel(dir, 'samples/samples.npz'))));
+    const members = unzipSync(new Uint8Array(readFileSync(testModel(dir, 'samples/samples.npz'))));
     expect(Object.keys(members).sort()).toEqual(['inputs.npy', 'labels.npy']);
     for (const name of ['inputs.npy', 'labels.npy']) {
-      expect(sha256Of(members[name])).toBe(sha256(sharedModel(dir, 'samples', name)));
+      expect(sha256Of(members[name])).toBe(sha256(testModel(dir, 'samples', name)));
     }
   });
   it('mnist-8/samples/png: 1,000 28x28 8-bit gray PNGs whose pixels are inputs.npy in file-number order', () => {
-    const dir = sharedModel('mnist-8/samples/png');
-    const npy = readFileSync(sharedModel('mnist-8/samples/inputs.npy'));
+    const dir = testModel('mnist-8/samples/png');
+    const npy = readFileSync(testModel('mnist-8/samples/inputs.npy'));
     const pixels = new Float32Array(npy.buffer.slice(npy.byteOffset + 128, npy.byteOffset + npy.byteLength));
     const names = (readdirSync(dir, { recursive: true }) as string[]).filter((n) => n.endsWith('.png'));
     expect(names).toHaveLength(1000);
