@@ -1,5 +1,5 @@
 // Flat config: TypeScript-aware recommended rules, React hooks rules for the UI, and the one-way layering of
-// STYLE.md B1 (ui → state → bridge → (types of) workers/protocol; workers → core; core → nothing).
+// docs/style.md, "Layers" (ui → state → bridge → (types of) workers/protocol; workers → core; core → nothing).
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import reactHooks from 'eslint-plugin-react-hooks';
@@ -53,7 +53,7 @@ export default defineConfig([
             'onnxruntime-web',
             'onnxruntime-web/*',
           ],
-          message: 'core/ and protocol/ are pure TS (STYLE.md B1).',
+          message: 'core/ and protocol/ are pure TS (docs/style.md, "Layers").',
         },
         {
           group: ['**/ui/**', '**/state/**', '**/bridge/**', '**/workers/**'],
@@ -90,7 +90,7 @@ export default defineConfig([
       'no-restricted-imports': restrict([
         {
           group: ['**/bridge', '**/bridge/**', 'comlink'],
-          message: 'The UI calls state actions, not the worker (STYLE.md B6).',
+          message: 'The UI calls state actions, not the worker (docs/style.md, "State").',
         },
         {
           group: ['**/core/onnx/**', '**/core/quant/run*', '**/core/metrics/**'],

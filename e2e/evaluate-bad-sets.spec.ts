@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { expect, test, type Page } from '@playwright/test';
 import { buildNpy } from '../test/fixtures/samples/entries';
-import { sharedModel } from '../test/paths';
+import { testModel } from '../test/paths';
 import {
   IRIS_CSV,
   MNIST_8,
@@ -62,7 +62,7 @@ test('bad sample sets: wrong shape, label count mismatch, corrupt image, unknown
     [
       {
         path: 'npy/inputs.npy',
-        bytes: new Uint8Array(readFileSync(sharedModel('mnist-8/samples/inputs.npy'))),
+        bytes: new Uint8Array(readFileSync(testModel('mnist-8/samples/inputs.npy'))),
       },
       { path: 'npy/labels.npy', bytes: buildNpy('<i8', [999], new Uint8Array(999 * 8)) },
     ],

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { expect, test, type Page } from '@playwright/test';
 import { zipSync } from 'fflate';
-import { sharedModel } from '../test/paths';
+import { testModel } from '../test/paths';
 import {
   MNIST_8,
   MNIST_PNG_DIR,
@@ -16,10 +16,10 @@ import {
 } from './helpers';
 
 // The other sample-set formats, each read and evaluated with mnist-8 (float model only: enough to show the set is
-// fed right). Accuracies on the 1,000-sample set: 98.7 % (shared/models/README.md).
+// fed right). Accuracies on the 1,000-sample set: 98.7 % (test/data/README.md).
 test.describe.configure({ timeout: 120_000 });
 
-const shared = (path: string) => new Uint8Array(readFileSync(sharedModel(path)));
+const dataFile = (path: string) => new Uint8Array(readFileSync(testModel(path)));
 
 async function pick(page: Page, files: { name: string; bytes: Uint8Array }[]) {
   await page.getByTestId('samples-file-input').setInputFiles(
@@ -59,11 +59,7 @@ test('zip of images + labels.csv, ONNX test data with reference outputs, samples
   expect((await rowTop1(page, 'float')).value).toBeGreaterThanOrEqual(0.9);
 
   // ONNX test data: input_0.pb + output_0.pb, no labels: fidelity only, plus the check against the reference.
-  await dropSamples(
-    page,
-    folderFiles(sharedModel('mnist-8', 'test_data_set_0'), 'test_data_set_0'),
-    'entries',
-  );
+  await dropSamples(page, folderFiles(testModel('mnist-8', 'test_data_set_0'), 'test_data_set_0'), 'entries');
   await expectSamplesReady(page, 1);
   await expect(page.getByTestId('samples-unlabeled')).toBeVisible();
   await expect(page.getByTestId('preprocess')).toHaveCount(0);
@@ -72,15 +68,15 @@ test('zip of images + labels.csv, ONNX test data with reference outputs, samples
   await expect(page.getByTestId('reference-check')).toContainText('top-1 agreement 100.0%');
 
   // samples.npz (inputs + labels): already numbers, raw 0..255.
-  await pick(page, [{ name: 'samples.npz', bytes: shared('mnist-8/samples/samples.npz') }]);
+  await pick(page, [{ name: 'samples.npz', bytes: dataFile('mnist-8/samples/samples.npz') }]);
   await expectSamplesReady(page, 1000);
   await evaluate(page);
   expect(await rowTop1(page, 'float')).toEqual({ value: 0.987, text: '98.7%' });
 
   // inputs.npy + labels.npy, picked together.
   await pick(page, [
-    { name: 'inputs.npy', bytes: shared('mnist-8/samples/inputs.npy') },
-    { name: 'labels.npy', bytes: shared('mnist-8/samples/labels.npy') },
+    { name: 'inputs.npy', bytes: dataFile('mnist-8/samples/inputs.npy') },
+    { name: 'labels.npy', bytes: dataFile('mnist-8/samples/labels.npy') },
   ]);
   await expectSamplesReady(page, 1000);
   await expect(page.getByTestId('sample-summary')).toContainText('NumPy .npy');

@@ -14,7 +14,7 @@ import {
 } from './helpers';
 
 // iris-mlp-winml (dynamic batch, raw centimetre features) on Iris.csv: Id excluded, Species as label mapped to
-// class indices the user sees and can change. Expected: 98.0 / 98.0 / 94.0 % (shared/models/README.md).
+// class indices the user sees and can change. Expected: 98.0 / 98.0 / 94.0 % (test/data/README.md).
 test.describe.configure({ timeout: 120_000 });
 
 test('iris on Iris.csv: label column Species, float / int8 / int4 = 98.0 / 98.0 / 94.0 %, flips with values', async ({

@@ -17,7 +17,7 @@ import {
 } from './helpers';
 
 // mnist-8 (batch fixed at 1, raw 0..255 input) on its 1,000-image PNG folder (class folders + labels.csv +
-// classes.txt). Expected numbers: shared/models/README.md "Reference quantization": 98.7 / 98.7 / 98.6 %.
+// classes.txt). Expected numbers: test/data/README.md "Reference quantization": 98.7 / 98.7 / 98.6 %.
 test.describe.configure({ timeout: 150_000 });
 
 async function modelWithVariants(page: Page) {

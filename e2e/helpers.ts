@@ -1,10 +1,10 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { basename, join, relative, sep } from 'node:path';
 import { expect, type Page } from '@playwright/test';
-import { sharedModel } from '../test/paths';
+import { testModel } from '../test/paths';
 
-export const MNIST_MLIR = sharedModel('mnist-onnx-mlir', 'model.onnx');
-export const MNIST_8 = sharedModel('mnist-8', 'model.onnx');
+export const MNIST_MLIR = testModel('mnist-onnx-mlir', 'model.onnx');
+export const MNIST_8 = testModel('mnist-8', 'model.onnx');
 /** Weights of mnist-onnx-mlir as the worker names them (Gemm B inputs): the first (196×128) is the largest. */
 export const MLIR_PARAMS = 26_506;
 
@@ -104,9 +104,9 @@ export async function quantize(page: Page, labels: string[]): Promise<void> {
 
 // ---------- evaluation ----------
 
-export const MNIST_PNG_DIR = sharedModel('mnist-8', 'samples', 'png');
-export const IRIS = sharedModel('iris-mlp-winml', 'model.onnx');
-export const IRIS_CSV = sharedModel('iris-mlp-winml', 'data', 'Iris.csv');
+export const MNIST_PNG_DIR = testModel('mnist-8', 'samples', 'png');
+export const IRIS = testModel('iris-mlp-winml', 'model.onnx');
+export const IRIS_CSV = testModel('iris-mlp-winml', 'data', 'Iris.csv');
 
 /** A dropped file with its path relative to the drop ('png/7/0042.png'). */
 export interface RelFile {

@@ -1,4 +1,4 @@
-// Round-to-nearest accuracies must land on shared/models/README.md "Reference quantization" (± one sample).
+// Round-to-nearest accuracies must land on test/data/README.md "Reference quantization" (± one sample).
 import { readFileSync } from 'node:fs';
 import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
@@ -7,7 +7,7 @@ import { normalizeConfig } from '../src/core/quant/config';
 import { runQuantization } from '../src/core/pipeline/run';
 import { npyToFloat32, npyToLabels, parseNpy } from '../src/core/samples/npy';
 import { parseIdx } from '../src/core/samples/idx';
-import { sharedModel } from './paths';
+import { testModel } from './paths';
 import { EXACT_SESSION } from './support/ort';
 
 type Variant = 'float' | 'int8 pc' | 'int4 pc' | 'int8 pt' | 'int4 pt';
@@ -21,19 +21,19 @@ interface DataSet {
 }
 
 const npySet = (dir: string, sampleDims: number[]): DataSet => ({
-  inputs: npyToFloat32(parseNpy(readFileSync(sharedModel(dir, 'inputs.npy')), 'inputs.npy')),
-  labels: npyToLabels(parseNpy(readFileSync(sharedModel(dir, 'labels.npy')), 'labels.npy')),
+  inputs: npyToFloat32(parseNpy(readFileSync(testModel(dir, 'inputs.npy')), 'inputs.npy')),
+  labels: npyToLabels(parseNpy(readFileSync(testModel(dir, 'labels.npy')), 'labels.npy')),
   sampleDims,
 });
 
 /** The full MNIST test set from the idx files, raw 0..255 or normalized as mnist-onnx-mlir expects (in float32). */
 function mnist10k(normalize: boolean): DataSet {
   const images = parseIdx(
-    readFileSync(sharedModel('mnist-8/mnist_t10k/t10k-images-idx3-ubyte.gz')),
+    readFileSync(testModel('mnist-8/mnist_t10k/t10k-images-idx3-ubyte.gz')),
     't10k-images',
   );
   const labels = parseIdx(
-    readFileSync(sharedModel('mnist-8/mnist_t10k/t10k-labels-idx1-ubyte.gz')),
+    readFileSync(testModel('mnist-8/mnist_t10k/t10k-labels-idx1-ubyte.gz')),
     't10k-labels',
   );
   const inputs = Float32Array.from(images.data, (p) =>
@@ -134,7 +134,7 @@ async function predict(bytes: Uint8Array, input: string, data: DataSet): Promise
 }
 
 describe.each(CASES)('$name', ({ model: path, input, data, expected }) => {
-  const bytes = new Uint8Array(readFileSync(sharedModel(path)));
+  const bytes = new Uint8Array(readFileSync(testModel(path)));
   const model = parseModel(bytes, path);
   const set = data();
   const n = set.labels.length;

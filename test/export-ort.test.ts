@@ -1,10 +1,10 @@
-// Every shared model × every supported config: the exported file loads in onnxruntime-node and onnxruntime-web, and
+// Every real model × every supported config: the exported file loads in onnxruntime-node and onnxruntime-web, and
 // its outputs equal those of the float model with the dequantized weights written back (read independently).
 import { describe, expect, it } from 'vitest';
 import { parseModel } from '../src/core/onnx';
 import { normalizeConfig, type QuantConfig } from '../src/core/quant/config';
 import { runQuantization } from '../src/core/pipeline/run';
-import { SHARED_MODELS, readModelBytes } from './support/models';
+import { TEST_MODELS, readModelBytes } from './support/models';
 import { EXACT_SESSION, relError, runModel, type Runtime } from './support/ort';
 import { referenceFloatModel } from './support/reference-float';
 import { fakeQuantModel } from './support/fake-quant';
@@ -50,7 +50,7 @@ const label = (c: Partial<QuantConfig>) =>
     .filter(Boolean)
     .join(' ');
 
-describe.each(SHARED_MODELS)('$id', ({ path, feeds, id }) => {
+describe.each(TEST_MODELS)('$id', ({ path, feeds, id }) => {
   const bytes = readModelBytes(path);
   const model = parseModel(bytes, `${id}.onnx`);
   const fp16Model = id.endsWith('fp16');

@@ -1,4 +1,4 @@
-// Op layouts the shared models do not have: ConvTranspose, constant Gemm/MatMul A, transposed / cast / batched
+// Op layouts the real models do not have: ConvTranspose, constant Gemm/MatMul A, transposed / cast / batched
 // weights, embeddings, and a model at the newest opset and IR onnxruntime takes. Each exported model must load in both
 // runtimes, equal its independently decoded float reference, and stay close to the original float model.
 import { describe, expect, it } from 'vitest';

@@ -7,7 +7,7 @@ import { parseModel } from '../src/core/onnx';
 import { normalizeConfig } from '../src/core/quant/config';
 import { runQuantization } from '../src/core/pipeline/run';
 import { buildModel, floatTensor, modelBytes, node, valueInfo } from './fixtures/onnx-builders';
-import { sharedModel } from './paths';
+import { testModel } from './paths';
 import { prng } from './support/models';
 
 const TARGETS = [
@@ -47,7 +47,7 @@ function syntheticMlp(layers: number, width: number): Uint8Array {
 const MODELS = [
   {
     name: 'mnist-onnx-mlir',
-    bytes: () => new Uint8Array(readFileSync(sharedModel('mnist-onnx-mlir/model.onnx'))),
+    bytes: () => new Uint8Array(readFileSync(testModel('mnist-onnx-mlir/model.onnx'))),
   },
   { name: 'synthetic MLP 8×512×512 (8 MiB)', bytes: () => syntheticMlp(8, 512) },
 ];

@@ -18,7 +18,7 @@ export class InProcessBridge<Api extends object> implements Bridge<Api> {
   }
 
   get api(): Remote<Api> {
-    // Every method of our APIs is async, so the plain object fits Remote<Api> (STYLE.md C3).
+    // Every method of our APIs is async, so the plain object fits Remote<Api> (docs/style.md, "Workers").
     return this.impl as unknown as Remote<Api>;
   }
 

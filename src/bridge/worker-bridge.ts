@@ -26,7 +26,7 @@ const crashError = (detail: string): Error => {
   return e;
 };
 
-/** Owns one worker: lazy start, typed comlink proxy, abort support, crash detection (STYLE.md C4). */
+/** Owns one worker: lazy start, typed comlink proxy, abort, crash detection (docs/style.md, "Workers"). */
 export class WorkerBridge<Api extends object> implements Bridge<Api> {
   #worker?: Worker;
   #api?: Remote<Api>;

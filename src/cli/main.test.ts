@@ -5,13 +5,13 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
-import { REPO_ROOT, sharedModel } from '../../test/paths';
+import { REPO_ROOT, testModel } from '../../test/paths';
 import { writeExternalModel } from '../../test/fixtures/external-model';
 
 const run = promisify(execFile);
 const BIN = join(REPO_ROOT, 'bin/qstudio.mjs');
 const tmp = mkdtempSync(join(tmpdir(), 'qstudio-cli-'));
-const MLIR = sharedModel('mnist-onnx-mlir/model.onnx');
+const MLIR = testModel('mnist-onnx-mlir/model.onnx');
 
 async function qstudio(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
@@ -25,7 +25,7 @@ async function qstudio(...args: string[]): Promise<{ code: number; stdout: strin
 
 describe('qstudio inspect', () => {
   it('lists inputs, opset and the weights behind a Reshape', async () => {
-    const { code, stdout } = await qstudio('inspect', sharedModel('mnist-8/model.onnx'));
+    const { code, stdout } = await qstudio('inspect', testModel('mnist-8/model.onnx'));
     expect(code).toBe(0);
     expect(stdout).toContain('Input3');
     expect(stdout).toMatch(/opset ai\.onnx 8/);

@@ -1,5 +1,5 @@
-// The evaluate worker API in-process, on onnxruntime-web's Node build (wasm, 1 thread), with the shared real models.
-// Expected accuracies: shared/models/README.md "Reference quantization".
+// The evaluate worker API in-process, on onnxruntime-web's Node build (wasm, 1 thread), with the test/data models.
+// Expected accuracies: test/data/README.md "Reference quantization".
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative, sep } from 'node:path';
@@ -13,7 +13,7 @@ import type { EvalProgress, EvalReport } from '../protocol/eval-dto';
 import { buildNpy, bytesOf } from '../../test/fixtures/samples/entries';
 import { EXTERNAL_K, writeExternalModel } from '../../test/fixtures/external-model';
 import { buildModel, modelBytes, node, valueInfo } from '../../test/fixtures/onnx-builders';
-import { sharedModel } from '../../test/paths';
+import { testModel } from '../../test/paths';
 import { referenceFloatModel } from '../../test/support/reference-float';
 import { createEvaluateApi, type EvalRequest, type EvalVariantFile, type SampleFile } from './evaluate.api';
 
@@ -34,7 +34,7 @@ const folder = (dir: string, prefix: string): SampleFile[] =>
 
 /** The float model and its int8 / int4 per-channel variants, quantized by the real core. */
 async function modelCase(path: string) {
-  const bytes = new Uint8Array(readFileSync(sharedModel(path)));
+  const bytes = new Uint8Array(readFileSync(testModel(path)));
   const model = parseModel(bytes, 'm.onnx');
   const quantize = async (bits: 8 | 4) =>
     (await runQuantization(model, normalizeConfig({ bits, granularity: 'channel' }), `q${bits}`)).bytes;
@@ -90,7 +90,7 @@ describe('mnist-8 (fixed batch 1, logits in the thousands)', () => {
     const progress: EvalProgress[] = [];
 
     it('reads the folder: labels.csv + classes.txt', async () => {
-      const info = await api.loadSamples(folder(sharedModel('mnist-8/samples/png'), 'png'));
+      const info = await api.loadSamples(folder(testModel('mnist-8/samples/png'), 'png'));
       expect(info).toMatchObject({
         kind: 'images',
         count: 1000,
@@ -200,7 +200,7 @@ describe('mnist-8 (fixed batch 1, logits in the thousands)', () => {
 
   it('gives the same numbers from samples.npz', async () => {
     const api = createEvaluateApi(ort);
-    const info = await api.loadSamples([file(sharedModel('mnist-8/samples/samples.npz'), 'samples.npz')]);
+    const info = await api.loadSamples([file(testModel('mnist-8/samples/samples.npz'), 'samples.npz')]);
     expect(info).toMatchObject({ kind: 'tensor', source: 'npz', count: 1000, sampleDims: [1, 28, 28] });
     const r = await api.evaluate({
       float: mnist.float,
@@ -216,7 +216,7 @@ describe('mnist-8 (fixed batch 1, logits in the thousands)', () => {
 
   it('matches the zoo reference output (test_data_set_0) and reports fidelity only without labels', async () => {
     const api = createEvaluateApi(ort);
-    const info = await api.loadSamples(folder(sharedModel('mnist-8/test_data_set_0'), 'test_data_set_0'));
+    const info = await api.loadSamples(folder(testModel('mnist-8/test_data_set_0'), 'test_data_set_0'));
     expect(info).toMatchObject({
       source: 'onnx-test-data',
       count: 1,
@@ -246,7 +246,7 @@ describe('mnist-8 (fixed batch 1, logits in the thousands)', () => {
 
   it('exact mode equals the float model with dequantized weights; deployed does not', async () => {
     const api = createEvaluateApi(ort);
-    await api.loadSamples([file(sharedModel('mnist-8/samples/samples.npz'), 'samples.npz')]);
+    await api.loadSamples([file(testModel('mnist-8/samples/samples.npz'), 'samples.npz')]);
     const model = parseModel(mnist.bytes, 'm.onnx');
     const configs = [
       { bits: 4, granularity: 'channel' },
@@ -272,7 +272,7 @@ describe('mnist-8 (fixed batch 1, logits in the thousands)', () => {
 
   it('rejects samples that do not fit the model, naming the file and both shapes', async () => {
     const api = createEvaluateApi(ort);
-    await api.loadSamples([file(sharedModel('iris-mlp-winml/data/Iris.csv'), 'Iris.csv')]);
+    await api.loadSamples([file(testModel('iris-mlp-winml/data/Iris.csv'), 'Iris.csv')]);
     await expect(
       api.evaluate({ float: mnist.float, variants: [], preprocess: null, mode: 'exact' }),
     ).rejects.toMatchObject({
@@ -285,7 +285,7 @@ describe('mnist-8 (fixed batch 1, logits in the thousands)', () => {
 
   it('cancels running and queued evaluations, then evaluates again', async () => {
     const api = createEvaluateApi(ort);
-    await api.loadSamples([file(sharedModel('mnist-8/samples/samples.npz'), 'samples.npz')]);
+    await api.loadSamples([file(testModel('mnist-8/samples/samples.npz'), 'samples.npz')]);
     const req: EvalRequest = {
       float: mnist.float,
       variants: mnist.variants,
@@ -310,7 +310,7 @@ describe('iris-mlp-winml on Iris.csv (dynamic batch)', () => {
   });
 
   it('reads the table with Species as label and Id excluded', async () => {
-    const info = await api.loadSamples([file(sharedModel('iris-mlp-winml/data/Iris.csv'), 'data/Iris.csv')], {
+    const info = await api.loadSamples([file(testModel('iris-mlp-winml/data/Iris.csv'), 'data/Iris.csv')], {
       tabular: { labelColumn: 'Species', excludeColumns: ['Id'] },
     });
     expect(info).toMatchObject({ kind: 'tensor', source: 'csv', count: 150, sampleDims: [4] });
@@ -375,7 +375,7 @@ describe('iris-mlp-winml on Iris.csv (dynamic batch)', () => {
 
   it('matches its reference outputs (150 rows in one test data set)', async () => {
     const ref = createEvaluateApi(ort);
-    await ref.loadSamples(folder(sharedModel('iris-mlp-winml/samples/test_data_set_0'), 'test_data_set_0'));
+    await ref.loadSamples(folder(testModel('iris-mlp-winml/samples/test_data_set_0'), 'test_data_set_0'));
     const r = await ref.evaluate({
       float: iris.float,
       variants: [],
@@ -394,8 +394,8 @@ describe('mnist-onnx-mlir on inputs.npy + labels.npy (probabilities)', () => {
     const mlir = await modelCase('mnist-onnx-mlir/model.onnx');
     const api = createEvaluateApi(ort);
     const info = await api.loadSamples([
-      file(sharedModel('mnist-onnx-mlir/samples/inputs.npy'), 'samples/inputs.npy'),
-      file(sharedModel('mnist-onnx-mlir/samples/labels.npy'), 'samples/labels.npy'),
+      file(testModel('mnist-onnx-mlir/samples/inputs.npy'), 'samples/inputs.npy'),
+      file(testModel('mnist-onnx-mlir/samples/labels.npy'), 'samples/labels.npy'),
     ]);
     expect(info).toMatchObject({ source: 'npy', count: 1000, labeled: true });
     const r = await api.evaluate({
@@ -450,7 +450,7 @@ describe('bad inputs', () => {
     const labels = buildNpy('<i8', [999], bytesOf(new BigInt64Array(999)));
     await expect(
       api.loadSamples([
-        file(sharedModel('mnist-8/samples/inputs.npy'), 'inputs.npy'),
+        file(testModel('mnist-8/samples/inputs.npy'), 'inputs.npy'),
         { path: 'labels.npy', blob: blobOf(labels) },
       ]),
     ).rejects.toMatchObject({
@@ -464,7 +464,7 @@ describe('bad inputs', () => {
     await expect(api.preview({ dtype: 'float32', shape: [1, 4] }, null)).rejects.toMatchObject({
       name: 'ModelNotLoadedError',
     });
-    await api.loadSamples([file(sharedModel('iris-mlp-winml/samples/inputs.npy'), 'inputs.npy')]);
+    await api.loadSamples([file(testModel('iris-mlp-winml/samples/inputs.npy'), 'inputs.npy')]);
     const twoInputs = modelBytes(
       buildModel({
         opset: 13,
@@ -507,7 +507,7 @@ describe('bad inputs', () => {
 
 describe('squeezenet1.0 float16 (float16 input and output [1,1000,1,1], BGR 0..255 images)', () => {
   it('feeds float16 and scores [1,1000,1,1] probabilities', async () => {
-    const dir = sharedModel('squeezenet1.0-fp16-winml');
+    const dir = testModel('squeezenet1.0-fp16-winml');
     const bytes = new Uint8Array(readFileSync(join(dir, 'model_fp16.onnx')));
     const int8 = await runQuantization(
       parseModel(bytes, 'm.onnx'),

@@ -97,7 +97,7 @@ export interface EvalRequest {
 
 /**
  * Session options per mode. `exact` folds DequantizeLinear on constant weights to float32 at load, so the model
- * computes with the dequantized weights in float (shared/research/ort-web-formats.md, key finding 3); MatMulNBits
+ * computes with the dequantized weights in float (docs/onnxruntime-formats.md, section 2); MatMulNBits
  * nodes are not folded but run in float (accuracy_level 0, our exporter's default). `deployed` is onnxruntime's default.
  */
 export const SESSION_OPTIONS: Readonly<Record<EvalMode, Ort.InferenceSession.SessionOptions>> = {

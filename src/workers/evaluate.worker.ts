@@ -1,5 +1,5 @@
 // The evaluate worker: the only module that imports onnxruntime-web. Wasm build (no WebGPU binary), threads only
-// when the page is cross-origin isolated (shared/research/vite-ort-chromium.md).
+// when the page is cross-origin isolated (docs/vite-ort.md).
 import { expose } from 'comlink';
 import * as ort from 'onnxruntime-web/wasm';
 import { decodePngImage } from '../core/samples';

@@ -7,11 +7,11 @@ import { parseModel } from '../core/onnx';
 import { defaultQuantConfig, normalizeConfig } from '../core/quant/config';
 import { runQuantization } from '../core/pipeline/run';
 import type { Progress } from '../protocol/dto';
-import { sharedModel } from '../../test/paths';
+import { testModel } from '../../test/paths';
 import { EXTERNAL_K, writeExternalModel } from '../../test/fixtures/external-model';
 import { quantizeApi as api } from './quantize.api';
 
-const MLIR = sharedModel('mnist-onnx-mlir/model.onnx');
+const MLIR = testModel('mnist-onnx-mlir/model.onnx');
 const bytes = new Uint8Array(readFileSync(MLIR));
 const open = (modelId: string, data: Uint8Array = bytes, fileName = 'model.onnx') =>
   api.open({ modelId, file: new Blob([data as Uint8Array<ArrayBuffer>]), fileName, sidecars: [] });

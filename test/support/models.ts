@@ -1,9 +1,9 @@
-// The shared real models and deterministic inputs for them.
+// The real test models (test/data/README.md) and deterministic inputs for them.
 import { readFileSync } from 'node:fs';
-import { sharedModel } from '../paths';
+import { testModel } from '../paths';
 import type { Feeds } from './ort';
 
-export interface SharedModelCase {
+export interface TestModelCase {
   id: string;
   path: string;
   feeds: () => Feeds;
@@ -25,30 +25,30 @@ const fill = (n: number, lo: number, hi: number, seed: number) => {
   return Float32Array.from({ length: n }, () => lo + (hi - lo) * r());
 };
 
-export const SHARED_MODELS: SharedModelCase[] = [
+export const TEST_MODELS: TestModelCase[] = [
   {
     id: 'mnist-8',
-    path: sharedModel('mnist-8/model.onnx'),
+    path: testModel('mnist-8/model.onnx'),
     feeds: () => ({ Input3: { dims: [1, 1, 28, 28], data: fill(784, 0, 255, 1) } }),
   },
   {
     id: 'mnist-onnx-mlir',
-    path: sharedModel('mnist-onnx-mlir/model.onnx'),
+    path: testModel('mnist-onnx-mlir/model.onnx'),
     feeds: () => ({ image: { dims: [1, 1, 28, 28], data: fill(784, -0.4, 2.8, 2) } }),
   },
   {
     id: 'iris-mlp-winml',
-    path: sharedModel('iris-mlp-winml/model.onnx'),
+    path: testModel('iris-mlp-winml/model.onnx'),
     feeds: () => ({ input: { dims: [5, 4], data: fill(20, 0.1, 8, 3) } }),
   },
   {
     id: 'squeezenet-fp32',
-    path: sharedModel('squeezenet1.0-fp16-winml/model_fp32_converted.onnx'),
+    path: testModel('squeezenet1.0-fp16-winml/model_fp32_converted.onnx'),
     feeds: () => ({ data_0: { dims: [1, 3, 224, 224], data: fill(3 * 224 * 224, 0, 255, 4) } }),
   },
   {
     id: 'squeezenet-fp16',
-    path: sharedModel('squeezenet1.0-fp16-winml/model_fp16.onnx'),
+    path: testModel('squeezenet1.0-fp16-winml/model_fp16.onnx'),
     feeds: () => ({
       data_0: { dims: [1, 3, 224, 224], data: fill(3 * 224 * 224, 0, 255, 4), type: 'float16' },
     }),

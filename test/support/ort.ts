@@ -13,7 +13,7 @@ ortWeb.env.wasm.numThreads = 1;
 
 /**
  * Weight-only exactness: at default settings onnxruntime rewrites DequantizeLinear→MatMul into an int8-activation
- * kernel (shared/research/ort-web-formats.md). Accuracy level 0 keeps the quantized weights but computes in float.
+ * kernel. Accuracy level 0 keeps the quantized weights but computes in float (docs/onnxruntime-formats.md, 2).
  */
 export const EXACT_SESSION = {
   logSeverityLevel: 3 as const,

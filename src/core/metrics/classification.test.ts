@@ -144,12 +144,12 @@ describe('fidelity accumulator (float model vs variant)', () => {
 describe('on real reference outputs', () => {
   it('iris: test_data_set_0/output_0.pb logits vs Iris.csv labels give the documented 98.0% (147/150)', async () => {
     const { readFileSync } = await import('node:fs');
-    const { sharedModel } = await import('../../../test/paths');
+    const { testModel } = await import('../../../test/paths');
     const { folderEntries } = await import('../../../test/fixtures/samples/entries');
     const { detectSampleSet } = await import('../samples/detect');
     const { referenceOutput } = await import('../samples/access');
     const { readTabularCsv } = await import('../samples/tabular');
-    const dir = sharedModel('iris-mlp-winml');
+    const dir = testModel('iris-mlp-winml');
     const outputs = await detectSampleSet(folderEntries(`${dir}/samples/test_data_set_0`, 'test_data_set_0'));
     const table = readTabularCsv(readFileSync(`${dir}/data/Iris.csv`, 'utf8'), 'Iris.csv');
     const rows = Array.from({ length: 150 }, (_, i) => referenceOutput(outputs, i) as Float32Array);

@@ -11,17 +11,17 @@ import {
   node,
   valueInfo,
 } from '../../../test/fixtures/onnx-builders';
-import { sharedModel } from '../../../test/paths';
+import { testModel } from '../../../test/paths';
 import { isStudioError, type StudioErrorName } from '../errors';
 import { openModel, parseModel } from './read';
 import { summarizeModel } from './summary';
 import { findWeights, readWeight } from './weights';
 
-const read = (...p: string[]) => new Uint8Array(readFileSync(sharedModel(...p)));
+const read = (...p: string[]) => new Uint8Array(readFileSync(testModel(...p)));
 const ascii = (s: string) => new TextEncoder().encode(s);
 const MNIST = read('mnist-8', 'model.onnx');
 
-const SHARED_MODELS: [string, number, number][] = [
+const TEST_MODELS: [string, number, number][] = [
   // path, nodes, initializers
   ['mnist-8/model.onnx', 12, 8],
   ['mnist-onnx-mlir/model.onnx', 7, 4],
@@ -30,7 +30,7 @@ const SHARED_MODELS: [string, number, number][] = [
   ['squeezenet1.0-fp16-winml/model_fp32_converted.onnx', 66, 52],
 ];
 
-describe.each(SHARED_MODELS)('parseModel(%s)', (path, nodes, inits) => {
+describe.each(TEST_MODELS)('parseModel(%s)', (path, nodes, inits) => {
   it(`decodes ${nodes} nodes and ${inits} initializers`, () => {
     const bytes = read(...path.split('/'));
     const m = parseModel(bytes, 'model.onnx');

@@ -8,13 +8,13 @@ import {
   node,
   valueInfo,
 } from '../../../test/fixtures/onnx-builders';
-import { sharedModel } from '../../../test/paths';
+import { testModel } from '../../../test/paths';
 import type { ModelSummary } from '../../protocol/dto';
 import { parseModel } from './read';
 import { summarizeModel } from './summary';
 import { findWeights } from './weights';
 
-const open = (...p: string[]) => parseModel(new Uint8Array(readFileSync(sharedModel(...p))), p[p.length - 1]);
+const open = (...p: string[]) => parseModel(new Uint8Array(readFileSync(testModel(...p))), p[p.length - 1]);
 
 describe.each<[string[], Partial<ModelSummary>]>([
   [

@@ -16,14 +16,13 @@ import {
   valueInfo,
   type ModelSpec,
 } from '../../../test/fixtures/onnx-builders';
-import { sharedModel } from '../../../test/paths';
+import { testModel } from '../../../test/paths';
 import { parseModel } from './read';
 import { inlineTensorToFloat32 } from './tensor';
 import type { OnnxModel, WeightInfo } from './types';
 import { findWeights, readWeight } from './weights';
 
-const open = (path: string) =>
-  parseModel(new Uint8Array(readFileSync(sharedModel(...path.split('/')))), path);
+const open = (path: string) => parseModel(new Uint8Array(readFileSync(testModel(...path.split('/')))), path);
 const wrap = (proto: ModelProto): OnnxModel => ({
   proto,
   fileName: 't.onnx',

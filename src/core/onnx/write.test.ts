@@ -11,7 +11,7 @@ import {
   node,
   valueInfo,
 } from '../../../test/fixtures/onnx-builders';
-import { sharedModel } from '../../../test/paths';
+import { testModel } from '../../../test/paths';
 import { parseModel } from './read';
 import { makeFloat32Tensor } from './tensor';
 import { serializeModel } from './write';
@@ -37,7 +37,7 @@ const CASES: [string, () => Uint8Array][] = [
     'squeezenet1.0-fp16-winml/model_fp32_converted.onnx',
   ].map((p): [string, () => Uint8Array] => [
     p,
-    () => new Uint8Array(readFileSync(sharedModel(...p.split('/')))),
+    () => new Uint8Array(readFileSync(testModel(...p.split('/')))),
   ]),
   ['built model with external data', () => externalModel],
   // an unknown field (99, varint 1) appended to the ModelProto must survive
@@ -61,7 +61,7 @@ describe.each(CASES)('round trip: %s', (_, load) => {
 describe('edits are written', () => {
   it('a replaced initializer reads back', () => {
     const m = parseModel(
-      new Uint8Array(readFileSync(sharedModel('iris-mlp-winml', 'model.onnx'))),
+      new Uint8Array(readFileSync(testModel('iris-mlp-winml', 'model.onnx'))),
       'iris.onnx',
     );
     const g = m.proto.graph!;

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { sharedModel } from '../../../test/paths';
+import { testModel } from '../../../test/paths';
 import {
   buildNpy,
   bytesEntry,
@@ -17,7 +17,7 @@ import { npyToFloat32, npyToLabels, parseNpy } from './npy';
 import { inferPreprocessOptions } from './preprocess';
 import type { ImageSampleSet, TensorSampleSet } from './types';
 
-const M8 = sharedModel('mnist-8');
+const M8 = testModel('mnist-8');
 const npy = (p: string) => parseNpy(new Uint8Array(readFileSync(p)), p);
 let inputs: Float32Array;
 let labels: Int32Array;
@@ -79,7 +79,7 @@ describe('tensor sample sets from the real files', () => {
     ).toEqual({ kind: 'fixed', size: 1 });
   });
   it('iris test_data_set_0 holds a batch of 150 equal to inputs.npy', async () => {
-    const dir = sharedModel('iris-mlp-winml', 'samples');
+    const dir = testModel('iris-mlp-winml', 'samples');
     const set = (await detectSampleSet(
       folderEntries(`${dir}/test_data_set_0`, 'test_data_set_0'),
     )) as TensorSampleSet;
@@ -88,7 +88,7 @@ describe('tensor sample sets from the real files', () => {
     await expectSameValues(set.inputs, npyToFloat32(npy(`${dir}/inputs.npy`)));
   });
   it('squeezenet: two float16 test data sets concatenate, matching the fp32 npy to float16 precision', async () => {
-    const dir = sharedModel('squeezenet1.0-fp16-winml', 'samples');
+    const dir = testModel('squeezenet1.0-fp16-winml', 'samples');
     const set = (await detectSampleSet([
       ...folderEntries(`${dir}/test_data_set_1`, 'test_data_set_1'),
       ...folderEntries(`${dir}/test_data_set_0`, 'test_data_set_0'),
@@ -180,7 +180,7 @@ describe('bad sets give a SampleSetError naming the file and what was expected',
   it('test data with a per-sample shape that changes between sets', async () => {
     const pb = (p: string) => fileEntry(p, '');
     const a = pb(`${M8}/test_data_set_0/input_0.pb`);
-    const b = pb(sharedModel('iris-mlp-winml', 'samples', 'test_data_set_0', 'input_0.pb'));
+    const b = pb(testModel('iris-mlp-winml', 'samples', 'test_data_set_0', 'input_0.pb'));
     await expectSampleSetError(
       () =>
         detectSampleSet([

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { zipSync } from 'fflate';
 import { encode } from 'fast-png';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { sharedModel } from '../../../test/paths';
+import { testModel } from '../../../test/paths';
 import {
   bytesEntry,
   expectSameValues,
@@ -16,7 +16,7 @@ import { parseNpy, npyToFloat32, npyToLabels } from './npy';
 import { inferPreprocessOptions, type PreprocessOptions } from './preprocess';
 import type { ImageSampleSet, SampleEntry, SampleSet } from './types';
 
-const MNIST = sharedModel('mnist-8', 'samples');
+const MNIST = testModel('mnist-8', 'samples');
 const RAW_GRAY: PreprocessOptions = { ...inferPreprocessOptions([1, 1, 28, 28]), range: '0..255' };
 const SAMPLE = 784;
 
@@ -122,7 +122,7 @@ describe('image sets with class names', () => {
 
 describe('squeezenet: labels.csv with numeric ImageNet indices + an indexed class list', () => {
   it('index,name lines in classes.txt keep their names; labels stay indices', async () => {
-    const dir = sharedModel('squeezenet1.0-fp16-winml');
+    const dir = testModel('squeezenet1.0-fp16-winml');
     const set = await detectSampleSet([
       fileEntry(`${dir}/samples/labels.csv`, 'labels.csv'),
       fileEntry(`${dir}/imagenet_labels.txt`, 'classes.txt'),

@@ -1,12 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { zipSync } from 'fflate';
 import { describe, expect, it } from 'vitest';
-import { sharedModel } from '../../../test/paths';
+import { testModel } from '../../../test/paths';
 import { buildNpy, bytesOf, expectSampleSetError } from '../../../test/fixtures/samples/entries';
 import { float32ToFloat16Bits } from '../onnx/float16';
 import { npyToFloat32, npyToLabels, parseNpy, parseNpz } from './npy';
 
-const MNIST = sharedModel('mnist-8', 'samples');
+const MNIST = testModel('mnist-8', 'samples');
 const read = (p: string) => new Uint8Array(readFileSync(p));
 
 describe('parseNpy on the real mnist-8 sample set', () => {

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { sharedModel } from '../../../test/paths';
+import { testModel } from '../../../test/paths';
 import { expectSampleSetError, fileEntry, folderEntries } from '../../../test/fixtures/samples/entries';
 import { loadSample } from './access';
 import { detectSampleSet } from './detect';
@@ -35,13 +35,11 @@ async function preprocessAll(set: ImageSampleSet, o: PreprocessOptions): Promise
 
 describe('preprocessing the mnist-8 PNGs reproduces the shipped .npy files', () => {
   const pngs = () =>
-    detectSampleSet(
-      folderEntries(sharedModel('mnist-8', 'samples', 'png'), 'png'),
-    ) as Promise<ImageSampleSet>;
+    detectSampleSet(folderEntries(testModel('mnist-8', 'samples', 'png'), 'png')) as Promise<ImageSampleSet>;
   it('raw 0..255 gray NCHW == mnist-8/samples/inputs.npy (exact)', async () => {
     const o: PreprocessOptions = { ...inferPreprocessOptions([1, 1, 28, 28]), range: '0..255' };
     const x = await preprocessAll(await pngs(), o);
-    expect(maxAbsDiff(x, npy(sharedModel('mnist-8', 'samples', 'inputs.npy')))).toBe(TOLERANCE);
+    expect(maxAbsDiff(x, npy(testModel('mnist-8', 'samples', 'inputs.npy')))).toBe(TOLERANCE);
   });
   it('0..1, mean 0.1307, std 0.3081 == mnist-onnx-mlir/samples/inputs.npy (exact)', async () => {
     const o: PreprocessOptions = {
@@ -51,7 +49,7 @@ describe('preprocessing the mnist-8 PNGs reproduces the shipped .npy files', () 
       std: [0.3081],
     };
     const x = await preprocessAll(await pngs(), o);
-    const ref = npy(sharedModel('mnist-onnx-mlir', 'samples', 'inputs.npy'));
+    const ref = npy(testModel('mnist-onnx-mlir', 'samples', 'inputs.npy'));
     expect(maxAbsDiff(x, ref)).toBe(TOLERANCE);
     expect(previewStats(x.subarray(0, 784)).min).toBeCloseTo(-0.4242, 4);
   });
@@ -59,7 +57,7 @@ describe('preprocessing the mnist-8 PNGs reproduces the shipped .npy files', () 
 
 describe('squeezenet images: BGR 0..255 NCHW == inputs_fp32_bgr255.npy', () => {
   it('RGBA and RGB PNGs, 224x224', async () => {
-    const dir = sharedModel('squeezenet1.0-fp16-winml');
+    const dir = testModel('squeezenet1.0-fp16-winml');
     const o: PreprocessOptions = {
       ...inferPreprocessOptions([1, 3, 224, 224]),
       channels: 'bgr',
@@ -73,7 +71,7 @@ describe('squeezenet images: BGR 0..255 NCHW == inputs_fp32_bgr255.npy', () => {
     }
   });
   it('a bare image folder is a fidelity-only set', async () => {
-    const dir = sharedModel('squeezenet1.0-fp16-winml', 'images');
+    const dir = testModel('squeezenet1.0-fp16-winml', 'images');
     const set = await detectSampleSet([
       fileEntry(`${dir}/fish.png`, 'images/fish.png'),
       fileEntry(`${dir}/kitten_224.png`, 'images/kitten_224.png'),

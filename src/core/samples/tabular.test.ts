@@ -1,13 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { sharedModel } from '../../../test/paths';
+import { testModel } from '../../../test/paths';
 import { bytesEntry, expectSampleSetError, fileEntry } from '../../../test/fixtures/samples/entries';
 import { detectHeader, parseCsv } from './csv';
 import { detectSampleSet } from './detect';
 import { npyToFloat32, npyToLabels, parseNpy } from './npy';
 import { readTabularCsv } from './tabular';
 
-const IRIS = sharedModel('iris-mlp-winml');
+const IRIS = testModel('iris-mlp-winml');
 const irisText = readFileSync(`${IRIS}/data/Iris.csv`, 'utf8');
 const npy = (p: string) => parseNpy(new Uint8Array(readFileSync(p)), p);
 

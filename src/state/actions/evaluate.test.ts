@@ -10,7 +10,7 @@ import { setEvaluateBridge, setQuantizeBridge, type SampleFile } from '../../bri
 import { createEvaluateApi, type EvaluateApi } from '../../workers/evaluate.api';
 import { quantizeApi, type QuantizeApi } from '../../workers/quantize.api';
 import { buildNpy } from '../../../test/fixtures/samples/entries';
-import { sharedModel } from '../../../test/paths';
+import { testModel } from '../../../test/paths';
 import { flipsKey, thumbnailKey } from '../eval-slice';
 import { selectSamples, variantAccuracy } from '../eval-selectors';
 import { PRESETS_KEY } from '../settings';
@@ -44,7 +44,7 @@ const folder = (dir: string, prefix: string): SampleFile[] =>
       const abs = join(d.parentPath, d.name);
       return sample(abs, `${prefix}/${relative(dir, abs).split(sep).join('/')}`);
     });
-const modelFile = (path: string) => new File([readFileSync(sharedModel(path))], 'model.onnx');
+const modelFile = (path: string) => new File([readFileSync(testModel(path))], 'model.onnx');
 const state = () => appStore.getState();
 const flush = () => new Promise<void>((r) => setTimeout(r, 0));
 
@@ -116,7 +116,7 @@ const top1 = () => {
 describe('iris-mlp-winml on Iris.csv (tabular, dynamic batch)', () => {
   it('reads the table, evaluates float / int8 / int4 = 98 / 98 / 94 %, and lists flips with row values', async () => {
     await modelWithVariants('iris-mlp-winml/model.onnx');
-    await loadSampleFiles([sample(sharedModel('iris-mlp-winml/data/Iris.csv'), 'Iris.csv')], 'Iris.csv');
+    await loadSampleFiles([sample(testModel('iris-mlp-winml/data/Iris.csv'), 'Iris.csv')], 'Iris.csv');
     await setTabularOptions({ labelColumn: 'Species' });
     const samples = selectSamples(state());
     expect(samples?.info).toMatchObject({ source: 'csv', count: 150, labeled: true });
@@ -145,7 +145,7 @@ describe('iris-mlp-winml on Iris.csv (tabular, dynamic batch)', () => {
 
   it('an edited label mapping the model does not have fails the evaluation, keeping the earlier result', async () => {
     await modelWithVariants('iris-mlp-winml/model.onnx');
-    await loadSampleFiles([sample(sharedModel('iris-mlp-winml/data/Iris.csv'), 'Iris.csv')], 'Iris.csv');
+    await loadSampleFiles([sample(testModel('iris-mlp-winml/data/Iris.csv'), 'Iris.csv')], 'Iris.csv');
     await evaluateAll();
     const before = state().evalResult;
     const mapping = selectSamples(state())!.info.tabular!.labelMapping.map((m) =>
@@ -163,7 +163,7 @@ describe('iris-mlp-winml on Iris.csv (tabular, dynamic batch)', () => {
 });
 
 describe('mnist-8', () => {
-  const MNIST_PNG = sharedModel('mnist-8/samples/png');
+  const MNIST_PNG = testModel('mnist-8/samples/png');
 
   it('image preprocessing: inferred 0..1 from the input shape, edited to 0..255, saved per model', async () => {
     await openFiles([modelFile('mnist-8/model.onnx')]);
@@ -199,7 +199,7 @@ describe('mnist-8', () => {
 
   it('evaluates on samples.npz; a restarted worker gets the samples again; cancel keeps the earlier result', async () => {
     await modelWithVariants('mnist-8/model.onnx');
-    await loadSampleFiles([sample(sharedModel('mnist-8/samples/samples.npz'), 'samples.npz')], 'samples.npz');
+    await loadSampleFiles([sample(testModel('mnist-8/samples/samples.npz'), 'samples.npz')], 'samples.npz');
     await evaluateAll();
     expect(top1()).toEqual([0.987, 0.987, 0.986]);
     const first = state().evalResult;
@@ -236,7 +236,7 @@ describe('mnist-8', () => {
 
   it('a set without labels reports fidelity only', async () => {
     await modelWithVariants('mnist-8/model.onnx');
-    const inputs = readFileSync(sharedModel('mnist-8/samples/inputs.npy'));
+    const inputs = readFileSync(testModel('mnist-8/samples/inputs.npy'));
     await loadSampleFiles([{ path: 'inputs.npy', blob: blobOf(inputs) }], 'inputs.npy');
     expect(selectSamples(state())?.info.labeled).toBe(false);
     await evaluateAll();
@@ -252,7 +252,7 @@ describe('mnist-8', () => {
 describe('bad sample sets', () => {
   it('shows the error naming the file and keeps the previous set and results', async () => {
     await openFiles([modelFile('iris-mlp-winml/model.onnx')]);
-    await loadSampleFiles([sample(sharedModel('iris-mlp-winml/data/Iris.csv'), 'Iris.csv')], 'Iris.csv');
+    await loadSampleFiles([sample(testModel('iris-mlp-winml/data/Iris.csv'), 'Iris.csv')], 'Iris.csv');
     await evaluateAll();
     const result = state().evalResult;
     expect(result?.report.float.accuracy?.top1Accuracy).toBe(0.98);
@@ -260,7 +260,7 @@ describe('bad sample sets', () => {
     const labels = buildNpy('<i8', [999], new Uint8Array(999 * 8));
     await loadSampleFiles(
       [
-        sample(sharedModel('mnist-8/samples/inputs.npy'), 'set/inputs.npy'),
+        sample(testModel('mnist-8/samples/inputs.npy'), 'set/inputs.npy'),
         { path: 'set/labels.npy', blob: blobOf(labels) },
       ],
       'set/',
@@ -290,7 +290,7 @@ describe('bad sample sets', () => {
 
   it('a set that does not fit the model input blocks Evaluate with the reason', async () => {
     await openFiles([modelFile('mnist-8/model.onnx')]);
-    await loadSampleFiles([sample(sharedModel('iris-mlp-winml/data/Iris.csv'), 'Iris.csv')], 'Iris.csv');
+    await loadSampleFiles([sample(testModel('iris-mlp-winml/data/Iris.csv'), 'Iris.csv')], 'Iris.csv');
     await expect.poll(() => state().preview.status).toBe('ready');
     const p = state().preview;
     expect(p.status === 'ready' && p.result.fit).toMatchObject({

@@ -1,4 +1,4 @@
-// A variant's exported model as one Blob, shared by the download and the evaluation (STYLE.md B5: wrap once).
+// A variant's exported model wrapped once in a Blob, for both the download and the evaluation (docs/style.md).
 import type { LoadedModel, Variant } from '../types';
 import { resultOf } from '../selectors';
 import { callModel } from './worker-calls';

@@ -1,9 +1,9 @@
-// The four shared real models, upgraded to opset 21 and 25, must load in onnxruntime-node and give the
+// The four real test models, upgraded to opset 21 and 25, must load in onnxruntime-node and give the
 // original model's outputs on their test inputs.
 import { existsSync } from 'node:fs';
 import type * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
-import { sharedModel } from '../../../../test/paths';
+import { testModel } from '../../../../test/paths';
 import { maxRelDiff, randomTensor, readModel, run, tensorFromPb } from '../../../../test/fixtures/opset/ort';
 import { aiOnnxOpset, planOpsetUpgrade, upgradeOpset } from './index';
 
@@ -19,16 +19,14 @@ const CASES: Case[] = [
     name: 'mnist-8',
     file: ['mnist-8', 'model.onnx'],
     opset: 8,
-    feeds: () => ({ Input3: tensorFromPb(sharedModel('mnist-8', 'test_data_set_0', 'input_0.pb')) }),
+    feeds: () => ({ Input3: tensorFromPb(testModel('mnist-8', 'test_data_set_0', 'input_0.pb')) }),
   },
   {
     name: 'squeezenet fp16',
     file: ['squeezenet1.0-fp16-winml', 'model_fp16.onnx'],
     opset: 7,
     feeds: () => ({
-      data_0: tensorFromPb(
-        sharedModel('squeezenet1.0-fp16-winml', 'samples', 'test_data_set_0', 'input_0.pb'),
-      ),
+      data_0: tensorFromPb(testModel('squeezenet1.0-fp16-winml', 'samples', 'test_data_set_0', 'input_0.pb')),
     }),
   },
   {
@@ -42,7 +40,7 @@ const CASES: Case[] = [
     file: ['iris-mlp-winml', 'model.onnx'],
     opset: 11,
     feeds: () => ({
-      input: tensorFromPb(sharedModel('iris-mlp-winml', 'samples', 'test_data_set_0', 'input_0.pb')),
+      input: tensorFromPb(testModel('iris-mlp-winml', 'samples', 'test_data_set_0', 'input_0.pb')),
     }),
   },
   {
@@ -56,7 +54,7 @@ const CASES: Case[] = [
 const TARGETS = [21, 25];
 
 describe.each(CASES)('$name', (c) => {
-  const path = sharedModel(...c.file);
+  const path = testModel(...c.file);
   const available = existsSync(path);
 
   it.runIf(available)('has the documented opset', () => {
