@@ -56,8 +56,8 @@ export interface MixedPrecisionInfo {
   /** The budget: average stored bits per weight, or total stored weight bytes. */
   targetBits?: number;
   targetBytes?: number;
-  /** What predicted each layer's loss: weight reconstruction error, or measured sensitivity. */
-  proxy: 'weight-sse' | 'measured';
+  /** What predicted each layer's loss: relative weight reconstruction error (no data), or measured sensitivity. */
+  proxy: 'weight-error' | 'measured';
 }
 
 /** One quantization run, fully described. Serializable: it is the exported recipe. */
@@ -139,7 +139,7 @@ function parseMixed(value: unknown): MixedPrecisionInfo | undefined {
   }
   const m = value as Partial<MixedPrecisionInfo>;
   const out: MixedPrecisionInfo = {
-    proxy: oneOf('mixed.proxy', m.proxy, ['weight-sse', 'measured'] as const),
+    proxy: oneOf('mixed.proxy', m.proxy, ['weight-error', 'measured'] as const),
   };
   if (m.targetBits !== undefined) out.targetBits = positive('mixed.targetBits', m.targetBits);
   if (m.targetBytes !== undefined) out.targetBytes = positive('mixed.targetBytes', m.targetBytes);
