@@ -1,3 +1,4 @@
+import { equalizeModel } from '../equalize/equalize';
 import { StudioError } from '../errors';
 import type { OnnxModel } from '../onnx/types';
 import { runQuantization, type RunHooks, type RunResult } from '../pipeline/run';
@@ -25,7 +26,9 @@ export async function runWithBudget(
   runId: string,
   opts: { candidates?: readonly Candidate[]; measured?: MeasuredLoss; hooks?: RunHooks } = {},
 ): Promise<BudgetRun> {
-  const tables = await layerTables(model, base, opts.candidates, opts.measured);
+  // The proxy must see the weights that will be quantized: the equalized ones when equalization is on.
+  const source = base.equalize ? (await equalizeModel(model, base)).model : model;
+  const tables = await layerTables(source, base, opts.candidates, opts.measured);
   const proxy = opts.measured ? 'measured' : 'weight-error';
   if ('targetBits' in budget) {
     const assignment = assign(model, base, tables, { targetBits: budget.targetBits }, proxy);
