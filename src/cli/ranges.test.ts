@@ -74,7 +74,7 @@ describe('budget and clip flags', () => {
     );
     expect(r.err).toBe('');
     expect(r.code).toBe(0);
-    expect(r.out).toMatch(/mixed precision: .*stored bits per weight/);
+    expect(r.out).toMatch(/mixed precision: .*bits per weight, \d+ bytes stored/);
     const saved = JSON.parse(readFileSync(recipe, 'utf8'));
     expect(Object.keys(saved.layers).sort()).toEqual(['w1', 'w2']);
     expect(saved.clip).toBe('mse');

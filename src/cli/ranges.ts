@@ -72,5 +72,6 @@ export function budgetNote(a: Assignment): string {
   const mix = [...counts].map(([c, n]) => `${n}× ${c === 'float' ? 'float' : `${c}-bit`}`).join(', ');
   const proxy =
     a.config.mixed?.proxy === 'measured' ? 'measured sensitivity' : 'weight-error proxy (no data)';
-  return `mixed precision: ${mix}; ${a.averageBits.toFixed(2)} stored bits per weight (${a.solution.bytes} of ${a.budgetBytes} weight bytes), loss by ${proxy}`;
+  const budget = a.budgetUnit === 'bits' ? `${(a.budget / 8).toFixed(0)} B of levels` : `${a.budget} B`;
+  return `mixed precision: ${mix}; ${a.averageBits.toFixed(2)} bits per weight, ${a.storedBytes} bytes stored (budget ${budget}), loss by ${proxy}`;
 }

@@ -43,15 +43,21 @@ describe('mixed precision under a budget', () => {
       const model = mlp(opset);
       const base = normalizeConfig({ granularity, blockSize: 16 });
       const tables = await layerTables(model, base);
-      const a = assign(model, base, tables, { targetBits }, 'weight-error');
-      expect(a.solution.bytes).toBeLessThanOrEqual(a.budgetBytes);
-      expect(a.averageBits).toBeLessThanOrEqual(targetBits);
-      expect(Object.keys(a.config.layers).sort()).toEqual(['w1', 'w2', 'w3']);
-      const { summary } = await runQuantization(model, normalizeConfig(toRecipe(a.config)), 'm');
-      const stored =
-        summary.layers.reduce((s, l) => s + l.bytesAfter, 0) +
-        tables.filter((t) => a.chosen[t.name] === 'float').reduce((s, t) => s + t.options.at(-1)!.bytes, 0);
-      expect(stored).toBe(a.solution.bytes);
+      const byBits = assign(model, base, tables, { targetBits }, 'weight-error');
+      expect(byBits.solution.bytes).toBeLessThanOrEqual(byBits.budget);
+      expect(byBits.averageBits).toBeLessThanOrEqual(targetBits);
+      expect(byBits.averageBits).toBeGreaterThan(targetBits - 1);
+      // A size budget in stored bytes: the same number of bytes as 3.2..5 bits of levels would take.
+      const byBytes = assign(model, base, tables, { targetBytes: (targetBits * 3200) / 8 }, 'weight-error');
+      expect(byBytes.storedBytes).toBeLessThanOrEqual((targetBits * 3200) / 8);
+      for (const a of [byBits, byBytes]) {
+        expect(Object.keys(a.config.layers).sort()).toEqual(['w1', 'w2', 'w3']);
+        const { summary } = await runQuantization(model, normalizeConfig(toRecipe(a.config)), 'm');
+        const stored =
+          summary.layers.reduce((s, l) => s + l.bytesAfter, 0) +
+          tables.filter((t) => a.chosen[t.name] === 'float').reduce((s, t) => s + t.options.at(-1)!.bytes, 0);
+        expect(stored).toBe(a.storedBytes);
+      }
     },
   );
 

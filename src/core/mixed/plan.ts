@@ -115,28 +115,34 @@ function optionAt(
   }
 }
 
-/** Bytes a budget allows for these layers. */
-export function budgetBytes(tables: readonly LayerTable[], budget: Budget): number {
-  if (budget.targetBytes !== undefined) return Math.floor(budget.targetBytes);
-  if (budget.targetBits !== undefined) {
-    const elements = tables.reduce((s, t) => s + t.elements, 0);
-    return Math.floor((budget.targetBits * elements) / 8);
-  }
-  throw new StudioError('QuantConfigError', 'a budget needs target bits or a target size');
+/** Bits per weight a candidate's levels carry (float: the stored float width). */
+export function nominalBits(t: LayerTable, k: number): number {
+  const c = t.candidates[k];
+  if (c === 'fp16') return 16;
+  if (c === 'float') return Math.round((8 * t.options[k].bytes) / Math.max(1, t.elements));
+  return c;
 }
 
 export interface Assignment {
   /** An ordinary config whose `layers` lists every weight of the model: the recipe. */
   config: QuantConfig;
+  /** The solver's answer, in its units: nominal bits (a bits budget) or stored bytes (a size budget). */
   solution: Solution;
-  budgetBytes: number;
+  budget: number;
+  budgetUnit: 'bits' | 'bytes';
   /** Chosen candidate per layer. */
   chosen: Record<string, Candidate>;
-  /** Average stored bits per weight of the assignment. */
+  /** Average bits per weight the levels carry (3-bit counts 3 although it is stored in an int4 container). */
   averageBits: number;
+  /** Bytes the exporter stores for these layers (levels, scales, zero points; float layers as they were). */
+  storedBytes: number;
 }
 
-/** Solve the budget and write the answer as a config (per-layer bits; `skip` for layers left float). */
+/**
+ * Solve the budget and write the answer as a config (per-layer bits; `skip` for layers left float). A bits budget
+ * counts each layer's nominal width × its weights (so 4.5 means what the levels carry, like uniform 4-bit means 4);
+ * a bytes budget counts the exact stored bytes.
+ */
 export function assign(
   model: OnnxModel,
   base: QuantConfig,
@@ -144,30 +150,40 @@ export function assign(
   budget: Budget,
   proxy: 'weight-error' | 'measured',
 ): Assignment {
-  const bytes = budgetBytes(tables, budget);
-  const solution = solveBudget(
-    tables.map((t) => t.options),
-    bytes,
-  );
+  const elements = tables.reduce((s, t) => s + t.elements, 0);
+  const byBits = budget.targetBits !== undefined;
+  if (!byBits && budget.targetBytes === undefined) {
+    throw new StudioError('QuantConfigError', 'a budget needs target bits or a target size');
+  }
+  const limit = byBits ? Math.floor(budget.targetBits! * elements) : Math.floor(budget.targetBytes!);
+  const options = byBits
+    ? tables.map((t) => t.options.map((o, k) => ({ bytes: nominalBits(t, k) * t.elements, loss: o.loss })))
+    : tables.map((t) => t.options);
+  const solution = solveBudget(options, limit);
   const layers: Record<string, LayerOverride> = {};
   // Weights outside the assignment (excluded, tied, Gather tables not asked for) are listed as float.
   for (const w of findWeights(model, { includeGather: true })) {
     layers[w.name] = { ...base.layers[w.name], skip: true };
   }
   const chosen: Record<string, Candidate> = {};
+  let storedBytes = 0;
+  let bits = 0;
   tables.forEach((t, i) => {
-    const c = t.candidates[solution.picks[i]];
+    const k = solution.picks[i];
+    const c = t.candidates[k];
     chosen[t.name] = c;
+    storedBytes += t.options[k].bytes;
+    bits += nominalBits(t, k) * t.elements;
     const { skip: _skip, ...rest } = base.layers[t.name] ?? {};
     layers[t.name] = c === 'float' ? { ...rest, skip: true } : { ...rest, bits: c };
   });
-  const elements = tables.reduce((s, t) => s + t.elements, 0);
-  const mixed = { ...budget, proxy };
   return {
-    config: { ...base, layers, mixed },
+    config: { ...base, layers, mixed: { ...budget, proxy } },
     solution,
-    budgetBytes: bytes,
+    budget: limit,
+    budgetUnit: byBits ? 'bits' : 'bytes',
     chosen,
-    averageBits: elements ? (8 * solution.bytes) / elements : 0,
+    averageBits: elements ? bits / elements : 0,
+    storedBytes,
   };
 }
