@@ -79,7 +79,10 @@ async function predict(bytes: Uint8Array, c: Case, x: Float32Array, shape: numbe
     return at;
   };
   const run = async (start: number, count: number) => {
-    const t = new ort.Tensor('float32', x.slice(start * per, (start + count) * per), [count, ...shape.slice(1)]);
+    const t = new ort.Tensor('float32', x.slice(start * per, (start + count) * per), [
+      count,
+      ...shape.slice(1),
+    ]);
     const r = await session.run({ [c.input]: t });
     const y = r[session.outputNames[0]].data as Float32Array;
     const k = y.length / count;
@@ -101,13 +104,15 @@ async function bench(c: Case): Promise<string[] | null> {
   const x = npyToFloat32(xs);
   const labels = npyToLabels(npy(c.labels));
   const float = await predict(bytes, c, x, xs.shape);
-  const score = (p: Int32Array) => {
+  const raw: Record<string, { acc: number; agree: number }> = {};
+  const score = (p: Int32Array, name = 'float') => {
     let ok = 0;
     let agree = 0;
     p.forEach((v, i) => {
       ok += v === labels[i] ? 1 : 0;
       agree += v === float[i] ? 1 : 0;
     });
+    raw[name] = { acc: (100 * ok) / p.length, agree: (100 * agree) / p.length };
     return `${pct(ok, p.length)} (${pct(agree, p.length)})`;
   };
   const cfg = (o: Partial<QuantConfig>) => normalizeConfig({ bits: 4, scheme: 'symmetric', ...o });
@@ -121,21 +126,28 @@ async function bench(c: Case): Promise<string[] | null> {
   const notes: string[] = [];
   for (const [name, config] of variants) {
     const r = await runQuantization(model, config, name);
-    cells[name] = score(await predict(r.bytes, c, x, xs.shape));
-    if (name === 'cle-mse-pt') notes.push(...r.summary.notes.filter((n) => n.startsWith('equalized') || n.startsWith('equalize:')));
+    cells[name] = score(await predict(r.bytes, c, x, xs.shape), name);
+    if (name === 'cle-mse-pt')
+      notes.push(...r.summary.notes.filter((n) => n.startsWith('equalized') || n.startsWith('equalize:')));
   }
   const mixed = await runWithBudget(model, cfg({ granularity: 'channel' }), { targetBits: 4.5 }, 'mixed');
   const rtnPc = await runQuantization(model, variants[1][1], 'rtn-pc-bits');
   const storedBits = (layers: { elements: number; bytesAfter: number }[]) =>
     (8 * layers.reduce((s, l) => s + l.bytesAfter, 0)) / layers.reduce((s, l) => s + l.elements, 0);
-  cells.mixed = `${score(await predict(mixed.bytes, c, x, xs.shape))}, ${mixed.assignment.averageBits.toFixed(2)} b`;
+  cells.mixed = `${score(await predict(mixed.bytes, c, x, xs.shape), 'mixed')}, ${mixed.assignment.averageBits.toFixed(2)} b`;
   const chosen = Object.entries(mixed.assignment.chosen)
     .map(([n, b]) => `${n}: ${b}`)
     .join(', ');
   console.error(`${c.id}: ${JSON.stringify(cells)}\n  ${notes.join('\n  ')}\n  mixed: ${chosen}`);
+  const d = (a: number, b: number) => `${a - b >= 0 ? '+' : ''}${(a - b).toFixed(1)}`;
+  const checks = [
+    `mixed 4.5 vs uniform int4 RTN pc: accuracy ${d(raw.mixed.acc, raw['rtn-pc'].acc)}, agreement ${d(raw.mixed.agree, raw['rtn-pc'].agree)} points` +
+      ` (${raw.mixed.acc > raw['rtn-pc'].acc ? 'beats' : 'does not beat'} it in accuracy, ${raw.mixed.agree > raw['rtn-pc'].agree ? 'beats' : 'does not beat'} it in agreement)`,
+    `CLE + MSE pt vs RTN pc: ${d(raw['cle-mse-pt'].acc, raw['rtn-pc'].acc)} points (${Math.abs(raw['cle-mse-pt'].acc - raw['rtn-pc'].acc) <= 2 ? 'within' : 'not within'} 2); vs RTN pt: ${d(raw['cle-mse-pt'].acc, raw['rtn-pt'].acc)}`,
+  ];
   return [
     `| ${c.id} | ${labels.length} | ${score(float)} | ${cells['rtn-pt']} | ${cells['rtn-pc']} (${storedBits(rtnPc.summary.layers).toFixed(2)} b) | ${cells['mse-pt']} | ${cells['cle-mse-pt']} | ${cells.mixed} |`,
-    `  - ${c.id}: mixed assignment ${chosen}${notes.length ? `; ${notes.join('; ')}` : ''}`,
+    `- **${c.id}**: ${checks.join('; ')}.\n  Mixed assignment: ${chosen}.\n  ${notes.join('; ')}`,
   ];
 }
 
