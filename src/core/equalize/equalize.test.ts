@@ -97,10 +97,37 @@ function expectClose(a: Float32Array, b: Float32Array) {
   expect(worst / scale).toBeLessThan(1e-5);
 }
 
+/** mnist-8's shape of chain: Conv without bias → Add(bias [C,1,1]) → Relu → MaxPool → Conv. */
+function pooledCnn(): OnnxModel {
+  return parseModel(
+    modelBytes(
+      buildModel({
+        opset: 13,
+        inputs: [valueInfo('x', 'float32', [1, 3, 8, 8])],
+        outputs: [valueInfo('y')],
+        nodes: [
+          node('Conv', ['x', 'w1'], ['c1'], { pads: [1, 1, 1, 1] }, { name: 'conv1' }),
+          node('Add', ['c1', 'b1'], ['c1b']),
+          node('Relu', ['c1b'], ['a1']),
+          node('MaxPool', ['a1'], ['p1'], { kernel_shape: [2, 2], strides: [2, 2] }),
+          node('Conv', ['p1', 'w2'], ['y'], {}, { name: 'conv2' }),
+        ],
+        initializers: [
+          floatTensor('w1', [8, 3, 3, 3], lopsided(216, 27)),
+          floatTensor('b1', [8, 1, 1], noise(8)),
+          floatTensor('w2', [5, 8, 1, 1], noise(40)),
+        ],
+      }),
+    ),
+    'pooled.onnx',
+  );
+}
+
 describe('cross-layer equalization', () => {
   it.each([
     ['depthwise-separable CNN with ReLU6 and a grouped conv', depthwiseCnn, [1, 3, 8, 8], 3],
     ['Gemm / MatMul+Add chain with LeakyRelu and Clip', mlp, [2, 6], 3],
+    ['Conv + Add bias → Relu → MaxPool → Conv', pooledCnn, [1, 3, 8, 8], 1],
   ] as const)('%s: float outputs unchanged (1e-5 relative)', async (_name, make, dims, pairs) => {
     const model = make();
     const { model: eq, report } = await equalizeModel(model, { layers: {} });

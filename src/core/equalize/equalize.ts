@@ -13,6 +13,7 @@ import {
   inlineTensorToFloat32,
   makeFloat32Tensor,
   readTensorAsFloat32,
+  tensorDims,
   tensorElements,
 } from '../onnx/tensor';
 import type { OnnxModel } from '../onnx/types';
@@ -57,6 +58,16 @@ function scaleAt(values: Float32Array, idx: Iterable<number>, f: number): void {
   for (const i of idx) values[i] = Math.fround(values[i] * f);
 }
 
+/** Whether a bias of these dims adds one value per output channel (axis 1 of a Conv output, last axis of a dense one). */
+function perChannel(
+  dims: number[],
+  l: { kind: 'conv' | 'dense'; outChannels: number; dims: number[] },
+): boolean {
+  const trailing = l.kind === 'conv' ? l.dims.length - 2 : 0;
+  const at = dims.length - 1 - trailing;
+  return at >= 0 && dims[at] === l.outChannels && dims.every((d, i) => i === at || d === 1);
+}
+
 /** The single node consuming `value` at input 0, or null (graph output, several consumers, subgraph use). */
 function soleConsumer(uses: ReturnType<typeof buildConsumers>, value: string): number | null {
   const u = uses.get(value) ?? [];
@@ -96,6 +107,12 @@ export async function equalizeModel(
   const optedOut = (l: { weight: TensorProto }) => config.layers[l.weight.name]?.equalize === false;
   const usedOnce = (name: string) => (uses.get(name) ?? []).length === 1;
 
+  // MaxPool commutes with a positive per-channel scale: a chain may pass through one.
+  const overPool = (n: number | null): number | null => {
+    const pool = n === null ? null : graph.node[n];
+    if (!pool || pool.opType !== 'MaxPool' || pool.output.filter(Boolean).length !== 1) return n;
+    return soleConsumer(uses, pool.output[0]);
+  };
   const pairs: Pair[] = [];
   for (let i = 0; i < graph.node.length; i++) {
     const d = described[i];
@@ -107,11 +124,11 @@ export async function equalizeModel(
     const first = nodeLabel(graph.node[i], i);
     const skip = (second: string, reason: string) => report.skipped.push({ first, second, reason });
     if (next === null) continue;
-    // MatMul → Add(per-channel constant): the Add is the bias.
-    if (graph.node[i].opType === 'MatMul' && graph.node[next].opType === 'Add') {
+    // MatMul or bias-less Conv → Add(per-channel constant): the Add is the bias.
+    if (!d.layer.bias && graph.node[next].opType === 'Add') {
       const add = graph.node[next];
       const c = findConstantTensor(graph, add.input[1]);
-      if (!c || tensorElements(c) !== d.layer.outChannels || !graph.initializer.includes(c)) continue;
+      if (!c || !graph.initializer.includes(c) || !perChannel(tensorDims(c), d.layer)) continue;
       addIndex = next;
       bias = c;
       out = add.output[0];
@@ -126,7 +143,7 @@ export async function equalizeModel(
       mid.opType === 'Clip' ||
       mid.opType === 'BatchNormalization'
     ) {
-      const after = soleConsumer(uses, mid.output[0]);
+      const after = overPool(soleConsumer(uses, mid.output[0]));
       const target = after === null ? null : described[after];
       if (!target || !('layer' in target)) continue;
       const second = nodeLabel(graph.node[after!], after!);
@@ -148,6 +165,9 @@ export async function equalizeModel(
       } else act = { op: mid.opType as 'Relu' | 'LeakyRelu', index: next };
       next = after!;
     }
+    const hop = overPool(next);
+    if (hop === null) continue;
+    next = hop;
     const d2 = described[next];
     if (!d2 || !('layer' in d2)) continue;
     const a = { ...d.layer, bias, addIndex };
