@@ -1,6 +1,7 @@
 // Accuracy of the data-free range methods (issue 14 part 3) and of mixed precision under a budget (part 2),
 // printed into docs/ranges.md. Run: npx tsx scripts/bench-ranges.ts [--models DIR] [--fixtures DIR]
 // None of these methods reads any sample: every number below is measured on evaluation samples only.
+import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -187,4 +188,6 @@ Details:
 ${details.join('\n')}
 ${missing.length ? `\nNot measured (model not present when the script ran): ${missing.join(', ')}.\n` : ''}`;
 writeFileSync(args.out!, doc);
+// The repository's lint checks docs with prettier too.
+execFileSync('npx', ['prettier', '--write', args.out!], { stdio: 'ignore' });
 console.error(`wrote ${args.out}`);
