@@ -4,7 +4,9 @@ import { isStudioError, StudioError } from '../core/errors';
 import { findWeights, summarizeModel } from '../core/onnx';
 import { defaultQuantConfig, normalizeConfig, toRecipe, type QuantConfig } from '../core/quant/config';
 import { runQuantization } from '../core/pipeline/run';
+import { runWithBudget } from '../core/mixed/run';
 import { openModelFile } from './files';
+import { budgetNote, budgetOf, RANGE_USAGE, rangeFlags, rangeOptions } from './ranges';
 import { formatInspect, formatRun } from './format';
 
 const USAGE = `Usage:
@@ -12,6 +14,7 @@ const USAGE = `Usage:
   qstudio quantize <model.onnx> -o <out.onnx> [--bits 2..8|fp16] [--granularity channel|tensor|block]
                    [--block-size 16|32|64|128|256] [--scheme symmetric|asymmetric] [--format auto|qdq|matmulnbits]
                    [--exclude NAME ...] [--include-gather] [--keep-doc-strings]
+                   ${RANGE_USAGE}
                    [--recipe recipe.json] [--save-recipe out.json] [--json]
 
 External data files are read from the model's folder. Exit codes: 0 ok, 1 bad input, 2 bad usage.`;
@@ -87,6 +90,7 @@ async function quantize(args: string[]): Promise<number> {
       recipe: { type: 'string' },
       'save-recipe': { type: 'string' },
       json: { type: 'boolean' },
+      ...rangeOptions,
     },
   });
   const modelPath = oneModel(positionals);
@@ -98,10 +102,13 @@ async function quantize(args: string[]): Promise<number> {
   );
   if (unknown.length)
     throw new StudioError('QuantConfigError', `--exclude: no weight named ${unknown.join(', ')}`);
-  const { summary, bytes } = await runQuantization(model, config, 'cli');
+  const budget = budgetOf(values);
+  const run = budget ? await runWithBudget(model, config, budget, 'cli') : null;
+  const { summary, bytes } = run ?? (await runQuantization(model, config, 'cli'));
+  if (run) summary.notes.push(budgetNote(run.assignment));
   await writeFile(values.output, bytes);
   if (values['save-recipe'])
-    await writeFile(values['save-recipe'], JSON.stringify(toRecipe(config), null, 2) + '\n');
+    await writeFile(values['save-recipe'], JSON.stringify(toRecipe(summary.config), null, 2) + '\n');
   console.log(values.json ? JSON.stringify(summary, null, 2) : formatRun(summary, values.output));
   return 0;
 }
@@ -130,6 +137,7 @@ async function buildConfig(
   if (values.format !== undefined) flags.format = values.format;
   if (values['include-gather']) flags.includeGather = true;
   if (values['keep-doc-strings']) flags.stripDocStrings = false;
+  Object.assign(flags, rangeFlags(values));
   const layers = { ...cfg.layers };
   for (const name of (values.exclude as string[] | undefined) ?? [])
     layers[name] = { ...layers[name], skip: true };

@@ -10,6 +10,17 @@ describe.each([
   [cfg({ bits: 4, granularity: 'block', blockSize: 64 }), 'w4-sym-block64', 'mnist_w4_block64.onnx'],
   [cfg({ bits: 3, scheme: 'asymmetric' }), 'w3-asym-channel', 'mnist_w3_channel_asym.onnx'],
   [cfg({ bits: 'fp16', granularity: 'tensor' }), 'fp16', 'mnist_fp16.onnx'],
+  [cfg({ bits: 4, clip: 'mse' }), 'w4-sym-channel-mse', 'mnist_w4_channel_mse.onnx'],
+  [
+    cfg({ bits: 4, granularity: 'tensor', clip: 'percentile', clipPercentile: 99.5, equalize: true }),
+    'w4-sym-tensor-p99.5-cle',
+    'mnist_w4_tensor_p99.5_cle.onnx',
+  ],
+  [
+    cfg({ bits: 4, mixed: { targetBits: 4.5, proxy: 'weight-error' } }),
+    'w4-sym-channel-mix4.5b',
+    'mnist_w4_channel_mix4.5b.onnx',
+  ],
 ])('variant naming %#', (config, id, fileName) => {
   it(`id ${id}`, () => expect(variantIdOf(config)).toBe(id));
   it(`file ${fileName}`, () => expect(downloadFileName('mnist.onnx', config)).toBe(fileName));

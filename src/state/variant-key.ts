@@ -1,4 +1,5 @@
 import { ALL_BITS, type Bits, type QuantConfig } from '../core/quant/config';
+import { rangeIdParts } from '../core/ranges/tag';
 
 /** Short, stable hash (FNV-1a, base 36) for config parts that have no readable name. */
 export function shortHash(text: string): string {
@@ -20,7 +21,7 @@ const sortedLayers = (config: QuantConfig): string =>
 /** Everything in a config except the bit width, as a key (error curves vary it themselves). */
 export function configKeyWithoutBits(config: QuantConfig): string {
   const { scheme, granularity, blockSize, format, includeGather } = config;
-  return `${scheme}|${granularity}|${granularity === 'block' ? blockSize : ''}|${format}|${includeGather}|${shortHash(sortedLayers(config))}`;
+  return `${scheme}|${granularity}|${granularity === 'block' ? blockSize : ''}|${format}|${includeGather}|${rangeIdParts(config).join('+')}|${shortHash(sortedLayers(config))}`;
 }
 
 /** A readable, deterministic id for a variant, e.g. `w4-sym-channel`, `w4-asym-block32`, `fp16`. */
@@ -29,6 +30,7 @@ export function variantIdOf(config: QuantConfig): string {
   const suffix = [
     config.format !== 'auto' ? config.format : '',
     config.includeGather ? 'gather' : '',
+    ...rangeIdParts(config),
     hasOverrides ? `o${shortHash(sortedLayers(config))}` : '',
   ]
     .filter(Boolean)
@@ -54,5 +56,8 @@ export function downloadFileName(modelFileName: string, config: QuantConfig): st
   if (config.bits === 'fp16') return `${stem}_fp16.onnx`;
   const gran = config.granularity === 'block' ? `block${config.blockSize}` : config.granularity;
   const asym = config.scheme === 'asymmetric' ? '_asym' : '';
-  return `${stem}_w${config.bits}_${gran}${asym}.onnx`;
+  const ranges = rangeIdParts(config)
+    .map((p) => `_${p}`)
+    .join('');
+  return `${stem}_w${config.bits}_${gran}${asym}${ranges}.onnx`;
 }

@@ -7,8 +7,13 @@ import type { OnnxModel, WeightInfo } from '../core/onnx/types';
 import { normalizeConfig, specFor, type Bits, type QuantConfig } from '../core/quant/config';
 import { runQuantization } from '../core/pipeline/run';
 import { quantizeWeight } from '../core/pipeline/weight';
+import { equalizeModel } from '../core/equalize/equalize';
 import { macrotask } from './macrotask';
 import type { ChannelRangesDto, HistogramDto, ModelSummary, Progress, RunSummary } from '../protocol/dto';
+
+/** The same weight in an equalized copy (an equalized Clip becomes two nodes, so node indices move). */
+const sameWeight = (model: OnnxModel, w: WeightInfo): WeightInfo =>
+  findWeights(model, { includeGather: true }).find((x) => x.name === w.name) ?? w;
 
 /** A model file and the other files dropped with it (external data). Blob/File both clone cheaply. */
 export interface OpenRequest {
@@ -104,10 +109,13 @@ export const quantizeApi = {
   async histogram(modelId: string, weight: string, runId: string | null, bins = 128): Promise<HistogramDto> {
     const m = mustGetModel(modelId);
     const w = mustGetWeight(m, weight);
-    const values = await readWeight(m.model, w);
+    const config = runId !== null ? mustGetRun(runId).config : null;
+    // An equalized run quantized the equalized weights: show those (float and quantized), not the original ones.
+    const source = config?.equalize ? (await equalizeModel(m.model, config)).model : m.model;
+    const values = await readWeight(source, source === m.model ? w : sameWeight(source, w));
     let deq: Float32Array | null = null;
-    if (runId !== null) {
-      const spec = specFor(mustGetRun(runId).config, w.name);
+    if (config) {
+      const spec = specFor(config, w.name);
       deq = spec ? quantizeWeight(values, w, spec).dequantized : values;
     }
     const h = sharedHistogram(values, deq, bins);
@@ -136,8 +144,9 @@ export const quantizeApi = {
     const targets =
       weight !== null ? [mustGetWeight(m, weight)] : m.weights.filter((w) => specFor(cfg, w.name));
     const acc = chosenBits.map(() => new ErrorAccumulator());
+    const source = cfg.equalize ? (await equalizeModel(m.model, cfg)).model : m.model;
     for (const w of targets) {
-      const values = await readWeight(m.model, w);
+      const values = await readWeight(source, source === m.model ? w : sameWeight(source, w));
       const base = specFor(cfg, w.name) ?? cfg;
       chosenBits.forEach((bits, i) =>
         acc[i].add(values, quantizeWeight(values, w, { ...base, bits }).dequantized),

@@ -10,6 +10,7 @@ import { specFor, type QuantConfig, type WeightSpec } from '../quant/config';
 import { ErrorAccumulator } from '../metrics';
 import type { LayerResult, Progress, RunSummary } from '../../protocol/dto';
 import { quantizeWeight, type QuantizedWeight } from './weight';
+import { equalizeModel, equalizeNotes } from '../equalize/equalize';
 
 export interface RunHooks {
   onProgress?: (p: Progress) => void;
@@ -93,7 +94,10 @@ export async function runQuantization(
   const started = now();
   const skipped: RunSummary['skipped'] = [];
   const notes: string[] = [];
-  const { working, planned, opset } = plan(model, config, skipped, notes);
+  // Cross-layer equalization rewrites the float model (equivalently) before anything is planned or measured.
+  const eq = config.equalize ? await equalizeModel(model, config) : null;
+  if (eq) notes.push(...equalizeNotes(eq.report));
+  const { working, planned, opset } = plan(eq?.model ?? model, config, skipped, notes);
   const total = planned.reduce((s, p) => s + p.weight.elements, 0) || 1;
   let done = 0;
   const encoded: EncodedWeight[] = [];

@@ -3,6 +3,7 @@ import type { Dtype, WeightInfo } from '../onnx/types';
 import type { WeightSpec } from '../quant/config';
 import { dequantize, quantizeFloat16, quantizeTensor } from '../quant';
 import type { QuantizedTensor } from '../quant/types';
+import { chooseRangeParams } from '../ranges/clip';
 
 export type QuantizedWeight =
   | { kind: 'int'; q: QuantizedTensor; dequantized: Float32Array }
@@ -35,7 +36,7 @@ export function quantizeWeight(values: Float32Array, w: WeightInfo, spec: Weight
     const { bits, values: dequantized } = quantizeFloat16(values, w.name);
     return { kind: 'fp16', bits, dequantized };
   }
-  const q = quantizeTensor(values, w.shape, {
+  const opts = {
     bits: spec.bits,
     scheme: spec.scheme,
     granularity: spec.granularity,
@@ -43,6 +44,9 @@ export function quantizeWeight(values: Float32Array, w: WeightInfo, spec: Weight
     channelAxis: w.channelAxis,
     reductionAxis: w.reductionAxis,
     name: w.name,
-  });
+  };
+  // Range choice is a separate step: it only supplies scales/zero points; rounding stays in the kernel.
+  const params = chooseRangeParams(values, w.shape, opts, spec.clip ?? 'minmax', spec.clipPercentile);
+  const q = quantizeTensor(values, w.shape, params ? { ...opts, params } : opts);
   return { kind: 'int', q, dequantized: roundForOp(dequantize(q), w.opDtype) };
 }

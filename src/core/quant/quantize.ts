@@ -16,6 +16,11 @@ export interface QuantizeOptions {
   reductionAxis: number;
   /** Tensor name for error messages. */
   name?: string;
+  /**
+   * Scales (and zero points) chosen beforehand, one per group of `groupingFor(shape, opts)` (e.g. by a clip-range
+   * search). Absent: the group's min/max (round-to-nearest). The rounding below is the same either way.
+   */
+  params?: { scales: Float32Array; zeroPoints: Int16Array | null };
 }
 
 /** Defaults for an [out, in] weight (Gemm with transB, Conv); the exporter passes each op's real axes. */
@@ -152,8 +157,41 @@ function checkShape(w: Float32Array, shape: readonly number[]): void {
   }
 }
 
+function checkParams(
+  p: NonNullable<QuantizeOptions['params']>,
+  groups: number,
+  scheme: Scheme,
+  qmin: number,
+  qmax: number,
+): NonNullable<QuantizeOptions['params']> {
+  const ok =
+    p.scales.length === groups &&
+    p.scales.every((s) => s > 0 && Number.isFinite(s)) &&
+    (scheme === 'asymmetric'
+      ? p.zeroPoints !== null &&
+        p.zeroPoints.length === groups &&
+        p.zeroPoints.every((z) => z >= qmin && z <= qmax)
+      : p.zeroPoints === null);
+  if (!ok) {
+    throw new StudioError(
+      'QuantConfigError',
+      `given scales/zero points do not fit ${groups} ${scheme} groups`,
+    );
+  }
+  return p;
+}
+
 const badValue = (name: string | undefined, v: number, index: number): StudioError =>
   new StudioError('WeightValueError', `weight ${name ?? '(unnamed)'} has ${v} at index ${index}`);
+
+/** The scale groups `quantizeTensor` uses for these options. */
+export function groupingFor(shape: readonly number[], opts: QuantizeOptions): Grouping {
+  return opts.granularity === 'tensor'
+    ? grouping(shape, null, null)
+    : opts.granularity === 'channel'
+      ? grouping(shape, normalizeAxis(opts.channelAxis, shape.length, 'channel axis'), null)
+      : grouping(shape, normalizeAxis(opts.reductionAxis, shape.length, 'reduction axis'), opts.blockSize);
+}
 
 /** Quantize like ONNX QuantizeLinear in float32: q = clamp(roundHalfEven(fround(w / scale)) + zp, qmin, qmax). */
 export function quantizeTensor(w: Float32Array, shape: number[], opts: QuantizeOptions): QuantizedTensor {
@@ -166,12 +204,7 @@ export function quantizeTensor(w: Float32Array, shape: number[], opts: QuantizeO
       `granularity must be one of ${GRANULARITIES.join(', ')}, got ${String(opts.granularity)}`,
     );
   }
-  const g =
-    opts.granularity === 'tensor'
-      ? grouping(shape, null, null)
-      : opts.granularity === 'channel'
-        ? grouping(shape, normalizeAxis(opts.channelAxis, shape.length, 'channel axis'), null)
-        : grouping(shape, normalizeAxis(opts.reductionAxis, shape.length, 'reduction axis'), opts.blockSize);
+  const g = groupingFor(shape, opts);
   const { groups } = g;
 
   // Pass 1: per-group extremes, rejecting NaN / ±Inf with the flat index.
@@ -202,9 +235,10 @@ export function quantizeTensor(w: Float32Array, shape: number[], opts: QuantizeO
   });
 
   // Pass 2: float32 scale (and zero point) per group. Empty groups (a 0 dim) count as all-zero.
-  const scales = new Float32Array(groups);
-  const zeroPoints = scheme === 'asymmetric' ? new Int16Array(groups) : null;
-  for (let k = 0; k < groups; k++) {
+  const given = opts.params ? checkParams(opts.params, groups, scheme, qmin, qmax) : null;
+  const scales = given ? given.scales : new Float32Array(groups);
+  const zeroPoints = given ? given.zeroPoints : scheme === 'asymmetric' ? new Int16Array(groups) : null;
+  for (let k = 0; k < groups && !given; k++) {
     const mn = mins[k] <= maxs[k] ? mins[k] : 0;
     const mx = mins[k] <= maxs[k] ? maxs[k] : 0;
     if (zeroPoints) {

@@ -1,4 +1,5 @@
 import type { QuantConfig } from '../../../core/quant/config';
+import { rangeLabelParts } from '../../../core/ranges/tag';
 import { bitsLabel, type Variant } from '../../../state';
 
 export const granularityLabel = (c: QuantConfig): string =>
@@ -7,7 +8,12 @@ export const granularityLabel = (c: QuantConfig): string =>
 /** e.g. "4-bit · sym · per-channel", "fp16"; marks per-layer overrides. */
 export function variantLabel(v: Pick<Variant, 'bits' | 'config'>): string {
   const overrides = Object.keys(v.config.layers).length;
-  const extra = overrides ? ` · ${overrides} override${overrides > 1 ? 's' : ''}` : '';
+  const extra = [
+    ...rangeLabelParts(v.config),
+    ...(overrides ? [`${overrides} override${overrides > 1 ? 's' : ''}`] : []),
+  ]
+    .map((p) => ` · ${p}`)
+    .join('');
   if (v.bits === 'fp16') return `fp16${extra}`;
   const scheme = v.config.scheme === 'symmetric' ? 'sym' : 'asym';
   return `${bitsLabel(v.bits)} · ${scheme} · ${granularityLabel(v.config)}${extra}`;
