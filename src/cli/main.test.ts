@@ -1,10 +1,10 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import * as ort from 'onnxruntime-node';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT, sharedModel } from '../../test/paths';
 import { writeExternalModel } from '../../test/fixtures/external-model';
 
@@ -22,6 +22,31 @@ async function qstudio(...args: string[]): Promise<{ code: number; stdout: strin
     return { code: err.code, stdout: err.stdout, stderr: err.stderr };
   }
 }
+
+// The tests run the shipped entry point on the compiled CLI, rebuilt from the current sources first.
+beforeAll(async () => {
+  await run('node', [join(REPO_ROOT, 'scripts/build-cli.mjs')]);
+});
+
+describe('qstudio start-up', () => {
+  it('prints usage for --help', async () => {
+    const { code, stdout } = await qstudio('--help');
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/^Usage:\n {2}qstudio inspect/);
+  });
+
+  it('says how to build when the compiled CLI is missing', async () => {
+    const bin = join(mkdtempSync(join(tmpdir(), 'qstudio-nobuild-')), 'bin');
+    mkdirSync(bin);
+    copyFileSync(BIN, join(bin, 'qstudio.mjs'));
+    const { code, stderr } = await run('node', [join(bin, 'qstudio.mjs'), '--help']).then(
+      () => ({ code: 0, stderr: '' }),
+      (e: { code: number; stderr: string }) => e,
+    );
+    expect(code).toBe(1);
+    expect(stderr).toMatch(/CLI is not built .*npm run build:cli/);
+  });
+});
 
 describe('qstudio inspect', () => {
   it('lists inputs, opset and the weights behind a Reshape', async () => {

@@ -1,11 +1,9 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { isStudioError, StudioError } from '../core/errors';
-import { findWeights, summarizeModel } from '../core/onnx';
-import { defaultQuantConfig, normalizeConfig, toRecipe, type QuantConfig } from '../core/quant/config';
-import { runQuantization } from '../core/pipeline/run';
-import { openModelFile } from './files';
-import { formatInspect, formatRun } from './format';
+import type { QuantConfig } from '../core/quant/config';
+
+// Each command imports what it needs when it runs, so `qstudio --help` loads none of the core (start-up time).
 
 const USAGE = `Usage:
   qstudio inspect <model.onnx> [--json]
@@ -64,6 +62,11 @@ async function inspect(args: string[]): Promise<number> {
     allowPositionals: true,
     options: { json: { type: 'boolean' } },
   });
+  const [{ openModelFile }, { findWeights, summarizeModel }, { formatInspect }] = await Promise.all([
+    import('./files'),
+    import('../core/onnx'),
+    import('./format'),
+  ]);
   const model = await openModelFile(oneModel(positionals));
   const summary = summarizeModel(model, findWeights(model, { includeGather: true }));
   console.log(values.json ? JSON.stringify(summary, null, 2) : formatInspect(summary));
@@ -91,6 +94,14 @@ async function quantize(args: string[]): Promise<number> {
   });
   const modelPath = oneModel(positionals);
   if (!values.output) throw new UsageError('missing -o <out.onnx>');
+  const [{ openModelFile }, { findWeights }, { runQuantization }, { toRecipe }, { formatRun }] =
+    await Promise.all([
+      import('./files'),
+      import('../core/onnx'),
+      import('../core/pipeline/run'),
+      import('../core/quant/config'),
+      import('./format'),
+    ]);
   const config = await buildConfig(values);
   const model = await openModelFile(modelPath);
   const unknown = (values.exclude ?? []).filter(
@@ -109,6 +120,7 @@ async function quantize(args: string[]): Promise<number> {
 async function buildConfig(
   values: Record<string, string | boolean | string[] | undefined>,
 ): Promise<QuantConfig> {
+  const { defaultQuantConfig, normalizeConfig } = await import('../core/quant/config');
   let base: unknown = defaultQuantConfig;
   if (typeof values.recipe === 'string') {
     const text = await readFile(values.recipe, 'utf8');
