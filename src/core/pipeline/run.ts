@@ -9,7 +9,8 @@ import type { OnnxModel, WeightInfo } from '../onnx/types';
 import { specFor, type QuantConfig, type WeightSpec } from '../quant/config';
 import { ErrorAccumulator } from '../metrics';
 import type { LayerResult, Progress, RunSummary } from '../../protocol/dto';
-import { quantizeWeight, type QuantizedWeight } from './weight';
+import { quantizeForExport, type ExportedWeight } from './weight';
+import type { PackContainer } from '../quant/pack';
 
 export interface RunHooks {
   onProgress?: (p: Progress) => void;
@@ -105,9 +106,10 @@ export async function runQuantization(
     hooks.onProgress?.({ status: 'quantizing', fraction: done / total, tensor: w.name });
     await hooks.pause?.();
     const values = await readWeight(working, w);
-    let qw: QuantizedWeight;
+    let qw: ExportedWeight;
     try {
-      qw = quantizeWeight(values, w, spec);
+      const container = encoding.kind === 'dq' ? (encoding.container as PackContainer) : null;
+      qw = quantizeForExport(values, w, spec, container);
     } catch (e) {
       // A NaN/Inf (or fp16-overflowing) weight: keep that layer float and say why, quantize the rest.
       if (!isStudioError(e, 'WeightValueError')) throw e;
@@ -115,13 +117,24 @@ export async function runQuantization(
       done += w.elements;
       continue;
     }
-    const metrics = overall.add(values, qw.dequantized);
+    const metrics = overall.addSums(qw.sums);
     const e: EncodedWeight =
       qw.kind === 'fp16'
         ? { kind: 'cast', weight: w, fp16: qw.bits }
-        : encoding.kind === 'matmulnbits'
-          ? { kind: 'matmulnbits', weight: w, encoding, q: qw.q }
-          : { kind: 'dq', weight: w, encoding: encoding as Extract<Encoding, { kind: 'dq' }>, q: qw.q };
+        : qw.kind === 'levels'
+          ? {
+              kind: 'matmulnbits',
+              weight: w,
+              encoding: encoding as Extract<Encoding, { kind: 'matmulnbits' }>,
+              q: qw.q,
+            }
+          : {
+              kind: 'dq',
+              weight: w,
+              encoding: encoding as Extract<Encoding, { kind: 'dq' }>,
+              q: qw.q,
+              packed: qw.packed,
+            };
     encoded.push(e);
     layers.push({
       ...metrics,

@@ -2,7 +2,10 @@ import { float16BitsToFloat32, float32ToFloat16Bits } from '../onnx/float16';
 import type { Dtype, WeightInfo } from '../onnx/types';
 import type { WeightSpec } from '../quant/config';
 import { dequantize, quantizeFloat16, quantizeTensor } from '../quant';
+import { float16Fused, quantizeFused, type OutRounding } from '../quant/fused';
+import type { PackContainer } from '../quant/pack';
 import type { QuantizedTensor } from '../quant/types';
+import type { ErrorSums } from '../metrics/error';
 
 export type QuantizedWeight =
   | { kind: 'int'; q: QuantizedTensor; dequantized: Float32Array }
@@ -45,4 +48,39 @@ export function quantizeWeight(values: Float32Array, w: WeightInfo, spec: Weight
     name: w.name,
   });
   return { kind: 'int', q, dequantized: roundForOp(dequantize(q), w.opDtype) };
+}
+
+/** What the export needs of one weight: packed levels (or levels for MatMulNBits) or fp16 bits, and error sums. */
+export type ExportedWeight =
+  | { kind: 'packed'; q: Omit<QuantizedTensor, 'levels'>; packed: Uint8Array; sums: ErrorSums }
+  | { kind: 'levels'; q: QuantizedTensor; sums: ErrorSums }
+  | { kind: 'fp16'; bits: Uint16Array; sums: ErrorSums };
+
+const outRounding = (dtype: Dtype): OutRounding =>
+  dtype === 'float16' || dtype === 'bfloat16' ? dtype : 'float32';
+
+/**
+ * The export path's one pass per tensor (quantizeFused): same levels and metrics as quantizeWeight + packLevels,
+ * without an Int16 level array or a dequantized copy. `container` null keeps the levels (MatMulNBits re-orders them).
+ */
+export function quantizeForExport(
+  values: Float32Array,
+  w: WeightInfo,
+  spec: WeightSpec,
+  container: PackContainer | null,
+): ExportedWeight {
+  if (spec.bits === 'fp16') return { kind: 'fp16', ...float16Fused(values, w.name) };
+  const opts = {
+    bits: spec.bits,
+    scheme: spec.scheme,
+    granularity: spec.granularity,
+    blockSize: spec.blockSize,
+    channelAxis: w.channelAxis,
+    reductionAxis: w.reductionAxis,
+    name: w.name,
+  };
+  if (container === null)
+    return { kind: 'levels', ...quantizeFused(values, w.shape, opts, null, outRounding(w.opDtype)) };
+  const r = quantizeFused(values, w.shape, opts, container, outRounding(w.opDtype));
+  return { kind: 'packed', q: r.params, packed: r.packed, sums: r.sums };
 }
