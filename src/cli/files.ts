@@ -1,9 +1,10 @@
 import { openAsBlob } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { open, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { StudioError } from '../core/errors';
 import { listExternalLocations, openModel, parseModel } from '../core/onnx';
 import type { NamedBlob, OnnxModel } from '../core/onnx/types';
+import { partBytes, type ExternalData } from '../core/export/external-data';
 
 /** Open a model from disk; external data files are looked up next to it (lazily, as Blobs). */
 export async function openModelFile(path: string): Promise<OnnxModel> {
@@ -27,4 +28,29 @@ export async function openModelFile(path: string): Promise<OnnxModel> {
     if (s?.isFile()) sidecars.push({ name: loc, blob: await openAsBlob(p) });
   }
   return openModel(file, sidecars);
+}
+
+/** `model.onnx` → `model.onnx_data`: the data file's name for external-data output (kept next to the model). */
+export const dataFileName = (outPath: string): string => `${basename(outPath)}_data`;
+
+/**
+ * Write the exported model, and with external-data output its data file next to it, tensor by tensor through one
+ * file handle (a part from the source's external files is read slice by slice, never the whole output at once).
+ */
+export async function writeExport(outPath: string, bytes: Uint8Array, data?: ExternalData): Promise<void> {
+  if (data) {
+    const file = await open(join(dirname(outPath), data.location), 'w');
+    try {
+      for (const part of data.parts) {
+        const chunk = await partBytes(part);
+        for (let at = 0; at < chunk.length;) {
+          const { bytesWritten } = await file.write(chunk, at, Math.min(chunk.length - at, 2 ** 30));
+          at += bytesWritten;
+        }
+      }
+    } finally {
+      await file.close();
+    }
+  }
+  await writeFile(outPath, bytes);
 }

@@ -9,10 +9,11 @@ const USAGE = `Usage:
   qstudio inspect <model.onnx> [--json]
   qstudio quantize <model.onnx> -o <out.onnx> [--bits 2..8|fp16] [--granularity channel|tensor|block]
                    [--block-size 16|32|64|128|256] [--scheme symmetric|asymmetric] [--format auto|qdq|matmulnbits]
-                   [--exclude NAME ...] [--include-gather] [--keep-doc-strings]
+                   [--exclude NAME ...] [--include-gather] [--keep-doc-strings] [--external-data]
                    [--recipe recipe.json] [--save-recipe out.json] [--json]
 
-External data files are read from the model's folder. Exit codes: 0 ok, 1 bad input, 2 bad usage.`;
+External data files are read from the model's folder. --external-data writes <out.onnx> + <out.onnx>_data
+(automatic when the output would pass protobuf's 2 GiB limit). Exit codes: 0 ok, 1 bad input, 2 bad usage.`;
 
 class UsageError extends Error {}
 
@@ -87,6 +88,7 @@ async function quantize(args: string[]): Promise<number> {
       exclude: { type: 'string', multiple: true },
       'include-gather': { type: 'boolean' },
       'keep-doc-strings': { type: 'boolean' },
+      'external-data': { type: 'boolean' },
       recipe: { type: 'string' },
       'save-recipe': { type: 'string' },
       json: { type: 'boolean' },
@@ -94,23 +96,44 @@ async function quantize(args: string[]): Promise<number> {
   });
   const modelPath = oneModel(positionals);
   if (!values.output) throw new UsageError('missing -o <out.onnx>');
-  const [{ openModelFile }, { findWeights }, { runQuantization }, { toRecipe }, { formatRun }] =
-    await Promise.all([
-      import('./files'),
-      import('../core/onnx'),
-      import('../core/pipeline/run'),
-      import('../core/quant/config'),
-      import('./format'),
-    ]);
+  const [
+    { openModelFile, writeExport, dataFileName },
+    { findWeights },
+    { runQuantization },
+    { toRecipe },
+    { formatRun },
+  ] = await Promise.all([
+    import('./files'),
+    import('../core/onnx'),
+    import('../core/pipeline/run'),
+    import('../core/quant/config'),
+    import('./format'),
+  ]);
   const config = await buildConfig(values);
   const model = await openModelFile(modelPath);
+  const { resolve, dirname } = await import('node:path');
+  const inputs = [modelPath, ...model.externalFiles.keys()].map((loc, i) =>
+    i === 0 ? resolve(loc) : resolve(dirname(modelPath), loc),
+  );
+  const outputs = [values.output, resolve(dirname(values.output), dataFileName(values.output))];
+  if (outputs.some((o) => inputs.includes(resolve(o))))
+    throw new StudioError(
+      'QuantConfigError',
+      `-o ${values.output} would overwrite the model or its data file`,
+    );
   const unknown = (values.exclude ?? []).filter(
     (n) => !findWeights(model, { includeGather: true }).some((w) => w.name === n),
   );
   if (unknown.length)
     throw new StudioError('QuantConfigError', `--exclude: no weight named ${unknown.join(', ')}`);
-  const { summary, bytes } = await runQuantization(model, config, 'cli');
-  await writeFile(values.output, bytes);
+  const { summary, bytes, externalData } = await runQuantization(
+    model,
+    config,
+    'cli',
+    {},
+    { externalData: values['external-data'] ? 'always' : 'auto', dataLocation: dataFileName(values.output) },
+  );
+  await writeExport(values.output, bytes, externalData);
   if (values['save-recipe'])
     await writeFile(values['save-recipe'], JSON.stringify(toRecipe(config), null, 2) + '\n');
   console.log(values.json ? JSON.stringify(summary, null, 2) : formatRun(summary, values.output));
