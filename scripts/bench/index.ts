@@ -93,6 +93,7 @@ row(
 
 // Growth: copy vs quantize, whole processes.
 const growth: string[] = [];
+const points: { bytes: number; s: number; rss: number }[] = [];
 for (const size of args.sizes!.split(',').map(Number)) {
   const model = join(tmp, `m${size}.onnx`);
   const bytes = writeInlineModel(model, size);
@@ -105,6 +106,7 @@ for (const size of args.sizes!.split(',').map(Number)) {
       execFileSync('cmp', ['-s', join(tmp, 'out.onnx'), join(tmp, 'out-before.onnx')]).length === 0;
     if (!same) throw new Error(`${size} MB: before and after outputs differ`);
   }
+  points.push({ bytes, s: after.s, rss: after.rss });
   growth.push(
     [
       mb(bytes),
@@ -162,6 +164,13 @@ if (args.large) {
 }
 rmSync(tmp, { recursive: true, force: true });
 
+// Scaling exponent between the smallest model of ≥ 10 MB and the largest: time ∝ size^k (1 = linear).
+const big = points.filter((p) => p.bytes >= 10 * 2 ** 20);
+const slope = (key: 's' | 'rss') =>
+  big.length >= 2
+    ? (Math.log(big.at(-1)![key] / big[0][key]) / Math.log(big.at(-1)!.bytes / big[0].bytes)).toFixed(2)
+    : 'n/a';
+const scaling = `Measured scaling from ${mb(big[0]?.bytes ?? 0)} to ${mb(big.at(-1)?.bytes ?? 0)} MB: time ∝ size^${slope('s')}, peak memory ∝ size^${slope('rss')} (1 = linear).`;
 const header = ['area', 'measure', 'after', 'before', 'detail', 'goal'];
 const table = [header, header.map(() => '---'), ...rows].map((r) => `| ${r.join(' | ')} |`).join('\n');
 const growthTable = [
@@ -169,21 +178,29 @@ const growthTable = [
   '| --- | --- | --- | --- | --- | --- | --- |',
   ...growth.map((g) => `| ${g} |`),
 ].join('\n');
-console.log(table + '\n\n' + growthTable + '\n');
+console.log(table + '\n\n' + growthTable + '\n\n' + scaling + '\n');
 
 const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${mb(totalmem())} MB RAM (${mb(freemem())} MB free), node ${process.version}, load average ${loadavg()
   .map((x) => x.toFixed(1))
   .join(' ')} at start`;
 const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).trim();
 writeFileSync(
-  join(ROOT, 'docs/performance.md.new'),
+  join(ROOT, 'docs/performance.md'),
   [
-    '<!-- written by `npm run bench` (scripts/bench) -->',
-    `Machine: ${machine}. Commit ${commit}${BEFORE ? `; "before" is the CLI of ${args.before}` : ''}. Medians of ${RUNS} runs per cell (whole processes, GNU time).`,
+    '# Performance',
+    '',
+    '<!-- written by `npm run bench` (scripts/bench); edit the script, not this file -->',
+    '',
+    `Machine: ${machine}. Commit ${commit}${BEFORE ? `; "before" is the CLI of ${args.before}` : ''}. Medians of ${RUNS} runs per cell (whole processes timed by GNU time; peak memory is the process's maximum resident set).`,
+    'The machine is shared (2 cores, several other jobs): absolute times are noisy, ratios measured in the same run are what to compare.',
     '',
     table,
     '',
+    '## Growth (int8 per-channel, synthetic Gemm models)',
+    '',
     growthTable,
+    '',
+    scaling,
     '',
     args.large
       ? ''
