@@ -183,7 +183,9 @@ console.log(table + '\n\n' + growthTable + '\n\n' + scaling + '\n');
 const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${mb(totalmem())} MB RAM (${mb(freemem())} MB free), node ${process.version}, load average ${loadavg()
   .map((x) => x.toFixed(1))
   .join(' ')} at start`;
-const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).trim();
+const rev = (dir: string) =>
+  execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: dir, encoding: 'utf8' }).trim();
+const commit = rev(ROOT);
 writeFileSync(
   join(ROOT, 'docs/performance.md'),
   [
@@ -191,7 +193,7 @@ writeFileSync(
     '',
     '<!-- written by `npm run bench` (scripts/bench); edit the script, not this file -->',
     '',
-    `Machine: ${machine}. Commit ${commit}${BEFORE ? `; "before" is the CLI of ${args.before}` : ''}. Medians of ${RUNS} runs per cell (whole processes timed by GNU time; peak memory is the process's maximum resident set).`,
+    `Machine: ${machine}. Commit ${commit}${args.before ? `; "before" is the CLI of commit ${rev(resolve(args.before))} (a temporary checkout)` : ''}. Medians of ${RUNS} runs per cell (whole processes timed by GNU time; peak memory is the process's maximum resident set).`,
     'The machine is shared (2 cores, several other jobs): absolute times are noisy, ratios measured in the same run are what to compare.',
     '',
     table,
