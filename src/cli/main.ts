@@ -1,23 +1,21 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { isStudioError, StudioError } from '../core/errors';
-import { findWeights, summarizeModel } from '../core/onnx';
-import { defaultQuantConfig, normalizeConfig, toRecipe, type QuantConfig } from '../core/quant/config';
-import { runQuantization } from '../core/pipeline/run';
-import { runWithBudget } from '../core/mixed/run';
-import { openModelFile } from './files';
+import type { QuantConfig } from '../core/quant/config';
 import { budgetNote, budgetOf, RANGE_USAGE, rangeFlags, rangeOptions } from './ranges';
-import { formatInspect, formatRun } from './format';
+
+// Each command imports what it needs when it runs, so `qstudio --help` loads none of the core (start-up time).
 
 const USAGE = `Usage:
   qstudio inspect <model.onnx> [--json]
   qstudio quantize <model.onnx> -o <out.onnx> [--bits 2..8|fp16] [--granularity channel|tensor|block]
                    [--block-size 16|32|64|128|256] [--scheme symmetric|asymmetric] [--format auto|qdq|matmulnbits]
-                   [--exclude NAME ...] [--include-gather] [--keep-doc-strings]
+                   [--exclude NAME ...] [--include-gather] [--keep-doc-strings] [--external-data]
                    ${RANGE_USAGE}
                    [--recipe recipe.json] [--save-recipe out.json] [--json]
 
-External data files are read from the model's folder. Exit codes: 0 ok, 1 bad input, 2 bad usage.`;
+External data files are read from the model's folder. --external-data writes <out.onnx> + <out.onnx>_data
+(automatic when the output would pass protobuf's 2 GiB limit). Exit codes: 0 ok, 1 bad input, 2 bad usage.`;
 
 class UsageError extends Error {}
 
@@ -67,6 +65,11 @@ async function inspect(args: string[]): Promise<number> {
     allowPositionals: true,
     options: { json: { type: 'boolean' } },
   });
+  const [{ openModelFile }, { findWeights, summarizeModel }, { formatInspect }] = await Promise.all([
+    import('./files'),
+    import('../core/onnx'),
+    import('./format'),
+  ]);
   const model = await openModelFile(oneModel(positionals));
   const summary = summarizeModel(model, findWeights(model, { includeGather: true }));
   console.log(values.json ? JSON.stringify(summary, null, 2) : formatInspect(summary));
@@ -87,6 +90,7 @@ async function quantize(args: string[]): Promise<number> {
       exclude: { type: 'string', multiple: true },
       'include-gather': { type: 'boolean' },
       'keep-doc-strings': { type: 'boolean' },
+      'external-data': { type: 'boolean' },
       recipe: { type: 'string' },
       'save-recipe': { type: 'string' },
       json: { type: 'boolean' },
@@ -95,18 +99,48 @@ async function quantize(args: string[]): Promise<number> {
   });
   const modelPath = oneModel(positionals);
   if (!values.output) throw new UsageError('missing -o <out.onnx>');
+  const [
+    { openModelFile, writeExport, dataFileName },
+    { findWeights },
+    { runQuantization },
+    { toRecipe },
+    { formatRun },
+  ] = await Promise.all([
+    import('./files'),
+    import('../core/onnx'),
+    import('../core/pipeline/run'),
+    import('../core/quant/config'),
+    import('./format'),
+  ]);
   const config = await buildConfig(values);
   const model = await openModelFile(modelPath);
+  const { resolve, dirname } = await import('node:path');
+  const inputs = [modelPath, ...model.externalFiles.keys()].map((loc, i) =>
+    i === 0 ? resolve(loc) : resolve(dirname(modelPath), loc),
+  );
+  const outputs = [values.output, resolve(dirname(values.output), dataFileName(values.output))];
+  if (outputs.some((o) => inputs.includes(resolve(o))))
+    throw new StudioError(
+      'QuantConfigError',
+      `-o ${values.output} would overwrite the model or its data file`,
+    );
   const unknown = (values.exclude ?? []).filter(
     (n) => !findWeights(model, { includeGather: true }).some((w) => w.name === n),
   );
   if (unknown.length)
     throw new StudioError('QuantConfigError', `--exclude: no weight named ${unknown.join(', ')}`);
+  const output = {
+    externalData: values['external-data'] ? ('always' as const) : ('auto' as const),
+    dataLocation: dataFileName(values.output),
+  };
   const budget = budgetOf(values);
-  const run = budget ? await runWithBudget(model, config, budget, 'cli') : null;
-  const { summary, bytes } = run ?? (await runQuantization(model, config, 'cli'));
-  if (run) summary.notes.push(budgetNote(run.assignment));
-  await writeFile(values.output, bytes);
+  const budgeted = budget
+    ? await (await import('../core/mixed/run')).runWithBudget(model, config, budget, 'cli', { output })
+    : null;
+  const { summary, bytes, externalData } =
+    budgeted ?? (await runQuantization(model, config, 'cli', {}, output));
+  if (budgeted) summary.notes.push(budgetNote(budgeted.assignment));
+  await writeExport(values.output, bytes, externalData);
   if (values['save-recipe'])
     await writeFile(values['save-recipe'], JSON.stringify(toRecipe(summary.config), null, 2) + '\n');
   console.log(values.json ? JSON.stringify(summary, null, 2) : formatRun(summary, values.output));
@@ -116,6 +150,7 @@ async function quantize(args: string[]): Promise<number> {
 async function buildConfig(
   values: Record<string, string | boolean | string[] | undefined>,
 ): Promise<QuantConfig> {
+  const { defaultQuantConfig, normalizeConfig } = await import('../core/quant/config');
   let base: unknown = defaultQuantConfig;
   if (typeof values.recipe === 'string') {
     const text = await readFile(values.recipe, 'utf8');

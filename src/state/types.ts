@@ -50,7 +50,15 @@ export type Async<T> =
 
 export type DownloadState =
   | { status: 'preparing' }
-  | { status: 'ready'; url: string; fileName: string; bytes: number; runId: string }
+  | {
+      status: 'ready';
+      url: string;
+      fileName: string;
+      bytes: number;
+      runId: string;
+      /** External-data output (beyond 2 GiB): the second file, saved next to the .onnx. */
+      data?: { url: string; fileName: string; bytes: number };
+    }
   | { status: 'error'; error: UiError };
 
 export type Theme = 'light' | 'dark';

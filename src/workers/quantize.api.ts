@@ -6,6 +6,8 @@ import { findWeights, openModel, readWeight, summarizeModel } from '../core/onnx
 import type { OnnxModel, WeightInfo } from '../core/onnx/types';
 import { normalizeConfig, specFor, type Bits, type QuantConfig } from '../core/quant/config';
 import { runQuantization } from '../core/pipeline/run';
+import type { ExternalData } from '../core/export/external-data';
+import { downloadFileName } from '../state/variant-key';
 import { quantizeWeight } from '../core/pipeline/weight';
 import { equalizeModel } from '../core/equalize/equalize';
 import { macrotask } from './macrotask';
@@ -37,6 +39,8 @@ interface Run {
   modelId: string;
   config: QuantConfig;
   bytes: Uint8Array;
+  /** Set when the output went to external data (beyond protobuf's 2 GiB): the second file of the download. */
+  externalData?: ExternalData;
 }
 
 const models = new Map<string, OpenModel>();
@@ -84,17 +88,24 @@ export const quantizeApi = {
     const cfg = normalizeConfig(config);
     let last = 0;
     try {
-      const { summary, bytes } = await runQuantization(model, cfg, runId, {
-        isCancelled: () => cancelled.has(runId),
-        pause: macrotask,
-        onProgress: (p) => {
-          const t = Date.now();
-          if (t - last < PROGRESS_INTERVAL_MS && p.status === 'quantizing') return;
-          last = t;
-          void onProgress?.(p); // a remote call: don't await it
+      const dataLocation = `${downloadFileName(model.fileName, cfg)}_data`;
+      const { summary, bytes, externalData } = await runQuantization(
+        model,
+        cfg,
+        runId,
+        {
+          isCancelled: () => cancelled.has(runId),
+          pause: macrotask,
+          onProgress: (p) => {
+            const t = Date.now();
+            if (t - last < PROGRESS_INTERVAL_MS && p.status === 'quantizing') return;
+            last = t;
+            void onProgress?.(p); // a remote call: don't await it
+          },
         },
-      });
-      runs.set(runId, { modelId, config: cfg, bytes });
+        { externalData: 'auto', dataLocation },
+      );
+      runs.set(runId, { modelId, config: cfg, bytes, externalData });
       return summary;
     } finally {
       cancelled.delete(runId);
@@ -163,6 +174,23 @@ export const quantizeApi = {
   async exportModel(runId: string): Promise<Uint8Array> {
     const copy = mustGetRun(runId).bytes.slice();
     return transfer(copy, [copy.buffer]);
+  },
+
+  /**
+   * A run's external data file (`<download name>_data`), or null when the model is one file. Built as a Blob of the
+   * tensors' buffers and slices of the source files, never one concatenated buffer.
+   */
+  async exportDataFile(runId: string): Promise<{ name: string; blob: Blob } | null> {
+    const data = mustGetRun(runId).externalData;
+    if (!data) return null;
+    const parts = data.parts.map((p): BlobPart =>
+      p.kind === 'bytes'
+        ? (p.bytes as Uint8Array<ArrayBuffer>)
+        : p.kind === 'zeros'
+          ? new Uint8Array(p.length)
+          : (p.blob as Blob).slice(p.start, p.end),
+    );
+    return { name: data.location, blob: new Blob(parts, { type: 'application/octet-stream' }) };
   },
 
   async dropRun(runId: string): Promise<void> {

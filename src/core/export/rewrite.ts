@@ -12,7 +12,14 @@ import { intAttr, makeNode } from './nodes';
 
 /** One weight, quantized, ready to be written. */
 export type EncodedWeight =
-  | { kind: 'dq'; weight: WeightInfo; encoding: Extract<Encoding, { kind: 'dq' }>; q: QuantizedTensor }
+  | {
+      kind: 'dq';
+      weight: WeightInfo;
+      encoding: Extract<Encoding, { kind: 'dq' }>;
+      /** The grid; the levels come already packed into the encoding's container (quantizeFused). */
+      q: Omit<QuantizedTensor, 'levels'>;
+      packed: Uint8Array;
+    }
   | {
       kind: 'matmulnbits';
       weight: WeightInfo;
@@ -53,7 +60,7 @@ export function encodedBytes(e: EncodedWeight): number {
   }
   const bitsPer = e.encoding.container.endsWith('int2') ? 2 : e.encoding.container.endsWith('int4') ? 4 : 8;
   const packed = (n: number) => Math.ceil((n * bitsPer) / 8);
-  return packed(q.levels.length) + q.scales.length * 4 + (q.zeroPoints ? packed(q.zeroPoints.length) : 0);
+  return e.packed.length + q.scales.length * 4 + (q.zeroPoints ? packed(q.zeroPoints.length) : 0);
 }
 
 /**
@@ -127,7 +134,7 @@ export function applyEncodings(
         const container = encoding.container as PackContainer;
         const qName = fresh(`${base}_quantized`);
         const sName = fresh(`${base}_scale`);
-        inits.push(makeRawTensor(qName, container, q.shape, packLevels(q.levels, container)));
+        inits.push(makeRawTensor(qName, container, q.shape, e.packed));
         inits.push(makeFloat32Tensor(sName, q.axis === null ? [] : q.scaleShape, q.scales));
         const inputs = [qName, sName];
         if (q.zeroPoints) {

@@ -73,7 +73,11 @@ export class ErrorAccumulator {
   #sums = emptyErrorSums();
 
   add(w: Float32Array, wq: Float32Array): LayerMetrics {
-    const s = errorSums(w, wq);
+    return this.addSums(errorSums(w, wq));
+  }
+
+  /** Add one tensor's sums (e.g. from the fused export pass) and return its metrics. */
+  addSums(s: ErrorSums): LayerMetrics {
     this.#sums = combineErrorSums(this.#sums, s);
     return metricsFromSums(s);
   }

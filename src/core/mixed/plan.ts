@@ -6,6 +6,8 @@ import { planOpsetUpgrade } from '../onnx/opset';
 import type { OnnxModel, WeightInfo } from '../onnx/types';
 import { aiOnnxOpset } from '../pipeline/run';
 import { quantizeWeight } from '../pipeline/weight';
+import { packLevels, type PackContainer } from '../quant/pack';
+import type { QuantizedTensor } from '../quant/types';
 import { specFor, type IntBits, type LayerOverride, type QuantConfig } from '../quant/config';
 import { solveBudget, type Option, type Solution } from './solve';
 
@@ -107,12 +109,26 @@ function optionAt(
         ? { kind: 'cast', weight: w, fp16: qw.bits }
         : encoding.kind === 'matmulnbits'
           ? { kind: 'matmulnbits', weight: w, encoding, q: qw.q }
-          : { kind: 'dq', weight: w, encoding: encoding as Extract<Encoding, { kind: 'dq' }>, q: qw.q };
+          : dqWeight(w, encoding as Extract<Encoding, { kind: 'dq' }>, qw.q);
     return { bytes: encodedBytes(e), loss: relativeError(values, qw.dequantized) };
   } catch (e) {
     if (isStudioError(e, 'WeightValueError')) return null; // NaN/Inf: only float remains
     throw e;
   }
+}
+
+function dqWeight(
+  w: WeightInfo,
+  encoding: Extract<Encoding, { kind: 'dq' }>,
+  q: QuantizedTensor,
+): EncodedWeight {
+  return {
+    kind: 'dq',
+    weight: w,
+    encoding,
+    q,
+    packed: packLevels(q.levels, encoding.container as PackContainer),
+  };
 }
 
 /** Bits per weight a candidate's levels carry (float: the stored float width). */

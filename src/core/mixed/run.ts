@@ -1,7 +1,7 @@
 import { equalizeModel } from '../equalize/equalize';
 import { StudioError } from '../errors';
 import type { OnnxModel } from '../onnx/types';
-import { runQuantization, type RunHooks, type RunResult } from '../pipeline/run';
+import { runQuantization, type OutputOptions, type RunHooks, type RunResult } from '../pipeline/run';
 import type { QuantConfig } from '../quant/config';
 import { assign, layerTables, type Assignment, type Candidate, type MeasuredLoss } from './plan';
 
@@ -24,7 +24,12 @@ export async function runWithBudget(
   base: QuantConfig,
   budget: UserBudget,
   runId: string,
-  opts: { candidates?: readonly Candidate[]; measured?: MeasuredLoss; hooks?: RunHooks } = {},
+  opts: {
+    candidates?: readonly Candidate[];
+    measured?: MeasuredLoss;
+    hooks?: RunHooks;
+    output?: OutputOptions;
+  } = {},
 ): Promise<BudgetRun> {
   // The proxy must see the weights that will be quantized: the equalized ones when equalization is on.
   const source = base.equalize ? (await equalizeModel(model, base)).model : model;
@@ -32,7 +37,7 @@ export async function runWithBudget(
   const proxy = opts.measured ? 'measured' : 'weight-error';
   if ('targetBits' in budget) {
     const assignment = assign(model, base, tables, { targetBits: budget.targetBits }, proxy);
-    const result = await runQuantization(model, assignment.config, runId, opts.hooks);
+    const result = await runQuantization(model, assignment.config, runId, opts.hooks, opts.output);
     return { ...result, assignment };
   }
   const fileBefore =
@@ -42,7 +47,7 @@ export async function runWithBudget(
   for (let i = 0; i < MAX_TRIES && weightBytes > 0; i++) {
     const assignment = assign(model, base, tables, { targetBytes: weightBytes }, proxy);
     assignment.config = { ...assignment.config, mixed: { targetBytes: budget.fileBytes, proxy } };
-    const result = await runQuantization(model, assignment.config, runId, opts.hooks);
+    const result = await runQuantization(model, assignment.config, runId, opts.hooks, opts.output);
     if (result.bytes.length <= budget.fileBytes) return { ...result, assignment };
     weightBytes -= result.bytes.length - budget.fileBytes;
   }

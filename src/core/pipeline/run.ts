@@ -3,13 +3,20 @@ import { isStudioError, StudioError } from '../errors';
 import { applyEncodings, encodedBytes, type EncodedWeight } from '../export/rewrite';
 import { chooseEncoding, type Encoding } from '../export/encoding';
 import { inlineExternalInitializers } from '../export/inline';
+import {
+  needsExternalData,
+  toExternalData,
+  type ExternalData,
+  type ExternalDataMode,
+} from '../export/external-data';
 import { planOpsetUpgrade, upgradeOpset } from '../onnx/opset';
 import { findWeights, readWeight, serializeModel } from '../onnx';
 import type { OnnxModel, WeightInfo } from '../onnx/types';
 import { specFor, type QuantConfig, type WeightSpec } from '../quant/config';
 import { ErrorAccumulator } from '../metrics';
 import type { LayerResult, Progress, RunSummary } from '../../protocol/dto';
-import { quantizeWeight, type QuantizedWeight } from './weight';
+import { quantizeForExport, type ExportedWeight } from './weight';
+import type { PackContainer } from '../quant/pack';
 import { equalizeModel, equalizeNotes } from '../equalize/equalize';
 
 export interface RunHooks {
@@ -24,6 +31,15 @@ export interface RunResult {
   summary: RunSummary;
   /** The exported ONNX file. */
   bytes: Uint8Array;
+  /** With external-data output: the data file `bytes` refers to, as parts to write one after another. */
+  externalData?: ExternalData;
+}
+
+export interface OutputOptions {
+  /** 'auto' (default): one file unless the tensors would pass protobuf's 2 GiB limit; 'always': two files. */
+  externalData?: ExternalDataMode;
+  /** The data file's name next to the .onnx, e.g. `model.onnx_data` for `model.onnx`. */
+  dataLocation?: string;
 }
 
 export const aiOnnxOpset = (proto: ModelProto): number =>
@@ -89,6 +105,7 @@ export async function runQuantization(
   config: QuantConfig,
   runId: string,
   hooks: RunHooks = {},
+  output: OutputOptions = {},
 ): Promise<RunResult> {
   const now = hooks.now ?? (() => Date.now());
   const started = now();
@@ -109,9 +126,10 @@ export async function runQuantization(
     hooks.onProgress?.({ status: 'quantizing', fraction: done / total, tensor: w.name });
     await hooks.pause?.();
     const values = await readWeight(working, w);
-    let qw: QuantizedWeight;
+    let qw: ExportedWeight;
     try {
-      qw = quantizeWeight(values, w, spec);
+      const container = encoding.kind === 'dq' ? (encoding.container as PackContainer) : null;
+      qw = quantizeForExport(values, w, spec, container);
     } catch (e) {
       // A NaN/Inf (or fp16-overflowing) weight: keep that layer float and say why, quantize the rest.
       if (!isStudioError(e, 'WeightValueError')) throw e;
@@ -119,13 +137,24 @@ export async function runQuantization(
       done += w.elements;
       continue;
     }
-    const metrics = overall.add(values, qw.dequantized);
+    const metrics = overall.addSums(qw.sums);
     const e: EncodedWeight =
       qw.kind === 'fp16'
         ? { kind: 'cast', weight: w, fp16: qw.bits }
-        : encoding.kind === 'matmulnbits'
-          ? { kind: 'matmulnbits', weight: w, encoding, q: qw.q }
-          : { kind: 'dq', weight: w, encoding: encoding as Extract<Encoding, { kind: 'dq' }>, q: qw.q };
+        : qw.kind === 'levels'
+          ? {
+              kind: 'matmulnbits',
+              weight: w,
+              encoding: encoding as Extract<Encoding, { kind: 'matmulnbits' }>,
+              q: qw.q,
+            }
+          : {
+              kind: 'dq',
+              weight: w,
+              encoding: encoding as Extract<Encoding, { kind: 'dq' }>,
+              q: qw.q,
+              packed: qw.packed,
+            };
     encoded.push(e);
     layers.push({
       ...metrics,
@@ -155,7 +184,14 @@ export async function runQuantization(
   hooks.onProgress?.({ status: 'writing', fraction: 1 });
   await hooks.pause?.();
   const exported = applyEncodings(working.proto, encoded, { stripDocStrings: config.stripDocStrings });
-  const bytes = serialize(await inlineExternalInitializers(exported, working));
+  let bytes: Uint8Array;
+  let externalData: ExternalData | undefined;
+  if (needsExternalData(output.externalData ?? 'auto', exported, working)) {
+    const split = await toExternalData(exported, working, output.dataLocation ?? 'model.onnx_data');
+    bytes = serialize(split.proto);
+    externalData = split.data;
+    notes.push(`tensors written to the external data file ${split.data.location} (${split.data.size} bytes)`);
+  } else bytes = serialize(await inlineExternalInitializers(exported, working));
 
   const finite = layers.map((l) => l.sqnrDb).filter(Number.isFinite);
   const worst = layers.reduce<LayerResult | null>(
@@ -169,7 +205,7 @@ export async function runQuantization(
     skipped,
     fileBytesBefore:
       model.fileBytes + [...new Set(model.externalFiles.values())].reduce((a, b) => a + b.size, 0),
-    fileBytesAfter: bytes.length,
+    fileBytesAfter: bytes.length + (externalData?.size ?? 0),
     opset,
     notes,
     overallSqnrDb: overall.overall().sqnrDb,
@@ -182,7 +218,7 @@ export async function runQuantization(
     worstLayer: worst ? worst.name : null,
     durationMs: now() - started,
   };
-  return { summary, bytes };
+  return externalData ? { summary, bytes, externalData } : { summary, bytes };
 }
 
 /** One protobuf buffer tops out near 2 GiB: say so instead of failing deep inside the encoder. */

@@ -2,8 +2,12 @@ import { float16BitsToFloat32, float32ToFloat16Bits } from '../onnx/float16';
 import type { Dtype, WeightInfo } from '../onnx/types';
 import type { WeightSpec } from '../quant/config';
 import { dequantize, quantizeFloat16, quantizeTensor } from '../quant';
+import { float16Fused, quantizeFused, type OutRounding } from '../quant/fused';
+import type { PackContainer } from '../quant/pack';
 import type { QuantizedTensor } from '../quant/types';
+import type { ErrorSums } from '../metrics/error';
 import { chooseRangeParams } from '../ranges/clip';
+import type { QuantizeOptions } from '../quant/quantize';
 
 export type QuantizedWeight =
   | { kind: 'int'; q: QuantizedTensor; dequantized: Float32Array }
@@ -28,6 +32,29 @@ function roundForOp(values: Float32Array, dtype: Dtype): Float32Array {
 }
 
 /**
+ * The kernel's options for one weight. The range choice (clip search) is a separate step: it only supplies scales and
+ * zero points and the rounding stays in the kernel, so the export pass and the studio's views agree bit for bit.
+ */
+function kernelOptions(
+  values: Float32Array,
+  w: WeightInfo,
+  bits: QuantizeOptions['bits'],
+  spec: WeightSpec,
+): QuantizeOptions {
+  const opts: QuantizeOptions = {
+    bits,
+    scheme: spec.scheme,
+    granularity: spec.granularity,
+    blockSize: spec.blockSize,
+    channelAxis: w.channelAxis,
+    reductionAxis: w.reductionAxis,
+    name: w.name,
+  };
+  const params = chooseRangeParams(values, w.shape, opts, spec.clip ?? 'minmax', spec.clipPercentile);
+  return params ? { ...opts, params } : opts;
+}
+
+/**
  * Quantize one weight's values (in `w.shape` layout) with one spec. `dequantized` is exactly what onnxruntime will
  * feed the op: DequantizeLinear in float32, then a Cast when the op takes float16.
  */
@@ -36,17 +63,33 @@ export function quantizeWeight(values: Float32Array, w: WeightInfo, spec: Weight
     const { bits, values: dequantized } = quantizeFloat16(values, w.name);
     return { kind: 'fp16', bits, dequantized };
   }
-  const opts = {
-    bits: spec.bits,
-    scheme: spec.scheme,
-    granularity: spec.granularity,
-    blockSize: spec.blockSize,
-    channelAxis: w.channelAxis,
-    reductionAxis: w.reductionAxis,
-    name: w.name,
-  };
-  // Range choice is a separate step: it only supplies scales/zero points; rounding stays in the kernel.
-  const params = chooseRangeParams(values, w.shape, opts, spec.clip ?? 'minmax', spec.clipPercentile);
-  const q = quantizeTensor(values, w.shape, params ? { ...opts, params } : opts);
+  const q = quantizeTensor(values, w.shape, kernelOptions(values, w, spec.bits, spec));
   return { kind: 'int', q, dequantized: roundForOp(dequantize(q), w.opDtype) };
+}
+
+/** What the export needs of one weight: packed levels (or levels for MatMulNBits) or fp16 bits, and error sums. */
+export type ExportedWeight =
+  | { kind: 'packed'; q: Omit<QuantizedTensor, 'levels'>; packed: Uint8Array; sums: ErrorSums }
+  | { kind: 'levels'; q: QuantizedTensor; sums: ErrorSums }
+  | { kind: 'fp16'; bits: Uint16Array; sums: ErrorSums };
+
+const outRounding = (dtype: Dtype): OutRounding =>
+  dtype === 'float16' || dtype === 'bfloat16' ? dtype : 'float32';
+
+/**
+ * The export path's one pass per tensor (quantizeFused): same levels and metrics as quantizeWeight + packLevels,
+ * without an Int16 level array or a dequantized copy. `container` null keeps the levels (MatMulNBits re-orders them).
+ */
+export function quantizeForExport(
+  values: Float32Array,
+  w: WeightInfo,
+  spec: WeightSpec,
+  container: PackContainer | null,
+): ExportedWeight {
+  if (spec.bits === 'fp16') return { kind: 'fp16', ...float16Fused(values, w.name) };
+  const opts = kernelOptions(values, w, spec.bits, spec);
+  if (container === null)
+    return { kind: 'levels', ...quantizeFused(values, w.shape, opts, null, outRounding(w.opDtype)) };
+  const r = quantizeFused(values, w.shape, opts, container, outRounding(w.opDtype));
+  return { kind: 'packed', q: r.params, packed: r.packed, sums: r.sums };
 }

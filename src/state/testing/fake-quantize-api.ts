@@ -154,6 +154,7 @@ export class FakeQuantizeApi {
       if (!run || !this.models.has(run.modelId)) throw named('ModelNotLoadedError', `No run "${runId}"`);
       return new Uint8Array(fakeRun(runId, run.config).fileBytesAfter);
     },
+    exportDataFile: async () => null, // fake runs are always one file
     dropRun: async (runId) => {
       this.calls.push(`dropRun:${runId}`);
       this.runs.delete(runId);
