@@ -3,14 +3,10 @@ import type { QuantizeApi } from '../workers/quantize.api';
 import { WorkerBridge, type Bridge } from './worker-bridge';
 
 export { WorkerBridge, WORKER_CRASHED, DEFAULT_CANCEL_GRACE_MS, type Bridge } from './worker-bridge';
-export type { QuantizeApi, OpenRequest, ErrorCurvePoint } from '../workers/quantize.api';
-export type {
-  EvaluateApi,
-  EvalRequest,
-  EvalModelFile,
-  EvalVariantFile,
-  SampleFile,
-} from '../workers/evaluate.api';
+export type { QuantizeApi } from '../workers/quantize.api';
+export type { EvaluateApi } from '../workers/evaluate.api';
+export type { OpenRequest, ErrorCurvePoint } from '../protocol/dto';
+export type { EvalRequest, EvalModelFile, EvalVariantFile, SampleFile } from '../protocol/eval-dto';
 
 const defaultQuantizeBridge = (): Bridge<QuantizeApi> =>
   new WorkerBridge<QuantizeApi>(

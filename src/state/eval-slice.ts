@@ -10,7 +10,7 @@ import type {
   RgbaImage,
   SampleSetInfo,
 } from '../protocol/eval-dto';
-import type { SampleFile } from '../workers/evaluate.api';
+import type { SampleFile } from '../protocol/eval-dto';
 import type { SliceCreator } from './slices';
 import type { Async, UiError } from './types';
 

@@ -15,7 +15,8 @@ import { EXTERNAL_K, writeExternalModel } from '../../test/fixtures/external-mod
 import { buildModel, modelBytes, node, valueInfo } from '../../test/fixtures/onnx-builders';
 import { sharedModel } from '../../test/paths';
 import { referenceFloatModel } from '../../test/support/reference-float';
-import { createEvaluateApi, type EvalRequest, type EvalVariantFile, type SampleFile } from './evaluate.api';
+import type { EvalRequest, EvalVariantFile, SampleFile } from '../protocol/eval-dto';
+import { createEvaluateApi } from './evaluate.api';
 
 ort.env.wasm.numThreads = 1;
 

@@ -8,21 +8,15 @@ import { normalizeConfig, specFor, type Bits, type QuantConfig } from '../core/q
 import { runQuantization } from '../core/pipeline/run';
 import { quantizeWeight } from '../core/pipeline/weight';
 import { macrotask } from './macrotask';
-import type { ChannelRangesDto, HistogramDto, ModelSummary, Progress, RunSummary } from '../protocol/dto';
-
-/** A model file and the other files dropped with it (external data). Blob/File both clone cheaply. */
-export interface OpenRequest {
-  modelId: string;
-  file: Blob;
-  fileName: string;
-  sidecars: { name: string; blob: Blob }[];
-}
-
-export interface ErrorCurvePoint {
-  bits: Bits;
-  sqnrDb: number;
-  mse: number;
-}
+import type {
+  ChannelRangesDto,
+  ErrorCurvePoint,
+  HistogramDto,
+  ModelSummary,
+  OpenRequest,
+  Progress,
+  RunSummary,
+} from '../protocol/dto';
 
 interface OpenModel {
   model: OnnxModel;

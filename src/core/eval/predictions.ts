@@ -1,6 +1,6 @@
 // Per-sample top-1 predictions kept after an evaluation, and the "flips" (samples whose class changed) built from them.
 import { argmax, softmax, type OutputKind } from '../metrics/classification';
-import type { FlipDto, FlipsResult, EvalMode } from '../../protocol/eval-dto';
+import type { FlipDto, FlipsResult, EvalMode } from './results';
 
 /** Top-1 class and its probability per sample (−1 / NaN for rows with a NaN). */
 export interface Predictions {

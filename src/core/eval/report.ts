@@ -8,7 +8,7 @@ import type {
   ModeResult,
   ReferenceCheck,
   TimingDto,
-} from '../../protocol/eval-dto';
+} from './results';
 import { countFlips } from './predictions';
 
 export const PROGRESS_INTERVAL_MS = 100;

@@ -8,7 +8,7 @@ import { findWeights, readWeight, serializeModel } from '../onnx';
 import type { OnnxModel, WeightInfo } from '../onnx/types';
 import { specFor, type QuantConfig, type WeightSpec } from '../quant/config';
 import { ErrorAccumulator } from '../metrics';
-import type { LayerResult, Progress, RunSummary } from '../../protocol/dto';
+import type { LayerResult, Progress, RunSummary } from './types';
 import { quantizeWeight, type QuantizedWeight } from './weight';
 
 export interface RunHooks {

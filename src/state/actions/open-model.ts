@@ -2,7 +2,7 @@ import type { ModelSummary } from '../../protocol/dto';
 import { getState, setState } from '../store';
 import { selectLoaded } from '../selectors';
 import { toUiError } from '../ui-error';
-import type { LoadedModel } from '../types';
+import type { OpenedModel } from '../types';
 import { initialViews } from '../slices';
 import { callWorker } from './worker-calls';
 import { cancelQuantize } from './quantize';
@@ -55,7 +55,7 @@ function failLoad(loadId: number, fileName: string, e: unknown): void {
 }
 
 /** Switch to a newly opened model: its variants, views and downloads start empty; the old one is closed. */
-function adopt(loaded: LoadedModel): void {
+function adopt(loaded: OpenedModel): void {
   const previous = selectLoaded(getState());
   void cancelQuantize();
   cancelEvaluation();

@@ -5,7 +5,7 @@ import type { Progress, RunSummary } from '../../protocol/dto';
 import { getState, setState } from '../store';
 import { resultOf, selectLoaded } from '../selectors';
 import { isAbortLike, toUiError } from '../ui-error';
-import type { LoadedModel, RunState } from '../types';
+import type { OpenedModel, RunState } from '../types';
 import { sortBits, variantIdOf } from '../variant-key';
 import { releaseDownload } from './download';
 import { releaseVariantBlob } from './variant-blob';
@@ -86,7 +86,7 @@ function finishBatch(ids: string[]): void {
   });
 }
 
-async function runOne(loaded: LoadedModel, p: PlannedVariant, signal: AbortSignal): Promise<void> {
+async function runOne(loaded: OpenedModel, p: PlannedVariant, signal: AbortSignal): Promise<void> {
   const jobId = ++nextJobId;
   const runId = `${loaded.id}:${p.id}:${jobId}`;
   const last = resultOf(getState().variants[p.id]);

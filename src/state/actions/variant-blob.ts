@@ -1,5 +1,5 @@
 // A variant's exported model as one Blob, shared by the download and the evaluation (STYLE.md B5: wrap once).
-import type { LoadedModel, Variant } from '../types';
+import type { OpenedModel, Variant } from '../types';
 import { resultOf } from '../selectors';
 import { callModel } from './worker-calls';
 
@@ -16,7 +16,7 @@ const cache = new Map<string, Entry>();
  * The exported bytes of a variant's current result, exported by the quantize worker once per run and wrapped in a
  * Blob. Concurrent callers share the export; a failed export is not cached.
  */
-export function variantBlob(loaded: LoadedModel, variant: Variant): Promise<Blob> {
+export function variantBlob(loaded: OpenedModel, variant: Variant): Promise<Blob> {
   const result = resultOf(variant);
   if (!result) return Promise.reject(new Error(`variant ${variant.id} has no result to export`));
   const hit = cache.get(variant.id);

@@ -2,7 +2,7 @@ import type { Remote } from 'comlink';
 import { getQuantizeBridge, type QuantizeApi } from '../../bridge';
 import type { QuantConfig } from '../../core/quant/config';
 import { hasName } from '../ui-error';
-import type { LoadedModel } from '../types';
+import type { OpenedModel } from '../types';
 
 /** A signal that never aborts, for calls that are not cancellable (their results are cached or ignored). */
 const NEVER = new AbortController().signal;
@@ -19,7 +19,7 @@ export const callWorker = <T>(fn: (api: Remote<QuantizeApi>) => Promise<T>): Pro
   getQuantizeBridge().run(NEVER, fn, noop);
 
 /** Open the same File again under the same model id (after the worker restarted and lost it). */
-export function reopenModel(loaded: LoadedModel): Promise<void> {
+export function reopenModel(loaded: OpenedModel): Promise<void> {
   const key = `${loaded.id}@${getQuantizeBridge().generation}`;
   let p = reopening.get(key);
   if (!p) {
@@ -48,7 +48,7 @@ export interface RunRef {
 }
 
 /** Re-create a run the worker lost: quantizing is deterministic, so the same config gives the same run. */
-function restoreRun(loaded: LoadedModel, run: RunRef): Promise<void> {
+function restoreRun(loaded: OpenedModel, run: RunRef): Promise<void> {
   const key = `${run.runId}@${getQuantizeBridge().generation}`;
   let p = restoring.get(key);
   if (!p) {
@@ -69,7 +69,7 @@ function restoreRun(loaded: LoadedModel, run: RunRef): Promise<void> {
  * restore the runs this call needs, and retry once.
  */
 export async function callModel<T>(
-  loaded: LoadedModel,
+  loaded: OpenedModel,
   fn: (api: Remote<QuantizeApi>) => Promise<T>,
   needsRuns: RunRef[] = [],
 ): Promise<T> {

@@ -3,7 +3,7 @@ import type { PlotData } from 'plotly.js-dist-min';
 import { useShallow } from 'zustand/react/shallow';
 import { bitsLabel, selectModelId, useAppStore, type AppState } from '../../../state';
 import { ensureErrorCurve, errorCurveKey } from '../../../state/actions/views';
-import type { ErrorCurvePoint } from '../../../workers/quantize.api';
+import type { ErrorCurvePoint } from '../../../protocol/dto';
 import { ErrorNotice } from '../../components/ErrorNotice';
 import { Panel } from '../../components/Panel';
 import { Plot } from '../../components/Plot';

@@ -1,7 +1,8 @@
 import { useMemo } from 'react';
 import type { Layout } from 'plotly.js-dist-min';
 import { useShallow } from 'zustand/react/shallow';
-import { EVAL_MODE_LABELS, type EvalMode, type EvalReport } from '../../../../protocol/eval-dto';
+import type { EvalMode, EvalReport } from '../../../../protocol/eval-dto';
+import { EVAL_MODE_LABELS } from '../eval-modes';
 import { useAppStore } from '../../../../state';
 import { selectEvalView } from '../../../../state/actions/evaluate-run';
 import { Panel } from '../../../components/Panel';

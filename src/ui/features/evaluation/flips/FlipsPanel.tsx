@@ -1,5 +1,6 @@
 import { useEffect } from 'react';
-import { EVAL_MODE_LABELS, type EvalMode } from '../../../../protocol/eval-dto';
+import type { EvalMode } from '../../../../protocol/eval-dto';
+import { EVAL_MODE_LABELS } from '../eval-modes';
 import { useShallow } from 'zustand/react/shallow';
 import { flipsKey, bitsLabel, selectSamples, useAppStore } from '../../../../state';
 import { selectEvalView } from '../../../../state/actions/evaluate-run';

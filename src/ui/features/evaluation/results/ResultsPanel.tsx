@@ -1,6 +1,7 @@
 import { useMemo } from 'react';
 import { useShallow } from 'zustand/react/shallow';
-import { EVAL_MODE_LABELS, type EvalReport } from '../../../../protocol/eval-dto';
+import type { EvalReport } from '../../../../protocol/eval-dto';
+import { EVAL_MODE_LABELS } from '../eval-modes';
 import { selectSamples, selectStaleVariantIds, useAppStore } from '../../../../state';
 import { Panel } from '../../../components/Panel';
 import { formatCount, formatSci, formatShape } from '../../../format';

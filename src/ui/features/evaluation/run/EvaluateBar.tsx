@@ -1,10 +1,6 @@
 import { useShallow } from 'zustand/react/shallow';
-import {
-  EVAL_MODE_HINTS,
-  EVAL_MODE_LABELS,
-  type EvalModeRequest,
-  type EvalProgress,
-} from '../../../../protocol/eval-dto';
+import type { EvalModeRequest, EvalProgress } from '../../../../protocol/eval-dto';
+import { EVAL_MODE_HINTS, EVAL_MODE_LABELS } from '../eval-modes';
 import { selectEvalBusy, selectResultVariants, useAppStore, type AppState } from '../../../../state';
 import {
   cancelEvaluation,
