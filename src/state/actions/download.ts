@@ -3,7 +3,8 @@ import { resultOf, selectLoaded } from '../selectors';
 import { toUiError } from '../ui-error';
 import type { DownloadState } from '../types';
 import { downloadFileName } from '../variant-key';
-import { variantBlob } from './variant-blob';
+import { getQuantizeSession } from '../../bridge';
+import type { OpenedModel, Variant } from '../types';
 
 const setDownload = (variantId: string, d: DownloadState | undefined) =>
   setState((s) => {
@@ -22,6 +23,16 @@ export function releaseDownload(variantId: string): void {
 
 export function releaseAllDownloads(): void {
   for (const id of Object.keys(getState().downloads)) releaseDownload(id);
+}
+
+/**
+ * A variant's exported model as one Blob, shared by the download and the evaluation (the session exports it once
+ * per run).
+ */
+export function variantBlob(loaded: OpenedModel, variant: Variant): Promise<Blob> {
+  const result = resultOf(variant);
+  if (!result) return Promise.reject(new Error(`variant ${variant.id} has no result to export`));
+  return getQuantizeSession().exportBlob(loaded, variant.id, { runId: result.runId, config: variant.config });
 }
 
 /** Hand a prepared object URL to the browser as a file download. */

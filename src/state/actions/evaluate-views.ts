@@ -5,7 +5,7 @@ import { flipsKey, thumbnailKey, type EvalResult, type LoadedSamples } from '../
 import { selectSamples } from '../eval-selectors';
 import { getState, setState } from '../store';
 import { isAbortLike, toUiError } from '../ui-error';
-import { callEvaluate, callWithSamples } from './evaluate-worker';
+import { getEvaluateSession } from '../../bridge';
 
 /** Flips listed per variant and mode (the gallery shows these; the total is always reported). */
 export const FLIPS_LIMIT = 60;
@@ -37,7 +37,9 @@ export async function ensureFlips(variantId: string, mode: EvalMode): Promise<vo
   setState((s) => ({ flips: { ...s.flips, [key]: { status: 'loading', requestId } } }));
   const isMine = () => getState().evalResult === result && flipRequests.get(key) === requestId;
   try {
-    const data: FlipsResult = await callEvaluate((api) => api.flips(variantId, mode, FLIPS_LIMIT));
+    const data: FlipsResult = await getEvaluateSession().call((api) =>
+      api.flips(variantId, mode, FLIPS_LIMIT),
+    );
     if (!isMine()) return;
     setState((s) => ({ flips: { ...s.flips, [key]: { status: 'ready', data } } }));
     addRowValues(result, data);
@@ -71,7 +73,9 @@ export async function ensureThumbnail(samplesId: number, index: number): Promise
     return t?.status === 'loading' && t.requestId === requestId;
   };
   try {
-    const data = await callWithSamples(samples, (api) => api.sampleThumbnail(index, GALLERY_THUMBNAIL));
+    const data = await getEvaluateSession().callWithSamples(samples, (api) =>
+      api.sampleThumbnail(index, GALLERY_THUMBNAIL),
+    );
     if (isMine()) setState((s) => ({ thumbnails: { ...s.thumbnails, [key]: { status: 'ready', data } } }));
   } catch (e) {
     if (!isMine()) return;

@@ -2,7 +2,7 @@ import type { AppState, ViewsSlice } from '../slices';
 import { getState, setState } from '../store';
 import { selectLoaded } from '../selectors';
 import { toUiError } from '../ui-error';
-import { callModel, type RunRef } from './worker-calls';
+import { getQuantizeSession, type RunRef } from '../../bridge';
 import type { QuantConfig } from '../../core/quant/config';
 import { ALL_BITS } from '../../core/quant/config';
 import { configKeyWithoutBits } from '../variant-key';
@@ -60,7 +60,11 @@ export function ensureHistogram(weight: string, run: RunRef | null, retryError =
     'histograms',
     histogramKey(loaded.id, weight, runId),
     () =>
-      callModel(loaded, (api) => api.histogram(loaded.id, weight, runId, HISTOGRAM_BINS), run ? [run] : []),
+      getQuantizeSession().callModel(
+        loaded,
+        (api) => api.histogram(loaded.id, weight, runId, HISTOGRAM_BINS),
+        run ? [run] : [],
+      ),
     retryError,
   );
 }
@@ -73,7 +77,7 @@ export function ensureChannelRanges(weight: string, retryError = false): Promise
   return ensure(
     'channelRanges',
     channelRangesKey(loaded.id, weight),
-    () => callModel(loaded, (api) => api.channelRanges(loaded.id, weight)),
+    () => getQuantizeSession().callModel(loaded, (api) => api.channelRanges(loaded.id, weight)),
     retryError,
   );
 }
@@ -90,7 +94,10 @@ export function ensureErrorCurve(weight: string | null, retryError = false): Pro
   return ensure(
     'errorCurves',
     errorCurveKey(loaded.id, weight, config),
-    () => callModel(loaded, (api) => api.errorCurve(loaded.id, weight, config, [...ALL_BITS])),
+    () =>
+      getQuantizeSession().callModel(loaded, (api) =>
+        api.errorCurve(loaded.id, weight, config, [...ALL_BITS]),
+      ),
     retryError,
   );
 }
