@@ -1,7 +1,13 @@
 import { useShallow } from 'zustand/react/shallow';
 import type { EvalModeRequest, EvalProgress } from '../../../../protocol/eval-dto';
 import { EVAL_MODE_HINTS, EVAL_MODE_LABELS } from '../eval-modes';
-import { selectEvalBusy, selectResultVariants, useAppStore, type AppState } from '../../../../state';
+import {
+  selectEvalBusy,
+  selectResultVariants,
+  useAppStore,
+  type AppState,
+  variantShortLabel,
+} from '../../../../state';
 import {
   cancelEvaluation,
   dismissEvalError,
@@ -13,7 +19,6 @@ import { ErrorNotice } from '../../../components/ErrorNotice';
 import { ProgressBar } from '../../../components/ProgressBar';
 import { Segmented } from '../../../components/Segmented';
 import { formatCount } from '../../../format';
-import { variantShortLabel } from '../../variants/variant-label';
 
 const MODES = [
   { value: 'exact', label: EVAL_MODE_LABELS.exact },
