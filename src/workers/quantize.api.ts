@@ -7,6 +7,7 @@ import type { OnnxModel, WeightInfo } from '../core/onnx/types';
 import { normalizeConfig, specFor, type Bits, type QuantConfig } from '../core/quant/config';
 import { runQuantization } from '../core/pipeline/run';
 import { quantizeWeight } from '../core/pipeline/weight';
+import { throttleProgress } from '../core/progress';
 import { macrotask } from './macrotask';
 import type {
   ChannelRangesDto,
@@ -31,7 +32,6 @@ interface Run {
 const models = new Map<string, OpenModel>();
 const runs = new Map<string, Run>();
 const cancelled = new Set<string>();
-const PROGRESS_INTERVAL_MS = 100;
 
 function mustGetModel(modelId: string): OpenModel {
   const m = models.get(modelId);
@@ -71,17 +71,12 @@ export const quantizeApi = {
   ): Promise<RunSummary> {
     const { model } = mustGetModel(modelId);
     const cfg = normalizeConfig(config);
-    let last = 0;
+    const report = throttleProgress(Date.now, (p: Progress) => void onProgress?.(p)); // remote: not awaited
     try {
       const { summary, bytes } = await runQuantization(model, cfg, runId, {
         isCancelled: () => cancelled.has(runId),
         pause: macrotask,
-        onProgress: (p) => {
-          const t = Date.now();
-          if (t - last < PROGRESS_INTERVAL_MS && p.status === 'quantizing') return;
-          last = t;
-          void onProgress?.(p); // a remote call: don't await it
-        },
+        onProgress: (p) => report(p, p.status !== 'quantizing'),
       });
       runs.set(runId, { modelId, config: cfg, bytes });
       return summary;

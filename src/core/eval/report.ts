@@ -10,8 +10,9 @@ import type {
   TimingDto,
 } from './results';
 import { countFlips } from './predictions';
+import { throttleProgress } from '../progress';
 
-export const PROGRESS_INTERVAL_MS = 100;
+export { PROGRESS_INTERVAL_MS } from '../progress';
 
 /** Collects session.run durations; the first run (warm-up: allocations, kernel selection) is left out of the mean. */
 export function createTimer(sessionCreateMs: number, samplesPerRun: number) {
@@ -116,16 +117,8 @@ export function createReferenceComparator(
 }
 
 /** Throttles progress to ~10 Hz; `force` (a phase's start and end) always goes through. */
-export function createProgressReporter(now: () => number, onProgress?: (p: EvalProgress) => void) {
-  let last = -Infinity;
-  return (p: EvalProgress, force = false): void => {
-    if (!onProgress) return;
-    const t = now();
-    if (!force && t - last < PROGRESS_INTERVAL_MS) return;
-    last = t;
-    onProgress(p);
-  };
-}
+export const createProgressReporter = (now: () => number, onProgress?: (p: EvalProgress) => void) =>
+  throttleProgress(now, onProgress);
 
 /** A readable name for sample `i`: the image path, `Iris.csv row 13`, `inputs.npy #12`. */
 export function sampleName(set: SampleSet, i: number): string {

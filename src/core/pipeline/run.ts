@@ -3,7 +3,7 @@ import { isStudioError, StudioError } from '../errors';
 import { applyEncodings, encodedBytes, type EncodedWeight } from '../export/rewrite';
 import { chooseEncoding, type Encoding } from '../export/encoding';
 import { inlineExternalInitializers } from '../export/inline';
-import { planOpsetUpgrade, upgradeOpset } from '../onnx/opset';
+import { aiOnnxOpset, planOpsetUpgrade, upgradeOpset } from '../onnx/opset';
 import { findWeights, readWeight, serializeModel } from '../onnx';
 import type { OnnxModel, WeightInfo } from '../onnx/types';
 import { specFor, type QuantConfig, type WeightSpec } from '../quant/config';
@@ -25,9 +25,6 @@ export interface RunResult {
   bytes: Uint8Array;
 }
 
-export const aiOnnxOpset = (proto: ModelProto): number =>
-  Number(proto.opsetImport.find((o) => o.domain === '' || o.domain === 'ai.onnx')?.version ?? 1);
-
 interface Planned {
   weight: WeightInfo;
   spec: WeightSpec;
@@ -37,7 +34,7 @@ interface Planned {
 /** Decide every weight's encoding and whether the model's opset must rise (then on the upgraded model). */
 function plan(model: OnnxModel, config: QuantConfig, skipped: RunSummary['skipped'], notes: string[]) {
   const weights = findWeights(model, { includeGather: config.includeGather });
-  const opset = aiOnnxOpset(model.proto);
+  const opset = aiOnnxOpset(model.proto) ?? 1; // no ai.onnx import: treat as opset 1
   const upgradable = [25, 21].find((t) => t > opset && planOpsetUpgrade(model.proto, t).ok) ?? null;
   const blockers = upgradable === null && opset < 25 ? planOpsetUpgrade(model.proto, 21) : null;
   const ctx = { opset, maxOpset: upgradable ?? (opset >= 25 ? opset : null), format: config.format };
