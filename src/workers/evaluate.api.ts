@@ -11,6 +11,7 @@ import {
   predictionKey,
   preprocessedToRgba,
   runEvaluation,
+  sampleFeatures,
   sampleName,
   selectFlips,
   tensorToRgba,
@@ -337,6 +338,7 @@ export function createEvaluateApi(ort: OrtModule, env: EvaluateEnv = {}) {
           labels: set.labels ? set.labels.subarray(0, outcome.predictions.count) : null,
           classes: set.classes,
           nameOf: (i) => sampleName(set, i),
+          featuresOf: (i) => sampleFeatures(set, i),
         },
         limit,
       );

@@ -120,6 +120,25 @@ export function createReferenceComparator(
 export const createProgressReporter = (now: () => number, onProgress?: (p: EvalProgress) => void) =>
   throttleProgress(now, onProgress);
 
+/** The shortest decimal that reads back as the same float32: 5.1 for Math.fround(5.1), not 5.099999904632568. */
+export function float32Text(v: number): string {
+  for (let p = 1; p < 9; p++) {
+    const t = Number(v.toPrecision(p));
+    if (Math.fround(t) === v) return String(t);
+  }
+  return String(v);
+}
+
+/** A CSV row's feature values as the model is fed them (null for sets that are not tables). */
+export function sampleFeatures(set: SampleSet, i: number): { column: string; value: string }[] | null {
+  if (set.kind !== 'tensor' || !set.tabular) return null;
+  const n = set.tabular.featureColumns.length;
+  return set.tabular.featureColumns.map((column, j) => ({
+    column,
+    value: float32Text(set.inputs[i * n + j]),
+  }));
+}
+
 /** A readable name for sample `i`: the image path, `Iris.csv row 13`, `inputs.npy #12`. */
 export function sampleName(set: SampleSet, i: number): string {
   if (set.kind === 'images') return set.names[i] ?? `${set.sourceName} #${i}`;

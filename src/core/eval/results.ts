@@ -140,6 +140,8 @@ export interface FlipDto {
   variantProbability: number;
   /** The variant's probability for the class the float model chose. */
   variantProbabilityOfFloatClass: number;
+  /** CSV tables: the row's feature values as the model was fed them (float32); null for other sets. */
+  features: { column: string; value: string }[] | null;
 }
 
 export interface FlipsResult {

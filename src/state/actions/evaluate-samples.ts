@@ -50,7 +50,7 @@ export async function loadSampleFiles(
     if (!isCurrentLoad(loadId)) return;
     const loaded: LoadedSamples = { id, name, files, tabular, info };
     // Gallery images and rows of earlier sets are not shown any more (they are keyed by set id).
-    setState({ samples: { status: 'ready', loaded }, thumbnails: {}, rowValues: {} });
+    setState({ samples: { status: 'ready', loaded }, thumbnails: {} });
     adoptPreprocess();
     void refreshPreview();
   } catch (e) {
