@@ -1,16 +1,5 @@
+import { formatBytes } from '../core/format';
 import type { LayerResult, ModelSummary, RunSummary } from '../protocol/dto';
-
-/** Human-readable sizes: 1536 -> "1.5 KiB". */
-export function formatBytes(n: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB'];
-  let v = n;
-  let u = 0;
-  while (v >= 1024 && u < units.length - 1) {
-    v /= 1024;
-    u++;
-  }
-  return u === 0 ? `${n} B` : `${v.toFixed(v >= 100 ? 0 : 1)} ${units[u]}`;
-}
 
 const db = (x: number) => (Number.isFinite(x) ? x.toFixed(1) : x > 0 ? '∞' : '–');
 const sci = (x: number) => (x === 0 ? '0' : x.toExponential(2));

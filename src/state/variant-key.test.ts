@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { defaultQuantConfig, type QuantConfig } from '../core/quant/config';
-import { downloadFileName, sortBits, variantIdOf } from './variant-key';
+import { downloadFileName, sortBits, variantIdOf, variantLabel, variantShortLabel } from './variant-key';
 
 const cfg = (patch: Partial<QuantConfig>): QuantConfig => ({ ...defaultQuantConfig, ...patch });
 
@@ -35,4 +35,19 @@ it('per-layer overrides give a distinct, stable id', () => {
 
 it('lists chosenBits fp16 first, then widest to narrowest', () => {
   expect(sortBits([4, 'fp16', 8, 2])).toEqual(['fp16', 8, 4, 2]);
+});
+
+describe.each([
+  [cfg({ bits: 8 }), '8-bit · sym · per-channel', '8-bit · channel'],
+  [cfg({ bits: 3, scheme: 'asymmetric' }), '3-bit · asym · per-channel', '3-bit · asym · channel'],
+  [cfg({ bits: 4, granularity: 'block', blockSize: 32 }), '4-bit · sym · block 32', '4-bit · block 32'],
+  [
+    cfg({ bits: 4, layers: { a: { skip: true }, b: { skip: true } } }),
+    '4-bit · sym · per-channel · 2 overrides',
+    '4-bit · channel · 2 overrides',
+  ],
+  [cfg({ bits: 'fp16', layers: { a: { skip: true } } }), 'fp16 · 1 override', 'fp16'],
+])('variant labels %#', (config, label, short) => {
+  it(label, () => expect(variantLabel({ config })).toBe(label));
+  it(short, () => expect(variantShortLabel({ config })).toBe(short));
 });

@@ -10,26 +10,21 @@ import type { ExternalData } from '../core/export/external-data';
 import { downloadFileName } from '../state/variant-key';
 import { quantizeWeight } from '../core/pipeline/weight';
 import { equalizeModel } from '../core/equalize/equalize';
+import { throttleProgress } from '../core/progress';
 import { macrotask } from './macrotask';
-import type { ChannelRangesDto, HistogramDto, ModelSummary, Progress, RunSummary } from '../protocol/dto';
+import type {
+  ChannelRangesDto,
+  ErrorCurvePoint,
+  HistogramDto,
+  ModelSummary,
+  OpenRequest,
+  Progress,
+  RunSummary,
+} from '../protocol/dto';
 
 /** The same weight in an equalized copy (an equalized Clip becomes two nodes, so node indices move). */
 const sameWeight = (model: OnnxModel, w: WeightInfo): WeightInfo =>
   findWeights(model, { includeGather: true }).find((x) => x.name === w.name) ?? w;
-
-/** A model file and the other files dropped with it (external data). Blob/File both clone cheaply. */
-export interface OpenRequest {
-  modelId: string;
-  file: Blob;
-  fileName: string;
-  sidecars: { name: string; blob: Blob }[];
-}
-
-export interface ErrorCurvePoint {
-  bits: Bits;
-  sqnrDb: number;
-  mse: number;
-}
 
 interface OpenModel {
   model: OnnxModel;
@@ -46,7 +41,6 @@ interface Run {
 const models = new Map<string, OpenModel>();
 const runs = new Map<string, Run>();
 const cancelled = new Set<string>();
-const PROGRESS_INTERVAL_MS = 100;
 
 function mustGetModel(modelId: string): OpenModel {
   const m = models.get(modelId);
@@ -86,7 +80,7 @@ export const quantizeApi = {
   ): Promise<RunSummary> {
     const { model } = mustGetModel(modelId);
     const cfg = normalizeConfig(config);
-    let last = 0;
+    const report = throttleProgress(Date.now, (p: Progress) => void onProgress?.(p)); // remote: not awaited
     try {
       const dataLocation = `${downloadFileName(model.fileName, cfg)}_data`;
       const { summary, bytes, externalData } = await runQuantization(
@@ -96,12 +90,7 @@ export const quantizeApi = {
         {
           isCancelled: () => cancelled.has(runId),
           pause: macrotask,
-          onProgress: (p) => {
-            const t = Date.now();
-            if (t - last < PROGRESS_INTERVAL_MS && p.status === 'quantizing') return;
-            last = t;
-            void onProgress?.(p); // a remote call: don't await it
-          },
+          onProgress: (p) => report(p, p.status !== 'quantizing'),
         },
         { externalData: 'auto', dataLocation },
       );

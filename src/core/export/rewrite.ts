@@ -1,6 +1,6 @@
 import type { GraphProto, ModelProto, NodeProto, TensorProto } from 'onnx-buf';
 import { TensorProto_DataType } from 'onnx-buf';
-import { uniqueNameGenerator } from '../onnx/graph';
+import { buildConsumers, uniqueNameGenerator } from '../onnx/graph';
 import { shallowCopy } from '../onnx/proto';
 import { makeFloat32Tensor, makeRawTensor } from '../onnx/tensor';
 import type { WeightInfo } from '../onnx/types';
@@ -207,7 +207,7 @@ function removeDeadConstants(graph: GraphProto, weights: WeightInfo[]): void {
   for (const w of weights) candidates.add(w.initializer);
   const initializers = new Set(graph.initializer.map((t) => t.name));
   for (;;) {
-    const used = usedValues(graph);
+    const used = usedNames(graph);
     const before = graph.node.length;
     graph.node = graph.node.filter((n) => {
       const unused = n.output.length > 0 && n.output.every((o) => !used.has(o));
@@ -222,25 +222,12 @@ function removeDeadConstants(graph: GraphProto, weights: WeightInfo[]): void {
     });
     if (graph.node.length === before) break;
   }
-  const used = usedValues(graph);
+  const used = usedNames(graph);
   const dead = (name: string) => candidates.has(name) && !used.has(name);
   graph.initializer = graph.initializer.filter((t) => !dead(t.name));
   graph.input = graph.input.filter((v) => !dead(v.name));
   graph.valueInfo = graph.valueInfo.filter((v) => !dead(v.name));
 }
 
-function usedValues(graph: GraphProto): Set<string> {
-  const used = new Set<string>();
-  const visit = (g: GraphProto) => {
-    for (const n of g.node) {
-      for (const i of n.input) used.add(i);
-      for (const a of n.attribute) {
-        if (a.g) visit(a.g);
-        for (const sg of a.graphs) visit(sg);
-      }
-    }
-    for (const o of g.output) used.add(o.name);
-  };
-  visit(graph);
-  return used;
-}
+/** Names read by a node (also from inside its subgraphs) or by a graph output: graph.ts's consumer index. */
+const usedNames = (graph: GraphProto): Set<string> => new Set(buildConsumers(graph).keys());

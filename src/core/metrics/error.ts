@@ -1,5 +1,5 @@
 import { StudioError } from '../errors';
-import type { LayerMetrics } from '../../protocol/dto';
+import type { LayerMetrics } from './types';
 
 /** Float64 sums behind LayerMetrics, so several tensors combine exactly into one overall figure. */
 export interface ErrorSums {

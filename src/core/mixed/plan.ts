@@ -4,7 +4,7 @@ import { encodedBytes, type EncodedWeight } from '../export/rewrite';
 import { findWeights, readWeight } from '../onnx';
 import { planOpsetUpgrade } from '../onnx/opset';
 import type { OnnxModel, WeightInfo } from '../onnx/types';
-import { aiOnnxOpset } from '../pipeline/run';
+import { aiOnnxOpset } from '../onnx/opset';
 import { quantizeWeight } from '../pipeline/weight';
 import { packLevels, type PackContainer } from '../quant/pack';
 import type { QuantizedTensor } from '../quant/types';
@@ -35,7 +35,7 @@ export interface Budget {
 
 /** The encoding context the pipeline uses for this model (the opset it may rise to). */
 function encodingContext(model: OnnxModel, config: QuantConfig): EncodingContext {
-  const opset = aiOnnxOpset(model.proto);
+  const opset = aiOnnxOpset(model.proto) ?? 1; // no ai.onnx import: treat as opset 1, as the pipeline does
   const upgradable = [25, 21].find((t) => t > opset && planOpsetUpgrade(model.proto, t).ok) ?? null;
   return { opset, maxOpset: upgradable ?? (opset >= 25 ? opset : null), format: config.format };
 }

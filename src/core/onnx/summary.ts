@@ -1,6 +1,6 @@
 // ModelSummary: what the UI shows about a model, without any weight values.
 import type { ValueInfoProto } from 'onnx-buf';
-import type { ModelSummary, ValueInfoDto } from '../../protocol/dto';
+import type { ModelSummary, ValueInfoDto } from './summary-types';
 import { tryDtypeFromOnnx } from './dtype';
 import { listExternalLocations } from './external';
 import { forEachGraph, isDefaultDomain } from './graph';

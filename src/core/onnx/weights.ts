@@ -4,7 +4,7 @@ import type { GraphProto, NodeProto, TensorProto } from 'onnx-buf';
 import { StudioError } from '../errors';
 import { isFloatDtype, tryDtypeFromOnnx } from './dtype';
 import { isExternalTensor } from './external';
-import { float32ToFloat16Bits, float16BitsToFloat32 } from './float16';
+import { float32ToFloat16Bits, float16BitsToFloat32, roundToBfloat16 } from './float16';
 import {
   buildConsumers,
   buildProducers,
@@ -304,15 +304,7 @@ function transpose(data: Float32Array, shape: number[], perm: number[]): Float32
 function castValues(data: Float32Array, to: number): Float32Array {
   const dtype = tryDtypeFromOnnx(to);
   if (dtype === 'float16') return data.map((v) => float16BitsToFloat32(float32ToFloat16Bits(v)));
-  if (dtype === 'bfloat16') {
-    const u = new Uint32Array(data.slice().buffer);
-    for (let i = 0; i < u.length; i++) {
-      const x = u[i];
-      const nan = (x & 0x7fffffff) > 0x7f800000;
-      u[i] = nan ? x : ((x + 0x7fff + ((x >>> 16) & 1)) >>> 16) << 16; // round half to even
-    }
-    return new Float32Array(u.buffer);
-  }
+  if (dtype === 'bfloat16') return data.map((v) => roundToBfloat16(v));
   return data;
 }
 

@@ -9,7 +9,7 @@ import {
   ramp,
   valueInfo,
 } from '../../../test/fixtures/onnx-builders';
-import type { Progress } from '../../protocol/dto';
+import type { Progress } from './types';
 import { runQuantization } from './run';
 
 function mlp(opts: { opset?: number; w1?: number[]; extraNodes?: ReturnType<typeof node>[] } = {}) {

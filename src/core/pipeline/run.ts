@@ -9,12 +9,12 @@ import {
   type ExternalData,
   type ExternalDataMode,
 } from '../export/external-data';
-import { planOpsetUpgrade, upgradeOpset } from '../onnx/opset';
+import { aiOnnxOpset, planOpsetUpgrade, upgradeOpset } from '../onnx/opset';
 import { findWeights, readWeight, serializeModel } from '../onnx';
 import type { OnnxModel, WeightInfo } from '../onnx/types';
 import { specFor, type QuantConfig, type WeightSpec } from '../quant/config';
 import { ErrorAccumulator } from '../metrics';
-import type { LayerResult, Progress, RunSummary } from '../../protocol/dto';
+import type { LayerResult, Progress, RunSummary } from './types';
 import { quantizeForExport, type ExportedWeight } from './weight';
 import type { PackContainer } from '../quant/pack';
 import { equalizeModel, equalizeNotes } from '../equalize/equalize';
@@ -42,9 +42,6 @@ export interface OutputOptions {
   dataLocation?: string;
 }
 
-export const aiOnnxOpset = (proto: ModelProto): number =>
-  Number(proto.opsetImport.find((o) => o.domain === '' || o.domain === 'ai.onnx')?.version ?? 1);
-
 interface Planned {
   weight: WeightInfo;
   spec: WeightSpec;
@@ -54,7 +51,7 @@ interface Planned {
 /** Decide every weight's encoding and whether the model's opset must rise (then on the upgraded model). */
 function plan(model: OnnxModel, config: QuantConfig, skipped: RunSummary['skipped'], notes: string[]) {
   const weights = findWeights(model, { includeGather: config.includeGather });
-  const opset = aiOnnxOpset(model.proto);
+  const opset = aiOnnxOpset(model.proto) ?? 1; // no ai.onnx import: treat as opset 1
   const upgradable = [25, 21].find((t) => t > opset && planOpsetUpgrade(model.proto, t).ok) ?? null;
   const blockers = upgradable === null && opset < 25 ? planOpsetUpgrade(model.proto, 21) : null;
   const ctx = { opset, maxOpset: upgradable ?? (opset >= 25 ? opset : null), format: config.format };

@@ -1,4 +1,4 @@
-import { float16BitsToFloat32, float32ToFloat16Bits } from '../onnx/float16';
+import { float16BitsToFloat32, float32ToFloat16Bits, roundToBfloat16 } from '../onnx/float16';
 import type { Dtype, WeightInfo } from '../onnx/types';
 import type { WeightSpec } from '../quant/config';
 import { dequantize, quantizeFloat16, quantizeTensor } from '../quant';
@@ -13,20 +13,12 @@ export type QuantizedWeight =
   | { kind: 'int'; q: QuantizedTensor; dequantized: Float32Array }
   | { kind: 'fp16'; bits: Uint16Array; dequantized: Float32Array };
 
-const f32 = new Float32Array(1);
-const u32 = new Uint32Array(f32.buffer);
-
 /** Round in place to what a Cast to the op's element type gives (DequantizeLinear itself outputs float32). */
 function roundForOp(values: Float32Array, dtype: Dtype): Float32Array {
   if (dtype === 'float16') {
     for (let i = 0; i < values.length; i++) values[i] = float16BitsToFloat32(float32ToFloat16Bits(values[i]));
   } else if (dtype === 'bfloat16') {
-    for (let i = 0; i < values.length; i++) {
-      f32[0] = values[i];
-      const x = u32[0];
-      u32[0] = (x + 0x7fff + ((x >>> 16) & 1)) & 0xffff0000; // round half to even on the top 16 bits
-      values[i] = f32[0];
-    }
+    for (let i = 0; i < values.length; i++) values[i] = roundToBfloat16(values[i]);
   }
   return values;
 }

@@ -3,8 +3,8 @@ import { resultOf, selectLoaded } from '../selectors';
 import { toUiError } from '../ui-error';
 import type { DownloadState } from '../types';
 import { downloadFileName } from '../variant-key';
-import { variantBlob } from './variant-blob';
-import { callModel } from './worker-calls';
+import { getQuantizeSession } from '../../bridge';
+import type { OpenedModel, Variant } from '../types';
 
 const setDownload = (variantId: string, d: DownloadState | undefined) =>
   setState((s) => {
@@ -26,6 +26,16 @@ export function releaseDownload(variantId: string): void {
 
 export function releaseAllDownloads(): void {
   for (const id of Object.keys(getState().downloads)) releaseDownload(id);
+}
+
+/**
+ * A variant's exported model as one Blob, shared by the download and the evaluation (the session exports it once
+ * per run).
+ */
+export function variantBlob(loaded: OpenedModel, variant: Variant): Promise<Blob> {
+  const result = resultOf(variant);
+  if (!result) return Promise.reject(new Error(`variant ${variant.id} has no result to export`));
+  return getQuantizeSession().exportBlob(loaded, variant.id, { runId: result.runId, config: variant.config });
 }
 
 /** Hand a prepared object URL to the browser as a file download. */
@@ -65,7 +75,7 @@ export async function downloadVariant(variantId: string): Promise<void> {
     const blob = await variantBlob(loaded, variant); // the same Blob the evaluation posts
     // Beyond protobuf's 2 GiB the export is model.onnx + model.onnx_data: two downloads into the same folder are
     // what onnxruntime loads as is (an archive would need unpacking first, and zip needs zip64 past 4 GiB).
-    const dataFile = await callModel(loaded, (api) => api.exportDataFile(result.runId), [
+    const dataFile = await getQuantizeSession().callModel(loaded, (api) => api.exportDataFile(result.runId), [
       { runId: result.runId, config: variant.config },
     ]);
     const cur = getState().downloads[variantId];

@@ -1,5 +1,6 @@
 // An in-process stand-in for the quantize worker, for action tests: controllable timing, cancel, restarts.
-import type { QuantizeApi, OpenRequest } from '../../workers/quantize.api';
+import type { OpenRequest } from '../../protocol/dto';
+import type { QuantizeApi } from '../../workers/quantize.api';
 import type { ModelSummary, Progress, RunSummary } from '../../protocol/dto';
 import type { QuantConfig } from '../../core/quant/config';
 
