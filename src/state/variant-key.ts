@@ -73,7 +73,9 @@ export const granularityLabel = (c: QuantConfig): string =>
 /** Range/budget choices and per-layer overrides, e.g. " · MSE clip · 2 overrides". */
 const overridesLabel = (c: QuantConfig): string => {
   const n = overrideCount(c);
-  return [...rangeLabelParts(c), ...(n ? [`${n} override${n > 1 ? 's' : ''}`] : [])].map((p) => ` · ${p}`).join('');
+  return [...rangeLabelParts(c), ...(n ? [`${n} override${n > 1 ? 's' : ''}`] : [])]
+    .map((p) => ` · ${p}`)
+    .join('');
 };
 
 /** e.g. "4-bit · sym · per-channel", "fp16"; marks per-layer overrides. */
