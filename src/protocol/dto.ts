@@ -55,6 +55,8 @@ export interface LayerResult extends LayerMetrics {
   bytesBefore: number;
   /** Levels + scales + zero points as stored. */
   bytesAfter: number;
+  /** Set when the weight got other settings than asked for, and why (e.g. a block longer than its axis). */
+  fallback?: string;
 }
 
 export interface RunSummary {

@@ -66,10 +66,10 @@ describe('runQuantization', () => {
       modelBytes(
         buildModel({
           opset: 11,
-          inputs: [valueInfo('x', 'float32', [1, 2, 6, 6])],
+          inputs: [valueInfo('x', 'float32', [1, 16, 6, 6])],
           outputs: [valueInfo('y')],
           nodes: [node('Conv', ['x', 'w'], ['c']), node('NotARealOp', ['c'], ['y'])],
-          initializers: [floatTensor('w', [4, 2, 3, 3], ramp(72))],
+          initializers: [floatTensor('w', [4, 16, 3, 3], ramp(576))],
         }),
       ),
       'conv.onnx',

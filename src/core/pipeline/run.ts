@@ -6,7 +6,8 @@ import { inlineExternalInitializers } from '../export/inline';
 import { planOpsetUpgrade, upgradeOpset } from '../onnx/opset';
 import { findWeights, readWeight, serializeModel } from '../onnx';
 import type { OnnxModel, WeightInfo } from '../onnx/types';
-import { specFor, type QuantConfig, type WeightSpec } from '../quant/config';
+import type { QuantConfig, WeightSpec } from '../quant/config';
+import { excludedReason, leftFloatReason, weightSpec } from './select';
 import { ErrorAccumulator } from '../metrics';
 import type { LayerResult, Progress, RunSummary } from '../../protocol/dto';
 import { quantizeWeight, type QuantizedWeight } from './weight';
@@ -32,11 +33,14 @@ interface Planned {
   weight: WeightInfo;
   spec: WeightSpec;
   encoding: Encoding;
+  /** Why the weight got other settings than asked for (block larger than its reduction axis). */
+  fallback?: string;
 }
 
 /** Decide every weight's encoding and whether the model's opset must rise (then on the upgraded model). */
 function plan(model: OnnxModel, config: QuantConfig, skipped: RunSummary['skipped'], notes: string[]) {
-  const weights = findWeights(model, { includeGather: config.includeGather });
+  // Gather tables are always found (so names never depend on the flag) and left float unless asked for.
+  const weights = findWeights(model, { includeGather: true });
   const opset = aiOnnxOpset(model.proto);
   const upgradable = [25, 21].find((t) => t > opset && planOpsetUpgrade(model.proto, t).ok) ?? null;
   const blockers = upgradable === null && opset < 25 ? planOpsetUpgrade(model.proto, 21) : null;
@@ -44,8 +48,8 @@ function plan(model: OnnxModel, config: QuantConfig, skipped: RunSummary['skippe
 
   let target = opset;
   for (const w of weights) {
-    const spec = specFor(config, w.name);
-    if (!spec) continue;
+    const spec = weightSpec(config, w);
+    if (!spec || leftFloatReason(w, spec)) continue;
     const enc = chooseEncoding(w, spec, ctx);
     if (enc?.kind === 'dq' && enc.domain === '' && enc.minOpset > target) target = enc.minOpset;
   }
@@ -56,27 +60,23 @@ function plan(model: OnnxModel, config: QuantConfig, skipped: RunSummary['skippe
     notes.push(`opset ${opset} → ${target}: ${up.changes.length ? up.changes.join('; ') : 'no op changed'}`);
   }
   const planned: Planned[] = [];
-  const workingWeights =
-    target > opset ? findWeights(working, { includeGather: config.includeGather }) : weights;
+  const workingWeights = target > opset ? findWeights(working, { includeGather: true }) : weights;
   const wctx = { ...ctx, opset: target };
   for (const w of workingWeights) {
-    const spec = specFor(config, w.name);
-    if (!spec) {
-      skipped.push({ name: w.name, reason: 'excluded' });
-    } else if (w.consumers > 1) {
-      skipped.push({ name: w.name, reason: `tied weight: used by ${w.consumers} ops` });
-    } else if (spec.bits === 'fp16' && w.dtype === 'float16') {
-      skipped.push({ name: w.name, reason: 'already float16' });
-    } else {
-      const encoding = chooseEncoding(w, spec, wctx);
-      if (encoding) planned.push({ weight: w, spec, encoding });
-      else {
-        const why = blockers && !blockers.ok ? ` (upgrade blocked by ${blockers.blockers.join(', ')})` : '';
-        skipped.push({
-          name: w.name,
-          reason: `${spec.granularity}-wise ${spec.bits}-bit needs opset ≥ 21 and the model is opset ${opset}${why}`,
-        });
-      }
+    const spec = weightSpec(config, w);
+    const reason = spec ? leftFloatReason(w, spec) : excludedReason(config, w);
+    if (!spec || reason) {
+      skipped.push({ name: w.name, reason: reason! });
+      continue;
+    }
+    const encoding = chooseEncoding(w, spec, wctx);
+    if (encoding) planned.push({ weight: w, spec, encoding, fallback: spec.fallback });
+    else {
+      const why = blockers && !blockers.ok ? ` (upgrade blocked by ${blockers.blockers.join(', ')})` : '';
+      skipped.push({
+        name: w.name,
+        reason: `${spec.granularity}-wise ${spec.bits}-bit needs opset ≥ 21 and the model is opset ${opset}${why}`,
+      });
     }
   }
   return { working, planned, opset: target };
@@ -100,7 +100,7 @@ export async function runQuantization(
   const layers: LayerResult[] = [];
   const overall = new ErrorAccumulator();
 
-  for (const { weight: w, spec, encoding } of planned) {
+  for (const { weight: w, spec, encoding, fallback } of planned) {
     if (hooks.isCancelled?.()) throw new StudioError('CancelledError', `run ${runId} was cancelled`);
     hooks.onProgress?.({ status: 'quantizing', fraction: done / total, tensor: w.name });
     await hooks.pause?.();
@@ -144,7 +144,9 @@ export async function runQuantization(
               : 'DequantizeLinear',
       bytesBefore: w.bytes,
       bytesAfter: encodedBytes(e),
+      ...(fallback ? { fallback } : {}),
     });
+    if (fallback) notes.push(`${w.name}: ${fallback}`);
     done += w.elements;
   }
   if (hooks.isCancelled?.()) throw new StudioError('CancelledError', `run ${runId} was cancelled`);

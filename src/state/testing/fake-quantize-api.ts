@@ -25,6 +25,10 @@ export function fakeSummary(fileName: string): ModelSummary {
     external: false,
     consumers: 1,
     source: 'initializer' as const,
+    graphPath: [],
+    homePath: [],
+    scope: '',
+    uses: [{ graphPath: [], node: `${name}_node`, nodeIndex: 0, inputIndex: 1 }],
   });
   return {
     fileName,
