@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { fromBinary } from '@bufbuild/protobuf';
 import { ModelProtoSchema, type GraphProto } from 'onnx-buf';
 import { findWeights, forEachGraph, parseModel } from '../src/core/onnx';
+import { foldWeightInputs } from '../src/core/onnx/fold';
 import { normalizeConfig, type QuantConfig } from '../src/core/quant/config';
 import { runQuantization } from '../src/core/pipeline/run';
 import {
@@ -193,5 +194,81 @@ describe.each<['LSTM' | 'GRU' | 'RNN', 1 | 2]>([
     expect(relError(web, await run(referenceFloatModel(out), feeds, 'web'))).toBeLessThanOrEqual(
       MAX_REL_ERROR,
     );
+  });
+});
+
+/**
+ * PyTorch's LSTM export: the W input is Unsqueeze(Concat(Slice(w_ih), Slice(w_ih))) (gate reordering), and the same
+ * module runs in both branches of an If, each with its own chain. Folding must give one tensor, quantized once.
+ */
+function gateReorderedLstm(): Uint8Array {
+  const h = 4;
+  const i64 = (name: string, v: number[]) => int64Tensor(name, [v.length], v);
+  const branch = (tag: string) =>
+    buildGraph({
+      name: tag,
+      nodes: [
+        node('Slice', ['w_ih', `${tag}_s0`, `${tag}_e0`, `${tag}_ax`], [`${tag}_a`]),
+        node('Slice', ['w_ih', `${tag}_s1`, `${tag}_e1`, `${tag}_ax`], [`${tag}_b`]),
+        node('Concat', [`${tag}_b`, `${tag}_a`], [`${tag}_cat`], { axis: 0 }),
+        node('Unsqueeze', [`${tag}_cat`, `${tag}_ax`], [`${tag}_W`]),
+        node('Unsqueeze', ['w_hh', `${tag}_ax`], [`${tag}_R`]),
+        node(
+          'LSTM',
+          ['x', `${tag}_W`, `${tag}_R`],
+          [`${tag}_y`],
+          { hidden_size: h },
+          { name: `${tag}_lstm` },
+        ),
+      ],
+      outputs: [valueInfo(`${tag}_y`)],
+      initializers: [
+        i64(`${tag}_s0`, [0]),
+        i64(`${tag}_e0`, [2 * h]),
+        i64(`${tag}_s1`, [2 * h]),
+        i64(`${tag}_e1`, [4 * h]),
+        i64(`${tag}_ax`, [0]),
+      ],
+    });
+  return modelBytes(
+    buildModel({
+      opset: 21,
+      inputs: [valueInfo('x', 'float32', [3, 1, 16]), valueInfo('c', 'bool', [])],
+      outputs: [valueInfo('y')],
+      nodes: [node('If', ['c'], ['y'], { then_branch: branch('t'), else_branch: branch('e') })],
+      initializers: [
+        floatTensor('w_ih', [4 * h, 16], randn(4 * h * 16, 41)),
+        floatTensor('w_hh', [4 * h, h], randn(4 * h * h, 42)),
+      ],
+    }),
+  );
+}
+
+describe('constant-only chains to a weight input are folded', () => {
+  it('folds Slice→Concat→Unsqueeze in two sibling branches into one shared, quantized weight', async () => {
+    const bytes = gateReorderedLstm();
+    const { model, folded } = await foldWeightInputs(parseModel(bytes, 'lstm.onnx'));
+    expect(folded).toEqual(['t_W', 'e_W']);
+    const weights = findWeights(model);
+    // W folded once (stored in the main graph); R reaches both LSTMs through an Unsqueeze: tied, in one layout.
+    expect(weights.map((w) => [w.op, w.inputIndex, w.uses.length, w.homePath.length])).toEqual([
+      ['LSTM', 1, 2, 0],
+      ['LSTM', 2, 2, 0],
+    ]);
+    const { summary, bytes: out } = await runQuantization(model, normalizeConfig({ bits: 4 }), 'r');
+    expect(summary.skipped).toEqual([]);
+    // Only the 4-bit tensors and their scales are left: w_ih's float copy and its chains are gone.
+    expect(floatInitializers(out).filter((n) => !/scale/.test(n))).toEqual([]);
+    const x = floats([3, 1, 16], 43);
+    for (const c of [true, false]) {
+      const feeds: Feeds = { x: { dims: [3, 1, 16], data: x }, c: { dims: [], bool: [c] } };
+      for (const runtime of ['node', 'web'] as Runtime[]) {
+        const got = await run(out, feeds, runtime);
+        expect(relError(got, await run(referenceFloatModel(out), feeds, runtime))).toBeLessThanOrEqual(
+          MAX_REL_ERROR,
+        );
+        expect(relError(got, await run(bytes, feeds, runtime))).toBeLessThan(0.2);
+      }
+    }
   });
 });

@@ -3,6 +3,7 @@ import { stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { StudioError } from '../core/errors';
 import { listExternalLocations, openModel, parseModel } from '../core/onnx';
+import { foldWeightInputs } from '../core/onnx/fold';
 import type { NamedBlob, OnnxModel } from '../core/onnx/types';
 
 /** Open a model from disk; external data files are looked up next to it (lazily, as Blobs). */
@@ -26,5 +27,6 @@ export async function openModelFile(path: string): Promise<OnnxModel> {
     const s = await stat(p).catch(() => null);
     if (s?.isFile()) sidecars.push({ name: loc, blob: await openAsBlob(p) });
   }
-  return openModel(file, sidecars);
+  // Weights computed from constants (Slice/Concat gate reordering of exported LSTMs) become plain initializers.
+  return (await foldWeightInputs(await openModel(file, sidecars))).model;
 }

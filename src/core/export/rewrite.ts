@@ -1,10 +1,10 @@
 import type { GraphProto, ModelProto, NodeProto, TensorProto } from 'onnx-buf';
 import { TensorProto_DataType } from 'onnx-buf';
 import { uniqueNameGenerator } from '../onnx/graph';
-import { pathKey } from '../onnx/scope';
+import { EditableModel } from '../onnx/edit';
 import { shallowCopy } from '../onnx/proto';
 import { makeFloat32Tensor, makeRawTensor } from '../onnx/tensor';
-import type { GraphPath, WeightInfo } from '../onnx/types';
+import type { WeightInfo } from '../onnx/types';
 import { packLevels, type PackContainer } from '../quant/pack';
 import { packMatMulNBits } from '../quant/matmulnbits';
 import type { QuantizedTensor } from '../quant/types';
@@ -28,47 +28,6 @@ const FLOAT_TYPE: Record<string, number> = {
   float64: TensorProto_DataType.DOUBLE,
   bfloat16: TensorProto_DataType.BFLOAT16,
 };
-
-const copyGraph = (g: GraphProto): GraphProto =>
-  shallowCopy(g, {
-    node: [...g.node],
-    initializer: [...g.initializer],
-    input: [...g.input],
-    valueInfo: [...g.valueInfo],
-  });
-
-/**
- * Copy-on-write access to the main graph and any subgraph by path, so the source model (still open in the worker)
- * is never mutated. A subgraph's copy is hung into a copy of its parent node; node indices never change here.
- */
-class EditableModel {
-  readonly model: ModelProto;
-  private readonly graphs = new Map<string, GraphProto>();
-  constructor(proto: ModelProto) {
-    const graph = copyGraph(proto.graph!);
-    this.model = shallowCopy(proto, { graph, opsetImport: proto.opsetImport.map((o) => shallowCopy(o, {})) });
-    this.graphs.set('', graph);
-  }
-  graph(path: GraphPath): GraphProto {
-    const key = pathKey(path);
-    const have = this.graphs.get(key);
-    if (have) return have;
-    const parent = this.graph(path.slice(0, -1));
-    const { nodeIndex, attribute } = path[path.length - 1];
-    const node = parent.node[nodeIndex];
-    const attr = node.attribute.find((a) => a.name === attribute && a.g);
-    if (!attr?.g) throw new Error(`no subgraph ${attribute} on node ${nodeIndex}`);
-    const copy = copyGraph(attr.g);
-    parent.node[nodeIndex] = shallowCopy(node, {
-      attribute: node.attribute.map((a) => (a === attr ? shallowCopy(a, { g: copy }) : a)),
-    });
-    this.graphs.set(key, copy);
-    return copy;
-  }
-  all(): GraphProto[] {
-    return [...this.graphs.values()];
-  }
-}
 
 /** The bytes a weight occupies after encoding (levels + scales + zero points, or fp16 values). */
 export function encodedBytes(e: EncodedWeight): number {
