@@ -5,7 +5,7 @@ import { findWeights, summarizeModel } from '../core/onnx';
 import { defaultQuantConfig, normalizeConfig, toRecipe, type QuantConfig } from '../core/quant/config';
 import { runQuantization } from '../core/pipeline/run';
 import { openModelFile } from './files';
-import { formatInspect, formatRun } from './format';
+import { formatInspect, formatRun, nothingReason } from './format';
 
 const USAGE = `Usage:
   qstudio inspect <model.onnx> [--json]
@@ -99,6 +99,14 @@ async function quantize(args: string[]): Promise<number> {
   if (unknown.length)
     throw new StudioError('QuantConfigError', `--exclude: no weight named ${unknown.join(', ')}`);
   const { summary, bytes } = await runQuantization(model, config, 'cli');
+  if (summary.layers.length === 0) {
+    // Never a silent copy: say why nothing was quantized and write nothing.
+    console.error(
+      `qstudio: nothing to quantize in ${modelPath}: ${nothingReason(summarizeModel(model), summary)}`,
+    );
+    if (values.json) console.log(JSON.stringify(summary, null, 2));
+    return 1;
+  }
   await writeFile(values.output, bytes);
   if (values['save-recipe'])
     await writeFile(values['save-recipe'], JSON.stringify(toRecipe(config), null, 2) + '\n');

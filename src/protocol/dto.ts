@@ -1,5 +1,6 @@
 // Plain data that crosses the worker boundary: no classes, only objects, arrays and typed arrays.
 import type { Dtype, WeightInfo } from '../core/onnx/types';
+import type { FloatLeft, QuantizedGroup } from '../core/onnx/inventory';
 import type { BlockSize, Granularity, Bits, QuantConfig, Scheme } from '../core/quant/config';
 
 export type { Dtype, WeightInfo, QuantConfig, Bits, Granularity, Scheme, BlockSize };
@@ -29,6 +30,8 @@ export interface ModelSummary {
   totalWeightBytes: number;
   weights: WeightInfo[];
   externalFiles: string[];
+  /** Integer weights the model already has (an already-quantized model), by consuming op. */
+  quantized: QuantizedGroup[];
 }
 
 /** Error metrics of one weight under one config. */
@@ -65,6 +68,10 @@ export interface RunSummary {
   layers: LayerResult[];
   /** Weights left in float, with the reason (excluded, unsupported, ...). */
   skipped: { name: string; reason: string }[];
+  /** Float constants that are not weights we quantize (biases, norms, ...), with the reason. */
+  floatLeft: FloatLeft[];
+  /** Float parameters in the model and how many of them this run quantized. */
+  floatParams: { total: number; quantized: number };
   /** Exact size of the exported file. */
   fileBytesBefore: number;
   fileBytesAfter: number;

@@ -5,6 +5,7 @@ import { chooseEncoding, type Encoding } from '../export/encoding';
 import { inlineExternalInitializers } from '../export/inline';
 import { planOpsetUpgrade, upgradeOpset } from '../onnx/opset';
 import { findWeights, readWeight, serializeModel } from '../onnx';
+import { floatLeftOutside } from '../onnx/inventory';
 import type { OnnxModel, WeightInfo } from '../onnx/types';
 import type { QuantConfig, WeightSpec } from '../quant/config';
 import { excludedReason, leftFloatReason, weightSpec } from './select';
@@ -79,7 +80,7 @@ function plan(model: OnnxModel, config: QuantConfig, skipped: RunSummary['skippe
       });
     }
   }
-  return { working, planned, opset: target };
+  return { working, planned, opset: target, weights: workingWeights };
 }
 
 /** Quantize a model with one config and export it. Deterministic: same model + config → same bytes. */
@@ -93,7 +94,7 @@ export async function runQuantization(
   const started = now();
   const skipped: RunSummary['skipped'] = [];
   const notes: string[] = [];
-  const { working, planned, opset } = plan(model, config, skipped, notes);
+  const { working, planned, opset, weights } = plan(model, config, skipped, notes);
   const total = planned.reduce((s, p) => s + p.weight.elements, 0) || 1;
   let done = 0;
   const encoded: EncodedWeight[] = [];
@@ -160,11 +161,21 @@ export async function runQuantization(
     (a, l) => (a === null || l.sqnrDb < a.sqnrDb ? l : a),
     null,
   );
+  const graph = working.proto.graph;
+  const floatLeft = graph ? floatLeftOutside(graph, weights) : [];
+  const weightParams = new Map(weights.map((w) => [`${w.homePath.length}|${w.initializer}`, w.elements]));
+  const quantizedParams = layers.reduce((a, l) => a + l.elements, 0);
   const summary: RunSummary = {
     runId,
     config,
     layers,
     skipped,
+    floatLeft,
+    floatParams: {
+      total:
+        [...weightParams.values()].reduce((a, b) => a + b, 0) + floatLeft.reduce((a, c) => a + c.elements, 0),
+      quantized: quantizedParams,
+    },
     fileBytesBefore:
       model.fileBytes + [...new Set(model.externalFiles.values())].reduce((a, b) => a + b.size, 0),
     fileBytesAfter: bytes.length,

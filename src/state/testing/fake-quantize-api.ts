@@ -44,6 +44,7 @@ export function fakeSummary(fileName: string): ModelSummary {
     totalWeightBytes: 8000,
     weights: [weight('small', 400), weight('big', 1600)],
     externalFiles: [],
+    quantized: [],
   };
 }
 
@@ -54,6 +55,8 @@ export function fakeRun(runId: string, config: QuantConfig): RunSummary {
     config,
     layers: [],
     skipped: [],
+    floatLeft: [],
+    floatParams: { total: 2000, quantized: 0 },
     fileBytesBefore: 10_000,
     fileBytesAfter: 2000 + bits * 100,
     opset: 13,
