@@ -8,7 +8,7 @@ export interface PlannedSpec extends WeightSpec {
 }
 
 /** Whether a run with `config` quantizes this weight (the weights table ticks exactly these). */
-export function isIncluded(config: QuantConfig, w: WeightInfo): boolean {
+export function isIncluded(config: Pick<QuantConfig, 'layers' | 'includeGather'>, w: WeightInfo): boolean {
   const o = config.layers[w.name];
   if (o?.skip) return false;
   return w.op !== 'Gather' || config.includeGather || o?.skip === false;

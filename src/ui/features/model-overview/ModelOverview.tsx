@@ -1,3 +1,4 @@
+import { describeQuantized } from '../../../core/onnx/inventory';
 import { useAppStore, selectLoaded } from '../../../state';
 import type { ValueInfoDto } from '../../../protocol/dto';
 import { formatBytes, formatCount, formatShape } from '../../format';
@@ -71,6 +72,11 @@ export function ModelOverview() {
           <dd title={`${formatCount(m.fileBytes)} bytes`}>{formatBytes(m.fileBytes)}</dd>
         </div>
       </dl>
+      {m.quantized.length > 0 && (
+        <p className="note" data-testid="already-quantized">
+          Already quantized: {describeQuantized(m.quantized)}. These integer weights are not quantized again.
+        </p>
+      )}
       <IoList title="Inputs" items={m.inputs} />
       <IoList title="Outputs" items={m.outputs} />
       <div className="io">
