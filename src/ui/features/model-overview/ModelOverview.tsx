@@ -1,4 +1,3 @@
-import { describeQuantized } from '../../../core/onnx/inventory';
 import { useAppStore, selectLoaded } from '../../../state';
 import type { ValueInfoDto } from '../../../protocol/dto';
 import { formatBytes, formatCount, formatShape } from '../../format';
@@ -74,7 +73,14 @@ export function ModelOverview() {
       </dl>
       {m.quantized.length > 0 && (
         <p className="note" data-testid="already-quantized">
-          Already quantized: {describeQuantized(m.quantized)}. These integer weights are not quantized again.
+          Already quantized:{' '}
+          {m.quantized
+            .map(
+              (g) =>
+                `${g.count} ${g.op} weight${g.count === 1 ? '' : 's'}, ${g.dtypes.join('/')} ${g.granularity}`,
+            )
+            .join('; ')}
+          . These integer weights are not quantized again.
         </p>
       )}
       <IoList title="Inputs" items={m.inputs} />
