@@ -1,7 +1,7 @@
 // ModelSummary: what the UI shows about a model, without any weight values.
 import type { ValueInfoProto } from 'onnx-buf';
 import type { ModelSummary, ValueInfoDto } from '../../protocol/dto';
-import { tryDtypeFromOnnx } from './dtype';
+import { isFloatDtype, tryDtypeFromOnnx } from './dtype';
 import { listExternalLocations } from './external';
 import { forEachGraph, isDefaultDomain } from './graph';
 import { detectQuantized } from './inventory';
@@ -43,10 +43,13 @@ export function summarizeModel(model: OnnxModel, weights: WeightInfo[] = []): Mo
   let totalWeightBytes = 0;
   if (graph) {
     forEachGraph(graph, (g) => {
-      // Initializers and Constant nodes: some exporters store every weight as a Constant.
-      const constants = g.node.flatMap((n) =>
-        n.opType === 'Constant' && isDefaultDomain(n.domain) && n.attribute[0]?.t ? [n.attribute[0].t] : [],
-      );
+      // Initializers, and float Constant nodes (some exporters store every weight as a Constant; shape and axes
+      // Constants are not parameters).
+      const constants = g.node.flatMap((n) => {
+        const t = n.opType === 'Constant' && isDefaultDomain(n.domain) ? n.attribute[0]?.t : undefined;
+        const dtype = t && tryDtypeFromOnnx(t.dataType);
+        return t && dtype && isFloatDtype(dtype) ? [t] : [];
+      });
       for (const t of [...g.initializer, ...constants]) {
         totalParams += tensorElements(t);
         totalWeightBytes += tensorStoredBytes(t);
