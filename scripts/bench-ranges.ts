@@ -8,13 +8,15 @@ import { parseArgs } from 'node:util';
 import * as ort from 'onnxruntime-node';
 import { runWithBudget } from '../src/core/mixed/run';
 import { parseModel } from '../src/core/onnx';
+import { testModel } from '../test/paths';
 import { runQuantization } from '../src/core/pipeline/run';
 import { normalizeConfig, type QuantConfig } from '../src/core/quant/config';
 import { npyToFloat32, npyToLabels, parseNpy } from '../src/core/samples/npy';
 
 const { values: args } = parseArgs({
   options: {
-    models: { type: 'string', default: '../shared/models' },
+    // The public test models and their sample sets, assembled from test/data (test/paths.ts).
+    models: { type: 'string' },
     fixtures: { type: 'string', default: 'test/fixtures/models' },
     out: { type: 'string', default: 'docs/ranges.md' },
   },
@@ -30,7 +32,7 @@ interface Case {
   batch1: boolean;
 }
 
-const shared = (p: string) => join(args.models!, p);
+const shared = (p: string) => (args.models ? join(args.models, p) : testModel(p));
 const fixture = (p: string) => join(args.fixtures!, p);
 const CASES: Case[] = [
   ...['dwcnn', 'mlp', 'tinytf'].map((id) => ({

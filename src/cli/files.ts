@@ -5,6 +5,7 @@ import { StudioError } from '../core/errors';
 import { listExternalLocations, parseModel, resolveExternalFiles } from '../core/onnx';
 import type { BlobLike, OnnxModel } from '../core/onnx/types';
 import { partBytes, type ExternalData } from '../core/export/external-data';
+import { foldWeightInputs } from '../core/onnx/fold';
 
 /** Open a model from disk; external data files are looked up next to it (lazily, as Blobs). */
 export async function openModelFile(path: string): Promise<OnnxModel> {
@@ -25,7 +26,9 @@ export async function openModelFile(path: string): Promise<OnnxModel> {
     const s = await stat(p).catch(() => null);
     if (s?.isFile()) sidecars.set(loc, await openAsBlob(p));
   }
-  return { ...model, externalFiles: resolveExternalFiles(model.proto, sidecars) };
+  // Weights computed from constants (Slice/Concat gate reordering of exported LSTMs) become plain initializers.
+  return (await foldWeightInputs({ ...model, externalFiles: resolveExternalFiles(model.proto, sidecars) }))
+    .model;
 }
 
 /** `model.onnx` → `model.onnx_data`: the data file's name for external-data output (kept next to the model). */

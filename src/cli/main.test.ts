@@ -194,3 +194,28 @@ describe('qstudio quantize', () => {
     expect(stderr).not.toMatch(/\n\s+at /); // no stack trace
   });
 });
+
+describe('qstudio on an already-quantized model', () => {
+  it('inspect says what is quantized; quantize exits 1 with that reason and writes nothing', async () => {
+    const w8 = join(tmp, 'already-w8.onnx');
+    expect((await qstudio('quantize', MLIR, '-o', w8, '--bits', '8')).code).toBe(0);
+    const inspect = await qstudio('inspect', w8);
+    expect(inspect.stdout).toMatch(/already quantized: \d+ DequantizeLinear weights?, int8 per-channel/);
+    const again = join(tmp, 'again.onnx');
+    const { code, stderr } = await qstudio('quantize', w8, '-o', again, '--bits', '4');
+    expect(code).toBe(1);
+    expect(stderr).toMatch(/nothing to quantize .*already quantized \(\d+ DequantizeLinear weights?, int8/);
+    expect(() => readFileSync(again)).toThrow();
+  });
+
+  it('lists float constants it leaves float and the fraction quantized', async () => {
+    const { stdout } = await qstudio('quantize', MLIR, '-o', join(tmp, 'f.onnx'), '--bits', '8', '--json');
+    const summary = JSON.parse(stdout) as {
+      floatLeft: { name: string; reason: string }[];
+      floatParams: { total: number; quantized: number };
+    };
+    expect(summary.floatLeft.length).toBeGreaterThan(0);
+    expect(summary.floatLeft.every((c) => c.reason.length > 0)).toBe(true);
+    expect(summary.floatParams.quantized / summary.floatParams.total).toBeGreaterThan(0.95);
+  });
+});

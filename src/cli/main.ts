@@ -140,6 +140,18 @@ async function quantize(args: string[]): Promise<number> {
   const { summary, bytes, externalData } =
     budgeted ?? (await runQuantization(model, config, 'cli', {}, output));
   if (budgeted) summary.notes.push(budgetNote(budgeted.assignment));
+  if (summary.layers.length === 0) {
+    // Never a silent copy: say why nothing was quantized and write nothing.
+    const [{ summarizeModel }, { nothingReason }] = await Promise.all([
+      import('../core/onnx'),
+      import('./format'),
+    ]);
+    console.error(
+      `qstudio: nothing to quantize in ${modelPath}: ${nothingReason(summarizeModel(model), summary)}`,
+    );
+    if (values.json) console.log(JSON.stringify(summary, null, 2));
+    return 1;
+  }
   await writeExport(values.output, bytes, externalData);
   if (values['save-recipe'])
     await writeFile(values['save-recipe'], JSON.stringify(toRecipe(summary.config), null, 2) + '\n');

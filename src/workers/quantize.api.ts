@@ -3,6 +3,7 @@ import { transfer } from 'comlink';
 import { StudioError } from '../core/errors';
 import { ErrorAccumulator, channelRanges, sharedHistogram } from '../core/metrics';
 import { findWeights, openModel, readWeight, summarizeModel } from '../core/onnx';
+import { foldWeightInputs } from '../core/onnx/fold';
 import type { OnnxModel, WeightInfo } from '../core/onnx/types';
 import { normalizeConfig, specFor, type Bits, type QuantConfig } from '../core/quant/config';
 import { runQuantization } from '../core/pipeline/run';
@@ -65,7 +66,9 @@ function mustGetRun(runId: string): Run {
 export const quantizeApi = {
   /** Parse a model in the worker; only the summary comes back. */
   async open(req: OpenRequest): Promise<ModelSummary> {
-    const model = await openModel({ name: req.fileName, blob: req.file }, req.sidecars);
+    const { model } = await foldWeightInputs(
+      await openModel({ name: req.fileName, blob: req.file }, req.sidecars),
+    );
     const weights = findWeights(model, { includeGather: true });
     models.set(req.modelId, { model, weights });
     return summarizeModel(model, weights);

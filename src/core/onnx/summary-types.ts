@@ -1,5 +1,6 @@
 // What opening a model reports (returned by summarizeModel; protocol/ re-exports it for the worker boundary).
 import type { Dtype, WeightInfo } from './types';
+import type { QuantizedGroup } from './inventory';
 
 export interface ValueInfoDto {
   name: string;
@@ -26,4 +27,6 @@ export interface ModelSummary {
   totalWeightBytes: number;
   weights: WeightInfo[];
   externalFiles: string[];
+  /** Integer weights the model already has (an already-quantized model), by consuming op. */
+  quantized: QuantizedGroup[];
 }

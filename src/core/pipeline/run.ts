@@ -11,8 +11,10 @@ import {
 } from '../export/external-data';
 import { aiOnnxOpset, planOpsetUpgrade, upgradeOpset } from '../onnx/opset';
 import { findWeights, readWeight, serializeModel } from '../onnx';
+import { floatLeftOutside } from '../onnx/inventory';
 import type { OnnxModel, WeightInfo } from '../onnx/types';
-import { specFor, type QuantConfig, type WeightSpec } from '../quant/config';
+import type { QuantConfig, WeightSpec } from '../quant/config';
+import { excludedReason, leftFloatReason, weightSpec } from './select';
 import { ErrorAccumulator } from '../metrics';
 import type { LayerResult, Progress, RunSummary } from './types';
 import { quantizeForExport, type ExportedWeight } from './weight';
@@ -46,11 +48,14 @@ interface Planned {
   weight: WeightInfo;
   spec: WeightSpec;
   encoding: Encoding;
+  /** Why the weight got other settings than asked for (block larger than its reduction axis). */
+  fallback?: string;
 }
 
 /** Decide every weight's encoding and whether the model's opset must rise (then on the upgraded model). */
 function plan(model: OnnxModel, config: QuantConfig, skipped: RunSummary['skipped'], notes: string[]) {
-  const weights = findWeights(model, { includeGather: config.includeGather });
+  // Gather tables are always found (so names never depend on the flag) and left float unless asked for.
+  const weights = findWeights(model, { includeGather: true });
   const opset = aiOnnxOpset(model.proto) ?? 1; // no ai.onnx import: treat as opset 1
   const upgradable = [25, 21].find((t) => t > opset && planOpsetUpgrade(model.proto, t).ok) ?? null;
   const blockers = upgradable === null && opset < 25 ? planOpsetUpgrade(model.proto, 21) : null;
@@ -58,8 +63,8 @@ function plan(model: OnnxModel, config: QuantConfig, skipped: RunSummary['skippe
 
   let target = opset;
   for (const w of weights) {
-    const spec = specFor(config, w.name);
-    if (!spec) continue;
+    const spec = weightSpec(config, w);
+    if (!spec || leftFloatReason(w, spec)) continue;
     const enc = chooseEncoding(w, spec, ctx);
     if (enc?.kind === 'dq' && enc.domain === '' && enc.minOpset > target) target = enc.minOpset;
   }
@@ -70,30 +75,26 @@ function plan(model: OnnxModel, config: QuantConfig, skipped: RunSummary['skippe
     notes.push(`opset ${opset} → ${target}: ${up.changes.length ? up.changes.join('; ') : 'no op changed'}`);
   }
   const planned: Planned[] = [];
-  const workingWeights =
-    target > opset ? findWeights(working, { includeGather: config.includeGather }) : weights;
+  const workingWeights = target > opset ? findWeights(working, { includeGather: true }) : weights;
   const wctx = { ...ctx, opset: target };
   for (const w of workingWeights) {
-    const spec = specFor(config, w.name);
-    if (!spec) {
-      skipped.push({ name: w.name, reason: 'excluded' });
-    } else if (w.consumers > 1) {
-      skipped.push({ name: w.name, reason: `tied weight: used by ${w.consumers} ops` });
-    } else if (spec.bits === 'fp16' && w.dtype === 'float16') {
-      skipped.push({ name: w.name, reason: 'already float16' });
-    } else {
-      const encoding = chooseEncoding(w, spec, wctx);
-      if (encoding) planned.push({ weight: w, spec, encoding });
-      else {
-        const why = blockers && !blockers.ok ? ` (upgrade blocked by ${blockers.blockers.join(', ')})` : '';
-        skipped.push({
-          name: w.name,
-          reason: `${spec.granularity}-wise ${spec.bits}-bit needs opset ≥ 21 and the model is opset ${opset}${why}`,
-        });
-      }
+    const spec = weightSpec(config, w);
+    const reason = spec ? leftFloatReason(w, spec) : excludedReason(config, w);
+    if (!spec || reason) {
+      skipped.push({ name: w.name, reason: reason! });
+      continue;
+    }
+    const encoding = chooseEncoding(w, spec, wctx);
+    if (encoding) planned.push({ weight: w, spec, encoding, fallback: spec.fallback });
+    else {
+      const why = blockers && !blockers.ok ? ` (upgrade blocked by ${blockers.blockers.join(', ')})` : '';
+      skipped.push({
+        name: w.name,
+        reason: `${spec.granularity}-wise ${spec.bits}-bit needs opset ≥ 21 and the model is opset ${opset}${why}`,
+      });
     }
   }
-  return { working, planned, opset: target };
+  return { working, planned, opset: target, weights: workingWeights };
 }
 
 /** Quantize a model with one config and export it. Deterministic: same model + config → same bytes. */
@@ -111,14 +112,14 @@ export async function runQuantization(
   // Cross-layer equalization rewrites the float model (equivalently) before anything is planned or measured.
   const eq = config.equalize ? await equalizeModel(model, config) : null;
   if (eq) notes.push(...equalizeNotes(eq.report));
-  const { working, planned, opset } = plan(eq?.model ?? model, config, skipped, notes);
+  const { working, planned, opset, weights } = plan(eq?.model ?? model, config, skipped, notes);
   const total = planned.reduce((s, p) => s + p.weight.elements, 0) || 1;
   let done = 0;
   const encoded: EncodedWeight[] = [];
   const layers: LayerResult[] = [];
   const overall = new ErrorAccumulator();
 
-  for (const { weight: w, spec, encoding } of planned) {
+  for (const { weight: w, spec, encoding, fallback } of planned) {
     if (hooks.isCancelled?.()) throw new StudioError('CancelledError', `run ${runId} was cancelled`);
     hooks.onProgress?.({ status: 'quantizing', fraction: done / total, tensor: w.name });
     await hooks.pause?.();
@@ -174,7 +175,9 @@ export async function runQuantization(
               : 'DequantizeLinear',
       bytesBefore: w.bytes,
       bytesAfter: encodedBytes(e),
+      ...(fallback ? { fallback } : {}),
     });
+    if (fallback) notes.push(`${w.name}: ${fallback}`);
     done += w.elements;
   }
   if (hooks.isCancelled?.()) throw new StudioError('CancelledError', `run ${runId} was cancelled`);
@@ -195,11 +198,21 @@ export async function runQuantization(
     (a, l) => (a === null || l.sqnrDb < a.sqnrDb ? l : a),
     null,
   );
+  const graph = working.proto.graph;
+  const floatLeft = graph ? floatLeftOutside(graph, weights) : [];
+  const weightParams = new Map(weights.map((w) => [`${w.homePath.length}|${w.initializer}`, w.elements]));
+  const quantizedParams = layers.reduce((a, l) => a + l.elements, 0);
   const summary: RunSummary = {
     runId,
     config,
     layers,
     skipped,
+    floatLeft,
+    floatParams: {
+      total:
+        [...weightParams.values()].reduce((a, b) => a + b, 0) + floatLeft.reduce((a, c) => a + c.elements, 0),
+      quantized: quantizedParams,
+    },
     fileBytesBefore:
       model.fileBytes + [...new Set(model.externalFiles.values())].reduce((a, b) => a + b.size, 0),
     fileBytesAfter: bytes.length + (externalData?.size ?? 0),

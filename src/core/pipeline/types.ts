@@ -2,6 +2,7 @@
 import type { Dtype } from '../onnx/types';
 import type { BlockSize, Bits, Granularity, QuantConfig, Scheme } from '../quant/config';
 import type { LayerMetrics } from '../metrics/types';
+import type { FloatLeft } from '../onnx/inventory';
 
 export interface LayerResult extends LayerMetrics {
   name: string;
@@ -18,6 +19,8 @@ export interface LayerResult extends LayerMetrics {
   bytesBefore: number;
   /** Levels + scales + zero points as stored. */
   bytesAfter: number;
+  /** Set when the weight got other settings than asked for, and why (e.g. a block longer than its axis). */
+  fallback?: string;
 }
 
 export interface RunSummary {
@@ -26,6 +29,10 @@ export interface RunSummary {
   layers: LayerResult[];
   /** Weights left in float, with the reason (excluded, unsupported, ...). */
   skipped: { name: string; reason: string }[];
+  /** Float constants that are not weights we quantize (biases, norms, ...), with the reason. */
+  floatLeft: FloatLeft[];
+  /** Float parameters in the model and how many of them this run quantized. */
+  floatParams: { total: number; quantized: number };
   /** Exact size of the exported file. */
   fileBytesBefore: number;
   fileBytesAfter: number;

@@ -26,6 +26,10 @@ export function fakeSummary(fileName: string): ModelSummary {
     external: false,
     consumers: 1,
     source: 'initializer' as const,
+    graphPath: [],
+    homePath: [],
+    scope: '',
+    uses: [{ graphPath: [], node: `${name}_node`, nodeIndex: 0, inputIndex: 1 }],
   });
   return {
     fileName,
@@ -41,6 +45,7 @@ export function fakeSummary(fileName: string): ModelSummary {
     totalWeightBytes: 8000,
     weights: [weight('small', 400), weight('big', 1600)],
     externalFiles: [],
+    quantized: [],
   };
 }
 
@@ -51,6 +56,8 @@ export function fakeRun(runId: string, config: QuantConfig): RunSummary {
     config,
     layers: [],
     skipped: [],
+    floatLeft: [],
+    floatParams: { total: 2000, quantized: 0 },
     fileBytesBefore: 10_000,
     fileBytesAfter: 2000 + bits * 100,
     opset: 13,
