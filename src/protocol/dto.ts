@@ -1,6 +1,5 @@
 // Plain data that crosses the quantize worker's boundary: no classes, only objects, arrays and typed arrays.
 import type { Dtype, WeightInfo } from '../core/onnx/types';
-import type { FloatLeft, QuantizedGroup } from '../core/onnx/inventory';
 import type { BlockSize, Granularity, Bits, QuantConfig, Scheme } from '../core/quant/config';
 
 // Results are core's own types; this module names them for the boundary and adds the request types.
