@@ -11,9 +11,7 @@ const PB_NAME = /^(input|output)_(\d+)\.pb$/i;
 export const isTestDataPb = (p: string): boolean => PB_NAME.test(baseName(p));
 
 /** One TensorProto file as values (float32 for floats, exact float64 for integers) + dims + name; failures name the file. */
-export async function readTensorPb(
-  entry: SampleEntry,
-): Promise<{
+export async function readTensorPb(entry: SampleEntry): Promise<{
   data: Float32Array;
   values: Float32Array | Float64Array;
   dims: number[];
