@@ -4,6 +4,7 @@ import { isStudioError, StudioError } from '../core/errors';
 import { findWeights, summarizeModel } from '../core/onnx';
 import { defaultQuantConfig, normalizeConfig, toRecipe, type QuantConfig } from '../core/quant/config';
 import { runQuantization } from '../core/pipeline/run';
+import { EVALUATE_USAGE, EvaluateUsageError, evaluateCommand } from './evaluate';
 import { openModelFile } from './files';
 import { formatInspect, formatRun } from './format';
 
@@ -13,6 +14,7 @@ const USAGE = `Usage:
                    [--block-size 16|32|64|128|256] [--scheme symmetric|asymmetric] [--format auto|qdq|matmulnbits]
                    [--exclude NAME ...] [--include-gather] [--keep-doc-strings]
                    [--recipe recipe.json] [--save-recipe out.json] [--json]
+${EVALUATE_USAGE}
 
 External data files are read from the model's folder. Exit codes: 0 ok, 1 bad input, 2 bad usage.`;
 
@@ -24,6 +26,7 @@ export async function main(argv: string[]): Promise<number> {
     const [command, ...rest] = argv.filter((a) => a !== '--debug');
     if (command === 'inspect') return await inspect(rest);
     if (command === 'quantize') return await quantize(rest);
+    if (command === 'evaluate') return await evaluateCommand(rest);
     if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
       console.log(USAGE);
       return command === undefined ? 2 : 0;
@@ -32,6 +35,7 @@ export async function main(argv: string[]): Promise<number> {
   } catch (e) {
     if (
       e instanceof UsageError ||
+      e instanceof EvaluateUsageError ||
       (e instanceof TypeError && 'code' in e && String(e.code).startsWith('ERR_PARSE_ARGS'))
     ) {
       console.error(`qstudio: ${e.message}\n\n${USAGE}`);
