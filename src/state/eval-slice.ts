@@ -87,6 +87,8 @@ export interface EvalSlice {
   /** Feature values of CSV rows shown in the gallery, keyed by `thumbnailKey`. */
   rowValues: Record<string, { column: string; value: string }[]>;
   sizeQualityAxis: SizeQualityAxis;
+  /** IoU threshold for map/mask outputs, used by the next evaluation. */
+  iouThreshold: number;
 }
 
 export const initialEval: EvalSlice = {
@@ -101,6 +103,7 @@ export const initialEval: EvalSlice = {
   thumbnails: {},
   rowValues: {},
   sizeQualityAxis: 'sqnr',
+  iouThreshold: 0.5,
 };
 
 export const createEvalSlice: SliceCreator<EvalSlice> = () => ({ ...initialEval });
