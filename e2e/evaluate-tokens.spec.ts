@@ -51,7 +51,7 @@ test('int64 token model: accuracy from .npy files and from .npz, per-output fide
   const sqnr = page.getByTestId(`fidelity-${V4}-hidden`).getByTestId('fidelity-sqnr');
   await expect(sqnr).toBeVisible();
   expect(Number(await sqnr.getAttribute('data-value'))).toBeGreaterThan(5);
-  await expect(page.getByTestId('output-fidelity')).toContainText('hidden [40,8,16] (map)');
+  await expect(page.getByTestId('output-fidelity')).toContainText('hidden [32 × 8 × 16] (map)');
 
   await pick(page, [{ name: 'samples.npz', bytes: files.npz }]);
   await expectSamplesReady(page, 40);
