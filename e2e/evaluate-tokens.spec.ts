@@ -45,7 +45,9 @@ test('int64 token model: accuracy from .npy files and from .npz, per-output fide
     { name: 'labels.npy', bytes: files.labels },
   ]);
   await expectSamplesReady(page, 40);
-  await expect(page.getByTestId('sample-summary')).toContainText('input arrays input_ids.npy + attention_mask.npy');
+  await expect(page.getByTestId('sample-summary')).toContainText(
+    'input arrays input_ids.npy + attention_mask.npy',
+  );
   await evaluate(page);
   expect(await rowTop1(page, 'float')).toEqual({ value: expected, text: '80.0%' });
   const sqnr = page.getByTestId(`fidelity-${V4}-hidden`).getByTestId('fidelity-sqnr');
