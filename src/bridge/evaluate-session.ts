@@ -95,6 +95,19 @@ export class EvaluateSession {
     );
   }
 
+  /** The synthetic probe: needs no sample set. Aborting `signal` restarts the worker, as for `evaluate`. */
+  probe(
+    request: EvalRequest,
+    signal: AbortSignal,
+    onProgress: (p: EvalProgress) => void,
+  ): Promise<EvalReport> {
+    return this.bridge.run(
+      signal,
+      (api) => api.probe(request, onProgress),
+      () => this.restart(),
+    );
+  }
+
   /** Make sure the worker holds `samples` (read them again into a restarted worker); one read per set and generation. */
   #ensureSamples(samples: SampleSetFiles): Promise<void> {
     const generation = this.bridge.generation;

@@ -2,6 +2,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { isStudioError, StudioError } from '../core/errors';
 import type { QuantConfig } from '../core/quant/config';
+import { EVALUATE_USAGE, EvaluateUsageError } from './evaluate-usage';
 import { budgetNote, budgetOf, RANGE_USAGE, rangeFlags, rangeOptions } from './ranges';
 
 // Each command imports what it needs when it runs, so `qstudio --help` loads none of the core (start-up time).
@@ -13,6 +14,7 @@ const USAGE = `Usage:
                    [--exclude NAME ...] [--include-gather] [--keep-doc-strings] [--external-data]
                    ${RANGE_USAGE}
                    [--recipe recipe.json] [--save-recipe out.json] [--json]
+${EVALUATE_USAGE}
 
 External data files are read from the model's folder. --external-data writes <out.onnx> + <out.onnx>_data
 (automatic when the output would pass protobuf's 2 GiB limit). Exit codes: 0 ok, 1 bad input, 2 bad usage.`;
@@ -25,6 +27,7 @@ export async function main(argv: string[]): Promise<number> {
     const [command, ...rest] = argv.filter((a) => a !== '--debug');
     if (command === 'inspect') return await inspect(rest);
     if (command === 'quantize') return await quantize(rest);
+    if (command === 'evaluate') return await (await import('./evaluate')).evaluateCommand(rest);
     if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
       console.log(USAGE);
       return command === undefined ? 2 : 0;
@@ -33,6 +36,7 @@ export async function main(argv: string[]): Promise<number> {
   } catch (e) {
     if (
       e instanceof UsageError ||
+      e instanceof EvaluateUsageError ||
       (e instanceof TypeError && 'code' in e && String(e.code).startsWith('ERR_PARSE_ARGS'))
     ) {
       console.error(`qstudio: ${e.message}\n\n${USAGE}`);

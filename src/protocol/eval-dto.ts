@@ -22,6 +22,9 @@ export type {
   FloatResult,
   ModeComparison,
   ModeResult,
+  OutputFidelity,
+  OutputInfo,
+  OutputRole,
   ReferenceCheck,
   RgbaImage,
   TimingDto,
@@ -72,6 +75,8 @@ export interface EvalRequest {
   maxSamples?: number;
   /** Default 5 (capped at the number of classes). */
   topK?: number;
+  /** IoU threshold for map/mask outputs (default 0.5). */
+  iouThreshold?: number;
 }
 
 export interface ErrorDto {

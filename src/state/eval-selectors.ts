@@ -26,7 +26,7 @@ export interface VariantAccuracy {
   top1: number | null;
   /** vs the float model, null without labels. */
   delta: number | null;
-  agreement: number;
+  agreement: number | null;
   mode: EvalMode;
   /** The other mode's top-1 when both ran and it differs. */
   otherTop1: number | null;
@@ -45,7 +45,7 @@ export function variantAccuracy(result: EvalResult | null, variantId: string, ru
   const acc: VariantAccuracy = {
     top1: m.accuracy?.top1Accuracy ?? null,
     delta: m.top1Delta,
-    agreement: m.fidelity.top1Agreement,
+    agreement: m.fidelity?.top1Agreement ?? null,
     mode: m.mode,
     otherTop1: otherTop1 !== null && otherTop1 !== m.accuracy?.top1Accuracy ? otherTop1 : null,
     samples: result.report.sampleCount,

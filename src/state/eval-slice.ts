@@ -85,6 +85,8 @@ export interface EvalSlice {
   /** Gallery thumbnails keyed by `thumbnailKey` (sample set id + index); null when the sample is not image-like. */
   thumbnails: Record<string, Async<RgbaImage | null>>;
   sizeQualityAxis: SizeQualityAxis;
+  /** IoU threshold for map/mask outputs, used by the next evaluation. */
+  iouThreshold: number;
 }
 
 export const initialEval: EvalSlice = {
@@ -98,6 +100,7 @@ export const initialEval: EvalSlice = {
   flips: {},
   thumbnails: {},
   sizeQualityAxis: 'sqnr',
+  iouThreshold: 0.5,
 };
 
 export const createEvalSlice: SliceCreator<EvalSlice> = () => ({ ...initialEval });

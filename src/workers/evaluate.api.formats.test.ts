@@ -64,7 +64,7 @@ describe('iris-mlp-winml on Iris.csv (dynamic batch)', () => {
       runDims: [32, 4],
     });
     expect(r.float.timing.runs).toBe(5);
-    expect(r.variants[1].exact!.fidelity.top1Agreement).toBeCloseTo(0.9333, 3);
+    expect(r.variants[1].exact!.fidelity!.top1Agreement).toBeCloseTo(0.9333, 3);
     expect(r.topK).toBe(3);
     expect(r.variants.every((v) => v.modesDiffer === false)).toBe(true); // Gemm weights are not rewritten
     expectConsistentFlips(r);
@@ -130,9 +130,9 @@ describe('mnist-onnx-mlir on inputs.npy + labels.npy (probabilities)', () => {
     });
     expect(correct(r, 'exact')).toEqual([914, 914, 914]);
     expect(correct(r, 'deployed')).toEqual([914, 914, 914]);
-    expect(r.output.kind).toBe('probabilities');
-    expect(r.variants[1].exact!.fidelity.top1Agreement).toBeCloseTo(0.986, 3);
-    expect(r.variants[1].exact!.fidelity.meanKl).toBeGreaterThan(0);
+    expect(r.output!.kind).toBe('probabilities');
+    expect(r.variants[1].exact!.fidelity!.top1Agreement).toBeCloseTo(0.986, 3);
+    expect(r.variants[1].exact!.fidelity!.meanKl).toBeGreaterThan(0);
     expectConsistentFlips(r);
   });
 });

@@ -100,7 +100,7 @@ describe('mnist-8 (fixed batch 1, logits in the thousands)', () => {
       expect(report.float.timing.latencyMsPerSample).toBeGreaterThan(0);
       const [int8, int4] = report.variants;
       expect(int8.exact).toMatchObject({ top1Delta: 0, flips: 0, fidelity: { top1Agreement: 1 } });
-      expect(int4.exact!.fidelity.top1Agreement).toBeCloseTo(0.993, 3);
+      expect(int4.exact!.fidelity!.top1Agreement).toBeCloseTo(0.993, 3);
       expect(int4.exact!.top1Delta).toBeCloseTo(-0.001, 6);
       // The MatMul weight is rewritten to an int8-activation kernel by default: deployed outputs differ from exact.
       expect(int8.modesDiffer).toBe(true);
@@ -155,7 +155,7 @@ describe('mnist-8 (fixed batch 1, logits in the thousands)', () => {
       mode: 'exact',
     });
     expect(correct(r, 'exact')).toEqual([987, 987, 986]);
-    expect(r.variants[1].exact!.fidelity.top1Agreement).toBeCloseTo(0.993, 3);
+    expect(r.variants[1].exact!.fidelity!.top1Agreement).toBeCloseTo(0.993, 3);
     expect(r.variants[0].deployed).toBeNull();
     expect(await api.sampleThumbnail(0, 96)).toMatchObject({ width: 28, height: 28 });
   });
@@ -208,9 +208,9 @@ describe('mnist-8 (fixed batch 1, logits in the thousands)', () => {
         maxSamples: 200,
       });
       const v = r.variants[0];
-      expect(v.exact!.fidelity.maxAbsDiff, JSON.stringify(config)).toBe(0);
+      expect(v.exact!.fidelity!.maxAbsDiff, JSON.stringify(config)).toBe(0);
       // DQ→MatMul is rewritten to int8 activations by default; MatMulNBits (accuracy_level 0) is not.
-      expect(v.deployed!.fidelity.maxAbsDiff > 0, JSON.stringify(config)).toBe(
+      expect(v.deployed!.fidelity!.maxAbsDiff > 0, JSON.stringify(config)).toBe(
         config.format !== 'matmulnbits',
       );
     }

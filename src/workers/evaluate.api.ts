@@ -7,7 +7,8 @@ import {
   DEFAULT_THUMBNAIL_SIZE,
   decodedToRgba,
   fitRgba,
-  isFloatDtype,
+  checkPreviewFit,
+  probeSetForModel,
   predictionKey,
   preprocessedToRgba,
   runEvaluation,
@@ -20,9 +21,9 @@ import {
   type LoadedModel,
   type TensorSpec,
 } from '../core/eval';
-import { fromFloat16Array, toFloat16Array } from '../core/onnx/float16';
+import { fromFloat16Array } from '../core/onnx/float16';
+import { parseModel } from '../core/onnx';
 import {
-  checkSamplesFit,
   describeSampleSet,
   detectSampleSet,
   inferPreprocessOptions,
@@ -119,23 +120,23 @@ function ortBackend(ort: OrtModule, files: Map<string, EvalModelFile>, now: () =
         ...SESSION_OPTIONS[mode],
         ...(externalData ? { externalData } : {}),
       });
-      const inputs = session.inputMetadata.map(specOf);
       return {
-        inputs,
+        inputs: session.inputMetadata.map(specOf),
         outputs: session.outputMetadata.map(specOf),
-        async run(data, dims, outputName) {
-          const { name, dtype } = inputs[0];
-          const tensor =
-            dtype === 'float16'
-              ? new ort.Tensor('float16', toFloat16Array(data), dims)
-              : dtype === 'float64'
-                ? new ort.Tensor('float64', Float64Array.from(data), dims)
-                : new ort.Tensor('float32', data, dims);
+        async run(feeds, outputNames) {
+          const tensors = Object.fromEntries(
+            Object.entries(feeds).map(([k, f]) => [
+              k,
+              new ort.Tensor(f.dtype as 'float32', f.data as Float32Array, f.dims),
+            ]),
+          );
           const t = now();
-          const out = await session.run({ [name]: tensor }, [outputName]);
+          const out = await session.run(tensors, outputNames);
           const runMs = now() - t;
-          const y = out[outputName];
-          return { data: toFloat32(y), dims: [...y.dims], runMs };
+          const outputs = Object.fromEntries(
+            outputNames.map((k) => [k, { data: toFloat32(out[k]), dims: [...out[k].dims] }]),
+          );
+          return { outputs, runMs };
         },
         release: () => session.release(),
       };
@@ -189,6 +190,50 @@ export function createEvaluateApi(ort: OrtModule, env: EvaluateEnv = {}) {
     return { used, inferred: preprocess === null };
   };
 
+  const run = (
+    set: SampleSet,
+    request: EvalRequest,
+    token: number,
+    onProgress?: (p: EvalProgress) => void,
+  ) => {
+    // Duplicate variant ids are rejected by the evaluator before any model is loaded.
+    const files = new Map<string, EvalModelFile>([
+      [FLOAT_ID, request.float],
+      ...request.variants.map((v) => [v.id, v] as const),
+    ]);
+    return runEvaluation(
+      set,
+      {
+        float: {
+          id: FLOAT_ID,
+          label: request.float.label ?? 'float model',
+          sizeBytes: request.float.blob.size,
+        },
+        variants: request.variants.map((v) => ({ id: v.id, label: v.label, sizeBytes: v.blob.size })),
+        modes: modesOf(request.mode),
+        preprocess: request.preprocess,
+        batchSize: request.batchSize,
+        maxSamples: request.maxSamples,
+        topK: request.topK,
+        iouThreshold: request.iouThreshold,
+      },
+      ortBackend(ort, files, now),
+      {
+        now,
+        pause,
+        isCancelled: () => token < cancelBelow,
+        onProgress: (p) => {
+          try {
+            const r: unknown = onProgress?.(p); // a remote call: don't await it
+            if (r instanceof Promise) r.catch(() => {});
+          } catch {
+            // a released proxy must not stop the evaluation
+          }
+        },
+      },
+    );
+  };
+
   return {
     /** Read a dropped folder / files / zip. Keeps the set in the worker; returns what was found. */
     async loadSamples(files: SampleFile[], options: LoadSamplesOptions = {}): Promise<SampleSetInfo> {
@@ -216,19 +261,15 @@ export function createEvaluateApi(ort: OrtModule, env: EvaluateEnv = {}) {
       preprocess: PreprocessOptions | null,
       n = 8,
       thumbnailSize = 64,
+      /** All the model's inputs (ModelSummary.inputs): multi-input sets are matched to them by name. */
+      allInputs?: ModelInputSpec[],
     ): Promise<PreviewResult> {
       const set = mustGetSet();
       const { used, inferred } = resolvePreprocess(set, modelInput, preprocess);
       const sampleDims = sampleDimsOf(set, used);
       let fit: FitCheck;
       try {
-        if (!isFloatDtype(modelInput.dtype)) {
-          throw new StudioError(
-            'EvaluationError',
-            `model input${modelInput.name ? ` '${modelInput.name}'` : ''} is ${modelInput.dtype}; the evaluator feeds float32 or float16 inputs`,
-          );
-        }
-        fit = { ok: true, ...checkSamplesFit(sampleDims, modelInput, set.sourceName) };
+        fit = { ok: true, ...checkPreviewFit(set, sampleDims, modelInput, allInputs) };
       } catch (e) {
         fit = { ok: false, error: toErrorDto(e) };
       }
@@ -269,42 +310,30 @@ export function createEvaluateApi(ort: OrtModule, env: EvaluateEnv = {}) {
       const token = nextToken++;
       return exclusive(async () => {
         const set = mustGetSet();
-        // Duplicate variant ids are rejected by the evaluator before any model is loaded.
-        const files = new Map<string, EvalModelFile>([
-          [FLOAT_ID, request.float],
-          ...request.variants.map((v) => [v.id, v] as const),
-        ]);
-        const outcome = await runEvaluation(
-          set,
+        const outcome = await run(set, request, token, onProgress);
+        if (loaded?.set === set) last = { set, outcome }; // not if the samples were replaced meanwhile
+        return outcome.report;
+      });
+    },
+
+    /**
+     * The synthetic probe: made-up inputs from the float model's input shapes and dtypes (no sample set needed), so
+     * every variant gets an output-fidelity number. The report says `synthetic: true`; label it so.
+     */
+    async probe(request: EvalRequest, onProgress?: (p: EvalProgress) => void): Promise<EvalReport> {
+      const token = nextToken++;
+      return exclusive(async () => {
+        const model = parseModel(
+          await readBytes(request.float.blob),
+          request.float.label ?? 'model.onnx',
+          new Map(),
           {
-            float: {
-              id: FLOAT_ID,
-              label: request.float.label ?? 'float model',
-              sizeBytes: request.float.blob.size,
-            },
-            variants: request.variants.map((v) => ({ id: v.id, label: v.label, sizeBytes: v.blob.size })),
-            modes: modesOf(request.mode),
-            preprocess: request.preprocess,
-            batchSize: request.batchSize,
-            maxSamples: request.maxSamples,
-            topK: request.topK,
-          },
-          ortBackend(ort, files, now),
-          {
-            now,
-            pause,
-            isCancelled: () => token < cancelBelow,
-            onProgress: (p) => {
-              try {
-                const r: unknown = onProgress?.(p); // a remote call: don't await it
-                if (r instanceof Promise) r.catch(() => {});
-              } catch {
-                // a released proxy must not stop the evaluation
-              }
-            },
+            checkExternal: false,
           },
         );
-        if (loaded?.set === set) last = { set, outcome }; // not if the samples were replaced meanwhile
+        const set = probeSetForModel(model, { preprocess: request.preprocess });
+        const outcome = await run(set, request, token, onProgress);
+        last = { set, outcome };
         return outcome.report;
       });
     },

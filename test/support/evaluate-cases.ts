@@ -59,7 +59,7 @@ export function expectConsistentFlips(r: EvalReport) {
   for (const v of r.variants) {
     for (const m of [v.exact, v.deployed]) {
       if (!m) continue;
-      expect(m.flips).toBe(Math.round(r.sampleCount * (1 - m.fidelity.top1Agreement)));
+      expect(m.flips).toBe(Math.round(r.sampleCount * (1 - m.fidelity!.top1Agreement)));
       if (m.accuracy && r.float.accuracy) {
         expect(r.float.accuracy.top1Correct - (m.flipsBroken ?? 0) + (m.flipsFixed ?? 0)).toBe(
           m.accuracy.top1Correct,

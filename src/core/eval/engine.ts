@@ -8,11 +8,13 @@ import {
   type ClassificationAccumulator,
   type OutputKind,
 } from '../metrics/classification';
-import type { PreprocessOptions, SampleFit, SampleSet } from '../samples';
+import { sampleDimsOf, type PreprocessOptions, type SampleSet } from '../samples';
 import type { EvalMode, EvalReport, ReferenceCheck, TimingDto, VariantResult } from './results';
-import { createBatchInputs } from './inputs';
-import { checkLabels, checkRequest, checkVariantIo, evalError, resolveInput, resolvePreprocess } from './io';
-import { chooseClassificationOutput, classRowLength } from './output';
+import { createFeedBuilder } from './batch-feeds';
+import { planFeeds, type FeedPlan } from './feeds';
+import { checkLabels, checkRequest, checkVariantFeeds, evalError, resolvePreprocess } from './io';
+import { chooseClassificationOutput, classRowLength, isFloatDtype } from './output';
+import { createOutputStore, type OutputStore } from './output-store';
 import { batchRanges, planBatches, runDims, type BatchPlan } from './plan';
 import {
   createPredictions,
@@ -28,7 +30,8 @@ import {
   createTimer,
   modeResult,
 } from './report';
-import type { EvalHooks, InferenceBackend, LoadedModel, TensorSpec } from './types';
+import { DEFAULT_IOU_THRESHOLD } from './output-fidelity';
+import type { EvalHooks, InferenceBackend, LoadedModel, RunOutput, TensorSpec } from './types';
 
 export const PAUSE_EVERY_MS = 50;
 
@@ -47,6 +50,10 @@ export interface EngineRequest {
   batchSize?: number;
   maxSamples?: number;
   topK?: number;
+  /** IoU threshold for map outputs (default 0.5). */
+  iouThreshold?: number;
+  /** Float outputs kept for the per-output comparison (default OUTPUT_KEEP_BYTES). */
+  outputKeepBytes?: number;
 }
 
 /** Kept after an evaluation for `flips`. Keys of `variants` are `${variantId}:${mode}`. */
@@ -69,12 +76,12 @@ const cancelled = () => new StudioError('CancelledError', 'evaluation cancelled'
 
 /** What the float model fixes for every later run. */
 interface Feed {
-  input: TensorSpec;
-  output: TensorSpec;
-  fit: SampleFit;
-  plan: BatchPlan;
+  plan: FeedPlan;
+  /** The class-score output (null when none: per-output fidelity only). */
+  output: TensorSpec | null;
+  outputNames: string[];
+  batches: BatchPlan;
   preprocess: PreprocessOptions | null;
-  sampleSize: number;
 }
 
 export async function runEvaluation(
@@ -86,10 +93,13 @@ export async function runEvaluation(
   const started = hooks.now();
   const modes = checkRequest(req);
   const count = Math.min(set.count, req.maxSamples ?? set.count);
-  const labels = set.labels ? set.labels.subarray(0, count) : null;
-  const notes: string[] = [];
+  const labelsGiven = set.labels ? set.labels.subarray(0, count) : null;
+  // The probe's notes say how each input was made up: they belong with its numbers.
+  const notes: string[] = set.source === 'synthetic' ? [...set.notes] : [];
   const steps = 1 + req.variants.length * modes.length;
   const report = createProgressReporter(hooks.now, hooks.onProgress);
+  const threshold = req.iouThreshold ?? DEFAULT_IOU_THRESHOLD;
+  if (!Number.isFinite(threshold)) throw evalError(`IoU threshold must be a number, got ${threshold}`);
   let lastPause = hooks.now();
 
   const load = async (ref: EvalModelRef, mode: EvalMode): Promise<{ model: LoadedModel; ms: number }> => {
@@ -102,65 +112,71 @@ export async function runEvaluation(
     }
   };
 
-  // The float model fixes the input feed, the scored output and (on its first run) the number of classes.
+  // The float model fixes the input feeds, the outputs and (on its first run) the class count.
   const floatLoad = await load(req.float, 'exact');
   let feed: Feed;
   try {
     const preprocess = resolvePreprocess(set, floatLoad.model, req.preprocess, notes);
-    const { input, sampleDims, fit } = resolveInput(floatLoad.model, req.float.label, set, preprocess);
-    const choice = chooseClassificationOutput(floatLoad.model.outputs, fit.batch);
-    if (choice.note) notes.push(choice.note);
-    const plan = planBatches(count, fit.batch, req.batchSize);
+    const imageDims = set.kind === 'images' ? sampleDimsOf(set, preprocess) : null;
+    const plan = planFeeds(floatLoad.model.inputs, set, imageDims, req.float.label);
+    notes.push(...plan.notes);
+    const batch = plan.primary.fit.batch;
+    const candidate = chooseClassificationOutput(floatLoad.model.outputs, batch);
+    if (candidate?.note) notes.push(candidate.note);
+    const skipped = floatLoad.model.outputs.filter((o) => !isFloatDtype(o.dtype));
+    if (skipped.length > 0) {
+      notes.push(
+        `not compared (not float): ${skipped.map((o) => `output '${o.name}' ${o.dtype}`).join(', ')}`,
+      );
+    }
     feed = {
-      input,
-      output: choice.output,
-      fit,
       plan,
+      output: candidate?.output ?? null,
+      outputNames: floatLoad.model.outputs.filter((o) => isFloatDtype(o.dtype)).map((o) => o.name),
+      batches: planBatches(count, batch, req.batchSize),
       preprocess,
-      sampleSize: sampleDims.reduce((a, b) => a * b, 1),
     };
+    if (feed.outputNames.length === 0) throw evalError(`${req.float.label} has no float output to compare`);
   } catch (e) {
     await floatLoad.model.release();
     throw e;
   }
-  const { input, output, fit, plan, preprocess } = feed;
-  const inputs = createBatchInputs(set, count, feed.sampleSize, preprocess);
+  const { plan, outputNames, batches, preprocess } = feed;
+  const { fit } = plan.primary;
+  const imageSize = set.kind === 'images' ? sampleDimsOf(set, preprocess).reduce((a, b) => a * b, 1) : 0;
+  const inputs = createFeedBuilder(plan, set, count, imageSize, preprocess);
   let rowLength = 0;
+  let scored: TensorSpec | null = feed.output;
+  let labels = labelsGiven;
+  const store: OutputStore = createOutputStore(outputNames, fit.batch, threshold, req.outputKeepBytes);
 
-  /** Runs every batch through `model`, calling `onRow` per sample; returns the timing. */
+  /** Runs every batch through `model`, calling `onRun` per run; returns the timing. */
   const runAll = async (
     model: LoadedModel,
     label: string,
     createMs: number,
     progress: { variantId: string | null; mode: EvalMode; step: number },
-    onRow: (i: number, row: Float32Array) => void,
+    onRun: (run: number, start: number, end: number, n: number, out: RunOutput['outputs']) => void,
   ): Promise<TimingDto> => {
-    const timer = createTimer(createMs, plan.samplesPerRun);
+    const timer = createTimer(createMs, batches.samplesPerRun);
     const phase = progress.variantId === null ? 'float' : 'variant';
     report({ phase, ...progress, done: 0, total: count, steps }, true);
-    for (const [start, end] of batchRanges(count, plan)) {
+    let run = 0;
+    for (const [start, end] of batchRanges(count, batches)) {
       if (hooks.isCancelled?.()) throw cancelled();
-      const n = plan.pad ? plan.samplesPerRun : end - start;
+      const n = batches.pad ? batches.samplesPerRun : end - start;
       const x = await inputs.get(start, end, n);
-      const dims = runDims(fit.feedDims, fit.batch, n);
-      let out;
+      let out: RunOutput;
       try {
-        out = await model.run(x, dims, output.name);
+        out = await model.run(x, outputNames);
       } catch (e) {
         if (isStudioError(e)) throw e;
-        const what = `samples ${start}..${end - 1} with input [${dims.join(',')}]`;
+        const shapes = Object.entries(x).map(([k, t]) => `${k} [${t.dims.join(',')}]`);
+        const what = `samples ${start}..${end - 1} with input ${shapes.join(', ')}`;
         throw evalError(`${label}: onnxruntime failed on ${what} (${reason(e)})`, e);
       }
       timer.add(out.runMs, end - start);
-      if (rowLength === 0) rowLength = classRowLength(out.dims, n, fit.batch, output.name);
-      if (out.data.length !== n * rowLength) {
-        throw evalError(
-          `${label}: output '${output.name}' has ${out.data.length} values for ${n} sample(s), expected ${n * rowLength}`,
-        );
-      }
-      for (let i = start; i < end; i++) {
-        onRow(i, out.data.subarray((i - start) * rowLength, (i - start + 1) * rowLength));
-      }
+      onRun(run++, start, end, n, out.outputs);
       report({ phase, ...progress, done: end, total: count, steps }, end === count);
       if (hooks.pause && hooks.now() - lastPause >= PAUSE_EVERY_MS) {
         await hooks.pause();
@@ -170,7 +186,18 @@ export async function runEvaluation(
     return timer.result();
   };
 
-  // 1. Float model: keep its outputs (variants are compared row by row); check labels and reference outputs.
+  /** Class-score rows of one run (validated against the first run's row length). */
+  const rowsOf = (label: string, out: RunOutput['outputs'], n: number) => {
+    const o = out[(scored as TensorSpec).name];
+    if (o.data.length !== n * rowLength) {
+      throw evalError(
+        `${label}: output '${(scored as TensorSpec).name}' has ${o.data.length} values for ${n} sample(s), expected ${n * rowLength}`,
+      );
+    }
+    return (i: number) => o.data.subarray(i * rowLength, (i + 1) * rowLength);
+  };
+
+  // 1. Float model: keep its outputs (variants are compared to them); check labels and reference outputs.
   const float = {
     out: new Float32Array(0),
     acc: null as ClassificationAccumulator | null,
@@ -180,33 +207,59 @@ export async function runEvaluation(
   let floatTiming: TimingDto;
   try {
     const progress = { variantId: null, mode: 'exact' as const, step: 1 };
-    floatTiming = await runAll(floatLoad.model, req.float.label, floatLoad.ms, progress, (i, row) => {
-      if (float.out.length === 0) {
-        // First row: the class count is known now.
-        float.out = new Float32Array(count * rowLength);
-        if (labels) {
-          checkLabels(set, labels, rowLength, output.name, notes);
-          float.acc = createClassificationAccumulator({
-            numClasses: rowLength,
-            topK: Math.min(req.topK ?? 5, rowLength),
-          });
+    floatTiming = await runAll(
+      floatLoad.model,
+      req.float.label,
+      floatLoad.ms,
+      progress,
+      (run, start, end, n, out) => {
+        if (run === 0 && scored) {
+          // First run: is the candidate really one row of class scores per sample?
+          try {
+            rowLength = classRowLength(out[scored.name].dims, n, fit.batch, scored.name);
+          } catch (e) {
+            notes.push(`${reason(e)}: no class scores, per-output fidelity only`);
+            scored = null;
+          }
+          if (scored) {
+            float.out = new Float32Array(count * rowLength);
+            if (labels) {
+              checkLabels(set, labels, rowLength, scored.name, notes);
+              float.acc = createClassificationAccumulator({
+                numClasses: rowLength,
+                topK: Math.min(req.topK ?? 5, rowLength),
+              });
+            }
+            const refs = set.kind === 'tensor' ? set.referenceOutputs : null;
+            float.ref = refs ? createReferenceComparator(refs, rowLength) : null;
+            if (float.ref?.note) notes.push(float.ref.note);
+          } else if (labels) {
+            notes.push(
+              `${set.sourceName} has labels, but no output holds class scores: accuracy not measured`,
+            );
+            labels = null;
+          }
         }
-        const refs = set.kind === 'tensor' ? set.referenceOutputs : null;
-        float.ref = refs ? createReferenceComparator(refs, rowLength) : null;
-        if (float.ref?.note) notes.push(float.ref.note);
-      }
-      float.out.set(row, i * rowLength);
-      float.kind.add(row);
-      float.acc?.add(row, (labels as Int32Array)[i]);
-      float.ref?.add(i, row);
-    });
+        store.addFloat(run, start, end, n, out);
+        if (!scored) return;
+        const row = rowsOf(req.float.label, out, n);
+        for (let i = start; i < end; i++) {
+          const r = row(i - start);
+          float.out.set(r, i * rowLength);
+          float.kind.add(r);
+          float.acc?.add(r, (labels as Int32Array)[i]);
+          float.ref?.add(i, r);
+        }
+      },
+    );
   } finally {
     await floatLoad.model.release();
   }
+  if (store.capped) notes.push(store.cappedNote());
   const kind = float.kind.result();
   const floatRow = (i: number) => float.out.subarray(i * rowLength, (i + 1) * rowLength);
   const floatPred = createPredictions(count);
-  for (let i = 0; i < count; i++) recordPrediction(floatPred, i, floatRow(i), kind);
+  if (scored) for (let i = 0; i < count; i++) recordPrediction(floatPred, i, floatRow(i), kind);
   const floatAccuracy = float.acc?.result() ?? null;
   const topK = floatAccuracy?.topK ?? Math.min(req.topK ?? 5, rowLength);
   const reference: ReferenceCheck | null = float.ref?.result() ?? null;
@@ -230,25 +283,42 @@ export async function runEvaluation(
       const what = `${v.label} (${mode})`;
       const { model, ms } = await load(v, mode);
       try {
-        checkVariantIo(model, what, feed, set, preprocess);
-        const acc = labels ? createClassificationAccumulator({ numClasses: rowLength, topK }) : null;
-        const fid = createFidelityAccumulator({ kind });
+        checkVariantFeeds(model, what, plan, outputNames);
+        const acc =
+          labels && scored ? createClassificationAccumulator({ numClasses: rowLength, topK }) : null;
+        const fid = scored ? createFidelityAccumulator({ kind }) : null;
         const preds = createVariantPredictions(count);
-        const keep = mode === 'exact' && modes.length > 1 ? new Float32Array(count * rowLength) : null;
-        const compare = mode === 'deployed' && exactOut ? createModeComparator(exactOut, rowLength) : null;
-        const timing = await runAll(model, what, ms, { variantId: v.id, mode, step }, (i, row) => {
-          acc?.add(row, (labels as Int32Array)[i]);
-          fid.add(floatRow(i), row);
-          recordPrediction(preds, i, row, kind, floatPred.pred[i]);
-          keep?.set(row, i * rowLength);
-          compare?.add(i, row);
-        });
+        const keep =
+          scored && mode === 'exact' && modes.length > 1 ? new Float32Array(count * rowLength) : null;
+        const compare =
+          scored && mode === 'deployed' && exactOut ? createModeComparator(exactOut, rowLength) : null;
+        const outputs = store.variantComparison(scored?.name ?? null);
+        const timing = await runAll(
+          model,
+          what,
+          ms,
+          { variantId: v.id, mode, step },
+          (run, start, end, n, out) => {
+            outputs.add(run, start, end, n, out);
+            if (!scored) return;
+            const row = rowsOf(what, out, n);
+            for (let i = start; i < end; i++) {
+              const r = row(i - start);
+              acc?.add(r, (labels as Int32Array)[i]);
+              fid?.add(floatRow(i), r);
+              recordPrediction(preds, i, r, kind, floatPred.pred[i]);
+              keep?.set(r, i * rowLength);
+              compare?.add(i, r);
+            }
+          },
+        );
         stored.set(predictionKey(v.id, mode), preds);
         result[mode] = modeResult({
           mode,
           accuracy: acc?.result() ?? null,
           floatAccuracy,
-          fidelity: fid.result(),
+          fidelity: fid?.result() ?? null,
+          outputs: outputs.result(),
           floatPred: floatPred.pred,
           pred: preds.pred,
           labels,
@@ -266,6 +336,7 @@ export async function runEvaluation(
     variants.push(result);
   }
 
+  const primary = plan.primary;
   return {
     report: {
       sampleCount: count,
@@ -276,15 +347,19 @@ export async function runEvaluation(
       numClasses: rowLength,
       topK,
       input: {
-        name: input.name,
-        dtype: input.dtype,
-        shape: input.shape,
+        name: primary.input.name,
+        dtype: primary.input.dtype,
+        shape: primary.input.shape,
         batch: fit.batch,
-        samplesPerRun: plan.samplesPerRun,
-        runDims: runDims(fit.feedDims, fit.batch, plan.samplesPerRun),
+        samplesPerRun: batches.samplesPerRun,
+        runDims: runDims(fit.feedDims, fit.batch, batches.samplesPerRun),
         description: fit.description,
       },
-      output: { name: output.name, dtype: output.dtype, shape: output.shape, kind },
+      output: scored ? { name: scored.name, dtype: scored.dtype, shape: scored.shape, kind } : null,
+      outputs: store.infos(scored?.name ?? null, floatLoad.model.outputs),
+      iouThreshold: threshold,
+      outputSamples: store.samples,
+      synthetic: set.source === 'synthetic',
       preprocess,
       modes,
       float: {

@@ -1,7 +1,28 @@
 // Public API of the evaluator core (pure TS: the onnxruntime backend is injected by the evaluate worker).
 export type * from './types';
 export { runEvaluation, predictionKey, PAUSE_EVERY_MS } from './engine';
-export { checkLabels, checkRequest, checkVariantIo, resolveInput, resolvePreprocess } from './io';
+export { checkLabels, checkRequest, checkVariantFeeds, resolvePreprocess } from './io';
+export {
+  checkPreviewFit,
+  constantFeed,
+  defaultDims,
+  imageInputOf,
+  isStateInput,
+  planFeeds,
+  toFeedData,
+  type FeedData,
+  type FeedPlan,
+  type FeedTensor,
+  type InputFeed,
+  type InputSource,
+} from './feeds';
+export {
+  createOutputFidelityAccumulator,
+  outputRole,
+  sqnrDb,
+  DEFAULT_IOU_THRESHOLD,
+} from './output-fidelity';
+export { createOutputStore, OUTPUT_KEEP_BYTES } from './output-store';
 export type { EngineRequest, EvalModelRef, EvalOutcome, StoredPredictions } from './engine';
 export {
   planBatches,
@@ -43,3 +64,14 @@ export {
   tensorToRgba,
   DEFAULT_THUMBNAIL_SIZE,
 } from './thumbnail';
+export {
+  createProbeSet,
+  probeSetForModel,
+  seededRandom,
+  tokenVocabularies,
+  PROBE_LENGTH,
+  PROBE_SAMPLES,
+  PROBE_SEED,
+  PROBE_VOCAB,
+  type ProbeOptions,
+} from './probe';

@@ -1,22 +1,19 @@
-// Checks that a model and a sample set go together: one float input the samples fit, the same I/O for every variant,
+// Checks that a model and a sample set go together: the same inputs and outputs for every variant,
 // labels within the model's classes. Messages name the model or the sample file, with both sides' values.
 import { StudioError } from '../errors';
 import {
-  checkSamplesFit,
   inferPreprocessOptions,
-  sampleDimsOf,
   validatePreprocessOptions,
   type PreprocessOptions,
-  type SampleFit,
   type SampleSet,
 } from '../samples';
 import type { EvalMode } from './results';
-import { isFloatDtype } from './output';
+import { imageInputOf, type FeedPlan } from './feeds';
+import { evalError } from './errors';
 import { sampleName } from './report';
 import type { LoadedModel, TensorSpec } from './types';
 
-export const evalError = (message: string, cause?: unknown): StudioError =>
-  new StudioError('EvaluationError', message, cause === undefined ? undefined : { cause });
+export { evalError } from './errors';
 
 /** Validates the parts of a request that need no model; returns the modes in run order (exact first). */
 export function checkRequest(req: {
@@ -37,7 +34,7 @@ export function checkRequest(req: {
   return modes;
 }
 
-/** Image sets: the given preprocessing, or one inferred from the input shape (with a note saying so). */
+/** Image sets: the given preprocessing, or one inferred from the image input's shape (with a note saying so). */
 export function resolvePreprocess(
   set: SampleSet,
   model: LoadedModel,
@@ -47,7 +44,7 @@ export function resolvePreprocess(
   if (set.kind !== 'images') return null;
   let o = given;
   if (!o) {
-    const shape = model.inputs[0]?.shape ?? [];
+    const shape = imageInputOf(model.inputs)?.shape ?? [];
     o = inferPreprocessOptions(shape);
     notes.push(
       `preprocessing inferred from the input shape [${shape.join(',')}]: ${o.channels} ${o.width}x${o.height} ${o.layout}, range ${o.range} (check it against the model's training)`,
@@ -57,52 +54,37 @@ export function resolvePreprocess(
   return o;
 }
 
-/** The model input the samples feed, and how they fit it. Throws EvaluationError / SampleSetError. */
-export function resolveInput(
-  model: LoadedModel,
-  label: string,
-  set: SampleSet,
-  preprocess: PreprocessOptions | null,
-): { input: TensorSpec; sampleDims: number[]; fit: SampleFit } {
-  if (model.inputs.length !== 1) {
-    throw evalError(
-      `${label} has ${model.inputs.length} inputs (${model.inputs.map((i) => `'${i.name}'`).join(', ') || 'none'}); the evaluator feeds exactly one input`,
-    );
-  }
-  const input = model.inputs[0];
-  if (!isFloatDtype(input.dtype)) {
-    throw evalError(
-      `${label}: input '${input.name}' is ${input.dtype}; the evaluator feeds float32 or float16 inputs`,
-    );
-  }
-  const sampleDims = sampleDimsOf(set, preprocess);
-  return { input, sampleDims, fit: checkSamplesFit(sampleDims, input, set.sourceName) };
-}
+const sameSpec = (a: TensorSpec, b: TensorSpec) =>
+  a.name === b.name && a.dtype === b.dtype && JSON.stringify(a.shape) === JSON.stringify(b.shape);
 
-/** A variant must take the same input and give the scored output, so both see the same feed. */
-export function checkVariantIo(
+/** A variant must take the same inputs and give the compared outputs, so both see the same feed. */
+export function checkVariantFeeds(
   model: LoadedModel,
   what: string,
-  float: { input: TensorSpec; output: TensorSpec; fit: SampleFit },
-  set: SampleSet,
-  preprocess: PreprocessOptions | null,
+  plan: FeedPlan,
+  outputNames: readonly string[],
 ): void {
-  const { input, output, fit } = float;
-  const r = resolveInput(model, what, set, preprocess);
-  const same =
-    r.input.name === input.name &&
-    r.input.dtype === input.dtype &&
-    JSON.stringify(r.input.shape) === JSON.stringify(input.shape) &&
-    JSON.stringify(r.fit) === JSON.stringify(fit);
-  if (!same) {
+  for (const f of plan.feeds) {
+    const mine = model.inputs.find((i) => i.name === f.input.name);
+    if (!mine || !sameSpec(mine, f.input)) {
+      const had = mine ?? model.inputs[plan.feeds.indexOf(f)];
+      const show = had ? `input '${had.name}' ${had.dtype} [${had.shape.join(',')}]` : 'no input';
+      throw evalError(
+        `${what}: ${show} differs from the float model's '${f.input.name}' ${f.input.dtype} [${f.input.shape.join(',')}]`,
+      );
+    }
+  }
+  if (model.inputs.length !== plan.feeds.length) {
     throw evalError(
-      `${what}: input '${r.input.name}' ${r.input.dtype} [${r.input.shape.join(',')}] differs from the float model's '${input.name}' ${input.dtype} [${input.shape.join(',')}]`,
+      `${what}: has ${model.inputs.length} inputs, the float model ${plan.feeds.length} (${plan.feeds.map((f) => f.input.name).join(', ')})`,
     );
   }
-  if (!model.outputs.some((o) => o.name === output.name)) {
-    throw evalError(
-      `${what}: has no output '${output.name}' like the float model (outputs: ${model.outputs.map((o) => o.name).join(', ')})`,
-    );
+  for (const name of outputNames) {
+    if (!model.outputs.some((o) => o.name === name)) {
+      throw evalError(
+        `${what}: has no output '${name}' like the float model (outputs: ${model.outputs.map((o) => o.name).join(', ')})`,
+      );
+    }
   }
 }
 

@@ -12,15 +12,23 @@ describe('chooseClassificationOutput', () => {
         { name: 'probs', dtype: 'float32', shape: ['N', 1000, 1, 1] },
       ],
       batched,
-    );
+    )!;
     expect(output.name).toBe('probs');
-    expect(note).toMatch(/scoring output 'probs' \(3 outputs/);
+    expect(note).toMatch(/scoring output 'probs' as class scores \(3 outputs/);
   });
 
-  it('says what the outputs are when none is float', () => {
-    expect(() =>
-      chooseClassificationOutput([{ name: 'label', dtype: 'int64', shape: ['N'] }], batched),
-    ).toThrow(/no float output to score \(outputs: 'label' int64 \[N\]\)/);
+  it.each([
+    ['no float output', [{ name: 'label', dtype: 'int64', shape: ['N'] }]],
+    ['a mask', [{ name: 'mask', dtype: 'float32', shape: ['N', 1, 64, 64] }]],
+    ['an embedding sequence', [{ name: 'last_hidden', dtype: 'float32', shape: ['N', 'seq', 32] }]],
+  ])('finds no class scores in %s (per-output fidelity only)', (_, outputs) => {
+    expect(chooseClassificationOutput(outputs, batched)).toBeNull();
+  });
+
+  it('takes a lone float output of unknown shape, to be checked on the first run', () => {
+    expect(
+      chooseClassificationOutput([{ name: 'y', dtype: 'float32', shape: [] }], batched)?.output.name,
+    ).toBe('y');
   });
 });
 

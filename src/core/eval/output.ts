@@ -15,25 +15,23 @@ const scoreDims = (shape: readonly (number | string | null)[], batched: boolean)
   (batched ? shape.slice(1) : shape).filter((d) => d !== 1);
 
 /**
- * The output to score: the first float tensor whose declared shape is [batch, classes] up to axes of size 1
- * ([1,1000,1,1] is fine), else the first float tensor (its shape is checked again on the first run).
+ * The output to score as class scores: the first float tensor whose declared shape is [batch, classes] up to axes
+ * of size 1 ([1,1000,1,1] is fine), else a lone float output of unknown shape (checked again on the first run),
+ * else null: the model's outputs are compared with per-output fidelity only.
  */
 export function chooseClassificationOutput(
   outputs: readonly TensorSpec[],
   batch: BatchInfo,
-): { output: TensorSpec; note: string | null } {
+): { output: TensorSpec; note: string | null } | null {
   const floats = outputs.filter((o) => isFloatDtype(o.dtype));
-  if (floats.length === 0) {
-    throw evalError(
-      `the model has no float output to score (outputs: ${outputs.map((o) => `'${o.name}' ${o.dtype} ${show(o.shape)}`).join(', ')}); expected class scores [batch, classes]`,
-    );
-  }
   const batched = batch.kind !== 'none';
   const output =
-    floats.find((o) => o.shape.length > 0 && scoreDims(o.shape, batched).length <= 1) ?? floats[0];
+    floats.find((o) => o.shape.length > 0 && scoreDims(o.shape, batched).length <= 1) ??
+    (floats.length === 1 && floats[0].shape.length === 0 ? floats[0] : null);
+  if (!output) return null;
   const note =
     outputs.length > 1
-      ? `scoring output '${output.name}' (${outputs.length} outputs: ${outputs.map((o) => o.name).join(', ')})`
+      ? `scoring output '${output.name}' as class scores (${outputs.length} outputs: ${outputs.map((o) => o.name).join(', ')})`
       : null;
   return { output, note };
 }

@@ -6,6 +6,7 @@ import type {
   EvalProgress,
   ModeComparison,
   ModeResult,
+  OutputFidelity,
   ReferenceCheck,
   TimingDto,
 } from './results';
@@ -40,7 +41,8 @@ export function modeResult(args: {
   mode: EvalMode;
   accuracy: ClassificationResult | null;
   floatAccuracy: ClassificationResult | null;
-  fidelity: FidelityResult;
+  fidelity: FidelityResult | null;
+  outputs: OutputFidelity[];
   floatPred: Int32Array;
   pred: Int32Array;
   labels: Int32Array | null;
@@ -54,6 +56,7 @@ export function modeResult(args: {
     top1Delta: a && f ? a.top1Accuracy - f.top1Accuracy : null,
     topKDelta: a && f ? a.topKAccuracy - f.topKAccuracy : null,
     fidelity: args.fidelity,
+    outputs: args.outputs,
     flips: flips.total,
     flipsBroken: flips.broken,
     flipsFixed: flips.fixed,

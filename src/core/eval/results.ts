@@ -46,6 +46,39 @@ export interface TimingDto {
   totalRunMs: number;
 }
 
+/** What an output holds: the scored class scores, a map (mask, heat map, feature map), or a vector (embedding...). */
+export type OutputRole = 'class-scores' | 'map' | 'vector';
+
+/** One output of a variant against the float model's, over the compared samples. */
+export interface OutputFidelity {
+  name: string;
+  role: OutputRole;
+  /** Units compared: samples, or runs when the output has no batch axis to split on. */
+  units: number;
+  values: number;
+  /** 10·log10(Σ float² / Σ (float − variant)²); +∞ when identical. */
+  sqnrDb: number;
+  /** Mean cosine similarity per unit (1 = same direction). */
+  cosine: number;
+  maxAbsDiff: number;
+  /** Maps only: |float > t ∧ variant > t| / |float > t ∨ variant > t| at `iouThreshold` t (1 when both are empty). */
+  iou: number | null;
+  iouThreshold: number | null;
+  /** Values where one side is NaN/Inf and the other is not (left out of the numbers above). */
+  nonFinite: number;
+}
+
+/** An output of the float model as evaluated. */
+export interface OutputInfo {
+  name: string;
+  dtype: string;
+  /** Dims of the float model's first run. */
+  runDims: number[];
+  role: OutputRole;
+  /** False for outputs that are not compared (non-float dtypes). */
+  compared: boolean;
+}
+
 /** One variant under one mode. Fractions are 0..1. */
 export interface ModeResult {
   mode: EvalMode;
@@ -54,8 +87,10 @@ export interface ModeResult {
   /** Variant top-1 accuracy minus the float model's (e.g. −0.001 = one sample of 1,000 lost); null without labels. */
   top1Delta: number | null;
   topKDelta: number | null;
-  /** Against the float model: top-1 agreement, mean KL(float ‖ variant), max / mean |Δ output|. */
-  fidelity: FidelityResult;
+  /** Against the float model: top-1 agreement, mean KL(float ‖ variant), max / mean |Δ output|; null without a class-score output. */
+  fidelity: FidelityResult | null;
+  /** Every compared output against the float model's (SQNR, cosine, max |Δ|, IoU for maps). */
+  outputs: OutputFidelity[];
   /** Samples whose top-1 class differs from the float model's (= count × (1 − top1Agreement)). */
   flips: number;
   /** With labels: flips where the float model was right and the variant is wrong, and the reverse. */
@@ -118,7 +153,16 @@ export interface EvalReport {
     runDims: number[];
     description: string;
   };
-  output: { name: string; dtype: string; shape: (number | string | null)[]; kind: OutputKind };
+  /** The class-score output, or null when the model has none (then only `outputs` fidelity is reported). */
+  output: { name: string; dtype: string; shape: (number | string | null)[]; kind: OutputKind } | null;
+  /** Every output; per-output fidelity of each variant is in ModeResult.outputs. */
+  outputs: OutputInfo[];
+  /** IoU threshold used for map outputs. */
+  iouThreshold: number;
+  /** Samples whose outputs were compared per output (fewer than sampleCount when float outputs exceed the memory cap). */
+  outputSamples: number;
+  /** Samples made up from the input shapes (the synthetic probe), not the user's data: label every number so. */
+  synthetic: boolean;
   preprocess: PreprocessOptions | null;
   modes: EvalMode[];
   float: FloatResult;

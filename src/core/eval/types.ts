@@ -1,6 +1,7 @@
 // The inference backend the evaluator drives. The evaluate worker implements it with onnxruntime-web; tests can
 // use a fake. Core never imports onnxruntime.
 import type { EvalMode, EvalProgress } from './results';
+import type { FeedTensor } from './feeds';
 
 /** An input or output as the runtime reports it. Dims: number (≤ 0 = unknown), symbolic name, or null. */
 export interface TensorSpec {
@@ -9,9 +10,14 @@ export interface TensorSpec {
   shape: (number | string | null)[];
 }
 
-export interface RunOutput {
+export interface OutputTensor {
   data: Float32Array;
   dims: number[];
+}
+
+export interface RunOutput {
+  /** The requested outputs, converted to float32. */
+  outputs: Record<string, OutputTensor>;
   /** Wall time of the runtime call alone (session.run), without input/output conversion. */
   runMs: number;
 }
@@ -19,11 +25,8 @@ export interface RunOutput {
 export interface LoadedModel {
   inputs: TensorSpec[];
   outputs: TensorSpec[];
-  /**
-   * Run the model's single input on float32 `data` of `dims` and return output `outputName` as float32.
-   * The backend converts to the input's dtype (float16, float64) and from the output's.
-   */
-  run(data: Float32Array, dims: number[], outputName: string): Promise<RunOutput>;
+  /** Run on `feeds` (one tensor per model input, already in its dtype) and return `outputNames` as float32. */
+  run(feeds: Record<string, FeedTensor>, outputNames: string[]): Promise<RunOutput>;
   release(): Promise<void>;
 }
 

@@ -2,7 +2,8 @@
 import { strFromU8, unzipSync } from 'fflate';
 import { idxImageSet, looksLikeIdx, parseIdx } from './idx';
 import { listNames, readImageFolder, type ImageFolderOptions } from './images';
-import { npyToFloat32, npyToLabels, parseNpy, parseNpz, type NpyArray } from './npy';
+import { sampleArrayFromNpy, toFloat32Values } from './arrays';
+import { npyToLabels, parseNpy, parseNpz, type NpyArray } from './npy';
 import { baseName, extension, formatCount, isJunk, naturalCompare, readAll, sampleSetError } from './paths';
 import { isImagePath } from './png';
 import { readTabularCsv, type TabularOptions } from './tabular';
@@ -43,6 +44,7 @@ function tensorSetFromArrays(
   source: 'npy' | 'npz',
   sourceName: string,
   notes: string[],
+  others: NpyArray[] = [],
 ): TensorSampleSet {
   if (inputs.shape.length === 0)
     throw sampleSetError(`${inputs.name}: a scalar, expected an array of samples (N, ...)`);
@@ -56,17 +58,26 @@ function tensorSetFromArrays(
       );
     }
   }
+  for (const o of others) {
+    if (o.shape[0] !== count) {
+      throw sampleSetError(
+        `${o.name} has ${formatCount(o.shape[0] ?? 0)} samples but ${inputs.name} has ${formatCount(count)}: every input array needs one row per sample`,
+      );
+    }
+  }
+  const arrays = [inputs, ...others].map(sampleArrayFromNpy);
   return {
     kind: 'tensor',
     source,
     sourceName,
     count,
-    inputs: npyToFloat32(inputs),
+    inputs: toFloat32Values(arrays[0].values),
     sampleDims: inputs.shape.slice(1),
     labels: y,
     classes: null,
     referenceOutputs: null,
     tabular: null,
+    arrays,
     notes: y ? notes : [...notes, 'no labels: fidelity only (no accuracy)'],
   };
 }
@@ -76,29 +87,45 @@ const stem = (p: string): string =>
     .replace(/\.[^.]*$/, '')
     .toLowerCase();
 const INPUT_STEM = /^(inputs?|x|images|data|samples)([_\-.].*)?$/;
+const SOLE_INPUT_STEM = /^(inputs?|x|images|data|samples)$/;
 const LABEL_STEM = /^(labels?|y|targets?|classes)([_\-.].*)?$/;
 
+/** inputs.npy (+ labels.npy); or one .npy per model input (input_ids.npy, attention_mask.npy) + labels.npy. */
 async function readNpyFiles(npys: SampleEntry[]): Promise<TensorSampleSet> {
   const labelsE = npys.filter((e) => LABEL_STEM.test(stem(e.path)));
-  let inputsE = npys.filter((e) => INPUT_STEM.test(stem(e.path)));
-  if (inputsE.length === 0 && npys.length - labelsE.length === 1)
-    inputsE = npys.filter((e) => !labelsE.includes(e));
-  if (inputsE.length !== 1 || labelsE.length > 1) {
+  // inputs.npy / x.npy names the one input: other files are ignored. Otherwise every other file is an input array
+  // named after its model input (input_ids.npy + attention_mask.npy).
+  const sole = npys.filter((e) => SOLE_INPUT_STEM.test(stem(e.path)));
+  const named = npys.filter((e) => INPUT_STEM.test(stem(e.path)));
+  const rest = npys.filter((e) => !labelsE.includes(e));
+  const inputsE =
+    sole.length === 1 ? sole : named.length === 1 ? [named[0], ...rest.filter((e) => e !== named[0])] : rest;
+  if (inputsE.length === 0 || labelsE.length > 1) {
     throw sampleSetError(
-      `cannot tell inputs from labels among ${npys.map((e) => baseName(e.path)).join(', ')} (expected inputs.npy and optionally labels.npy, or x.npy / y.npy)`,
+      `cannot tell inputs from labels among ${npys.map((e) => baseName(e.path)).join(', ')} (expected inputs.npy and optionally labels.npy, x.npy / y.npy, or one .npy per model input named after it)`,
     );
   }
   const read = async (e: SampleEntry) => parseNpy(await readAll(e), e.path);
-  const inputs = await read(inputsE[0]);
+  const all = await Promise.all(inputsE.map(read));
+  // Further files count as inputs only with one row per sample (an index list or a split file is not an input).
+  const arrays = all.filter((a, k) => k === 0 || (a.shape.length > 0 && a.shape[0] === all[0].shape[0]));
   const labels = labelsE[0] ? await read(labelsE[0]) : null;
-  const ignored = npys.filter((e) => e !== inputsE[0] && e !== labelsE[0]);
-  const notes = ignored.length > 0 ? [`ignored: ${ignored.map((e) => e.path).join(', ')}`] : [];
+  const names = arrays.map((a) => a.name).join(' + ');
+  const ignored = [
+    ...npys.filter((e) => !inputsE.includes(e) && e !== labelsE[0]).map((e) => e.path),
+    ...all.filter((a) => !arrays.includes(a)).map((a) => `${a.name} (not one row per sample)`),
+  ];
+  const notes = [
+    ...(arrays.length > 1 ? [`input arrays ${names} (matched to the model's inputs by file name)`] : []),
+    ...(ignored.length > 0 ? [`ignored: ${ignored.join(', ')}`] : []),
+  ];
   return tensorSetFromArrays(
-    inputs,
+    arrays[0],
     labels,
     'npy',
-    labels ? `${inputs.name} + ${labels.name}` : inputs.name,
+    labels ? `${names} + ${labels.name}` : names,
     notes,
+    arrays.slice(1),
   );
 }
 
@@ -163,7 +190,14 @@ export async function detectSampleSet(
     if (npz.length > 1)
       throw sampleSetError(`several .npz files (${npz.map((e) => e.path).join(', ')}): drop one`);
     const pick = parseNpz(await readAll(npz[0]), npz[0].path);
-    set = tensorSetFromArrays(pick.inputs, pick.labels, 'npz', npz[0].path, [pick.rule, ...others(npz)]);
+    set = tensorSetFromArrays(
+      pick.inputs,
+      pick.labels,
+      'npz',
+      npz[0].path,
+      [pick.rule, ...others(npz)],
+      pick.others,
+    );
   } else if (npy.length > 0) {
     set = await readNpyFiles(npy);
     set.notes.push(...others(npy));
@@ -208,7 +242,11 @@ export function describeSampleSet(set: SampleSet): SampleSetSummary {
     what = `${formatCount(set.count)} image(s)${f ? ` (first ${f.width}x${f.height}, ${f.channels} channel(s))` : ''}`;
   } else {
     sampleDims = set.sampleDims;
-    what = `${formatCount(set.count)} sample(s) of shape [${set.sampleDims.join(',')}]`;
+    const arrays = set.arrays ?? [];
+    what =
+      arrays.length > 1 || arrays.some((a) => a.dtype !== 'float32')
+        ? `${formatCount(set.count)} sample(s): ${arrays.map((a) => `${a.name ?? 'input'} ${a.dtype} [${a.sampleDims.join(',')}]`).join(', ')}`
+        : `${formatCount(set.count)} sample(s) of shape [${set.sampleDims.join(',')}]`;
   }
   const labelText = set.labels
     ? `${nClasses} class(es)${classes ? `: ${listNames(classes)}` : ''}`
@@ -222,6 +260,10 @@ export function describeSampleSet(set: SampleSet): SampleSetSummary {
     labeled: set.labels !== null,
     classes,
     sampleDims,
+    arrays:
+      set.kind === 'tensor' && set.arrays
+        ? set.arrays.map((a) => ({ name: a.name, dtype: a.dtype, sampleDims: [...a.sampleDims] }))
+        : null,
     description: `${what} from ${set.sourceName}, ${labelText}${refText}`,
     notes: [...set.notes],
   };

@@ -19,12 +19,25 @@ export interface SampleFit {
   feedDims: number[];
   /** True when the sample is fed reshaped (same element count, different dims, e.g. [784] -> [1,28,28]). */
   reshaped: boolean;
-  /** The dtype the float32 samples must be converted to (float32: none). */
+  /** The dtype the samples are converted to (float32: none). */
   castTo: string;
   description: string;
 }
 
-const CASTABLE = ['float32', 'float16', 'float64', 'int8', 'uint8', 'int16', 'int32', 'int64'];
+const CASTABLE = [
+  'float32',
+  'float16',
+  'float64',
+  'int8',
+  'uint8',
+  'int16',
+  'uint16',
+  'int32',
+  'uint32',
+  'int64',
+  'uint64',
+  'bool',
+];
 const isFixed = (d: number | string | null): d is number => typeof d === 'number' && d > 0;
 const show = (dims: readonly (number | string | null)[]): string =>
   `[${dims.map((d) => (isFixed(d) ? d : d === null || typeof d === 'number' ? '?' : d)).join(',')}]`;

@@ -2,6 +2,14 @@
 export type * from './types';
 export { detectSampleSet, describeSampleSet, expandZips, type DetectOptions } from './detect';
 export { loadSample, referenceOutput, sampleDimsOf } from './access';
+export {
+  arraySamples,
+  isIntegerSampleDtype,
+  npyValues,
+  sampleArrayFromNpy,
+  sampleArraysOf,
+  toFloat32Values,
+} from './arrays';
 export { checkSamplesFit, type BatchInfo, type ModelInputSpec, type SampleFit } from './fit';
 export {
   defaultPreprocessOptions,

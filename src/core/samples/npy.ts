@@ -169,11 +169,26 @@ export interface NpzPick {
   inputs: NpyArray;
   labels: NpyArray | null;
   rule: string;
+  /** Further arrays, in archive order: inputs of a multi-input model (`attention_mask`, `token_type_ids`, ...). */
+  others: NpyArray[];
+}
+
+const LABEL_NAMES = ['labels', 'label', 'y', 'y_test', 'targets'];
+/** Shape (N,) or (N, 1) of whole non-negative numbers: could be class labels. */
+function labelShaped(a: NpyArray, n: number): boolean {
+  if (a.shape[0] !== n || !(a.shape.length === 1 || (a.shape.length === 2 && a.shape[1] === 1))) return false;
+  try {
+    npyToLabels(a);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /**
- * Reads an .npz. Inputs/labels are: arrays named `inputs`/`labels`; else `x`/`y` (any case, also
- * `x_test`/`y_test`); else the first array in the archive is inputs and the second (if any) is labels.
+ * Reads an .npz. Labels: an array named `labels`/`label`/`y`/`y_test`/`targets`. Inputs: `inputs`/`input`, else
+ * `x`/`x_test`/`images`, else every other array (named after the model's inputs, e.g. `input_ids` +
+ * `attention_mask`). Without names: of exactly two arrays, a second one shaped (N,) of integers is the labels.
  */
 export function parseNpz(bytes: Uint8Array, name: string): NpzPick {
   let files: Record<string, Uint8Array>;
@@ -194,15 +209,33 @@ export function parseNpz(bytes: Uint8Array, name: string): NpzPick {
     );
   const key = (a: NpyArray): string => a.name.slice(a.name.lastIndexOf(':') + 1, -4).toLowerCase();
   const find = (...names: string[]): NpyArray | undefined => arrays.find((a) => names.includes(key(a)));
+  const rest = (...used: (NpyArray | null | undefined)[]) => arrays.filter((a) => !used.includes(a));
 
-  const inputs = find('inputs', 'input');
-  if (inputs)
-    return { inputs, labels: find('labels', 'label') ?? null, rule: "arrays 'inputs' and 'labels'" };
-  const x = find('x', 'x_test', 'images');
-  if (x) return { inputs: x, labels: find('y', 'y_test', 'targets') ?? null, rule: "arrays 'x' and 'y'" };
+  const labels = find(...LABEL_NAMES) ?? null;
+  const named = find('inputs', 'input') ?? find('x', 'x_test', 'images');
+  if (named) {
+    const rule = key(named).startsWith('input') ? "arrays 'inputs' and 'labels'" : "arrays 'x' and 'y'";
+    return { inputs: named, labels, rule, others: rest(named, labels) };
+  }
+  const [first, second] = arrays;
+  if (!labels && arrays.length === 2 && labelShaped(second, first.shape[0] ?? -1)) {
+    return {
+      inputs: first,
+      labels: second,
+      rule: `no 'inputs'/'labels' arrays: used '${key(first)}' as inputs and '${key(second)}' (whole numbers, one per sample) as labels`,
+      others: [],
+    };
+  }
+  const inputs = rest(labels);
+  if (inputs.length === 0)
+    throw sampleSetError(`${name}: only labels ('${key(labels as NpyArray)}'), no inputs`);
   return {
-    inputs: arrays[0],
-    labels: arrays[1] ?? null,
-    rule: `no 'inputs'/'labels' or 'x'/'y' arrays: used the first array '${key(arrays[0])}' as inputs${arrays[1] ? ` and the second '${key(arrays[1])}' as labels` : ''}`,
+    inputs: inputs[0],
+    labels,
+    rule:
+      inputs.length > 1
+        ? `input arrays ${inputs.map((a) => `'${key(a)}'`).join(', ')} (matched to the model's inputs by name)${labels ? `, labels '${key(labels)}'` : ''}`
+        : `used '${key(inputs[0])}' as inputs${labels ? ` and '${key(labels)}' as labels` : ''}`,
+    others: inputs.slice(1),
   };
 }

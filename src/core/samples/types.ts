@@ -21,7 +21,22 @@ export interface DecodedImage {
 export type ImageDecoder = (bytes: Uint8Array, path: string) => Promise<DecodedImage>;
 
 /** Where the samples came from (shown to the user, and picks the readers' wording). */
-export type SampleSource = 'npy' | 'npz' | 'onnx-test-data' | 'idx' | 'csv' | 'images';
+export type SampleSource = 'npy' | 'npz' | 'onnx-test-data' | 'idx' | 'csv' | 'images' | 'synthetic';
+
+/**
+ * One model input's values for every sample: `values` holds `count` samples of `sampleDims` each, float32 for float
+ * sources and exact float64 for integer/bool sources (token ids, masks). `name` is the array's or tensor's name
+ * (matched to the model's input names), null when the file gives none.
+ */
+export interface SampleArray {
+  name: string | null;
+  /** What the file holds: float32, int64, bool, ... (the model input's dtype decides what is fed). */
+  dtype: string;
+  sampleDims: number[];
+  values: Float32Array | Float64Array;
+  /** The file (or archive entry) it came from, for messages. */
+  source: string;
+}
 
 /** A string label and the class index it maps to; the UI shows and edits this list. */
 export interface LabelMapping {
@@ -52,6 +67,11 @@ export interface TensorSampleSet extends SampleSetBase {
   referenceOutputs: { data: Float32Array; sampleDims: number[] } | null;
   /** For tabular CSV: which columns became features / label, and the string label mapping. */
   tabular: TabularInfo | null;
+  /**
+   * Every input array, when the files hold several (input_ids + attention_mask) or integer values; `inputs` /
+   * `sampleDims` then describe the first as float32 (previews). Absent: `inputs` is the only input.
+   */
+  arrays?: SampleArray[];
 }
 
 /** Images that still need preprocessing for a model (size, channels, scaling depend on the model). */
@@ -84,6 +104,8 @@ export interface SampleSetSummary {
   classes: string[] | null;
   /** Per-sample dims for tensor sets; [height, width, channels] of the first image for image sets. */
   sampleDims: number[] | null;
+  /** Input arrays of tensor sets that name them or hold integers (input_ids int64 [16], ...); else null. */
+  arrays?: { name: string | null; dtype: string; sampleDims: number[] }[] | null;
   description: string;
   notes: string[];
 }

@@ -34,9 +34,6 @@ export function evaluateBlocker(s = getState()): string | null {
   if (s.preview.status === 'ready' && !s.preview.result.fit.ok) {
     return 'The samples don’t fit the model input: see the message above.';
   }
-  if (s.model.status === 'ready' && s.model.loaded.summary.inputs.length !== 1) {
-    return `The evaluator feeds models with exactly one input; this one has ${s.model.loaded.summary.inputs.length}.`;
-  }
   return null;
 }
 
@@ -91,6 +88,7 @@ export async function evaluateAll(): Promise<void> {
       variants: files,
       preprocess,
       mode,
+      iouThreshold: s.iouThreshold,
     };
     setState({ evalRun: { status: 'running', runId, progress: null } });
     const onProgress = proxy((progress: EvalProgress) => {

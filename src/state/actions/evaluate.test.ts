@@ -245,7 +245,7 @@ describe('mnist-8', () => {
     const r = state().evalResult!.report;
     expect(r.labeled).toBe(false);
     expect(r.float.accuracy).toBeNull();
-    expect(r.variants[1].exact?.fidelity.top1Agreement).toBeCloseTo(0.993, 3);
+    expect(r.variants[1].exact?.fidelity!.top1Agreement).toBeCloseTo(0.993, 3);
     const acc = variantAccuracy(state().evalResult, V4, resultOf(state().variants[V4])!.runId);
     expect(acc).toMatchObject({ top1: null, delta: null });
   });

@@ -71,8 +71,8 @@ function accuracyTraces(variants: Variant[], result: EvalResult, floatColor: str
   variants.forEach((v, i) => {
     const r = resultOf(v);
     const acc = variantAccuracy(result, v.id, r?.runId ?? null);
-    if (!r || !acc) return;
-    const y = (labeled ? (acc.top1 ?? 0) : acc.agreement) * 100;
+    if (!r || !acc || (!labeled && acc.agreement === null)) return; // no class scores: nothing to plot
+    const y = (labeled ? (acc.top1 ?? 0) : (acc.agreement ?? 0)) * 100;
     out.push(
       point(variantShortLabel(v), r.fileBytesAfter / 1024, y, bitsColor(v.bits, i), '%', {
         runId: r.runId,

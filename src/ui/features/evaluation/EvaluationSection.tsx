@@ -6,6 +6,7 @@ import { PreprocessForm } from './preprocess/PreprocessForm';
 import { PreviewStrip } from './preview/PreviewStrip';
 import { ResultsPanel } from './results/ResultsPanel';
 import { EvaluateBar } from './run/EvaluateBar';
+import { ProbeButton } from './run/ProbeButton';
 import { SampleDrop } from './sample-drop/SampleDrop';
 import { SampleSetSummary } from './sample-drop/SampleSetSummary';
 
@@ -29,6 +30,7 @@ function SetupPanel() {
       )}
       <PreviewStrip />
       <EvaluateBar />
+      <ProbeButton />
     </Panel>
   );
 }

@@ -8,6 +8,8 @@ import { formatCount, formatSci, formatShape } from '../../../format';
 import { pct } from '../eval-format';
 import { resultRows } from './result-rows';
 import { ResultsTable } from './ResultsTable';
+import { OutputFidelityTable } from './OutputFidelityTable';
+import { PROBE_SAMPLES_ID } from '../../../../state/actions/evaluate-probe';
 
 const seconds = (ms: number) => `${(ms / 1000).toFixed(ms < 10_000 ? 1 : 0)} s`;
 
@@ -62,19 +64,29 @@ export function ResultsPanel() {
   const r = result.report;
   const subtitle = [
     `${formatCount(r.sampleCount)} samples from ${result.samplesName}`,
-    r.labeled ? `${r.numClasses} classes` : 'no labels: fidelity to the float model only',
+    r.synthetic
+      ? 'synthetic inputs: fidelity to the float model only'
+      : r.labeled
+        ? `${r.numClasses} classes`
+        : 'no labels: fidelity to the float model only',
     `input ${formatShape(r.input.runDims)} per run`,
     seconds(r.durationMs),
   ].join(' · ');
   return (
     <Panel
-      title="Accuracy"
+      title={r.synthetic ? 'Output fidelity — synthetic probe' : r.output ? 'Accuracy' : 'Output fidelity'}
       subtitle={subtitle}
       id="eval-results"
       testId="eval-results"
       status={r.labeled ? 'labeled' : 'unlabeled'}
     >
-      {currentSamplesId !== result.samplesId && (
+      {r.synthetic && (
+        <p className="warn small" data-testid="synthetic-label">
+          Synthetic probe: {formatCount(r.sampleCount)} made-up inputs from the model’s input shapes, not your
+          data. These numbers show how far each variant’s outputs move from the float model’s — not accuracy.
+        </p>
+      )}
+      {result.samplesId !== PROBE_SAMPLES_ID && currentSamplesId !== result.samplesId && (
         <p className="warn small">
           These results are for {result.samplesName}, not the sample set loaded now.
         </p>
@@ -84,12 +96,13 @@ export function ResultsPanel() {
           Some variants were re-quantized or removed since: evaluate again to update them.
         </p>
       )}
-      {!r.labeled && (
+      {!r.labeled && !r.synthetic && (
         <p className="muted small" data-testid="fidelity-only">
           This set has no labels, so there is no accuracy: each variant is compared with the float model only.
         </p>
       )}
       <ResultsTable report={r} rows={rows} stale={stale} />
+      <OutputFidelityTable report={r} />
       <div className="eval-notes">
         <ModeDifference report={r} />
         {r.reference && (

@@ -32,11 +32,14 @@ function Row({
   row,
   labeled,
   showMode,
+  scores,
   stale,
 }: {
   row: ResultRow;
   labeled: boolean;
   showMode: boolean;
+  /** False when the model has no class-score output: agreement, flips and KL do not apply. */
+  scores: boolean;
   stale: boolean;
 }) {
   const variant = useAppStore((s) => (row.variantId ? s.variants[row.variantId] : undefined));
@@ -65,23 +68,27 @@ function Row({
           <td className="num">{pct(row.accuracy?.topKAccuracy)}</td>
         </>
       )}
-      <td className="num" data-testid="eval-agreement" data-value={f?.top1Agreement ?? ''}>
-        {f ? pct(f.top1Agreement) : ''}
-      </td>
-      <td
-        className="num"
-        data-testid="eval-flips"
-        data-value={row.flips ?? ''}
-        title={
-          row.flipsBroken !== null && row.flipsFixed !== null
-            ? `${row.flipsBroken} now wrong, ${row.flipsFixed} now right`
-            : undefined
-        }
-      >
-        {row.flips === null ? '' : formatCount(row.flips)}
-      </td>
-      <td className="num">{f ? formatKl(f.meanKl) : ''}</td>
-      <td className="num">{f ? formatSci(f.maxAbsDiff) : ''}</td>
+      {scores && (
+        <>
+          <td className="num" data-testid="eval-agreement" data-value={f?.top1Agreement ?? ''}>
+            {f ? pct(f.top1Agreement) : ''}
+          </td>
+          <td
+            className="num"
+            data-testid="eval-flips"
+            data-value={row.flips ?? ''}
+            title={
+              row.flipsBroken !== null && row.flipsFixed !== null
+                ? `${row.flipsBroken} now wrong, ${row.flipsFixed} now right`
+                : undefined
+            }
+          >
+            {row.flips === null ? '' : formatCount(row.flips)}
+          </td>
+          <td className="num">{f ? formatKl(f.meanKl) : ''}</td>
+          <td className="num">{f ? formatSci(f.maxAbsDiff) : ''}</td>
+        </>
+      )}
       <td className="num muted" title={`${formatCount(row.timing.runs)} runs of ${row.timing.samplesPerRun}`}>
         {formatMs(row.timing.latencyMsPerSample)}
       </td>
@@ -101,6 +108,7 @@ export function ResultsTable({
 }) {
   const labeled = report.labeled;
   const showMode = report.modes.length > 1;
+  const scores = report.output !== null;
   return (
     <div className="table-scroll">
       <table className="table table-compact eval-table" data-testid="eval-results-table">
@@ -125,22 +133,26 @@ export function ResultsTable({
                 </th>
               </>
             )}
-            <th scope="col" className="num" title="Samples with the same top-1 class as the float model">
-              Agrees
-            </th>
-            <th scope="col" className="num" title="Samples whose top-1 class changed vs the float model">
-              Changed
-            </th>
-            <th scope="col" className="num" title="Mean KL divergence KL(float ‖ variant), in nats">
-              Mean KL
-            </th>
-            <th
-              scope="col"
-              className="num"
-              title="Largest absolute difference of any output value vs the float model"
-            >
-              Max |Δ|
-            </th>
+            {scores && (
+              <>
+                <th scope="col" className="num" title="Samples with the same top-1 class as the float model">
+                  Agrees
+                </th>
+                <th scope="col" className="num" title="Samples whose top-1 class changed vs the float model">
+                  Changed
+                </th>
+                <th scope="col" className="num" title="Mean KL divergence KL(float ‖ variant), in nats">
+                  Mean KL
+                </th>
+                <th
+                  scope="col"
+                  className="num"
+                  title="Largest absolute difference of any output value vs the float model"
+                >
+                  Max |Δ|
+                </th>
+              </>
+            )}
             <th
               scope="col"
               className="num"
@@ -157,6 +169,7 @@ export function ResultsTable({
               row={row}
               labeled={labeled}
               showMode={showMode}
+              scores={scores}
               stale={row.variantId !== null && stale.has(row.variantId)}
             />
           ))}
