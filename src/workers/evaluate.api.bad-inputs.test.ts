@@ -61,13 +61,8 @@ describe('bad inputs', () => {
       name: 'SampleSetError',
     });
     await expect(api.flips('x', 'exact', 1)).rejects.toMatchObject({ name: 'EvaluationError' });
+    // An integer input is fed the samples converted (whole values are checked when the run feeds them).
     const r = await api.preview({ name: 'input', dtype: 'int64', shape: ['N', 4] }, null);
-    expect(r.fit).toMatchObject({
-      ok: false,
-      error: {
-        name: 'EvaluationError',
-        message: "model input 'input' is int64; the evaluator feeds float32 or float16 inputs",
-      },
-    });
+    expect(r.fit).toMatchObject({ ok: true, description: expect.stringMatching(/converted to int64/) });
   });
 });
