@@ -1,7 +1,7 @@
 import { useShallow } from 'zustand/react/shallow';
 import { bitsLabel, resultOf, selectSummary, useAppStore, type Variant } from '../../../state';
 import { Panel } from '../../components/Panel';
-import { bitsColor } from '../../components/plot-theme';
+import { useVariantColor } from '../../components/variant-colors';
 import { formatBytes, formatCount, formatDb, formatRatio } from '../../format';
 import { DownloadButton } from '../download/DownloadButton';
 import { AccuracyCell } from '../evaluation/results/AccuracyCell';
@@ -11,10 +11,11 @@ function Row({ v }: { v: Variant }) {
   const r = resultOf(v);
   const c = v.config;
   const fp16 = v.bits === 'fp16';
+  const color = useVariantColor(v.id);
   return (
     <tr data-testid={`variant-row-${v.id}`} data-status={v.run.status}>
       <th scope="row">
-        <span className="dot" style={{ background: bitsColor(v.bits) }} aria-hidden="true" />
+        <span className="dot" style={{ background: color }} data-color={color} aria-hidden="true" />
         {bitsLabel(v.bits)}
         {Object.keys(c.layers).length > 0 && <span className="badge">overrides</span>}
       </th>

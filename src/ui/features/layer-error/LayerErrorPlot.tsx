@@ -3,7 +3,8 @@ import type { PlotMouseEvent } from 'plotly.js-dist-min';
 import { resultOf, selectSummary, useAppStore, type Variant } from '../../../state';
 import { selectWeight } from '../../../state/actions/ui';
 import { Plot } from '../../components/Plot';
-import { PALETTES, bitsColor } from '../../components/plot-theme';
+import { PALETTES } from '../../components/plot-theme';
+import { useVariantColors } from '../../components/variant-colors';
 import { useEffectiveTheme } from '../../hooks/useEffectiveTheme';
 import { variantShortLabel } from '../variants/variant-label';
 import { layerErrorTraces, METRIC_LABELS } from './layer-error-traces';
@@ -28,14 +29,15 @@ export function LayerErrorPlot({ variants, testId, height = 300 }: LayerErrorPlo
   const metric = useAppStore((s) => s.errorMetric);
   const selected = useAppStore((s) => s.selectedWeight);
   const theme = useEffectiveTheme();
+  const colors = useVariantColors();
   const data = useMemo(() => {
     const order = summary?.weights.map((w) => w.name) ?? [];
-    const vs = variants.flatMap((v, i) => {
+    const vs = variants.flatMap((v) => {
       const r = resultOf(v);
-      return r ? [{ label: variantShortLabel(v), color: bitsColor(v.bits, i), summary: r }] : [];
+      return r ? [{ label: variantShortLabel(v), color: colors[v.id], summary: r }] : [];
     });
     return layerErrorTraces(vs, order, metric, selected, PALETTES[theme].text);
-  }, [summary, variants, metric, selected, theme]);
+  }, [summary, variants, metric, selected, theme, colors]);
   const names = useMemo(() => (data[0]?.x as string[] | undefined) ?? [], [data]);
   const layout = useMemo(() => {
     const many = names.length;
