@@ -24,7 +24,7 @@ export function DropZone() {
             Choose files…
           </button>
           <button type="button" className="btn" onClick={() => void openDemo()} disabled={busy}>
-            Try the demo model
+            Demo model
           </button>
         </div>
         <p className="hint">
