@@ -1,6 +1,6 @@
 import { expect, test, type Locator, type Page } from '@playwright/test';
 import { manyOpsModel } from './fixtures/onnx-builder';
-import { MNIST_MLIR, dropFiles, expectModelReady, fileFromPath, openViaInput } from './helpers';
+import { MNIST_MLIR, dropFiles, expectModelReady, fileFromPath, openViaInput, quantize } from './helpers';
 
 // What a first-time user sees at 1280×800 (the config's viewport): the primary action and errors in view.
 
@@ -69,4 +69,27 @@ test('a bad file dropped after scrolling: the error shows in view and is announc
   const where = await inView(alert);
   expect(where.visible, `error at y ${where.box.top}–${where.box.bottom}`).toBe(true);
   expect(where.onTop).toBe(true);
+});
+
+test('page order: variants, then the weights with the selected layer’s plots, then evaluation', async ({
+  page,
+}) => {
+  await page.goto('/');
+  await openViaInput(page, [fileFromPath(MNIST_MLIR)]);
+  await expectModelReady(page, 'model.onnx');
+  await quantize(page, ['8-bit']);
+  await expect(page.getByTestId('quantize-batch')).toHaveAttribute('data-status', 'idle');
+  const top = (sel: string) =>
+    page
+      .locator(sel)
+      .first()
+      .evaluate((el) => el.getBoundingClientRect().top + window.scrollY);
+  const order = [
+    await top('#variants'),
+    await top('[data-testid=weight-row]'),
+    await top('[data-testid=plot-histogram]'),
+    await top('[data-testid=plot-layer-error]'),
+    await top('#evaluation'),
+  ];
+  expect(order).toEqual([...order].sort((a, b) => a - b));
 });

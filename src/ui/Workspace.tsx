@@ -14,7 +14,7 @@ import { QuantizeBar } from './features/quant-config/QuantizeBar';
 import { VariantList } from './features/variants/VariantList';
 import { WeightsTable } from './features/weights-table/WeightsTable';
 
-/** The studio once a model is open: settings on the left, tables and plots on the right. */
+/** The studio once a model is open: settings on the left; variants → weights and their plots → evaluation. */
 export function Workspace() {
   return (
     <div className="workspace">
@@ -37,9 +37,6 @@ export function Workspace() {
         <ErrorBoundary area="the variants table">
           <VariantsTable />
         </ErrorBoundary>
-        <ErrorBoundary area="the evaluation">
-          <EvaluationSection />
-        </ErrorBoundary>
         <ErrorBoundary area="the weights table">
           <WeightsTable />
         </ErrorBoundary>
@@ -54,6 +51,10 @@ export function Workspace() {
             <SizeQualityPanel />
           </div>
           <SideBySide />
+        </ErrorBoundary>
+        {/* Evaluation last: it needs variants to compare, and its results feed the variants table above. */}
+        <ErrorBoundary area="the evaluation">
+          <EvaluationSection />
         </ErrorBoundary>
       </div>
     </div>
