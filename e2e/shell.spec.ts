@@ -11,6 +11,14 @@ test('the app loads with a drop zone, a file input and the demo button', async (
   await expect(page.getByTestId('drop-zone')).toHaveAttribute('data-status', 'idle');
   await expect(page.getByRole('button', { name: 'Demo model', exact: true })).toBeEnabled();
   await expect(page.getByRole('button', { name: 'Choose files…' })).toBeEnabled();
+  // The steps name the whole journey, in the README's words.
+  await expect(page.getByRole('list', { name: 'How it works' }).locator('strong')).toHaveText([
+    'Load',
+    'Configure',
+    'Compare',
+    'Evaluate',
+    'Download',
+  ]);
   const input = page.getByTestId('model-file-input');
   await expect(input).toHaveAttribute('type', 'file');
   await expect(input).toHaveAttribute('multiple', '');

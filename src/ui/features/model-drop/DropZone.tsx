@@ -43,6 +43,9 @@ export function DropZone() {
           <strong>Compare</strong> histograms, per-layer error and size against quality.
         </li>
         <li>
+          <strong>Evaluate</strong> float and every variant on your own samples (or the demo digits).
+        </li>
+        <li>
           <strong>Download</strong> a quantized model that onnxruntime loads.
         </li>
       </ol>
