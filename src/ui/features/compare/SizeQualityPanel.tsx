@@ -15,6 +15,7 @@ import { Panel } from '../../components/Panel';
 import { Plot } from '../../components/Plot';
 import { PALETTES } from '../../components/plot-theme';
 import { useVariantColors } from '../../components/variant-colors';
+import { WeightSqnrTerm } from '../../components/WeightSqnr';
 import { Segmented } from '../../components/Segmented';
 import { useEffectiveTheme } from '../../hooks/useEffectiveTheme';
 import { variantShortLabel } from '../variants/variant-label';
@@ -131,7 +132,7 @@ export function SizeQualityPanel() {
     const yMax = Math.max(...ys, 10);
     return {
       xaxis: x,
-      yaxis: { title: 'overall SQNR (dB)', range: [Math.max(0, yMin - 8), yMax + 8] },
+      yaxis: { title: 'weight SQNR, whole model (dB)', range: [Math.max(0, yMin - 8), yMax + 8] },
       margin: { t: 24 },
       showlegend: false,
     };
@@ -140,7 +141,13 @@ export function SizeQualityPanel() {
     <Panel
       title="Size vs quality"
       subtitle={
-        axis === 'accuracy' ? 'Each point is a model, on your sample set.' : 'Each point is a variant.'
+        axis === 'accuracy' ? (
+          'Each point is a model, on your sample set.'
+        ) : (
+          <>
+            Each point is a variant; quality is its <WeightSqnrTerm>weight SQNR</WeightSqnrTerm>.
+          </>
+        )
       }
       id="size-quality"
       actions={

@@ -2,6 +2,7 @@ import { useShallow } from 'zustand/react/shallow';
 import { bitsLabel, resultOf, selectSummary, useAppStore, type Variant } from '../../../state';
 import { Panel } from '../../components/Panel';
 import { useVariantColor } from '../../components/variant-colors';
+import { WeightSqnrTerm, WeightSqnrValue } from '../../components/WeightSqnr';
 import { formatBytes, formatCount, formatDb, formatRatio } from '../../format';
 import { DownloadButton } from '../download/DownloadButton';
 import { AccuracyCell } from '../evaluation/results/AccuracyCell';
@@ -29,12 +30,14 @@ function Row({ v }: { v: Variant }) {
         {r ? formatBytes(r.fileBytesAfter) : '…'}
       </td>
       <td className="num">{r ? formatRatio(r.fileBytesBefore / r.fileBytesAfter) : '…'}</td>
-      <td className="num" title="mean / min over quantized layers">
-        {r ? `${formatDb(r.meanSqnrDb).replace(' dB', '')} / ${formatDb(r.minSqnrDb)}` : '…'}
+      <td className="num">
+        {r ? <WeightSqnrValue db={r.overallSqnrDb} testId={`variant-sqnr-${v.id}`} /> : '…'}
       </td>
       <td className="cell-name">
         {r?.worstLayer ? (
-          <code title={r.worstLayer}>{r.worstLayer}</code>
+          <span title={`${r.worstLayer}: weight SQNR ${formatDb(r.minSqnrDb)} (the lowest layer)`}>
+            <code>{r.worstLayer}</code> <span className="muted small">{formatDb(r.minSqnrDb)}</span>
+          </span>
         ) : (
           <span className="muted">{r ? '–' : '…'}</span>
         )}
@@ -72,8 +75,8 @@ export function VariantsTable() {
               <th scope="col" className="num" title="original file size / variant file size">
                 Ratio
               </th>
-              <th scope="col" className="num" title="mean / min over quantized layers">
-                SQNR mean / min
+              <th scope="col" className="num">
+                <WeightSqnrTerm />
               </th>
               <th scope="col">Worst layer</th>
               <th scope="col" className="num" title="Top-1 accuracy on your sample set (see Evaluate)">

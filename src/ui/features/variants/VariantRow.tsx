@@ -4,7 +4,8 @@ import { CloseIcon } from '../../components/icons';
 import { ErrorNotice } from '../../components/ErrorNotice';
 import { ProgressBar } from '../../components/ProgressBar';
 import { useVariantColor } from '../../components/variant-colors';
-import { formatBytes, formatDb } from '../../format';
+import { WeightSqnrValue } from '../../components/WeightSqnr';
+import { formatBytes } from '../../format';
 import { variantLabel } from './variant-label';
 
 /** One variant's status in the sidebar; subscribes to this variant only. */
@@ -29,8 +30,12 @@ export function VariantRow({ id }: { id: string }) {
           <span className="variant-state">
             {run.status === 'idle' && 'queued'}
             {run.status === 'running' && `${Math.round(run.progress * 100)}%`}
-            {run.status === 'done' &&
-              `${formatBytes(run.summary.fileBytesAfter)} · ${formatDb(run.summary.overallSqnrDb)}`}
+            {run.status === 'done' && (
+              <>
+                {formatBytes(run.summary.fileBytesAfter)} ·{' '}
+                <WeightSqnrValue db={run.summary.overallSqnrDb} testId={`variant-list-sqnr-${id}`} />
+              </>
+            )}
             {run.status === 'error' && 'failed'}
           </span>
         </div>
