@@ -35,9 +35,9 @@ function Row({ v }: { v: Variant }) {
       </td>
       <td className="cell-name">
         {r?.worstLayer ? (
-          <span title={`${r.worstLayer}: weight SQNR ${formatDb(r.minSqnrDb)} (the lowest layer)`}>
-            <code>{r.worstLayer}</code> <span className="muted small">{formatDb(r.minSqnrDb)}</span>
-          </span>
+          <code title={`${r.worstLayer}: weight SQNR ${formatDb(r.minSqnrDb)}, the lowest of any layer`}>
+            {r.worstLayer}
+          </code>
         ) : (
           <span className="muted">{r ? '–' : '…'}</span>
         )}
