@@ -13,6 +13,10 @@ interface LayerErrorPlotProps {
   variants: readonly Variant[];
   testId: string;
   height?: number;
+  /** A y range shared with a neighbouring plot (side by side), so equal heights mean equal error. */
+  yRange?: [number, number] | null;
+  /** Narrow: rotate the layer names sooner so they do not overlap. */
+  compact?: boolean;
 }
 
 /** Longer layer names are shortened on the axis (from the left: the end of a name is the telling part). */
@@ -24,7 +28,7 @@ const onClick = (ev: PlotMouseEvent) => {
 };
 
 /** Per-layer error of the given variants; click a bar to select that layer. */
-export function LayerErrorPlot({ variants, testId, height = 300 }: LayerErrorPlotProps) {
+export function LayerErrorPlot({ variants, testId, height = 300, yRange, compact }: LayerErrorPlotProps) {
   const summary = useAppStore(selectSummary);
   const metric = useAppStore((s) => s.errorMetric);
   const selected = useAppStore((s) => s.selectedWeight);
@@ -41,7 +45,7 @@ export function LayerErrorPlot({ variants, testId, height = 300 }: LayerErrorPlo
   const names = useMemo(() => (data[0]?.x as string[] | undefined) ?? [], [data]);
   const layout = useMemo(() => {
     const many = names.length;
-    const rotate = many > 6;
+    const rotate = many > (compact ? 2 : 6);
     const short = names.map((n) => (n.length > MAX_TICK_CHARS ? `…${n.slice(-(MAX_TICK_CHARS - 1))}` : n));
     const longest = Math.max(0, ...short.map((n) => n.length));
     return {
@@ -57,9 +61,13 @@ export function LayerErrorPlot({ variants, testId, height = 300 }: LayerErrorPlo
         tickvals: names,
         ticktext: short,
       },
-      yaxis: { title: METRIC_LABELS[metric], type: metric === 'sqnrDb' ? 'linear' : 'log' },
+      yaxis: {
+        title: METRIC_LABELS[metric],
+        type: metric === 'sqnrDb' ? 'linear' : 'log',
+        ...(yRange ? { range: yRange, autorange: false } : {}),
+      },
     };
-  }, [metric, names]);
+  }, [metric, names, yRange, compact]);
   return (
     <div className="plot-block" data-selected-weight={selected ?? ''}>
       <Plot
