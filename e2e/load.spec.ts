@@ -46,7 +46,7 @@ test('load a model by dropping it on the page', async ({ page }) => {
 
 test('the demo button loads mnist-8', async ({ page }) => {
   await page.goto('/');
-  await page.getByRole('button', { name: 'Try the demo model' }).click();
+  await page.getByRole('button', { name: 'Demo model', exact: true }).click();
   await expectModelReady(page, 'mnist-8.onnx');
   await expect(page.getByTestId('total-params')).toHaveText('5,998');
 });

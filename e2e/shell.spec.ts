@@ -9,8 +9,16 @@ test('the app loads with a drop zone, a file input and the demo button', async (
   await expect(page).toHaveTitle('Quantization Studio');
   await expect(page.getByRole('banner')).toContainText('Quantization Studio');
   await expect(page.getByTestId('drop-zone')).toHaveAttribute('data-status', 'idle');
-  await expect(page.getByRole('button', { name: 'Try the demo model' })).toBeEnabled();
+  await expect(page.getByRole('button', { name: 'Demo model', exact: true })).toBeEnabled();
   await expect(page.getByRole('button', { name: 'Choose files…' })).toBeEnabled();
+  // The steps name the whole journey, in the README's words.
+  await expect(page.getByRole('list', { name: 'How it works' }).locator('strong')).toHaveText([
+    'Load',
+    'Configure',
+    'Compare',
+    'Evaluate',
+    'Download',
+  ]);
   const input = page.getByTestId('model-file-input');
   await expect(input).toHaveAttribute('type', 'file');
   await expect(input).toHaveAttribute('multiple', '');
@@ -25,6 +33,11 @@ test('the demo model is served with its attribution', async ({ request }) => {
   expect((await model.body()).length).toBe(26_454);
   const attribution = await request.get('/demo/ATTRIBUTION.md');
   expect(await attribution.text()).toContain('MIT');
+  // The demo samples too, attributed.
+  const samples = await request.get('/demo/mnist-samples.zip');
+  expect(samples.ok()).toBe(true);
+  expect((await samples.body()).length).toBe(122_563);
+  expect(await attribution.text()).toContain('LeCun');
 });
 
 test('the theme toggle switches light/dark and the choice persists', async ({ page }) => {
@@ -64,9 +77,7 @@ test('the landing page is keyboard reachable', async ({ page }) => {
       ),
     );
   }
-  expect(reached).toEqual(
-    expect.arrayContaining(['Choose files…', 'Try the demo model', 'Switch to dark theme']),
-  );
+  expect(reached).toEqual(expect.arrayContaining(['Choose files…', 'Demo model', 'Switch to dark theme']));
 });
 
 test('a file that cannot be opened shows an error in place and the page stays usable', async ({ page }) => {
@@ -81,5 +92,5 @@ test('a file that cannot be opened shows an error in place and the page stays us
   await expect(error).toHaveAttribute('role', 'alert');
   await expect(error).toContainText('not-a-model.onnx');
   await expect(page.getByTestId('drop-zone')).toHaveAttribute('data-status', 'error');
-  await expect(page.getByRole('button', { name: 'Try the demo model' })).toBeEnabled();
+  await expect(page.getByRole('button', { name: 'Demo model', exact: true })).toBeEnabled();
 });

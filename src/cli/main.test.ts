@@ -179,10 +179,31 @@ describe('qstudio quantize', () => {
       1,
       /no weight named fc9/,
     ],
+    [
+      'a missing output folder',
+      ['quantize', MLIR, '-o', 'no/such/dir/x.onnx'],
+      1,
+      /^qstudio: cannot write the model to no\/such\/dir\/x\.onnx: the folder .*no\/such\/dir does not exist\n$/,
+    ],
+    [
+      'a missing recipe output folder',
+      ['quantize', MLIR, '-o', 'x.onnx', '--save-recipe', 'gone/r.json'],
+      1,
+      /^qstudio: cannot write the recipe to gone\/r\.json: the folder .*gone does not exist\n$/,
+    ],
     ['no output path', ['quantize', MLIR], 2, /missing -o/],
     ['an unknown option', ['quantize', MLIR, '-o', 'x.onnx', '--bitz', '4'], 2, /Unknown option/i],
     ['an unknown command', ['squash', MLIR], 2, /unknown command "squash"/],
   ];
+
+  it.each([['quantize', '--help'], ['quantize', MLIR, '-h'], ['inspect', '--help'], ['--help']])(
+    '%s %s prints the usage and exits 0',
+    async (...args) => {
+      const { code, stdout } = await qstudio(...args);
+      expect(code).toBe(0);
+      expect(stdout).toMatch(/^Usage:\n {2}qstudio inspect/);
+    },
+  );
 
   it.each(bad)('fails clearly on %s', async (_, args, exitCode, message) => {
     writeFileSync(join(tmp, 'notes.txt'), 'hello, this is not a model\n');

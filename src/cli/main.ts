@@ -1,4 +1,5 @@
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile, stat, writeFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { isStudioError, StudioError } from '../core/errors';
 import type { QuantConfig } from '../core/quant/config';
@@ -20,11 +21,27 @@ External data files are read from the model's folder. --external-data writes <ou
 (automatic when the output would pass protobuf's 2 GiB limit). Exit codes: 0 ok, 1 bad input, 2 bad usage.`;
 
 class UsageError extends Error {}
+/** Bad input found by the CLI itself (a path), reported like a StudioError: one line, exit 1. */
+class CliInputError extends Error {}
+
+const wantsHelp = (args: string[]) => args.includes('--help') || args.includes('-h');
+
+/** Before the work: a missing output folder is a one-line error, not a raw ENOENT once the model is quantized. */
+async function checkOutputFolder(path: string, what: string): Promise<void> {
+  const dir = dirname(resolve(path));
+  const st = await stat(dir).catch(() => null);
+  if (!st) throw new CliInputError(`cannot write ${what} ${path}: the folder ${dir} does not exist`);
+  if (!st.isDirectory()) throw new CliInputError(`cannot write ${what} ${path}: ${dir} is not a folder`);
+}
 
 export async function main(argv: string[]): Promise<number> {
   const debug = argv.includes('--debug');
   try {
     const [command, ...rest] = argv.filter((a) => a !== '--debug');
+    if ((command === 'inspect' || command === 'quantize' || command === 'evaluate') && wantsHelp(rest)) {
+      console.log(USAGE);
+      return 0;
+    }
     if (command === 'inspect') return await inspect(rest);
     if (command === 'quantize') return await quantize(rest);
     if (command === 'evaluate') return await (await import('./evaluate')).evaluateCommand(rest);
@@ -44,6 +61,7 @@ export async function main(argv: string[]): Promise<number> {
     }
     if (
       isStudioError(e) ||
+      e instanceof CliInputError ||
       (e instanceof Error && 'code' in e && typeof e.code === 'string' && e.code.startsWith('E'))
     ) {
       console.error(`qstudio: ${(e as Error).message}`);
@@ -103,6 +121,8 @@ async function quantize(args: string[]): Promise<number> {
   });
   const modelPath = oneModel(positionals);
   if (!values.output) throw new UsageError('missing -o <out.onnx>');
+  await checkOutputFolder(values.output, 'the model to');
+  if (values['save-recipe']) await checkOutputFolder(values['save-recipe'], 'the recipe to');
   const [
     { openModelFile, writeExport, dataFileName },
     { findWeights },

@@ -10,25 +10,32 @@ import { LayerErrorPanel } from './features/layer-error/LayerErrorPanel';
 import { LoadStatus } from './features/model-drop/LoadStatus';
 import { ModelOverview } from './features/model-overview/ModelOverview';
 import { QuantConfigPanel } from './features/quant-config/QuantConfigPanel';
+import { QuantizeBar } from './features/quant-config/QuantizeBar';
 import { VariantList } from './features/variants/VariantList';
 import { WeightsTable } from './features/weights-table/WeightsTable';
 
-/** The studio once a model is open: settings on the left, tables and plots on the right. */
+/** The studio once a model is open: settings on the left; variants → weights and their plots → evaluation. */
 export function Workspace() {
   return (
     <div className="workspace">
       <aside className="sidebar" aria-label="Model and settings">
-        <LoadStatus dismissible />
-        <ModelOverview />
-        <QuantConfigPanel />
-        <VariantList />
+        {/* The settings scroll; Quantize stays in a footer below them, in view for any model at 1280×800. */}
+        <div className="sidebar-scroll">
+          <ModelOverview />
+          <QuantConfigPanel />
+          <VariantList />
+        </div>
+        <div className="sidebar-footer">
+          <QuantizeBar />
+        </div>
       </aside>
+      {/* Load progress and errors float over the page, where the eye is, whatever was scrolled. */}
+      <div className="toast-region">
+        <LoadStatus dismissible />
+      </div>
       <div className="content">
         <ErrorBoundary area="the variants table">
           <VariantsTable />
-        </ErrorBoundary>
-        <ErrorBoundary area="the evaluation">
-          <EvaluationSection />
         </ErrorBoundary>
         <ErrorBoundary area="the weights table">
           <WeightsTable />
@@ -44,6 +51,10 @@ export function Workspace() {
             <SizeQualityPanel />
           </div>
           <SideBySide />
+        </ErrorBoundary>
+        {/* Evaluation last: it needs variants to compare, and its results feed the variants table above. */}
+        <ErrorBoundary area="the evaluation">
+          <EvaluationSection />
         </ErrorBoundary>
       </div>
     </div>

@@ -1,18 +1,28 @@
 import { useShallow } from 'zustand/react/shallow';
-import { selectResultVariants, selectWeight, useAppStore, type Variant, variantLabel } from '../../../state';
+import {
+  resultOf,
+  selectResultVariants,
+  selectWeight,
+  useAppStore,
+  type Variant,
+  variantLabel,
+} from '../../../state';
 import { setCompare } from '../../../state/actions/ui';
 import { Panel } from '../../components/Panel';
 import { HistogramPlot } from '../histograms/HistogramPlot';
 import { LayerErrorPlot } from '../layer-error/LayerErrorPlot';
+import { sharedErrorRange } from '../layer-error/shared-range';
 
 function Side({
   side,
   variant,
   variants,
+  yRange,
 }: {
   side: 'a' | 'b';
   variant: Variant | null;
   variants: Variant[];
+  yRange: [number, number] | null;
 }) {
   const weight = useAppStore(selectWeight);
   return (
@@ -36,7 +46,13 @@ function Side({
         />
       )}
       {variant && (
-        <LayerErrorPlot variants={[variant]} testId={`plot-compare-layer-error-${side}`} height={240} />
+        <LayerErrorPlot
+          variants={[variant]}
+          testId={`plot-compare-layer-error-${side}`}
+          height={240}
+          yRange={yRange}
+          compact
+        />
       )}
     </div>
   );
@@ -46,16 +62,21 @@ function Side({
 export function SideBySide() {
   const variants = useAppStore(useShallow(selectResultVariants));
   const compare = useAppStore(useShallow((s) => s.compare));
+  const metric = useAppStore((s) => s.errorMetric);
   if (variants.length < 2) return null;
   const pick = (id: string | null, fallback: number) =>
     variants.find((v) => v.id === id) ?? variants[Math.min(fallback, variants.length - 1)];
   const a = pick(compare.a, 0);
   const b = pick(compare.b, 1);
+  const yRange = sharedErrorRange(
+    [a, b].flatMap((v) => resultOf(v)?.layers ?? []),
+    metric,
+  );
   return (
     <Panel title="Side by side" subtitle="Pick two variants." id="compare" testId="side-by-side">
       <div className="grid-2">
-        <Side side="a" variant={a} variants={variants} />
-        <Side side="b" variant={b} variants={variants} />
+        <Side side="a" variant={a} variants={variants} yRange={yRange} />
+        <Side side="b" variant={b} variants={variants} yRange={yRange} />
       </div>
     </Panel>
   );

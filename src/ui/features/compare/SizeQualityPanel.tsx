@@ -14,7 +14,9 @@ import {
 import { setSizeQualityAxis } from '../../../state/actions/ui';
 import { Panel } from '../../components/Panel';
 import { Plot } from '../../components/Plot';
-import { PALETTES, bitsColor } from '../../components/plot-theme';
+import { PALETTES } from '../../components/plot-theme';
+import { useVariantColors } from '../../components/variant-colors';
+import { WeightSqnrTerm } from '../../components/WeightSqnr';
 import { Segmented } from '../../components/Segmented';
 import { useEffectiveTheme } from '../../hooks/useEffectiveTheme';
 
@@ -45,13 +47,13 @@ const point = (
     meta,
   }) as PlotData;
 
-function sqnrTraces(variants: Variant[]): PlotData[] {
-  return variants.flatMap((v, i) => {
+function sqnrTraces(variants: Variant[], colors: Record<string, string>): PlotData[] {
+  return variants.flatMap((v) => {
     const r = resultOf(v);
     if (!r) return [];
     const y = Number.isFinite(r.overallSqnrDb) ? r.overallSqnrDb : null;
     return [
-      point(variantShortLabel(v), r.fileBytesAfter / 1024, y, bitsColor(v.bits, i), 'dB', {
+      point(variantShortLabel(v), r.fileBytesAfter / 1024, y, colors[v.id], 'dB', {
         runId: r.runId,
       }),
     ];
@@ -59,7 +61,12 @@ function sqnrTraces(variants: Variant[]): PlotData[] {
 }
 
 /** Top-1 accuracy (agreement with float without labels) of the evaluated variants, and the float model. */
-function accuracyTraces(variants: Variant[], result: EvalResult, floatColor: string): PlotData[] {
+function accuracyTraces(
+  variants: Variant[],
+  result: EvalResult,
+  floatColor: string,
+  colors: Record<string, string>,
+): PlotData[] {
   const labeled = result.report.labeled;
   const f = result.report.float;
   const out: PlotData[] = [];
@@ -68,13 +75,13 @@ function accuracyTraces(variants: Variant[], result: EvalResult, floatColor: str
       point('float', f.sizeBytes / 1024, f.accuracy.top1Accuracy * 100, floatColor, '%', { variantId: null }),
     );
   }
-  variants.forEach((v, i) => {
+  variants.forEach((v) => {
     const r = resultOf(v);
     const acc = variantAccuracy(result, v.id, r?.runId ?? null);
     if (!r || !acc || (!labeled && acc.agreement === null)) return; // no class scores: nothing to plot
     const y = (labeled ? (acc.top1 ?? 0) : (acc.agreement ?? 0)) * 100;
     out.push(
-      point(variantShortLabel(v), r.fileBytesAfter / 1024, y, bitsColor(v.bits, i), '%', {
+      point(variantShortLabel(v), r.fileBytesAfter / 1024, y, colors[v.id], '%', {
         runId: r.runId,
         variantId: v.id,
         accuracy: acc.top1,
@@ -94,14 +101,15 @@ export function SizeQualityPanel() {
   const result = useAppStore((s) => s.evalResult);
   const chosen = useAppStore((s) => s.sizeQualityAxis);
   const theme = useEffectiveTheme();
+  const colors = useVariantColors();
   const axis: SizeQualityAxis = chosen === 'accuracy' && result ? 'accuracy' : 'sqnr';
   const labeled = result?.report.labeled ?? false;
   const data = useMemo<PlotData[]>(
     () =>
       axis === 'accuracy' && result
-        ? accuracyTraces(variants, result, PALETTES[theme].float)
-        : sqnrTraces(variants),
-    [axis, variants, result, theme],
+        ? accuracyTraces(variants, result, PALETTES[theme].float, colors)
+        : sqnrTraces(variants, colors),
+    [axis, variants, result, theme, colors],
   );
   const layout = useMemo(() => {
     const xs = data.map((t) => (t.x as number[])[0]);
@@ -124,7 +132,7 @@ export function SizeQualityPanel() {
     const yMax = Math.max(...ys, 10);
     return {
       xaxis: x,
-      yaxis: { title: 'overall SQNR (dB)', range: [Math.max(0, yMin - 8), yMax + 8] },
+      yaxis: { title: 'weight SQNR, whole model (dB)', range: [Math.max(0, yMin - 8), yMax + 8] },
       margin: { t: 24 },
       showlegend: false,
     };
@@ -133,7 +141,13 @@ export function SizeQualityPanel() {
     <Panel
       title="Size vs quality"
       subtitle={
-        axis === 'accuracy' ? 'Each point is a model, on your sample set.' : 'Each point is a variant.'
+        axis === 'accuracy' ? (
+          'Each point is a model, on your sample set.'
+        ) : (
+          <>
+            Each point is a variant; quality is its <WeightSqnrTerm>weight SQNR</WeightSqnrTerm>.
+          </>
+        )
       }
       id="size-quality"
       actions={

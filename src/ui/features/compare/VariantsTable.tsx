@@ -8,7 +8,8 @@ import {
   granularityLabel,
 } from '../../../state';
 import { Panel } from '../../components/Panel';
-import { bitsColor } from '../../components/plot-theme';
+import { useVariantColor } from '../../components/variant-colors';
+import { WeightSqnrTerm, WeightSqnrValue } from '../../components/WeightSqnr';
 import { formatBytes, formatCount, formatDb, formatRatio } from '../../format';
 import { DownloadButton } from '../download/DownloadButton';
 import { AccuracyCell } from '../evaluation/results/AccuracyCell';
@@ -17,10 +18,11 @@ function Row({ v }: { v: Variant }) {
   const r = resultOf(v);
   const c = v.config;
   const fp16 = v.bits === 'fp16';
+  const color = useVariantColor(v.id);
   return (
     <tr data-testid={`variant-row-${v.id}`} data-status={v.run.status}>
       <th scope="row">
-        <span className="dot" style={{ background: bitsColor(v.bits) }} aria-hidden="true" />
+        <span className="dot" style={{ background: color }} data-color={color} aria-hidden="true" />
         {bitsLabel(v.bits)}
         {Object.keys(c.layers).length > 0 && <span className="badge">overrides</span>}
       </th>
@@ -34,12 +36,14 @@ function Row({ v }: { v: Variant }) {
         {r ? formatBytes(r.fileBytesAfter) : '…'}
       </td>
       <td className="num">{r ? formatRatio(r.fileBytesBefore / r.fileBytesAfter) : '…'}</td>
-      <td className="num" title="mean / min over quantized layers">
-        {r ? `${formatDb(r.meanSqnrDb).replace(' dB', '')} / ${formatDb(r.minSqnrDb)}` : '…'}
+      <td className="num">
+        {r ? <WeightSqnrValue db={r.overallSqnrDb} testId={`variant-sqnr-${v.id}`} /> : '…'}
       </td>
       <td className="cell-name">
         {r?.worstLayer ? (
-          <code title={r.worstLayer}>{r.worstLayer}</code>
+          <code title={`${r.worstLayer}: weight SQNR ${formatDb(r.minSqnrDb)}, the lowest of any layer`}>
+            {r.worstLayer}
+          </code>
         ) : (
           <span className="muted">{r ? '–' : '…'}</span>
         )}
@@ -77,8 +81,8 @@ export function VariantsTable() {
               <th scope="col" className="num" title="original file size / variant file size">
                 Ratio
               </th>
-              <th scope="col" className="num" title="mean / min over quantized layers">
-                SQNR mean / min
+              <th scope="col" className="num">
+                <WeightSqnrTerm />
               </th>
               <th scope="col">Worst layer</th>
               <th scope="col" className="num" title="Top-1 accuracy on your sample set (see Evaluate)">

@@ -6,6 +6,7 @@ import { ensureErrorCurve, errorCurveKey } from '../../../state/actions/views';
 import type { ErrorCurvePoint } from '../../../protocol/dto';
 import { ErrorNotice } from '../../components/ErrorNotice';
 import { Panel } from '../../components/Panel';
+import { WeightSqnrTerm } from '../../components/WeightSqnr';
 import { Plot } from '../../components/Plot';
 
 const selectCurves = (s: AppState) => {
@@ -34,7 +35,7 @@ const trace = (name: string, points: ErrorCurvePoint[], color: string, dash?: st
 
 const LAYOUT = {
   xaxis: { title: 'bits', type: 'category' },
-  yaxis: { title: 'SQNR (dB)' },
+  yaxis: { title: 'weight SQNR (dB)' },
 };
 
 /** SQNR against bit width, for the whole model and the selected layer, with the current scheme/granularity. */
@@ -56,7 +57,12 @@ export function ErrorCurvePanel() {
   return (
     <Panel
       title="Error vs bit width"
-      subtitle={`Whole model and selected layer · ${config.scheme}, ${granularityLabel(config)}`}
+      subtitle={
+        <>
+          <WeightSqnrTerm /> of the whole model and the selected layer · {config.scheme},{' '}
+          {granularityLabel(config)}
+        </>
+      }
       id="error-curve"
     >
       {err?.status === 'error' && (

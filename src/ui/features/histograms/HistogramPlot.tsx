@@ -4,7 +4,8 @@ import { resultOf, selectModelId, useAppStore, type Variant, variantShortLabel }
 import { ensureHistogram, histogramKey } from '../../../state/actions/views';
 import { ErrorNotice } from '../../components/ErrorNotice';
 import { Plot } from '../../components/Plot';
-import { PALETTES, bitsColor } from '../../components/plot-theme';
+import { PALETTES } from '../../components/plot-theme';
+import { useVariantColors } from '../../components/variant-colors';
 import { useEffectiveTheme } from '../../hooks/useEffectiveTheme';
 import { histogramTraces } from './histogram-traces';
 
@@ -20,6 +21,7 @@ export function HistogramPlot({ weight, variants, testId, height = 300 }: Histog
   const modelId = useAppStore(selectModelId);
   const scale = useAppStore((s) => s.histogramScale);
   const theme = useEffectiveTheme();
+  const colors = useVariantColors();
   const runs = variants.flatMap((v) => {
     const r = resultOf(v);
     return r ? [{ variant: v, runId: r.runId }] : [];
@@ -47,7 +49,7 @@ export function HistogramPlot({ weight, variants, testId, height = 300 }: Histog
         ? [
             {
               label: variantShortLabel(r.variant),
-              color: bitsColor(r.variant.bits, i),
+              color: colors[r.variant.id],
               runId: r.runId,
               hist: e.data,
             },
@@ -57,7 +59,7 @@ export function HistogramPlot({ weight, variants, testId, height = 300 }: Histog
     return histogramTraces(weight, floatEntry.data, overlays, scale, PALETTES[theme].float);
     // useShallow keeps `entries` stable until one of them changes; runs follow runKey.
     // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [weight, scale, theme, entries, runKey]);
+  }, [weight, scale, theme, entries, runKey, colors]);
 
   const layout = useMemo(
     () => ({

@@ -2,6 +2,7 @@ import { useShallow } from 'zustand/react/shallow';
 import { selectResultVariants, useAppStore, type ErrorMetric } from '../../../state';
 import { setErrorMetric } from '../../../state/actions/ui';
 import { Panel } from '../../components/Panel';
+import { WeightSqnrTerm } from '../../components/WeightSqnr';
 import { Segmented } from '../../components/Segmented';
 import { LayerErrorPlot } from './LayerErrorPlot';
 
@@ -18,7 +19,12 @@ export function LayerErrorPanel() {
   return (
     <Panel
       title="Error per layer"
-      subtitle="One bar per variant. Click a bar to inspect that layer."
+      subtitle={
+        <>
+          One bar per variant (<WeightSqnrTerm>weight SQNR</WeightSqnrTerm> per layer, or MSE / max error).
+          Click a bar to inspect that layer.
+        </>
+      }
       id="layer-error"
       actions={<Segmented label="Error metric" value={metric} options={METRICS} onChange={setErrorMetric} />}
     >

@@ -24,7 +24,7 @@ export function DropZone() {
             Choose files…
           </button>
           <button type="button" className="btn" onClick={() => void openDemo()} disabled={busy}>
-            Try the demo model
+            Demo model
           </button>
         </div>
         <p className="hint">
@@ -41,6 +41,9 @@ export function DropZone() {
         </li>
         <li>
           <strong>Compare</strong> histograms, per-layer error and size against quality.
+        </li>
+        <li>
+          <strong>Evaluate</strong> float and every variant on your own samples (or the demo digits).
         </li>
         <li>
           <strong>Download</strong> a quantized model that onnxruntime loads.

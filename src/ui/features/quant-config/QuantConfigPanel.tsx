@@ -13,7 +13,6 @@ import { setConfig, toggleBits } from '../../../state/actions/config';
 import { Panel } from '../../components/Panel';
 import { Segmented } from '../../components/Segmented';
 import { bitsColor } from '../../components/plot-theme';
-import { QuantizeBar } from './QuantizeBar';
 
 const selectConfig = (s: AppState) => ({
   config: s.config,
@@ -163,7 +162,6 @@ export function QuantConfigPanel() {
         </label>
         <p className="muted small">fp16 ignores scheme and granularity: weights are cast to float16.</p>
       </details>
-      <QuantizeBar />
     </Panel>
   );
 }

@@ -3,12 +3,14 @@ import { removeVariant } from '../../../state/actions/quantize';
 import { CloseIcon } from '../../components/icons';
 import { ErrorNotice } from '../../components/ErrorNotice';
 import { ProgressBar } from '../../components/ProgressBar';
-import { bitsColor } from '../../components/plot-theme';
-import { formatBytes, formatDb } from '../../format';
+import { useVariantColor } from '../../components/variant-colors';
+import { WeightSqnrValue } from '../../components/WeightSqnr';
+import { formatBytes } from '../../format';
 
 /** One variant's status in the sidebar; subscribes to this variant only. */
 export function VariantRow({ id }: { id: string }) {
   const v = useAppStore((s) => s.variants[id]);
+  const color = useVariantColor(id);
   if (!v) return null;
   const run = v.run;
   const result = resultOf(v);
@@ -20,15 +22,19 @@ export function VariantRow({ id }: { id: string }) {
       data-status={run.status}
       data-bits={String(v.bits)}
     >
-      <span className="dot" style={{ background: bitsColor(v.bits) }} aria-hidden="true" />
+      <span className="dot" style={{ background: color }} data-color={color} aria-hidden="true" />
       <div className="variant-main">
         <div className="variant-line">
           <span className="variant-name">{label}</span>
           <span className="variant-state">
             {run.status === 'idle' && 'queued'}
             {run.status === 'running' && `${Math.round(run.progress * 100)}%`}
-            {run.status === 'done' &&
-              `${formatBytes(run.summary.fileBytesAfter)} · ${formatDb(run.summary.overallSqnrDb)}`}
+            {run.status === 'done' && (
+              <>
+                {formatBytes(run.summary.fileBytesAfter)} ·{' '}
+                <WeightSqnrValue db={run.summary.overallSqnrDb} testId={`variant-list-sqnr-${id}`} />
+              </>
+            )}
             {run.status === 'error' && 'failed'}
           </span>
         </div>

@@ -7,7 +7,8 @@ import { useAppStore, selectVariantLabels } from '../../../../state';
 import { selectEvalView } from '../../../../state/actions/evaluate-run';
 import { Panel } from '../../../components/Panel';
 import { Plot } from '../../../components/Plot';
-import { PALETTES, bitsColor } from '../../../components/plot-theme';
+import { PALETTES } from '../../../components/plot-theme';
+import { useVariantColor } from '../../../components/variant-colors';
 import { useEffectiveTheme } from '../../../hooks/useEffectiveTheme';
 import { confusionTrace, perClassTraces } from './confusion-traces';
 
@@ -38,7 +39,7 @@ export function ConfusionPanel() {
   const report = useAppStore((s) => s.evalResult?.report ?? null);
   const selection = useAppStore((s) => s.evalSelection);
   const variantId = selection.variantId;
-  const bits = useAppStore((s) => (variantId ? s.variants[variantId]?.bits : undefined));
+  const color = useVariantColor(variantId);
   const labels = useAppStore(useShallow(selectVariantLabels));
   const theme = useEffectiveTheme();
   const variant = report?.variants.find((v) => v.id === variantId) ?? null;
@@ -54,10 +55,10 @@ export function ConfusionPanel() {
     if (!floatAcc || !report) return [];
     const series = [{ name: 'float', acc: floatAcc, color: PALETTES[theme].float }];
     if (variant && chosen) {
-      series.push({ name, acc: chosen, color: bits ? bitsColor(bits) : '#f59e0b' });
+      series.push({ name, acc: chosen, color });
     }
     return perClassTraces(series, report.classes);
-  }, [floatAcc, chosen, variant, report, theme, bits, name]);
+  }, [floatAcc, chosen, variant, report, theme, color, name]);
   const barLayout = useMemo<Layout>(() => {
     // Zoom on the range the classes span (per-class accuracies are often all above 90%).
     const ys = bars.flatMap((t) => (t.y as (number | null)[]).filter((y): y is number => y !== null));

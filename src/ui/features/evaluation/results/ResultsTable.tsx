@@ -1,20 +1,17 @@
 import { bitsLabel, useAppStore, type Variant, variantShortLabel } from '../../../../state';
 import type { EvalReport } from '../../../../protocol/eval-dto';
-import { bitsColor } from '../../../components/plot-theme';
+import { useVariantColor } from '../../../components/variant-colors';
 import { formatBytes, formatCount, formatSci } from '../../../format';
 import { deltaClass, deltaPt, formatKl, formatMs, pct } from '../eval-format';
 import type { ResultRow } from './result-rows';
 
 function NameCell({ row, variant, stale }: { row: ResultRow; variant: Variant | undefined; stale: boolean }) {
+  const color = useVariantColor(variant ? variant.id : null);
   if (row.span === 0) return null;
   const label = row.variantId === null ? 'float' : variant ? variantShortLabel(variant) : row.label;
   return (
     <th scope="row" rowSpan={row.span > 1 ? row.span : undefined}>
-      <span
-        className="dot"
-        style={{ background: variant ? bitsColor(variant.bits) : 'var(--muted)' }}
-        aria-hidden="true"
-      />
+      <span className="dot" style={{ background: color }} data-color={color} aria-hidden="true" />
       <span title={`${row.variantId === null ? row.label : row.variantId} · ${formatBytes(row.sizeBytes)}`}>
         {label}
       </span>

@@ -1,5 +1,10 @@
 import { useRef, useState, type DragEvent, type RefObject } from 'react';
 import { selectEvalBusy, selectSamples, useAppStore } from '../../../../state';
+import {
+  DEMO_SAMPLES_COUNT,
+  loadDemoSamples,
+  selectIsDemoModel,
+} from '../../../../state/actions/demo-samples';
 import { dismissSamplesError, loadSampleFiles } from '../../../../state/actions/evaluate-samples';
 import { ErrorNotice } from '../../../components/ErrorNotice';
 import { ProgressBar } from '../../../components/ProgressBar';
@@ -57,6 +62,7 @@ export function SampleDrop() {
   const samples = useAppStore((s) => s.samples);
   const hasSet = useAppStore((s) => selectSamples(s) !== null);
   const busy = useAppStore(selectEvalBusy);
+  const demo = useAppStore(selectIsDemoModel);
   const folderRef = useRef<HTMLInputElement>(null);
   const filesRef = useRef<HTMLInputElement>(null);
   const [over, setOver] = useState(false);
@@ -106,6 +112,17 @@ export function SampleDrop() {
           )}
         </div>
         <div className="sample-drop-actions">
+          {demo && (
+            <button
+              type="button"
+              className="btn btn-small btn-primary"
+              disabled={disabled}
+              title="MNIST test digits with labels, shipped with the demo model (public/demo/ATTRIBUTION.md)"
+              onClick={() => void loadDemoSamples()}
+            >
+              Use {DEMO_SAMPLES_COUNT} demo digits
+            </button>
+          )}
           <button
             type="button"
             className="btn btn-small"
