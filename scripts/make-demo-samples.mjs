@@ -1,13 +1,17 @@
 // Builds public/demo/mnist-samples.zip: the first 30 images per digit (300) of the 1,000 MNIST test images that
 // come with the mnist-8 test model, as PNGs in class folders with labels.csv and classes.txt.
 // Usage: node scripts/make-demo-samples.mjs [path/to/mnist-8/samples/png]
-// (default: the set the tests derive from test/data into node_modules/.cache/qstudio-test — run a test first)
+// (the tests derive that folder from test/data into node_modules/.cache/qstudio-test/models-<hash>/)
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { zipSync } from 'fflate';
 
 const PER_CLASS = 30;
-const src = process.argv[2] ?? 'node_modules/.cache/qstudio-test/mnist-8/samples/png';
+const src = process.argv[2];
+if (!src) {
+  console.error('usage: node scripts/make-demo-samples.mjs path/to/mnist-8/samples/png');
+  process.exit(2);
+}
 const rows = readFileSync(join(src, 'labels.csv'), 'utf8').trim().split('\n').slice(1);
 const taken = new Map();
 const picked = [];
