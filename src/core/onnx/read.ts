@@ -4,6 +4,7 @@ import { ModelProtoSchema, TensorProtoSchema } from 'onnx-buf';
 import { StudioError } from '../errors';
 import { listExternalLocations, resolveExternalFiles } from './external';
 import type { BlobLike, NamedBlob, OnnxModel } from './types';
+import { checkModelStorage } from './validate';
 
 export interface ParseOptions {
   /**
@@ -109,6 +110,11 @@ export function parseModel(
     throw notOnnx('a protobuf message without a graph');
   }
   if (proto.irVersion <= 0n) throw notOnnx(`ir_version ${proto.irVersion} is not a valid IR version`);
+  // ONNX requires opset_import (IR ≥ 3); without it no op has a meaning and the exporter has no domain to extend.
+  if (proto.opsetImport.length === 0) throw notOnnx('the model declares no opset_import');
+  for (const o of proto.opsetImport)
+    if (o.version <= 0n || o.version > 10_000n)
+      throw notOnnx(`opset ${o.version} for domain '${o.domain || 'ai.onnx'}' is not a valid opset version`);
   let resolved: Map<string, BlobLike>;
   if (options.checkExternal === false) {
     resolved = new Map();
@@ -118,6 +124,7 @@ export function parseModel(
     }
   } else {
     resolved = resolveExternalFiles(proto, externalFiles);
+    checkModelStorage(proto, resolved);
   }
   return { proto, fileName, fileBytes: bytes.byteLength, externalFiles: resolved };
 }
