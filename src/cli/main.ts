@@ -4,7 +4,7 @@ import { isStudioError, StudioError } from '../core/errors';
 import { findWeights, summarizeModel } from '../core/onnx';
 import { defaultQuantConfig, normalizeConfig, toRecipe, type QuantConfig } from '../core/quant/config';
 import { runQuantization } from '../core/pipeline/run';
-import { openModelFile } from './files';
+import { checkOutputPaths, openModelFile, openModelFileWithInputs } from './files';
 import { formatInspect, formatRun } from './format';
 
 const USAGE = `Usage:
@@ -92,7 +92,9 @@ async function quantize(args: string[]): Promise<number> {
   const modelPath = oneModel(positionals);
   if (!values.output) throw new UsageError('missing -o <out.onnx>');
   const config = await buildConfig(values);
-  const model = await openModelFile(modelPath);
+  const { model, inputs } = await openModelFileWithInputs(modelPath);
+  const outputs = [values.output, ...(values['save-recipe'] ? [values['save-recipe']] : [])];
+  await checkOutputPaths(outputs, inputs);
   const unknown = (values.exclude ?? []).filter(
     (n) => !findWeights(model, { includeGather: true }).some((w) => w.name === n),
   );

@@ -12,6 +12,8 @@ export interface ParseOptions {
    * list which side files to look for with listExternalLocations; tensors whose file is absent then fail on read.
    */
   checkExternal?: boolean;
+  /** File names given by more than one supplied file (name -> their paths): never resolved by name alone. */
+  ambiguousNames?: ReadonlyMap<string, readonly string[]>;
 }
 
 const notOnnx = (reason: string, cause?: unknown) =>
@@ -123,7 +125,7 @@ export function parseModel(
       if (blob) resolved.set(location, blob);
     }
   } else {
-    resolved = resolveExternalFiles(proto, externalFiles);
+    resolved = resolveExternalFiles(proto, externalFiles, options.ambiguousNames);
     checkModelStorage(proto, resolved);
   }
   return { proto, fileName, fileBytes: bytes.byteLength, externalFiles: resolved };
@@ -144,10 +146,21 @@ export async function openModel(file: NamedBlob, sidecars: readonly NamedBlob[] 
     );
   }
   const files = new Map<string, BlobLike>();
+  const byBase = new Map<string, NamedBlob[]>();
   for (const s of sidecars) {
     files.set(s.name, s.blob);
     const base = s.name.split(/[\\/]/).pop();
-    if (base && !files.has(base)) files.set(base, s.blob);
+    if (base) byBase.set(base, [...(byBase.get(base) ?? []), s]);
   }
-  return parseModel(new Uint8Array(buffer), file.name, files);
+  // A bare file name stands for a supplied path only when exactly one file has that name.
+  const ambiguousNames = new Map<string, string[]>();
+  for (const [base, all] of byBase) {
+    if (all.length > 1)
+      ambiguousNames.set(
+        base,
+        all.map((s) => s.name),
+      );
+    else if (!files.has(base)) files.set(base, all[0].blob);
+  }
+  return parseModel(new Uint8Array(buffer), file.name, files, { ambiguousNames });
 }
