@@ -7,6 +7,7 @@ import type { OnnxModel, WeightInfo } from '../core/onnx/types';
 import { normalizeConfig, specFor, type Bits, type QuantConfig } from '../core/quant/config';
 import { runQuantization } from '../core/pipeline/run';
 import { quantizeWeight } from '../core/pipeline/weight';
+import { validateExportedModel } from '../core/export/validate';
 import { macrotask } from './macrotask';
 import type { ChannelRangesDto, HistogramDto, ModelSummary, Progress, RunSummary } from '../protocol/dto';
 
@@ -32,6 +33,8 @@ interface Run {
   modelId: string;
   config: QuantConfig;
   bytes: Uint8Array;
+  /** validateExportedModel passed (checked once, on the first export). */
+  validated?: boolean;
 }
 
 const models = new Map<string, OpenModel>();
@@ -152,7 +155,11 @@ export const quantizeApi = {
 
   /** The exported ONNX bytes of a run (a transferred copy). Same bytes the CLI writes for the same config. */
   async exportModel(runId: string): Promise<Uint8Array> {
-    const copy = mustGetRun(runId).bytes.slice();
+    const run = mustGetRun(runId);
+    // Read our own output back before it is offered: a broken file is an error on screen, never a download.
+    if (!run.validated) validateExportedModel(run.bytes, `variant ${runId}`);
+    run.validated = true;
+    const copy = run.bytes.slice();
     return transfer(copy, [copy.buffer]);
   },
 
