@@ -37,6 +37,10 @@ const extraConfigs: Partial<QuantConfig>[] = [
   { bits: 4, granularity: 'block', format: 'matmulnbits' },
   { bits: 8, granularity: 'block', scheme: 'asymmetric', format: 'matmulnbits' },
   { bits: 2, granularity: 'block', format: 'matmulnbits' },
+  // Chosen ranges (issue 14): only the scales/zero points differ, so the same two references must hold.
+  { bits: 4, granularity: 'tensor', clip: 'mse' },
+  { bits: 3, scheme: 'asymmetric', granularity: 'block', clip: 'mse' },
+  { bits: 4, clip: 'percentile', clipPercentile: 99 },
 ];
 
 const label = (c: Partial<QuantConfig>) =>
@@ -46,6 +50,7 @@ const label = (c: Partial<QuantConfig>) =>
     c.granularity ?? 'channel',
     c.blockSize,
     c.format,
+    c.clip && `clip ${c.clip}`,
   ]
     .filter(Boolean)
     .join(' ');

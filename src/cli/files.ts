@@ -1,9 +1,12 @@
 import { openAsBlob } from 'node:fs';
-import { realpath, stat } from 'node:fs/promises';
+import { open, readFile, realpath, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve, sep } from 'node:path';
 import { StudioError } from '../core/errors';
-import { externalFileName, listExternalLocations, openModel, parseModel } from '../core/onnx';
-import type { NamedBlob, OnnxModel } from '../core/onnx/types';
+import { externalFileName, listExternalLocations, parseModel, resolveExternalFiles } from '../core/onnx';
+import { checkModelStorage } from '../core/onnx/validate';
+import type { BlobLike, OnnxModel } from '../core/onnx/types';
+import { partBytes, type ExternalData } from '../core/export/external-data';
+import { foldWeightInputs } from '../core/onnx/fold';
 
 export interface OpenedModelFile {
   model: OnnxModel;
@@ -23,20 +26,17 @@ export async function openModelFileWithInputs(path: string): Promise<OpenedModel
     );
   });
   if (!info.isFile()) throw new StudioError('OnnxParseError', `${path} is not a file`);
-  const file: NamedBlob = { name: basename(path), blob: await openAsBlob(path) };
-  // Parse once without sidecars to learn which external files the model names, then open with them.
-  const bytes = new Uint8Array(await file.blob.slice().arrayBuffer());
-  const locations = listExternalLocations(
-    parseModel(bytes, file.name, new Map(), { checkExternal: false }).proto,
-  );
+  // One read and one parse: parse without sidecars to learn which external files the model names, then resolve
+  // them next to it (reading the file twice held two copies of a large model at once).
+  const bytes = new Uint8Array(await readFile(path)); // a view: one copy of the file in memory
+  const model = parseModel(bytes, basename(path), new Map(), { checkExternal: false });
   const folder = await realpath(dirname(path));
   const inputs = [await realpath(path)];
-  const sidecars: NamedBlob[] = [];
-  for (const loc of locations) {
+  const sidecars = new Map<string, BlobLike>();
+  for (const loc of listExternalLocations(model.proto)) {
     externalFileName(loc); // refuses absolute paths and `..` before anything is looked up
-    const p = join(dirname(path), loc);
-    const real = await realpath(p).catch(() => null);
-    if (real === null) continue; // reported as missing, with every other missing file, by openModel
+    const real = await realpath(join(dirname(path), loc)).catch(() => null);
+    if (real === null) continue; // reported as missing, with every other missing file, by resolveExternalFiles
     if (!real.startsWith(folder + sep)) {
       throw new StudioError(
         'ExternalDataError',
@@ -44,11 +44,14 @@ export async function openModelFileWithInputs(path: string): Promise<OpenedModel
       );
     }
     if ((await stat(real)).isFile()) {
-      sidecars.push({ name: loc, blob: await openAsBlob(real) });
+      sidecars.set(loc, await openAsBlob(real));
       inputs.push(real);
     }
   }
-  return { model: await openModel(file, sidecars), inputs };
+  const externalFiles = resolveExternalFiles(model.proto, sidecars);
+  checkModelStorage(model.proto, externalFiles);
+  // Weights computed from constants (Slice/Concat gate reordering of exported LSTMs) become plain initializers.
+  return { model: (await foldWeightInputs({ ...model, externalFiles })).model, inputs };
 }
 
 export async function openModelFile(path: string): Promise<OnnxModel> {
@@ -59,7 +62,7 @@ export async function openModelFile(path: string): Promise<OnnxModel> {
 export async function checkOutputPaths(outputs: string[], inputs: readonly string[]): Promise<void> {
   const seen = new Set<string>();
   for (const out of outputs) {
-    // realpath follows a symlink or hard-to-see alias (./x, x/../x) to the file that would be overwritten
+    // realpath follows a symlink or an alias (./x, x/../x) to the file that would be overwritten
     const real = await realpath(out).catch(() => resolve(out));
     if (inputs.includes(real)) {
       throw new StudioError(
@@ -70,4 +73,29 @@ export async function checkOutputPaths(outputs: string[], inputs: readonly strin
     if (seen.has(real)) throw new StudioError('QuantConfigError', `two outputs would be written to ${out}`);
     seen.add(real);
   }
+}
+
+/** `model.onnx` → `model.onnx_data`: the data file's name for external-data output (kept next to the model). */
+export const dataFileName = (outPath: string): string => `${basename(outPath)}_data`;
+
+/**
+ * Write the exported model, and with external-data output its data file next to it, tensor by tensor through one
+ * file handle (a part from the source's external files is read slice by slice, never the whole output at once).
+ */
+export async function writeExport(outPath: string, bytes: Uint8Array, data?: ExternalData): Promise<void> {
+  if (data) {
+    const file = await open(join(dirname(outPath), data.location), 'w');
+    try {
+      for (const part of data.parts) {
+        const chunk = await partBytes(part);
+        for (let at = 0; at < chunk.length;) {
+          const { bytesWritten } = await file.write(chunk, at, Math.min(chunk.length - at, 2 ** 30));
+          at += bytesWritten;
+        }
+      }
+    } finally {
+      await file.close();
+    }
+  }
+  await writeFile(outPath, bytes);
 }

@@ -1,16 +1,6 @@
+import { formatBytes } from '../core/format';
+import { describeQuantized } from '../core/onnx/inventory';
 import type { LayerResult, ModelSummary, RunSummary } from '../protocol/dto';
-
-/** Human-readable sizes: 1536 -> "1.5 KiB". */
-export function formatBytes(n: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB'];
-  let v = n;
-  let u = 0;
-  while (v >= 1024 && u < units.length - 1) {
-    v /= 1024;
-    u++;
-  }
-  return u === 0 ? `${n} B` : `${v.toFixed(v >= 100 ? 0 : 1)} ${units[u]}`;
-}
 
 const db = (x: number) => (Number.isFinite(x) ? x.toFixed(1) : x > 0 ? '∞' : '–');
 const sci = (x: number) => (x === 0 ? '0' : x.toExponential(2));
@@ -55,6 +45,7 @@ export function formatInspect(s: ModelSummary): string {
     `  ops: ${ops}`,
     `  parameters: ${s.totalParams.toLocaleString('en-US')} in ${formatBytes(s.totalWeightBytes)}`,
     s.externalFiles.length ? `  external data: ${s.externalFiles.join(', ')}` : '',
+    s.quantized.length ? `  already quantized: ${describeQuantized(s.quantized)}` : '',
     '',
     `Quantizable weights: ${s.weights.length} (${formatBytes(weightBytes)})`,
     table(['name', 'op', 'shape', 'dtype', 'params', 'bytes', 'of file'], rows, [
@@ -99,9 +90,40 @@ export function formatRun(s: RunSummary, outPath: string): string {
     ]),
     '',
     ...s.skipped.map((k) => `kept float: ${k.name} (${k.reason})`),
+    ...formatFloatLeft(s.floatLeft),
+    `float parameters quantized: ${s.floatParams.quantized.toLocaleString('en-US')} of ${s.floatParams.total.toLocaleString('en-US')} (${((100 * s.floatParams.quantized) / Math.max(1, s.floatParams.total)).toFixed(1)}%)`,
     ...s.notes.map((n) => `note: ${n}`),
     `SQNR overall ${db(s.overallSqnrDb)} dB, worst ${s.worstLayer ?? '–'} ${db(s.minSqnrDb)} dB`,
     `wrote ${outPath}: ${formatBytes(s.fileBytesBefore)} → ${formatBytes(s.fileBytesAfter)} (${(100 * ratio).toFixed(1)}% of the original, opset ${s.opset})`,
   ];
   return out.join('\n');
+}
+
+/** Large float constants one per line; small ones (biases, norms, scalars) counted by reason. `--json` has all. */
+function formatFloatLeft(list: RunSummary['floatLeft']): string[] {
+  const BIG = 1024;
+  const lines = list
+    .filter((c) => c.elements >= BIG)
+    .map((c) => `kept float: ${c.name} [${c.elements} values] (${c.reason})`);
+  const small = new Map<string, { n: number; values: number }>();
+  for (const c of list.filter((x) => x.elements < BIG)) {
+    const e = small.get(c.reason) ?? { n: 0, values: 0 };
+    small.set(c.reason, { n: e.n + 1, values: e.values + c.elements });
+  }
+  for (const [reason, { n, values }] of small)
+    lines.push(`kept float: ${n} small constant${n === 1 ? '' : 's'} (${values} values): ${reason}`);
+  return lines;
+}
+
+/** Why a run quantized nothing: an already-quantized model, every weight excluded or kept float, or no weights. */
+export function nothingReason(model: ModelSummary, run: RunSummary): string {
+  const parts: string[] = [];
+  if (model.quantized.length) parts.push(`it is already quantized (${describeQuantized(model.quantized)})`);
+  if (run.skipped.length)
+    parts.push(
+      `every weight found is kept float: ${run.skipped.map((k) => `${k.name} (${k.reason})`).join('; ')}`,
+    );
+  if (!parts.length)
+    parts.push('no Conv/ConvTranspose/Gemm/MatMul/LSTM/GRU/RNN/Gather weight input is a float constant');
+  return parts.join('; ');
 }

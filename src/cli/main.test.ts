@@ -1,12 +1,12 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import * as ort from 'onnxruntime-node';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT, testModel } from '../../test/paths';
-import { writeExternalModel } from '../../test/fixtures/external-model';
+import { EXTERNAL_K, EXTERNAL_N, writeExternalModel } from '../../test/fixtures/external-model';
 
 const run = promisify(execFile);
 const BIN = join(REPO_ROOT, 'bin/qstudio.mjs');
@@ -22,6 +22,31 @@ async function qstudio(...args: string[]): Promise<{ code: number; stdout: strin
     return { code: err.code, stdout: err.stdout, stderr: err.stderr };
   }
 }
+
+// The tests run the shipped entry point on the compiled CLI, rebuilt from the current sources first.
+beforeAll(async () => {
+  await run('node', [join(REPO_ROOT, 'scripts/build-cli.mjs')]);
+});
+
+describe('qstudio start-up', () => {
+  it('prints usage for --help', async () => {
+    const { code, stdout } = await qstudio('--help');
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/^Usage:\n {2}qstudio inspect/);
+  });
+
+  it('says how to build when the compiled CLI is missing', async () => {
+    const bin = join(mkdtempSync(join(tmpdir(), 'qstudio-nobuild-')), 'bin');
+    mkdirSync(bin);
+    copyFileSync(BIN, join(bin, 'qstudio.mjs'));
+    const { code, stderr } = await run('node', [join(bin, 'qstudio.mjs'), '--help']).then(
+      () => ({ code: 0, stderr: '' }),
+      (e: { code: number; stderr: string }) => e,
+    );
+    expect(code).toBe(1);
+    expect(stderr).toMatch(/CLI is not built .*npm run build:cli/);
+  });
+});
 
 describe('qstudio inspect', () => {
   it('lists inputs, opset and the weights behind a Reshape', async () => {
@@ -99,6 +124,32 @@ describe('qstudio quantize', () => {
     expect(session.outputNames).toEqual(['y']);
   });
 
+  it('writes external data on request: model.onnx + model.onnx_data that onnxruntime loads', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'qstudio-extout-'));
+    const model = writeExternalModel(dir);
+    const out = join(dir, 'q.onnx');
+    const { code, stdout } = await qstudio('quantize', model, '-o', out, '--bits', 'fp16', '--external-data');
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/note: tensors written to the external data file q\.onnx_data \(\d+ bytes\)/);
+    expect(readFileSync(join(dir, 'q.onnx_data')).length).toBe(EXTERNAL_K * EXTERNAL_N * 2);
+    const x = Float32Array.from({ length: EXTERNAL_K }, (_, i) => Math.sin(i));
+    const feeds = { x: new ort.Tensor('float32', x, [1, EXTERNAL_K]) };
+    const one = join(dir, 'one.onnx');
+    expect((await qstudio('quantize', model, '-o', one, '--bits', 'fp16')).code).toBe(0);
+    const [split, single] = await Promise.all(
+      [out, one].map(async (p) => (await (await ort.InferenceSession.create(p)).run(feeds)).y.data),
+    );
+    expect(Array.from(split as Float32Array)).toEqual(Array.from(single as Float32Array));
+  });
+
+  it('refuses an output that would overwrite the model', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'qstudio-over-'));
+    const model = writeExternalModel(dir);
+    const { code, stderr } = await qstudio('quantize', model, '-o', join(dir, 'external.onnx'));
+    expect(code).toBe(1);
+    expect(stderr).toMatch(/would overwrite the model/);
+  });
+
   const bad: [string, string[], number, RegExp][] = [
     ['a text file', ['quantize', 'notes.txt', '-o', 'x.onnx'], 1, /not an ONNX model/i],
     ['a truncated model', ['quantize', 'truncated.onnx', '-o', 'x.onnx'], 1, /truncated|not an ONNX model/i],
@@ -141,5 +192,30 @@ describe('qstudio quantize', () => {
     expect(code).toBe(exitCode);
     expect(stderr).toMatch(message);
     expect(stderr).not.toMatch(/\n\s+at /); // no stack trace
+  });
+});
+
+describe('qstudio on an already-quantized model', () => {
+  it('inspect says what is quantized; quantize exits 1 with that reason and writes nothing', async () => {
+    const w8 = join(tmp, 'already-w8.onnx');
+    expect((await qstudio('quantize', MLIR, '-o', w8, '--bits', '8')).code).toBe(0);
+    const inspect = await qstudio('inspect', w8);
+    expect(inspect.stdout).toMatch(/already quantized: \d+ DequantizeLinear weights?, int8 per-channel/);
+    const again = join(tmp, 'again.onnx');
+    const { code, stderr } = await qstudio('quantize', w8, '-o', again, '--bits', '4');
+    expect(code).toBe(1);
+    expect(stderr).toMatch(/nothing to quantize .*already quantized \(\d+ DequantizeLinear weights?, int8/);
+    expect(() => readFileSync(again)).toThrow();
+  });
+
+  it('lists float constants it leaves float and the fraction quantized', async () => {
+    const { stdout } = await qstudio('quantize', MLIR, '-o', join(tmp, 'f.onnx'), '--bits', '8', '--json');
+    const summary = JSON.parse(stdout) as {
+      floatLeft: { name: string; reason: string }[];
+      floatParams: { total: number; quantized: number };
+    };
+    expect(summary.floatLeft.length).toBeGreaterThan(0);
+    expect(summary.floatLeft.every((c) => c.reason.length > 0)).toBe(true);
+    expect(summary.floatParams.quantized / summary.floatParams.total).toBeGreaterThan(0.95);
   });
 });

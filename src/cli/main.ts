@@ -1,20 +1,21 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { isStudioError, StudioError } from '../core/errors';
-import { findWeights, summarizeModel } from '../core/onnx';
-import { defaultQuantConfig, normalizeConfig, toRecipe, type QuantConfig } from '../core/quant/config';
-import { runQuantization } from '../core/pipeline/run';
-import { checkOutputPaths, openModelFile, openModelFileWithInputs } from './files';
-import { formatInspect, formatRun } from './format';
+import type { QuantConfig } from '../core/quant/config';
+import { budgetNote, budgetOf, RANGE_USAGE, rangeFlags, rangeOptions } from './ranges';
+
+// Each command imports what it needs when it runs, so `qstudio --help` loads none of the core (start-up time).
 
 const USAGE = `Usage:
   qstudio inspect <model.onnx> [--json]
   qstudio quantize <model.onnx> -o <out.onnx> [--bits 2..8|fp16] [--granularity channel|tensor|block]
                    [--block-size 16|32|64|128|256] [--scheme symmetric|asymmetric] [--format auto|qdq|matmulnbits]
-                   [--exclude NAME ...] [--include-gather] [--keep-doc-strings]
+                   [--exclude NAME ...] [--include-gather] [--keep-doc-strings] [--external-data]
+                   ${RANGE_USAGE}
                    [--recipe recipe.json] [--save-recipe out.json] [--json]
 
-External data files are read from the model's folder. Exit codes: 0 ok, 1 bad input, 2 bad usage.`;
+External data files are read from the model's folder. --external-data writes <out.onnx> + <out.onnx>_data
+(automatic when the output would pass protobuf's 2 GiB limit). Exit codes: 0 ok, 1 bad input, 2 bad usage.`;
 
 class UsageError extends Error {}
 
@@ -64,6 +65,11 @@ async function inspect(args: string[]): Promise<number> {
     allowPositionals: true,
     options: { json: { type: 'boolean' } },
   });
+  const [{ openModelFile }, { findWeights, summarizeModel }, { formatInspect }] = await Promise.all([
+    import('./files'),
+    import('../core/onnx'),
+    import('./format'),
+  ]);
   const model = await openModelFile(oneModel(positionals));
   const summary = summarizeModel(model, findWeights(model, { includeGather: true }));
   console.log(values.json ? JSON.stringify(summary, null, 2) : formatInspect(summary));
@@ -84,26 +90,69 @@ async function quantize(args: string[]): Promise<number> {
       exclude: { type: 'string', multiple: true },
       'include-gather': { type: 'boolean' },
       'keep-doc-strings': { type: 'boolean' },
+      'external-data': { type: 'boolean' },
       recipe: { type: 'string' },
       'save-recipe': { type: 'string' },
       json: { type: 'boolean' },
+      ...rangeOptions,
     },
   });
   const modelPath = oneModel(positionals);
   if (!values.output) throw new UsageError('missing -o <out.onnx>');
+  const [
+    { openModelFileWithInputs, checkOutputPaths, writeExport, dataFileName },
+    { findWeights },
+    { runQuantization },
+    { toRecipe },
+    { formatRun },
+  ] = await Promise.all([
+    import('./files'),
+    import('../core/onnx'),
+    import('../core/pipeline/run'),
+    import('../core/quant/config'),
+    import('./format'),
+  ]);
   const config = await buildConfig(values);
   const { model, inputs } = await openModelFileWithInputs(modelPath);
-  const outputs = [values.output, ...(values['save-recipe'] ? [values['save-recipe']] : [])];
+  const { resolve, dirname } = await import('node:path');
+  // Everything quantize writes: the model, its data file (external-data output) and the recipe, if asked.
+  const outputs = [
+    values.output,
+    resolve(dirname(values.output), dataFileName(values.output)),
+    ...(values['save-recipe'] ? [values['save-recipe']] : []),
+  ];
   await checkOutputPaths(outputs, inputs);
   const unknown = (values.exclude ?? []).filter(
     (n) => !findWeights(model, { includeGather: true }).some((w) => w.name === n),
   );
   if (unknown.length)
     throw new StudioError('QuantConfigError', `--exclude: no weight named ${unknown.join(', ')}`);
-  const { summary, bytes } = await runQuantization(model, config, 'cli');
-  await writeFile(values.output, bytes);
+  const output = {
+    externalData: values['external-data'] ? ('always' as const) : ('auto' as const),
+    dataLocation: dataFileName(values.output),
+  };
+  const budget = budgetOf(values);
+  const budgeted = budget
+    ? await (await import('../core/mixed/run')).runWithBudget(model, config, budget, 'cli', { output })
+    : null;
+  const { summary, bytes, externalData } =
+    budgeted ?? (await runQuantization(model, config, 'cli', {}, output));
+  if (budgeted) summary.notes.push(budgetNote(budgeted.assignment));
+  if (summary.layers.length === 0) {
+    // Never a silent copy: say why nothing was quantized and write nothing.
+    const [{ summarizeModel }, { nothingReason }] = await Promise.all([
+      import('../core/onnx'),
+      import('./format'),
+    ]);
+    console.error(
+      `qstudio: nothing to quantize in ${modelPath}: ${nothingReason(summarizeModel(model), summary)}`,
+    );
+    if (values.json) console.log(JSON.stringify(summary, null, 2));
+    return 1;
+  }
+  await writeExport(values.output, bytes, externalData);
   if (values['save-recipe'])
-    await writeFile(values['save-recipe'], JSON.stringify(toRecipe(config), null, 2) + '\n');
+    await writeFile(values['save-recipe'], JSON.stringify(toRecipe(summary.config), null, 2) + '\n');
   console.log(values.json ? JSON.stringify(summary, null, 2) : formatRun(summary, values.output));
   return 0;
 }
@@ -111,6 +160,7 @@ async function quantize(args: string[]): Promise<number> {
 async function buildConfig(
   values: Record<string, string | boolean | string[] | undefined>,
 ): Promise<QuantConfig> {
+  const { defaultQuantConfig, normalizeConfig } = await import('../core/quant/config');
   let base: unknown = defaultQuantConfig;
   if (typeof values.recipe === 'string') {
     const text = await readFile(values.recipe, 'utf8');
@@ -132,6 +182,7 @@ async function buildConfig(
   if (values.format !== undefined) flags.format = values.format;
   if (values['include-gather']) flags.includeGather = true;
   if (values['keep-doc-strings']) flags.stripDocStrings = false;
+  Object.assign(flags, rangeFlags(values));
   const layers = { ...cfg.layers };
   for (const name of (values.exclude as string[] | undefined) ?? [])
     layers[name] = { ...layers[name], skip: true };

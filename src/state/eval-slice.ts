@@ -10,7 +10,7 @@ import type {
   RgbaImage,
   SampleSetInfo,
 } from '../protocol/eval-dto';
-import type { SampleFile } from '../workers/evaluate.api';
+import type { SampleFile } from '../protocol/eval-dto';
 import type { SliceCreator } from './slices';
 import type { Async, UiError } from './types';
 
@@ -84,8 +84,6 @@ export interface EvalSlice {
   flips: Record<string, Async<FlipsResult>>;
   /** Gallery thumbnails keyed by `thumbnailKey` (sample set id + index); null when the sample is not image-like. */
   thumbnails: Record<string, Async<RgbaImage | null>>;
-  /** Feature values of CSV rows shown in the gallery, keyed by `thumbnailKey`. */
-  rowValues: Record<string, { column: string; value: string }[]>;
   sizeQualityAxis: SizeQualityAxis;
 }
 
@@ -99,7 +97,6 @@ export const initialEval: EvalSlice = {
   evalSelection: { variantId: null, mode: 'exact' },
   flips: {},
   thumbnails: {},
-  rowValues: {},
   sizeQualityAxis: 'sqnr',
 };
 

@@ -3,7 +3,15 @@ export type { AppState, BatchState, WeightSortKey } from './slices';
 export * from './types';
 export * from './selectors';
 export { initSettings, SETTINGS_KEY } from './settings';
-export { bitsLabel, downloadFileName, variantIdOf } from './variant-key';
+export {
+  bitsLabel,
+  downloadFileName,
+  granularityLabel,
+  selectVariantLabels,
+  variantIdOf,
+  variantLabel,
+  variantShortLabel,
+} from './variant-key';
 export * from './eval-slice';
 export * from './eval-selectors';
 export type { SampleFile } from '../bridge';

@@ -1,9 +1,9 @@
 import type { RunSummary, WeightInfo } from '../protocol/dto';
 import type { AppState } from './slices';
-import type { LoadedModel, Variant } from './types';
+import type { OpenedModel, Variant } from './types';
 
 /** The model on screen: the ready one, or the one kept while a new load runs or after it failed. */
-export const selectLoaded = (s: AppState): LoadedModel | null => {
+export const selectLoaded = (s: AppState): OpenedModel | null => {
   const m = s.model;
   if (m.status === 'ready') return m.loaded;
   if (m.status === 'loading' || m.status === 'error') return m.previous;

@@ -1,6 +1,6 @@
 import type { StateCreator } from 'zustand/vanilla';
 import type { ChannelRangesDto, HistogramDto } from '../protocol/dto';
-import type { ErrorCurvePoint } from '../workers/quantize.api';
+import type { ErrorCurvePoint } from '../protocol/dto';
 import { defaultQuantConfig, type Bits, type QuantConfig } from '../core/quant/config';
 import type { Async, DownloadState, ErrorMetric, HistogramScale, ModelState, Theme, Variant } from './types';
 import type { EvalSlice } from './eval-slice';

@@ -4,8 +4,8 @@ import type { UiError } from './ui-error';
 
 export type { UiError };
 
-/** A model parsed in the worker. The File stays here (a handle, not bytes) so a restarted worker can re-open it. */
-export interface LoadedModel {
+/** The model open in the page, parsed in the quantize worker (not core/eval's LoadedModel, an inference session). The File stays here (a handle, not bytes) so a restarted worker can re-open it. */
+export interface OpenedModel {
   id: string;
   file: Blob;
   fileName: string;
@@ -16,9 +16,9 @@ export interface LoadedModel {
 /** The current model. A failed or running load keeps the model that was there before (`previous`). */
 export type ModelState =
   | { status: 'idle' }
-  | { status: 'loading'; loadId: number; fileName: string; previous: LoadedModel | null }
-  | { status: 'ready'; loaded: LoadedModel }
-  | { status: 'error'; fileName: string; error: UiError; previous: LoadedModel | null };
+  | { status: 'loading'; loadId: number; fileName: string; previous: OpenedModel | null }
+  | { status: 'ready'; loaded: OpenedModel }
+  | { status: 'error'; fileName: string; error: UiError; previous: OpenedModel | null };
 
 /** One variant's job. `last` keeps the previous good result while re-running or after a failed re-run. */
 export type RunState =
@@ -50,7 +50,15 @@ export type Async<T> =
 
 export type DownloadState =
   | { status: 'preparing' }
-  | { status: 'ready'; url: string; fileName: string; bytes: number; runId: string }
+  | {
+      status: 'ready';
+      url: string;
+      fileName: string;
+      bytes: number;
+      runId: string;
+      /** External-data output (beyond 2 GiB): the second file, saved next to the .onnx. */
+      data?: { url: string; fileName: string; bytes: number };
+    }
   | { status: 'error'; error: UiError };
 
 export type Theme = 'light' | 'dark';

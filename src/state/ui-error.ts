@@ -12,6 +12,3 @@ export const toUiError = (e: unknown): UiError =>
 /** Aborts and user cancels are outcomes, never errors to show. */
 export const isAbortLike = (e: unknown): boolean =>
   typeof e === 'object' && e !== null && ['AbortError', 'CancelledError'].includes((e as Error).name);
-
-export const hasName = (e: unknown, name: string): boolean =>
-  typeof e === 'object' && e !== null && (e as Error).name === name;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { defaultQuantConfig, type QuantConfig } from '../core/quant/config';
-import { downloadFileName, sortBits, variantIdOf } from './variant-key';
+import { downloadFileName, sortBits, variantIdOf, variantLabel, variantShortLabel } from './variant-key';
 
 const cfg = (patch: Partial<QuantConfig>): QuantConfig => ({ ...defaultQuantConfig, ...patch });
 
@@ -10,6 +10,17 @@ describe.each([
   [cfg({ bits: 4, granularity: 'block', blockSize: 64 }), 'w4-sym-block64', 'mnist_w4_block64.onnx'],
   [cfg({ bits: 3, scheme: 'asymmetric' }), 'w3-asym-channel', 'mnist_w3_channel_asym.onnx'],
   [cfg({ bits: 'fp16', granularity: 'tensor' }), 'fp16', 'mnist_fp16.onnx'],
+  [cfg({ bits: 4, clip: 'mse' }), 'w4-sym-channel-mse', 'mnist_w4_channel_mse.onnx'],
+  [
+    cfg({ bits: 4, granularity: 'tensor', clip: 'percentile', clipPercentile: 99.5, equalize: true }),
+    'w4-sym-tensor-p99.5-cle',
+    'mnist_w4_tensor_p99.5_cle.onnx',
+  ],
+  [
+    cfg({ bits: 4, mixed: { targetBits: 4.5, proxy: 'weight-error' } }),
+    'w4-sym-channel-mix4.5b',
+    'mnist_w4_channel_mix4.5b.onnx',
+  ],
 ])('variant naming %#', (config, id, fileName) => {
   it(`id ${id}`, () => expect(variantIdOf(config)).toBe(id));
   it(`file ${fileName}`, () => expect(downloadFileName('mnist.onnx', config)).toBe(fileName));
@@ -24,4 +35,19 @@ it('per-layer overrides give a distinct, stable id', () => {
 
 it('lists chosenBits fp16 first, then widest to narrowest', () => {
   expect(sortBits([4, 'fp16', 8, 2])).toEqual(['fp16', 8, 4, 2]);
+});
+
+describe.each([
+  [cfg({ bits: 8 }), '8-bit · sym · per-channel', '8-bit · channel'],
+  [cfg({ bits: 3, scheme: 'asymmetric' }), '3-bit · asym · per-channel', '3-bit · asym · channel'],
+  [cfg({ bits: 4, granularity: 'block', blockSize: 32 }), '4-bit · sym · block 32', '4-bit · block 32'],
+  [
+    cfg({ bits: 4, layers: { a: { skip: true }, b: { skip: true } } }),
+    '4-bit · sym · per-channel · 2 overrides',
+    '4-bit · channel · 2 overrides',
+  ],
+  [cfg({ bits: 'fp16', layers: { a: { skip: true } } }), 'fp16 · 1 override', 'fp16'],
+])('variant labels %#', (config, label, short) => {
+  it(label, () => expect(variantLabel({ config })).toBe(label));
+  it(short, () => expect(variantShortLabel({ config })).toBe(short));
 });

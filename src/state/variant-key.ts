@@ -1,4 +1,6 @@
+// One module for naming a config or variant: its id, its download file name, and its labels, from shared parts.
 import { ALL_BITS, type Bits, type QuantConfig } from '../core/quant/config';
+import { rangeIdParts, rangeLabelParts } from '../core/ranges/tag';
 
 /** Short, stable hash (FNV-1a, base 36) for config parts that have no readable name. */
 export function shortHash(text: string): string {
@@ -20,24 +22,29 @@ const sortedLayers = (config: QuantConfig): string =>
 /** Everything in a config except the bit width, as a key (error curves vary it themselves). */
 export function configKeyWithoutBits(config: QuantConfig): string {
   const { scheme, granularity, blockSize, format, includeGather } = config;
-  return `${scheme}|${granularity}|${granularity === 'block' ? blockSize : ''}|${format}|${includeGather}|${shortHash(sortedLayers(config))}`;
+  return `${scheme}|${granularity}|${granularity === 'block' ? blockSize : ''}|${format}|${includeGather}|${rangeIdParts(config).join('+')}|${shortHash(sortedLayers(config))}`;
 }
+
+const schemeTag = (c: QuantConfig): 'sym' | 'asym' => (c.scheme === 'symmetric' ? 'sym' : 'asym');
+/** `channel`, `tensor`, `block32`: the granularity in ids and file names. */
+const granularityTag = (c: QuantConfig): string =>
+  c.granularity === 'block' ? `block${c.blockSize}` : c.granularity;
+const overrideCount = (c: QuantConfig): number => Object.keys(c.layers).length;
 
 /** A readable, deterministic id for a variant, e.g. `w4-sym-channel`, `w4-asym-block32`, `fp16`. */
 export function variantIdOf(config: QuantConfig): string {
-  const hasOverrides = Object.keys(config.layers).length > 0;
+  const hasOverrides = overrideCount(config) > 0;
   const suffix = [
     config.format !== 'auto' ? config.format : '',
     config.includeGather ? 'gather' : '',
+    ...rangeIdParts(config),
     hasOverrides ? `o${shortHash(sortedLayers(config))}` : '',
   ]
     .filter(Boolean)
     .map((s) => `-${s}`)
     .join('');
   if (config.bits === 'fp16') return `fp16${suffix}`;
-  const scheme = config.scheme === 'symmetric' ? 'sym' : 'asym';
-  const gran = config.granularity === 'block' ? `block${config.blockSize}` : config.granularity;
-  return `w${config.bits}-${scheme}-${gran}${suffix}`;
+  return `w${config.bits}-${schemeTag(config)}-${granularityTag(config)}${suffix}`;
 }
 
 export const bitsLabel = (p: Bits): string => (p === 'fp16' ? 'fp16' : `${p}-bit`);
@@ -52,7 +59,43 @@ const rank = (p: Bits): number => (p === 'fp16' ? 16 : p);
 export function downloadFileName(modelFileName: string, config: QuantConfig): string {
   const stem = modelFileName.replace(/\.onnx$/i, '').replace(/[^\w.-]+/g, '_') || 'model';
   if (config.bits === 'fp16') return `${stem}_fp16.onnx`;
-  const gran = config.granularity === 'block' ? `block${config.blockSize}` : config.granularity;
-  const asym = config.scheme === 'asymmetric' ? '_asym' : '';
-  return `${stem}_w${config.bits}_${gran}${asym}.onnx`;
+  const asym = schemeTag(config) === 'asym' ? '_asym' : '';
+  const ranges = rangeIdParts(config)
+    .map((p) => `_${p}`)
+    .join('');
+  return `${stem}_w${config.bits}_${granularityTag(config)}${asym}${ranges}.onnx`;
 }
+
+/** `per-channel`, `per-tensor`, `block 32`. */
+export const granularityLabel = (c: QuantConfig): string =>
+  c.granularity === 'block' ? `block ${c.blockSize}` : `per-${c.granularity}`;
+
+/** Range/budget choices and per-layer overrides, e.g. " · MSE clip · 2 overrides". */
+const overridesLabel = (c: QuantConfig): string => {
+  const n = overrideCount(c);
+  return [...rangeLabelParts(c), ...(n ? [`${n} override${n > 1 ? 's' : ''}`] : [])]
+    .map((p) => ` · ${p}`)
+    .join('');
+};
+
+/** e.g. "4-bit · sym · per-channel", "fp16"; marks per-layer overrides. */
+export function variantLabel(v: { config: QuantConfig }): string {
+  const c = v.config;
+  if (c.bits === 'fp16') return `fp16${overridesLabel(c)}`;
+  return `${bitsLabel(c.bits)} · ${schemeTag(c)} · ${granularityLabel(c)}${overridesLabel(c)}`;
+}
+
+/** The short name used in plot legends and selects: "4-bit · channel", "4-bit · asym · block 32", "fp16". */
+export function variantShortLabel(v: { config: QuantConfig }): string {
+  const c = v.config;
+  if (c.bits === 'fp16') return 'fp16';
+  const gran = c.granularity === 'block' ? granularityLabel(c) : c.granularity;
+  const asym = schemeTag(c) === 'asym' ? ' · asym' : '';
+  return `${bitsLabel(c.bits)}${asym} · ${gran}${overridesLabel(c)}`;
+}
+
+/** Short labels of every variant by id (for pickers showing variants from an evaluation report). */
+export const selectVariantLabels = (s: {
+  variants: Record<string, { config: QuantConfig }>;
+}): Record<string, string> =>
+  Object.fromEntries(Object.entries(s.variants).map(([id, v]) => [id, variantShortLabel(v)]));

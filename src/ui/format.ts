@@ -2,18 +2,7 @@ const nf = new Intl.NumberFormat('en-US');
 
 export const formatCount = (n: number): string => nf.format(n);
 
-export function formatBytes(bytes: number): string {
-  if (!Number.isFinite(bytes)) return '–';
-  if (bytes < 1024) return `${bytes} B`;
-  const units = ['KB', 'MB', 'GB'];
-  let v = bytes / 1024;
-  let i = 0;
-  while (v >= 1024 && i < units.length - 1) {
-    v /= 1024;
-    i++;
-  }
-  return `${v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2)} ${units[i]}`;
-}
+export { formatBytes } from '../core/format';
 
 /** Exact byte count with separators, for places where it must match the file. */
 export const formatExactBytes = (bytes: number): string => `${nf.format(bytes)} bytes`;

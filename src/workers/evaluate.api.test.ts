@@ -1,82 +1,28 @@
-// The evaluate worker API in-process, on onnxruntime-web's Node build (wasm, 1 thread), with the test/data models.
-// Expected accuracies: test/data/README.md "Reference quantization".
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, relative, sep } from 'node:path';
+// The evaluate worker API in-process, on onnxruntime-web's Node build (wasm, 1 thread): the mnist-8 journey on
+// PNG folders (evaluate, flips, thumbnails, cancel). Other sets: evaluate.api.formats.test.ts; bad input:
+// evaluate.api.bad-inputs.test.ts. Expected accuracies: test/data/README.md "Reference quantization".
 import * as ort from 'onnxruntime-web';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parseModel } from '../core/onnx';
 import { runQuantization } from '../core/pipeline/run';
 import { normalizeConfig } from '../core/quant/config';
-import type { PreprocessOptions } from '../core/samples';
 import type { EvalProgress, EvalReport } from '../protocol/eval-dto';
-import { buildNpy, bytesOf } from '../../test/fixtures/samples/entries';
-import { EXTERNAL_K, writeExternalModel } from '../../test/fixtures/external-model';
-import { buildModel, modelBytes, node, valueInfo } from '../../test/fixtures/onnx-builders';
 import { testModel } from '../../test/paths';
 import { referenceFloatModel } from '../../test/support/reference-float';
-import { createEvaluateApi, type EvalRequest, type EvalVariantFile, type SampleFile } from './evaluate.api';
+import type { EvalRequest } from '../protocol/eval-dto';
+import { createEvaluateApi } from './evaluate.api';
+import {
+  MNIST_PRE,
+  blobOf,
+  correct,
+  expectConsistentFlips,
+  file,
+  folder,
+  modelCase,
+  type ModelCase,
+} from '../../test/support/evaluate-cases';
 
 ort.env.wasm.numThreads = 1;
-
-const blobOf = (bytes: Uint8Array) => new Blob([bytes as Uint8Array<ArrayBuffer>]);
-const file = (abs: string, path: string): SampleFile => ({ path, blob: blobOf(readFileSync(abs)) });
-/** Every file under `dir` as a browser folder drop would give it (webkitRelativePath: `<prefix>/<rel>`). */
-const folder = (dir: string, prefix: string): SampleFile[] =>
-  readdirSync(dir, { recursive: true, withFileTypes: true })
-    .filter((d) => d.isFile())
-    .map((d) =>
-      file(
-        join(d.parentPath, d.name),
-        `${prefix}/${relative(dir, join(d.parentPath, d.name)).split(sep).join('/')}`,
-      ),
-    );
-
-/** The float model and its int8 / int4 per-channel variants, quantized by the real core. */
-async function modelCase(path: string) {
-  const bytes = new Uint8Array(readFileSync(testModel(path)));
-  const model = parseModel(bytes, 'm.onnx');
-  const quantize = async (bits: 8 | 4) =>
-    (await runQuantization(model, normalizeConfig({ bits, granularity: 'channel' }), `q${bits}`)).bytes;
-  const variants: EvalVariantFile[] = [
-    { id: 'int8', label: 'int8 per-channel', blob: blobOf(await quantize(8)) },
-    { id: 'int4', label: 'int4 per-channel', blob: blobOf(await quantize(4)) },
-  ];
-  return { bytes, float: { blob: blobOf(bytes), label: 'float32' }, variants };
-}
-type ModelCase = Awaited<ReturnType<typeof modelCase>>;
-
-const MNIST_PRE: PreprocessOptions = {
-  width: 28,
-  height: 28,
-  channels: 'gray',
-  layout: 'NCHW',
-  range: '0..255',
-  mean: [0],
-  std: [1],
-  flatten: false,
-};
-
-/** Correct top-1 counts: float, then each variant in `mode`. */
-const correct = (r: EvalReport, mode: 'exact' | 'deployed') => [
-  r.float.accuracy?.top1Correct,
-  ...r.variants.map((v) => v[mode]?.accuracy?.top1Correct),
-];
-
-/** Flip counts must agree with the agreement and accuracy numbers. */
-function expectConsistentFlips(r: EvalReport) {
-  for (const v of r.variants) {
-    for (const m of [v.exact, v.deployed]) {
-      if (!m) continue;
-      expect(m.flips).toBe(Math.round(r.sampleCount * (1 - m.fidelity.top1Agreement)));
-      if (m.accuracy && r.float.accuracy) {
-        expect(r.float.accuracy.top1Correct - (m.flipsBroken ?? 0) + (m.flipsFixed ?? 0)).toBe(
-          m.accuracy.top1Correct,
-        );
-      }
-    }
-  }
-}
 
 describe('mnist-8 (fixed batch 1, logits in the thousands)', () => {
   let mnist: ModelCase;
@@ -299,238 +245,5 @@ describe('mnist-8 (fixed batch 1, logits in the thousands)', () => {
     await expect(second).rejects.toMatchObject({ name: 'CancelledError' });
     const again = await api.evaluate({ ...req, maxSamples: 50 });
     expect(again.sampleCount).toBe(50);
-  });
-});
-
-describe('iris-mlp-winml on Iris.csv (dynamic batch)', () => {
-  const api = createEvaluateApi(ort);
-  let iris: ModelCase;
-  beforeAll(async () => {
-    iris = await modelCase('iris-mlp-winml/model.onnx');
-  });
-
-  it('reads the table with Species as label and Id excluded', async () => {
-    const info = await api.loadSamples([file(testModel('iris-mlp-winml/data/Iris.csv'), 'data/Iris.csv')], {
-      tabular: { labelColumn: 'Species', excludeColumns: ['Id'] },
-    });
-    expect(info).toMatchObject({ kind: 'tensor', source: 'csv', count: 150, sampleDims: [4] });
-    expect(info.tabular).toMatchObject({
-      featureColumns: ['SepalLengthCm', 'SepalWidthCm', 'PetalLengthCm', 'PetalWidthCm'],
-      labelColumn: 'Species',
-      labelMapping: [
-        { name: 'Iris-setosa', index: 0 },
-        { name: 'Iris-versicolor', index: 1 },
-        { name: 'Iris-virginica', index: 2 },
-      ],
-    });
-  });
-
-  it('evaluates in batches: 98.0 / 98.0 / 94.0 %', async () => {
-    const r = await api.evaluate({
-      float: iris.float,
-      variants: iris.variants,
-      preprocess: null,
-      mode: 'both',
-    });
-    expect(correct(r, 'exact')).toEqual([147, 147, 141]);
-    expect(correct(r, 'deployed')).toEqual([147, 147, 141]);
-    expect(r.input).toMatchObject({
-      batch: { kind: 'dynamic', symbol: 'batch_size' },
-      samplesPerRun: 32,
-      runDims: [32, 4],
-    });
-    expect(r.float.timing.runs).toBe(5);
-    expect(r.variants[1].exact!.fidelity.top1Agreement).toBeCloseTo(0.9333, 3);
-    expect(r.topK).toBe(3);
-    expect(r.variants.every((v) => v.modesDiffer === false)).toBe(true); // Gemm weights are not rewritten
-    expectConsistentFlips(r);
-    const flips = await api.flips('int4', 'exact', 3);
-    expect(flips.total).toBe(10);
-    expect(flips.flips).toHaveLength(3);
-    expect(flips.flips[0].name).toMatch(/^data\/Iris\.csv row \d+$/);
-    expect(flips.flips[0].labelName).toMatch(/^Iris-/);
-    expect(await api.sampleThumbnail(0)).toBeNull(); // 4 features: not an image
-  });
-
-  it('re-reads with an edited label mapping and rejects labels the model does not have', async () => {
-    const info = await api.setTabularOptions({
-      labelColumn: 'Species',
-      excludeColumns: ['Id'],
-      labelMapping: [
-        { name: 'Iris-setosa', index: 0 },
-        { name: 'Iris-versicolor', index: 1 },
-        { name: 'Iris-virginica', index: 5 },
-      ],
-    });
-    expect(info.classes).toEqual(['Iris-setosa', 'Iris-versicolor', '#2', '#3', '#4', 'Iris-virginica']);
-    await expect(api.flips('int4', 'exact', 1)).rejects.toMatchObject({ name: 'EvaluationError' }); // results dropped
-    await expect(
-      api.evaluate({ float: iris.float, variants: [], preprocess: null, mode: 'exact', batchSize: 50 }),
-    ).rejects.toMatchObject({
-      name: 'SampleSetError',
-      message:
-        "data/Iris.csv: sample 100 (data/Iris.csv row 101) has label 5 ('Iris-virginica'), but output 'output' has 3 classes (0..2)",
-    });
-  });
-
-  it('matches its reference outputs (150 rows in one test data set)', async () => {
-    const ref = createEvaluateApi(ort);
-    await ref.loadSamples(folder(testModel('iris-mlp-winml/samples/test_data_set_0'), 'test_data_set_0'));
-    const r = await ref.evaluate({
-      float: iris.float,
-      variants: [],
-      preprocess: null,
-      mode: 'exact',
-      batchSize: 64,
-    });
-    expect(r.reference).toMatchObject({ count: 150, top1Agreement: 1 });
-    expect(r.reference!.maxAbsDiff).toBeLessThan(1e-4);
-    expect(r.float.timing.runs).toBe(3);
-  });
-});
-
-describe('mnist-onnx-mlir on inputs.npy + labels.npy (probabilities)', () => {
-  it('evaluates 91.4 / 91.4 / 91.4 %', async () => {
-    const mlir = await modelCase('mnist-onnx-mlir/model.onnx');
-    const api = createEvaluateApi(ort);
-    const info = await api.loadSamples([
-      file(testModel('mnist-onnx-mlir/samples/inputs.npy'), 'samples/inputs.npy'),
-      file(testModel('mnist-onnx-mlir/samples/labels.npy'), 'samples/labels.npy'),
-    ]);
-    expect(info).toMatchObject({ source: 'npy', count: 1000, labeled: true });
-    const r = await api.evaluate({
-      float: mlir.float,
-      variants: mlir.variants,
-      preprocess: null,
-      mode: 'both',
-    });
-    expect(correct(r, 'exact')).toEqual([914, 914, 914]);
-    expect(correct(r, 'deployed')).toEqual([914, 914, 914]);
-    expect(r.output.kind).toBe('probabilities');
-    expect(r.variants[1].exact!.fidelity.top1Agreement).toBeCloseTo(0.986, 3);
-    expect(r.variants[1].exact!.fidelity.meanKl).toBeGreaterThan(0);
-    expectConsistentFlips(r);
-  });
-});
-
-describe('models with external data', () => {
-  it('passes the external-data files to onnxruntime, and says so when they are missing', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'eval-external-'));
-    try {
-      const model = { blob: blobOf(readFileSync(writeExternalModel(dir))), label: 'external' };
-      const externalData = [{ path: 'weights.bin', blob: blobOf(readFileSync(join(dir, 'weights.bin'))) }];
-      const api = createEvaluateApi(ort);
-      const x = Float32Array.from({ length: 5 * EXTERNAL_K }, (_, i) => Math.sin(i));
-      await api.loadSamples([
-        { path: 'inputs.npy', blob: blobOf(buildNpy('<f4', [5, EXTERNAL_K], bytesOf(x))) },
-      ]);
-      const r = await api.evaluate({
-        float: { ...model, externalData },
-        variants: [{ ...model, id: 'same', label: 'same file', externalData }],
-        preprocess: null,
-        mode: 'exact',
-      });
-      expect(r).toMatchObject({ sampleCount: 5, labeled: false, numClasses: 32 });
-      expect(r.variants[0].exact!.fidelity).toMatchObject({ count: 5, maxAbsDiff: 0, top1Agreement: 1 });
-      await expect(
-        api.evaluate({ float: model, variants: [], preprocess: null, mode: 'exact' }),
-      ).rejects.toMatchObject({
-        name: 'EvaluationError',
-        message: expect.stringMatching(/^external: onnxruntime could not load the model/),
-      });
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
-  });
-});
-
-describe('bad inputs', () => {
-  it('rejects a label file that does not match the inputs, naming both files', async () => {
-    const api = createEvaluateApi(ort);
-    const labels = buildNpy('<i8', [999], bytesOf(new BigInt64Array(999)));
-    await expect(
-      api.loadSamples([
-        file(testModel('mnist-8/samples/inputs.npy'), 'inputs.npy'),
-        { path: 'labels.npy', blob: blobOf(labels) },
-      ]),
-    ).rejects.toMatchObject({
-      name: 'SampleSetError',
-      message: expect.stringMatching(/labels\.npy has 999 labels but inputs\.npy has 1,000 samples/),
-    });
-  });
-
-  it('rejects a model with two inputs, and calls that need state the worker does not have', async () => {
-    const api = createEvaluateApi(ort);
-    await expect(api.preview({ dtype: 'float32', shape: [1, 4] }, null)).rejects.toMatchObject({
-      name: 'ModelNotLoadedError',
-    });
-    await api.loadSamples([file(testModel('iris-mlp-winml/samples/inputs.npy'), 'inputs.npy')]);
-    const twoInputs = modelBytes(
-      buildModel({
-        opset: 13,
-        inputs: [valueInfo('a', 'float32', ['N', 4]), valueInfo('b', 'float32', ['N', 4])],
-        outputs: [valueInfo('y', 'float32', ['N', 4])],
-        nodes: [node('Add', ['a', 'b'], ['y'])],
-      }),
-    );
-    await expect(
-      api.evaluate({ float: { blob: blobOf(twoInputs) }, variants: [], preprocess: null, mode: 'exact' }),
-    ).rejects.toMatchObject({
-      name: 'EvaluationError',
-      message: "float model has 2 inputs ('a', 'b'); the evaluator feeds exactly one input",
-    });
-    await expect(
-      api.evaluate({
-        float: { blob: blobOf(new Uint8Array([1, 2, 3])) },
-        variants: [],
-        preprocess: null,
-        mode: 'exact',
-      }),
-    ).rejects.toMatchObject({
-      name: 'EvaluationError',
-      message: expect.stringMatching(/^float model: onnxruntime could not load the model/),
-    });
-    await expect(api.setTabularOptions({ labelColumn: 'x' })).rejects.toMatchObject({
-      name: 'SampleSetError',
-    });
-    await expect(api.flips('x', 'exact', 1)).rejects.toMatchObject({ name: 'EvaluationError' });
-    const r = await api.preview({ name: 'input', dtype: 'int64', shape: ['N', 4] }, null);
-    expect(r.fit).toMatchObject({
-      ok: false,
-      error: {
-        name: 'EvaluationError',
-        message: "model input 'input' is int64; the evaluator feeds float32 or float16 inputs",
-      },
-    });
-  });
-});
-
-describe('squeezenet1.0 float16 (float16 input and output [1,1000,1,1], BGR 0..255 images)', () => {
-  it('feeds float16 and scores [1,1000,1,1] probabilities', async () => {
-    const dir = testModel('squeezenet1.0-fp16-winml');
-    const bytes = new Uint8Array(readFileSync(join(dir, 'model_fp16.onnx')));
-    const int8 = await runQuantization(
-      parseModel(bytes, 'm.onnx'),
-      normalizeConfig({ bits: 8, granularity: 'channel' }),
-      'q8',
-    );
-    const api = createEvaluateApi(ort);
-    const info = await api.loadSamples([
-      file(join(dir, 'images/kitten_224.png'), 'images/kitten_224.png'),
-      file(join(dir, 'images/fish.png'), 'images/fish.png'),
-      file(join(dir, 'samples/labels.csv'), 'samples/labels.csv'),
-    ]);
-    expect(info).toMatchObject({ kind: 'images', count: 2, labeled: true });
-    const pre: PreprocessOptions = { ...MNIST_PRE, width: 224, height: 224, channels: 'bgr' };
-    const r = await api.evaluate({
-      float: { blob: blobOf(bytes) },
-      variants: [{ id: 'int8', label: 'int8', blob: blobOf(int8.bytes) }],
-      preprocess: pre,
-      mode: 'exact',
-    });
-    expect(r.input).toMatchObject({ name: 'data_0', dtype: 'float16', runDims: [1, 3, 224, 224] });
-    expect(r.output).toMatchObject({ name: 'softmaxout_1', dtype: 'float16', kind: 'probabilities' });
-    expect(r.numClasses).toBe(1000);
-    expect(correct(r, 'exact')).toEqual([2, 2]);
   });
 });

@@ -11,6 +11,7 @@ import {
   predictionKey,
   preprocessedToRgba,
   runEvaluation,
+  sampleFeatures,
   sampleName,
   selectFlips,
   tensorToRgba,
@@ -36,11 +37,11 @@ import {
   type SampleSet,
   type TabularOptions,
 } from '../core/samples';
+import type { WireBlob } from '../protocol/dto';
 import { macrotask } from './macrotask';
 import {
   modesOf,
   type EvalMode,
-  type EvalModeRequest,
   type EvalProgress,
   type EvalReport,
   type FitCheck,
@@ -50,6 +51,9 @@ import {
   type RgbaImage,
   type SamplePreview,
   type SampleSetInfo,
+  type EvalModelFile,
+  type EvalRequest,
+  type SampleFile,
 } from '../protocol/eval-dto';
 
 /** The parts of onnxruntime-web the evaluator uses (`import * as ort from 'onnxruntime-web/wasm'` fits). */
@@ -61,38 +65,6 @@ export interface EvaluateEnv {
   now?: () => number;
   /** A macrotask yield, so a cancel message can be handled during a run. */
   pause?: () => Promise<void>;
-}
-
-/** One dropped file. `path` is relative to what was dropped ('png/7/0042.png'): use webkitRelativePath for folders. */
-export interface SampleFile {
-  path: string;
-  blob: Blob;
-}
-
-export interface EvalModelFile {
-  blob: Blob;
-  label?: string;
-  /** External-data files the model references, by their `location` path. */
-  externalData?: { path: string; blob: Blob }[];
-}
-
-export interface EvalVariantFile extends EvalModelFile {
-  id: string;
-  label: string;
-}
-
-export interface EvalRequest {
-  float: EvalModelFile;
-  variants: EvalVariantFile[];
-  /** Image sets: resize / channels / scale / layout; null infers it from the input shape (range 0..1). Ignored for tensor sets. */
-  preprocess: PreprocessOptions | null;
-  mode: EvalModeRequest;
-  /** Samples per run when the batch axis is dynamic (default 32). */
-  batchSize?: number;
-  /** Evaluate only the first N samples. */
-  maxSamples?: number;
-  /** Default 5 (capped at the number of classes). */
-  topK?: number;
 }
 
 /**
@@ -112,7 +84,7 @@ export const SESSION_OPTIONS: Readonly<Record<EvalMode, Ort.InferenceSession.Ses
 
 /** The float model's key among the model files (cannot collide with a variant id from the UI). */
 const FLOAT_ID = '\u0000float';
-const readBytes = async (blob: Blob) => new Uint8Array(await blob.arrayBuffer());
+const readBytes = async (blob: WireBlob) => new Uint8Array(await blob.arrayBuffer());
 const toErrorDto = (e: unknown) =>
   e instanceof Error ? { name: e.name, message: e.message } : { name: 'Error', message: String(e) };
 const cleanPath = (p: string) => p.replace(/\\/g, '/').replace(/^\/+/, '');
@@ -366,6 +338,7 @@ export function createEvaluateApi(ort: OrtModule, env: EvaluateEnv = {}) {
           labels: set.labels ? set.labels.subarray(0, outcome.predictions.count) : null,
           classes: set.classes,
           nameOf: (i) => sampleName(set, i),
+          featuresOf: (i) => sampleFeatures(set, i),
         },
         limit,
       );

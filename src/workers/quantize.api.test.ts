@@ -39,6 +39,8 @@ describe('quantize worker API', () => {
     expect(session.outputNames).toEqual(['prediction']);
     // Export hands out a transferred copy: a second export still works.
     expect((await api.exportModel('r4')).length).toBe(exported.length);
+    // Below protobuf's 2 GiB the export is one file: no external data file to download.
+    expect(await api.exportDataFile('r4')).toBeNull();
   });
 
   it('gives histograms on shared edges, channel ranges and an error curve', async () => {

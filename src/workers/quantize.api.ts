@@ -3,27 +3,30 @@ import { transfer } from 'comlink';
 import { StudioError } from '../core/errors';
 import { ErrorAccumulator, channelRanges, sharedHistogram } from '../core/metrics';
 import { findWeights, openModel, readWeight, summarizeModel } from '../core/onnx';
+import { foldWeightInputs } from '../core/onnx/fold';
 import type { OnnxModel, WeightInfo } from '../core/onnx/types';
 import { normalizeConfig, specFor, type Bits, type QuantConfig } from '../core/quant/config';
 import { runQuantization } from '../core/pipeline/run';
+import type { ExternalData } from '../core/export/external-data';
+import { downloadFileName } from '../state/variant-key';
 import { quantizeWeight } from '../core/pipeline/weight';
+import { equalizeModel } from '../core/equalize/equalize';
+import { throttleProgress } from '../core/progress';
 import { validateExportedModel } from '../core/export/validate';
 import { macrotask } from './macrotask';
-import type { ChannelRangesDto, HistogramDto, ModelSummary, Progress, RunSummary } from '../protocol/dto';
+import type {
+  ChannelRangesDto,
+  ErrorCurvePoint,
+  HistogramDto,
+  ModelSummary,
+  OpenRequest,
+  Progress,
+  RunSummary,
+} from '../protocol/dto';
 
-/** A model file and the other files dropped with it (external data). Blob/File both clone cheaply. */
-export interface OpenRequest {
-  modelId: string;
-  file: Blob;
-  fileName: string;
-  sidecars: { name: string; blob: Blob }[];
-}
-
-export interface ErrorCurvePoint {
-  bits: Bits;
-  sqnrDb: number;
-  mse: number;
-}
+/** The same weight in an equalized copy (an equalized Clip becomes two nodes, so node indices move). */
+const sameWeight = (model: OnnxModel, w: WeightInfo): WeightInfo =>
+  findWeights(model, { includeGather: true }).find((x) => x.name === w.name) ?? w;
 
 interface OpenModel {
   model: OnnxModel;
@@ -33,6 +36,8 @@ interface Run {
   modelId: string;
   config: QuantConfig;
   bytes: Uint8Array;
+  /** Set when the output went to external data (beyond protobuf's 2 GiB): the second file of the download. */
+  externalData?: ExternalData;
   /** validateExportedModel passed (checked once, on the first export). */
   validated?: boolean;
 }
@@ -40,7 +45,6 @@ interface Run {
 const models = new Map<string, OpenModel>();
 const runs = new Map<string, Run>();
 const cancelled = new Set<string>();
-const PROGRESS_INTERVAL_MS = 100;
 
 function mustGetModel(modelId: string): OpenModel {
   const m = models.get(modelId);
@@ -65,7 +69,9 @@ function mustGetRun(runId: string): Run {
 export const quantizeApi = {
   /** Parse a model in the worker; only the summary comes back. */
   async open(req: OpenRequest): Promise<ModelSummary> {
-    const model = await openModel({ name: req.fileName, blob: req.file }, req.sidecars);
+    const { model } = await foldWeightInputs(
+      await openModel({ name: req.fileName, blob: req.file }, req.sidecars),
+    );
     const weights = findWeights(model, { includeGather: true });
     models.set(req.modelId, { model, weights });
     return summarizeModel(model, weights);
@@ -80,19 +86,21 @@ export const quantizeApi = {
   ): Promise<RunSummary> {
     const { model } = mustGetModel(modelId);
     const cfg = normalizeConfig(config);
-    let last = 0;
+    const report = throttleProgress(Date.now, (p: Progress) => void onProgress?.(p)); // remote: not awaited
     try {
-      const { summary, bytes } = await runQuantization(model, cfg, runId, {
-        isCancelled: () => cancelled.has(runId),
-        pause: macrotask,
-        onProgress: (p) => {
-          const t = Date.now();
-          if (t - last < PROGRESS_INTERVAL_MS && p.status === 'quantizing') return;
-          last = t;
-          void onProgress?.(p); // a remote call: don't await it
+      const dataLocation = `${downloadFileName(model.fileName, cfg)}_data`;
+      const { summary, bytes, externalData } = await runQuantization(
+        model,
+        cfg,
+        runId,
+        {
+          isCancelled: () => cancelled.has(runId),
+          pause: macrotask,
+          onProgress: (p) => report(p, p.status !== 'quantizing'),
         },
-      });
-      runs.set(runId, { modelId, config: cfg, bytes });
+        { externalData: 'auto', dataLocation },
+      );
+      runs.set(runId, { modelId, config: cfg, bytes, externalData });
       return summary;
     } finally {
       cancelled.delete(runId);
@@ -107,10 +115,13 @@ export const quantizeApi = {
   async histogram(modelId: string, weight: string, runId: string | null, bins = 128): Promise<HistogramDto> {
     const m = mustGetModel(modelId);
     const w = mustGetWeight(m, weight);
-    const values = await readWeight(m.model, w);
+    const config = runId !== null ? mustGetRun(runId).config : null;
+    // An equalized run quantized the equalized weights: show those (float and quantized), not the original ones.
+    const source = config?.equalize ? (await equalizeModel(m.model, config)).model : m.model;
+    const values = await readWeight(source, source === m.model ? w : sameWeight(source, w));
     let deq: Float32Array | null = null;
-    if (runId !== null) {
-      const spec = specFor(mustGetRun(runId).config, w.name);
+    if (config) {
+      const spec = specFor(config, w.name);
       deq = spec ? quantizeWeight(values, w, spec).dequantized : values;
     }
     const h = sharedHistogram(values, deq, bins);
@@ -139,8 +150,9 @@ export const quantizeApi = {
     const targets =
       weight !== null ? [mustGetWeight(m, weight)] : m.weights.filter((w) => specFor(cfg, w.name));
     const acc = chosenBits.map(() => new ErrorAccumulator());
+    const source = cfg.equalize ? (await equalizeModel(m.model, cfg)).model : m.model;
     for (const w of targets) {
-      const values = await readWeight(m.model, w);
+      const values = await readWeight(source, source === m.model ? w : sameWeight(source, w));
       const base = specFor(cfg, w.name) ?? cfg;
       chosenBits.forEach((bits, i) =>
         acc[i].add(values, quantizeWeight(values, w, { ...base, bits }).dequantized),
@@ -157,10 +169,28 @@ export const quantizeApi = {
   async exportModel(runId: string): Promise<Uint8Array> {
     const run = mustGetRun(runId);
     // Read our own output back before it is offered: a broken file is an error on screen, never a download.
-    if (!run.validated) validateExportedModel(run.bytes, `variant ${runId}`);
+    // (A two-file export is checked by its writer; reading it back would need the data file as a sidecar.)
+    if (!run.validated && !run.externalData) validateExportedModel(run.bytes, `variant ${runId}`);
     run.validated = true;
     const copy = run.bytes.slice();
     return transfer(copy, [copy.buffer]);
+  },
+
+  /**
+   * A run's external data file (`<download name>_data`), or null when the model is one file. Built as a Blob of the
+   * tensors' buffers and slices of the source files, never one concatenated buffer.
+   */
+  async exportDataFile(runId: string): Promise<{ name: string; blob: Blob } | null> {
+    const data = mustGetRun(runId).externalData;
+    if (!data) return null;
+    const parts = data.parts.map((p): BlobPart =>
+      p.kind === 'bytes'
+        ? (p.bytes as Uint8Array<ArrayBuffer>)
+        : p.kind === 'zeros'
+          ? new Uint8Array(p.length)
+          : (p.blob as Blob).slice(p.start, p.end),
+    );
+    return { name: data.location, blob: new Blob(parts, { type: 'application/octet-stream' }) };
   },
 
   async dropRun(runId: string): Promise<void> {

@@ -5,7 +5,8 @@ import { ModelProtoSchema, TensorProto_DataType as DT, TensorProtoSchema } from 
 import { findWeights, readWeight, shallowCopy } from '../../src/core/onnx';
 import { toFloat16Array } from '../../src/core/onnx/float16';
 import type { OnnxModel } from '../../src/core/onnx/types';
-import { specFor, type QuantConfig } from '../../src/core/quant/config';
+import type { QuantConfig } from '../../src/core/quant/config';
+import { weightSpec } from '../../src/core/pipeline/select';
 import { quantizeWeight } from '../../src/core/pipeline/weight';
 import type { RunSummary } from '../../src/protocol/dto';
 
@@ -16,11 +17,11 @@ export async function fakeQuantModel(
 ): Promise<Uint8Array> {
   const done = new Set(summary.layers.map((l) => l.name));
   const graph = shallowCopy(model.proto.graph!, { initializer: [...model.proto.graph!.initializer] });
-  for (const w of findWeights(model, { includeGather: config.includeGather })) {
+  for (const w of findWeights(model, { includeGather: true })) {
     if (!done.has(w.name)) continue;
     if (w.via.some((op) => op !== 'Reshape' && op !== 'Identity'))
       throw new Error(`${w.name}: cannot write back through ${w.via}`);
-    const values = quantizeWeight(await readWeight(model, w), w, specFor(config, w.name)!).dequantized;
+    const values = quantizeWeight(await readWeight(model, w), w, weightSpec(config, w)!).dequantized;
     const i = graph.initializer.findIndex((t) => t.name === w.initializer);
     const old = graph.initializer[i];
     const half = old.dataType === DT.FLOAT16;

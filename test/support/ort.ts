@@ -5,7 +5,9 @@ import { float16BitsToFloat32, toFloat16Array } from '../../src/core/onnx/float1
 
 export type Runtime = 'node' | 'web';
 export type Feed =
-  { dims: number[]; data: Float32Array; type?: 'float32' | 'float16' } | { dims: number[]; int64: bigint[] };
+  | { dims: number[]; data: Float32Array; type?: 'float32' | 'float16' }
+  | { dims: number[]; int64: bigint[] }
+  | { dims: number[]; bool: boolean[] };
 export type Feeds = Record<string, Feed>;
 export type Outputs = Record<string, Float32Array>;
 
@@ -37,9 +39,11 @@ export async function runModel(
       inputs[name] =
         'int64' in f
           ? new ort.Tensor('int64', BigInt64Array.from(f.int64), f.dims)
-          : f.type === 'float16'
-            ? new ort.Tensor('float16', toFloat16Array(f.data), f.dims)
-            : new ort.Tensor('float32', f.data, f.dims);
+          : 'bool' in f
+            ? new ort.Tensor('bool', Uint8Array.from(f.bool, Number), f.dims)
+            : f.type === 'float16'
+              ? new ort.Tensor('float16', toFloat16Array(f.data), f.dims)
+              : new ort.Tensor('float32', f.data, f.dims);
     }
     const out = await session.run(inputs);
     const result: Outputs = {};

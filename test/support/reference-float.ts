@@ -127,7 +127,13 @@ function matMulNBitsWeight(
 /** Replace every constant-input dequantization in `bytes` by float32 initializers; returns a new model. */
 export function referenceFloatModel(bytes: Uint8Array): Uint8Array {
   const model = fromBinary(ModelProtoSchema, bytes);
-  const g: GraphProto = model.graph!;
+  rewriteGraph(model.graph!);
+  return toBinary(ModelProtoSchema, model);
+}
+
+/** One graph and, first, its If/Loop/Scan bodies (the exporter dequantizes in the graph holding the weight). */
+function rewriteGraph(g: GraphProto): void {
+  for (const n of g.node) for (const a of n.attribute) if (a.g) rewriteGraph(a.g);
   const init = new Map(g.initializer.map((t) => [t.name, t]));
   const keep = [];
   for (const n of g.node) {
@@ -163,5 +169,4 @@ export function referenceFloatModel(bytes: Uint8Array): Uint8Array {
     } else keep.push(n);
   }
   g.node = keep;
-  return toBinary(ModelProtoSchema, model);
 }

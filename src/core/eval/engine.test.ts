@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { TensorSampleSet } from '../samples';
-import type { EvalMode, EvalProgress } from '../../protocol/eval-dto';
+import type { EvalMode, EvalProgress } from './results';
 import { runEvaluation, type EngineRequest } from './engine';
 import type { EvalHooks, InferenceBackend, LoadedModel, TensorSpec } from './types';
 

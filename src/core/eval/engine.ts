@@ -9,7 +9,7 @@ import {
   type OutputKind,
 } from '../metrics/classification';
 import type { PreprocessOptions, SampleFit, SampleSet } from '../samples';
-import type { EvalMode, EvalReport, ReferenceCheck, TimingDto, VariantResult } from '../../protocol/eval-dto';
+import type { EvalMode, EvalReport, ReferenceCheck, TimingDto, VariantResult } from './results';
 import { createBatchInputs } from './inputs';
 import { checkLabels, checkRequest, checkVariantIo, evalError, resolveInput, resolvePreprocess } from './io';
 import { chooseClassificationOutput, classRowLength } from './output';

@@ -31,6 +31,7 @@ export {
   createProgressReporter,
   createTimer,
   modeResult,
+  sampleFeatures,
   sampleName,
   PROGRESS_INTERVAL_MS,
 } from './report';

@@ -10,7 +10,7 @@ import {
   type SampleFit,
   type SampleSet,
 } from '../samples';
-import type { EvalMode } from '../../protocol/eval-dto';
+import type { EvalMode } from './results';
 import { isFloatDtype } from './output';
 import { sampleName } from './report';
 import type { LoadedModel, TensorSpec } from './types';

@@ -1,6 +1,6 @@
 // Per-sample top-1 predictions kept after an evaluation, and the "flips" (samples whose class changed) built from them.
 import { argmax, softmax, type OutputKind } from '../metrics/classification';
-import type { FlipDto, FlipsResult, EvalMode } from '../../protocol/eval-dto';
+import type { FlipDto, FlipsResult, EvalMode } from './results';
 
 /** Top-1 class and its probability per sample (−1 / NaN for rows with a NaN). */
 export interface Predictions {
@@ -86,6 +86,8 @@ export interface FlipSource {
   labels: Int32Array | null;
   classes: string[] | null;
   nameOf: (index: number) => string;
+  /** Feature values to show for a sample (CSV rows), or null. */
+  featuresOf?: (index: number) => { column: string; value: string }[] | null;
 }
 
 /** Flips, broken ones first (float right → variant wrong), each group in sample order, cut at `limit`. */
@@ -111,6 +113,7 @@ export function selectFlips(src: FlipSource, limit: number): FlipsResult {
       variantPrediction: variant.pred[i],
       variantProbability: variant.prob[i],
       variantProbabilityOfFloatClass: variant.probOfFloatPred[i],
+      features: src.featuresOf?.(i) ?? null,
     };
   });
   return { variantId: src.variantId, mode: src.mode, ...counts, flips };

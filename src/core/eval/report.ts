@@ -8,10 +8,11 @@ import type {
   ModeResult,
   ReferenceCheck,
   TimingDto,
-} from '../../protocol/eval-dto';
+} from './results';
 import { countFlips } from './predictions';
+import { throttleProgress } from '../progress';
 
-export const PROGRESS_INTERVAL_MS = 100;
+export { PROGRESS_INTERVAL_MS } from '../progress';
 
 /** Collects session.run durations; the first run (warm-up: allocations, kernel selection) is left out of the mean. */
 export function createTimer(sessionCreateMs: number, samplesPerRun: number) {
@@ -116,15 +117,26 @@ export function createReferenceComparator(
 }
 
 /** Throttles progress to ~10 Hz; `force` (a phase's start and end) always goes through. */
-export function createProgressReporter(now: () => number, onProgress?: (p: EvalProgress) => void) {
-  let last = -Infinity;
-  return (p: EvalProgress, force = false): void => {
-    if (!onProgress) return;
-    const t = now();
-    if (!force && t - last < PROGRESS_INTERVAL_MS) return;
-    last = t;
-    onProgress(p);
-  };
+export const createProgressReporter = (now: () => number, onProgress?: (p: EvalProgress) => void) =>
+  throttleProgress(now, onProgress);
+
+/** The shortest decimal that reads back as the same float32: 5.1 for Math.fround(5.1), not 5.099999904632568. */
+export function float32Text(v: number): string {
+  for (let p = 1; p < 9; p++) {
+    const t = Number(v.toPrecision(p));
+    if (Math.fround(t) === v) return String(t);
+  }
+  return String(v);
+}
+
+/** A CSV row's feature values as the model is fed them (null for sets that are not tables). */
+export function sampleFeatures(set: SampleSet, i: number): { column: string; value: string }[] | null {
+  if (set.kind !== 'tensor' || !set.tabular) return null;
+  const n = set.tabular.featureColumns.length;
+  return set.tabular.featureColumns.map((column, j) => ({
+    column,
+    value: float32Text(set.inputs[i * n + j]),
+  }));
 }
 
 /** A readable name for sample `i`: the image path, `Iris.csv row 13`, `inputs.npy #12`. */

@@ -1,6 +1,6 @@
 // Small RGBA renderings for the UI: decoded images (gallery), preprocessed inputs (preview) and image-shaped tensors.
 import type { DecodedImage, PreprocessOptions } from '../samples';
-import type { RgbaImage } from '../../protocol/eval-dto';
+import type { RgbaImage } from './results';
 
 export const DEFAULT_THUMBNAIL_SIZE = 96;
 

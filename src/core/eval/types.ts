@@ -1,6 +1,6 @@
 // The inference backend the evaluator drives. The evaluate worker implements it with onnxruntime-web; tests can
 // use a fake. Core never imports onnxruntime.
-import type { EvalMode, EvalProgress } from '../../protocol/eval-dto';
+import type { EvalMode, EvalProgress } from './results';
 
 /** An input or output as the runtime reports it. Dims: number (≤ 0 = unknown), symbolic name, or null. */
 export interface TensorSpec {

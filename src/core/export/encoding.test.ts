@@ -22,6 +22,10 @@ const matmul: WeightInfo = {
   external: false,
   consumers: 1,
   source: 'initializer',
+  graphPath: [],
+  homePath: [],
+  scope: '',
+  uses: [{ graphPath: [], node: 'mm', nodeIndex: 0, inputIndex: 1 }],
 };
 const conv: WeightInfo = {
   ...matmul,

@@ -1,6 +1,7 @@
 import type { GraphProto, ModelProto, NodeProto, TensorProto } from 'onnx-buf';
 import { TensorProto_DataType } from 'onnx-buf';
 import { uniqueNameGenerator } from '../onnx/graph';
+import { EditableModel } from '../onnx/edit';
 import { shallowCopy } from '../onnx/proto';
 import { makeFloat32Tensor, makeRawTensor } from '../onnx/tensor';
 import type { WeightInfo } from '../onnx/types';
@@ -12,7 +13,14 @@ import { intAttr, makeNode } from './nodes';
 
 /** One weight, quantized, ready to be written. */
 export type EncodedWeight =
-  | { kind: 'dq'; weight: WeightInfo; encoding: Extract<Encoding, { kind: 'dq' }>; q: QuantizedTensor }
+  | {
+      kind: 'dq';
+      weight: WeightInfo;
+      encoding: Extract<Encoding, { kind: 'dq' }>;
+      /** The grid; the levels come already packed into the encoding's container (quantizeFused). */
+      q: Omit<QuantizedTensor, 'levels'>;
+      packed: Uint8Array;
+    }
   | {
       kind: 'matmulnbits';
       weight: WeightInfo;
@@ -28,19 +36,6 @@ const FLOAT_TYPE: Record<string, number> = {
   bfloat16: TensorProto_DataType.BFLOAT16,
 };
 
-/** Copy the containers we edit so the source model (still open in the worker) is never mutated. */
-function editableGraph(proto: ModelProto): { model: ModelProto; graph: GraphProto } {
-  const src = proto.graph!;
-  const graph = shallowCopy(src, {
-    node: [...src.node],
-    initializer: [...src.initializer],
-    input: [...src.input],
-    valueInfo: [...src.valueInfo],
-  });
-  const model = shallowCopy(proto, { graph, opsetImport: proto.opsetImport.map((o) => shallowCopy(o, {})) });
-  return { model, graph };
-}
-
 /** The bytes a weight occupies after encoding (levels + scales + zero points, or fp16 values). */
 export function encodedBytes(e: EncodedWeight): number {
   if (e.kind === 'cast') return e.fp16.length * 2;
@@ -53,7 +48,7 @@ export function encodedBytes(e: EncodedWeight): number {
   }
   const bitsPer = e.encoding.container.endsWith('int2') ? 2 : e.encoding.container.endsWith('int4') ? 4 : 8;
   const packed = (n: number) => Math.ceil((n * bitsPer) / 8);
-  return packed(q.levels.length) + q.scales.length * 4 + (q.zeroPoints ? packed(q.zeroPoints.length) : 0);
+  return e.packed.length + q.scales.length * 4 + (q.zeroPoints ? packed(q.zeroPoints.length) : 0);
 }
 
 /**
@@ -66,17 +61,22 @@ export function applyEncodings(
   encoded: EncodedWeight[],
   opts: { stripDocStrings: boolean } = { stripDocStrings: false },
 ): ModelProto {
-  const { model, graph } = editableGraph(proto);
+  const edit = new EditableModel(proto);
+  const { model } = edit;
+  const main = edit.graph([]);
   if (opts.stripDocStrings)
-    graph.node = graph.node.map((n) => (n.docString ? shallowCopy(n, { docString: '' }) : n));
+    main.node = main.node.map((n) => (n.docString ? shallowCopy(n, { docString: '' }) : n));
   const fresh = uniqueNameGenerator(model);
-  const front: NodeProto[] = [];
+  // New nodes go first in the graph that holds the weight's constant: every use sees it there (same graph or by
+  // outer-scope reference from a subgraph), and a Loop body does not dequantize again on every iteration.
+  const front = new Map<GraphProto, NodeProto[]>();
+  const pushFront = (g: GraphProto, n: NodeProto) => front.set(g, [...(front.get(g) ?? []), n]);
   let usesMicrosoft = false;
 
   for (const e of encoded) {
     const w = e.weight;
     const base = w.name.replace(/[^A-Za-z0-9_.:/-]/g, '_');
-    const consumer = graph.node[w.nodeIndex];
+    const home = edit.graph(w.homePath);
     const inits: TensorProto[] = [];
     if (e.kind === 'matmulnbits') {
       const { bits } = e.encoding;
@@ -86,22 +86,26 @@ export function applyEncodings(
       const sName = fresh(`${base}_scales`);
       inits.push(makeRawTensor(bName, 'uint8', packed.bDims, packed.B));
       inits.push(makeFloat32Tensor(sName, packed.scaleDims, packed.scales));
-      const inputs = [consumer.input[0], bName, sName];
+      const extra = [bName, sName];
       if (packed.zeroPoints) {
         const zName = fresh(`${base}_zero_points`);
         inits.push(makeRawTensor(zName, 'uint8', packed.zeroPointDims!, packed.zeroPoints));
-        inputs.push(zName);
+        extra.push(zName);
       }
-      graph.node[w.nodeIndex] = makeNode('MatMulNBits', inputs, [...consumer.output], {
-        name: consumer.name || fresh(`${base}_MatMulNBits`),
-        domain: COM_MICROSOFT,
-        attributes: [
-          intAttr('K', k),
-          intAttr('N', n),
-          intAttr('bits', bits),
-          intAttr('block_size', e.q.blockSize!),
-        ],
-      });
+      for (const use of w.uses) {
+        const g = edit.graph(use.graphPath);
+        const consumer = g.node[use.nodeIndex];
+        g.node[use.nodeIndex] = makeNode('MatMulNBits', [consumer.input[0], ...extra], [...consumer.output], {
+          name: consumer.name || fresh(`${base}_MatMulNBits`),
+          domain: COM_MICROSOFT,
+          attributes: [
+            intAttr('K', k),
+            intAttr('N', n),
+            intAttr('bits', bits),
+            intAttr('block_size', e.q.blockSize!),
+          ],
+        });
+      }
       usesMicrosoft = true;
     } else {
       let out: string;
@@ -116,7 +120,8 @@ export function applyEncodings(
           ),
         );
         out = fresh(`${base}_float`);
-        front.push(
+        pushFront(
+          home,
           makeNode('Cast', [hName], [out], {
             name: fresh(`${base}_Cast`),
             attributes: [intAttr('to', FLOAT_TYPE[w.opDtype])],
@@ -127,7 +132,7 @@ export function applyEncodings(
         const container = encoding.container as PackContainer;
         const qName = fresh(`${base}_quantized`);
         const sName = fresh(`${base}_scale`);
-        inits.push(makeRawTensor(qName, container, q.shape, packLevels(q.levels, container)));
+        inits.push(makeRawTensor(qName, container, q.shape, e.packed));
         inits.push(makeFloat32Tensor(sName, q.axis === null ? [] : q.scaleShape, q.scales));
         const inputs = [qName, sName];
         if (q.zeroPoints) {
@@ -146,7 +151,8 @@ export function applyEncodings(
         if (q.axis !== null) attributes.push(intAttr('axis', q.axis));
         if (q.blockSize !== null) attributes.push(intAttr('block_size', q.blockSize));
         out = fresh(`${base}_dequantized`);
-        front.push(
+        pushFront(
+          home,
           makeNode('DequantizeLinear', inputs, [out], {
             name: fresh(`${base}_DequantizeLinear`),
             domain: encoding.domain,
@@ -156,7 +162,8 @@ export function applyEncodings(
         if (encoding.domain === COM_MICROSOFT) usesMicrosoft = true;
         if (w.opDtype !== 'float32') {
           const cast = fresh(`${base}_${w.opDtype}`);
-          front.push(
+          pushFront(
+            home,
             makeNode('Cast', [out], [cast], {
               name: fresh(`${base}_Cast`),
               attributes: [intAttr('to', FLOAT_TYPE[w.opDtype])],
@@ -165,19 +172,21 @@ export function applyEncodings(
           out = cast;
         }
       }
-      const input = [...consumer.input];
-      input[w.inputIndex] = out;
-      graph.node[w.nodeIndex] = shallowCopy(consumer, { input });
+      for (const use of w.uses) {
+        const g = edit.graph(use.graphPath);
+        const consumer = g.node[use.nodeIndex];
+        const input = [...consumer.input];
+        input[use.inputIndex] = out;
+        g.node[use.nodeIndex] = shallowCopy(consumer, { input });
+      }
     }
-    graph.initializer.push(...inits);
+    home.initializer.push(...inits);
   }
 
-  graph.node = [...front, ...graph.node];
+  for (const [g, nodes] of front) g.node = [...nodes, ...g.node];
   model.irVersion = BigInt(Math.max(Number(model.irVersion), ...encoded.map(minIrVersion)));
-  removeDeadConstants(
-    graph,
-    encoded.map((e) => e.weight),
-  );
+  const candidates = new Set(encoded.map((e) => e.weight.initializer));
+  removeDeadConstants(main, edit.all(), candidates);
   if (usesMicrosoft && !model.opsetImport.some((o) => o.domain === COM_MICROSOFT)) {
     model.opsetImport.push(shallowCopy(model.opsetImport[0], { domain: COM_MICROSOFT, version: 1n }));
   }
@@ -194,34 +203,47 @@ function minIrVersion(e: EncodedWeight): number {
   return e.encoding.container.endsWith('int4') ? 10 : 4;
 }
 
-/** Drop the weights' old initializers, Constant nodes and folded chain nodes once nothing reads them. */
-function removeDeadConstants(graph: GraphProto, weights: WeightInfo[]): void {
-  const candidates = new Set<string>();
-  for (const w of weights) candidates.add(w.initializer);
-  const initializers = new Set(graph.initializer.map((t) => t.name));
+/**
+ * Drop the weights' old initializers, Constant nodes and folded chain nodes once nothing reads them, in every graph
+ * we edited. "Reads" spans the whole model: a subgraph may read a value of an outer graph by name.
+ */
+function removeDeadConstants(main: GraphProto, graphs: GraphProto[], weights: Set<string>): void {
+  const candidates = new Set(weights);
   for (;;) {
-    const used = usedValues(graph);
-    const before = graph.node.length;
-    graph.node = graph.node.filter((n) => {
-      const unused = n.output.length > 0 && n.output.every((o) => !used.has(o));
-      const constantInputs = n.input.every((i) => i === '' || candidates.has(i) || initializers.has(i));
-      const touchesWeight = n.output.some((o) => candidates.has(o)) || n.input.some((i) => candidates.has(i));
-      if (unused && constantInputs && touchesWeight) {
-        for (const i of n.input) candidates.add(i);
-        for (const o of n.output) candidates.add(o);
-        return false;
-      }
-      return true;
-    });
-    if (graph.node.length === before) break;
+    const used = usedValues(main);
+    let removed = 0;
+    for (const graph of graphs) {
+      const initializers = new Set(graph.initializer.map((t) => t.name));
+      const before = graph.node.length;
+      graph.node = graph.node.filter((n) => {
+        const unused = n.output.length > 0 && n.output.every((o) => !used.has(o));
+        const constantInputs = n.input.every((i) => i === '' || candidates.has(i) || initializers.has(i));
+        const touchesWeight =
+          n.output.some((o) => candidates.has(o)) || n.input.some((i) => candidates.has(i));
+        if (unused && constantInputs && touchesWeight) {
+          for (const i of n.input) candidates.add(i);
+          for (const o of n.output) candidates.add(o);
+          return false;
+        }
+        return true;
+      });
+      removed += before - graph.node.length;
+    }
+    if (removed === 0) break;
   }
-  const used = usedValues(graph);
+  const used = usedValues(main);
   const dead = (name: string) => candidates.has(name) && !used.has(name);
-  graph.initializer = graph.initializer.filter((t) => !dead(t.name));
-  graph.input = graph.input.filter((v) => !dead(v.name));
-  graph.valueInfo = graph.valueInfo.filter((v) => !dead(v.name));
+  for (const graph of graphs) {
+    graph.initializer = graph.initializer.filter((t) => !dead(t.name));
+    graph.input = graph.input.filter((v) => !dead(v.name));
+    graph.valueInfo = graph.valueInfo.filter((v) => !dead(v.name));
+  }
 }
 
+/**
+ * Every name read anywhere: by a node of this graph or of any nested body, or by a graph output. Unlike graph.ts's
+ * consumer index (one graph and its bodies' free names), the sweep also removes dead nodes inside bodies.
+ */
 function usedValues(graph: GraphProto): Set<string> {
   const used = new Set<string>();
   const visit = (g: GraphProto) => {

@@ -1,5 +1,5 @@
 import { StudioError } from '../errors';
-import type { ChannelRangesDto } from '../../protocol/dto';
+import type { ChannelRangesDto } from './types';
 
 /**
  * Min and max of each index along `axis` (negative counts from the end). NaN is skipped; a channel with no

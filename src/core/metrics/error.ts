@@ -1,5 +1,5 @@
 import { StudioError } from '../errors';
-import type { LayerMetrics } from '../../protocol/dto';
+import type { LayerMetrics } from './types';
 
 /** Float64 sums behind LayerMetrics, so several tensors combine exactly into one overall figure. */
 export interface ErrorSums {
@@ -73,7 +73,11 @@ export class ErrorAccumulator {
   #sums = emptyErrorSums();
 
   add(w: Float32Array, wq: Float32Array): LayerMetrics {
-    const s = errorSums(w, wq);
+    return this.addSums(errorSums(w, wq));
+  }
+
+  /** Add one tensor's sums (e.g. from the fused export pass) and return its metrics. */
+  addSums(s: ErrorSums): LayerMetrics {
     this.#sums = combineErrorSums(this.#sums, s);
     return metricsFromSums(s);
   }

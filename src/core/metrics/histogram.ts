@@ -1,5 +1,5 @@
 import { StudioError } from '../errors';
-import type { HistogramDto } from '../../protocol/dto';
+import type { HistogramDto } from './types';
 
 /** Above this many distinct quantized values the grid is not drawn (per-tensor 8-bit has at most 256). */
 export const MAX_GRID_VALUES = 512;

@@ -39,6 +39,18 @@ export function float16BitsToFloat32(h: number): number {
   return sign * (1 + mant / 1024) * 2 ** (exp - 15);
 }
 
+/** float32 -> bfloat16 bits: round half to even on the top 16 bits, overflow to ±Inf, NaN stays NaN (quiet). */
+export function float32ToBfloat16Bits(value: number): number {
+  f32[0] = value;
+  const x = u32[0];
+  // Without this guard a NaN whose payload sits in the low 16 bits would round to Inf (or wrap to 0 when negative).
+  if ((x & 0x7fffffff) > 0x7f800000) return ((x >>> 16) | 0x40) & 0xffff;
+  return ((x + 0x7fff + ((x >>> 16) & 1)) >>> 16) & 0xffff;
+}
+
+/** The float32 value a Cast to bfloat16 gives. */
+export const roundToBfloat16 = (value: number): number => bfloat16BitsToFloat32(float32ToBfloat16Bits(value));
+
 /** bfloat16 bits -> number (exact: the top half of a float32). */
 export function bfloat16BitsToFloat32(b: number): number {
   u32[0] = (b & 0xffff) << 16;

@@ -9,7 +9,7 @@ import {
   valueInfo,
 } from '../../../test/fixtures/onnx-builders';
 import { testModel } from '../../../test/paths';
-import type { ModelSummary } from '../../protocol/dto';
+import type { ModelSummary } from './summary-types';
 import { parseModel } from './read';
 import { summarizeModel } from './summary';
 import { findWeights } from './weights';

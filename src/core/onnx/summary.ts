@@ -1,9 +1,10 @@
 // ModelSummary: what the UI shows about a model, without any weight values.
 import type { ValueInfoProto } from 'onnx-buf';
-import type { ModelSummary, ValueInfoDto } from '../../protocol/dto';
-import { tryDtypeFromOnnx } from './dtype';
+import type { ModelSummary, ValueInfoDto } from './summary-types';
+import { isFloatDtype, tryDtypeFromOnnx } from './dtype';
 import { listExternalLocations } from './external';
 import { forEachGraph, isDefaultDomain } from './graph';
+import { detectQuantized } from './inventory';
 import { tensorElements, tensorStoredBytes } from './tensor';
 import type { OnnxModel, WeightInfo } from './types';
 
@@ -26,7 +27,7 @@ export function valueInfoDto(v: ValueInfoProto): ValueInfoDto {
   };
 }
 
-/** Summary of the main graph; params and bytes count every initializer (subgraphs included). */
+/** Summary of the main graph; params and bytes count every initializer and Constant (subgraphs included). */
 export function summarizeModel(model: OnnxModel, weights: WeightInfo[] = []): ModelSummary {
   const { proto } = model;
   const graph = proto.graph;
@@ -42,7 +43,14 @@ export function summarizeModel(model: OnnxModel, weights: WeightInfo[] = []): Mo
   let totalWeightBytes = 0;
   if (graph) {
     forEachGraph(graph, (g) => {
-      for (const t of g.initializer) {
+      // Initializers, and float Constant nodes (some exporters store every weight as a Constant; shape and axes
+      // Constants are not parameters).
+      const constants = g.node.flatMap((n) => {
+        const t = n.opType === 'Constant' && isDefaultDomain(n.domain) ? n.attribute[0]?.t : undefined;
+        const dtype = t && tryDtypeFromOnnx(t.dataType);
+        return t && dtype && isFloatDtype(dtype) ? [t] : [];
+      });
+      for (const t of [...g.initializer, ...constants]) {
         totalParams += tensorElements(t);
         totalWeightBytes += tensorStoredBytes(t);
       }
@@ -62,5 +70,6 @@ export function summarizeModel(model: OnnxModel, weights: WeightInfo[] = []): Mo
     totalWeightBytes,
     weights,
     externalFiles: listExternalLocations(proto),
+    quantized: graph ? detectQuantized(graph) : [],
   };
 }

@@ -55,14 +55,30 @@ export interface OnnxModel {
   externalFiles: ReadonlyMap<string, BlobLike>;
 }
 
-export type WeightOp = 'Conv' | 'ConvTranspose' | 'Gemm' | 'MatMul' | 'Gather';
+export type WeightOp = 'Conv' | 'ConvTranspose' | 'Gemm' | 'MatMul' | 'Gather' | 'LSTM' | 'GRU' | 'RNN';
+
+/** One step from a graph into a subgraph: the node holding it and the graph attribute (e.g. `then_branch`). */
+export interface GraphStep {
+  nodeIndex: number;
+  attribute: string;
+}
+/** Where a graph sits: [] is the main graph, each step goes one subgraph deeper. */
+export type GraphPath = GraphStep[];
+
+/** One op input that reads a weight. */
+export interface WeightUse {
+  graphPath: GraphPath;
+  node: string;
+  nodeIndex: number;
+  inputIndex: number;
+}
 
 /** A constant weight that can be quantized, described in the layout its op consumes it. */
 export interface WeightInfo {
   /** Unique id: the initializer's name, or `${initializer}@${node}` if one initializer feeds several ops. */
   name: string;
   initializer: string;
-  /** The consuming node's name (`#<index>` when it has none) and position. */
+  /** The consuming node's name (`#<index>` when it has none) and position (in the graph at `graphPath`). */
   node: string;
   nodeIndex: number;
   inputIndex: number;
@@ -89,4 +105,12 @@ export interface WeightInfo {
   consumers: number;
   /** Where the constant comes from: a graph initializer or a Constant node's value. */
   source: 'initializer' | 'constant';
+  /** Graph of the consuming node ([] = main graph; deeper for If/Loop/Scan bodies). */
+  graphPath: GraphPath;
+  /** Graph that defines the constant: the consumer's graph or an outer one (outer-scope reference). */
+  homePath: GraphPath;
+  /** Readable location of the consumer's graph, e.g. `If_0/then_branch` ('' for the main graph). */
+  scope: string;
+  /** Every op input that reads this weight (more than one: a tied weight, quantized once and shared). */
+  uses: WeightUse[];
 }

@@ -1,20 +1,22 @@
-// Weight discovery: constant float inputs of Conv/ConvTranspose/Gemm/MatMul(/Gather), looked up through
-// shape-only chains (Reshape, Transpose, Cast, Identity, Squeeze, Unsqueeze) back to an initializer or Constant.
+// Weight discovery: constant float inputs of Conv/ConvTranspose/Gemm/MatMul/LSTM/GRU/RNN(/Gather), in the main
+// graph and every If/Loop/Scan body, looked up through shape-only chains (Reshape, Transpose, Cast, Identity,
+// Squeeze, Unsqueeze) and outer scopes back to an initializer or Constant.
 import type { GraphProto, NodeProto, TensorProto } from 'onnx-buf';
 import { StudioError } from '../errors';
 import { isFloatDtype, tryDtypeFromOnnx } from './dtype';
 import { isExternalTensor } from './external';
-import { float32ToFloat16Bits, float16BitsToFloat32 } from './float16';
+import { float32ToFloat16Bits, float16BitsToFloat32, roundToBfloat16 } from './float16';
+import { intAttribute, intsAttribute, isDefaultDomain, nodeLabel } from './graph';
 import {
-  buildConsumers,
-  buildProducers,
-  getAttribute,
-  intAttribute,
-  intsAttribute,
-  isDefaultDomain,
-  nodeLabel,
-  type ValueUse,
-} from './graph';
+  countReads,
+  levelsAt,
+  makeLevel,
+  pathKey,
+  resolve,
+  resolveConstant,
+  scopeLabel,
+  type Level,
+} from './scope';
 import {
   inlineTensorToInt64,
   readTensorAsFloat32,
@@ -46,43 +48,17 @@ interface Trace {
   source: 'initializer' | 'constant';
   storedShape: number[];
   steps: Step[];
+  /** Index of the scope (in the chain) that holds the constant. */
+  level: number;
 }
 
-interface Ctx {
-  graph: GraphProto;
-  initializers: Map<string, TensorProto>;
-  producers: Map<string, number>;
-  /** Only findWeights needs uses (readWeight traces one input and skips building this). */
-  consumers: Map<string, ValueUse[]>;
-}
-
-function makeCtx(graph: GraphProto, withConsumers: boolean): Ctx {
-  return {
-    graph,
-    initializers: new Map(graph.initializer.map((t) => [t.name, t])),
-    producers: buildProducers(graph),
-    consumers: withConsumers ? buildConsumers(graph) : new Map(),
-  };
-}
-
-/** A constant tensor by value name: an initializer or a Constant node's `value`. */
-function constantTensor(
-  ctx: Ctx,
-  name: string,
-): { tensor: TensorProto; source: 'initializer' | 'constant' } | undefined {
-  const init = ctx.initializers.get(name);
-  if (init) return { tensor: init, source: 'initializer' };
-  const idx = ctx.producers.get(name);
-  const node = idx === undefined ? undefined : ctx.graph.node[idx];
-  if (!node || node.opType !== 'Constant' || !isDefaultDomain(node.domain)) return undefined;
-  const value = getAttribute(node, 'value')?.t;
-  return value ? { tensor: value, source: 'constant' } : undefined;
-}
+/** A scope chain (see scope.ts): names resolve innermost first. */
+type Ctx = Level[];
 
 /** Small integer constant (shape, axes) or undefined when not a readable inline constant. */
 function constInts(ctx: Ctx, name: string | undefined): number[] | undefined {
   if (!name) return undefined;
-  const c = constantTensor(ctx, name);
+  const c = resolveConstant(ctx, name);
   if (!c || isExternalTensor(c.tensor)) return undefined;
   return inlineTensorToInt64(c.tensor).map(Number);
 }
@@ -139,52 +115,40 @@ function stepShape(ctx: Ctx, node: NodeProto, input: number[]): Omit<Step, 'op'>
   }
 }
 
-/** Follows `value` back through look-through nodes to a float constant; undefined when it is not one. */
+const isLookThrough = (node: NodeProto): boolean =>
+  LOOK_THROUGH.has(node.opType) && isDefaultDomain(node.domain);
+
+/**
+ * Follows `value` back through look-through nodes (in this scope or outer ones) to a float constant; undefined when
+ * it is not one. `level` is the scope that holds the constant.
+ */
 function trace(ctx: Ctx, value: string): Trace | undefined {
-  const nodes: NodeProto[] = [];
+  const nodes: { node: NodeProto; ctx: Ctx }[] = [];
   let name = value;
+  let scope = ctx;
   for (let depth = 0; depth <= MAX_CHAIN; depth++) {
-    const c = constantTensor(ctx, name);
+    const c = resolveConstant(scope, name);
     if (c) {
       const dtype = tryDtypeFromOnnx(c.tensor.dataType);
       if (!dtype || !isFloatDtype(dtype)) return undefined;
       const storedShape = tensorDims(c.tensor);
       const steps: Step[] = [];
       let shape = storedShape;
-      for (const node of nodes.reverse()) {
-        const s = stepShape(ctx, node, shape);
+      for (const { node, ctx: at } of nodes.reverse()) {
+        const s = stepShape(at, node, shape);
         if (!s) return undefined;
         steps.push({ op: node.opType, ...s });
         shape = s.shape;
       }
-      return { name, tensor: c.tensor, source: c.source, storedShape, steps };
+      return { name, tensor: c.tensor, source: c.source, storedShape, steps, level: c.level };
     }
-    const idx = ctx.producers.get(name);
-    const node = idx === undefined ? undefined : ctx.graph.node[idx];
-    if (!node || !LOOK_THROUGH.has(node.opType) || !isDefaultDomain(node.domain) || !node.input[0])
-      return undefined;
-    nodes.push(node);
-    name = node.input[0];
+    const r = resolve(scope, name);
+    if (!r || r.kind !== 'node' || !isLookThrough(r.node) || !r.node.input[0]) return undefined;
+    scope = scope.slice(0, r.level + 1);
+    nodes.push({ node: r.node, ctx: scope });
+    name = r.node.input[0];
   }
   return undefined;
-}
-
-/** Node inputs that consume `value`, counting through look-through nodes. */
-function countUses(ctx: Ctx, value: string, depth = 0): number {
-  let n = 0;
-  for (const use of ctx.consumers.get(value) ?? []) {
-    const node = use.kind === 'node' ? ctx.graph.node[use.nodeIndex] : undefined;
-    if (
-      node &&
-      use.inputIndex === 0 &&
-      LOOK_THROUGH.has(node.opType) &&
-      isDefaultDomain(node.domain) &&
-      depth < MAX_CHAIN
-    ) {
-      n += countUses(ctx, node.output[0] ?? '', depth + 1);
-    } else if (use.kind !== 'graphOutput') n += 1;
-  }
-  return n;
 }
 
 type Layout = { channelAxis: number; reductionAxis: number };
@@ -214,6 +178,13 @@ function layoutFor(
       return inputIndex === 1
         ? { channelAxis: r - 1, reductionAxis: r - 2 }
         : { channelAxis: r - 2, reductionAxis: r - 1 };
+    case 'LSTM':
+    case 'GRU':
+    case 'RNN':
+      // W [dirs, gates·hidden, input], R [dirs, gates·hidden, hidden]: channels along the gate axis.
+      return (inputIndex === 1 || inputIndex === 2) && r === 3
+        ? { channelAxis: 1, reductionAxis: 2 }
+        : undefined;
     case 'Gather':
       if (!includeGather || inputIndex !== 0 || r < 2 || normAxis(intAttribute(node, 'axis', 0), r) !== 0)
         return undefined;
@@ -223,29 +194,69 @@ function layoutFor(
   }
 }
 
-const WEIGHT_OPS = new Set<string>(['Conv', 'ConvTranspose', 'Gemm', 'MatMul', 'Gather']);
+const WEIGHT_OPS = new Set<string>([
+  'Conv',
+  'ConvTranspose',
+  'Gemm',
+  'MatMul',
+  'Gather',
+  'LSTM',
+  'GRU',
+  'RNN',
+]);
+/** Highest input index that can be a weight, per op. */
+const lastWeightInput = (op: string) => (op === 'LSTM' || op === 'GRU' || op === 'RNN' ? 2 : 1);
 
-/** Every quantizable weight of the main graph, one entry per consuming op input. */
+/** One op input reading a traced constant, before tied uses are merged. */
+interface Found {
+  info: WeightInfo;
+  /** Same value as the op sees it: chain steps + layout. Tied uses with equal keys share one quantization. */
+  key: string;
+  home: GraphProto;
+}
+
+/** Calls fn on every node of the main graph and of every If/Loop/Scan body, with its scope chain. */
+function walk(
+  levels: Level[],
+  fn: (node: NodeProto, nodeIndex: number, levels: Level[]) => void,
+  depth = 0,
+): void {
+  const level = levels[levels.length - 1];
+  level.graph.node.forEach((node, nodeIndex) => {
+    fn(node, nodeIndex, levels);
+    if (depth > 32) return;
+    for (const a of node.attribute) {
+      if (!a.g) continue;
+      const path = [...level.path, { nodeIndex, attribute: a.name }];
+      walk([...levels, makeLevel(a.g, path)], fn, depth + 1);
+    }
+  });
+}
+
+/**
+ * Every quantizable weight of the model, subgraphs included. A constant read by several weight inputs in the
+ * same layout (a tied weight) is one entry with several `uses`; read in different layouts, or also by other ops,
+ * it is one entry per use, each with `consumers` > 1 (the caller leaves those float and says why).
+ */
 export function findWeights(model: OnnxModel, options: FindWeightsOptions = {}): WeightInfo[] {
-  const graph = model.proto.graph;
-  if (!graph) return [];
-  const ctx = makeCtx(graph, true);
-  const found: WeightInfo[] = [];
-  graph.node.forEach((node, nodeIndex) => {
+  const main = model.proto.graph;
+  if (!main) return [];
+  const found: Found[] = [];
+  walk([makeLevel(main, [])], (node, nodeIndex, levels) => {
     if (!WEIGHT_OPS.has(node.opType) || !isDefaultDomain(node.domain)) return;
+    const graphPath = levels[levels.length - 1].path;
     node.input.forEach((value, inputIndex) => {
-      if (!value || inputIndex > 1) return;
-      const t = trace(ctx, value);
+      if (!value || inputIndex > lastWeightInput(node.opType)) return;
+      const t = trace(levels, value);
       if (!t) return;
       const shape = t.steps.length ? t.steps[t.steps.length - 1].shape : t.storedShape;
       const layout = layoutFor(node, inputIndex, shape, options.includeGather ?? false);
       if (!layout) return;
-      found.push({
+      const use = { graphPath, node: nodeLabel(node, nodeIndex), nodeIndex, inputIndex };
+      const info: WeightInfo = {
         name: t.name,
         initializer: t.name,
-        node: nodeLabel(node, nodeIndex),
-        nodeIndex,
-        inputIndex,
+        ...use,
         op: node.opType as WeightOp,
         via: t.steps.map((s) => s.op),
         shape,
@@ -256,21 +267,56 @@ export function findWeights(model: OnnxModel, options: FindWeightsOptions = {}):
         elements: tensorElements(t.tensor),
         bytes: tensorStoredBytes(t.tensor),
         external: isExternalTensor(t.tensor),
-        consumers: countUses(ctx, t.name),
+        consumers: 1,
         source: t.source,
-      });
+        graphPath,
+        homePath: levels[t.level].path,
+        scope: scopeLabel(main, graphPath),
+        uses: [use],
+      };
+      const key = JSON.stringify([t.steps, layout, node.opType === 'MatMul' ? inputIndex : node.opType]);
+      found.push({ info, key, home: levels[t.level].graph });
     });
   });
-  // Tied weights: one entry per use, named after the consuming node.
-  const perInit = new Map<string, number>();
-  for (const w of found) perInit.set(w.initializer, (perInit.get(w.initializer) ?? 0) + 1);
-  const used = new Set<string>();
-  for (const w of found) {
-    if (perInit.get(w.initializer)! > 1) w.name = `${w.initializer}@${w.node}`;
-    if (used.has(w.name)) w.name = `${w.name}:${w.inputIndex}`;
-    used.add(w.name);
+  return mergeTied(found);
+}
+
+/** Group uses of one constant: merge them when every read is a weight use in one layout, else name each use. */
+function mergeTied(found: Found[]): WeightInfo[] {
+  const groups = new Map<string, Found[]>();
+  for (const f of found) {
+    const k = `${pathKey(f.info.homePath)}|${f.info.initializer}`;
+    const g = groups.get(k);
+    if (g) g.push(f);
+    else groups.set(k, [f]);
   }
-  return found;
+  const out: WeightInfo[] = [];
+  for (const group of groups.values()) {
+    const first = group[0];
+    const reads = countReads(first.home, first.info.initializer, isLookThrough);
+    const consumers = Math.max(reads, group.length);
+    if (group.every((f) => f.key === first.key) && reads === group.length) {
+      out.push({ ...first.info, consumers, uses: group.map((f) => f.info.uses[0]) });
+    } else {
+      for (const f of group) {
+        out.push({
+          ...f.info,
+          consumers,
+          name: group.length > 1 ? `${f.info.initializer}@${f.info.node}` : f.info.name,
+        });
+      }
+    }
+  }
+  // Names are ids: a name reused in sibling subgraphs, or a node using one constant twice, gets a suffix.
+  const used = new Set<string>();
+  for (const w of out) {
+    let name = w.name;
+    if (used.has(name)) name = `${w.initializer}@${w.scope ? `${w.scope}/` : ''}${w.node}`;
+    for (let i = 1; used.has(name); i++) name = `${w.name}:${w.inputIndex}${i > 1 ? `_${i}` : ''}`;
+    w.name = name;
+    used.add(name);
+  }
+  return out;
 }
 
 /** The element type the op sees: the last Cast's target, else the stored type. */
@@ -304,24 +350,16 @@ function transpose(data: Float32Array, shape: number[], perm: number[]): Float32
 function castValues(data: Float32Array, to: number): Float32Array {
   const dtype = tryDtypeFromOnnx(to);
   if (dtype === 'float16') return data.map((v) => float16BitsToFloat32(float32ToFloat16Bits(v)));
-  if (dtype === 'bfloat16') {
-    const u = new Uint32Array(data.slice().buffer);
-    for (let i = 0; i < u.length; i++) {
-      const x = u[i];
-      const nan = (x & 0x7fffffff) > 0x7f800000;
-      u[i] = nan ? x : ((x + 0x7fff + ((x >>> 16) & 1)) >>> 16) << 16; // round half to even
-    }
-    return new Float32Array(u.buffer);
-  }
+  if (dtype === 'bfloat16') return data.map((v) => roundToBfloat16(v));
   return data;
 }
 
 /** Values of a weight in `w.shape` layout, with its `via` chain applied (transposes, casts). */
 export async function readWeight(model: OnnxModel, w: WeightInfo): Promise<Float32Array> {
-  const graph = model.proto.graph;
-  const node = graph?.node[w.nodeIndex];
-  const t =
-    graph && node?.input[w.inputIndex] ? trace(makeCtx(graph, false), node.input[w.inputIndex]) : undefined;
+  const main = model.proto.graph;
+  const levels = main ? levelsAt(main, w.graphPath) : undefined;
+  const node = levels?.[levels.length - 1].graph.node[w.nodeIndex];
+  const t = levels && node?.input[w.inputIndex] ? trace(levels, node.input[w.inputIndex]) : undefined;
   if (!t || t.name !== w.initializer) {
     throw new StudioError(
       'UnsupportedModelError',

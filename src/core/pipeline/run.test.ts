@@ -9,7 +9,7 @@ import {
   ramp,
   valueInfo,
 } from '../../../test/fixtures/onnx-builders';
-import type { Progress } from '../../protocol/dto';
+import type { Progress } from './types';
 import { runQuantization } from './run';
 
 function mlp(opts: { opset?: number; w1?: number[]; extraNodes?: ReturnType<typeof node>[] } = {}) {
@@ -66,10 +66,10 @@ describe('runQuantization', () => {
       modelBytes(
         buildModel({
           opset: 11,
-          inputs: [valueInfo('x', 'float32', [1, 2, 6, 6])],
+          inputs: [valueInfo('x', 'float32', [1, 16, 6, 6])],
           outputs: [valueInfo('y')],
           nodes: [node('Conv', ['x', 'w'], ['c']), node('NotARealOp', ['c'], ['y'])],
-          initializers: [floatTensor('w', [4, 2, 3, 3], ramp(72))],
+          initializers: [floatTensor('w', [4, 16, 3, 3], ramp(576))],
         }),
       ),
       'conv.onnx',
@@ -111,5 +111,40 @@ describe('runQuantization', () => {
     expect(summary.minSqnrDb).toBe(worst);
     expect(summary.worstLayer).toBe(summary.layers.find((l) => l.sqnrDb === worst)!.name);
     for (const l of summary.layers) expect(l.bytesAfter).toBe(l.elements + l.shape[1] * 4); // int8 + one scale per column
+  });
+});
+
+describe('block-wise never grows a layer', () => {
+  // Conv [8, inC, 3, 3] blocked along inC: a block longer than inC would store one scale per few weights.
+  it.each<[number, number, string, number | null]>([
+    [1, 32, 'channel', null], // 1-input-channel (STFT-like) conv: per-channel
+    [8, 32, 'channel', null], // depthwise-like, shorter than any block size: per-channel
+    [24, 32, 'block', 16], // the largest block size that fits
+    [64, 32, 'block', 32], // fits: as asked
+  ])('reduction axis %i, block %i → %s %s', async (inC, block, granularity, blockSize) => {
+    const model = parseModel(
+      modelBytes(
+        buildModel({
+          opset: 21,
+          inputs: [valueInfo('x', 'float32', [1, inC, 6, 6])],
+          outputs: [valueInfo('y')],
+          nodes: [node('Conv', ['x', 'w'], ['y'])],
+          initializers: [floatTensor('w', [8, inC, 3, 3], ramp(8 * inC * 9))],
+        }),
+      ),
+      'conv.onnx',
+    );
+    const { summary } = await runQuantization(
+      model,
+      normalizeConfig({ bits: 4, granularity: 'block', blockSize: block }),
+      'r',
+    );
+    const [layer] = summary.layers;
+    expect([layer.granularity, layer.blockSize]).toEqual([granularity, blockSize]);
+    expect(Boolean(layer.fallback)).toBe(inC < block);
+    if (inC < block) expect(summary.notes.join(' ')).toMatch(/longer than the reduction axis/);
+    // 4-bit levels + float32 scales: never more than 4 + 32/8 = 8 bits a weight, far below float's 32.
+    expect(layer.bytesAfter).toBeLessThanOrEqual(layer.bytesBefore / 4);
+    expect(summary.fileBytesAfter).toBeLessThan(summary.fileBytesBefore);
   });
 });

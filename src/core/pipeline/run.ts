@@ -3,13 +3,23 @@ import { isStudioError, StudioError } from '../errors';
 import { applyEncodings, encodedBytes, type EncodedWeight } from '../export/rewrite';
 import { chooseEncoding, type Encoding } from '../export/encoding';
 import { inlineExternalInitializers } from '../export/inline';
-import { planOpsetUpgrade, upgradeOpset } from '../onnx/opset';
+import {
+  needsExternalData,
+  toExternalData,
+  type ExternalData,
+  type ExternalDataMode,
+} from '../export/external-data';
+import { aiOnnxOpset, planOpsetUpgrade, upgradeOpset } from '../onnx/opset';
 import { findWeights, readWeight, serializeModel } from '../onnx';
+import { floatLeftOutside } from '../onnx/inventory';
 import type { OnnxModel, WeightInfo } from '../onnx/types';
-import { specFor, type QuantConfig, type WeightSpec } from '../quant/config';
+import type { QuantConfig, WeightSpec } from '../quant/config';
+import { excludedReason, leftFloatReason, weightSpec } from './select';
 import { ErrorAccumulator } from '../metrics';
-import type { LayerResult, Progress, RunSummary } from '../../protocol/dto';
-import { quantizeWeight, type QuantizedWeight } from './weight';
+import type { LayerResult, Progress, RunSummary } from './types';
+import { quantizeForExport, type ExportedWeight } from './weight';
+import type { PackContainer } from '../quant/pack';
+import { equalizeModel, equalizeNotes } from '../equalize/equalize';
 
 export interface RunHooks {
   onProgress?: (p: Progress) => void;
@@ -23,29 +33,38 @@ export interface RunResult {
   summary: RunSummary;
   /** The exported ONNX file. */
   bytes: Uint8Array;
+  /** With external-data output: the data file `bytes` refers to, as parts to write one after another. */
+  externalData?: ExternalData;
 }
 
-export const aiOnnxOpset = (proto: ModelProto): number =>
-  Number(proto.opsetImport.find((o) => o.domain === '' || o.domain === 'ai.onnx')?.version ?? 1);
+export interface OutputOptions {
+  /** 'auto' (default): one file unless the tensors would pass protobuf's 2 GiB limit; 'always': two files. */
+  externalData?: ExternalDataMode;
+  /** The data file's name next to the .onnx, e.g. `model.onnx_data` for `model.onnx`. */
+  dataLocation?: string;
+}
 
 interface Planned {
   weight: WeightInfo;
   spec: WeightSpec;
   encoding: Encoding;
+  /** Why the weight got other settings than asked for (block larger than its reduction axis). */
+  fallback?: string;
 }
 
 /** Decide every weight's encoding and whether the model's opset must rise (then on the upgraded model). */
 function plan(model: OnnxModel, config: QuantConfig, skipped: RunSummary['skipped'], notes: string[]) {
-  const weights = findWeights(model, { includeGather: config.includeGather });
-  const opset = aiOnnxOpset(model.proto);
+  // Gather tables are always found (so names never depend on the flag) and left float unless asked for.
+  const weights = findWeights(model, { includeGather: true });
+  const opset = aiOnnxOpset(model.proto) ?? 1; // no ai.onnx import: treat as opset 1
   const upgradable = [25, 21].find((t) => t > opset && planOpsetUpgrade(model.proto, t).ok) ?? null;
   const blockers = upgradable === null && opset < 25 ? planOpsetUpgrade(model.proto, 21) : null;
   const ctx = { opset, maxOpset: upgradable ?? (opset >= 25 ? opset : null), format: config.format };
 
   let target = opset;
   for (const w of weights) {
-    const spec = specFor(config, w.name);
-    if (!spec) continue;
+    const spec = weightSpec(config, w);
+    if (!spec || leftFloatReason(w, spec)) continue;
     const enc = chooseEncoding(w, spec, ctx);
     if (enc?.kind === 'dq' && enc.domain === '' && enc.minOpset > target) target = enc.minOpset;
   }
@@ -56,30 +75,26 @@ function plan(model: OnnxModel, config: QuantConfig, skipped: RunSummary['skippe
     notes.push(`opset ${opset} → ${target}: ${up.changes.length ? up.changes.join('; ') : 'no op changed'}`);
   }
   const planned: Planned[] = [];
-  const workingWeights =
-    target > opset ? findWeights(working, { includeGather: config.includeGather }) : weights;
+  const workingWeights = target > opset ? findWeights(working, { includeGather: true }) : weights;
   const wctx = { ...ctx, opset: target };
   for (const w of workingWeights) {
-    const spec = specFor(config, w.name);
-    if (!spec) {
-      skipped.push({ name: w.name, reason: 'excluded' });
-    } else if (w.consumers > 1) {
-      skipped.push({ name: w.name, reason: `tied weight: used by ${w.consumers} ops` });
-    } else if (spec.bits === 'fp16' && w.dtype === 'float16') {
-      skipped.push({ name: w.name, reason: 'already float16' });
-    } else {
-      const encoding = chooseEncoding(w, spec, wctx);
-      if (encoding) planned.push({ weight: w, spec, encoding });
-      else {
-        const why = blockers && !blockers.ok ? ` (upgrade blocked by ${blockers.blockers.join(', ')})` : '';
-        skipped.push({
-          name: w.name,
-          reason: `${spec.granularity}-wise ${spec.bits}-bit needs opset ≥ 21 and the model is opset ${opset}${why}`,
-        });
-      }
+    const spec = weightSpec(config, w);
+    const reason = spec ? leftFloatReason(w, spec) : excludedReason(config, w);
+    if (!spec || reason) {
+      skipped.push({ name: w.name, reason: reason! });
+      continue;
+    }
+    const encoding = chooseEncoding(w, spec, wctx);
+    if (encoding) planned.push({ weight: w, spec, encoding, fallback: spec.fallback });
+    else {
+      const why = blockers && !blockers.ok ? ` (upgrade blocked by ${blockers.blockers.join(', ')})` : '';
+      skipped.push({
+        name: w.name,
+        reason: `${spec.granularity}-wise ${spec.bits}-bit needs opset ≥ 21 and the model is opset ${opset}${why}`,
+      });
     }
   }
-  return { working, planned, opset: target };
+  return { working, planned, opset: target, weights: workingWeights };
 }
 
 /** Quantize a model with one config and export it. Deterministic: same model + config → same bytes. */
@@ -88,26 +103,31 @@ export async function runQuantization(
   config: QuantConfig,
   runId: string,
   hooks: RunHooks = {},
+  output: OutputOptions = {},
 ): Promise<RunResult> {
   const now = hooks.now ?? (() => Date.now());
   const started = now();
   const skipped: RunSummary['skipped'] = [];
   const notes: string[] = [];
-  const { working, planned, opset } = plan(model, config, skipped, notes);
+  // Cross-layer equalization rewrites the float model (equivalently) before anything is planned or measured.
+  const eq = config.equalize ? await equalizeModel(model, config) : null;
+  if (eq) notes.push(...equalizeNotes(eq.report));
+  const { working, planned, opset, weights } = plan(eq?.model ?? model, config, skipped, notes);
   const total = planned.reduce((s, p) => s + p.weight.elements, 0) || 1;
   let done = 0;
   const encoded: EncodedWeight[] = [];
   const layers: LayerResult[] = [];
   const overall = new ErrorAccumulator();
 
-  for (const { weight: w, spec, encoding } of planned) {
+  for (const { weight: w, spec, encoding, fallback } of planned) {
     if (hooks.isCancelled?.()) throw new StudioError('CancelledError', `run ${runId} was cancelled`);
     hooks.onProgress?.({ status: 'quantizing', fraction: done / total, tensor: w.name });
     await hooks.pause?.();
     const values = await readWeight(working, w);
-    let qw: QuantizedWeight;
+    let qw: ExportedWeight;
     try {
-      qw = quantizeWeight(values, w, spec);
+      const container = encoding.kind === 'dq' ? (encoding.container as PackContainer) : null;
+      qw = quantizeForExport(values, w, spec, container);
     } catch (e) {
       // A NaN/Inf (or fp16-overflowing) weight: keep that layer float and say why, quantize the rest.
       if (!isStudioError(e, 'WeightValueError')) throw e;
@@ -115,13 +135,24 @@ export async function runQuantization(
       done += w.elements;
       continue;
     }
-    const metrics = overall.add(values, qw.dequantized);
+    const metrics = overall.addSums(qw.sums);
     const e: EncodedWeight =
       qw.kind === 'fp16'
         ? { kind: 'cast', weight: w, fp16: qw.bits }
-        : encoding.kind === 'matmulnbits'
-          ? { kind: 'matmulnbits', weight: w, encoding, q: qw.q }
-          : { kind: 'dq', weight: w, encoding: encoding as Extract<Encoding, { kind: 'dq' }>, q: qw.q };
+        : qw.kind === 'levels'
+          ? {
+              kind: 'matmulnbits',
+              weight: w,
+              encoding: encoding as Extract<Encoding, { kind: 'matmulnbits' }>,
+              q: qw.q,
+            }
+          : {
+              kind: 'dq',
+              weight: w,
+              encoding: encoding as Extract<Encoding, { kind: 'dq' }>,
+              q: qw.q,
+              packed: qw.packed,
+            };
     encoded.push(e);
     layers.push({
       ...metrics,
@@ -144,28 +175,47 @@ export async function runQuantization(
               : 'DequantizeLinear',
       bytesBefore: w.bytes,
       bytesAfter: encodedBytes(e),
+      ...(fallback ? { fallback } : {}),
     });
+    if (fallback) notes.push(`${w.name}: ${fallback}`);
     done += w.elements;
   }
   if (hooks.isCancelled?.()) throw new StudioError('CancelledError', `run ${runId} was cancelled`);
   hooks.onProgress?.({ status: 'writing', fraction: 1 });
   await hooks.pause?.();
   const exported = applyEncodings(working.proto, encoded, { stripDocStrings: config.stripDocStrings });
-  const bytes = serialize(await inlineExternalInitializers(exported, working));
+  let bytes: Uint8Array;
+  let externalData: ExternalData | undefined;
+  if (needsExternalData(output.externalData ?? 'auto', exported, working)) {
+    const split = await toExternalData(exported, working, output.dataLocation ?? 'model.onnx_data');
+    bytes = serialize(split.proto);
+    externalData = split.data;
+    notes.push(`tensors written to the external data file ${split.data.location} (${split.data.size} bytes)`);
+  } else bytes = serialize(await inlineExternalInitializers(exported, working));
 
   const finite = layers.map((l) => l.sqnrDb).filter(Number.isFinite);
   const worst = layers.reduce<LayerResult | null>(
     (a, l) => (a === null || l.sqnrDb < a.sqnrDb ? l : a),
     null,
   );
+  const graph = working.proto.graph;
+  const floatLeft = graph ? floatLeftOutside(graph, weights) : [];
+  const weightParams = new Map(weights.map((w) => [`${w.homePath.length}|${w.initializer}`, w.elements]));
+  const quantizedParams = layers.reduce((a, l) => a + l.elements, 0);
   const summary: RunSummary = {
     runId,
     config,
     layers,
     skipped,
+    floatLeft,
+    floatParams: {
+      total:
+        [...weightParams.values()].reduce((a, b) => a + b, 0) + floatLeft.reduce((a, c) => a + c.elements, 0),
+      quantized: quantizedParams,
+    },
     fileBytesBefore:
       model.fileBytes + [...new Set(model.externalFiles.values())].reduce((a, b) => a + b.size, 0),
-    fileBytesAfter: bytes.length,
+    fileBytesAfter: bytes.length + (externalData?.size ?? 0),
     opset,
     notes,
     overallSqnrDb: overall.overall().sqnrDb,
@@ -178,7 +228,7 @@ export async function runQuantization(
     worstLayer: worst ? worst.name : null,
     durationMs: now() - started,
   };
-  return { summary, bytes };
+  return externalData ? { summary, bytes, externalData } : { summary, bytes };
 }
 
 /** One protobuf buffer tops out near 2 GiB: say so instead of failing deep inside the encoder. */

@@ -1,29 +1,49 @@
-import { float16BitsToFloat32, float32ToFloat16Bits } from '../onnx/float16';
+import { float16BitsToFloat32, float32ToFloat16Bits, roundToBfloat16 } from '../onnx/float16';
 import type { Dtype, WeightInfo } from '../onnx/types';
 import type { WeightSpec } from '../quant/config';
 import { dequantize, quantizeFloat16, quantizeTensor } from '../quant';
+import { float16Fused, quantizeFused, type OutRounding } from '../quant/fused';
+import type { PackContainer } from '../quant/pack';
 import type { QuantizedTensor } from '../quant/types';
+import type { ErrorSums } from '../metrics/error';
+import { chooseRangeParams } from '../ranges/clip';
+import type { QuantizeOptions } from '../quant/quantize';
 
 export type QuantizedWeight =
   | { kind: 'int'; q: QuantizedTensor; dequantized: Float32Array }
   | { kind: 'fp16'; bits: Uint16Array; dequantized: Float32Array };
-
-const f32 = new Float32Array(1);
-const u32 = new Uint32Array(f32.buffer);
 
 /** Round in place to what a Cast to the op's element type gives (DequantizeLinear itself outputs float32). */
 function roundForOp(values: Float32Array, dtype: Dtype): Float32Array {
   if (dtype === 'float16') {
     for (let i = 0; i < values.length; i++) values[i] = float16BitsToFloat32(float32ToFloat16Bits(values[i]));
   } else if (dtype === 'bfloat16') {
-    for (let i = 0; i < values.length; i++) {
-      f32[0] = values[i];
-      const x = u32[0];
-      u32[0] = (x + 0x7fff + ((x >>> 16) & 1)) & 0xffff0000; // round half to even on the top 16 bits
-      values[i] = f32[0];
-    }
+    for (let i = 0; i < values.length; i++) values[i] = roundToBfloat16(values[i]);
   }
   return values;
+}
+
+/**
+ * The kernel's options for one weight. The range choice (clip search) is a separate step: it only supplies scales and
+ * zero points and the rounding stays in the kernel, so the export pass and the studio's views agree bit for bit.
+ */
+function kernelOptions(
+  values: Float32Array,
+  w: WeightInfo,
+  bits: QuantizeOptions['bits'],
+  spec: WeightSpec,
+): QuantizeOptions {
+  const opts: QuantizeOptions = {
+    bits,
+    scheme: spec.scheme,
+    granularity: spec.granularity,
+    blockSize: spec.blockSize,
+    channelAxis: w.channelAxis,
+    reductionAxis: w.reductionAxis,
+    name: w.name,
+  };
+  const params = chooseRangeParams(values, w.shape, opts, spec.clip ?? 'minmax', spec.clipPercentile);
+  return params ? { ...opts, params } : opts;
 }
 
 /**
@@ -35,14 +55,33 @@ export function quantizeWeight(values: Float32Array, w: WeightInfo, spec: Weight
     const { bits, values: dequantized } = quantizeFloat16(values, w.name);
     return { kind: 'fp16', bits, dequantized };
   }
-  const q = quantizeTensor(values, w.shape, {
-    bits: spec.bits,
-    scheme: spec.scheme,
-    granularity: spec.granularity,
-    blockSize: spec.blockSize,
-    channelAxis: w.channelAxis,
-    reductionAxis: w.reductionAxis,
-    name: w.name,
-  });
+  const q = quantizeTensor(values, w.shape, kernelOptions(values, w, spec.bits, spec));
   return { kind: 'int', q, dequantized: roundForOp(dequantize(q), w.opDtype) };
+}
+
+/** What the export needs of one weight: packed levels (or levels for MatMulNBits) or fp16 bits, and error sums. */
+export type ExportedWeight =
+  | { kind: 'packed'; q: Omit<QuantizedTensor, 'levels'>; packed: Uint8Array; sums: ErrorSums }
+  | { kind: 'levels'; q: QuantizedTensor; sums: ErrorSums }
+  | { kind: 'fp16'; bits: Uint16Array; sums: ErrorSums };
+
+const outRounding = (dtype: Dtype): OutRounding =>
+  dtype === 'float16' || dtype === 'bfloat16' ? dtype : 'float32';
+
+/**
+ * The export path's one pass per tensor (quantizeFused): same levels and metrics as quantizeWeight + packLevels,
+ * without an Int16 level array or a dequantized copy. `container` null keeps the levels (MatMulNBits re-orders them).
+ */
+export function quantizeForExport(
+  values: Float32Array,
+  w: WeightInfo,
+  spec: WeightSpec,
+  container: PackContainer | null,
+): ExportedWeight {
+  if (spec.bits === 'fp16') return { kind: 'fp16', ...float16Fused(values, w.name) };
+  const opts = kernelOptions(values, w, spec.bits, spec);
+  if (container === null)
+    return { kind: 'levels', ...quantizeFused(values, w.shape, opts, null, outRounding(w.opDtype)) };
+  const r = quantizeFused(values, w.shape, opts, container, outRounding(w.opDtype));
+  return { kind: 'packed', q: r.params, packed: r.packed, sums: r.sums };
 }

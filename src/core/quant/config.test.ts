@@ -31,4 +31,34 @@ describe('normalizeConfig', () => {
     expect(specFor(cfg, 'c')?.bits).toBe(8);
     expect(specFor(cfg, 'b')).toBeNull();
   });
+
+  it('reads range and budget fields, globally and per layer; old recipes get min/max and no equalization', () => {
+    const old = normalizeConfig({ bits: 4, layers: { a: { bits: 3 } } });
+    expect([old.clip, old.clipPercentile, old.equalize, old.mixed]).toEqual([
+      'minmax',
+      99.9,
+      false,
+      undefined,
+    ]);
+    const cfg = normalizeConfig({
+      clip: 'mse',
+      equalize: true,
+      mixed: { targetBits: 4.5, proxy: 'weight-error' },
+      layers: { a: { clip: 'percentile', clipPercentile: '99.5', equalize: false }, b: { bits: 2 } },
+    });
+    expect(specFor(cfg, 'a')).toMatchObject({ clip: 'percentile', clipPercentile: 99.5 });
+    expect(specFor(cfg, 'b')).toMatchObject({ clip: 'mse', bits: 2 });
+    expect(cfg.layers.a.equalize).toBe(false);
+    expect(cfg.mixed).toEqual({ targetBits: 4.5, proxy: 'weight-error' });
+  });
+
+  it.each([
+    [{ clip: 'kl' }, /clip must be one of minmax, mse, percentile/],
+    [{ clipPercentile: 40 }, /clip percentile must be a number in \(50, 100\]/],
+    [{ layers: { a: { clipPercentile: 'x' } } }, /layer "a": clip percentile/],
+    [{ mixed: { targetBits: -1, proxy: 'weight-error' } }, /mixed.targetBits must be a positive number/],
+    [{ mixed: { proxy: 'guess' } }, /mixed.proxy must be one of/],
+  ])('refuses range/budget field %j', (input, message) => {
+    expect(() => normalizeConfig(input)).toThrow(message);
+  });
 });

@@ -19,6 +19,13 @@ export const ALL_BITS: readonly Bits[] = [...INT_BITS, 'fp16'];
 export const BLOCK_SIZES: readonly BlockSize[] = [16, 32, 64, 128, 256];
 export const GRANULARITIES: readonly Granularity[] = ['tensor', 'channel', 'block'];
 export const SCHEMES: readonly Scheme[] = ['symmetric', 'asymmetric'];
+/**
+ * How a group's range is chosen before rounding: its extremes (`minmax`, round-to-nearest), the clip range that
+ * minimises weight reconstruction MSE (`mse`), or the `clipPercentile`-th percentile of |w| (`percentile`).
+ */
+export type ClipMethod = 'minmax' | 'mse' | 'percentile';
+export const CLIP_METHODS: readonly ClipMethod[] = ['minmax', 'mse', 'percentile'];
+export const DEFAULT_CLIP_PERCENTILE = 99.9;
 
 /** The settings of one weight (after per-layer overrides are applied). */
 export interface WeightSpec {
@@ -26,6 +33,9 @@ export interface WeightSpec {
   scheme: Scheme;
   granularity: Granularity;
   blockSize: BlockSize;
+  /** Optional so specs written before clipping existed stay valid; absent means `minmax`. */
+  clip?: ClipMethod;
+  clipPercentile?: number;
 }
 
 export interface LayerOverride {
@@ -35,6 +45,19 @@ export interface LayerOverride {
   scheme?: Scheme;
   granularity?: Granularity;
   blockSize?: BlockSize;
+  clip?: ClipMethod;
+  clipPercentile?: number;
+  /** false: leave this weight out of cross-layer equalization (its chain is not rescaled). */
+  equalize?: boolean;
+}
+
+/** How a mixed-precision assignment in `layers` was made (informational: `layers` is the assignment). */
+export interface MixedPrecisionInfo {
+  /** The budget: average stored bits per weight, or total stored weight bytes. */
+  targetBits?: number;
+  targetBytes?: number;
+  /** What predicted each layer's loss: relative weight reconstruction error (no data), or measured sensitivity. */
+  proxy: 'weight-error' | 'measured';
 }
 
 /** One quantization run, fully described. Serializable: it is the exported recipe. */
@@ -44,6 +67,11 @@ export interface QuantConfig extends WeightSpec {
   includeGather: boolean;
   /** Drop nodes' doc strings (exporters put stack traces there: 8 KB of a 115 KB model is not unusual). */
   stripDocStrings: boolean;
+  clip: ClipMethod;
+  clipPercentile: number;
+  /** Cross-layer equalization of Conv/Gemm/MatMul chains before quantizing (the float model is unchanged). */
+  equalize: boolean;
+  mixed?: MixedPrecisionInfo;
   /** Per-weight settings, keyed by weight name. */
   layers: Record<string, LayerOverride>;
 }
@@ -56,6 +84,9 @@ export const defaultQuantConfig: QuantConfig = {
   format: 'auto',
   includeGather: false,
   stripDocStrings: true,
+  clip: 'minmax',
+  clipPercentile: DEFAULT_CLIP_PERCENTILE,
+  equalize: false,
   layers: {},
 };
 
@@ -80,6 +111,41 @@ export const parseBits = (value: unknown): Bits => {
   return oneOf('bits', n, INT_BITS);
 };
 
+function parsePercentile(value: unknown, where: string): number {
+  const n = typeof value === 'string' ? Number(value) : value;
+  if (typeof n !== 'number' || !(n > 50 && n <= 100)) {
+    throw new StudioError(
+      'QuantConfigError',
+      `${where}clip percentile must be a number in (50, 100], got ${JSON.stringify(value)}`,
+    );
+  }
+  return n;
+}
+
+function positive(what: string, value: unknown): number {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
+    throw new StudioError(
+      'QuantConfigError',
+      `${what} must be a positive number, got ${JSON.stringify(value)}`,
+    );
+  }
+  return value;
+}
+
+function parseMixed(value: unknown): MixedPrecisionInfo | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'object' || Array.isArray(value)) {
+    throw new StudioError('QuantConfigError', 'mixed must be an object');
+  }
+  const m = value as Partial<MixedPrecisionInfo>;
+  const out: MixedPrecisionInfo = {
+    proxy: oneOf('mixed.proxy', m.proxy, ['weight-error', 'measured'] as const),
+  };
+  if (m.targetBits !== undefined) out.targetBits = positive('mixed.targetBits', m.targetBits);
+  if (m.targetBytes !== undefined) out.targetBytes = positive('mixed.targetBytes', m.targetBytes);
+  return out;
+}
+
 function validateSpec<T extends Partial<WeightSpec>>(spec: T, where: string): T {
   const out = { ...spec };
   if (spec.bits !== undefined) out.bits = parseBits(spec.bits);
@@ -87,6 +153,8 @@ function validateSpec<T extends Partial<WeightSpec>>(spec: T, where: string): T 
   if (spec.granularity !== undefined)
     out.granularity = oneOf(`${where}granularity`, spec.granularity, GRANULARITIES);
   if (spec.blockSize !== undefined) out.blockSize = oneOf(`${where}block size`, spec.blockSize, BLOCK_SIZES);
+  if (spec.clip !== undefined) out.clip = oneOf(`${where}clip`, spec.clip, CLIP_METHODS);
+  if (spec.clipPercentile !== undefined) out.clipPercentile = parsePercentile(spec.clipPercentile, where);
   return out;
 }
 
@@ -110,6 +178,10 @@ export function normalizeConfig(input: unknown): QuantConfig {
   cfg.format = oneOf('format', cfg.format, ['auto', 'qdq', 'matmulnbits'] as const);
   cfg.includeGather = Boolean(cfg.includeGather);
   cfg.stripDocStrings = Boolean(cfg.stripDocStrings);
+  cfg.equalize = Boolean(cfg.equalize);
+  const mixed = parseMixed(raw.mixed);
+  if (mixed) cfg.mixed = mixed;
+  else delete cfg.mixed;
   const layers: Record<string, LayerOverride> = {};
   if (typeof raw.layers === 'object' && raw.layers !== null) {
     for (const [name, o] of Object.entries(raw.layers)) {
@@ -117,10 +189,15 @@ export function normalizeConfig(input: unknown): QuantConfig {
         throw new StudioError('QuantConfigError', `layer "${name}": override must be an object`);
       }
       layers[name] = validateSpec(
-        { ...o, skip: o.skip === undefined ? undefined : Boolean(o.skip) },
+        {
+          ...o,
+          skip: o.skip === undefined ? undefined : Boolean(o.skip),
+          equalize: o.equalize === undefined ? undefined : Boolean(o.equalize),
+        },
         `layer "${name}": `,
       );
       if (layers[name].skip === undefined) delete layers[name].skip;
+      if (layers[name].equalize === undefined) delete layers[name].equalize;
     }
   }
   cfg.layers = layers;
@@ -136,6 +213,8 @@ export function specFor(config: QuantConfig, weightName: string): WeightSpec | n
     scheme: o?.scheme ?? config.scheme,
     granularity: o?.granularity ?? config.granularity,
     blockSize: o?.blockSize ?? config.blockSize,
+    clip: o?.clip ?? config.clip ?? 'minmax',
+    clipPercentile: o?.clipPercentile ?? config.clipPercentile ?? DEFAULT_CLIP_PERCENTILE,
   };
 }
 

@@ -8,7 +8,7 @@ export {
   validateScheme,
 } from './range';
 export type { AffineParams, LevelRange } from './range';
-export { defaultQuantizeOptions, grouping, quantizeFloat16, quantizeTensor } from './quantize';
+export { defaultQuantizeOptions, grouping, groupingFor, quantizeFloat16, quantizeTensor } from './quantize';
 export type { Float16Result, Grouping, QuantizeOptions } from './quantize';
 export { dequantize, fakeQuantize } from './dequantize';
 export { PACK_CONTAINERS, containerInfo, packLevels, packedBytes, unpackLevels } from './pack';

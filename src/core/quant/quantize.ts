@@ -16,6 +16,11 @@ export interface QuantizeOptions {
   reductionAxis: number;
   /** Tensor name for error messages. */
   name?: string;
+  /**
+   * Scales (and zero points) chosen beforehand, one per group of `groupingFor(shape, opts)` (e.g. by a clip-range
+   * search). Absent: the group's min/max (round-to-nearest). The rounding below is the same either way.
+   */
+  params?: { scales: Float32Array; zeroPoints: Int16Array | null };
 }
 
 /** Defaults for an [out, in] weight (Gemm with transB, Conv); the exporter passes each op's real axes. */
@@ -152,11 +157,49 @@ function checkShape(w: Float32Array, shape: readonly number[]): void {
   }
 }
 
+function checkParams(
+  p: NonNullable<QuantizeOptions['params']>,
+  groups: number,
+  scheme: Scheme,
+  qmin: number,
+  qmax: number,
+): NonNullable<QuantizeOptions['params']> {
+  const ok =
+    p.scales.length === groups &&
+    p.scales.every((s) => s > 0 && Number.isFinite(s)) &&
+    (scheme === 'asymmetric'
+      ? p.zeroPoints !== null &&
+        p.zeroPoints.length === groups &&
+        p.zeroPoints.every((z) => z >= qmin && z <= qmax)
+      : p.zeroPoints === null);
+  if (!ok) {
+    throw new StudioError(
+      'QuantConfigError',
+      `given scales/zero points do not fit ${groups} ${scheme} groups`,
+    );
+  }
+  return p;
+}
+
 const badValue = (name: string | undefined, v: number, index: number): StudioError =>
   new StudioError('WeightValueError', `weight ${name ?? '(unnamed)'} has ${v} at index ${index}`);
 
-/** Quantize like ONNX QuantizeLinear in float32: q = clamp(roundHalfEven(fround(w / scale)) + zp, qmin, qmax). */
-export function quantizeTensor(w: Float32Array, shape: number[], opts: QuantizeOptions): QuantizedTensor {
+/** The scale groups `quantizeTensor` uses for these options. */
+export function groupingFor(shape: readonly number[], opts: QuantizeOptions): Grouping {
+  return opts.granularity === 'tensor'
+    ? grouping(shape, null, null)
+    : opts.granularity === 'channel'
+      ? grouping(shape, normalizeAxis(opts.channelAxis, shape.length, 'channel axis'), null)
+      : grouping(shape, normalizeAxis(opts.reductionAxis, shape.length, 'reduction axis'), opts.blockSize);
+}
+
+/** A tensor's quantization grid: everything of a QuantizedTensor but the levels, plus how elements map to groups. */
+export interface QuantParams extends Omit<QuantizedTensor, 'levels'> {
+  grouping: Grouping;
+}
+
+/** Passes 1 and 2 of QuantizeLinear: per-group extremes (rejecting NaN/±Inf) and float32 scales / zero points. */
+export function quantParams(w: Float32Array, shape: number[], opts: QuantizeOptions): QuantParams {
   const { bits, scheme } = opts;
   const { qmin, qmax } = levelRange(bits, scheme);
   checkShape(w, shape);
@@ -166,12 +209,7 @@ export function quantizeTensor(w: Float32Array, shape: number[], opts: QuantizeO
       `granularity must be one of ${GRANULARITIES.join(', ')}, got ${String(opts.granularity)}`,
     );
   }
-  const g =
-    opts.granularity === 'tensor'
-      ? grouping(shape, null, null)
-      : opts.granularity === 'channel'
-        ? grouping(shape, normalizeAxis(opts.channelAxis, shape.length, 'channel axis'), null)
-        : grouping(shape, normalizeAxis(opts.reductionAxis, shape.length, 'reduction axis'), opts.blockSize);
+  const g = groupingFor(shape, opts);
   const { groups } = g;
 
   // Pass 1: per-group extremes, rejecting NaN / ±Inf with the flat index.
@@ -202,9 +240,10 @@ export function quantizeTensor(w: Float32Array, shape: number[], opts: QuantizeO
   });
 
   // Pass 2: float32 scale (and zero point) per group. Empty groups (a 0 dim) count as all-zero.
-  const scales = new Float32Array(groups);
-  const zeroPoints = scheme === 'asymmetric' ? new Int16Array(groups) : null;
-  for (let k = 0; k < groups; k++) {
+  const given = opts.params ? checkParams(opts.params, groups, scheme, qmin, qmax) : null;
+  const scales = given ? given.scales : new Float32Array(groups);
+  const zeroPoints = given ? given.zeroPoints : scheme === 'asymmetric' ? new Int16Array(groups) : null;
+  for (let k = 0; k < groups && !given; k++) {
     const mn = mins[k] <= maxs[k] ? mins[k] : 0;
     const mx = mins[k] <= maxs[k] ? maxs[k] : 0;
     if (zeroPoints) {
@@ -216,6 +255,25 @@ export function quantizeTensor(w: Float32Array, shape: number[], opts: QuantizeO
     }
   }
 
+  return {
+    shape: shape.slice(),
+    bits,
+    scheme,
+    axis: g.axis,
+    blockSize: g.blockSize,
+    qmin,
+    qmax,
+    scales,
+    scaleShape: g.scaleShape,
+    zeroPoints,
+    grouping: g,
+  };
+}
+
+/** Quantize like ONNX QuantizeLinear in float32: q = clamp(roundHalfEven(fround(w / scale)) + zp, qmin, qmax). */
+export function quantizeTensor(w: Float32Array, shape: number[], opts: QuantizeOptions): QuantizedTensor {
+  const { grouping: g, ...params } = quantParams(w, shape, opts);
+  const { scales, zeroPoints, qmin, qmax } = params;
   // Pass 3: levels. fround(v / s) is float32 division: float64 division of float32 operands rounded once is exact.
   const levels = new Int16Array(w.length);
   forEachRun(g, (start, len, k0, step) => {
@@ -231,19 +289,7 @@ export function quantizeTensor(w: Float32Array, shape: number[], opts: QuantizeO
       levels[j] = q < qmin ? qmin : q > qmax ? qmax : q;
     }
   });
-  return {
-    shape: shape.slice(),
-    bits,
-    scheme,
-    axis: g.axis,
-    blockSize: g.blockSize,
-    qmin,
-    qmax,
-    levels,
-    scales,
-    scaleShape: g.scaleShape,
-    zeroPoints,
-  };
+  return { ...params, levels };
 }
 
 export interface Float16Result {
@@ -256,12 +302,38 @@ export interface Float16Result {
 const f32 = new Float32Array(1);
 const u32 = new Uint32Array(f32.buffer);
 let halfTable: Float32Array | null = null;
-function halfToFloat(): Float32Array {
+/** The half-float table (65536 entries) behind quantizeFloat16's values. */
+export function halfToFloat(): Float32Array {
   if (!halfTable) {
     halfTable = new Float32Array(65536);
     for (let h = 0; h < 65536; h++) halfTable[h] = float16BitsToFloat32(h);
   }
   return halfTable;
+}
+
+/** float16 bits of w[i] (half to even); throws WeightValueError for NaN/±Inf and values beyond ±65504. */
+export function toHalfBits(v: number, i: number, name?: string): number {
+  // Normal-range fast path (|v| in [2^-14, 65504]): rebias and round the mantissa half to even.
+  // Everything else (subnormal halves, zero, overflow, NaN) goes through the reference converter.
+  const a = Math.abs(v);
+  let h: number;
+  if (a >= 6.103515625e-5 && a <= 65504) {
+    f32[0] = v;
+    const x = u32[0];
+    const rest = x & 0x1fff;
+    h = (((x >>> 16) & 0x8000) | ((((x >>> 23) & 0xff) - 112) << 10) | ((x >>> 13) & 0x3ff)) >>> 0;
+    if (rest > 0x1000 || (rest === 0x1000 && (h & 1) === 1)) h += 1; // a carry into the exponent is correct
+  } else {
+    if (!Number.isFinite(v)) throw badValue(name, v, i);
+    h = float32ToFloat16Bits(v);
+  }
+  if ((h & 0x7c00) === 0x7c00) {
+    throw new StudioError(
+      'WeightValueError',
+      `weight ${name ?? '(unnamed)'} has ${v} at index ${i}, beyond float16's ±65504`,
+    );
+  }
+  return h;
 }
 
 /**
@@ -273,27 +345,7 @@ export function quantizeFloat16(w: Float32Array, name?: string): Float16Result {
   const bits = new Uint16Array(w.length);
   const values = new Float32Array(w.length);
   for (let i = 0; i < w.length; i++) {
-    const v = w[i];
-    // Normal-range fast path (|v| in [2^-14, 65504]): rebias and round the mantissa half to even.
-    // Everything else (subnormal halves, zero, overflow, NaN) goes through the reference converter.
-    const a = Math.abs(v);
-    let h: number;
-    if (a >= 6.103515625e-5 && a <= 65504) {
-      f32[0] = v;
-      const x = u32[0];
-      const rest = x & 0x1fff;
-      h = (((x >>> 16) & 0x8000) | ((((x >>> 23) & 0xff) - 112) << 10) | ((x >>> 13) & 0x3ff)) >>> 0;
-      if (rest > 0x1000 || (rest === 0x1000 && (h & 1) === 1)) h += 1; // a carry into the exponent is correct
-    } else {
-      if (!Number.isFinite(v)) throw badValue(name, v, i);
-      h = float32ToFloat16Bits(v);
-    }
-    if ((h & 0x7c00) === 0x7c00) {
-      throw new StudioError(
-        'WeightValueError',
-        `weight ${name ?? '(unnamed)'} has ${v} at index ${i}, beyond float16's ±65504`,
-      );
-    }
+    const h = toHalfBits(w[i], i, name);
     bits[i] = h;
     values[i] = table[h];
   }

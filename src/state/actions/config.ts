@@ -26,8 +26,9 @@ function updateLayer(name: string, update: (o: LayerOverride) => LayerOverride):
 }
 
 /** Include a weight in quantization (default) or leave it in float. */
-export function setLayerIncluded(name: string, included: boolean): void {
-  updateLayer(name, (o) => ({ ...o, skip: included ? undefined : true }));
+export function setLayerIncluded(name: string, included: boolean, optIn = false): void {
+  // Opt-in weights (Gather tables) need an explicit `skip: false` to be quantized without --include-gather.
+  updateLayer(name, (o) => ({ ...o, skip: included ? (optIn ? false : undefined) : true }));
 }
 
 /** Give one weight its own bit width (null: use each variant's). */

@@ -3,7 +3,8 @@ import { resultOf, selectLoaded } from '../selectors';
 import { toUiError } from '../ui-error';
 import type { DownloadState } from '../types';
 import { downloadFileName } from '../variant-key';
-import { variantBlob } from './variant-blob';
+import { getQuantizeSession } from '../../bridge';
+import type { OpenedModel, Variant } from '../types';
 
 const setDownload = (variantId: string, d: DownloadState | undefined) =>
   setState((s) => {
@@ -16,12 +17,25 @@ const setDownload = (variantId: string, d: DownloadState | undefined) =>
 /** Forget a variant's prepared download and revoke its object URL. */
 export function releaseDownload(variantId: string): void {
   const d = getState().downloads[variantId];
-  if (d?.status === 'ready') URL.revokeObjectURL(d.url);
+  if (d?.status === 'ready') {
+    URL.revokeObjectURL(d.url);
+    if (d.data) URL.revokeObjectURL(d.data.url);
+  }
   if (d) setDownload(variantId, undefined);
 }
 
 export function releaseAllDownloads(): void {
   for (const id of Object.keys(getState().downloads)) releaseDownload(id);
+}
+
+/**
+ * A variant's exported model as one Blob, shared by the download and the evaluation (the session exports it once
+ * per run).
+ */
+export function variantBlob(loaded: OpenedModel, variant: Variant): Promise<Blob> {
+  const result = resultOf(variant);
+  if (!result) return Promise.reject(new Error(`variant ${variant.id} has no result to export`));
+  return getQuantizeSession().exportBlob(loaded, variant.id, { runId: result.runId, config: variant.config });
 }
 
 /** Hand a prepared object URL to the browser as a file download. */
@@ -51,6 +65,7 @@ export async function downloadVariant(variantId: string): Promise<void> {
   const existing = s.downloads[variantId];
   if (existing?.status === 'ready' && existing.runId === result.runId) {
     saveUrl(existing.url, existing.fileName);
+    if (existing.data) saveUrl(existing.data.url, existing.data.fileName);
     return;
   }
   if (existing?.status === 'preparing') return;
@@ -58,12 +73,28 @@ export async function downloadVariant(variantId: string): Promise<void> {
   setDownload(variantId, { status: 'preparing' });
   try {
     const blob = await variantBlob(loaded, variant); // the same Blob the evaluation posts
+    // Beyond protobuf's 2 GiB the export is model.onnx + model.onnx_data: two downloads into the same folder are
+    // what onnxruntime loads as is (an archive would need unpacking first, and zip needs zip64 past 4 GiB).
+    const dataFile = await getQuantizeSession().callModel(loaded, (api) => api.exportDataFile(result.runId), [
+      { runId: result.runId, config: variant.config },
+    ]);
     const cur = getState().downloads[variantId];
     if (cur?.status !== 'preparing' || resultOf(getState().variants[variantId])?.runId !== result.runId)
       return;
     const url = URL.createObjectURL(blob);
-    setDownload(variantId, { status: 'ready', url, fileName, bytes: blob.size, runId: result.runId });
+    const data = dataFile
+      ? { url: URL.createObjectURL(dataFile.blob), fileName: dataFile.name, bytes: dataFile.blob.size }
+      : undefined;
+    setDownload(variantId, {
+      status: 'ready',
+      url,
+      fileName,
+      bytes: blob.size + (data?.bytes ?? 0),
+      runId: result.runId,
+      data,
+    });
     saveUrl(url, fileName);
+    if (data) saveUrl(data.url, data.fileName);
   } catch (e) {
     if (getState().downloads[variantId]?.status === 'preparing') {
       setDownload(variantId, { status: 'error', error: toUiError(e) });

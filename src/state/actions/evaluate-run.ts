@@ -1,6 +1,6 @@
 // Running the float model and every quantized variant on the sample set, and cancelling that run.
 import { proxy } from 'comlink';
-import { getEvaluateBridge, type EvalRequest, type EvalVariantFile } from '../../bridge';
+import { getEvaluateSession, type EvalRequest, type EvalVariantFile } from '../../bridge';
 import type { EvalMode, EvalModeRequest, EvalProgress, EvalReport } from '../../protocol/eval-dto';
 import type { EvalResult, EvalSelection } from '../eval-slice';
 import { primaryMode, selectEvalBusy, selectSamples } from '../eval-selectors';
@@ -8,10 +8,9 @@ import { resultOf, selectLoaded, selectResultVariants } from '../selectors';
 import { getState, setState } from '../store';
 import { isAbortLike, toUiError } from '../ui-error';
 import { bitsLabel } from '../variant-key';
-import { restartEvaluateWorker, withWorkerSamples } from './evaluate-worker';
 import { prefetchFlips } from './evaluate-views';
 import { defaultPreprocess } from './evaluate-samples';
-import { variantBlob } from './variant-blob';
+import { variantBlob } from './download';
 
 let nextRunId = 0;
 let controller: AbortController | undefined;
@@ -98,11 +97,8 @@ export async function evaluateAll(): Promise<void> {
       const r = getState().evalRun;
       if (r.status === 'running' && r.runId === runId) setState({ evalRun: { ...r, progress } });
     });
-    const bridge = getEvaluateBridge();
     // Aborting terminates the worker (an ORT run cannot be interrupted); the next call starts a fresh one.
-    const report = await withWorkerSamples(samples, () =>
-      bridge.run(signal, (api) => api.evaluate(request, onProgress), restartEvaluateWorker),
-    );
+    const report = await getEvaluateSession().evaluate(samples, request, signal, onProgress);
     if (!isCurrentRun(runId)) return;
     const result: EvalResult = {
       runId,

@@ -1,5 +1,5 @@
 // Reading a dropped sample set, its table options, and its preprocessing + preview against the loaded model.
-import type { SampleFile } from '../../bridge';
+import { getEvaluateSession, type SampleFile } from '../../bridge';
 import type { TabularOptions } from '../../core/samples';
 import { inferPreprocessOptions, type PreprocessOptions } from '../../core/samples/preprocess';
 import type { ModelSummary } from '../../protocol/dto';
@@ -9,7 +9,6 @@ import { selectLoaded } from '../selectors';
 import { readPreset, savePreset } from '../settings';
 import { getState, setState } from '../store';
 import { isAbortLike, toUiError } from '../ui-error';
-import { callWithSamples, readSamplesInWorker } from './evaluate-worker';
 
 let nextLoadId = 0;
 let nextSamplesId = 0;
@@ -47,11 +46,11 @@ export async function loadSampleFiles(
       );
     }
     const id = ++nextSamplesId;
-    const info = await readSamplesInWorker(id, files, tabular);
+    const info = await getEvaluateSession().readSamples({ id, files, tabular });
     if (!isCurrentLoad(loadId)) return;
     const loaded: LoadedSamples = { id, name, files, tabular, info };
     // Gallery images and rows of earlier sets are not shown any more (they are keyed by set id).
-    setState({ samples: { status: 'ready', loaded }, thumbnails: {}, rowValues: {} });
+    setState({ samples: { status: 'ready', loaded }, thumbnails: {} });
     adoptPreprocess();
     void refreshPreview();
   } catch (e) {
@@ -159,7 +158,7 @@ export async function refreshPreview(): Promise<void> {
     return p.status === 'loading' && p.requestId === requestId;
   };
   try {
-    const result = await callWithSamples(samples, (api) =>
+    const result = await getEvaluateSession().callWithSamples(samples, (api) =>
       api.preview(
         { name: input.name, shape: input.shape, dtype: input.dtype },
         preprocess,

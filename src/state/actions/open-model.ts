@@ -2,14 +2,13 @@ import type { ModelSummary } from '../../protocol/dto';
 import { getState, setState } from '../store';
 import { selectLoaded } from '../selectors';
 import { toUiError } from '../ui-error';
-import type { LoadedModel } from '../types';
+import type { OpenedModel } from '../types';
 import { initialViews } from '../slices';
-import { callWorker } from './worker-calls';
+import { getQuantizeSession } from '../../bridge';
 import { cancelQuantize } from './quantize';
 import { releaseAllDownloads } from './download';
 import { cancelEvaluation } from './evaluate-run';
 import { resetEvaluationForModel } from './evaluate-samples';
-import { releaseVariantBlob } from './variant-blob';
 
 /** Vite's base URL (typed loosely: this module is also type-checked outside Vite's client types, in tests). */
 const BASE_URL = (import.meta as ImportMeta & { env?: { BASE_URL?: string } }).env?.BASE_URL ?? '/';
@@ -55,12 +54,12 @@ function failLoad(loadId: number, fileName: string, e: unknown): void {
 }
 
 /** Switch to a newly opened model: its variants, views and downloads start empty; the old one is closed. */
-function adopt(loaded: LoadedModel): void {
+function adopt(loaded: OpenedModel): void {
   const previous = selectLoaded(getState());
   void cancelQuantize();
   cancelEvaluation();
   releaseAllDownloads();
-  releaseVariantBlob();
+  getQuantizeSession().releaseBlob();
   setState((s) => ({
     model: { status: 'ready', loaded },
     variants: {},
@@ -73,7 +72,7 @@ function adopt(loaded: LoadedModel): void {
     ...initialViews,
   }));
   resetEvaluationForModel(loaded.summary); // results belong to the old model; the sample set stays
-  if (previous && previous.id !== loaded.id) void callWorker((api) => api.close(previous.id)).catch(() => {});
+  if (previous && previous.id !== loaded.id) getQuantizeSession().close(previous.id);
 }
 
 async function openPicked(
@@ -85,9 +84,10 @@ async function openPicked(
   const modelId = `m${++nextModelId}`;
   const sidecars = sidecarFiles.map((f) => ({ name: f.name, blob: f as Blob }));
   try {
-    const summary = await callWorker((api) => api.open({ modelId, file: model, fileName, sidecars }));
+    const session = getQuantizeSession();
+    const summary = await session.open({ id: modelId, file: model, fileName, sidecars });
     if (!isCurrentLoad(loadId)) {
-      void callWorker((api) => api.close(modelId)).catch(() => {});
+      session.close(modelId);
       return;
     }
     adopt({ id: modelId, file: model, fileName, sidecars, summary });

@@ -1,18 +1,15 @@
 import { proxy } from 'comlink';
-import { getQuantizeBridge } from '../../bridge';
+import { getQuantizeSession } from '../../bridge';
 import type { Bits, QuantConfig } from '../../core/quant/config';
-import type { Progress, RunSummary } from '../../protocol/dto';
+import type { Progress } from '../../protocol/dto';
 import { getState, setState } from '../store';
 import { resultOf, selectLoaded } from '../selectors';
 import { isAbortLike, toUiError } from '../ui-error';
-import type { LoadedModel, RunState } from '../types';
+import type { OpenedModel, RunState } from '../types';
 import { sortBits, variantIdOf } from '../variant-key';
 import { releaseDownload } from './download';
-import { releaseVariantBlob } from './variant-blob';
-import { callModel, callWorker } from './worker-calls';
 
 let controller: AbortController | undefined;
-let pendingCancel: Promise<boolean> | undefined;
 let nextBatchId = 0;
 let nextJobId = 0;
 
@@ -72,7 +69,7 @@ export async function quantizeSelected(): Promise<void> {
       await runOne(loaded, p, signal);
     }
   } finally {
-    await pendingCancel;
+    await getQuantizeSession().idle();
     if (isBatch(batchId)) finishBatch(plan.map((p) => p.id));
   }
 }
@@ -86,7 +83,7 @@ function finishBatch(ids: string[]): void {
   });
 }
 
-async function runOne(loaded: LoadedModel, p: PlannedVariant, signal: AbortSignal): Promise<void> {
+async function runOne(loaded: OpenedModel, p: PlannedVariant, signal: AbortSignal): Promise<void> {
   const jobId = ++nextJobId;
   const runId = `${loaded.id}:${p.id}:${jobId}`;
   const last = resultOf(getState().variants[p.id]);
@@ -98,23 +95,18 @@ async function runOne(loaded: LoadedModel, p: PlannedVariant, signal: AbortSigna
     setRun(p.id, { ...run, progress: progress.fraction, stage: progress });
   });
 
-  const bridge = getQuantizeBridge();
-  let task: Promise<RunSummary> = Promise.resolve() as unknown as Promise<RunSummary>;
+  const session = getQuantizeSession();
   try {
-    const summary = await bridge.run(
-      signal,
-      () => (task = callModel(loaded, (api) => api.quantize(loaded.id, runId, p.config, onProgress))),
-      // Cooperative cancel keeps the parsed model in the worker; terminate only if it does not answer.
-      () => void (pendingCancel = bridge.cancelOrTerminate(task, () => bridge.api.cancel(runId))),
-    );
+    // Cancel is cooperative (the worker keeps the parsed model); the session terminates it only if it does not answer.
+    const summary = await session.quantize(loaded, runId, p.config, signal, onProgress);
     if (!isCurrentJob(p.id, jobId)) {
-      void callWorker((api) => api.dropRun(runId)).catch(() => {});
+      session.dropRun(runId);
       return;
     }
     setRun(p.id, { status: 'done', summary });
     if (last && last.runId !== summary.runId) {
       if (getState().downloads[p.id]) releaseDownload(p.id);
-      void callWorker((api) => api.dropRun(last.runId)).catch(() => {});
+      session.dropRun(last.runId);
     }
   } catch (err) {
     if (!isCurrentJob(p.id, jobId)) return;
@@ -132,7 +124,7 @@ export async function cancelQuantize(): Promise<void> {
   if (b.status !== 'running') return;
   setState({ batch: { ...b, status: 'cancelling' } });
   controller?.abort(new DOMException('Cancelled by the user', 'AbortError'));
-  await pendingCancel;
+  await getQuantizeSession().idle();
 }
 
 /** Remove a variant (not while it runs) and free what the worker and the page hold for it. */
@@ -142,7 +134,7 @@ export function removeVariant(variantId: string): void {
   if (!v || v.run.status === 'running') return;
   const result = resultOf(v);
   releaseDownload(variantId);
-  releaseVariantBlob(variantId);
+  getQuantizeSession().releaseBlob(variantId);
   setState((st) => {
     const variants = { ...st.variants };
     delete variants[variantId];
@@ -151,5 +143,5 @@ export function removeVariant(variantId: string): void {
     if (compare.b === variantId) compare.b = null;
     return { variants, variantOrder: st.variantOrder.filter((id) => id !== variantId), compare };
   });
-  if (result) void callWorker((api) => api.dropRun(result.runId)).catch(() => {});
+  if (result) getQuantizeSession().dropRun(result.runId);
 }

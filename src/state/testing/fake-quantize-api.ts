@@ -1,5 +1,6 @@
 // An in-process stand-in for the quantize worker, for action tests: controllable timing, cancel, restarts.
-import type { QuantizeApi, OpenRequest } from '../../workers/quantize.api';
+import type { OpenRequest } from '../../protocol/dto';
+import type { QuantizeApi } from '../../workers/quantize.api';
 import type { ModelSummary, Progress, RunSummary } from '../../protocol/dto';
 import type { QuantConfig } from '../../core/quant/config';
 
@@ -25,6 +26,10 @@ export function fakeSummary(fileName: string): ModelSummary {
     external: false,
     consumers: 1,
     source: 'initializer' as const,
+    graphPath: [],
+    homePath: [],
+    scope: '',
+    uses: [{ graphPath: [], node: `${name}_node`, nodeIndex: 0, inputIndex: 1 }],
   });
   return {
     fileName,
@@ -40,6 +45,7 @@ export function fakeSummary(fileName: string): ModelSummary {
     totalWeightBytes: 8000,
     weights: [weight('small', 400), weight('big', 1600)],
     externalFiles: [],
+    quantized: [],
   };
 }
 
@@ -50,6 +56,8 @@ export function fakeRun(runId: string, config: QuantConfig): RunSummary {
     config,
     layers: [],
     skipped: [],
+    floatLeft: [],
+    floatParams: { total: 2000, quantized: 0 },
     fileBytesBefore: 10_000,
     fileBytesAfter: 2000 + bits * 100,
     opset: 13,
@@ -154,6 +162,7 @@ export class FakeQuantizeApi {
       if (!run || !this.models.has(run.modelId)) throw named('ModelNotLoadedError', `No run "${runId}"`);
       return new Uint8Array(fakeRun(runId, run.config).fileBytesAfter);
     },
+    exportDataFile: async () => null, // fake runs are always one file
     dropRun: async (runId) => {
       this.calls.push(`dropRun:${runId}`);
       this.runs.delete(runId);

@@ -1,10 +1,9 @@
 import { useShallow } from 'zustand/react/shallow';
-import { selectResultVariants, selectWeight, useAppStore, type Variant } from '../../../state';
+import { selectResultVariants, selectWeight, useAppStore, type Variant, variantLabel } from '../../../state';
 import { setCompare } from '../../../state/actions/ui';
 import { Panel } from '../../components/Panel';
 import { HistogramPlot } from '../histograms/HistogramPlot';
 import { LayerErrorPlot } from '../layer-error/LayerErrorPlot';
-import { variantLabel } from '../variants/variant-label';
 
 function Side({
   side,

@@ -9,6 +9,7 @@ import {
   type EvalResult,
   type SizeQualityAxis,
   type Variant,
+  variantShortLabel,
 } from '../../../state';
 import { setSizeQualityAxis } from '../../../state/actions/ui';
 import { Panel } from '../../components/Panel';
@@ -16,7 +17,6 @@ import { Plot } from '../../components/Plot';
 import { PALETTES, bitsColor } from '../../components/plot-theme';
 import { Segmented } from '../../components/Segmented';
 import { useEffectiveTheme } from '../../hooks/useEffectiveTheme';
-import { variantShortLabel } from '../variants/variant-label';
 
 const AXES = [
   { value: 'sqnr', label: 'SQNR' },
@@ -41,7 +41,7 @@ const point = (
     textposition: 'top center',
     cliponaxis: false,
     marker: { size: 12, color, line: { width: 1, color: '#fff' } },
-    hovertemplate: `${label}<br>%{x:.1f} KB<br>%{y:.${unit === 'dB' ? 1 : 2}f} ${unit}<extra></extra>`,
+    hovertemplate: `${label}<br>%{x:.1f} KiB<br>%{y:.${unit === 'dB' ? 1 : 2}f} ${unit}<extra></extra>`,
     meta,
   }) as PlotData;
 
@@ -106,7 +106,7 @@ export function SizeQualityPanel() {
   const layout = useMemo(() => {
     const xs = data.map((t) => (t.x as number[])[0]);
     const ys = data.map((t) => (t.y as (number | null)[])[0]).filter((y): y is number => y !== null);
-    const x = { title: 'file size (KB)', range: [0, Math.max(...xs, 1) * 1.25] };
+    const x = { title: 'file size (KiB)', range: [0, Math.max(...xs, 1) * 1.25] };
     if (axis === 'accuracy') {
       const lo = Math.min(...ys, 100);
       const pad = Math.max(1, (100 - lo) * 0.25);

@@ -1,11 +1,17 @@
 import { useShallow } from 'zustand/react/shallow';
-import { bitsLabel, resultOf, selectSummary, useAppStore, type Variant } from '../../../state';
+import {
+  bitsLabel,
+  resultOf,
+  selectSummary,
+  useAppStore,
+  type Variant,
+  granularityLabel,
+} from '../../../state';
 import { Panel } from '../../components/Panel';
 import { bitsColor } from '../../components/plot-theme';
 import { formatBytes, formatCount, formatDb, formatRatio } from '../../format';
 import { DownloadButton } from '../download/DownloadButton';
 import { AccuracyCell } from '../evaluation/results/AccuracyCell';
-import { granularityLabel } from '../variants/variant-label';
 
 function Row({ v }: { v: Variant }) {
   const r = resultOf(v);

@@ -29,6 +29,11 @@ export function DownloadButton({ variantId }: { variantId: string }) {
         <DownloadIcon />
         {status === 'preparing' ? 'Exporting…' : 'Download'}
       </button>
+      {d?.status === 'ready' && d.data && (
+        <span className="small" role="status">
+          2 files: {d.fileName} + {d.data.fileName} (keep them in one folder)
+        </span>
+      )}
       {d?.status === 'ready' && result && d.bytes !== result.fileBytesAfter && (
         <span className="warn small" role="status">
           file is {formatExactBytes(d.bytes)}

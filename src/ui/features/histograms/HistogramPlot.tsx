@@ -1,12 +1,11 @@
 import { useEffect, useMemo } from 'react';
 import { useShallow } from 'zustand/react/shallow';
-import { resultOf, selectModelId, useAppStore, type Variant } from '../../../state';
+import { resultOf, selectModelId, useAppStore, type Variant, variantShortLabel } from '../../../state';
 import { ensureHistogram, histogramKey } from '../../../state/actions/views';
 import { ErrorNotice } from '../../components/ErrorNotice';
 import { Plot } from '../../components/Plot';
 import { PALETTES, bitsColor } from '../../components/plot-theme';
 import { useEffectiveTheme } from '../../hooks/useEffectiveTheme';
-import { variantShortLabel } from '../variants/variant-label';
 import { histogramTraces } from './histogram-traces';
 
 interface HistogramPlotProps {

@@ -1,11 +1,10 @@
 import { useMemo } from 'react';
 import type { PlotMouseEvent } from 'plotly.js-dist-min';
-import { resultOf, selectSummary, useAppStore, type Variant } from '../../../state';
+import { resultOf, selectSummary, useAppStore, type Variant, variantShortLabel } from '../../../state';
 import { selectWeight } from '../../../state/actions/ui';
 import { Plot } from '../../components/Plot';
 import { PALETTES, bitsColor } from '../../components/plot-theme';
 import { useEffectiveTheme } from '../../hooks/useEffectiveTheme';
-import { variantShortLabel } from '../variants/variant-label';
 import { layerErrorTraces, METRIC_LABELS } from './layer-error-traces';
 
 interface LayerErrorPlotProps {

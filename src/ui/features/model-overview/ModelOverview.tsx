@@ -71,6 +71,18 @@ export function ModelOverview() {
           <dd title={`${formatCount(m.fileBytes)} bytes`}>{formatBytes(m.fileBytes)}</dd>
         </div>
       </dl>
+      {m.quantized.length > 0 && (
+        <p className="note" data-testid="already-quantized">
+          Already quantized:{' '}
+          {m.quantized
+            .map(
+              (g) =>
+                `${g.count} ${g.op} weight${g.count === 1 ? '' : 's'}, ${g.dtypes.join('/')} ${g.granularity}`,
+            )
+            .join('; ')}
+          . These integer weights are not quantized again.
+        </p>
+      )}
       <IoList title="Inputs" items={m.inputs} />
       <IoList title="Outputs" items={m.outputs} />
       <div className="io">

@@ -3,6 +3,7 @@ import {
   BLOCK_SIZES,
   ALL_BITS,
   type BlockSize,
+  type ClipMethod,
   type ExportFormat,
   type Granularity,
   type Scheme,
@@ -28,6 +29,11 @@ const GRANULARITIES: { value: Granularity; label: string }[] = [
   { value: 'tensor', label: 'Tensor' },
   { value: 'channel', label: 'Channel' },
   { value: 'block', label: 'Block' },
+];
+const CLIPS: { value: ClipMethod; label: string }[] = [
+  { value: 'minmax', label: 'Min/max' },
+  { value: 'mse', label: 'MSE' },
+  { value: 'percentile', label: 'Percentile' },
 ];
 const FORMATS: { value: ExportFormat; label: string }[] = [
   { value: 'auto', label: 'Auto (DequantizeLinear, MatMulNBits where it fits)' },
@@ -96,6 +102,41 @@ export function QuantConfigPanel() {
             </select>
           </label>
         </div>
+      </div>
+      <div className="field">
+        <span className="field-label">Range</span>
+        <div className="row">
+          <Segmented
+            label="Clip range"
+            value={config.clip}
+            options={CLIPS}
+            onChange={(clip) => setConfig({ clip })}
+          />
+          <label className="inline-select" title="Clip at this percentile of |w|">
+            <span className="muted small">pct</span>
+            <input
+              type="number"
+              aria-label="Clip percentile"
+              min={50.1}
+              max={100}
+              step={0.1}
+              value={config.clipPercentile}
+              disabled={config.clip !== 'percentile'}
+              onChange={(e) => {
+                const v = Number(e.currentTarget.value);
+                if (v > 50 && v <= 100) setConfig({ clipPercentile: v });
+              }}
+            />
+          </label>
+        </div>
+        <label className="check">
+          <input
+            type="checkbox"
+            checked={config.equalize}
+            onChange={(e) => setConfig({ equalize: e.currentTarget.checked })}
+          />
+          Cross-layer equalization (float model unchanged)
+        </label>
       </div>
       <details className="field advanced">
         <summary>Advanced</summary>

@@ -1,11 +1,10 @@
-import { useAppStore, resultOf } from '../../../state';
+import { useAppStore, resultOf, variantLabel } from '../../../state';
 import { removeVariant } from '../../../state/actions/quantize';
 import { CloseIcon } from '../../components/icons';
 import { ErrorNotice } from '../../components/ErrorNotice';
 import { ProgressBar } from '../../components/ProgressBar';
 import { bitsColor } from '../../components/plot-theme';
 import { formatBytes, formatDb } from '../../format';
-import { variantLabel } from './variant-label';
 
 /** One variant's status in the sidebar; subscribes to this variant only. */
 export function VariantRow({ id }: { id: string }) {

@@ -9,6 +9,8 @@ import { formatBytes, formatCount, formatPercent, formatShape } from '../../form
 interface WeightRowProps {
   weight: WeightInfo;
   override: LayerOverride | undefined;
+  /** Whether a run quantizes it (Gather tables only when asked): the tick shows what the exported file holds. */
+  included: boolean;
   selected: boolean;
   fileBytes: number;
 }
@@ -19,10 +21,13 @@ const parseBits = (v: string): Bits | null => (v === '' ? null : v === 'fp16' ? 
 export const WeightRow = memo(function WeightRow({
   weight: w,
   override,
+  included: wanted,
   selected,
   fileBytes,
 }: WeightRowProps) {
-  const included = !override?.skip;
+  // A weight shared with readers that do not use it as this weight stays float whatever the tick says.
+  const shared = w.consumers > w.uses.length;
+  const included = wanted && !shared;
   return (
     <tr
       data-testid="weight-row"
@@ -35,8 +40,10 @@ export const WeightRow = memo(function WeightRow({
         <input
           type="checkbox"
           checked={included}
+          disabled={shared}
           aria-label={`Quantize ${w.name}`}
-          onChange={(e) => setLayerIncluded(w.name, e.currentTarget.checked)}
+          title={shared ? `kept float: read by ${w.consumers} ops, not all as this weight` : undefined}
+          onChange={(e) => setLayerIncluded(w.name, e.currentTarget.checked, w.op === 'Gather')}
         />
       </td>
       <td className="cell-name">
@@ -44,6 +51,9 @@ export const WeightRow = memo(function WeightRow({
           {w.name}
         </button>
         {w.via.length > 0 && <span className="via">via {w.via.join(' → ')}</span>}
+        {w.scope && <span className="via">in {w.scope}</span>}
+        {w.uses.length > 1 && <span className="via">tied: {w.uses.length} ops share it</span>}
+        {shared && <span className="via">kept float: also read by other ops</span>}
       </td>
       <td>
         <span className={`op op-${w.op.toLowerCase()}`}>{w.op}</span>

@@ -5,6 +5,7 @@ import { clearLayerOverrides } from '../../../state/actions/config';
 import { setWeightsFilter, sortWeightsBy } from '../../../state/actions/ui';
 import { Panel } from '../../components/Panel';
 import { formatCount } from '../../format';
+import { isIncluded } from '../../../core/pipeline/select';
 import { WeightRow } from './WeightRow';
 import { filterAndSort } from './weights-sort';
 
@@ -16,6 +17,7 @@ const selectTable = (s: AppState) => ({
   filter: s.weightsFilter,
   sort: s.weightsSort,
   layers: s.config.layers,
+  includeGather: s.config.includeGather,
   selected: s.selectedWeight,
 });
 
@@ -29,7 +31,7 @@ const COLUMNS: { key: WeightSortKey | null; label: string; className?: string }[
 ];
 
 export function WeightsTable() {
-  const { summary, filter, sort, layers, selected } = useAppStore(useShallow(selectTable));
+  const { summary, filter, sort, layers, includeGather, selected } = useAppStore(useShallow(selectTable));
   const rows = useMemo(
     () => (summary ? filterAndSort(summary.weights, filter, sort) : []),
     [summary, filter, sort],
@@ -110,6 +112,7 @@ export function WeightsTable() {
                 key={w.name}
                 weight={w}
                 override={layers[w.name]}
+                included={isIncluded({ layers, includeGather }, w)}
                 selected={w.name === selected}
                 fileBytes={summary.fileBytes}
               />

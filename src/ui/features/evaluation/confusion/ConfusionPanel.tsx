@@ -1,14 +1,14 @@
 import { useMemo } from 'react';
 import type { Layout } from 'plotly.js-dist-min';
 import { useShallow } from 'zustand/react/shallow';
-import { EVAL_MODE_LABELS, type EvalMode, type EvalReport } from '../../../../protocol/eval-dto';
-import { useAppStore } from '../../../../state';
+import type { EvalMode, EvalReport } from '../../../../protocol/eval-dto';
+import { EVAL_MODE_LABELS } from '../eval-modes';
+import { useAppStore, selectVariantLabels } from '../../../../state';
 import { selectEvalView } from '../../../../state/actions/evaluate-run';
 import { Panel } from '../../../components/Panel';
 import { Plot } from '../../../components/Plot';
 import { PALETTES, bitsColor } from '../../../components/plot-theme';
 import { useEffectiveTheme } from '../../../hooks/useEffectiveTheme';
-import { selectVariantLabels } from '../../variants/variant-label';
 import { confusionTrace, perClassTraces } from './confusion-traces';
 
 /** Options of the model picker: the float model, then each variant in each mode that ran. */

@@ -11,7 +11,7 @@ const BOX = 72;
 function SampleView({ samplesId, flip }: { samplesId: number | null; flip: FlipDto }) {
   const key = samplesId === null ? '' : thumbnailKey(samplesId, flip.index);
   const thumb = useAppStore((s) => (key ? s.thumbnails[key] : undefined));
-  const values = useAppStore((s) => (key ? s.rowValues[key] : undefined));
+  const values = flip.features;
   useEffect(() => {
     if (samplesId !== null && !thumb) void ensureThumbnail(samplesId, flip.index);
   }, [samplesId, flip.index, thumb]);

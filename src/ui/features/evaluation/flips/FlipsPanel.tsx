@@ -1,14 +1,21 @@
 import { useEffect } from 'react';
-import { EVAL_MODE_LABELS, type EvalMode } from '../../../../protocol/eval-dto';
+import type { EvalMode } from '../../../../protocol/eval-dto';
+import { EVAL_MODE_LABELS } from '../eval-modes';
 import { useShallow } from 'zustand/react/shallow';
-import { flipsKey, bitsLabel, selectSamples, useAppStore } from '../../../../state';
+import {
+  flipsKey,
+  bitsLabel,
+  selectSamples,
+  useAppStore,
+  selectVariantLabels,
+  variantShortLabel,
+} from '../../../../state';
 import { selectEvalView } from '../../../../state/actions/evaluate-run';
 import { ensureFlips } from '../../../../state/actions/evaluate-views';
 import { ErrorNotice } from '../../../components/ErrorNotice';
 import { Panel } from '../../../components/Panel';
 import { Segmented } from '../../../components/Segmented';
 import { formatCount } from '../../../format';
-import { selectVariantLabels, variantShortLabel } from '../../variants/variant-label';
 import { FlipCard } from './FlipCard';
 
 /** Samples whose predicted class changed from the float model to the chosen variant. */

@@ -1,5 +1,5 @@
 import { useShallow } from 'zustand/react/shallow';
-import { EVAL_MODE_LABELS } from '../../../../protocol/eval-dto';
+import { EVAL_MODE_LABELS } from '../eval-modes';
 import { selectVariantAccuracy, useAppStore } from '../../../../state';
 import { formatCount } from '../../../format';
 import { deltaClass, deltaPt, pct } from '../eval-format';

@@ -1,12 +1,12 @@
 import { useMemo } from 'react';
 import { useShallow } from 'zustand/react/shallow';
-import { EVAL_MODE_LABELS, type EvalReport } from '../../../../protocol/eval-dto';
-import { selectSamples, selectStaleVariantIds, useAppStore } from '../../../../state';
+import type { EvalReport } from '../../../../protocol/eval-dto';
+import { EVAL_MODE_LABELS } from '../eval-modes';
+import { selectSamples, selectStaleVariantIds, useAppStore, selectVariantLabels } from '../../../../state';
 import { Panel } from '../../../components/Panel';
 import { formatCount, formatSci, formatShape } from '../../../format';
 import { pct } from '../eval-format';
 import { resultRows } from './result-rows';
-import { selectVariantLabels } from '../../variants/variant-label';
 import { ResultsTable } from './ResultsTable';
 
 const seconds = (ms: number) => `${(ms / 1000).toFixed(ms < 10_000 ? 1 : 0)} s`;

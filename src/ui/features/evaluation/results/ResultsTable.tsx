@@ -1,8 +1,7 @@
-import { bitsLabel, useAppStore, type Variant } from '../../../../state';
+import { bitsLabel, useAppStore, type Variant, variantShortLabel } from '../../../../state';
 import type { EvalReport } from '../../../../protocol/eval-dto';
 import { bitsColor } from '../../../components/plot-theme';
 import { formatBytes, formatCount, formatSci } from '../../../format';
-import { variantShortLabel } from '../../variants/variant-label';
 import { deltaClass, deltaPt, formatKl, formatMs, pct } from '../eval-format';
 import type { ResultRow } from './result-rows';
 

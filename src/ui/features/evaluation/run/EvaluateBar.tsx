@@ -1,11 +1,13 @@
 import { useShallow } from 'zustand/react/shallow';
+import type { EvalModeRequest, EvalProgress } from '../../../../protocol/eval-dto';
+import { EVAL_MODE_HINTS, EVAL_MODE_LABELS } from '../eval-modes';
 import {
-  EVAL_MODE_HINTS,
-  EVAL_MODE_LABELS,
-  type EvalModeRequest,
-  type EvalProgress,
-} from '../../../../protocol/eval-dto';
-import { selectEvalBusy, selectResultVariants, useAppStore, type AppState } from '../../../../state';
+  selectEvalBusy,
+  selectResultVariants,
+  useAppStore,
+  type AppState,
+  variantShortLabel,
+} from '../../../../state';
 import {
   cancelEvaluation,
   dismissEvalError,
@@ -17,7 +19,6 @@ import { ErrorNotice } from '../../../components/ErrorNotice';
 import { ProgressBar } from '../../../components/ProgressBar';
 import { Segmented } from '../../../components/Segmented';
 import { formatCount } from '../../../format';
-import { variantShortLabel } from '../../variants/variant-label';
 
 const MODES = [
   { value: 'exact', label: EVAL_MODE_LABELS.exact },

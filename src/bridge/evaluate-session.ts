@@ -1,0 +1,105 @@
+// Everything the page knows about the evaluate worker's state, in one place. The worker is terminated to cancel an
+// evaluation (an ORT run cannot be interrupted), so: every call is raced against the session's "epoch" (a restart
+// rejects calls in flight with AbortError instead of leaving them pending), and calls that need the sample set
+// read it into a fresh worker first (the page keeps the dropped Files).
+import type { Remote } from 'comlink';
+import type { TabularOptions } from '../core/samples';
+import type { EvalProgress, EvalReport, EvalRequest, SampleFile, SampleSetInfo } from '../protocol/eval-dto';
+import type { EvaluateApi } from '../workers/evaluate.api';
+import { MODEL_NOT_LOADED, SharedFlight, hasErrorName } from './shared-flight';
+import type { Bridge } from './worker-bridge';
+
+/** A sample set as the page keeps it: enough to read it again into a restarted worker. */
+export interface SampleSetFiles {
+  /** Bumped by the page on every successful read. */
+  id: number;
+  files: SampleFile[];
+  tabular: TabularOptions | undefined;
+}
+
+const restartError = () => new DOMException('The evaluation worker was restarted', 'AbortError');
+
+export class EvaluateSession {
+  #epoch = new AbortController();
+  /** Which sample set the worker holds, in which worker generation (null: none, or unknown after a failed read). */
+  #holds: { samplesId: number; generation: number } | null = null;
+  readonly #restoring = new SharedFlight();
+  /** Reads run one after another: two in flight could finish in either order. */
+  #queue: Promise<unknown> = Promise.resolve();
+
+  constructor(readonly bridge: Bridge<EvaluateApi>) {}
+
+  /** Terminate the worker: calls in flight reject with AbortError, the next call starts a fresh worker. */
+  restart(): void {
+    this.bridge.terminate();
+    const old = this.#epoch;
+    this.#epoch = new AbortController();
+    this.#holds = null;
+    this.#restoring.clear();
+    old.abort(restartError());
+  }
+
+  /** A plain call: no cancel of its own, but rejects with AbortError if the worker is restarted meanwhile. */
+  call<T>(fn: (api: Remote<EvaluateApi>) => Promise<T>): Promise<T> {
+    return this.bridge.run(this.#epoch.signal, fn, () => {});
+  }
+
+  /**
+   * Read a sample set into the worker (queued). The worker is recorded as holding set `samples.id` only when its
+   * read succeeded.
+   */
+  readSamples(samples: SampleSetFiles): Promise<SampleSetInfo> {
+    const run = async () => {
+      this.#holds = null; // the worker drops its set when a read starts
+      const generation = this.bridge.generation;
+      const info = await this.call((api) => api.loadSamples(samples.files, { tabular: samples.tabular }));
+      this.#holds = { samplesId: samples.id, generation };
+      return info;
+    };
+    const p = this.#queue.then(run, run);
+    this.#queue = p.catch(() => {});
+    return p;
+  }
+
+  /** Run `fn` with `samples` loaded in the worker; if it answers ModelNotLoadedError, read them again and retry once. */
+  async withSamples<T>(samples: SampleSetFiles, fn: () => Promise<T>): Promise<T> {
+    await this.#ensureSamples(samples);
+    try {
+      return await fn();
+    } catch (e) {
+      if (!hasErrorName(e, MODEL_NOT_LOADED)) throw e;
+      this.#holds = null;
+      await this.#ensureSamples(samples);
+      return fn();
+    }
+  }
+
+  /** A plain call that needs `samples` in the worker. */
+  callWithSamples<T>(samples: SampleSetFiles, fn: (api: Remote<EvaluateApi>) => Promise<T>): Promise<T> {
+    return this.withSamples(samples, () => this.call(fn));
+  }
+
+  /** Evaluate on `samples`. Aborting `signal` restarts the worker (the next call starts a fresh one). */
+  evaluate(
+    samples: SampleSetFiles,
+    request: EvalRequest,
+    signal: AbortSignal,
+    onProgress: (p: EvalProgress) => void,
+  ): Promise<EvalReport> {
+    return this.withSamples(samples, () =>
+      this.bridge.run(
+        signal,
+        (api) => api.evaluate(request, onProgress),
+        () => this.restart(),
+      ),
+    );
+  }
+
+  /** Make sure the worker holds `samples` (read them again into a restarted worker); one read per set and generation. */
+  #ensureSamples(samples: SampleSetFiles): Promise<void> {
+    const generation = this.bridge.generation;
+    const holds = this.#holds;
+    if (holds && holds.samplesId === samples.id && holds.generation === generation) return Promise.resolve();
+    return this.#restoring.run(`${samples.id}@${generation}`, () => this.readSamples(samples));
+  }
+}

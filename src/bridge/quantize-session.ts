@@ -1,0 +1,151 @@
+// Everything the page knows about the quantize worker's state, in one place: which model it should hold, which runs
+// it can re-create, a cooperative cancel in flight, and the exported Blob per variant. A restarted worker (crash,
+// or a cancel that had to terminate it) is restored from here on demand: the model is opened again from its File
+// and lost runs are re-quantized (quantizing is deterministic, so the same config gives the same bytes).
+import type { Remote } from 'comlink';
+import type { QuantConfig } from '../core/quant/config';
+import type { Progress, RunSummary } from '../protocol/dto';
+import type { WireBlob } from '../protocol/dto';
+import type { QuantizeApi } from '../workers/quantize.api';
+import { MODEL_NOT_LOADED, SharedFlight, hasErrorName } from './shared-flight';
+import type { Bridge } from './worker-bridge';
+
+/** What it takes to (re)open a model in the worker: the page keeps the Files, the worker the parsed model. */
+export interface ModelFiles {
+  id: string;
+  file: WireBlob;
+  fileName: string;
+  sidecars: { name: string; blob: WireBlob }[];
+}
+
+/** A run the worker may have to re-create: its id and the config it was quantized with. */
+export interface RunRef {
+  runId: string;
+  config: QuantConfig;
+}
+
+interface BlobEntry {
+  modelId: string;
+  runId: string;
+  blob: Promise<Blob>;
+}
+
+/** A signal that never aborts, for calls that are not cancellable (their results are cached or ignored). */
+const NEVER = new AbortController().signal;
+
+export class QuantizeSession {
+  readonly #reopening = new SharedFlight();
+  readonly #restoring = new SharedFlight();
+  /** Exported model per variant id. A re-run (new run id) or another model replaces it. */
+  readonly #blobs = new Map<string, BlobEntry>();
+  #pendingCancel: Promise<boolean> | undefined;
+
+  constructor(readonly bridge: Bridge<QuantizeApi>) {}
+
+  /** Plain call: no abort, rejects if the worker crashes. */
+  call<T>(fn: (api: Remote<QuantizeApi>) => Promise<T>): Promise<T> {
+    return this.bridge.run(NEVER, fn, () => {});
+  }
+
+  /** Best-effort call whose failure does not matter (freeing memory in the worker). */
+  #fireAndForget(fn: (api: Remote<QuantizeApi>) => Promise<void>): void {
+    void this.call(fn).catch(() => {});
+  }
+
+  /**
+   * Call the worker about `model`. If it answers ModelNotLoadedError (it was restarted), re-open the File, restore
+   * the runs this call needs, and retry once.
+   */
+  async callModel<T>(
+    model: ModelFiles,
+    fn: (api: Remote<QuantizeApi>) => Promise<T>,
+    needsRuns: readonly RunRef[] = [],
+  ): Promise<T> {
+    try {
+      return await this.call(fn);
+    } catch (e) {
+      if (!hasErrorName(e, MODEL_NOT_LOADED)) throw e;
+      await this.#reopen(model);
+      for (const run of needsRuns) await this.#restoreRun(model, run);
+      return this.call(fn);
+    }
+  }
+
+  /** Parse a model in the worker under `model.id`. */
+  open(model: ModelFiles) {
+    return this.call((api) =>
+      api.open({ modelId: model.id, file: model.file, fileName: model.fileName, sidecars: model.sidecars }),
+    );
+  }
+
+  /** Free a model and its runs in the worker, and the page's exported Blobs. */
+  close(modelId: string): void {
+    for (const [variantId, e] of this.#blobs) if (e.modelId === modelId) this.#blobs.delete(variantId);
+    this.#fireAndForget((api) => api.close(modelId));
+  }
+
+  dropRun(runId: string): void {
+    this.#fireAndForget((api) => api.dropRun(runId));
+  }
+
+  /**
+   * Quantize `model` with `config` as run `runId`. Aborting `signal` asks the worker to stop cooperatively (it keeps
+   * the parsed model) and terminates it only if it does not answer within the grace period; `idle()` waits for that.
+   */
+  quantize(
+    model: ModelFiles,
+    runId: string,
+    config: QuantConfig,
+    signal: AbortSignal,
+    onProgress: (p: Progress) => void,
+  ): Promise<RunSummary> {
+    const bridge = this.bridge;
+    let task: Promise<RunSummary> = Promise.resolve() as unknown as Promise<RunSummary>;
+    return bridge.run(
+      signal,
+      () => (task = this.callModel(model, (api) => api.quantize(model.id, runId, config, onProgress))),
+      () => void (this.#pendingCancel = bridge.cancelOrTerminate(task, () => bridge.api.cancel(runId))),
+    );
+  }
+
+  /** Resolves when no cancel is pending (the worker answered or was terminated). */
+  async idle(): Promise<void> {
+    await this.#pendingCancel;
+  }
+
+  /**
+   * The exported bytes of run `run` as one Blob per variant, shared by the download and the evaluation (exported
+   * by the worker once per run). Concurrent callers share the export; a failed export is not cached.
+   */
+  exportBlob(model: ModelFiles, variantId: string, run: RunRef): Promise<Blob> {
+    const hit = this.#blobs.get(variantId);
+    if (hit && hit.runId === run.runId && hit.modelId === model.id) return hit.blob;
+    const blob = this.callModel(model, (api) => api.exportModel(run.runId), [run]).then(
+      (bytes) => new Blob([bytes as Uint8Array<ArrayBuffer>], { type: 'application/octet-stream' }),
+    );
+    const entry: BlobEntry = { modelId: model.id, runId: run.runId, blob };
+    this.#blobs.set(variantId, entry);
+    blob.catch(() => {
+      if (this.#blobs.get(variantId) === entry) this.#blobs.delete(variantId);
+    });
+    return blob;
+  }
+
+  /** Forget a variant's Blob (removed), or all of them. */
+  releaseBlob(variantId?: string): void {
+    if (variantId === undefined) this.#blobs.clear();
+    else this.#blobs.delete(variantId);
+  }
+
+  /** Open the same File again under the same model id; one re-open per model and worker generation. */
+  #reopen(model: ModelFiles): Promise<void> {
+    return this.#reopening.run(`${model.id}@${this.bridge.generation}`, () => this.open(model));
+  }
+
+  /** Re-create a run the worker lost; one restore per run and worker generation. */
+  #restoreRun(model: ModelFiles, run: RunRef): Promise<void> {
+    return this.#restoring.run(`${run.runId}@${this.bridge.generation}`, () =>
+      this.call((api) => api.quantize(model.id, run.runId, run.config)),
+    );
+  }
+}

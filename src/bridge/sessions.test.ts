@@ -1,0 +1,129 @@
+// The sessions restore what a restarted worker lost, once per worker generation, and keep nothing else.
+import { describe, expect, it } from 'vitest';
+import type { EvaluateApi } from '../workers/evaluate.api';
+import type { QuantizeApi } from '../workers/quantize.api';
+import { EvaluateSession } from './evaluate-session';
+import { InProcessBridge } from './in-process-bridge';
+import { QuantizeSession, type ModelFiles } from './quantize-session';
+
+const notLoaded = () => Object.assign(new Error('no model in this worker'), { name: 'ModelNotLoadedError' });
+
+/** A worker that forgets everything on terminate, and counts what it was asked. */
+function fakeQuantizeWorker() {
+  const models = new Set<string>();
+  const runs = new Set<string>();
+  const calls = { open: 0, quantize: 0, export: 0 };
+  const faults = { export: 0 };
+  const api = {
+    open: async (req: { modelId: string }) => {
+      calls.open++;
+      models.add(req.modelId);
+      return {};
+    },
+    quantize: async (modelId: string, runId: string) => {
+      if (!models.has(modelId)) throw notLoaded();
+      calls.quantize++;
+      runs.add(runId);
+      return { runId };
+    },
+    exportModel: async (runId: string) => {
+      if (!runs.has(runId)) throw notLoaded();
+      if (faults.export > 0 && faults.export--) throw new Error('out of memory');
+      calls.export++;
+      return new Uint8Array([1, 2, 3]);
+    },
+    close: async () => {},
+    dropRun: async () => {},
+  } as unknown as QuantizeApi;
+  const forget = () => (models.clear(), runs.clear());
+  return { bridge: new InProcessBridge<QuantizeApi>(api, forget), calls, faults };
+}
+
+const model: ModelFiles = { id: 'm1', file: new Blob(['x']), fileName: 'm.onnx', sidecars: [] };
+const config = { bits: 4 } as never;
+
+describe('QuantizeSession', () => {
+  it('after a restart re-opens the model and re-creates the run once, shared by concurrent callers', async () => {
+    const { bridge, calls } = fakeQuantizeWorker();
+    const s = new QuantizeSession(bridge);
+    await s.open(model);
+    await s.call((api) => api.quantize('m1', 'r1', config));
+    bridge.terminate();
+    const run = { runId: 'r1', config };
+    const [a, b] = await Promise.all([
+      s.callModel(model, (api) => api.exportModel('r1'), [run]),
+      s.callModel(model, (api) => api.exportModel('r1'), [run]),
+    ]);
+    expect([...a]).toEqual([1, 2, 3]);
+    expect([...b]).toEqual([1, 2, 3]);
+    expect(calls).toEqual({ open: 2, quantize: 2, export: 2 });
+  });
+
+  it('exports a variant once per run, and again for a new run or after release', async () => {
+    const { bridge, calls } = fakeQuantizeWorker();
+    const s = new QuantizeSession(bridge);
+    await s.open(model);
+    await s.call((api) => api.quantize('m1', 'r1', config));
+    await s.call((api) => api.quantize('m1', 'r2', config));
+    const first = s.exportBlob(model, 'v', { runId: 'r1', config });
+    expect(s.exportBlob(model, 'v', { runId: 'r1', config })).toBe(first);
+    expect((await first).size).toBe(3);
+    await s.exportBlob(model, 'v', { runId: 'r2', config });
+    s.releaseBlob('v');
+    await s.exportBlob(model, 'v', { runId: 'r2', config });
+    expect(calls.export).toBe(3);
+  });
+
+  it('does not cache a failed export', async () => {
+    const { bridge, faults } = fakeQuantizeWorker();
+    const s = new QuantizeSession(bridge);
+    await s.open(model);
+    await s.call((api) => api.quantize('m1', 'r1', config));
+    faults.export = 1;
+    const run = { runId: 'r1', config };
+    await expect(s.exportBlob(model, 'v', run)).rejects.toThrow('out of memory');
+    await expect(s.exportBlob(model, 'v', run)).resolves.toBeInstanceOf(Blob);
+  });
+});
+
+describe('EvaluateSession', () => {
+  function fakeEvaluateWorker() {
+    let holds: unknown = null;
+    const reads: unknown[] = [];
+    const api = {
+      loadSamples: async (files: unknown) => {
+        reads.push(files);
+        holds = files;
+        return { count: 1 };
+      },
+      sampleThumbnail: async () => {
+        if (!holds) throw notLoaded();
+        return null;
+      },
+    } as unknown as EvaluateApi;
+    return { bridge: new InProcessBridge<EvaluateApi>(api, () => (holds = null)), reads };
+  }
+  const samples = { id: 1, files: [], tabular: undefined };
+
+  it('reads the samples again into a restarted worker, once', async () => {
+    const { bridge, reads } = fakeEvaluateWorker();
+    const s = new EvaluateSession(bridge);
+    await s.readSamples(samples);
+    await s.callWithSamples(samples, (api) => api.sampleThumbnail(0));
+    expect(reads).toHaveLength(1);
+    s.restart();
+    await Promise.all([
+      s.callWithSamples(samples, (api) => api.sampleThumbnail(0)),
+      s.callWithSamples(samples, (api) => api.sampleThumbnail(0)),
+    ]);
+    expect(reads).toHaveLength(2);
+  });
+
+  it('rejects a call in flight with AbortError when the worker is restarted', async () => {
+    const { bridge } = fakeEvaluateWorker();
+    const s = new EvaluateSession(bridge);
+    const pending = s.call(() => new Promise<never>(() => {}));
+    s.restart();
+    await expect(pending).rejects.toMatchObject({ name: 'AbortError' });
+  });
+});

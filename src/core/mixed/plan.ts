@@ -1,0 +1,205 @@
+import { isStudioError, StudioError } from '../errors';
+import { chooseEncoding, type Encoding, type EncodingContext } from '../export/encoding';
+import { encodedBytes, type EncodedWeight } from '../export/rewrite';
+import { findWeights, readWeight } from '../onnx';
+import { planOpsetUpgrade } from '../onnx/opset';
+import type { OnnxModel, WeightInfo } from '../onnx/types';
+import { aiOnnxOpset } from '../onnx/opset';
+import { quantizeWeight } from '../pipeline/weight';
+import { packLevels, type PackContainer } from '../quant/pack';
+import type { QuantizedTensor } from '../quant/types';
+import { specFor, type IntBits, type LayerOverride, type QuantConfig } from '../quant/config';
+import { solveBudget, type Option, type Solution } from './solve';
+
+/** What one layer may become: an integer width, float16, or its original float (left unquantized). */
+export type Candidate = IntBits | 'fp16' | 'float';
+export const MIXED_CANDIDATES: readonly Candidate[] = [2, 3, 4, 5, 6, 8, 'float'];
+
+/** One layer's options: exact stored bytes (as the exporter writes them) and predicted loss per candidate. */
+export interface LayerTable {
+  name: string;
+  elements: number;
+  candidates: Candidate[];
+  options: Option[];
+}
+
+/** Predicted loss of layer `name` at `candidate` from a measurement (e.g. output KL of quantizing it alone). */
+export type MeasuredLoss = Record<string, Partial<Record<Candidate, number>>>;
+
+export interface Budget {
+  /** Average stored bits per weight over the assigned layers (scales and zero points included). */
+  targetBits?: number;
+  /** Total stored bytes of the assigned layers. */
+  targetBytes?: number;
+}
+
+/** The encoding context the pipeline uses for this model (the opset it may rise to). */
+function encodingContext(model: OnnxModel, config: QuantConfig): EncodingContext {
+  const opset = aiOnnxOpset(model.proto) ?? 1; // no ai.onnx import: treat as opset 1, as the pipeline does
+  const upgradable = [25, 21].find((t) => t > opset && planOpsetUpgrade(model.proto, t).ok) ?? null;
+  return { opset, maxOpset: upgradable ?? (opset >= 25 ? opset : null), format: config.format };
+}
+
+function relativeError(values: Float32Array, deq: Float32Array): number {
+  let err = 0;
+  let sig = 0;
+  for (let i = 0; i < values.length; i++) {
+    err += (values[i] - deq[i]) ** 2;
+    sig += values[i] * values[i];
+  }
+  return sig > 0 ? err / sig : err;
+}
+
+/** The weights a mixed assignment covers: those the base config quantizes and the exporter can rewrite. */
+export function assignableWeights(model: OnnxModel, config: QuantConfig): WeightInfo[] {
+  return findWeights(model, { includeGather: config.includeGather }).filter(
+    (w) => specFor(config, w.name) !== null && w.consumers <= 1,
+  );
+}
+
+/**
+ * Size and predicted loss of every assignable weight at each candidate. Loss is `measured` where given, otherwise
+ * the weight-error proxy: the noise-to-signal ratio ‖W − Q(W)‖² / ‖W‖² of the layer's weights, which (for inputs of
+ * any fixed distribution) is the noise-to-signal ratio the layer adds to its output, and is unchanged when a
+ * rescaling such as equalization or folded BatchNorm moves magnitude between layers. Candidates the exporter
+ * cannot write for a weight (e.g. no encoding at this opset, fp16 of a float16 weight) are left out.
+ */
+export async function layerTables(
+  model: OnnxModel,
+  base: QuantConfig,
+  candidates: readonly Candidate[] = MIXED_CANDIDATES,
+  measured?: MeasuredLoss,
+): Promise<LayerTable[]> {
+  const ctx = encodingContext(model, base);
+  const tables: LayerTable[] = [];
+  for (const w of assignableWeights(model, base)) {
+    const values = await readWeight(model, w);
+    const table: LayerTable = { name: w.name, elements: w.elements, candidates: [], options: [] };
+    for (const c of candidates) {
+      const option = c === 'float' ? { bytes: w.bytes, loss: 0 } : optionAt(values, w, base, c, ctx);
+      if (!option) continue;
+      const m = measured?.[w.name]?.[c];
+      table.candidates.push(c);
+      table.options.push(m === undefined ? option : { bytes: option.bytes, loss: m });
+    }
+    if (!table.candidates.includes('float')) {
+      table.candidates.push('float');
+      table.options.push({ bytes: w.bytes, loss: 0 });
+    }
+    tables.push(table);
+  }
+  return tables;
+}
+
+function optionAt(
+  values: Float32Array,
+  w: WeightInfo,
+  base: QuantConfig,
+  bits: IntBits | 'fp16',
+  ctx: EncodingContext,
+): Option | null {
+  const spec = { ...specFor(base, w.name)!, bits };
+  if (bits === 'fp16' && w.dtype === 'float16') return null;
+  const encoding = chooseEncoding(w, spec, ctx);
+  if (!encoding) return null;
+  try {
+    const qw = quantizeWeight(values, w, spec);
+    const e: EncodedWeight =
+      qw.kind === 'fp16'
+        ? { kind: 'cast', weight: w, fp16: qw.bits }
+        : encoding.kind === 'matmulnbits'
+          ? { kind: 'matmulnbits', weight: w, encoding, q: qw.q }
+          : dqWeight(w, encoding as Extract<Encoding, { kind: 'dq' }>, qw.q);
+    return { bytes: encodedBytes(e), loss: relativeError(values, qw.dequantized) };
+  } catch (e) {
+    if (isStudioError(e, 'WeightValueError')) return null; // NaN/Inf: only float remains
+    throw e;
+  }
+}
+
+function dqWeight(
+  w: WeightInfo,
+  encoding: Extract<Encoding, { kind: 'dq' }>,
+  q: QuantizedTensor,
+): EncodedWeight {
+  return {
+    kind: 'dq',
+    weight: w,
+    encoding,
+    q,
+    packed: packLevels(q.levels, encoding.container as PackContainer),
+  };
+}
+
+/** Bits per weight a candidate's levels carry (float: the stored float width). */
+export function nominalBits(t: LayerTable, k: number): number {
+  const c = t.candidates[k];
+  if (c === 'fp16') return 16;
+  if (c === 'float') return Math.round((8 * t.options[k].bytes) / Math.max(1, t.elements));
+  return c;
+}
+
+export interface Assignment {
+  /** An ordinary config whose `layers` lists every weight of the model: the recipe. */
+  config: QuantConfig;
+  /** The solver's answer, in its units: nominal bits (a bits budget) or stored bytes (a size budget). */
+  solution: Solution;
+  budget: number;
+  budgetUnit: 'bits' | 'bytes';
+  /** Chosen candidate per layer. */
+  chosen: Record<string, Candidate>;
+  /** Average bits per weight the levels carry (3-bit counts 3 although it is stored in an int4 container). */
+  averageBits: number;
+  /** Bytes the exporter stores for these layers (levels, scales, zero points; float layers as they were). */
+  storedBytes: number;
+}
+
+/**
+ * Solve the budget and write the answer as a config (per-layer bits; `skip` for layers left float). A bits budget
+ * counts each layer's nominal width × its weights (so 4.5 means what the levels carry, like uniform 4-bit means 4);
+ * a bytes budget counts the exact stored bytes.
+ */
+export function assign(
+  model: OnnxModel,
+  base: QuantConfig,
+  tables: readonly LayerTable[],
+  budget: Budget,
+  proxy: 'weight-error' | 'measured',
+): Assignment {
+  const elements = tables.reduce((s, t) => s + t.elements, 0);
+  const byBits = budget.targetBits !== undefined;
+  if (!byBits && budget.targetBytes === undefined) {
+    throw new StudioError('QuantConfigError', 'a budget needs target bits or a target size');
+  }
+  const limit = byBits ? Math.floor(budget.targetBits! * elements) : Math.floor(budget.targetBytes!);
+  const options = byBits
+    ? tables.map((t) => t.options.map((o, k) => ({ bytes: nominalBits(t, k) * t.elements, loss: o.loss })))
+    : tables.map((t) => t.options);
+  const solution = solveBudget(options, limit);
+  const layers: Record<string, LayerOverride> = {};
+  // Weights outside the assignment (excluded, tied, Gather tables not asked for) are listed as float.
+  for (const w of findWeights(model, { includeGather: true })) {
+    layers[w.name] = { ...base.layers[w.name], skip: true };
+  }
+  const chosen: Record<string, Candidate> = {};
+  let storedBytes = 0;
+  let bits = 0;
+  tables.forEach((t, i) => {
+    const k = solution.picks[i];
+    const c = t.candidates[k];
+    chosen[t.name] = c;
+    storedBytes += t.options[k].bytes;
+    bits += nominalBits(t, k) * t.elements;
+    const { skip: _skip, ...rest } = base.layers[t.name] ?? {};
+    layers[t.name] = c === 'float' ? { ...rest, skip: true } : { ...rest, bits: c };
+  });
+  return {
+    config: { ...base, layers, mixed: { ...budget, proxy } },
+    solution,
+    budget: limit,
+    budgetUnit: byBits ? 'bits' : 'bytes',
+    chosen,
+    averageBits: elements ? bits / elements : 0,
+    storedBytes,
+  };
+}

@@ -1,0 +1,53 @@
+// What a quantization run reports (plain data: protocol/ re-exports it for the worker boundary).
+import type { Dtype } from '../onnx/types';
+import type { BlockSize, Bits, Granularity, QuantConfig, Scheme } from '../quant/config';
+import type { LayerMetrics } from '../metrics/types';
+import type { FloatLeft } from '../onnx/inventory';
+
+export interface LayerResult extends LayerMetrics {
+  name: string;
+  op: string;
+  shape: number[];
+  elements: number;
+  bits: Bits;
+  scheme: Scheme;
+  granularity: Granularity;
+  blockSize: BlockSize | null;
+  /** Stored element type and how it is written, e.g. 'int4' via 'DequantizeLinear'. */
+  container: Dtype;
+  encoding: 'DequantizeLinear' | 'com.microsoft.DequantizeLinear' | 'MatMulNBits' | 'Cast';
+  bytesBefore: number;
+  /** Levels + scales + zero points as stored. */
+  bytesAfter: number;
+  /** Set when the weight got other settings than asked for, and why (e.g. a block longer than its axis). */
+  fallback?: string;
+}
+
+export interface RunSummary {
+  runId: string;
+  config: QuantConfig;
+  layers: LayerResult[];
+  /** Weights left in float, with the reason (excluded, unsupported, ...). */
+  skipped: { name: string; reason: string }[];
+  /** Float constants that are not weights we quantize (biases, norms, ...), with the reason. */
+  floatLeft: FloatLeft[];
+  /** Float parameters in the model and how many of them this run quantized. */
+  floatParams: { total: number; quantized: number };
+  /** Exact size of the exported file. */
+  fileBytesBefore: number;
+  fileBytesAfter: number;
+  /** Opset of the exported model and what was changed to get there. */
+  opset: number;
+  notes: string[];
+  /** Over all quantized weights: total squared error vs total energy. */
+  overallSqnrDb: number;
+  meanSqnrDb: number;
+  minSqnrDb: number;
+  worstLayer: string | null;
+  durationMs: number;
+}
+
+export type Progress =
+  | { status: 'reading'; fraction: number; tensor?: string }
+  | { status: 'quantizing'; fraction: number; tensor: string }
+  | { status: 'writing'; fraction: number };

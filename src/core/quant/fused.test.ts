@@ -1,0 +1,136 @@
+import { describe, expect, it } from 'vitest';
+import { errorSums } from '../metrics/error';
+import { float16BitsToFloat32, float32ToFloat16Bits } from '../onnx/float16';
+import { dequantize } from './dequantize';
+import { float16Fused, quantizeFused, type OutRounding } from './fused';
+import { packLevels, type PackContainer } from './pack';
+import { quantizeFloat16, quantizeTensor, type QuantizeOptions } from './quantize';
+
+function values(n: number, seed: number): Float32Array {
+  let x = seed;
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    x = (Math.imul(x, 1103515245) + 12345) >>> 0;
+    out[i] = ((x / 2 ** 32 - 0.5) * 3) ** 3; // heavy-ish tails
+  }
+  out[3] = 0.5; // exact ties appear with scale 1/2^k grids
+  return out;
+}
+
+const bf16 = (x: number) => {
+  const f = new Float32Array([x]);
+  const u = new Uint32Array(f.buffer);
+  u[0] = (u[0] + 0x7fff + ((u[0] >>> 16) & 1)) & 0xffff0000;
+  return f[0];
+};
+
+type Case = [string, number[], Partial<QuantizeOptions>, PackContainer, OutRounding];
+const cases: Case[] = [
+  [
+    'int8 per-channel axis 0',
+    [16, 24],
+    { bits: 8, granularity: 'channel', channelAxis: 0 },
+    'int8',
+    'float32',
+  ],
+  [
+    'int8 per-channel last axis',
+    [24, 16],
+    { bits: 8, granularity: 'channel', channelAxis: 1 },
+    'int8',
+    'float32',
+  ],
+  [
+    'uint8 per-tensor asym',
+    [7, 13],
+    { bits: 8, scheme: 'asymmetric', granularity: 'tensor' },
+    'uint8',
+    'float32',
+  ],
+  [
+    'int4 block 16 axis 0',
+    [40, 6],
+    { bits: 4, granularity: 'block', blockSize: 16, reductionAxis: 0 },
+    'int4',
+    'float32',
+  ],
+  [
+    'uint4 block 32 axis 1, odd length',
+    [5, 33],
+    { bits: 4, scheme: 'asymmetric', granularity: 'block', blockSize: 32, reductionAxis: 1 },
+    'uint4',
+    'float32',
+  ],
+  [
+    'int4 3-bit conv channel',
+    [4, 3, 3, 3],
+    { bits: 3, granularity: 'channel', channelAxis: 0 },
+    'int4',
+    'float32',
+  ],
+  ['int2 per-tensor', [9, 7], { bits: 2, granularity: 'tensor' }, 'int2', 'float32'],
+  [
+    'uint2 block, float16 op',
+    [33, 5],
+    { bits: 2, scheme: 'asymmetric', granularity: 'block', blockSize: 16, reductionAxis: 0 },
+    'uint2',
+    'float16',
+  ],
+  [
+    'int8 5-bit, bfloat16 op',
+    [8, 8],
+    { bits: 5, granularity: 'channel', channelAxis: 0 },
+    'int8',
+    'bfloat16',
+  ],
+];
+
+describe('quantizeFused equals quantizeTensor + packLevels + dequantize + errorSums', () => {
+  it.each(cases)('%s', (_, shape, o, container, rounding) => {
+    const w = values(
+      shape.reduce((a, b) => a * b, 1),
+      shape.length * 31 + shape[0],
+    );
+    const opts: QuantizeOptions = {
+      bits: 8,
+      scheme: 'symmetric',
+      granularity: 'channel',
+      blockSize: 32,
+      channelAxis: 0,
+      reductionAxis: 1,
+      ...o,
+    };
+    const ref = quantizeTensor(w, shape, opts);
+    let deq = dequantize(ref);
+    if (rounding === 'float16') deq = deq.map((x) => float16BitsToFloat32(float32ToFloat16Bits(x)));
+    if (rounding === 'bfloat16') deq = deq.map(bf16);
+    const fused = quantizeFused(w, shape, opts, container, rounding);
+    expect(fused.packed).toEqual(packLevels(ref.levels, container));
+    expect(fused.sums).toEqual(errorSums(w, deq));
+    expect(fused.params.scales).toEqual(ref.scales);
+    const levels = quantizeFused(w, shape, opts, null, rounding);
+    expect(levels.q.levels).toEqual(ref.levels);
+    expect(levels.sums).toEqual(fused.sums);
+  });
+
+  it('refuses a container the levels do not fit', () => {
+    const opts = {
+      bits: 8,
+      scheme: 'symmetric',
+      granularity: 'tensor',
+      blockSize: 32,
+      channelAxis: 0,
+      reductionAxis: 1,
+    } as const;
+    expect(() => quantizeFused(values(8, 1), [8], opts, 'int4', 'float32')).toThrow(/do not fit int4/);
+  });
+
+  it('float16Fused gives quantizeFloat16 bits and the sums of its values', () => {
+    const w = values(1000, 5);
+    const ref = quantizeFloat16(w);
+    const got = float16Fused(w);
+    expect(got.bits).toEqual(ref.bits);
+    expect(got.sums).toEqual(errorSums(w, ref.values));
+    expect(() => float16Fused(new Float32Array([1, 70000]), 'big')).toThrow(/big has 70000 at index 1/);
+  });
+});

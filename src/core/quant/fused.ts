@@ -1,0 +1,159 @@
+// The export path's one pass per tensor: levels, packing and error sums together, without materialising levels or a
+// dequantized copy. Same arithmetic, in the same element order, as quantizeTensor + packLevels + dequantize +
+// errorSums, so the bytes and the metrics are identical (pinned by test/export-bytes.test.ts).
+import { StudioError } from '../errors';
+import { float16BitsToFloat32, float32ToFloat16Bits } from '../onnx/float16';
+import type { ErrorSums } from '../metrics/error';
+import { containerInfo, type PackContainer } from './pack';
+import {
+  forEachRun,
+  halfToFloat,
+  quantParams,
+  toHalfBits,
+  type QuantizeOptions,
+  type QuantParams,
+} from './quantize';
+import type { QuantizedTensor } from './types';
+
+/** What the op computes with after DequantizeLinear: float32, or a Cast to float16 / bfloat16 (rounded again). */
+export type OutRounding = 'float32' | 'float16' | 'bfloat16';
+
+const f32 = new Float32Array(1);
+const u32 = new Uint32Array(f32.buffer);
+
+function rounder(r: OutRounding): ((x: number) => number) | null {
+  if (r === 'float16') return (x) => float16BitsToFloat32(float32ToFloat16Bits(x));
+  if (r === 'bfloat16')
+    return (x) => {
+      f32[0] = x;
+      const b = u32[0];
+      u32[0] = (b + 0x7fff + ((b >>> 16) & 1)) & 0xffff0000; // round half to even on the top 16 bits
+      return f32[0];
+    };
+  return null;
+}
+
+export interface FusedPacked {
+  params: Omit<QuantParams, 'grouping'>;
+  /** Levels packed as ONNX raw_data of `container` (see packLevels). */
+  packed: Uint8Array;
+  sums: ErrorSums;
+}
+
+export interface FusedLevels {
+  q: QuantizedTensor;
+  sums: ErrorSums;
+}
+
+/**
+ * Quantize `w` and write its levels either packed into `container` or as an Int16Array (for MatMulNBits, which
+ * re-orders them), accumulating Σw², Σ(w − dq)², Σ|w| and max|w − dq| on the fly, where dq is what onnxruntime
+ * computes with: fround((q − zp)·s), then rounded to the op's float type.
+ */
+export function quantizeFused(
+  w: Float32Array,
+  shape: number[],
+  opts: QuantizeOptions,
+  container: PackContainer,
+  out: OutRounding,
+): FusedPacked;
+export function quantizeFused(
+  w: Float32Array,
+  shape: number[],
+  opts: QuantizeOptions,
+  container: null,
+  out: OutRounding,
+): FusedLevels;
+export function quantizeFused(
+  w: Float32Array,
+  shape: number[],
+  opts: QuantizeOptions,
+  container: PackContainer | null,
+  out: OutRounding,
+): FusedPacked | FusedLevels {
+  const { grouping: g, ...params } = quantParams(w, shape, opts);
+  const { scales, zeroPoints, qmin, qmax } = params;
+  const round = rounder(out);
+  let packed: Uint8Array | null = null;
+  let levels: Int16Array | null = null;
+  let cbits = 8;
+  if (container) {
+    const info = containerInfo(container);
+    cbits = info.bits;
+    const zps = zeroPoints ?? [0];
+    if (qmin < info.min || qmax > info.max || zps.some((z) => z < info.min || z > info.max)) {
+      throw new StudioError(
+        'QuantConfigError',
+        `levels ${qmin}..${qmax} do not fit ${container} (${info.min}..${info.max})`,
+      );
+    }
+    packed = new Uint8Array(Math.ceil((w.length * cbits) / 8));
+  } else levels = new Int16Array(w.length);
+  const shift = cbits === 8 ? 0 : cbits === 4 ? 1 : 2; // log2(elements per byte)
+  const within = (1 << shift) - 1;
+  const mask = (1 << cbits) - 1;
+
+  // The runs are collected first so the hot loop below is one flat function body: accumulators captured and
+  // mutated by a per-run closure live in a context object and run several times slower in V8.
+  const runs: number[] = [];
+  forEachRun(g, (start, len, k0, step) => void runs.push(start, len, k0, step));
+  let signal = 0;
+  let noise = 0;
+  let sumAbs = 0;
+  let maxAbsError = 0;
+  for (let r4 = 0; r4 < runs.length; r4 += 4) {
+    const start = runs[r4];
+    const end = start + runs[r4 + 1];
+    const step = runs[r4 + 3];
+    let k = runs[r4 + 2];
+    let s = scales[k];
+    let zp = zeroPoints ? zeroPoints[k] : 0;
+    for (let j = start; j < end; j++) {
+      if (step !== 0) {
+        s = scales[k];
+        zp = zeroPoints ? zeroPoints[k] : 0;
+        k += step;
+      }
+      const v = w[j];
+      // Inline roundHalfEven (see round.ts), as in quantizeTensor.
+      const t = Math.fround(v / s);
+      let r = Math.round(t);
+      if (r - t === 0.5 && r % 2 !== 0) r -= 1;
+      const qr = r + zp;
+      const q = qr < qmin ? qmin : qr > qmax ? qmax : qr;
+      if (packed !== null) packed[j >> shift] |= (q & mask) << ((j & within) * cbits);
+      else levels![j] = q;
+      let d = Math.fround((q - zp) * s);
+      if (round !== null) d = round(d);
+      const e = v - d;
+      signal += v * v;
+      noise += e * e;
+      sumAbs += Math.abs(v);
+      const ae = Math.abs(e);
+      if (ae > maxAbsError) maxAbsError = ae;
+    }
+  }
+  const sums = { count: w.length, signal, noise, sumAbs, maxAbsError };
+  return packed ? { params, packed, sums } : { q: { ...params, levels: levels! }, sums };
+}
+
+/** float16 with the error sums of the rounded values (what a Cast back gives), without keeping those values. */
+export function float16Fused(w: Float32Array, name?: string): { bits: Uint16Array; sums: ErrorSums } {
+  const table = halfToFloat();
+  const bits = new Uint16Array(w.length);
+  let signal = 0;
+  let noise = 0;
+  let sumAbs = 0;
+  let maxAbsError = 0;
+  for (let i = 0; i < w.length; i++) {
+    const v = w[i];
+    const h = toHalfBits(v, i, name);
+    bits[i] = h;
+    const e = v - table[h];
+    signal += v * v;
+    noise += e * e;
+    sumAbs += Math.abs(v);
+    if (Math.abs(e) > maxAbsError) maxAbsError = Math.abs(e);
+  }
+  return { bits, sums: { count: w.length, signal, noise, sumAbs, maxAbsError } };
+}
