@@ -67,7 +67,7 @@ export async function checkOutputPaths(outputs: string[], inputs: readonly strin
     if (inputs.includes(real)) {
       throw new StudioError(
         'QuantConfigError',
-        `refusing to overwrite ${out}: it is ${real === inputs[0] ? 'the input model' : "the input model's external data"}; choose another output path`,
+        `refusing to write ${out}: it would overwrite the model${real === inputs[0] ? '' : "'s external data file"}; choose another output path`,
       );
     }
     if (seen.has(real)) throw new StudioError('QuantConfigError', `two outputs would be written to ${out}`);
