@@ -1,4 +1,4 @@
-import { defineConfig } from 'vite';
+import { defineConfig, type Plugin } from 'vite';
 import react from '@vitejs/plugin-react';
 
 /** Cross-origin isolation, so ORT can use wasm threads (SharedArrayBuffer) later. */
@@ -7,13 +7,51 @@ const isolationHeaders = {
   'Cross-Origin-Embedder-Policy': 'require-corp',
 };
 
+/**
+ * Content-Security-Policy of the built app (README "Security"). Scripts only from our origin; onnxruntime-web
+ * compiles its .wasm with WebAssembly.instantiate, which CSP gates behind 'wasm-unsafe-eval' (not 'unsafe-eval').
+ * Workers (ours and ORT's pthread workers, started from our worker chunk) are same-origin files. Styles allow
+ * 'unsafe-inline' because React's and plotly's element styles are inline; no inline script is allowed.
+ * blob: covers sample-image previews and the download link of a quantized model.
+ */
+export const CSP = [
+  "default-src 'self'",
+  "script-src 'self' 'wasm-unsafe-eval'",
+  "worker-src 'self'",
+  "connect-src 'self'",
+  "img-src 'self' data: blob:",
+  "style-src 'self' 'unsafe-inline'",
+  "font-src 'self' data:",
+  "object-src 'none'",
+  "base-uri 'none'",
+  "form-action 'none'",
+].join('; ');
+
+/** The same policy as a <meta> in the built index.html, so any static host serving dist/ applies it. */
+const cspMeta = (): Plugin => ({
+  name: 'qstudio-csp-meta',
+  apply: 'build', // dev needs React Refresh's inline preamble script; dev runs without a CSP
+  transformIndexHtml: () => [
+    {
+      tag: 'meta',
+      attrs: { 'http-equiv': 'Content-Security-Policy', content: CSP },
+      injectTo: 'head-prepend',
+    },
+  ],
+});
+
 export const DEV_PORT = 5173;
 export const PREVIEW_PORT = 4173;
 
 export default defineConfig({
-  plugins: [react()],
+  plugins: [react(), cspMeta()],
   server: { port: DEV_PORT, strictPort: true, headers: isolationHeaders },
-  preview: { port: PREVIEW_PORT, strictPort: true, headers: isolationHeaders },
+  // The header also covers the workers (a worker's CSP comes from its own response) and adds frame-ancestors.
+  preview: {
+    port: PREVIEW_PORT,
+    strictPort: true,
+    headers: { ...isolationHeaders, 'Content-Security-Policy': `${CSP}; frame-ancestors 'none'` },
+  },
   // The dep scanner does not follow `new Worker(new URL(...))`; pre-bundle ORT so dev does not reload on first use.
   optimizeDeps: { include: ['onnxruntime-web/wasm'] },
   worker: { format: 'es' },

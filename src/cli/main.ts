@@ -124,7 +124,7 @@ async function quantize(args: string[]): Promise<number> {
   await checkOutputFolder(values.output, 'the model to');
   if (values['save-recipe']) await checkOutputFolder(values['save-recipe'], 'the recipe to');
   const [
-    { openModelFile, writeExport, dataFileName },
+    { openModelFileWithInputs, checkOutputPaths, writeExport, dataFileName },
     { findWeights },
     { runQuantization },
     { toRecipe },
@@ -137,17 +137,15 @@ async function quantize(args: string[]): Promise<number> {
     import('./format'),
   ]);
   const config = await buildConfig(values);
-  const model = await openModelFile(modelPath);
+  const { model, inputs } = await openModelFileWithInputs(modelPath);
   const { resolve, dirname } = await import('node:path');
-  const inputs = [modelPath, ...model.externalFiles.keys()].map((loc, i) =>
-    i === 0 ? resolve(loc) : resolve(dirname(modelPath), loc),
-  );
-  const outputs = [values.output, resolve(dirname(values.output), dataFileName(values.output))];
-  if (outputs.some((o) => inputs.includes(resolve(o))))
-    throw new StudioError(
-      'QuantConfigError',
-      `-o ${values.output} would overwrite the model or its data file`,
-    );
+  // Everything quantize writes: the model, its data file (external-data output) and the recipe, if asked.
+  const outputs = [
+    values.output,
+    resolve(dirname(values.output), dataFileName(values.output)),
+    ...(values['save-recipe'] ? [values['save-recipe']] : []),
+  ];
+  await checkOutputPaths(outputs, inputs);
   const unknown = (values.exclude ?? []).filter(
     (n) => !findWeights(model, { includeGather: true }).some((w) => w.name === n),
   );

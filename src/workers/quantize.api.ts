@@ -12,6 +12,7 @@ import { downloadFileName } from '../state/variant-key';
 import { quantizeWeight } from '../core/pipeline/weight';
 import { equalizeModel } from '../core/equalize/equalize';
 import { throttleProgress } from '../core/progress';
+import { validateExportedModel } from '../core/export/validate';
 import { macrotask } from './macrotask';
 import type {
   ChannelRangesDto,
@@ -37,6 +38,8 @@ interface Run {
   bytes: Uint8Array;
   /** Set when the output went to external data (beyond protobuf's 2 GiB): the second file of the download. */
   externalData?: ExternalData;
+  /** validateExportedModel passed (checked once, on the first export). */
+  validated?: boolean;
 }
 
 const models = new Map<string, OpenModel>();
@@ -164,7 +167,12 @@ export const quantizeApi = {
 
   /** The exported ONNX bytes of a run (a transferred copy). Same bytes the CLI writes for the same config. */
   async exportModel(runId: string): Promise<Uint8Array> {
-    const copy = mustGetRun(runId).bytes.slice();
+    const run = mustGetRun(runId);
+    // Read our own output back before it is offered: a broken file is an error on screen, never a download.
+    // (A two-file export is checked by its writer; reading it back would need the data file as a sidecar.)
+    if (!run.validated && !run.externalData) validateExportedModel(run.bytes, `variant ${runId}`);
+    run.validated = true;
+    const copy = run.bytes.slice();
     return transfer(copy, [copy.buffer]);
   },
 

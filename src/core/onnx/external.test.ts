@@ -178,3 +178,27 @@ describe('external data', () => {
     );
   });
 });
+
+describe('two supplied files with the name the model asks for', () => {
+  it('is refused, naming both, instead of picking one', async () => {
+    const { openModel } = await import('./read');
+    const model = modelBytes(externalModel());
+    const { a, b } = sidecars();
+    const file = { name: 'm.onnx', blob: new MemoryBlob(model) };
+    await expect(
+      openModel(file, [
+        { name: 'x/a.bin', blob: a },
+        { name: 'y/a.bin', blob: a },
+        { name: 'sub/b.bin', blob: b },
+      ]),
+    ).rejects.toThrow(/2 files named 'a\.bin' were supplied \(x\/a\.bin, y\/a\.bin\)/);
+    // the exact location wins when it is among them
+    await expect(
+      openModel(file, [
+        { name: 'a.bin', blob: a },
+        { name: 'y/a.bin', blob: a },
+        { name: 'sub/b.bin', blob: b },
+      ]),
+    ).resolves.toBeDefined();
+  });
+});

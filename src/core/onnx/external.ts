@@ -96,11 +96,20 @@ function checkRange(t: TensorProto, ref: ExternalDataRef, size: number): number 
 export function resolveExternalFiles(
   proto: ModelProto,
   files: ReadonlyMap<string, BlobLike>,
+  ambiguous: ReadonlyMap<string, readonly string[]> = new Map(),
 ): Map<string, BlobLike> {
   const resolved = new Map<string, BlobLike>();
   const missing: string[] = [];
   for (const location of listExternalLocations(proto)) {
     const name = externalFileName(location);
+    const clash = ambiguous.get(name);
+    if (!files.has(location) && clash) {
+      // Two dropped files share the name the model asks for: picking one would be a guess.
+      throw new StudioError(
+        'ExternalDataError',
+        `external data '${location}': ${clash.length} files named '${name}' were supplied (${clash.join(', ')}); supply only the one next to the model`,
+      );
+    }
     const blob = files.get(location) ?? files.get(name);
     if (blob) resolved.set(location, blob);
     else if (!missing.includes(name)) missing.push(name);

@@ -4,6 +4,7 @@ import { ModelProtoSchema, TensorProtoSchema } from 'onnx-buf';
 import { StudioError } from '../errors';
 import { listExternalLocations, resolveExternalFiles } from './external';
 import type { BlobLike, NamedBlob, OnnxModel } from './types';
+import { checkModelStorage } from './validate';
 
 export interface ParseOptions {
   /**
@@ -11,6 +12,8 @@ export interface ParseOptions {
    * list which side files to look for with listExternalLocations; tensors whose file is absent then fail on read.
    */
   checkExternal?: boolean;
+  /** File names given by more than one supplied file (name -> their paths): never resolved by name alone. */
+  ambiguousNames?: ReadonlyMap<string, readonly string[]>;
 }
 
 const notOnnx = (reason: string, cause?: unknown) =>
@@ -109,6 +112,11 @@ export function parseModel(
     throw notOnnx('a protobuf message without a graph');
   }
   if (proto.irVersion <= 0n) throw notOnnx(`ir_version ${proto.irVersion} is not a valid IR version`);
+  // ONNX requires opset_import (IR ≥ 3); without it no op has a meaning and the exporter has no domain to extend.
+  if (proto.opsetImport.length === 0) throw notOnnx('the model declares no opset_import');
+  for (const o of proto.opsetImport)
+    if (o.version <= 0n || o.version > 10_000n)
+      throw notOnnx(`opset ${o.version} for domain '${o.domain || 'ai.onnx'}' is not a valid opset version`);
   let resolved: Map<string, BlobLike>;
   if (options.checkExternal === false) {
     resolved = new Map();
@@ -117,7 +125,8 @@ export function parseModel(
       if (blob) resolved.set(location, blob);
     }
   } else {
-    resolved = resolveExternalFiles(proto, externalFiles);
+    resolved = resolveExternalFiles(proto, externalFiles, options.ambiguousNames);
+    checkModelStorage(proto, resolved);
   }
   return { proto, fileName, fileBytes: bytes.byteLength, externalFiles: resolved };
 }
@@ -137,10 +146,21 @@ export async function openModel(file: NamedBlob, sidecars: readonly NamedBlob[] 
     );
   }
   const files = new Map<string, BlobLike>();
+  const byBase = new Map<string, NamedBlob[]>();
   for (const s of sidecars) {
     files.set(s.name, s.blob);
     const base = s.name.split(/[\\/]/).pop();
-    if (base && !files.has(base)) files.set(base, s.blob);
+    if (base) byBase.set(base, [...(byBase.get(base) ?? []), s]);
   }
-  return parseModel(new Uint8Array(buffer), file.name, files);
+  // A bare file name stands for a supplied path only when exactly one file has that name.
+  const ambiguousNames = new Map<string, string[]>();
+  for (const [base, all] of byBase) {
+    if (all.length > 1)
+      ambiguousNames.set(
+        base,
+        all.map((s) => s.name),
+      );
+    else if (!files.has(base)) files.set(base, all[0].blob);
+  }
+  return parseModel(new Uint8Array(buffer), file.name, files, { ambiguousNames });
 }

@@ -2,6 +2,7 @@ import { useEffect, useLayoutEffect, useRef, useState, type RefObject } from 're
 import type { Layout, PlotData, PlotMouseEvent } from 'plotly.js-dist-min';
 import { useEffectiveTheme } from '../hooks/useEffectiveTheme';
 import { themedLayout } from './plot-theme';
+import { escapeTraces, unescapePoint } from './plot-text';
 
 import type * as PlotlyNS from 'plotly.js-dist-min';
 
@@ -106,11 +107,18 @@ export function Plot({
         enqueueDraw(async () => {
           if (!live) return;
           try {
-            const gd = await Plotly.react(el, data, themedLayout(theme, { height, ...layout }), CONFIG);
+            const gd = await Plotly.react(
+              el,
+              escapeTraces(data),
+              themedLayout(theme, { height, ...layout }),
+              CONFIG,
+            );
             if (!live) return;
             if (!gd.dataset.clickBound) {
               gd.dataset.clickBound = '1';
-              gd.on('plotly_click', (ev) => clickRef.current?.(ev));
+              gd.on('plotly_click', (ev) =>
+                clickRef.current?.({ ...ev, points: ev.points.map(unescapePoint) }),
+              );
             }
             setDrawn({ data, theme });
             setFailed(null);
