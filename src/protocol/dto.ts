@@ -1,6 +1,7 @@
 // Plain data that crosses the worker boundary: no classes, only objects, arrays and typed arrays.
 import type { Dtype, WeightInfo } from '../core/onnx/types';
 import type { BlockSize, Granularity, Bits, QuantConfig, Scheme } from '../core/quant/config';
+import type { LayerRounding } from '../core/pipeline/method';
 
 export type { Dtype, WeightInfo, QuantConfig, Bits, Granularity, Scheme, BlockSize };
 
@@ -55,6 +56,8 @@ export interface LayerResult extends LayerMetrics {
   bytesBefore: number;
   /** Levels + scales + zero points as stored. */
   bytesAfter: number;
+  /** Rounding method asked for and used (with any fallback reason); absent in summaries from before methods. */
+  rounding?: LayerRounding;
 }
 
 export interface RunSummary {

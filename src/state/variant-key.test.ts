@@ -10,6 +10,8 @@ describe.each([
   [cfg({ bits: 4, granularity: 'block', blockSize: 64 }), 'w4-sym-block64', 'mnist_w4_block64.onnx'],
   [cfg({ bits: 3, scheme: 'asymmetric' }), 'w3-asym-channel', 'mnist_w3_channel_asym.onnx'],
   [cfg({ bits: 'fp16', granularity: 'tensor' }), 'fp16', 'mnist_fp16.onnx'],
+  [cfg({ bits: 4, method: 'gptq' }), 'w4-sym-channel-gptq', 'mnist_w4_channel_gptq.onnx'],
+  [cfg({ bits: 3, method: 'adaround' }), 'w3-sym-channel-adaround', 'mnist_w3_channel_adaround.onnx'],
 ])('variant naming %#', (config, id, fileName) => {
   it(`id ${id}`, () => expect(variantIdOf(config)).toBe(id));
   it(`file ${fileName}`, () => expect(downloadFileName('mnist.onnx', config)).toBe(fileName));

@@ -20,13 +20,15 @@ const sortedLayers = (config: QuantConfig): string =>
 /** Everything in a config except the bit width, as a key (error curves vary it themselves). */
 export function configKeyWithoutBits(config: QuantConfig): string {
   const { scheme, granularity, blockSize, format, includeGather } = config;
-  return `${scheme}|${granularity}|${granularity === 'block' ? blockSize : ''}|${format}|${includeGather}|${shortHash(sortedLayers(config))}`;
+  const method = config.method === 'rtn' ? '' : `|${config.method}`; // rtn keys stay as they were
+  return `${scheme}|${granularity}|${granularity === 'block' ? blockSize : ''}|${format}|${includeGather}|${shortHash(sortedLayers(config))}${method}`;
 }
 
 /** A readable, deterministic id for a variant, e.g. `w4-sym-channel`, `w4-asym-block32`, `fp16`. */
 export function variantIdOf(config: QuantConfig): string {
   const hasOverrides = Object.keys(config.layers).length > 0;
   const suffix = [
+    config.method !== 'rtn' && config.bits !== 'fp16' ? config.method : '',
     config.format !== 'auto' ? config.format : '',
     config.includeGather ? 'gather' : '',
     hasOverrides ? `o${shortHash(sortedLayers(config))}` : '',
@@ -54,5 +56,6 @@ export function downloadFileName(modelFileName: string, config: QuantConfig): st
   if (config.bits === 'fp16') return `${stem}_fp16.onnx`;
   const gran = config.granularity === 'block' ? `block${config.blockSize}` : config.granularity;
   const asym = config.scheme === 'asymmetric' ? '_asym' : '';
-  return `${stem}_w${config.bits}_${gran}${asym}.onnx`;
+  const method = config.method === 'rtn' ? '' : `_${config.method}`;
+  return `${stem}_w${config.bits}_${gran}${asym}${method}.onnx`;
 }

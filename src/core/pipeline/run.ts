@@ -9,7 +9,8 @@ import type { OnnxModel, WeightInfo } from '../onnx/types';
 import { specFor, type QuantConfig, type WeightSpec } from '../quant/config';
 import { ErrorAccumulator } from '../metrics';
 import type { LayerResult, Progress, RunSummary } from '../../protocol/dto';
-import { quantizeWeight, type QuantizedWeight } from './weight';
+import type { QuantizedWeight } from './weight';
+import { methodFor, quantizeWithMethod, type Calibration, type LayerRounding } from './method';
 
 export interface RunHooks {
   onProgress?: (p: Progress) => void;
@@ -88,6 +89,8 @@ export async function runQuantization(
   config: QuantConfig,
   runId: string,
   hooks: RunHooks = {},
+  /** Hessians from calibration samples, for weights whose method is GPTQ or AdaRound. */
+  calibration?: Calibration,
 ): Promise<RunResult> {
   const now = hooks.now ?? (() => Date.now());
   const started = now();
@@ -106,8 +109,9 @@ export async function runQuantization(
     await hooks.pause?.();
     const values = await readWeight(working, w);
     let qw: QuantizedWeight;
+    let rounding: LayerRounding;
     try {
-      qw = quantizeWeight(values, w, spec);
+      ({ qw, rounding } = quantizeWithMethod(values, w, spec, methodFor(config, w.name), calibration, now));
     } catch (e) {
       // A NaN/Inf (or fp16-overflowing) weight: keep that layer float and say why, quantize the rest.
       if (!isStudioError(e, 'WeightValueError')) throw e;
@@ -144,6 +148,7 @@ export async function runQuantization(
               : 'DequantizeLinear',
       bytesBefore: w.bytes,
       bytesAfter: encodedBytes(e),
+      rounding,
     });
     done += w.elements;
   }

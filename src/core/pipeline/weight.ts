@@ -12,7 +12,7 @@ const f32 = new Float32Array(1);
 const u32 = new Uint32Array(f32.buffer);
 
 /** Round in place to what a Cast to the op's element type gives (DequantizeLinear itself outputs float32). */
-function roundForOp(values: Float32Array, dtype: Dtype): Float32Array {
+export function roundForOp(values: Float32Array, dtype: Dtype): Float32Array {
   if (dtype === 'float16') {
     for (let i = 0; i < values.length; i++) values[i] = float16BitsToFloat32(float32ToFloat16Bits(values[i]));
   } else if (dtype === 'bfloat16') {

@@ -1,4 +1,5 @@
 import { StudioError } from '../errors';
+import type { RoundingMethod } from '../gptq/result';
 
 /** Integer bit widths we quantize to. 3/5/6/7 have no native ONNX container: they live in the next one up. */
 export type IntBits = 2 | 3 | 4 | 5 | 6 | 7 | 8;
@@ -19,6 +20,8 @@ export const ALL_BITS: readonly Bits[] = [...INT_BITS, 'fp16'];
 export const BLOCK_SIZES: readonly BlockSize[] = [16, 32, 64, 128, 256];
 export const GRANULARITIES: readonly Granularity[] = ['tensor', 'channel', 'block'];
 export const SCHEMES: readonly Scheme[] = ['symmetric', 'asymmetric'];
+/** Rounding: round-to-nearest, or data-aware GPTQ / AdaRound (these need calibration samples). */
+export const METHODS: readonly RoundingMethod[] = ['rtn', 'gptq', 'adaround'];
 
 /** The settings of one weight (after per-layer overrides are applied). */
 export interface WeightSpec {
@@ -35,6 +38,7 @@ export interface LayerOverride {
   scheme?: Scheme;
   granularity?: Granularity;
   blockSize?: BlockSize;
+  method?: RoundingMethod;
 }
 
 /** One quantization run, fully described. Serializable: it is the exported recipe. */
@@ -46,6 +50,8 @@ export interface QuantConfig extends WeightSpec {
   stripDocStrings: boolean;
   /** Per-weight settings, keyed by weight name. */
   layers: Record<string, LayerOverride>;
+  /** Rounding method (recipes written before it existed mean 'rtn'). */
+  method: RoundingMethod;
 }
 
 export const defaultQuantConfig: QuantConfig = {
@@ -57,6 +63,7 @@ export const defaultQuantConfig: QuantConfig = {
   includeGather: false,
   stripDocStrings: true,
   layers: {},
+  method: 'rtn',
 };
 
 export const RECIPE_VERSION = 1;
@@ -87,6 +94,8 @@ function validateSpec<T extends Partial<WeightSpec>>(spec: T, where: string): T 
   if (spec.granularity !== undefined)
     out.granularity = oneOf(`${where}granularity`, spec.granularity, GRANULARITIES);
   if (spec.blockSize !== undefined) out.blockSize = oneOf(`${where}block size`, spec.blockSize, BLOCK_SIZES);
+  const m = (spec as { method?: unknown }).method;
+  if (m !== undefined) (out as { method?: RoundingMethod }).method = oneOf(`${where}method`, m, METHODS);
   return out;
 }
 
