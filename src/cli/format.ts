@@ -98,10 +98,22 @@ export function formatRun(s: RunSummary, outPath: string): string {
       true,
     ]),
     '',
+    ...s.layers.flatMap((l) => (l.rounding && l.rounding.requested !== 'rtn' ? [roundingLine(l)] : [])),
     ...s.skipped.map((k) => `kept float: ${k.name} (${k.reason})`),
     ...s.notes.map((n) => `note: ${n}`),
     `SQNR overall ${db(s.overallSqnrDb)} dB, worst ${s.worstLayer ?? '–'} ${db(s.minSqnrDb)} dB`,
     `wrote ${outPath}: ${formatBytes(s.fileBytesBefore)} → ${formatBytes(s.fileBytesAfter)} (${(100 * ratio).toFixed(1)}% of the original, opset ${s.opset})`,
   ];
   return out.join('\n');
+}
+
+/** Data-aware rounding per layer: the method used, its output error on the calibration data against RTN's. */
+function roundingLine(l: LayerResult): string {
+  const r = l.rounding!;
+  const err =
+    r.error !== null && r.rtnError !== null
+      ? `, output error ‖(W−Ŵ)X‖² ${sci(r.error)} vs RTN ${sci(r.rtnError)}`
+      : '';
+  const notes = r.notes.length ? ` — ${r.notes.join('; ')}` : '';
+  return `rounding: ${l.name}: ${r.used}${r.used !== r.requested ? ` (asked ${r.requested})` : ''}${err}, ${(r.ms / 1000).toFixed(2)} s${notes}`;
 }

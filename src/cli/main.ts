@@ -4,6 +4,10 @@ import { isStudioError, StudioError } from '../core/errors';
 import { findWeights, summarizeModel } from '../core/onnx';
 import { defaultQuantConfig, normalizeConfig, toRecipe, type QuantConfig } from '../core/quant/config';
 import { runQuantization } from '../core/pipeline/run';
+import { needsCalibration } from '../core/pipeline/method';
+import type { OnnxModel } from '../core/onnx/types';
+import type { CaptureStats } from '../core/gptq/capture';
+import { calibrate } from './calibration';
 import { openModelFile } from './files';
 import { formatInspect, formatRun } from './format';
 
@@ -13,6 +17,7 @@ const USAGE = `Usage:
                    [--block-size 16|32|64|128|256] [--scheme symmetric|asymmetric] [--format auto|qdq|matmulnbits]
                    [--exclude NAME ...] [--include-gather] [--keep-doc-strings]
                    [--recipe recipe.json] [--save-recipe out.json] [--json]
+                   [--method rtn|gptq|adaround --calibration FILE|FOLDER [--calibration-count N (default 128)]]
 
 External data files are read from the model's folder. Exit codes: 0 ok, 1 bad input, 2 bad usage.`;
 
@@ -87,6 +92,9 @@ async function quantize(args: string[]): Promise<number> {
       recipe: { type: 'string' },
       'save-recipe': { type: 'string' },
       json: { type: 'boolean' },
+      method: { type: 'string' },
+      calibration: { type: 'string' },
+      'calibration-count': { type: 'string' },
     },
   });
   const modelPath = oneModel(positionals);
@@ -98,7 +106,10 @@ async function quantize(args: string[]): Promise<number> {
   );
   if (unknown.length)
     throw new StudioError('QuantConfigError', `--exclude: no weight named ${unknown.join(', ')}`);
-  const { summary, bytes } = await runQuantization(model, config, 'cli');
+  // Data-aware rounding (GPTQ / AdaRound): Hessians from calibration samples first (src/cli/calibration.ts).
+  const cal = await calibrationFor(model, config, values);
+  const { summary, bytes } = await runQuantization(model, config, 'cli', {}, cal?.calibration);
+  if (cal) summary.notes.unshift(...cal.notes, captureLine(cal.stats));
   await writeFile(values.output, bytes);
   if (values['save-recipe'])
     await writeFile(values['save-recipe'], JSON.stringify(toRecipe(config), null, 2) + '\n');
@@ -130,8 +141,39 @@ async function buildConfig(
   if (values.format !== undefined) flags.format = values.format;
   if (values['include-gather']) flags.includeGather = true;
   if (values['keep-doc-strings']) flags.stripDocStrings = false;
+  if (values.method !== undefined) flags.method = values.method;
   const layers = { ...cfg.layers };
   for (const name of (values.exclude as string[] | undefined) ?? [])
     layers[name] = { ...layers[name], skip: true };
   return normalizeConfig({ ...cfg, ...flags, layers });
 }
+
+/** Checks the calibration flags against the methods asked for, then captures (progress on stderr). */
+async function calibrationFor(
+  model: OnnxModel,
+  config: QuantConfig,
+  values: Record<string, string | boolean | string[] | undefined>,
+) {
+  const path = values.calibration as string | undefined;
+  const countText = values['calibration-count'] as string | undefined;
+  if (!needsCalibration(config)) {
+    if (path !== undefined || countText !== undefined)
+      throw new UsageError(
+        '--calibration is used by --method gptq|adaround only (this run rounds to nearest)',
+      );
+    return null;
+  }
+  if (path === undefined)
+    throw new UsageError(
+      `--method ${config.method} needs --calibration FILE|FOLDER (samples to capture activations from)`,
+    );
+  const count = countText === undefined ? 128 : Number(countText);
+  if (!Number.isInteger(count) || count < 1)
+    throw new UsageError(`--calibration-count must be a positive integer, got "${countText}"`);
+  return calibrate(model, config, path, count, (line) => process.stderr.write(`\r${line}`)).finally(() =>
+    process.stderr.write('\n'),
+  );
+}
+
+const captureLine = (s: CaptureStats) =>
+  `capture: ${s.samples} samples in ${s.runs} runs, ${(s.ms / 1000).toFixed(1)} s, Hessians ${(s.bytes / 2 ** 20).toFixed(1)} MiB`;
