@@ -170,9 +170,11 @@ async function calibrationFor(
   const count = countText === undefined ? 128 : Number(countText);
   if (!Number.isInteger(count) || count < 1)
     throw new UsageError(`--calibration-count must be a positive integer, got "${countText}"`);
-  return calibrate(model, config, path, count, (line) => process.stderr.write(`\r${line}`)).finally(() =>
-    process.stderr.write('\n'),
-  );
+  let shown = false; // end the \r progress line only if one was written
+  return calibrate(model, config, path, count, (line) => {
+    shown = true;
+    process.stderr.write(`\r${line}`);
+  }).finally(() => shown && process.stderr.write('\n'));
 }
 
 const captureLine = (s: CaptureStats) =>
