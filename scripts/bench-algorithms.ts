@@ -1,7 +1,7 @@
 // RTN vs GPTQ vs AdaRound on the trained fixtures: Hessians from the calibration set, top-1 on the separate
 // evaluation set (onnxruntime-node, exported models as written). Prints a Markdown table for docs/algorithms.md.
 // Run: npx tsx scripts/bench-algorithms.ts [--models mlp,dwcnn] [--bits 2,3,4] [--methods rtn,gptq,adaround]
-//      [--calibration-count 128]
+//      [--calibration-count 128] [--sequential]
 import { cpus } from 'node:os';
 import { resolve } from 'node:path';
 import { readFileSync } from 'node:fs';
@@ -21,6 +21,8 @@ const { values } = parseArgs({
     methods: { type: 'string', default: 'rtn,gptq,adaround' },
     granularities: { type: 'string', default: 'channel,tensor' },
     'calibration-count': { type: 'string', default: '128' },
+    // Sequential capture: per config, each layer's Hessian from the model with the earlier layers quantized.
+    sequential: { type: 'boolean', default: false },
   },
 });
 const list = (s: string) => s.split(',').filter(Boolean);
@@ -44,8 +46,14 @@ async function top1(bytes: Uint8Array, x: Float32Array, labels: Int32Array): Pro
 const count = Number(values['calibration-count']);
 console.log(`machine: ${cpus()[0]?.model ?? 'unknown'} × ${cpus().length}, Node ${process.version}`);
 console.log(`calibration: first ${count} images of calibration/; accuracy: all of eval/ (kept apart)\n`);
-console.log('| model | grid | bits | float | method | top-1 % | Δ vs float | solve s | layers kept RTN |');
-console.log('|---|---|---|---|---|---|---|---|---|');
+const seq = values.sequential!;
+console.log(
+  `capture: ${seq ? 'sequential (quantized prefix), per config' : 'float activations, once per model'}\n`,
+);
+console.log(
+  '| model | grid | bits | float | method | top-1 % | Δ vs float | capture s | solve s | layers kept RTN |',
+);
+console.log('|---|---|---|---|---|---|---|---|---|---|');
 for (const m of list(values.models!)) {
   const model = await openModelFile(dir(m, 'model.onnx'));
   const x = npyToFloat32(npy(m, 'eval/inputs.npy'));
@@ -64,14 +72,20 @@ for (const m of list(values.models!)) {
     for (const bits of list(values.bits!).map(Number)) {
       for (const method of list(values.methods!) as RoundingMethod[]) {
         const config = normalizeConfig({ bits, granularity, method });
-        const { bytes, summary } = await runQuantization(model, config, 'bench', {}, cal.calibration);
+        const own =
+          seq && method !== 'rtn'
+            ? await calibrate(model, config, dir(m, 'calibration'), count, () => {}, true)
+            : null;
+        const capture = method === 'rtn' ? 0 : (own ?? cal).stats.ms / 1000;
+        const used = (own ?? cal).calibration;
+        const { bytes, summary } = await runQuantization(model, config, 'bench', {}, used);
         const acc = await top1(bytes, x, labels);
         const solve = summary.layers.reduce((s, l) => s + (l.rounding?.ms ?? 0), 0) / 1000;
         const kept = summary.layers.filter(
           (l) => l.rounding && l.rounding.used !== l.rounding.requested,
         ).length;
         console.log(
-          `| ${m} | ${granularity} | ${bits} | ${float.toFixed(1)} | ${method} | ${acc.toFixed(1)} | ${(acc - float).toFixed(1)} | ${solve.toFixed(1)} | ${method === 'rtn' ? '–' : `${kept}/${summary.layers.length}`} |`,
+          `| ${m} | ${granularity} | ${bits} | ${float.toFixed(1)} | ${method} | ${acc.toFixed(1)} | ${(acc - float).toFixed(1)} | ${capture.toFixed(1)} | ${solve.toFixed(1)} | ${method === 'rtn' ? '–' : `${kept}/${summary.layers.length}`} |`,
         );
       }
     }

@@ -136,7 +136,28 @@ describe('qstudio quantize --method', () => {
     },
   );
 
+  it(
+    'sequential capture: each layer sees the quantized layers before it; the last layer differs from float capture',
+    { timeout: 240_000 },
+    async () => {
+      const model = fixture('mlp', 'model.onnx');
+      const args = (o: string, ...more: string[]) =>
+        ['quantize', model, '-o', join(tmp, o), '--bits', '2', '--method', 'gptq', '--json',
+          '--calibration', fixture('mlp', 'calibration'), '--calibration-count', '16', ...more]; // prettier-ignore
+      const seq = await qstudio(...args('seq.onnx', '--sequential'));
+      const flt = await qstudio(...args('float.onnx'));
+      expect(seq.code, seq.stderr).toBe(0);
+      expect(seq.stderr).toContain('calibration (sequential): layer 3/3');
+      const [s, f] = [JSON.parse(seq.stdout), JSON.parse(flt.stdout)];
+      expect(s.notes[0]).toMatch(/sequential: each layer sees the already-quantized layers before it/);
+      // Layer 1 sees the image in both modes; later layers see different (quantized-prefix) activations.
+      expect(s.layers[0].rounding.rtnError).toBe(f.layers[0].rounding.rtnError);
+      expect(s.layers[2].rounding.rtnError).not.toBe(f.layers[2].rounding.rtnError);
+    },
+  );
+
   it.each([
+    [['--sequential'], 2, /--calibration is used by --method gptq\|adaround only/],
     [['--method', 'gptq'], 2, /--method gptq needs --calibration FILE\|FOLDER/],
     [['--method', 'adaround'], 2, /--method adaround needs --calibration/],
     [['--calibration', 'x'], 2, /--calibration is used by --method gptq\|adaround only/],

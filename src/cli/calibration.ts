@@ -10,11 +10,14 @@ import {
   type ActivationRunner,
   type CapturedTensor,
   type CaptureStats,
+  type CaptureTarget,
 } from '../core/gptq/capture';
-import { findWeights, serializeModel, summarizeModel } from '../core/onnx';
+import type { LayerHessians } from '../core/gptq/gptq';
+import { captureSequential } from '../core/gptq/sequential';
+import { findWeights, readWeight, serializeModel, summarizeModel } from '../core/onnx';
 import type { OnnxModel } from '../core/onnx/types';
 import type { Calibration } from '../core/pipeline/method';
-import { methodFor } from '../core/pipeline/method';
+import { methodFor, quantizeWithMethod } from '../core/pipeline/method';
 import { specFor, type QuantConfig } from '../core/quant/config';
 import {
   checkSamplesFit,
@@ -88,6 +91,7 @@ export async function calibrate(
   path: string,
   count: number,
   progress: (line: string) => void,
+  sequential = false,
   runner: ActivationRunner = wasmRunner,
 ): Promise<CalibrationResult> {
   const set = await detectSampleSet(await entriesOf(path));
@@ -125,7 +129,7 @@ export async function calibrate(
   });
   const { targets, unsupported } = captureTargets(model, weights);
   const notes = [
-    `calibration: ${n} of ${set.count} samples from ${set.sourceName} (${fit.description}); Hessians from the float model's activations (not sequential), ${targets.length} layers, ${(hessianBytes(targets) / 2 ** 20).toFixed(1)} MiB`,
+    `calibration: ${n} of ${set.count} samples from ${set.sourceName} (${fit.description}); ${sequential ? 'sequential: each layer sees the already-quantized layers before it' : "Hessians from the float model's activations (not sequential)"}, ${targets.length} layers, ${(hessianBytes(targets) / 2 ** 20).toFixed(1)} MiB`,
     ...unsupported.map((u) => `${u.name}: no Hessian (${u.reason})`),
   ];
   async function* feeds() {
@@ -141,8 +145,22 @@ export async function calibrate(
       yield { feeds: { [input.name]: { dims, data } }, samples: m };
     }
   }
-  const { hessians, stats } = await captureHessians(model, serializeModel, targets, runner, feeds(), {
-    onRun: (done) => progress(`calibration: ${done}/${n} samples`),
+  if (!sequential) {
+    const { hessians, stats } = await captureHessians(model, serializeModel, targets, runner, feeds(), {
+      onRun: (done) => progress(`calibration: ${done}/${n} samples`),
+    });
+    return { calibration: { hessians }, stats, notes };
+  }
+  // Sequential: solve each layer as the pipeline will (same spec, method and Hessian → the same levels).
+  const solve = async (t: CaptureTarget, layer: LayerHessians) => {
+    const w = t.weight;
+    const values = await readWeight(model, w);
+    const one = { hessians: new Map([[w.name, layer]]) };
+    return quantizeWithMethod(values, w, specFor(config, w.name)!, methodFor(config, w.name), one).qw
+      .dequantized;
+  };
+  const seq = await captureSequential(model, serializeModel, targets, runner, feeds, solve, {
+    onLayer: (i, total) => progress(`calibration (sequential): layer ${i + 1}/${total}, ${n} samples each`),
   });
-  return { calibration: { hessians }, stats, notes };
+  return { calibration: { hessians: seq.hessians }, stats: seq.stats, notes: [...notes, ...seq.notes] };
 }

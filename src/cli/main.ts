@@ -17,7 +17,7 @@ const USAGE = `Usage:
                    [--block-size 16|32|64|128|256] [--scheme symmetric|asymmetric] [--format auto|qdq|matmulnbits]
                    [--exclude NAME ...] [--include-gather] [--keep-doc-strings]
                    [--recipe recipe.json] [--save-recipe out.json] [--json]
-                   [--method rtn|gptq|adaround --calibration FILE|FOLDER [--calibration-count N (default 128)]]
+                   [--method rtn|gptq|adaround --calibration FILE|FOLDER [--calibration-count N (default 128)] [--sequential]]
 
 External data files are read from the model's folder. Exit codes: 0 ok, 1 bad input, 2 bad usage.`;
 
@@ -95,6 +95,7 @@ async function quantize(args: string[]): Promise<number> {
       method: { type: 'string' },
       calibration: { type: 'string' },
       'calibration-count': { type: 'string' },
+      sequential: { type: 'boolean' },
     },
   });
   const modelPath = oneModel(positionals);
@@ -157,7 +158,7 @@ async function calibrationFor(
   const path = values.calibration as string | undefined;
   const countText = values['calibration-count'] as string | undefined;
   if (!needsCalibration(config)) {
-    if (path !== undefined || countText !== undefined)
+    if (path !== undefined || countText !== undefined || values.sequential)
       throw new UsageError(
         '--calibration is used by --method gptq|adaround only (this run rounds to nearest)',
       );
@@ -171,10 +172,18 @@ async function calibrationFor(
   if (!Number.isInteger(count) || count < 1)
     throw new UsageError(`--calibration-count must be a positive integer, got "${countText}"`);
   let shown = false; // end the \r progress line only if one was written
-  return calibrate(model, config, path, count, (line) => {
-    shown = true;
-    process.stderr.write(`\r${line}`);
-  }).finally(() => shown && process.stderr.write('\n'));
+  const sequential = Boolean(values.sequential);
+  return calibrate(
+    model,
+    config,
+    path,
+    count,
+    (line) => {
+      shown = true;
+      process.stderr.write(`\r${line}`);
+    },
+    sequential,
+  ).finally(() => shown && process.stderr.write('\n'));
 }
 
 const captureLine = (s: CaptureStats) =>
