@@ -89,6 +89,7 @@ export function formatRun(s: RunSummary, outPath: string): string {
       true,
     ]),
     '',
+    ...s.layers.flatMap((l) => (l.rounding && l.rounding.requested !== 'rtn' ? [roundingLine(l)] : [])),
     ...s.skipped.map((k) => `kept float: ${k.name} (${k.reason})`),
     ...formatFloatLeft(s.floatLeft),
     `float parameters quantized: ${s.floatParams.quantized.toLocaleString('en-US')} of ${s.floatParams.total.toLocaleString('en-US')} (${((100 * s.floatParams.quantized) / Math.max(1, s.floatParams.total)).toFixed(1)}%)`,
@@ -126,4 +127,15 @@ export function nothingReason(model: ModelSummary, run: RunSummary): string {
   if (!parts.length)
     parts.push('no Conv/ConvTranspose/Gemm/MatMul/LSTM/GRU/RNN/Gather weight input is a float constant');
   return parts.join('; ');
+}
+
+/** Data-aware rounding per layer: the method used, its output error on the calibration data against RTN's. */
+function roundingLine(l: LayerResult): string {
+  const r = l.rounding!;
+  const err =
+    r.error !== null && r.rtnError !== null
+      ? `, output error ‖(W−Ŵ)X‖² ${sci(r.error)} vs RTN ${sci(r.rtnError)}`
+      : '';
+  const notes = r.notes.length ? ` — ${r.notes.join('; ')}` : '';
+  return `rounding: ${l.name}: ${r.used}${r.used !== r.requested ? ` (asked ${r.requested})` : ''}${err}, ${(r.ms / 1000).toFixed(2)} s${notes}`;
 }

@@ -3,6 +3,8 @@ import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { isStudioError, StudioError } from '../core/errors';
 import type { QuantConfig } from '../core/quant/config';
+import type { OnnxModel } from '../core/onnx/types';
+import type { CaptureStats } from '../core/gptq/capture';
 import { EVALUATE_USAGE, EvaluateUsageError } from './evaluate-usage';
 import { budgetNote, budgetOf, RANGE_USAGE, rangeFlags, rangeOptions } from './ranges';
 
@@ -15,6 +17,7 @@ const USAGE = `Usage:
                    [--exclude NAME ...] [--include-gather] [--keep-doc-strings] [--external-data]
                    ${RANGE_USAGE}
                    [--recipe recipe.json] [--save-recipe out.json] [--json]
+                   [--method rtn|gptq|adaround --calibration FILE|FOLDER [--calibration-count N (default 128)] [--sequential]]
 ${EVALUATE_USAGE}
 
 External data files are read from the model's folder. --external-data writes <out.onnx> + <out.onnx>_data
@@ -117,6 +120,10 @@ async function quantize(args: string[]): Promise<number> {
       'save-recipe': { type: 'string' },
       json: { type: 'boolean' },
       ...rangeOptions,
+      method: { type: 'string' },
+      calibration: { type: 'string' },
+      'calibration-count': { type: 'string' },
+      sequential: { type: 'boolean' },
     },
   });
   const modelPath = oneModel(positionals);
@@ -155,13 +162,16 @@ async function quantize(args: string[]): Promise<number> {
     externalData: values['external-data'] ? ('always' as const) : ('auto' as const),
     dataLocation: dataFileName(values.output),
   };
+  // Data-aware rounding (GPTQ / AdaRound): Hessians from calibration samples first (src/cli/calibration.ts).
+  const cal = await calibrationFor(model, config, values);
   const budget = budgetOf(values);
   const budgeted = budget
     ? await (await import('../core/mixed/run')).runWithBudget(model, config, budget, 'cli', { output })
     : null;
   const { summary, bytes, externalData } =
-    budgeted ?? (await runQuantization(model, config, 'cli', {}, output));
+    budgeted ?? (await runQuantization(model, config, 'cli', {}, output, cal?.calibration));
   if (budgeted) summary.notes.push(budgetNote(budgeted.assignment));
+  if (cal) summary.notes.unshift(...cal.notes, captureLine(cal.stats));
   if (summary.layers.length === 0) {
     // Never a silent copy: say why nothing was quantized and write nothing.
     const [{ summarizeModel }, { nothingReason }] = await Promise.all([
@@ -207,8 +217,51 @@ async function buildConfig(
   if (values['include-gather']) flags.includeGather = true;
   if (values['keep-doc-strings']) flags.stripDocStrings = false;
   Object.assign(flags, rangeFlags(values));
+  if (values.method !== undefined) flags.method = values.method;
   const layers = { ...cfg.layers };
   for (const name of (values.exclude as string[] | undefined) ?? [])
     layers[name] = { ...layers[name], skip: true };
   return normalizeConfig({ ...cfg, ...flags, layers });
 }
+
+/** Checks the calibration flags against the methods asked for, then captures (progress on stderr). */
+async function calibrationFor(
+  model: OnnxModel,
+  config: QuantConfig,
+  values: Record<string, string | boolean | string[] | undefined>,
+) {
+  const path = values.calibration as string | undefined;
+  const countText = values['calibration-count'] as string | undefined;
+  const { needsCalibration } = await import('../core/pipeline/method');
+  if (!needsCalibration(config)) {
+    if (path !== undefined || countText !== undefined || values.sequential)
+      throw new UsageError(
+        '--calibration is used by --method gptq|adaround only (this run rounds to nearest)',
+      );
+    return null;
+  }
+  if (path === undefined)
+    throw new UsageError(
+      `--method ${config.method} needs --calibration FILE|FOLDER (samples to capture activations from)`,
+    );
+  const count = countText === undefined ? 128 : Number(countText);
+  if (!Number.isInteger(count) || count < 1)
+    throw new UsageError(`--calibration-count must be a positive integer, got "${countText}"`);
+  let shown = false; // end the \r progress line only if one was written
+  const sequential = Boolean(values.sequential);
+  const { calibrate } = await import('./calibration');
+  return calibrate(
+    model,
+    config,
+    path,
+    count,
+    (line) => {
+      shown = true;
+      process.stderr.write(`\r${line}`);
+    },
+    sequential,
+  ).finally(() => shown && process.stderr.write('\n'));
+}
+
+const captureLine = (s: CaptureStats) =>
+  `capture: ${s.samples} samples in ${s.runs} runs, ${(s.ms / 1000).toFixed(1)} s, Hessians ${(s.bytes / 2 ** 20).toFixed(1)} MiB`;

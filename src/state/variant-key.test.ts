@@ -21,6 +21,8 @@ describe.each([
     'w4-sym-channel-mix4.5b',
     'mnist_w4_channel_mix4.5b.onnx',
   ],
+  [cfg({ bits: 4, method: 'gptq' }), 'w4-sym-channel-gptq', 'mnist_w4_channel_gptq.onnx'],
+  [cfg({ bits: 3, method: 'adaround' }), 'w3-sym-channel-adaround', 'mnist_w3_channel_adaround.onnx'],
 ])('variant naming %#', (config, id, fileName) => {
   it(`id ${id}`, () => expect(variantIdOf(config)).toBe(id));
   it(`file ${fileName}`, () => expect(downloadFileName('mnist.onnx', config)).toBe(fileName));

@@ -22,7 +22,8 @@ const sortedLayers = (config: QuantConfig): string =>
 /** Everything in a config except the bit width, as a key (error curves vary it themselves). */
 export function configKeyWithoutBits(config: QuantConfig): string {
   const { scheme, granularity, blockSize, format, includeGather } = config;
-  return `${scheme}|${granularity}|${granularity === 'block' ? blockSize : ''}|${format}|${includeGather}|${rangeIdParts(config).join('+')}|${shortHash(sortedLayers(config))}`;
+  const method = config.method === 'rtn' ? '' : `|${config.method}`; // rtn keys stay as they were
+  return `${scheme}|${granularity}|${granularity === 'block' ? blockSize : ''}|${format}|${includeGather}|${rangeIdParts(config).join('+')}|${shortHash(sortedLayers(config))}${method}`;
 }
 
 const schemeTag = (c: QuantConfig): 'sym' | 'asym' => (c.scheme === 'symmetric' ? 'sym' : 'asym');
@@ -35,6 +36,7 @@ const overrideCount = (c: QuantConfig): number => Object.keys(c.layers).length;
 export function variantIdOf(config: QuantConfig): string {
   const hasOverrides = overrideCount(config) > 0;
   const suffix = [
+    config.method !== 'rtn' && config.bits !== 'fp16' ? config.method : '',
     config.format !== 'auto' ? config.format : '',
     config.includeGather ? 'gather' : '',
     ...rangeIdParts(config),
@@ -63,7 +65,8 @@ export function downloadFileName(modelFileName: string, config: QuantConfig): st
   const ranges = rangeIdParts(config)
     .map((p) => `_${p}`)
     .join('');
-  return `${stem}_w${config.bits}_${granularityTag(config)}${asym}${ranges}.onnx`;
+  const method = config.method === 'rtn' ? '' : `_${config.method}`;
+  return `${stem}_w${config.bits}_${granularityTag(config)}${asym}${ranges}${method}.onnx`;
 }
 
 /** `per-channel`, `per-tensor`, `block 32`. */

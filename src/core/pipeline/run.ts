@@ -17,9 +17,11 @@ import type { QuantConfig, WeightSpec } from '../quant/config';
 import { excludedReason, leftFloatReason, weightSpec } from './select';
 import { ErrorAccumulator } from '../metrics';
 import type { LayerResult, Progress, RunSummary } from './types';
-import { quantizeForExport, type ExportedWeight } from './weight';
-import type { PackContainer } from '../quant/pack';
+import { quantizeForExport, type ExportedWeight, type QuantizedWeight } from './weight';
+import { packLevels, type PackContainer } from '../quant/pack';
 import { equalizeModel, equalizeNotes } from '../equalize/equalize';
+import { errorSums } from '../metrics/error';
+import { methodFor, quantizeWithMethod, type Calibration, type LayerRounding } from './method';
 
 export interface RunHooks {
   onProgress?: (p: Progress) => void;
@@ -97,6 +99,18 @@ function plan(model: OnnxModel, config: QuantConfig, skipped: RunSummary['skippe
   return { working, planned, opset: target, weights: workingWeights };
 }
 
+/** A data-aware method's result in the export pass's form (levels packed into the container, error sums). */
+function forExport(
+  qw: QuantizedWeight,
+  values: Float32Array,
+  container: PackContainer | null,
+): ExportedWeight {
+  const sums = errorSums(values, qw.dequantized);
+  if (qw.kind === 'fp16') return { kind: 'fp16', bits: qw.bits, sums };
+  if (container === null) return { kind: 'levels', q: qw.q, sums };
+  return { kind: 'packed', q: qw.q, packed: packLevels(qw.q.levels, container), sums };
+}
+
 /** Quantize a model with one config and export it. Deterministic: same model + config → same bytes. */
 export async function runQuantization(
   model: OnnxModel,
@@ -104,6 +118,8 @@ export async function runQuantization(
   runId: string,
   hooks: RunHooks = {},
   output: OutputOptions = {},
+  /** Hessians from calibration samples, for weights whose method is GPTQ or AdaRound. */
+  calibration?: Calibration,
 ): Promise<RunResult> {
   const now = hooks.now ?? (() => Date.now());
   const started = now();
@@ -125,9 +141,16 @@ export async function runQuantization(
     await hooks.pause?.();
     const values = await readWeight(working, w);
     let qw: ExportedWeight;
+    let rounding: LayerRounding | undefined; // reported for data-aware methods (RTN summaries stay as they were)
     try {
       const container = encoding.kind === 'dq' ? (encoding.container as PackContainer) : null;
-      qw = quantizeForExport(values, w, spec, container);
+      const method = methodFor(config, w.name);
+      if (method === 'rtn') qw = quantizeForExport(values, w, spec, container);
+      else {
+        const r = quantizeWithMethod(values, w, spec, method, calibration, now);
+        qw = forExport(r.qw, values, container);
+        rounding = r.rounding;
+      }
     } catch (e) {
       // A NaN/Inf (or fp16-overflowing) weight: keep that layer float and say why, quantize the rest.
       if (!isStudioError(e, 'WeightValueError')) throw e;
@@ -176,6 +199,7 @@ export async function runQuantization(
       bytesBefore: w.bytes,
       bytesAfter: encodedBytes(e),
       ...(fallback ? { fallback } : {}),
+      ...(rounding ? { rounding } : {}),
     });
     if (fallback) notes.push(`${w.name}: ${fallback}`);
     done += w.elements;

@@ -3,6 +3,7 @@ import type { Dtype } from '../onnx/types';
 import type { BlockSize, Bits, Granularity, QuantConfig, Scheme } from '../quant/config';
 import type { LayerMetrics } from '../metrics/types';
 import type { FloatLeft } from '../onnx/inventory';
+import type { LayerRounding } from './method';
 
 export interface LayerResult extends LayerMetrics {
   name: string;
@@ -21,6 +22,8 @@ export interface LayerResult extends LayerMetrics {
   bytesAfter: number;
   /** Set when the weight got other settings than asked for, and why (e.g. a block longer than its axis). */
   fallback?: string;
+  /** Rounding method asked for and used (with any fallback reason); only for data-aware methods. */
+  rounding?: LayerRounding;
 }
 
 export interface RunSummary {

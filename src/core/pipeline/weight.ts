@@ -14,7 +14,7 @@ export type QuantizedWeight =
   | { kind: 'fp16'; bits: Uint16Array; dequantized: Float32Array };
 
 /** Round in place to what a Cast to the op's element type gives (DequantizeLinear itself outputs float32). */
-function roundForOp(values: Float32Array, dtype: Dtype): Float32Array {
+export function roundForOp(values: Float32Array, dtype: Dtype): Float32Array {
   if (dtype === 'float16') {
     for (let i = 0; i < values.length; i++) values[i] = float16BitsToFloat32(float32ToFloat16Bits(values[i]));
   } else if (dtype === 'bfloat16') {

@@ -21,6 +21,8 @@ describe('normalizeConfig', () => {
     [{ bits: 4, layers: { fc: { bits: 1 } } }, /bits must be one of/],
     [{ granularity: 'row' }, /granularity must be one of/],
     [[], /JSON object/],
+    [{ method: 'awq' }, /method must be one of rtn, gptq, adaround/],
+    [{ layers: { fc: { method: 'GPTQ' } } }, /layer "fc": method must be one of/],
   ])('refuses %j', (input, message) => {
     expect(() => normalizeConfig(input)).toThrow(message);
   });
@@ -60,5 +62,15 @@ describe('normalizeConfig', () => {
     [{ mixed: { proxy: 'guess' } }, /mixed.proxy must be one of/],
   ])('refuses range/budget field %j', (input, message) => {
     expect(() => normalizeConfig(input)).toThrow(message);
+  });
+
+  it.each([
+    ['old recipes (no method) mean round-to-nearest', { bits: 4 }, 'rtn', undefined],
+    ['a global method', { method: 'gptq' }, 'gptq', undefined],
+    ['a per-layer method', { method: 'rtn', layers: { fc: { method: 'adaround' } } }, 'rtn', 'adaround'],
+  ])('%s', (_what, input, method, layer) => {
+    const cfg = normalizeConfig(input);
+    expect(cfg.method).toBe(method);
+    expect(cfg.layers.fc?.method).toBe(layer);
   });
 });

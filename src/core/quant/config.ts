@@ -1,4 +1,5 @@
 import { StudioError } from '../errors';
+import type { RoundingMethod } from '../gptq/result';
 
 /** Integer bit widths we quantize to. 3/5/6/7 have no native ONNX container: they live in the next one up. */
 export type IntBits = 2 | 3 | 4 | 5 | 6 | 7 | 8;
@@ -26,6 +27,8 @@ export const SCHEMES: readonly Scheme[] = ['symmetric', 'asymmetric'];
 export type ClipMethod = 'minmax' | 'mse' | 'percentile';
 export const CLIP_METHODS: readonly ClipMethod[] = ['minmax', 'mse', 'percentile'];
 export const DEFAULT_CLIP_PERCENTILE = 99.9;
+/** Rounding: round-to-nearest, or data-aware GPTQ / AdaRound (these need calibration samples). */
+export const METHODS: readonly RoundingMethod[] = ['rtn', 'gptq', 'adaround'];
 
 /** The settings of one weight (after per-layer overrides are applied). */
 export interface WeightSpec {
@@ -45,6 +48,7 @@ export interface LayerOverride {
   scheme?: Scheme;
   granularity?: Granularity;
   blockSize?: BlockSize;
+  method?: RoundingMethod;
   clip?: ClipMethod;
   clipPercentile?: number;
   /** false: leave this weight out of cross-layer equalization (its chain is not rescaled). */
@@ -74,6 +78,8 @@ export interface QuantConfig extends WeightSpec {
   mixed?: MixedPrecisionInfo;
   /** Per-weight settings, keyed by weight name. */
   layers: Record<string, LayerOverride>;
+  /** Rounding method (recipes written before it existed mean 'rtn'). */
+  method: RoundingMethod;
 }
 
 export const defaultQuantConfig: QuantConfig = {
@@ -88,6 +94,7 @@ export const defaultQuantConfig: QuantConfig = {
   clipPercentile: DEFAULT_CLIP_PERCENTILE,
   equalize: false,
   layers: {},
+  method: 'rtn',
 };
 
 export const RECIPE_VERSION = 1;
@@ -155,6 +162,8 @@ function validateSpec<T extends Partial<WeightSpec>>(spec: T, where: string): T 
   if (spec.blockSize !== undefined) out.blockSize = oneOf(`${where}block size`, spec.blockSize, BLOCK_SIZES);
   if (spec.clip !== undefined) out.clip = oneOf(`${where}clip`, spec.clip, CLIP_METHODS);
   if (spec.clipPercentile !== undefined) out.clipPercentile = parsePercentile(spec.clipPercentile, where);
+  const m = (spec as { method?: unknown }).method;
+  if (m !== undefined) (out as { method?: RoundingMethod }).method = oneOf(`${where}method`, m, METHODS);
   return out;
 }
 

@@ -1,0 +1,94 @@
+import { describe, expect, it } from 'vitest';
+import type { WeightInfo } from '../onnx/types';
+import { normalizeConfig, specFor } from '../quant/config';
+import { methodFor, needsCalibration, quantizeWithMethod } from './method';
+import { quantizeWeight } from './weight';
+
+const weight = (shape: number[], op: WeightInfo['op'] = 'Gemm'): WeightInfo => ({
+  name: 'w',
+  initializer: 'w',
+  node: 'n',
+  nodeIndex: 0,
+  inputIndex: 1,
+  op,
+  via: [],
+  shape,
+  storedShape: shape,
+  channelAxis: 0,
+  reductionAxis: 1,
+  dtype: 'float32',
+  opDtype: 'float32',
+  elements: shape.reduce((a, b) => a * b, 1),
+  bytes: 4 * shape.reduce((a, b) => a * b, 1),
+  external: false,
+  consumers: 1,
+  source: 'initializer',
+  graphPath: [],
+  homePath: [],
+  scope: '',
+  uses: [{ graphPath: [], node: 'n', nodeIndex: 0, inputIndex: 1 }],
+});
+
+const values = (n: number) => Float32Array.from({ length: n }, (_, i) => Math.sin(i * 1.7) * (1 + (i % 5)));
+/** H = Σ x·xᵀ of a few correlated vectors, so GPTQ has something to exploit. */
+function hessian(cols: number): Float64Array {
+  const h = new Float64Array(cols * cols);
+  for (let s = 0; s < 3 * cols; s++) {
+    const x = Float64Array.from(
+      { length: cols },
+      (_, c) => Math.cos(s * 0.37 + c * 0.11) + (c === s % cols ? 1 : 0),
+    );
+    for (let i = 0; i < cols; i++) for (let j = 0; j < cols; j++) h[i * cols + j] += x[i] * x[j];
+  }
+  return h;
+}
+
+describe('quantizeWithMethod', () => {
+  const w = weight([8, 16]);
+  const spec = specFor(normalizeConfig({ bits: 3 }), 'w')!;
+  const cal = { hessians: new Map([['w', { hessians: [hessian(16)] }]]) };
+
+  it.each([
+    ['rtn: exactly quantizeWeight', 'rtn', cal, 'rtn', []],
+    ['gptq with a Hessian', 'gptq', cal, 'gptq', []],
+    ['adaround with a Hessian', 'adaround', cal, 'adaround', ['300 AdaRound steps']],
+    [
+      'gptq without a Hessian falls back to RTN, says why',
+      'gptq',
+      undefined,
+      'rtn',
+      [/no calibration activations/],
+    ],
+  ] as const)('%s', (_what, method, calibration, used, notes) => {
+    const { qw, rounding } = quantizeWithMethod(values(128), w, spec, method, calibration);
+    expect(rounding.requested).toBe(method);
+    expect(rounding.used).toBe(used);
+    expect(rounding.notes.length).toBe(notes.length);
+    notes.forEach((n, i) => expect(rounding.notes[i]).toMatch(n));
+    if (method === 'rtn') expect(qw).toEqual(quantizeWeight(values(128), w, spec));
+    if (used !== 'rtn') expect(rounding.error!).toBeLessThanOrEqual(rounding.rtnError!);
+  });
+
+  it('a weight data-aware rounding cannot take (MatMul of rank 3) is RTN with the reason', () => {
+    const w3 = weight([2, 4, 8], 'MatMul');
+    const c = { hessians: new Map([['w', { hessians: [hessian(4)] }]]) };
+    const { qw, rounding } = quantizeWithMethod(values(64), { ...w3, channelAxis: 2 }, spec, 'gptq', c);
+    expect(rounding.used).toBe('rtn');
+    expect(rounding.notes[0]).toMatch(/gptq not applicable .*2-D MatMul\/Gemm/);
+    expect(qw.kind).toBe('int');
+  });
+});
+
+describe('methodFor / needsCalibration', () => {
+  it.each([
+    [{}, 'rtn', 'rtn', false],
+    [{ method: 'gptq' }, 'gptq', 'gptq', true],
+    [{ layers: { a: { method: 'adaround' } } }, 'adaround', 'rtn', true],
+    [{ method: 'gptq', layers: { a: { method: 'rtn' } } }, 'rtn', 'gptq', true],
+  ])('%j', (input, a, b, needs) => {
+    const cfg = normalizeConfig(input);
+    expect(methodFor(cfg, 'a')).toBe(a);
+    expect(methodFor(cfg, 'b')).toBe(b);
+    expect(needsCalibration(cfg)).toBe(needs);
+  });
+});

@@ -1,0 +1,87 @@
+// Which rounding method each weight gets (RTN, GPTQ, AdaRound) and running it; falls back to RTN with a reason.
+import { isStudioError } from '../errors';
+import { adaroundQuantize, gptqQuantize, type LayerHessians } from '../gptq';
+import type { RoundingMethod } from '../gptq/result';
+import type { WeightInfo } from '../onnx/types';
+import { dequantize } from '../quant';
+import type { QuantConfig, WeightSpec } from '../quant/config';
+import { quantizeWeight, roundForOp, type QuantizedWeight } from './weight';
+
+/** What rounding a layer asked for and got. `error`/`rtnError` are ‖(W − Ŵ)X‖² on the calibration data. */
+export interface LayerRounding {
+  requested: RoundingMethod;
+  used: RoundingMethod;
+  error: number | null;
+  rtnError: number | null;
+  /** Why RTN was used instead, or what the method reports (iterations, damping). */
+  notes: string[];
+  ms: number;
+}
+
+/** Per-weight curvature captured from calibration data (see gptq/capture.ts). */
+export interface Calibration {
+  hessians: Map<string, LayerHessians>;
+}
+
+/** The method a weight gets: its per-layer override, else the config's. */
+export const methodFor = (config: QuantConfig, name: string): RoundingMethod =>
+  config.layers[name]?.method ?? config.method;
+
+/** Does any weight in the config ask for a data-aware method? */
+export const needsCalibration = (config: QuantConfig): boolean =>
+  config.method !== 'rtn' || Object.values(config.layers).some((o) => o.method && o.method !== 'rtn');
+
+/**
+ * Quantize one weight with its method. RTN is `quantizeWeight` unchanged (exported bytes stay pinned). A data-aware
+ * method that cannot run on this weight (no Hessian captured, unsupported shape) falls back to RTN and says why.
+ */
+export function quantizeWithMethod(
+  values: Float32Array,
+  w: WeightInfo,
+  spec: WeightSpec,
+  requested: RoundingMethod,
+  calibration: Calibration | undefined,
+  now: () => number = () => Date.now(),
+): { qw: QuantizedWeight; rounding: LayerRounding } {
+  const started = now();
+  const rtn = (why: string[]): { qw: QuantizedWeight; rounding: LayerRounding } => ({
+    qw: quantizeWeight(values, w, spec),
+    rounding: { requested, used: 'rtn', error: null, rtnError: null, notes: why, ms: now() - started },
+  });
+  if (requested === 'rtn') return rtn([]);
+  if (spec.bits === 'fp16') return rtn([`${requested} applies to integer grids: float16 is a cast`]);
+  const layer = calibration?.hessians.get(w.name);
+  if (!layer) return rtn([`no calibration activations reached this ${w.op} weight: RTN used`]);
+  const opts = {
+    bits: spec.bits,
+    scheme: spec.scheme,
+    granularity: spec.granularity,
+    blockSize: spec.blockSize,
+    channelAxis: w.channelAxis,
+    reductionAxis: w.reductionAxis,
+    name: w.name,
+  };
+  try {
+    const res =
+      requested === 'gptq'
+        ? // act-order helps at low bits; block grids keep column order so each block's scale is refitted in place
+          gptqQuantize(values, w.shape, opts, layer, { actOrder: spec.granularity !== 'block' })
+        : adaroundQuantize(values, w.shape, opts, layer);
+    const notes = [...res.notes];
+    if (res.iterations !== undefined) notes.push(`${res.iterations} AdaRound steps`);
+    return {
+      qw: { kind: 'int', q: res.q, dequantized: roundForOp(dequantize(res.q), w.opDtype) },
+      rounding: {
+        requested,
+        used: res.method,
+        error: res.error,
+        rtnError: res.rtnError,
+        notes,
+        ms: now() - started,
+      },
+    };
+  } catch (e) {
+    if (!isStudioError(e, 'UnsupportedModelError')) throw e;
+    return rtn([`${requested} not applicable (${e.message}): RTN used`]);
+  }
+}
