@@ -19,7 +19,11 @@ test('side by side: both per-layer error panels share one y axis, for every metr
   await quantize(page, ['8-bit', '4-bit']);
   await expect(page.getByTestId('quantize-batch')).toHaveAttribute('data-status', 'idle');
   for (const metric of ['SQNR', 'MSE', 'Max error']) {
-    await page.getByRole('radio', { name: metric, exact: true }).check();
+    // The quantize panel has an 'MSE' clip radio too: pick the error metric's.
+    await page
+      .getByRole('group', { name: 'Error metric' })
+      .getByRole('radio', { name: metric, exact: true })
+      .check();
     await expect
       .poll(async () => {
         const a = await yRange(page, 'plot-compare-layer-error-a');
