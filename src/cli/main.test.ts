@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import * as ort from 'onnxruntime-node';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { REPO_ROOT, testModel } from '../../test/paths';
 import { EXTERNAL_K, EXTERNAL_N, writeExternalModel } from '../../test/fixtures/external-model';
 
@@ -22,11 +22,6 @@ async function qstudio(...args: string[]): Promise<{ code: number; stdout: strin
     return { code: err.code, stdout: err.stdout, stderr: err.stderr };
   }
 }
-
-// The tests run the shipped entry point on the compiled CLI, rebuilt from the current sources first.
-beforeAll(async () => {
-  await run('node', [join(REPO_ROOT, 'scripts/build-cli.mjs')]);
-});
 
 describe('qstudio start-up', () => {
   it('prints usage for --help', async () => {

@@ -5,7 +5,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { main } from '../../src/cli/main';
 import { REPO_ROOT } from '../paths';
 import { buildCorpus, FUZZ_COUNT, FUZZ_SEED } from './corpus';
@@ -15,10 +15,8 @@ const BIN = join(REPO_ROOT, 'bin/qstudio.mjs');
 const tmp = mkdtempSync(join(tmpdir(), 'qstudio-cli-fuzz-'));
 const corpus = buildCorpus(FUZZ_SEED, FUZZ_COUNT);
 
-// bin/qstudio.mjs runs the compiled CLI: rebuild it from the current sources first (as src/cli/main.test.ts does).
-beforeAll(async () => {
-  await run('node', [join(REPO_ROOT, 'scripts/build-cli.mjs')]);
-}, 120_000);
+// bin/qstudio.mjs runs the compiled CLI, rebuilt from the current sources by the global setup
+// (test/support/build-cli.global.ts).
 
 function checkOutcome(id: string, code: number, stderr: string): void {
   expect([0, 1], `${id}: exit ${code}: ${stderr}`).toContain(code);
