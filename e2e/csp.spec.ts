@@ -39,7 +39,7 @@ test('full journey under the CSP: no violation, no foreign request', async ({ pa
   await expect(page.locator('meta[http-equiv="Content-Security-Policy"]')).toHaveCount(1);
   await expect(page.locator('script:not([src])')).toHaveCount(0); // no inline script in the page
 
-  await page.getByRole('button', { name: 'Try the demo model' }).click();
+  await page.getByRole('button', { name: 'Demo model', exact: true }).click();
   await expectModelReady(page, 'mnist-8.onnx');
   await quantize(page, ['4-bit']);
   await expect(page.getByTestId(`variant-${V4}`)).toHaveAttribute('data-status', 'done');
