@@ -16,12 +16,7 @@ export {
   type InputFeed,
   type InputSource,
 } from './feeds';
-export {
-  createOutputFidelityAccumulator,
-  outputRole,
-  sqnrDb,
-  DEFAULT_IOU_THRESHOLD,
-} from './output-fidelity';
+export { createOutputFidelityAccumulator, outputRole, DEFAULT_IOU_THRESHOLD } from './output-fidelity';
 export { createOutputStore, OUTPUT_KEEP_BYTES } from './output-store';
 export type { EngineRequest, EvalModelRef, EvalOutcome, StoredPredictions } from './engine';
 export {

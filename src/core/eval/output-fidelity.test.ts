@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { createOutputFidelityAccumulator, outputRole, sqnrDb } from './output-fidelity';
+import { sqnrDb } from '../metrics/error';
+import { createOutputFidelityAccumulator, outputRole } from './output-fidelity';
 
 describe('per-output fidelity (known answers)', () => {
   it.each<

@@ -1,6 +1,7 @@
 // How close a variant's outputs are to the float model's, for any output (class scores, maps, masks, embeddings,
 // audio features): SQNR, cosine similarity, max |Δ| and, for maps, IoU of the regions above a threshold.
 import type { OutputFidelity, OutputRole } from './results';
+import { sqnrDb } from '../metrics/error';
 
 export const DEFAULT_IOU_THRESHOLD = 0.5;
 
@@ -74,13 +75,6 @@ export function createOutputFidelityAccumulator(name: string, role: OutputRole, 
       };
     },
   };
-}
-
-/** 10·log10(signal / noise): +∞ when identical, −∞ when the reference is all zeros but the variant is not. */
-export function sqnrDb(signal: number, noise: number): number {
-  if (noise === 0) return Infinity;
-  if (signal === 0) return -Infinity;
-  return 10 * Math.log10(signal / noise);
 }
 
 export type OutputFidelityAccumulator = ReturnType<typeof createOutputFidelityAccumulator>;
