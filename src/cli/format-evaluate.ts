@@ -1,12 +1,9 @@
 // Text output of `qstudio evaluate`: accuracy (when labelled), then every output's fidelity per variant and mode.
 import type { EvalMode, EvalReport, OutputFidelity } from '../protocol/eval-dto';
-import { table } from './format';
+import { db, sci, table } from './format';
 
 const pct = (x: number | null | undefined) =>
   x === null || x === undefined || Number.isNaN(x) ? '–' : `${(100 * x).toFixed(1)}%`;
-const db = (x: number) =>
-  Number.isNaN(x) ? 'NaN' : x === Infinity ? '∞' : x === -Infinity ? '−∞' : x.toFixed(1);
-const sci = (x: number) => (x === 0 ? '0' : Number.isFinite(x) ? x.toExponential(2) : String(x));
 const pt = (x: number | null) => (x === null ? '' : `${x >= 0 ? '+' : ''}${(100 * x).toFixed(1)} pt`);
 
 export function formatEvaluation(r: EvalReport, modes: EvalMode[]): string {

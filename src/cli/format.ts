@@ -2,8 +2,11 @@ import { formatBytes } from '../core/format';
 import { describeQuantized } from '../core/onnx/inventory';
 import type { LayerResult, ModelSummary, RunSummary } from '../protocol/dto';
 
-const db = (x: number) => (Number.isFinite(x) ? x.toFixed(1) : x > 0 ? '∞' : '–');
-const sci = (x: number) => (x === 0 ? '0' : x.toExponential(2));
+/** Decibels with one decimal; infinities and NaN spelled out (a NaN is a finding, not a blank). */
+export const db = (x: number) =>
+  Number.isNaN(x) ? 'NaN' : x === Infinity ? '∞' : x === -Infinity ? '−∞' : x.toFixed(1);
+/** Scientific notation with three significant digits. */
+export const sci = (x: number) => (x === 0 ? '0' : Number.isFinite(x) ? x.toExponential(2) : String(x));
 
 /** Left-align text columns, right-align numbers. */
 export function table(header: string[], rows: string[][], numeric: boolean[]): string {
