@@ -89,52 +89,125 @@ export function quantizeFused(
     }
     packed = new Uint8Array(Math.ceil((w.length * cbits) / 8));
   } else levels = new Int16Array(w.length);
-  const shift = cbits === 8 ? 0 : cbits === 4 ? 1 : 2; // log2(elements per byte)
-  const within = (1 << shift) - 1;
-  const mask = (1 << cbits) - 1;
+  // The levels land in `lv`: a view of the packed bytes for 8-bit containers (a byte is the level's two's
+  // complement either way), the Int16Array for MatMulNBits, or a scratch Int8Array packed below for 2/4 bits.
+  const lv: Int8Array | Int16Array =
+    levels ?? (cbits === 8 ? new Int8Array(packed!.buffer) : new Int8Array(w.length));
 
-  // The runs are collected first so the hot loop below is one flat function body: accumulators captured and
-  // mutated by a per-run closure live in a context object and run several times slower in V8.
+  // Runs are collected first; each run goes through a small monomorphic loop (V8 keeps accumulators in registers
+  // there, not in a closure's context). The accumulators carry across runs in element order, so the sums are
+  // bit-identical to the multi-pass path.
   const runs: number[] = [];
   forEachRun(g, (start, len, k0, step) => void runs.push(start, len, k0, step));
-  let signal = 0;
-  let noise = 0;
-  let sumAbs = 0;
-  let maxAbsError = 0;
+  const acc = new Float64Array(4); // Σw², Σe², Σ|w|, max|e|
   for (let r4 = 0; r4 < runs.length; r4 += 4) {
     const start = runs[r4];
     const end = start + runs[r4 + 1];
+    const k = runs[r4 + 2];
     const step = runs[r4 + 3];
-    let k = runs[r4 + 2];
-    let s = scales[k];
-    let zp = zeroPoints ? zeroPoints[k] : 0;
-    for (let j = start; j < end; j++) {
-      if (step !== 0) {
-        s = scales[k];
-        zp = zeroPoints ? zeroPoints[k] : 0;
-        k += step;
-      }
-      const v = w[j];
-      // Inline roundHalfEven (see round.ts), as in quantizeTensor.
-      const t = Math.fround(v / s);
-      let r = Math.round(t);
-      if (r - t === 0.5 && r % 2 !== 0) r -= 1;
-      const qr = r + zp;
-      const q = qr < qmin ? qmin : qr > qmax ? qmax : qr;
-      if (packed !== null) packed[j >> shift] |= (q & mask) << ((j & within) * cbits);
-      else levels![j] = q;
-      let d = Math.fround((q - zp) * s);
-      if (round !== null) d = round(d);
-      const e = v - d;
-      signal += v * v;
-      noise += e * e;
-      sumAbs += Math.abs(v);
-      const ae = Math.abs(e);
-      if (ae > maxAbsError) maxAbsError = ae;
-    }
+    if (step === 0 && round === null)
+      uniformRun(w, start, end, scales[k], zeroPoints ? zeroPoints[k] : 0, qmin, qmax, lv, acc);
+    else stridedRun(w, start, end, k, step, scales, zeroPoints, qmin, qmax, lv, round, acc);
   }
+  if (packed !== null && cbits < 8) packSubByte(lv as Int8Array, packed, cbits);
+  const [signal, noise, sumAbs, maxAbsError] = acc;
   const sums = { count: w.length, signal, noise, sumAbs, maxAbsError };
   return packed ? { params, packed, sums } : { q: { ...params, levels: levels! }, sums };
+}
+
+/** One group for the whole run (per-channel on the outer axis, blocks, per-tensor) and float32 output. */
+function uniformRun(
+  w: Float32Array,
+  start: number,
+  end: number,
+  s: number,
+  zp: number,
+  qmin: number,
+  qmax: number,
+  lv: Int8Array | Int16Array,
+  acc: Float64Array,
+): void {
+  let signal = acc[0];
+  let noise = acc[1];
+  let sumAbs = acc[2];
+  let maxAbsError = acc[3];
+  for (let j = start; j < end; j++) {
+    const v = w[j];
+    // Inline roundHalfEven (see round.ts), as in quantizeTensor.
+    const t = Math.fround(v / s);
+    let r = Math.round(t);
+    if (r - t === 0.5 && r % 2 !== 0) r -= 1;
+    const qr = r + zp;
+    const q = qr < qmin ? qmin : qr > qmax ? qmax : qr;
+    lv[j] = q;
+    const e = v - Math.fround((q - zp) * s);
+    signal += v * v;
+    noise += e * e;
+    sumAbs += Math.abs(v);
+    const ae = Math.abs(e);
+    if (ae > maxAbsError) maxAbsError = ae;
+  }
+  acc[0] = signal;
+  acc[1] = noise;
+  acc[2] = sumAbs;
+  acc[3] = maxAbsError;
+}
+
+/** The general case: the group changes every `step` elements (per-axis on an inner axis) or a float16 cast follows. */
+function stridedRun(
+  w: Float32Array,
+  start: number,
+  end: number,
+  k: number,
+  step: number,
+  scales: ArrayLike<number>,
+  zeroPoints: ArrayLike<number> | null,
+  qmin: number,
+  qmax: number,
+  lv: Int8Array | Int16Array,
+  round: ((x: number) => number) | null,
+  acc: Float64Array,
+): void {
+  let signal = acc[0];
+  let noise = acc[1];
+  let sumAbs = acc[2];
+  let maxAbsError = acc[3];
+  let s = scales[k];
+  let zp = zeroPoints ? zeroPoints[k] : 0;
+  for (let j = start; j < end; j++) {
+    if (step !== 0) {
+      s = scales[k];
+      zp = zeroPoints ? zeroPoints[k] : 0;
+      k += step;
+    }
+    const v = w[j];
+    const t = Math.fround(v / s);
+    let r = Math.round(t);
+    if (r - t === 0.5 && r % 2 !== 0) r -= 1;
+    const qr = r + zp;
+    const q = qr < qmin ? qmin : qr > qmax ? qmax : qr;
+    lv[j] = q;
+    let d = Math.fround((q - zp) * s);
+    if (round !== null) d = round(d);
+    const e = v - d;
+    signal += v * v;
+    noise += e * e;
+    sumAbs += Math.abs(v);
+    const ae = Math.abs(e);
+    if (ae > maxAbsError) maxAbsError = ae;
+  }
+  acc[0] = signal;
+  acc[1] = noise;
+  acc[2] = sumAbs;
+  acc[3] = maxAbsError;
+}
+
+/** 2 or 4 bits per level, little end first (as packLevels). */
+function packSubByte(lv: Int8Array, packed: Uint8Array, cbits: number): void {
+  const shift = cbits === 4 ? 1 : 2; // log2(elements per byte)
+  const within = (1 << shift) - 1;
+  const mask = (1 << cbits) - 1;
+  for (let j = 0; j < lv.length; j++) packed[j >> shift] |= (lv[j] & mask) << ((j & within) * cbits);
 }
 
 /** float16 with the error sums of the rounded values (what a Cast back gives), without keeping those values. */
