@@ -6,6 +6,7 @@ import type { Remote } from 'comlink';
 import type { TabularOptions } from '../core/samples';
 import type { EvalProgress, EvalReport, EvalRequest, SampleFile, SampleSetInfo } from '../protocol/eval-dto';
 import type { EvaluateApi } from '../workers/evaluate.api';
+import { sendInSlices } from './send-in-slices';
 import { MODEL_NOT_LOADED, SharedFlight, hasErrorName } from './shared-flight';
 import type { Bridge } from './worker-bridge';
 
@@ -52,7 +53,10 @@ export class EvaluateSession {
     const run = async () => {
       this.#holds = null; // the worker drops its set when a read starts
       const generation = this.bridge.generation;
-      const info = await this.call((api) => api.loadSamples(samples.files, { tabular: samples.tabular }));
+      const info = await this.call(async (api) => {
+        await sendInSlices(samples.files, (slice, first) => api.stageSampleFiles(slice, first));
+        return api.loadStagedSamples({ tabular: samples.tabular });
+      });
       this.#holds = { samplesId: samples.id, generation };
       return info;
     };

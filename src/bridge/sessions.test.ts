@@ -90,10 +90,17 @@ describe('EvaluateSession', () => {
   function fakeEvaluateWorker() {
     let holds: unknown = null;
     const reads: unknown[] = [];
+    let staged: unknown[] = [];
     const api = {
-      loadSamples: async (files: unknown) => {
-        reads.push(files);
-        holds = files;
+      stageSampleFiles: (slice: unknown[], first: boolean) => {
+        if (first) staged = [];
+        staged.push(...slice);
+        return staged.length;
+      },
+      loadStagedSamples: async () => {
+        reads.push(staged);
+        holds = staged;
+        staged = [];
         return { count: 1 };
       },
       sampleThumbnail: async () => {
@@ -117,6 +124,13 @@ describe('EvaluateSession', () => {
       s.callWithSamples(samples, (api) => api.sampleThumbnail(0)),
     ]);
     expect(reads).toHaveLength(2);
+  });
+
+  it('sends a large set in slices that arrive whole and in order', async () => {
+    const { bridge, reads } = fakeEvaluateWorker();
+    const files = Array.from({ length: 1000 }, (_, i) => ({ path: `png/${i}.png`, blob: new Blob() }));
+    await new EvaluateSession(bridge).readSamples({ id: 2, files, tabular: undefined });
+    expect(reads).toEqual([files]);
   });
 
   it('rejects a call in flight with AbortError when the worker is restarted', async () => {

@@ -234,13 +234,34 @@ export function createEvaluateApi(ort: OrtModule, env: EvaluateEnv = {}) {
     );
   };
 
+  const loadSamples = (files: SampleFile[], options: LoadSamplesOptions = {}): Promise<SampleSetInfo> => {
+    loaded = null; // a failed read must not leave the previous set to be evaluated
+    last = null;
+    const entries = files.map((f) => ({ path: cleanPath(f.path), bytes: () => readBytes(f.blob) }));
+    return read(entries, options);
+  };
+  /** Files received by stageSampleFiles, read by loadStagedSamples. */
+  let staged: SampleFile[] = [];
+
   return {
     /** Read a dropped folder / files / zip. Keeps the set in the worker; returns what was found. */
-    async loadSamples(files: SampleFile[], options: LoadSamplesOptions = {}): Promise<SampleSetInfo> {
-      loaded = null; // a failed read must not leave the previous set to be evaluated
-      last = null;
-      const entries = files.map((f) => ({ path: cleanPath(f.path), bytes: () => readBytes(f.blob) }));
-      return read(entries, options);
+    loadSamples,
+
+    /**
+     * Receive a slice of a set's files (`first` starts a new set); returns how many are staged. The page sends a
+     * large set in slices: the first post of a picked File costs the page a synchronous file stat.
+     */
+    stageSampleFiles(slice: SampleFile[], first: boolean): number {
+      if (first) staged = [];
+      for (const f of slice) staged.push(f);
+      return staged.length;
+    },
+
+    /** loadSamples on the staged files. */
+    loadStagedSamples(options: LoadSamplesOptions = {}): Promise<SampleSetInfo> {
+      const files = staged;
+      staged = [];
+      return loadSamples(files, options);
     },
 
     /** CSV tables: re-read with another label column, excluded columns or an edited label mapping. */

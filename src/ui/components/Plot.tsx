@@ -1,40 +1,9 @@
 import { useEffect, useLayoutEffect, useRef, useState, type RefObject } from 'react';
-import type { Layout, PlotData, PlotMouseEvent } from 'plotly.js-dist-min';
+import type { Layout, PlotData, PlotMouseEvent } from 'plotly.js-cartesian-dist-min';
 import { useEffectiveTheme } from '../hooks/useEffectiveTheme';
 import { themedLayout } from './plot-theme';
 import { escapeTraces, unescapePoint } from './plot-text';
-
-import type * as PlotlyNS from 'plotly.js-dist-min';
-
-type PlotlyModule = typeof PlotlyNS;
-
-let plotlyModule: Promise<PlotlyModule> | undefined;
-/** plotly is ~4 MB of JS: load it on first use so the first paint does not wait for it. */
-const loadPlotly = (): Promise<PlotlyModule> =>
-  (plotlyModule ??= import('plotly.js-dist-min').then(
-    (m) => ((m as unknown as { default?: PlotlyModule }).default ?? m) as PlotlyModule,
-  ));
-
-/**
- * Draw plots one per macrotask: several plots updating at once (a variant finishing updates four or five) would
- * otherwise run in one long main-thread task.
- */
-const drawQueue: (() => Promise<void>)[] = [];
-let draining = false;
-function enqueueDraw(draw: () => Promise<void>): void {
-  drawQueue.push(draw);
-  if (draining) return;
-  draining = true;
-  const next = () => {
-    const job = drawQueue.shift();
-    if (!job) {
-      draining = false;
-      return;
-    }
-    void job().finally(() => setTimeout(next, 0));
-  };
-  setTimeout(next, 0);
-}
+import { enqueueDraw, loadPlotly, loadedPlotly } from './plotly-loader';
 
 const CONFIG = { responsive: true, displaylogo: false, modeBarButtonsToRemove: ['lasso2d', 'select2d'] };
 
@@ -137,23 +106,27 @@ export function Plot({
   useEffect(() => {
     const el = ref.current;
     if (!el || !empty) return;
-    void plotlyModule?.then((Plotly) => Plotly.purge(el));
+    void loadedPlotly()?.then((Plotly) => Plotly.purge(el));
     delete el.dataset.clickBound;
     setDrawn(null);
   }, [empty]);
   useEffect(() => {
     const el = ref.current;
     // plotly's responsive mode follows the window only; follow the container too (grid and sidebar changes).
+    // Queued like draws: one layout change resizes every plot, which in one task would be a long one.
     const ro =
       el && typeof ResizeObserver !== 'undefined'
         ? new ResizeObserver(() => {
-            if (el.dataset.clickBound) void plotlyModule?.then((Plotly) => Plotly.Plots.resize(el));
+            if (!el.dataset.clickBound) return;
+            enqueueDraw(async () => {
+              if (el.dataset.clickBound) (await loadPlotly()).Plots.resize(el);
+            });
           })
         : undefined;
     if (el) ro?.observe(el);
     return () => {
       ro?.disconnect();
-      if (el) void plotlyModule?.then((Plotly) => Plotly.purge(el));
+      if (el) void loadedPlotly()?.then((Plotly) => Plotly.purge(el));
     };
   }, []);
 

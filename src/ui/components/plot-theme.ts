@@ -1,4 +1,4 @@
-import type { Layout } from 'plotly.js-dist-min';
+import type { Layout } from 'plotly.js-cartesian-dist-min';
 import type { Bits } from '../../core/quant/config';
 import type { Theme } from '../../state';
 

@@ -1,5 +1,5 @@
 import { useEffect, useMemo } from 'react';
-import type { PlotData } from 'plotly.js-dist-min';
+import type { PlotData } from 'plotly.js-cartesian-dist-min';
 import { selectModelId, selectWeight, useAppStore } from '../../../state';
 import { channelRangesKey, ensureChannelRanges } from '../../../state/actions/views';
 import type { ChannelRangesDto } from '../../../protocol/dto';

@@ -1,5 +1,5 @@
-// Minimal typings for the parts of plotly.js-dist-min we use (the package ships none).
-declare module 'plotly.js-dist-min' {
+// Minimal typings for the parts of plotly.js-cartesian-dist-min we use (the package ships none).
+declare module 'plotly.js-cartesian-dist-min' {
   export type Datum = number | string | null;
   export interface PlotData {
     type?: string;
