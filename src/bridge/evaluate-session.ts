@@ -3,7 +3,7 @@
 // rejects calls in flight with AbortError instead of leaving them pending), and calls that need the sample set
 // read it into a fresh worker first (the page keeps the dropped Files).
 import type { Remote } from 'comlink';
-import type { TabularOptions } from '../core/samples';
+import type { ArrayRoles, TabularOptions } from '../core/samples';
 import type { EvalProgress, EvalReport, EvalRequest, SampleFile, SampleSetInfo } from '../protocol/eval-dto';
 import type { EvaluateApi } from '../workers/evaluate.api';
 import { MODEL_NOT_LOADED, SharedFlight, hasErrorName } from './shared-flight';
@@ -15,6 +15,8 @@ export interface SampleSetFiles {
   id: number;
   files: SampleFile[];
   tabular: TabularOptions | undefined;
+  /** Loose .npy files as the user assigned them. */
+  arrays?: ArrayRoles;
 }
 
 const restartError = () => new DOMException('The evaluation worker was restarted', 'AbortError');
@@ -52,7 +54,9 @@ export class EvaluateSession {
     const run = async () => {
       this.#holds = null; // the worker drops its set when a read starts
       const generation = this.bridge.generation;
-      const info = await this.call((api) => api.loadSamples(samples.files, { tabular: samples.tabular }));
+      const info = await this.call((api) =>
+        api.loadSamples(samples.files, { tabular: samples.tabular, arrays: samples.arrays }),
+      );
       this.#holds = { samplesId: samples.id, generation };
       return info;
     };
