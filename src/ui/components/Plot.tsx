@@ -1,7 +1,7 @@
 import { useEffect, useLayoutEffect, useRef, useState, type RefObject } from 'react';
 import type { Layout, PlotData, PlotMouseEvent } from 'plotly.js-dist-min';
 import { useEffectiveTheme } from '../hooks/useEffectiveTheme';
-import { themedLayout } from './plot-theme';
+import { PLOT_CONFIG, themedLayout } from './plot-theme';
 import { escapeTraces, unescapePoint } from './plot-text';
 
 import type * as PlotlyNS from 'plotly.js-dist-min';
@@ -35,8 +35,6 @@ function enqueueDraw(draw: () => Promise<void>): void {
   };
   setTimeout(next, 0);
 }
-
-const CONFIG = { responsive: true, displaylogo: false, modeBarButtonsToRemove: ['lasso2d', 'select2d'] };
 
 export interface PlotProps {
   /** data-testid of the plotly element; tests read `el.data` from it. */
@@ -111,7 +109,7 @@ export function Plot({
               el,
               escapeTraces(data),
               themedLayout(theme, { height, ...layout }),
-              CONFIG,
+              PLOT_CONFIG,
             );
             if (!live) return;
             if (!gd.dataset.clickBound) {
