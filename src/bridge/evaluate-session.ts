@@ -3,7 +3,7 @@
 // rejects calls in flight with AbortError instead of leaving them pending), and calls that need the sample set
 // read it into a fresh worker first (the page keeps the dropped Files).
 import type { Remote } from 'comlink';
-import type { TabularOptions } from '../core/samples';
+import type { ArrayRoles, TabularOptions } from '../core/samples';
 import type { EvalProgress, EvalReport, EvalRequest, SampleFile, SampleSetInfo } from '../protocol/eval-dto';
 import type { EvaluateApi } from '../workers/evaluate.api';
 import { sendInSlices } from './send-in-slices';
@@ -16,6 +16,8 @@ export interface SampleSetFiles {
   id: number;
   files: SampleFile[];
   tabular: TabularOptions | undefined;
+  /** Loose .npy files as the user assigned them. */
+  arrays?: ArrayRoles;
 }
 
 const restartError = () => new DOMException('The evaluation worker was restarted', 'AbortError');
@@ -55,7 +57,7 @@ export class EvaluateSession {
       const generation = this.bridge.generation;
       const info = await this.call(async (api) => {
         await sendInSlices(samples.files, (slice, first) => api.stageSampleFiles(slice, first));
-        return api.loadStagedSamples({ tabular: samples.tabular });
+        return api.loadStagedSamples({ tabular: samples.tabular, arrays: samples.arrays });
       });
       this.#holds = { samplesId: samples.id, generation };
       return info;

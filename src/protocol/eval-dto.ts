@@ -3,6 +3,7 @@ import type { ClassificationResult, FidelityResult, OutputKind } from '../core/m
 import type { EvalMode, RgbaImage } from '../core/eval/results';
 import type { WireBlob } from './dto';
 import type {
+  ArrayRoles,
   ModelInputSpec,
   PreprocessOptions,
   SampleFit,
@@ -88,6 +89,8 @@ export interface ErrorDto {
 export interface LoadSamplesOptions {
   /** CSV tables only: label column, excluded columns, edited label mapping, header. */
   tabular?: TabularOptions;
+  /** Loose .npy files: which are inputs and which holds the labels (else told from file names and shapes). */
+  arrays?: ArrayRoles;
 }
 
 /** What the worker read, for the sample-set panel. */

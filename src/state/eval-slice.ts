@@ -1,5 +1,5 @@
 // Evaluation state: the dropped sample set, its preprocessing and preview, the evaluation run and its results.
-import type { PreprocessOptions, TabularOptions } from '../core/samples';
+import type { ArrayRoles, PreprocessOptions, TabularOptions } from '../core/samples';
 import type {
   EvalMode,
   EvalModeRequest,
@@ -22,6 +22,8 @@ export interface LoadedSamples {
   name: string;
   files: SampleFile[];
   tabular: TabularOptions | undefined;
+  /** Loose .npy files as the user assigned them (undefined: told from names and shapes). */
+  arrays?: ArrayRoles;
   info: SampleSetInfo;
 }
 

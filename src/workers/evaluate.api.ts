@@ -172,7 +172,11 @@ export function createEvaluateApi(ort: OrtModule, env: EvaluateEnv = {}) {
   const mustGetSet = (): SampleSet => mustGetLoaded().set;
 
   const read = async (entries: SampleEntry[], options: LoadSamplesOptions): Promise<SampleSetInfo> => {
-    const set = await detectSampleSet(entries, { tabular: options.tabular, decodeImage: env.decodeImage });
+    const set = await detectSampleSet(entries, {
+      tabular: options.tabular,
+      arrays: options.arrays,
+      decodeImage: env.decodeImage,
+    });
     loaded = { entries, options, set };
     last = null;
     return {

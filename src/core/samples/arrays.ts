@@ -22,6 +22,9 @@ const NPY_DTYPES: Readonly<Record<string, string>> = {
   '|b1': 'bool',
 };
 
+/** The dtype name an .npy descr stands for ('<i8' -> 'int64'). */
+export const npyDtypeName = (descr: string): string => NPY_DTYPES[descr] ?? 'float32';
+
 /** Values of an .npy array as numbers: float32 stays float32, everything else is widened exactly to float64. */
 export function npyValues(a: NpyArray): Float32Array | Float64Array {
   const n = a.shape.reduce((x, y) => x * y, 1);
@@ -76,7 +79,7 @@ export function sampleArrayFromNpy(a: NpyArray): SampleArray {
     throw sampleSetError(`${a.name}: a scalar, expected an array of samples (N, ...)`);
   return {
     name: arrayNameOf(a.name),
-    dtype: NPY_DTYPES[a.dtype] ?? 'float32',
+    dtype: npyDtypeName(a.dtype),
     sampleDims: a.shape.slice(1),
     values: npyValues(a),
     source: a.name,

@@ -1,17 +1,19 @@
 // Picks the reader for whatever the user dropped (folder, several files, a zip) and says what it found.
 import { strFromU8, unzipSync } from 'fflate';
 import { idxImageSet, looksLikeIdx, parseIdx } from './idx';
-import { listNames, readImageFolder, type ImageFolderOptions } from './images';
-import { sampleArrayFromNpy, toFloat32Values } from './arrays';
-import { npyToLabels, parseNpy, parseNpz, type NpyArray } from './npy';
+import { findByName, listNames, readImageFolder, type ImageFolderOptions } from './images';
+import { readNpyFiles, tensorSetFromArrays, withLabelFiles } from './npy-files';
+import { parseNpz } from './npy';
 import { baseName, extension, formatCount, isJunk, naturalCompare, readAll, sampleSetError } from './paths';
 import { isImagePath } from './png';
 import { readTabularCsv, type TabularOptions } from './tabular';
 import { isTestDataPb, readOnnxTestData } from './testdata';
-import type { SampleEntry, SampleSet, SampleSetSummary, TensorSampleSet } from './types';
+import type { ArrayRoles, SampleEntry, SampleSet, SampleSetSummary } from './types';
 
 export interface DetectOptions extends ImageFolderOptions {
   tabular?: TabularOptions;
+  /** Loose .npy files: which are inputs and which holds the labels (else told from names and shapes). */
+  arrays?: ArrayRoles;
 }
 
 /** Replaces each .zip by its files, as `<zip path>/<inner path>` (an .npz stays an .npz). */
@@ -36,97 +38,6 @@ export async function expandZips(entries: SampleEntry[]): Promise<SampleEntry[]>
     }
   }
   return out;
-}
-
-function tensorSetFromArrays(
-  inputs: NpyArray,
-  labels: NpyArray | null,
-  source: 'npy' | 'npz',
-  sourceName: string,
-  notes: string[],
-  others: NpyArray[] = [],
-): TensorSampleSet {
-  if (inputs.shape.length === 0)
-    throw sampleSetError(`${inputs.name}: a scalar, expected an array of samples (N, ...)`);
-  const count = inputs.shape[0];
-  let y: Int32Array | null = null;
-  if (labels) {
-    y = npyToLabels(labels);
-    if (y.length !== count) {
-      throw sampleSetError(
-        `${labels.name} has ${formatCount(y.length)} labels but ${inputs.name} has ${formatCount(count)} samples`,
-      );
-    }
-  }
-  for (const o of others) {
-    if (o.shape[0] !== count) {
-      throw sampleSetError(
-        `${o.name} has ${formatCount(o.shape[0] ?? 0)} samples but ${inputs.name} has ${formatCount(count)}: every input array needs one row per sample`,
-      );
-    }
-  }
-  const arrays = [inputs, ...others].map(sampleArrayFromNpy);
-  return {
-    kind: 'tensor',
-    source,
-    sourceName,
-    count,
-    inputs: toFloat32Values(arrays[0].values),
-    sampleDims: inputs.shape.slice(1),
-    labels: y,
-    classes: null,
-    referenceOutputs: null,
-    tabular: null,
-    arrays,
-    notes: y ? notes : [...notes, 'no labels: fidelity only (no accuracy)'],
-  };
-}
-
-const stem = (p: string): string =>
-  baseName(p)
-    .replace(/\.[^.]*$/, '')
-    .toLowerCase();
-const INPUT_STEM = /^(inputs?|x|images|data|samples)([_\-.].*)?$/;
-const SOLE_INPUT_STEM = /^(inputs?|x|images|data|samples)$/;
-const LABEL_STEM = /^(labels?|y|targets?|classes)([_\-.].*)?$/;
-
-/** inputs.npy (+ labels.npy); or one .npy per model input (input_ids.npy, attention_mask.npy) + labels.npy. */
-async function readNpyFiles(npys: SampleEntry[]): Promise<TensorSampleSet> {
-  const labelsE = npys.filter((e) => LABEL_STEM.test(stem(e.path)));
-  // inputs.npy / x.npy names the one input: other files are ignored. Otherwise every other file is an input array
-  // named after its model input (input_ids.npy + attention_mask.npy).
-  const sole = npys.filter((e) => SOLE_INPUT_STEM.test(stem(e.path)));
-  const named = npys.filter((e) => INPUT_STEM.test(stem(e.path)));
-  const rest = npys.filter((e) => !labelsE.includes(e));
-  const inputsE =
-    sole.length === 1 ? sole : named.length === 1 ? [named[0], ...rest.filter((e) => e !== named[0])] : rest;
-  if (inputsE.length === 0 || labelsE.length > 1) {
-    throw sampleSetError(
-      `cannot tell inputs from labels among ${npys.map((e) => baseName(e.path)).join(', ')} (expected inputs.npy and optionally labels.npy, x.npy / y.npy, or one .npy per model input named after it)`,
-    );
-  }
-  const read = async (e: SampleEntry) => parseNpy(await readAll(e), e.path);
-  const all = await Promise.all(inputsE.map(read));
-  // Further files count as inputs only with one row per sample (an index list or a split file is not an input).
-  const arrays = all.filter((a, k) => k === 0 || (a.shape.length > 0 && a.shape[0] === all[0].shape[0]));
-  const labels = labelsE[0] ? await read(labelsE[0]) : null;
-  const names = arrays.map((a) => a.name).join(' + ');
-  const ignored = [
-    ...npys.filter((e) => !inputsE.includes(e) && e !== labelsE[0]).map((e) => e.path),
-    ...all.filter((a) => !arrays.includes(a)).map((a) => `${a.name} (not one row per sample)`),
-  ];
-  const notes = [
-    ...(arrays.length > 1 ? [`input arrays ${names} (matched to the model's inputs by file name)`] : []),
-    ...(ignored.length > 0 ? [`ignored: ${ignored.join(', ')}`] : []),
-  ];
-  return tensorSetFromArrays(
-    arrays[0],
-    labels,
-    'npy',
-    labels ? `${names} + ${labels.name}` : names,
-    notes,
-    arrays.slice(1),
-  );
 }
 
 async function readIdxFiles(files: SampleEntry[]): Promise<SampleSet> {
@@ -185,21 +96,29 @@ export async function detectSampleSet(
     return rest.length > 0 ? [`also found ${rest.join(', ')} file(s), not used`] : [];
   };
 
+  // Beside arrays: class names, and labels when the arrays hold none (images read these themselves).
+  const labelFiles = {
+    labelsCsv: findByName(entries, 'labels.csv'),
+    classesTxt: findByName(entries, 'classes.txt'),
+  };
   let set: SampleSet;
   if (npz.length > 0) {
     if (npz.length > 1)
       throw sampleSetError(`several .npz files (${npz.map((e) => e.path).join(', ')}): drop one`);
     const pick = parseNpz(await readAll(npz[0]), npz[0].path);
-    set = tensorSetFromArrays(
-      pick.inputs,
-      pick.labels,
-      'npz',
-      npz[0].path,
-      [pick.rule, ...others(npz)],
-      pick.others,
+    set = await withLabelFiles(
+      tensorSetFromArrays(
+        pick.inputs,
+        pick.labels,
+        'npz',
+        npz[0].path,
+        [pick.rule, ...others(npz)],
+        pick.others,
+      ),
+      labelFiles,
     );
   } else if (npy.length > 0) {
-    set = await readNpyFiles(npy);
+    set = await readNpyFiles(npy, { ...labelFiles, roles: options.arrays });
     set.notes.push(...others(npy));
   } else if (pbs.length > 0) {
     set = await readOnnxTestData(pbs);
@@ -260,6 +179,8 @@ export function describeSampleSet(set: SampleSet): SampleSetSummary {
     labeled: set.labels !== null,
     classes,
     sampleDims,
+    npyFiles:
+      set.kind === 'tensor' && set.npyFiles ? set.npyFiles.map((f) => ({ ...f, shape: [...f.shape] })) : null,
     arrays:
       set.kind === 'tensor' && set.arrays
         ? set.arrays.map((a) => ({ name: a.name, dtype: a.dtype, sampleDims: [...a.sampleDims] }))

@@ -24,7 +24,7 @@ export interface ImageFolderOptions {
 export const listNames = (names: string[], max = 12): string =>
   names.length <= max ? names.join(', ') : `${names.slice(0, max).join(', ')}, ... (${names.length} in all)`;
 
-const findByName = (entries: SampleEntry[], name: string): SampleEntry | undefined =>
+export const findByName = (entries: SampleEntry[], name: string): SampleEntry | undefined =>
   entries
     .filter((e) => baseName(e.path).toLowerCase() === name)
     .sort((a, b) => a.path.split('/').length - b.path.split('/').length)[0];
@@ -52,7 +52,7 @@ export function parseClassesTxt(text: string, fileName: string): string[] {
 }
 
 /** Turns label strings into indices: class names (from classes.txt or sorted unique names) or integer indices. */
-function resolveLabels(
+export function resolveLabels(
   raw: string[],
   classes: string[] | null,
   where: (i: number) => string,

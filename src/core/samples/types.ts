@@ -72,6 +72,25 @@ export interface TensorSampleSet extends SampleSetBase {
    * `sampleDims` then describe the first as float32 (previews). Absent: `inputs` is the only input.
    */
   arrays?: SampleArray[];
+  /** Loose .npy files only: every dropped file and its role. */
+  npyFiles?: NpyFileInfo[];
+}
+
+/** What a dropped .npy file is used as. */
+export type ArrayRole = 'input' | 'labels' | 'ignored';
+
+/** The user's choice of which dropped .npy files (by path) are inputs and which holds the labels; others are ignored. */
+export interface ArrayRoles {
+  inputs: string[];
+  labels: string | null;
+}
+
+/** One dropped .npy file, what it holds and what it was used as (the UI lets the user reassign it). */
+export interface NpyFileInfo {
+  path: string;
+  dtype: string;
+  shape: number[];
+  role: ArrayRole;
 }
 
 /** Images that still need preprocessing for a model (size, channels, scaling depend on the model). */
@@ -106,6 +125,8 @@ export interface SampleSetSummary {
   sampleDims: number[] | null;
   /** Input arrays of tensor sets that name them or hold integers (input_ids int64 [16], ...); else null. */
   arrays?: { name: string | null; dtype: string; sampleDims: number[] }[] | null;
+  /** Loose .npy sets: every dropped .npy file and its role (inputs, labels, ignored); else null. */
+  npyFiles?: NpyFileInfo[] | null;
   description: string;
   notes: string[];
 }

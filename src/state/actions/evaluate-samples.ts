@@ -1,6 +1,6 @@
 // Reading a dropped sample set, its table options, and its preprocessing + preview against the loaded model.
 import { getEvaluateSession, type SampleFile } from '../../bridge';
-import type { TabularOptions } from '../../core/samples';
+import type { ArrayRole, ArrayRoles, NpyFileInfo, TabularOptions } from '../../core/samples';
 import { inferPreprocessOptions, type PreprocessOptions } from '../../core/samples/preprocess';
 import type { ModelSummary } from '../../protocol/dto';
 import { initialEval, type LoadedSamples, type PreprocessState } from '../eval-slice';
@@ -32,8 +32,9 @@ const isCurrentLoad = (loadId: number) => {
 export async function loadSampleFiles(
   files: SampleFile[],
   name: string,
-  tabular?: TabularOptions,
+  options: { tabular?: TabularOptions; arrays?: ArrayRoles } = {},
 ): Promise<void> {
+  const { tabular, arrays } = options;
   const s = getState();
   if (selectEvalBusy(s)) return; // the set is read by the running evaluation
   const loadId = ++nextLoadId;
@@ -46,9 +47,9 @@ export async function loadSampleFiles(
       );
     }
     const id = ++nextSamplesId;
-    const info = await getEvaluateSession().readSamples({ id, files, tabular });
+    const info = await getEvaluateSession().readSamples({ id, files, tabular, arrays });
     if (!isCurrentLoad(loadId)) return;
-    const loaded: LoadedSamples = { id, name, files, tabular, info };
+    const loaded: LoadedSamples = { id, name, files, tabular, arrays, info };
     // Gallery images and rows of earlier sets are not shown any more (they are keyed by set id).
     setState({ samples: { status: 'ready', loaded }, thumbnails: {} });
     adoptPreprocess();
@@ -67,7 +68,33 @@ export async function loadSampleFiles(
 export function setTabularOptions(tabular: TabularOptions): Promise<void> {
   const loaded = selectSamples(getState());
   if (!loaded || loaded.info.source !== 'csv') return Promise.resolve();
-  return loadSampleFiles(loaded.files, loaded.name, tabular);
+  return loadSampleFiles(loaded.files, loaded.name, { tabular });
+}
+
+/**
+ * The roles of loose .npy files after giving `path` the role `role`. Making a file the labels hands its old role to
+ * the file that held the labels (one click swaps a wrong guess).
+ */
+export function reassignArray(files: NpyFileInfo[], path: string, role: ArrayRole): ArrayRoles {
+  const before = files.find((f) => f.path === path)?.role ?? 'ignored';
+  const next = files.map((f) => {
+    if (f.path === path) return { ...f, role };
+    if (role === 'labels' && f.role === 'labels')
+      return { ...f, role: before === 'labels' ? 'ignored' : before };
+    return f;
+  });
+  return {
+    inputs: next.filter((f) => f.role === 'input').map((f) => f.path),
+    labels: next.find((f) => f.role === 'labels')?.path ?? null,
+  };
+}
+
+/** Loose .npy files: read again with the user's choice of inputs and labels. */
+export function setArrayRole(path: string, role: ArrayRole): Promise<void> {
+  const loaded = selectSamples(getState());
+  const files = loaded?.info.npyFiles;
+  if (!loaded || !files) return Promise.resolve();
+  return loadSampleFiles(loaded.files, loaded.name, { arrays: reassignArray(files, path, role) });
 }
 
 /** Dismiss a read error: the previous set (if any) is current again. */

@@ -1,11 +1,9 @@
 import { useEffect, useLayoutEffect, useRef, useState, type RefObject } from 'react';
 import type { Layout, PlotData, PlotMouseEvent } from 'plotly.js-cartesian-dist-min';
 import { useEffectiveTheme } from '../hooks/useEffectiveTheme';
-import { themedLayout } from './plot-theme';
+import { PLOT_CONFIG, themedLayout } from './plot-theme';
 import { escapeTraces, unescapePoint } from './plot-text';
 import { enqueueDraw, loadPlotly, loadedPlotly } from './plotly-loader';
-
-const CONFIG = { responsive: true, displaylogo: false, modeBarButtonsToRemove: ['lasso2d', 'select2d'] };
 
 export interface PlotProps {
   /** data-testid of the plotly element; tests read `el.data` from it. */
@@ -80,7 +78,7 @@ export function Plot({
               el,
               escapeTraces(data),
               themedLayout(theme, { height, ...layout }),
-              CONFIG,
+              PLOT_CONFIG,
             );
             if (!live) return;
             if (!gd.dataset.clickBound) {

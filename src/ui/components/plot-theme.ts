@@ -1,4 +1,4 @@
-import type { Layout } from 'plotly.js-cartesian-dist-min';
+import type { Config, Layout } from 'plotly.js-cartesian-dist-min';
 import type { Bits } from '../../core/quant/config';
 import type { Theme } from '../../state';
 
@@ -48,6 +48,22 @@ export const bitsColor = (p: Bits, index = 0): string =>
 
 const AXES = ['xaxis', 'yaxis', 'xaxis2', 'yaxis2'] as const;
 
+/**
+ * plotly's mode bar, the same on every plot: two buttons (download as PNG, reset axes; drag still zooms and a
+ * double click resets), standing vertically in the right margin so it never covers a legend (legends sit above
+ * the plot area, within its width), tick labels or the data. Every plot keeps at least MODEBAR_GUTTER px on the right.
+ */
+export const PLOT_CONFIG: Partial<Config> = {
+  responsive: true,
+  displaylogo: false,
+  modeBarButtons: [['toImage', 'resetScale2d']],
+};
+export const MODEBAR_GUTTER = 34;
+/** How far down the mode bar reaches from the top of a plot (two buttons, stacked). */
+export const MODEBAR_DEPTH = 64;
+
+const MARGIN = { l: 64, r: MODEBAR_GUTTER, t: 28, b: 48 };
+
 /** Merge a plot's layout over the theme's: transparent background, theme text and grid colors. */
 export function themedLayout(theme: Theme, layout: Layout = {}): Layout {
   const p = PALETTES[theme];
@@ -60,6 +76,7 @@ export function themedLayout(theme: Theme, layout: Layout = {}): Layout {
     automargin: false,
     title: { font: { size: 12, color: p.muted } },
   };
+  const ownMargin = (layout.margin ?? {}) as Partial<typeof MARGIN>;
   const out: Layout = {
     paper_bgcolor: 'rgba(0,0,0,0)',
     plot_bgcolor: 'rgba(0,0,0,0)',
@@ -68,11 +85,19 @@ export function themedLayout(theme: Theme, layout: Layout = {}): Layout {
       size: 12,
       color: p.text,
     },
-    margin: { l: 64, r: 16, t: 28, b: 48 },
     hoverlabel: { bgcolor: p.hoverBg, bordercolor: p.line, font: { color: p.text } },
     legend: { orientation: 'h', x: 0, y: 1.02, yanchor: 'bottom', font: { size: 11 } },
     autosize: true,
     ...layout,
+    // Per side: a plot that sets one side keeps the theme's others (not plotly's 80 px defaults).
+    margin: { ...MARGIN, ...ownMargin, r: Math.max(ownMargin.r ?? MARGIN.r, MODEBAR_GUTTER) },
+    modebar: {
+      orientation: 'v',
+      bgcolor: 'rgba(0,0,0,0)',
+      color: p.muted,
+      activecolor: p.text,
+      ...(layout.modebar as object | undefined),
+    },
   };
   for (const k of AXES) {
     if (k in layout || k === 'xaxis' || k === 'yaxis') {

@@ -34,13 +34,13 @@ const point = (
   meta: Record<string, unknown>,
 ): PlotData =>
   ({
+    // Points of similar size and quality sit on top of each other: named in the legend and the hover, not by text
+    // beside them (labels beside close points overlap).
     type: 'scatter',
-    mode: 'text+markers',
+    mode: 'markers',
     name: label,
     x: [kb],
     y: [y],
-    text: [label],
-    textposition: 'top center',
     cliponaxis: false,
     marker: { size: 12, color, line: { width: 1, color: '#fff' } },
     hovertemplate: `${label}<br>%{x:.1f} KiB<br>%{y:.${unit === 'dB' ? 1 : 2}f} ${unit}<extra></extra>`,
@@ -88,10 +88,6 @@ function accuracyTraces(
       }),
     );
   });
-  // Points of similar size and accuracy overlap: alternate their labels above and below, in order of size.
-  [...out]
-    .sort((a, b) => (a.x as number[])[0] - (b.x as number[])[0])
-    .forEach((t, i) => Object.assign(t, { textposition: i % 2 === 0 ? 'top center' : 'bottom center' }));
   return out;
 }
 
@@ -124,8 +120,7 @@ export function SizeQualityPanel() {
           title: labeled ? 'top-1 accuracy (%)' : 'agreement with float (%)',
           range: [Math.max(0, lo - pad), 100 + pad * 0.5],
         },
-        margin: { t: 24 },
-        showlegend: false,
+        showlegend: true, // also for one point: the legend names the points
       };
     }
     const yMin = Math.min(...ys, 0);
@@ -133,8 +128,7 @@ export function SizeQualityPanel() {
     return {
       xaxis: x,
       yaxis: { title: 'weight SQNR, whole model (dB)', range: [Math.max(0, yMin - 8), yMax + 8] },
-      margin: { t: 24 },
-      showlegend: false,
+      showlegend: true,
     };
   }, [data, axis, labeled]);
   return (

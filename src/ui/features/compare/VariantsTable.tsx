@@ -7,6 +7,7 @@ import {
   type Variant,
   granularityLabel,
 } from '../../../state';
+import { LayerName } from '../../components/LayerName';
 import { Panel } from '../../components/Panel';
 import { useVariantColor } from '../../components/variant-colors';
 import { WeightSqnrTerm, WeightSqnrValue } from '../../components/WeightSqnr';
@@ -39,11 +40,13 @@ function Row({ v }: { v: Variant }) {
       <td className="num">
         {r ? <WeightSqnrValue db={r.overallSqnrDb} testId={`variant-sqnr-${v.id}`} /> : '…'}
       </td>
-      <td className="cell-name">
+      <td className="cell-layer">
         {r?.worstLayer ? (
-          <code title={`${r.worstLayer}: weight SQNR ${formatDb(r.minSqnrDb)}, the lowest of any layer`}>
-            {r.worstLayer}
-          </code>
+          <LayerName
+            name={r.worstLayer}
+            title={`${r.worstLayer}: weight SQNR ${formatDb(r.minSqnrDb)}, the lowest of any layer`}
+            testId={`variant-worst-${v.id}`}
+          />
         ) : (
           <span className="muted">{r ? '–' : '…'}</span>
         )}

@@ -7,10 +7,11 @@ import { useAppStore, selectVariantLabels } from '../../../../state';
 import { selectEvalView } from '../../../../state/actions/evaluate-run';
 import { Panel } from '../../../components/Panel';
 import { Plot } from '../../../components/Plot';
-import { PALETTES } from '../../../components/plot-theme';
+import { categoryTicks } from '../../../components/plot-labels';
+import { MODEBAR_DEPTH, PALETTES } from '../../../components/plot-theme';
 import { useVariantColor } from '../../../components/variant-colors';
 import { useEffectiveTheme } from '../../../hooks/useEffectiveTheme';
-import { confusionTrace, perClassTraces } from './confusion-traces';
+import { classLabels, confusionTrace, perClassTraces } from './confusion-traces';
 
 /** Options of the model picker: the float model, then each variant in each mode that ran. */
 function choices(report: EvalReport, labels: Record<string, string>) {
@@ -28,11 +29,18 @@ function choices(report: EvalReport, labels: Record<string, string>) {
   ];
 }
 
-const HEAT_LAYOUT = {
-  xaxis: { title: 'predicted', type: 'category', side: 'bottom' },
-  yaxis: { title: 'true class', type: 'category', autorange: 'reversed' },
-  margin: { t: 12, l: 64, r: 8, b: 48 },
-} as Layout;
+/** Width a class gets on the x axis of either plot (half the panel at 1280 px, ten classes): for tick angles. */
+const slotPx = (n: number) => Math.max(12, 480 / Math.max(1, n));
+
+/** Heatmap layout with margins sized to the class names (plotly's automargin is off, see plot-theme). */
+function heatLayout(labels: string[]): Layout {
+  const ticks = categoryTicks(labels, slotPx(labels.length));
+  return {
+    xaxis: { title: 'predicted', type: 'category', side: 'bottom', tickangle: ticks.angle },
+    yaxis: { title: 'true class', type: 'category', autorange: 'reversed' },
+    margin: { t: 12, l: Math.max(64, ticks.left, ticks.overhangLeft), r: 8, b: Math.max(48, ticks.bottom) },
+  } as Layout;
+}
 
 /** Confusion matrix (rows: true class, share of the class) and per-class accuracy of a chosen model vs float. */
 export function ConfusionPanel() {
@@ -47,10 +55,18 @@ export function ConfusionPanel() {
   const chosen = variant ? (variant[mode]?.accuracy ?? null) : (report?.float.accuracy ?? null);
   const floatAcc = report?.float.accuracy ?? null;
   const name = variant ? (labels[variant.id] ?? variant.label) : 'float';
-  const heat = useMemo(
-    () => (chosen && report ? [confusionTrace(chosen, report.classes, theme)] : []),
-    [chosen, report, theme],
-  );
+  const n = chosen?.numClasses ?? 0;
+  const height = Math.min(520, Math.max(300, 60 + n * 26));
+  const names = useMemo(() => classLabels(n, report?.classes ?? null), [n, report]);
+  const heatLayoutMemo = useMemo(() => heatLayout(names), [names]);
+  const heat = useMemo(() => {
+    if (!chosen || !report) return [];
+    const m = heatLayoutMemo.margin as { t: number; b: number };
+    const plotArea = height - m.t - m.b;
+    // The colour bar starts below the mode bar (top of the right margin).
+    const bar = Math.max(60, plotArea - Math.max(0, MODEBAR_DEPTH - m.t));
+    return [confusionTrace(chosen, report.classes, theme, bar)];
+  }, [chosen, report, theme, heatLayoutMemo, height]);
   const bars = useMemo(() => {
     if (!floatAcc || !report) return [];
     const series = [{ name: 'float', acc: floatAcc, color: PALETTES[theme].float }];
@@ -63,18 +79,17 @@ export function ConfusionPanel() {
     // Zoom on the range the classes span (per-class accuracies are often all above 90%).
     const ys = bars.flatMap((t) => (t.y as (number | null)[]).filter((y): y is number => y !== null));
     const lo = Math.max(0, Math.floor(Math.min(100, ...ys) - 3));
+    const ticks = categoryTicks(names, slotPx(names.length));
     return {
       barmode: 'group',
-      xaxis: { title: 'class', type: 'category' },
+      xaxis: { title: 'class', type: 'category', tickangle: ticks.angle },
       yaxis: { title: 'top-1 accuracy (%)', range: [lo, 100.5] },
-      margin: { t: 28, l: 56, r: 8, b: 48 },
+      margin: { t: 28, l: Math.max(56, ticks.overhangLeft), b: Math.max(48, ticks.bottom) },
       bargap: 0.25,
     } as Layout;
-  }, [bars]);
+  }, [bars, names]);
   if (!report || !report.labeled || !floatAcc) return null;
   const value = variant ? `${variant.id}|${mode}` : 'float';
-  const n = chosen?.numClasses ?? 0;
-  const height = Math.min(520, Math.max(300, 60 + n * 26));
   return (
     <Panel
       title="Per class"
@@ -109,7 +124,7 @@ export function ConfusionPanel() {
           testId="plot-confusion"
           label={`Confusion matrix of ${name}: true class against predicted class`}
           data={heat}
-          layout={HEAT_LAYOUT}
+          layout={heatLayoutMemo}
           height={height}
         />
         <Plot

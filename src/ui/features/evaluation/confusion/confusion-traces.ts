@@ -26,7 +26,16 @@ const SCALES: Record<Theme, [number, string][]> = {
 export const classLabels = (n: number, classes: string[] | null): string[] =>
   Array.from({ length: n }, (_, i) => className(i, classes));
 
-export function confusionTrace(acc: ClassificationResult, classes: string[] | null, theme: Theme): PlotData {
+/**
+ * `colorbarPx`: the colour bar's length in px, anchored at the bottom of the plot area (so the mode bar, at the top
+ * of the right margin, does not cover it); default: the full height.
+ */
+export function confusionTrace(
+  acc: ClassificationResult,
+  classes: string[] | null,
+  theme: Theme,
+  colorbarPx?: number,
+): PlotData {
   const n = acc.numClasses;
   const labels = classLabels(n, classes);
   const z: (number | null)[][] = [];
@@ -59,6 +68,7 @@ export function confusionTrace(acc: ClassificationResult, classes: string[] | nu
     ygap: annotate ? 1 : 0,
     colorbar: {
       thickness: 10,
+      ...(colorbarPx ? { lenmode: 'pixels', len: colorbarPx, y: 0, yanchor: 'bottom' } : {}),
       tickformat: '.0%',
       outlinewidth: 0,
       tickfont: { color: PALETTES[theme].muted },

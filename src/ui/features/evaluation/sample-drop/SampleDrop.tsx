@@ -105,9 +105,10 @@ export function SampleDrop() {
           {!hasSet && (
             <p className="muted small">
               A folder of images in class folders (<code>cat/001.png</code>) or with a <code>labels.csv</code>
-              , a <code>.zip</code> of those, <code>inputs.npy</code> + <code>labels.npy</code>,{' '}
-              <code>samples.npz</code>, <code>test_data_set_N/</code> or a <code>.csv</code> table. Without
-              labels, only fidelity to the float model is measured.
+              , a <code>.zip</code> of those, <code>inputs.npy</code> + <code>labels.npy</code> or{' '}
+              <code>labels.csv</code> (other names: you choose which array is which), <code>samples.npz</code>
+              , <code>test_data_set_N/</code> or a <code>.csv</code> table. Without labels, only fidelity to
+              the float model is measured.
             </p>
           )}
         </div>

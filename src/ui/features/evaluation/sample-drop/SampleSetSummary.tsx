@@ -1,6 +1,7 @@
 import { selectEvalBusy, selectSamples, useAppStore } from '../../../../state';
 import { clearSamples } from '../../../../state/actions/evaluate-samples';
 import { formatCount } from '../../../format';
+import { ArrayRolesForm } from './ArrayRolesForm';
 import { TabularOptionsForm } from './TabularOptionsForm';
 
 const SOURCE_LABELS: Record<string, string> = {
@@ -64,6 +65,7 @@ export function SampleSetSummary() {
         </ul>
       )}
       {info.tabular && <TabularOptionsForm />}
+      {info.npyFiles && <ArrayRolesForm />}
       {info.notes.length > 0 && (
         <ul className="sample-notes muted small">
           {info.notes.map((n) => (
