@@ -212,5 +212,4 @@ test('item 8: side by side shares both count axes and the error axis, with x lab
       }
     }
   }
-  await page.screenshot({ path: test.info().outputPath('side-by-side.png'), fullPage: false });
 });
