@@ -5,7 +5,7 @@ import type { BlockSize, Granularity, Bits, QuantConfig, Scheme } from '../core/
 // Results are core's own types; this module names them for the boundary and adds the request types.
 export type { Dtype, WeightInfo, QuantConfig, Bits, Granularity, Scheme, BlockSize };
 export type { ModelSummary, ValueInfoDto } from '../core/onnx/summary-types';
-export type { ChannelRangesDto, HistogramDto, LayerMetrics } from '../core/metrics/types';
+export type { ChannelErrorsDto, ChannelRangesDto, HistogramDto, LayerMetrics } from '../core/metrics/types';
 export type { LayerResult, Progress, RunSummary } from '../core/pipeline/types';
 
 /**

@@ -21,6 +21,7 @@ export type {
   FlipDto,
   FlipsResult,
   FloatResult,
+  LatencyStats,
   ModeComparison,
   ModeResult,
   OutputFidelity,
@@ -28,6 +29,7 @@ export type {
   OutputRole,
   ReferenceCheck,
   RgbaImage,
+  RuntimeInfo,
   TimingDto,
   VariantResult,
 } from '../core/eval/results';
@@ -78,6 +80,8 @@ export interface EvalRequest {
   topK?: number;
   /** IoU threshold for map/mask outputs (default 0.5). */
   iouThreshold?: number;
+  /** Also time every model in warmed-up, interleaved rounds (timing.latency); default false. */
+  latency?: boolean;
 }
 
 export interface ErrorDto {

@@ -1,5 +1,5 @@
 import type { StateCreator } from 'zustand/vanilla';
-import type { ChannelRangesDto, HistogramDto } from '../protocol/dto';
+import type { ChannelErrorsDto, ChannelRangesDto, HistogramDto } from '../protocol/dto';
 import type { ErrorCurvePoint } from '../protocol/dto';
 import { defaultQuantConfig, type Bits, type QuantConfig } from '../core/quant/config';
 import type { Async, DownloadState, ErrorMetric, HistogramScale, ModelState, Theme, Variant } from './types';
@@ -42,6 +42,7 @@ export interface UiSlice {
 export interface ViewsSlice {
   histograms: Record<string, Async<HistogramDto>>;
   channelRanges: Record<string, Async<ChannelRangesDto>>;
+  channelErrors: Record<string, Async<ChannelErrorsDto>>;
   errorCurves: Record<string, Async<ErrorCurvePoint[]>>;
   downloads: Record<string, DownloadState>;
 }
@@ -68,7 +69,13 @@ export const initialUi: UiSlice = {
   weightsSort: { key: 'order', dir: 'asc' },
   compare: { a: null, b: null },
 };
-export const initialViews: ViewsSlice = { histograms: {}, channelRanges: {}, errorCurves: {}, downloads: {} };
+export const initialViews: ViewsSlice = {
+  histograms: {},
+  channelRanges: {},
+  channelErrors: {},
+  errorCurves: {},
+  downloads: {},
+};
 
 export const createModelSlice: SliceCreator<ModelSlice> = () => ({ ...initialModel });
 export const createQuantSlice: SliceCreator<QuantSlice> = () => ({ ...initialQuant });

@@ -148,6 +148,26 @@ describe('mnist-8 (fixed batch 1, logits in the thousands)', () => {
       expect(small).toMatchObject({ width: 14, height: 14 });
       await expect(api.sampleThumbnail(1000)).rejects.toMatchObject({ name: 'SampleSetError' });
     });
+
+    it('on request, times every model in warmed-up interleaved rounds: median, quartiles, backend and threads', async () => {
+      const r = await api.evaluate({
+        float: mnist.float,
+        variants: mnist.variants,
+        preprocess: MNIST_PRE,
+        mode: 'deployed',
+        maxSamples: 20,
+        latency: true,
+      });
+      expect(r.runtime).toEqual({ backend: 'wasm', threads: 1 });
+      for (const l of [r.float.timing.latency, ...r.variants.map((v) => v.deployed!.timing.latency)]) {
+        expect(l).toMatchObject({ samplesPerRun: 1, warmupRuns: 3, interleaved: true });
+        expect(l!.runs).toBeGreaterThanOrEqual(5);
+        expect(l!.minMs).toBeGreaterThan(0);
+        expect(l!.q1Ms).toBeLessThanOrEqual(l!.medianMs);
+        expect(l!.medianMs).toBeLessThanOrEqual(l!.q3Ms);
+        expect(l!.q3Ms).toBeLessThanOrEqual(l!.maxMs);
+      }
+    });
   });
 
   it('gives the same numbers from samples.npz', async () => {

@@ -4,6 +4,7 @@ import { transfer } from 'comlink';
 import type * as Ort from 'onnxruntime-web';
 import { StudioError } from '../core/errors';
 import {
+  DEFAULT_LATENCY_OPTIONS,
   DEFAULT_THUMBNAIL_SIZE,
   decodedToRgba,
   fitRgba,
@@ -58,7 +59,10 @@ import {
 } from '../protocol/eval-dto';
 
 /** The parts of onnxruntime-web the evaluator uses (`import * as ort from 'onnxruntime-web/wasm'` fits). */
-export type OrtModule = Pick<typeof Ort, 'InferenceSession' | 'Tensor'>;
+export type OrtModule = Pick<typeof Ort, 'InferenceSession' | 'Tensor'> & {
+  /** Read for the thread count reported with the latency. */
+  env?: { wasm?: { numThreads?: number } };
+};
 
 export interface EvaluateEnv {
   /** Image decoder for non-PNG files (the worker passes a createImageBitmap one); default: PNG only. */
@@ -108,6 +112,7 @@ function specOf(m: Ort.InferenceSession.ValueMetadata): TensorSpec {
 /** onnxruntime behind the evaluator's backend interface; `files` maps model ids to their files. */
 function ortBackend(ort: OrtModule, files: Map<string, EvalModelFile>, now: () => number): InferenceBackend {
   return {
+    runtime: { backend: 'wasm', threads: ort.env?.wasm?.numThreads || 1 },
     async load(id, mode): Promise<LoadedModel> {
       const file = files.get(id) as EvalModelFile;
       const bytes = await readBytes(file.blob);
@@ -220,6 +225,7 @@ export function createEvaluateApi(ort: OrtModule, env: EvaluateEnv = {}) {
         maxSamples: request.maxSamples,
         topK: request.topK,
         iouThreshold: request.iouThreshold,
+        latency: request.latency ? DEFAULT_LATENCY_OPTIONS : undefined,
       },
       ortBackend(ort, files, now),
       {

@@ -61,6 +61,22 @@ describe('quantize worker API', () => {
     expect(curve[1].sqnrDb).toBeLessThan(curve[2].sqnrDb);
   });
 
+  it('gives per-channel errors of a run, and the step and levels of a per-tensor one', async () => {
+    await open('m5');
+    await api.quantize('m5', 'rc8', normalizeConfig({ bits: 8 }));
+    await api.quantize('m5', 'rt2', normalizeConfig({ bits: 2, granularity: 'tensor' }));
+    const c = await api.channelErrors('m5', 'fc1.weight', 'rc8');
+    expect(c.sqnrDb).toHaveLength(128);
+    expect(c).toMatchObject({ axis: 0, step: null, levels: null, zeroedCount: 0 });
+    expect(Math.min(...c.sqnrDb)).toBeGreaterThan(30);
+    const t = await api.channelErrors('m5', 'fc1.weight', 'rt2');
+    expect(t.step).toBeGreaterThan(0);
+    expect(Array.from(t.levels!)).toEqual([-t.step!, 0, t.step!]);
+    // 2-bit per-tensor: levels −1, 0, 1 × max|w|: narrow channels lose every weight.
+    expect(t.zeroedCount).toBe(t.zeroed.reduce((a, b) => a + b, 0));
+    expect(Math.max(...t.sqnrDb.filter(Number.isFinite))).toBeLessThan(Math.min(...c.sqnrDb));
+  });
+
   it('cancels a running job with CancelledError and stays usable', async () => {
     await open('m4');
     const run = api.quantize('m4', 'rc', normalizeConfig({ bits: 4 }));

@@ -1,7 +1,13 @@
 // The quantize worker's API as a plain object: unit-tested in Node, exposed by quantize.worker.ts via comlink.
 import { transfer } from 'comlink';
 import { StudioError } from '../core/errors';
-import { ErrorAccumulator, channelRanges, sharedHistogram } from '../core/metrics';
+import {
+  ErrorAccumulator,
+  channelErrors,
+  channelRanges,
+  perTensorGrid,
+  sharedHistogram,
+} from '../core/metrics';
 import { findWeights, openModel, readWeight, summarizeModel } from '../core/onnx';
 import { foldWeightInputs } from '../core/onnx/fold';
 import type { OnnxModel, WeightInfo } from '../core/onnx/types';
@@ -15,6 +21,7 @@ import { throttleProgress } from '../core/progress';
 import { validateExportedModel } from '../core/export/validate';
 import { macrotask } from './macrotask';
 import type {
+  ChannelErrorsDto,
   ChannelRangesDto,
   ErrorCurvePoint,
   HistogramDto,
@@ -66,6 +73,18 @@ function mustGetRun(runId: string): Run {
   return r;
 }
 
+/**
+ * A weight's float values and, with a run, what that run made of them (null when the run left it float). An
+ * equalized run quantized the equalized weights: both come from the equalized copy then.
+ */
+async function runWeight(m: OpenModel, w: WeightInfo, runId: string | null) {
+  const config = runId !== null ? mustGetRun(runId).config : null;
+  const source = config?.equalize ? (await equalizeModel(m.model, config)).model : m.model;
+  const values = await readWeight(source, source === m.model ? w : sameWeight(source, w));
+  const spec = config ? specFor(config, w.name) : null;
+  return { values, quantized: spec ? quantizeWeight(values, w, spec) : null };
+}
+
 export const quantizeApi = {
   /** Parse a model in the worker; only the summary comes back. */
   async open(req: OpenRequest): Promise<ModelSummary> {
@@ -115,16 +134,8 @@ export const quantizeApi = {
   async histogram(modelId: string, weight: string, runId: string | null, bins = 128): Promise<HistogramDto> {
     const m = mustGetModel(modelId);
     const w = mustGetWeight(m, weight);
-    const config = runId !== null ? mustGetRun(runId).config : null;
-    // An equalized run quantized the equalized weights: show those (float and quantized), not the original ones.
-    const source = config?.equalize ? (await equalizeModel(m.model, config)).model : m.model;
-    const values = await readWeight(source, source === m.model ? w : sameWeight(source, w));
-    let deq: Float32Array | null = null;
-    if (config) {
-      const spec = specFor(config, w.name);
-      deq = spec ? quantizeWeight(values, w, spec).dequantized : values;
-    }
-    const h = sharedHistogram(values, deq, bins);
+    const { values, quantized } = await runWeight(m, w, runId);
+    const h = sharedHistogram(values, runId !== null ? (quantized?.dequantized ?? values) : null, bins);
     const buffers = [h.edges.buffer, h.float.buffer, h.quantized?.buffer, h.grid?.buffer].filter(
       (b): b is ArrayBuffer => b instanceof ArrayBuffer,
     );
@@ -136,6 +147,21 @@ export const quantizeApi = {
     const w = mustGetWeight(m, weight);
     const r = channelRanges(await readWeight(m.model, w), w.shape, w.channelAxis);
     return transfer(r, [r.min.buffer as ArrayBuffer, r.max.buffer as ArrayBuffer]);
+  },
+
+  /** Each output channel's error under a run, the channels it rounds to all zeros, and its per-tensor step. */
+  async channelErrors(modelId: string, weight: string, runId: string): Promise<ChannelErrorsDto> {
+    const m = mustGetModel(modelId);
+    const w = mustGetWeight(m, weight);
+    const { values, quantized } = await runWeight(m, w, runId);
+    const e = channelErrors(values, quantized?.dequantized ?? values, w.shape, w.channelAxis);
+    const grid = quantized?.kind === 'int' ? perTensorGrid(quantized.q) : null;
+    const r: ChannelErrorsDto = { ...e, step: grid?.step ?? null, levels: grid?.levels ?? null };
+    const buffers = [r.sqnrDb.buffer, r.rmsError.buffer, r.zeroed.buffer, r.levels?.buffer];
+    return transfer(
+      r,
+      buffers.filter((b): b is ArrayBuffer => b instanceof ArrayBuffer),
+    );
   },
 
   /** SQNR of one weight (or of all quantized weights when weight is null) at each bit width. */

@@ -119,6 +119,45 @@ describe('runEvaluation (fake backend)', () => {
     expect(released).toEqual(['float:exact', 'v:exact']);
   });
 
+  it('with latency options, times fresh sessions of every model and mode in turn on the first batch', async () => {
+    const { backend, calls, loaded } = fakeBackend({
+      float: { score: (x) => oneHot(x) },
+      v: { score: (x) => oneHot(x) },
+    });
+    const progress: EvalProgress[] = [];
+    const latency = { warmupRuns: 1, minRounds: 2, maxRounds: 2, budgetMs: 100, holdBytes: 1000 };
+    const { report } = await runEvaluation(
+      tensorSet(),
+      request({ batchSize: 4, modes: ['exact', 'deployed'], latency }),
+      { ...backend, runtime: { backend: 'fake', threads: 1 } },
+      hooks({ onProgress: (p) => progress.push(p) }),
+    );
+    // After the evaluation (3 runs per session): all three loaded again, 1 warm-up + 2 interleaved rounds each.
+    expect(loaded.slice(3)).toEqual(['float:exact', 'v:exact', 'v:deployed']);
+    expect(calls.slice(9).map((c) => `${c.id}:${c.mode}`)).toEqual([
+      ...['float:exact', 'v:exact', 'v:deployed'],
+      ...['float:exact', 'v:exact', 'v:deployed', 'v:exact', 'v:deployed', 'float:exact'],
+    ]);
+    expect(calls.slice(9).every((c) => c.dims[0] === 4)).toBe(true);
+    // The fake runs take 1 ms for 4 samples.
+    expect(report.float.timing.latency).toMatchObject({ medianMs: 0.25, runs: 2, samplesPerRun: 4 });
+    expect(report.variants[0].deployed?.timing.latency).toMatchObject({ medianMs: 0.25, interleaved: true });
+    expect(report.runtime).toEqual({ backend: 'fake', threads: 1 });
+    const last = progress[progress.length - 1];
+    expect(last).toMatchObject({ phase: 'latency', step: 4, steps: 4, done: 6, total: 6 });
+  });
+
+  it('without latency options, reports no latency and runs nothing more', async () => {
+    const { backend, calls } = fakeBackend({
+      float: { score: (x) => oneHot(x) },
+      v: { score: (x) => oneHot(x) },
+    });
+    const { report } = await runEvaluation(tensorSet(), request({ batchSize: 4 }), backend, hooks());
+    expect(calls).toHaveLength(6);
+    expect(report.float.timing.latency).toBeNull();
+    expect(report.runtime).toBeNull();
+  });
+
   it('pads the last run of a fixed batch above 1 and ignores the padding', async () => {
     const fixed = [{ name: 'x', dtype: 'float32', shape: [4, 3] }];
     const { backend, calls } = fakeBackend({

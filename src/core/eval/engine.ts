@@ -31,6 +31,7 @@ import {
   modeResult,
 } from './report';
 import { DEFAULT_IOU_THRESHOLD } from './output-fidelity';
+import { measureLatency, type LatencyOptions, type LatencyTarget } from './latency';
 import type { EvalHooks, InferenceBackend, LoadedModel, RunOutput, TensorSpec } from './types';
 
 export const PAUSE_EVERY_MS = 50;
@@ -54,6 +55,8 @@ export interface EngineRequest {
   iouThreshold?: number;
   /** Float outputs kept for the per-output comparison (default OUTPUT_KEEP_BYTES). */
   outputKeepBytes?: number;
+  /** Time every model in interleaved rounds after the evaluation (timing.latency); left out when absent. */
+  latency?: LatencyOptions;
 }
 
 /** Kept after an evaluation for `flips`. Keys of `variants` are `${variantId}:${mode}`. */
@@ -96,7 +99,7 @@ export async function runEvaluation(
   const labelsGiven = set.labels ? set.labels.subarray(0, count) : null;
   // The probe's notes say how each input was made up: they belong with its numbers.
   const notes: string[] = set.source === 'synthetic' ? [...set.notes] : [];
-  const steps = 1 + req.variants.length * modes.length;
+  const steps = 1 + req.variants.length * modes.length + (req.latency ? 1 : 0);
   const report = createProgressReporter(hooks.now, hooks.onProgress);
   const threshold = req.iouThreshold ?? DEFAULT_IOU_THRESHOLD;
   if (!Number.isFinite(threshold)) throw evalError(`IoU threshold must be a number, got ${threshold}`);
@@ -336,6 +339,54 @@ export async function runEvaluation(
     variants.push(result);
   }
 
+  // 3. Latency: fresh sessions, warmed up, interleaved on the first run's input (timing.latency).
+  if (req.latency) {
+    const n = batches.pad ? batches.samplesPerRun : Math.min(count, batches.samplesPerRun);
+    const feeds = await inputs.get(0, Math.min(count, batches.samplesPerRun), n);
+    const targets: LatencyTarget[] = [
+      {
+        key: req.float.id,
+        sizeBytes: req.float.sizeBytes,
+        load: async () => (await load(req.float, 'exact')).model,
+      },
+      ...req.variants.flatMap((v) =>
+        modes.map((mode) => ({
+          key: predictionKey(v.id, mode),
+          sizeBytes: v.sizeBytes,
+          load: async () => (await load(v, mode)).model,
+        })),
+      ),
+    ];
+    const progress = {
+      phase: 'latency' as const,
+      variantId: null,
+      mode: 'exact' as const,
+      step: steps,
+      steps,
+    };
+    report({ ...progress, done: 0, total: 1 }, true);
+    const stats = await measureLatency(
+      targets,
+      feeds,
+      outputNames,
+      n,
+      {
+        now: hooks.now,
+        isCancelled: hooks.isCancelled,
+        pause: hooks.pause,
+        onRun: (done, total) => report({ ...progress, done, total }, done === total),
+      },
+      req.latency,
+    );
+    floatTiming.latency = stats.get(req.float.id) ?? null;
+    for (const v of variants) {
+      for (const mode of modes) {
+        const r = v[mode];
+        if (r) r.timing.latency = stats.get(predictionKey(v.id, mode)) ?? null;
+      }
+    }
+  }
+
   const primary = plan.primary;
   return {
     report: {
@@ -370,6 +421,7 @@ export async function runEvaluation(
       },
       variants,
       reference,
+      runtime: backend.runtime ?? null,
       notes,
       durationMs: hooks.now() - started,
     },

@@ -1,6 +1,18 @@
 // Public API of the evaluator core (pure TS: the onnxruntime backend is injected by the evaluate worker).
 export type * from './types';
 export { runEvaluation, predictionKey, PAUSE_EVERY_MS } from './engine';
+export {
+  DEFAULT_LATENCY_OPTIONS,
+  interleavedOrder,
+  latencyStats,
+  measureLatency,
+  quantileSorted,
+  roundsFor,
+  type LatencyOptions,
+  type LatencyStats,
+  type LatencyTarget,
+  type RuntimeInfo,
+} from './latency';
 export { checkLabels, checkRequest, checkVariantFeeds, resolvePreprocess } from './io';
 export {
   checkPreviewFit,

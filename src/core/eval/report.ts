@@ -32,6 +32,7 @@ export function createTimer(sessionCreateMs: number, samplesPerRun: number) {
         samplesPerRun,
         latencyMsPerSample: samples > 0 ? ms / samples : NaN,
         totalRunMs: runs.reduce((a, r) => a + r.ms, 0),
+        latency: null,
       };
     },
   };

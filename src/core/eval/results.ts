@@ -1,6 +1,9 @@
 // What an evaluation reports (plain data: protocol/ re-exports it for the worker boundary).
 import type { ClassificationResult, FidelityResult, OutputKind } from '../metrics/classification';
 import type { BatchInfo, PreprocessOptions } from '../samples';
+import type { LatencyStats, RuntimeInfo } from './latency';
+
+export type { LatencyStats, RuntimeInfo } from './latency';
 
 /**
  * How a quantized variant is run.
@@ -20,7 +23,8 @@ export interface RgbaImage {
   data: Uint8ClampedArray;
 }
 
-export type EvalPhase = 'float' | 'variant';
+/** `latency`: the interleaved timing runs after the evaluation (done/total count runs, not samples). */
+export type EvalPhase = 'float' | 'variant' | 'latency';
 
 /** Sent about 10 times a second, plus at the start and end of every phase. */
 export interface EvalProgress {
@@ -41,9 +45,14 @@ export interface TimingDto {
   sessionCreateMs: number;
   runs: number;
   samplesPerRun: number;
-  /** Mean wall time of session.run per sample, measured in the worker; the first (warm-up) run is excluded when there are several. */
+  /**
+   * Mean session.run time per sample over the evaluation pass (first run excluded when there are several). Biased by
+   * order and warm-up: show `latency` instead.
+   */
   latencyMsPerSample: number;
   totalRunMs: number;
+  /** The interleaved, warmed-up benchmark (median per sample and spread); null when it was not requested. */
+  latency: LatencyStats | null;
 }
 
 /** What an output holds: the scored class scores, a map (mask, heat map, feature map), or a vector (embedding...). */
@@ -168,6 +177,8 @@ export interface EvalReport {
   float: FloatResult;
   variants: VariantResult[];
   reference: ReferenceCheck | null;
+  /** Where the models ran (e.g. wasm, 1 thread); null when the backend does not say. */
+  runtime: RuntimeInfo | null;
   notes: string[];
   durationMs: number;
 }

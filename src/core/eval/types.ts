@@ -2,6 +2,7 @@
 // use a fake. Core never imports onnxruntime.
 import type { EvalMode, EvalProgress } from './results';
 import type { FeedTensor } from './feeds';
+import type { RuntimeInfo } from './latency';
 
 /** An input or output as the runtime reports it. Dims: number (≤ 0 = unknown), symbolic name, or null. */
 export interface TensorSpec {
@@ -31,6 +32,8 @@ export interface LoadedModel {
 }
 
 export interface InferenceBackend {
+  /** Where models run (backend, threads), reported with the latency. */
+  runtime?: RuntimeInfo;
   /** Create a session for model `id` in `mode`. Throws EvaluationError naming the model when it cannot. */
   load(id: string, mode: EvalMode): Promise<LoadedModel>;
 }

@@ -10,3 +10,4 @@ export {
 export type { ErrorSums } from './error';
 export { MAX_GRID_VALUES, distinctValues, downsample, sharedHistogram } from './histogram';
 export { channelRanges } from './channels';
+export { MAX_LEVEL_LINES, channelErrors, perTensorGrid } from './channel-errors';

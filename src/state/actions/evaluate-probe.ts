@@ -56,6 +56,7 @@ export async function evaluateProbe(): Promise<void> {
         preprocess: (s.preprocess ?? defaultPreprocess(loaded.summary)).options,
         mode: s.evalMode,
         iouThreshold: s.iouThreshold,
+        latency: true,
       },
       signal,
       onProgress,

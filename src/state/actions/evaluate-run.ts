@@ -89,6 +89,7 @@ export async function evaluateAll(): Promise<void> {
       preprocess,
       mode,
       iouThreshold: s.iouThreshold,
+      latency: true,
     };
     setState({ evalRun: { status: 'running', runId, progress: null } });
     const onProgress = proxy((progress: EvalProgress) => {

@@ -43,6 +43,22 @@ export function ensureChannelRanges(weight: string, retryError = false): Promise
   );
 }
 
+export const channelErrorsKey = (modelId: string, weight: string, runId: string) =>
+  `${modelId}|${weight}|${runId}`;
+
+/** Per-channel error of a weight under one run (and its per-tensor step). */
+export function ensureChannelErrors(weight: string, run: RunRef, retryError = false): Promise<void> {
+  const loaded = selectLoaded(getState());
+  if (!loaded) return Promise.resolve();
+  return fetchOnce(
+    'channelErrors',
+    channelErrorsKey(loaded.id, weight, run.runId),
+    () =>
+      getQuantizeSession().callModel(loaded, (api) => api.channelErrors(loaded.id, weight, run.runId), [run]),
+    { retryError },
+  );
+}
+
 export const errorCurveKey = (modelId: string, weight: string | null, config: QuantConfig) =>
   `${modelId}|${weight ?? '*'}|${configKeyWithoutBits(config)}`;
 

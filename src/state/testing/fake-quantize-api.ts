@@ -156,6 +156,9 @@ export class FakeQuantizeApi {
     channelRanges: async () => {
       throw new Error('not used');
     },
+    channelErrors: async () => {
+      throw new Error('not used');
+    },
     errorCurve: async () => [],
     exportModel: async (runId) => {
       const run = this.runs.get(runId);

@@ -46,7 +46,7 @@ const EXTRA = ['#ec4899', '#22c55e', '#06b6d4', '#eab308'];
 export const bitsColor = (p: Bits, index = 0): string =>
   PRECISION_COLORS[String(p)] ?? EXTRA[index % EXTRA.length];
 
-const AXES = ['xaxis', 'yaxis', 'xaxis2', 'yaxis2'] as const;
+const AXES = ['xaxis', 'yaxis', 'xaxis2', 'yaxis2', 'yaxis3'] as const;
 
 /**
  * plotly's mode bar, the same on every plot: two buttons (download as PNG, reset axes; drag still zooms and a

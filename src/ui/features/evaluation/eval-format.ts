@@ -19,10 +19,10 @@ export const deltaClass = (d: number | null | undefined): string =>
 /** Mean KL can come out at about −1e-33 from rounding: shown as 0. */
 export const formatKl = (kl: number): string => formatSci(Math.max(0, kl));
 
-export function formatMs(ms: number): string {
+/** Milliseconds as a bare number (the column header states the unit), 3 significant digits: 0.0512, 1.62, 113. */
+export function formatLatency(ms: number): string {
   if (!Number.isFinite(ms)) return '–';
-  if (ms < 0.1) return `${Math.max(1, Math.round(ms * 1000))} µs`;
-  return ms >= 100 ? `${ms.toFixed(0)} ms` : ms >= 1 ? `${ms.toFixed(1)} ms` : `${ms.toFixed(2)} ms`;
+  return ms >= 100 ? ms.toFixed(0) : ms.toPrecision(3);
 }
 
 /** A class index with its name when the set names classes and the name is not just the index. */

@@ -7,17 +7,19 @@ import { Plot } from '../../components/Plot';
 import { PALETTES } from '../../components/plot-theme';
 import { useVariantColors } from '../../components/variant-colors';
 import { useEffectiveTheme } from '../../hooks/useEffectiveTheme';
-import { histogramTraces } from './histogram-traces';
+import { countRange, histogramTraces } from './histogram-traces';
 
 interface HistogramPlotProps {
   weight: string;
   variants: readonly Variant[];
   testId: string;
   height?: number;
+  /** Count ranges shared with a neighbouring plot (side by side), so equal heights mean equal counts. */
+  sharedCounts?: { floatMax: number; quantizedMax: number } | null;
 }
 
 /** Histogram of one weight's float values with the given variants' dequantized values overlaid. */
-export function HistogramPlot({ weight, variants, testId, height = 300 }: HistogramPlotProps) {
+export function HistogramPlot({ weight, variants, testId, height = 300, sharedCounts }: HistogramPlotProps) {
   const modelId = useAppStore(selectModelId);
   const scale = useAppStore((s) => s.histogramScale);
   const theme = useEffectiveTheme();
@@ -61,16 +63,33 @@ export function HistogramPlot({ weight, variants, testId, height = 300 }: Histog
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [weight, scale, theme, entries, runKey, colors]);
 
-  const layout = useMemo(
-    () => ({
+  const overlaid = data.some((t) => t.yaxis === 'y3');
+  const floatMax = sharedCounts?.floatMax;
+  const quantizedMax = sharedCounts?.quantizedMax;
+  const layout = useMemo(() => {
+    const type = scale === 'log' ? 'log' : 'linear';
+    const fixed = (max: number | undefined) =>
+      max !== undefined ? { range: countRange(max, scale), autorange: false } : { rangemode: 'tozero' };
+    return {
       bargap: 0,
       barmode: 'overlay',
+      margin: { l: 64, r: overlaid ? 60 : 16, t: 28, b: 48 },
       xaxis: { title: 'weight value', zeroline: false },
-      yaxis: { title: 'count', type: scale === 'log' ? 'log' : 'linear', rangemode: 'tozero' },
+      yaxis: { title: overlaid ? 'count, float32 (bars)' : 'count', type, ...fixed(floatMax) },
       yaxis2: { overlaying: 'y', range: [0, 1], visible: false, fixedrange: true },
-    }),
-    [scale],
-  );
+      yaxis3: {
+        overlaying: 'y',
+        side: 'right',
+        title: 'count, quantized (lines)',
+        type,
+        showgrid: false,
+        tickmode: 'auto', // not aligned to the left axis's grid lines (odd values like 3430)
+        nticks: 6,
+        visible: overlaid,
+        ...fixed(quantizedMax),
+      },
+    };
+  }, [scale, overlaid, floatMax, quantizedMax]);
 
   const error = entries.find((e) => e?.status === 'error');
   return (

@@ -28,8 +28,10 @@ const countsFor = (counts: Uint32Array, scale: HistogramScale): (number | null)[
   Array.from(counts, (c) => (scale === 'log' && c === 0 ? null : c));
 
 /**
- * Traces for one weight: the float values as bars, each variant's dequantized values as a step line on the same
- * bins, and each variant's quantization grid as ticks along the bottom (when the worker sent one).
+ * Traces for one weight: the float values as bars (left axis), each variant's dequantized values as a step line on
+ * the same bins on their own axis (right, `y3`: the quantized values pile up on a few levels, and on the float
+ * axis their spikes, ~520 at 0 against a float peak of ~80, would flatten the float distribution), and each
+ * variant's quantization grid as ticks along the bottom (when the worker sent one).
  */
 export function histogramTraces(
   weight: string,
@@ -61,6 +63,7 @@ export function histogramTraces(
       x: own.x,
       y: countsFor(v.hist.quantized, scale),
       line: { color: v.color, width: 1.75, shape: 'hvh' },
+      yaxis: 'y3',
       connectgaps: false,
       hovertemplate: `%{x:.4g}: %{y} weights<extra>${v.label}</extra>`,
       meta: { weight, kind: 'quantized', runId: v.runId },
@@ -83,4 +86,17 @@ export function histogramTraces(
     });
   });
   return traces;
+}
+
+/** The largest quantized count over `hists` (for one right-axis range shared by plots side by side). */
+export function maxQuantizedCount(hists: readonly (HistogramDto | null | undefined)[]): number {
+  let max = 0;
+  for (const h of hists) if (h?.quantized) for (const c of h.quantized) if (c > max) max = c;
+  return max;
+}
+
+/** A count axis range from 0 (linear) or from 0.8 (log, in log10 units as plotly takes it) up to `max`. */
+export function countRange(max: number, scale: HistogramScale): [number, number] {
+  if (scale === 'log') return [Math.log10(0.8), Math.log10(Math.max(1, max)) + 0.1];
+  return [0, Math.max(1, max) * 1.05];
 }

@@ -14,6 +14,13 @@ export const METRIC_LABELS: Record<ErrorMetric, string> = {
   maxAbsError: 'max |error| (lower is better)',
 };
 
+/** The same, short enough for a narrow plot's axis. */
+export const COMPACT_METRIC_LABELS: Record<ErrorMetric, string> = {
+  sqnrDb: 'SQNR (dB)',
+  mse: 'MSE',
+  maxAbsError: 'max |error|',
+};
+
 /** SQNR of an exact (lossless) layer is +∞; plot it at the top of the finite values instead of dropping it. */
 const finite = (v: number): number | null => (Number.isFinite(v) ? v : null);
 

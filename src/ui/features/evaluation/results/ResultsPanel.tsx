@@ -7,6 +7,7 @@ import { Panel } from '../../../components/Panel';
 import { formatCount, formatSci, formatShape } from '../../../format';
 import { pct } from '../eval-format';
 import { resultRows } from './result-rows';
+import { LatencyNote } from './LatencyNote';
 import { ResultsTable } from './ResultsTable';
 import { OutputFidelityTable } from './OutputFidelityTable';
 import { PROBE_SAMPLES_ID } from '../../../../state/actions/evaluate-probe';
@@ -102,6 +103,7 @@ export function ResultsPanel() {
         </p>
       )}
       <ResultsTable report={r} rows={rows} stale={stale} />
+      <LatencyNote report={r} />
       <OutputFidelityTable report={r} />
       <div className="eval-notes">
         <ModeDifference report={r} />

@@ -2,7 +2,7 @@ import { bitsLabel, useAppStore, type Variant, variantShortLabel } from '../../.
 import type { EvalReport } from '../../../../protocol/eval-dto';
 import { useVariantColor } from '../../../components/variant-colors';
 import { formatBytes, formatCount, formatSci } from '../../../format';
-import { deltaClass, deltaPt, formatKl, formatMs, pct } from '../eval-format';
+import { deltaClass, deltaPt, formatKl, formatLatency, pct } from '../eval-format';
 import type { ResultRow } from './result-rows';
 
 function NameCell({ row, variant, stale }: { row: ResultRow; variant: Variant | undefined; stale: boolean }) {
@@ -22,6 +22,33 @@ function NameCell({ row, variant, stale }: { row: ResultRow; variant: Variant | 
       )}
       {variant && row.span > 1 && <span className="visually-hidden">{bitsLabel(variant.bits)}</span>}
     </th>
+  );
+}
+
+/** Median ms per sample with its interquartile range under it; min–max and run count in the tooltip. */
+function LatencyCell({ timing }: { timing: ResultRow['timing'] }) {
+  const l = timing.latency;
+  if (!l) {
+    return (
+      <td className="num muted" data-testid="eval-latency" title="Not measured">
+        –
+      </td>
+    );
+  }
+  return (
+    <td
+      className="num"
+      data-testid="eval-latency"
+      data-median={l.medianMs}
+      data-q1={l.q1Ms}
+      data-q3={l.q3Ms}
+      title={`median of ${formatCount(l.runs)} runs of ${formatCount(l.samplesPerRun)} sample(s) after ${l.warmupRuns} warm-up runs; min ${formatLatency(l.minMs)}, max ${formatLatency(l.maxMs)} ms per sample`}
+    >
+      {formatLatency(l.medianMs)}
+      <span className="latency-spread muted" data-testid="eval-latency-spread">
+        {formatLatency(l.q1Ms)}–{formatLatency(l.q3Ms)}
+      </span>
+    </td>
   );
 }
 
@@ -86,9 +113,7 @@ function Row({
           <td className="num">{f ? formatSci(f.maxAbsDiff) : ''}</td>
         </>
       )}
-      <td className="num muted" title={`${formatCount(row.timing.runs)} runs of ${row.timing.samplesPerRun}`}>
-        {formatMs(row.timing.latencyMsPerSample)}
-      </td>
+      <LatencyCell timing={row.timing} />
     </tr>
   );
 }
@@ -153,9 +178,10 @@ export function ResultsTable({
             <th
               scope="col"
               className="num"
-              title="Mean time of one sample in this browser (onnxruntime-web, wasm)"
+              data-testid="eval-latency-header"
+              title="Median time per sample in this browser, with the interquartile range (25th–75th percentile) under it"
             >
-              Latency
+              Latency (ms / sample)
             </th>
           </tr>
         </thead>

@@ -36,6 +36,9 @@ const selectBar = (s: AppState) => ({
 });
 
 function progressText(p: EvalProgress, who: string): string {
+  if (p.phase === 'latency') {
+    return `Timing every model in turn: ${formatCount(p.done)} / ${formatCount(p.total)} runs · step ${p.step} of ${p.steps}`;
+  }
   const mode = p.phase === 'float' ? '' : ` · ${EVAL_MODE_LABELS[p.mode]}`;
   return `${who}${mode}: ${formatCount(p.done)} / ${formatCount(p.total)} samples · step ${p.step} of ${p.steps}`;
 }

@@ -1,0 +1,77 @@
+// Why per-tensor scales hurt some layers, per output channel: each channel's error, and the channels whose every
+// weight rounds to zero because one wide channel set the tensor's step.
+import { StudioError } from '../errors';
+import type { QuantizedTensor } from '../quant/types';
+import type { ChannelErrorsDto } from './types';
+
+/** Largest per-tensor grid sent as level values (6 bits: 64 levels); wider grids send the step only. */
+export const MAX_LEVEL_LINES = 64;
+
+/**
+ * Per-channel error of `deq` against `w` along `axis` (shape as in channelRanges). SQNR is 10·log10(Σw² / Σ(w−ŵ)²)
+ * per channel: +∞ when exact, 0 dB when every weight rounds to zero, NaN for a channel of zeros. A channel is
+ * "zeroed" when it has a non-zero weight and every quantized weight is 0.
+ */
+export function channelErrors(
+  w: Float32Array,
+  deq: Float32Array,
+  shape: readonly number[],
+  axis: number,
+): Omit<ChannelErrorsDto, 'step' | 'levels'> {
+  const rank = shape.length;
+  const a = axis < 0 ? axis + rank : axis;
+  if (!Number.isInteger(axis) || a < 0 || a >= rank) {
+    throw new StudioError('QuantConfigError', `channel axis ${axis} is out of range for rank ${rank}`);
+  }
+  if (w.length !== deq.length || shape.reduce((x, y) => x * y, 1) !== w.length) {
+    throw new StudioError(
+      'QuantConfigError',
+      `shape [${shape.join(', ')}] does not fit ${w.length} float and ${deq.length} quantized values`,
+    );
+  }
+  const outer = shape.slice(0, a).reduce((x, y) => x * y, 1);
+  const dim = shape[a];
+  const inner = shape.slice(a + 1).reduce((x, y) => x * y, 1);
+  const signal = new Float64Array(dim);
+  const noise = new Float64Array(dim);
+  const nonZero = new Uint8Array(dim);
+  const kept = new Uint8Array(dim); // some quantized weight is not 0
+  let idx = 0;
+  for (let o = 0; o < outer; o++) {
+    for (let d = 0; d < dim; d++) {
+      for (let end = idx + inner; idx < end; idx++) {
+        const x = w[idx];
+        const e = x - deq[idx];
+        signal[d] += x * x;
+        noise[d] += e * e;
+        if (x !== 0) nonZero[d] = 1;
+        if (deq[idx] !== 0) kept[d] = 1;
+      }
+    }
+  }
+  const per = outer * inner;
+  const sqnr = new Float32Array(dim);
+  const rms = new Float32Array(dim);
+  const zeroed = new Uint8Array(dim);
+  let zeroedCount = 0;
+  for (let d = 0; d < dim; d++) {
+    sqnr[d] = signal[d] === 0 ? NaN : noise[d] === 0 ? Infinity : 10 * Math.log10(signal[d] / noise[d]);
+    rms[d] = per > 0 ? Math.sqrt(noise[d] / per) : NaN;
+    if (nonZero[d] && !kept[d]) {
+      zeroed[d] = 1;
+      zeroedCount++;
+    }
+  }
+  return { axis: a, sqnrDb: sqnr, rmsError: rms, zeroed, zeroedCount };
+}
+
+/** A per-tensor quantization's step and (for grids of up to MAX_LEVEL_LINES) every level's value; null otherwise. */
+export function perTensorGrid(q: QuantizedTensor): { step: number; levels: Float32Array | null } | null {
+  if (q.axis !== null || q.scales.length !== 1) return null;
+  const step = q.scales[0];
+  const zp = q.zeroPoints ? q.zeroPoints[0] : 0;
+  const n = q.qmax - q.qmin + 1;
+  const levels =
+    n <= MAX_LEVEL_LINES ? Float32Array.from({ length: n }, (_, i) => (q.qmin + i - zp) * step) : null;
+  return { step, levels };
+}
