@@ -1,6 +1,6 @@
 // What opening a model reports (returned by summarizeModel; protocol/ re-exports it for the worker boundary).
 import type { Dtype, WeightInfo } from './types';
-import type { QuantizedGroup } from './inventory';
+import type { QuantizedGroup } from './quantized-text';
 
 export interface ValueInfoDto {
   name: string;
