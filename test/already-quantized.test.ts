@@ -4,12 +4,19 @@
 import * as ort from 'onnxruntime-node';
 import type { TensorProto } from 'onnx-buf';
 import { describe, expect, it } from 'vitest';
-import { parseModel } from '../src/core/onnx/read';
+import { readFileSync } from 'node:fs';
+import { findWeights, openModel, parseModel, readWeight } from '../src/core/onnx';
+import { normalizeConfig } from '../src/core/quant/config';
+import { runQuantization } from '../src/core/pipeline/run';
+import { weightSpec } from '../src/core/pipeline/select';
+import { quantizeWeight } from '../src/core/pipeline/weight';
+import { testModel } from './paths';
 import { listQuantizedWeights, readDequantized } from '../src/core/onnx/quantized-weights';
 import {
   buildGraph,
   buildModel,
   floatTensor,
+  MemoryBlob,
   modelBytes,
   node,
   tensor,
@@ -198,5 +205,37 @@ describe('listQuantizedWeights', () => {
       ['q@#0/else_branch/#0', '#0/else_branch'],
     ]);
     expect(Array.from(await readDequantized(model, list[1]))).toEqual([0.25, -0.5, 0.75, -1]);
+  });
+});
+
+describe('our own exports read back as already quantized', () => {
+  it.each([
+    ['8-bit per-channel', { bits: 8, granularity: 'channel' }],
+    ['4-bit per-channel', { bits: 4, granularity: 'channel' }],
+    ['4-bit block 32, MatMulNBits', { bits: 4, granularity: 'block', blockSize: 32, format: 'matmulnbits' }],
+    [
+      '4-bit asymmetric block 16, int4 DequantizeLinear',
+      { bits: 4, granularity: 'block', blockSize: 16, scheme: 'asymmetric', format: 'qdq' },
+    ],
+  ] as const)('%s: every quantized weight dequantizes to the run’s own values', async (_, partial) => {
+    const model = await openModel({
+      name: 'm.onnx',
+      blob: new MemoryBlob(readFileSync(testModel('mnist-onnx-mlir/model.onnx'))),
+    });
+    const config = normalizeConfig(partial);
+    const { summary, bytes } = await runQuantization(model, config, 'r');
+    const exported = parseModel(bytes, 'q.onnx');
+    const list = listQuantizedWeights(exported);
+    expect(list.length).toBe(summary.layers.length);
+    for (const w of findWeights(model, { includeGather: true })) {
+      const spec = weightSpec(config, w);
+      if (!spec || !summary.layers.some((l) => l.name === w.name)) continue;
+      const base = w.name.replace(/[^A-Za-z0-9_.:/-]/g, '_');
+      const info = list.find((x) => x.name === `${base}_quantized` || x.name === `${base}_nbits`);
+      expect(info, w.name).toBeDefined();
+      expect(info!.shape).toEqual(w.shape);
+      const want = quantizeWeight(await readWeight(model, w), w, spec).dequantized;
+      expect(Array.from(await readDequantized(exported, info!))).toEqual(Array.from(want));
+    }
   });
 });
