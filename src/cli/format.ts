@@ -1,5 +1,6 @@
 import { formatBytes } from '../core/format';
 import { describeQuantized } from '../core/onnx/inventory';
+import { nothingReason as nothingReasonOf } from '../core/pipeline/select';
 import type { LayerResult, ModelSummary, RunSummary } from '../protocol/dto';
 
 /** Decibels with one decimal; infinities and NaN spelled out (a NaN is a finding, not a blank). */
@@ -119,18 +120,9 @@ function formatFloatLeft(list: RunSummary['floatLeft']): string[] {
   return lines;
 }
 
-/** Why a run quantized nothing: an already-quantized model, every weight excluded or kept float, or no weights. */
-export function nothingReason(model: ModelSummary, run: RunSummary): string {
-  const parts: string[] = [];
-  if (model.quantized.length) parts.push(`it is already quantized (${describeQuantized(model.quantized)})`);
-  if (run.skipped.length)
-    parts.push(
-      `every weight found is kept float: ${run.skipped.map((k) => `${k.name} (${k.reason})`).join('; ')}`,
-    );
-  if (!parts.length)
-    parts.push('no Conv/ConvTranspose/Gemm/MatMul/LSTM/GRU/RNN/Gather weight input is a float constant');
-  return parts.join('; ');
-}
+/** Why a run quantized nothing (the sentence the studio shows too: core/pipeline/select). */
+export const nothingReason = (model: ModelSummary, run: RunSummary): string =>
+  nothingReasonOf(describeQuantized(model.quantized), run.skipped);
 
 /** Data-aware rounding per layer: the method used, its output error on the calibration data against RTN's. */
 function roundingLine(l: LayerResult): string {

@@ -217,6 +217,23 @@ describe('qstudio on an already-quantized model', () => {
     expect((await qstudio('quantize', MLIR, '-o', w8, '--bits', '8')).code).toBe(0);
     const inspect = await qstudio('inspect', w8);
     expect(inspect.stdout).toMatch(/already quantized: \d+ DequantizeLinear weights?, int8 per-channel/);
+    expect(inspect.stdout).toMatch(/Already-quantized weights: \d+ .*\n.*dequantized range/);
+    const json = JSON.parse((await qstudio('inspect', w8, '--json')).stdout) as {
+      quantizedWeights: {
+        op: string;
+        elements: number;
+        unit: string;
+        histogram: { min: number; max: number; counts: number[] };
+      }[];
+    };
+    expect(json.quantizedWeights.length).toBeGreaterThan(0);
+    for (const w of json.quantizedWeights) {
+      expect(w).toMatchObject({ op: 'DequantizeLinear', unit: 'value' });
+      expect(w.histogram.counts.reduce((a, b) => a + b, 0)).toBe(w.elements);
+      expect(w.histogram.min).toBeLessThan(0);
+      expect(w.histogram.max).toBeGreaterThan(0);
+      expect(w.histogram.max).toBeLessThan(10); // values, not raw int8 levels (up to 127)
+    }
     const again = join(tmp, 'again.onnx');
     const { code, stderr } = await qstudio('quantize', w8, '-o', again, '--bits', '4');
     expect(code).toBe(1);

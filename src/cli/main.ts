@@ -97,6 +97,17 @@ async function inspect(args: string[]): Promise<number> {
   ]);
   const model = await openModelFile(oneModel(positionals));
   const summary = summarizeModel(model, findWeights(model, { includeGather: true }));
+  if (summary.quantizedWeights.length) {
+    // Already quantized: each integer weight with the histogram (JSON) or range (text) of its dequantized values.
+    const { quantizedWeightReports, formatQuantizedWeights } = await import('./inspect-quantized');
+    const reports = await quantizedWeightReports(model);
+    console.log(
+      values.json
+        ? JSON.stringify({ ...summary, quantizedWeights: reports }, null, 2)
+        : formatInspect(summary) + formatQuantizedWeights(reports),
+    );
+    return 0;
+  }
   console.log(values.json ? JSON.stringify(summary, null, 2) : formatInspect(summary));
   return 0;
 }

@@ -1,3 +1,5 @@
+import { describeQuantized } from '../core/onnx/quantized-text';
+import { nothingToQuantize } from '../core/pipeline/select';
 import type { RunSummary, WeightInfo } from '../protocol/dto';
 import type { AppState } from './slices';
 import type { OpenedModel, Variant } from './types';
@@ -34,4 +36,24 @@ export const selectWeight = (s: AppState): WeightInfo | null => {
   const summary = selectSummary(s);
   if (!summary || !s.selectedWeight) return null;
   return summary.weights.find((w) => w.name === s.selectedWeight) ?? null;
+};
+
+/**
+ * Why Quantize would produce nothing for the chosen bit widths (already quantized, every weight excluded or kept
+ * float, no weights), or null. The same sentence `qstudio quantize` exits 1 with.
+ */
+export const selectNothingToQuantize = (s: AppState): string | null => {
+  const summary = selectSummary(s);
+  if (!summary || s.chosenBits.length === 0) return null;
+  const already = describeQuantized(summary.quantized);
+  const reasons = s.chosenBits.map((bits) =>
+    nothingToQuantize({ ...s.config, bits }, summary.weights, already),
+  );
+  return reasons.every((r) => r !== null) ? reasons[0] : null;
+};
+
+/** "119 ConvInteger weights, int8 per-tensor" for an already-quantized model, else null. */
+export const selectAlreadyQuantized = (s: AppState): string | null => {
+  const q = selectSummary(s)?.quantized;
+  return q?.length ? describeQuantized(q) : null;
 };

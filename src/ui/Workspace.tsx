@@ -1,4 +1,5 @@
 import { ErrorBoundary } from './components/ErrorBoundary';
+import { AlreadyQuantizedPanel } from './features/already-quantized/AlreadyQuantizedPanel';
 import { ChannelRangesPanel } from './features/channel-ranges/ChannelRangesPanel';
 import { SideBySide } from './features/compare/SideBySide';
 import { SizeQualityPanel } from './features/compare/SizeQualityPanel';
@@ -39,6 +40,9 @@ export function Workspace() {
         </ErrorBoundary>
         <ErrorBoundary area="the weights table">
           <WeightsTable />
+        </ErrorBoundary>
+        <ErrorBoundary area="the already-quantized weights">
+          <AlreadyQuantizedPanel />
         </ErrorBoundary>
         <ErrorBoundary area="the plots">
           <div className="grid-2">

@@ -10,6 +10,7 @@ import {
 } from '../core/metrics';
 import { findWeights, openModel, readWeight, summarizeModel } from '../core/onnx';
 import { foldWeightInputs } from '../core/onnx/fold';
+import { listQuantizedWeights, readDequantized } from '../core/onnx/quantized-weights';
 import type { OnnxModel, WeightInfo } from '../core/onnx/types';
 import { normalizeConfig, specFor, type Bits, type QuantConfig } from '../core/quant/config';
 import { runQuantization } from '../core/pipeline/run';
@@ -140,6 +141,15 @@ export const quantizeApi = {
       (b): b is ArrayBuffer => b instanceof ArrayBuffer,
     );
     return transfer(h, buffers);
+  },
+
+  /** Histogram of an already-quantized weight's values as its op dequantizes them (in `float`; no overlay). */
+  async quantizedHistogram(modelId: string, weight: string, bins = 128): Promise<HistogramDto> {
+    const m = mustGetModel(modelId);
+    const w = listQuantizedWeights(m.model).find((x) => x.name === weight);
+    if (!w) throw new StudioError('QuantConfigError', `no already-quantized weight named "${weight}"`);
+    const h = sharedHistogram(await readDequantized(m.model, w), null, bins);
+    return transfer(h, [h.edges.buffer as ArrayBuffer, h.float.buffer as ArrayBuffer]);
   },
 
   async channelRanges(modelId: string, weight: string): Promise<ChannelRangesDto> {

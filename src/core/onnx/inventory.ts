@@ -5,6 +5,9 @@ import { tryDtypeFromOnnx, isFloatDtype } from './dtype';
 import { forEachGraph, getAttribute, isDefaultDomain } from './graph';
 import { tensorDims, tensorElements } from './tensor';
 import type { Dtype, WeightInfo } from './types';
+import type { QuantizedGroup } from './quantized-text';
+
+export { describeQuantized, type QuantizedGroup } from './quantized-text';
 
 export interface FloatConstant {
   name: string;
@@ -92,16 +95,6 @@ export function floatLeftOutside(main: GraphProto, weights: WeightInfo[]): Float
     .map((c) => ({ name: c.name, elements: c.elements, reason: whyNotWeight(c) }));
 }
 
-export interface QuantizedGroup {
-  /** The op that consumes integer weights, e.g. `ConvInteger`, `DequantizeLinear`. */
-  op: string;
-  count: number;
-  /** Element types of the integer weights (`4-bit` for MatMulNBits). */
-  dtypes: string[];
-  granularity: 'per-tensor' | 'per-channel' | 'block' | 'unknown';
-  params: number;
-}
-
 /** Which input holds the integer weight, and which its scale (-1: none on the node). */
 const INT_WEIGHT: Record<string, { w: number; scale: number; zp: number }> = {
   ConvInteger: { w: 1, scale: -1, zp: 3 },
@@ -165,13 +158,4 @@ export function detectQuantized(main: GraphProto): QuantizedGroup[] {
     }
   });
   return [...groups.values()].map(({ dtypeSet, ...g }) => ({ ...g, dtypes: [...dtypeSet] }));
-}
-
-/** "119 ConvInteger weights, int8 per-tensor; 3 DequantizeLinear weights, int4 block" */
-export function describeQuantized(groups: QuantizedGroup[]): string {
-  return groups
-    .map(
-      (g) => `${g.count} ${g.op} weight${g.count === 1 ? '' : 's'}, ${g.dtypes.join('/')} ${g.granularity}`,
-    )
-    .join('; ');
 }

@@ -1,6 +1,7 @@
 // What opening a model reports (returned by summarizeModel; protocol/ re-exports it for the worker boundary).
 import type { Dtype, WeightInfo } from './types';
-import type { QuantizedGroup } from './inventory';
+import type { QuantizedGroup } from './quantized-text';
+import type { QuantizedWeightInfo } from './quantized-weights';
 
 export interface ValueInfoDto {
   name: string;
@@ -29,4 +30,6 @@ export interface ModelSummary {
   externalFiles: string[];
   /** Integer weights the model already has (an already-quantized model), by consuming op. */
   quantized: QuantizedGroup[];
+  /** Each of those integer weights (histograms of their dequantized values come from the worker on demand). */
+  quantizedWeights: QuantizedWeightInfo[];
 }

@@ -5,6 +5,7 @@ import { isFloatDtype, tryDtypeFromOnnx } from './dtype';
 import { listExternalLocations } from './external';
 import { forEachGraph, isDefaultDomain } from './graph';
 import { detectQuantized } from './inventory';
+import { listQuantizedWeights } from './quantized-weights';
 import { tensorElements, tensorStoredBytes } from './tensor';
 import type { OnnxModel, WeightInfo } from './types';
 
@@ -71,5 +72,6 @@ export function summarizeModel(model: OnnxModel, weights: WeightInfo[] = []): Mo
     weights,
     externalFiles: listExternalLocations(proto),
     quantized: graph ? detectQuantized(graph) : [],
+    quantizedWeights: listQuantizedWeights(model),
   };
 }

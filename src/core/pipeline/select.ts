@@ -53,3 +53,44 @@ export function leftFloatReason(w: WeightInfo, spec: WeightSpec): string | null 
   if (spec.bits === 'fp16' && w.dtype === 'float16') return 'already float16';
   return null;
 }
+
+/** The weights a run with `config` leaves float before it starts, each with its reason (the run adds opset limits). */
+export function plannedSkips(
+  config: QuantConfig,
+  weights: readonly WeightInfo[],
+): { name: string; reason: string }[] {
+  return weights.flatMap((w) => {
+    const spec = weightSpec(config, w);
+    const reason = spec ? leftFloatReason(w, spec) : excludedReason(config, w);
+    return !spec || reason ? [{ name: w.name, reason: reason! }] : [];
+  });
+}
+
+/**
+ * Why a run quantizes nothing: an already-quantized model (`alreadyQuantized`, e.g. describeQuantized's text), every
+ * weight excluded or kept float, or no weight at all. One sentence for the CLI's exit message and the studio.
+ */
+export function nothingReason(
+  alreadyQuantized: string,
+  skipped: readonly { name: string; reason: string }[],
+): string {
+  const parts: string[] = [];
+  if (alreadyQuantized) parts.push(`it is already quantized (${alreadyQuantized})`);
+  if (skipped.length)
+    parts.push(
+      `every weight found is kept float: ${skipped.map((k) => `${k.name} (${k.reason})`).join('; ')}`,
+    );
+  if (!parts.length)
+    parts.push('no Conv/ConvTranspose/Gemm/MatMul/LSTM/GRU/RNN/Gather weight input is a float constant');
+  return parts.join('; ');
+}
+
+/** Why `config` would quantize nothing in a model with `weights`, or null when at least one weight gets quantized. */
+export function nothingToQuantize(
+  config: QuantConfig,
+  weights: readonly WeightInfo[],
+  alreadyQuantized: string,
+): string | null {
+  const skipped = plannedSkips(config, weights);
+  return skipped.length < weights.length ? null : nothingReason(alreadyQuantized, skipped);
+}

@@ -2,8 +2,10 @@ import { proxy } from 'comlink';
 import { getQuantizeSession } from '../../bridge';
 import type { Bits, QuantConfig } from '../../core/quant/config';
 import type { Progress } from '../../protocol/dto';
+import { describeQuantized } from '../../core/onnx/quantized-text';
+import { nothingReason } from '../../core/pipeline/select';
 import { getState, setState } from '../store';
-import { resultOf, selectLoaded } from '../selectors';
+import { resultOf, selectLoaded, selectNothingToQuantize } from '../selectors';
 import { isAbortLike, toUiError } from '../ui-error';
 import type { OpenedModel, RunState } from '../types';
 import { sortBits, variantIdOf } from '../variant-key';
@@ -40,7 +42,13 @@ function setRun(variantId: string, run: RunState): void {
 export async function quantizeSelected(): Promise<void> {
   const s = getState();
   const loaded = selectLoaded(s);
-  if (!loaded || s.model.status === 'loading' || s.batch.status !== 'idle' || s.chosenBits.length === 0)
+  if (
+    !loaded ||
+    s.model.status === 'loading' ||
+    s.batch.status !== 'idle' ||
+    s.chosenBits.length === 0 ||
+    selectNothingToQuantize(s) !== null
+  )
     return;
   const batchId = ++nextBatchId;
   controller = new AbortController();
@@ -101,6 +109,21 @@ async function runOne(loaded: OpenedModel, p: PlannedVariant, signal: AbortSigna
     const summary = await session.quantize(loaded, runId, p.config, signal, onProgress);
     if (!isCurrentJob(p.id, jobId)) {
       session.dropRun(runId);
+      return;
+    }
+    if (summary.layers.length === 0) {
+      // Found only when it ran (e.g. an opset upgrade is blocked): never a "done" copy of the float model.
+      session.dropRun(runId);
+      const summaryOf = selectLoaded(getState())?.summary;
+      const already = summaryOf ? describeQuantized(summaryOf.quantized) : '';
+      setRun(p.id, {
+        status: 'error',
+        error: {
+          name: 'NothingQuantized',
+          message: `Nothing to quantize: ${nothingReason(already, summary.skipped)}`,
+        },
+        last,
+      });
       return;
     }
     setRun(p.id, { status: 'done', summary });

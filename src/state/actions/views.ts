@@ -78,3 +78,21 @@ export function ensureErrorCurve(weight: string | null, retryError = false): Pro
     { retryError },
   );
 }
+
+export const quantizedHistogramKey = (modelId: string, weight: string) =>
+  `${modelId}|already:${weight}|float`;
+
+/** Histogram of an already-quantized weight's dequantized values (the model's own integers, not a variant). */
+export function ensureQuantizedHistogram(weight: string, retryError = false): Promise<void> {
+  const loaded = selectLoaded(getState());
+  if (!loaded) return Promise.resolve();
+  return fetchOnce(
+    'histograms',
+    quantizedHistogramKey(loaded.id, weight),
+    () =>
+      getQuantizeSession().callModel(loaded, (api) =>
+        api.quantizedHistogram(loaded.id, weight, HISTOGRAM_BINS),
+      ),
+    { retryError },
+  );
+}

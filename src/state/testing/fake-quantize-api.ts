@@ -46,6 +46,7 @@ export function fakeSummary(fileName: string): ModelSummary {
     weights: [weight('small', 400), weight('big', 1600)],
     externalFiles: [],
     quantized: [],
+    quantizedWeights: [],
   };
 }
 
@@ -151,6 +152,9 @@ export class FakeQuantizeApi {
       if (this.answersCancel) this.cancelHooks.get(runId)?.();
     },
     histogram: async () => {
+      throw new Error('not used');
+    },
+    quantizedHistogram: async () => {
       throw new Error('not used');
     },
     channelRanges: async () => {

@@ -1,4 +1,4 @@
-import { useAppStore, selectLoaded } from '../../../state';
+import { useAppStore, selectAlreadyQuantized, selectLoaded } from '../../../state';
 import type { ValueInfoDto } from '../../../protocol/dto';
 import { formatBytes, formatCount, formatShape } from '../../format';
 import { Panel } from '../../components/Panel';
@@ -35,6 +35,7 @@ function IoList({ title, items }: { title: string; items: ValueInfoDto[] }) {
 export function ModelOverview() {
   const loaded = useAppStore(selectLoaded);
   const status = useAppStore((s) => s.model.status);
+  const already = useAppStore(selectAlreadyQuantized);
   if (!loaded) return null;
   const m = loaded.summary;
   const ops = Object.entries(m.opCounts).sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
@@ -71,16 +72,9 @@ export function ModelOverview() {
           <dd title={`${formatCount(m.fileBytes)} bytes`}>{formatBytes(m.fileBytes)}</dd>
         </div>
       </dl>
-      {m.quantized.length > 0 && (
+      {already && (
         <p className="note" data-testid="already-quantized">
-          Already quantized:{' '}
-          {m.quantized
-            .map(
-              (g) =>
-                `${g.count} ${g.op} weight${g.count === 1 ? '' : 's'}, ${g.dtypes.join('/')} ${g.granularity}`,
-            )
-            .join('; ')}
-          . These integer weights are not quantized again.
+          Already quantized: {already}. These integer weights are not quantized again.
         </p>
       )}
       <IoList title="Inputs" items={m.inputs} />

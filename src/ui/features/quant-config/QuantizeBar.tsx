@@ -1,5 +1,5 @@
 import { useShallow } from 'zustand/react/shallow';
-import { bitsLabel, selectLoaded, useAppStore, type AppState } from '../../../state';
+import { bitsLabel, selectLoaded, selectNothingToQuantize, useAppStore, type AppState } from '../../../state';
 import { cancelQuantize, quantizeSelected } from '../../../state/actions/quantize';
 import { ProgressBar } from '../../components/ProgressBar';
 
@@ -21,8 +21,11 @@ const selectBar = (s: AppState) => {
       done += r.progress;
     } else if (r.status === 'done' || r.status === 'error') done += 1;
   }
+  const nothing = selectNothingToQuantize(s);
   return {
-    canRun: selectLoaded(s) !== null && s.model.status !== 'loading' && s.chosenBits.length > 0,
+    canRun:
+      selectLoaded(s) !== null && s.model.status !== 'loading' && s.chosenBits.length > 0 && nothing === null,
+    nothing,
     status: b.status,
     total: ids.length,
     fraction: ids.length ? done / ids.length : 0,
@@ -44,6 +47,7 @@ export function QuantizeBar() {
           type="button"
           className="btn btn-primary btn-wide"
           disabled={!bar.canRun || running}
+          title={bar.nothing ? `Nothing to quantize: ${bar.nothing}` : undefined}
           onClick={() => void quantizeSelected()}
         >
           Quantize
@@ -60,6 +64,11 @@ export function QuantizeBar() {
         )}
       </div>
       {bar.nothingChosen && <p className="muted small">Check at least one bit width.</p>}
+      {bar.nothing && (
+        <p className="note small" role="status" data-testid="nothing-to-quantize">
+          Nothing to quantize: {bar.nothing}.
+        </p>
+      )}
       {running && (
         <div className="batch-progress" aria-live="polite">
           <ProgressBar value={bar.fraction} label="Quantization progress" testId="quantize-progress" />
