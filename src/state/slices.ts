@@ -2,7 +2,16 @@ import type { StateCreator } from 'zustand/vanilla';
 import type { ChannelRangesDto, HistogramDto } from '../protocol/dto';
 import type { ErrorCurvePoint } from '../protocol/dto';
 import { defaultQuantConfig, type Bits, type QuantConfig } from '../core/quant/config';
-import type { Async, DownloadState, ErrorMetric, HistogramScale, ModelState, Theme, Variant } from './types';
+import type {
+  Async,
+  DownloadState,
+  ErrorMetric,
+  HistogramScale,
+  ModelState,
+  Theme,
+  Variant,
+  VariantCheck,
+} from './types';
 import type { EvalSlice } from './eval-slice';
 
 export interface ModelSlice {
@@ -44,6 +53,8 @@ export interface ViewsSlice {
   channelRanges: Record<string, Async<ChannelRangesDto>>;
   errorCurves: Record<string, Async<ErrorCurvePoint[]>>;
   downloads: Record<string, DownloadState>;
+  /** Pre-download check per variant id (for the run named in it). */
+  checks: Record<string, VariantCheck>;
 }
 
 export type AppState = ModelSlice & QuantSlice & UiSlice & ViewsSlice & EvalSlice;
@@ -68,7 +79,13 @@ export const initialUi: UiSlice = {
   weightsSort: { key: 'order', dir: 'asc' },
   compare: { a: null, b: null },
 };
-export const initialViews: ViewsSlice = { histograms: {}, channelRanges: {}, errorCurves: {}, downloads: {} };
+export const initialViews: ViewsSlice = {
+  histograms: {},
+  channelRanges: {},
+  errorCurves: {},
+  downloads: {},
+  checks: {},
+};
 
 export const createModelSlice: SliceCreator<ModelSlice> = () => ({ ...initialModel });
 export const createQuantSlice: SliceCreator<QuantSlice> = () => ({ ...initialQuant });
