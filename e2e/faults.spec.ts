@@ -1,6 +1,9 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { expect, test, type Page, type Worker } from '@playwright/test';
-import { bigChainModel, manyOpsModel, matMulChain } from './fixtures/onnx-builder';
-import { V8, expectModelReady, openViaInput, quantize } from './helpers';
+import { buildNpy } from '../test/fixtures/samples/entries';
+import { bigChainModel, manyOpsModel, matMulChain, pseudoWeights } from './fixtures/onnx-builder';
+import { V8, evaluate, expectModelReady, expectSamplesReady, openViaInput, quantize } from './helpers';
 
 // Faults: a worker that dies mid-job, and a variant onnxruntime cannot load. No test hook in the app: Playwright
 // reaches the page's workers itself and makes one throw an uncaught error, which the browser reports to the page
@@ -86,4 +89,52 @@ test('a variant onnxruntime-web cannot load is reported and not offered for down
   await quantize(page, ['8-bit']);
   await expect(page.getByTestId(`download-${V8}`)).toHaveAttribute('data-check', 'ok');
   await expect(page.getByTestId(`download-${V8}`).getByRole('button')).toBeEnabled();
+});
+
+test('an evaluate worker that dies mid-evaluation is reported, earlier results stay, and evaluating again works', async ({
+  page,
+}) => {
+  // Slow enough to be caught running (one run per sample): 6 MatMuls of 384×384, 400 unlabelled samples.
+  const WIDTH = 384;
+  const SAMPLES = 400;
+  const dir = test.info().outputPath('noise');
+  mkdirSync(dir, { recursive: true });
+  const x = pseudoWeights(SAMPLES * WIDTH, 11).map((v) => v * 10);
+  writeFileSync(join(dir, 'inputs.npy'), buildNpy('<f4', [SAMPLES, WIDTH], new Uint8Array(x.buffer)));
+
+  await page.goto('/');
+  await openViaInput(page, [{ name: 'chain.onnx', bytes: matMulChain({ layers: 6, width: WIDTH }).model }]);
+  await expectModelReady(page, 'chain.onnx');
+  await quantize(page, ['8-bit']);
+  await expect(page.getByTestId(`variant-${V8}`)).toHaveAttribute('data-status', 'done');
+  await page.getByTestId('samples-folder-input').setInputFiles(dir);
+  await expectSamplesReady(page, SAMPLES);
+  await evaluate(page, 90_000);
+  const bar = page.getByTestId('eval-run');
+  const first = await bar.getAttribute('data-result');
+
+  await page.getByTestId('eval-mode').getByRole('radio', { name: 'both' }).check();
+  await page.getByTestId('evaluate-button').click();
+  await expect(bar).toHaveAttribute('data-status', 'running');
+  await expect(page.getByTestId('eval-progress')).toHaveAttribute('aria-valuenow', /^[1-9]\d*$/);
+  await crash(await workerOf(page, 'evaluate'), 'simulated crash (e2e)');
+
+  const error = page.getByTestId('eval-error');
+  await expect(error).toContainText('Evaluation failed');
+  await expect(error).toContainText(
+    'The evaluation worker stopped: Uncaught Error: simulated crash (e2e); it was restarted',
+  );
+  await expect(error).toHaveAttribute('data-error-name', 'WorkerCrashedError');
+  // What was computed before stays on screen: the last results, the sample set, the variant.
+  await expect(bar).toHaveAttribute('data-result', first ?? '');
+  await expect(page.getByTestId(`eval-row-${V8}`)).toBeVisible();
+  await expectSamplesReady(page, SAMPLES);
+  await expect(page.getByTestId(`variant-${V8}`)).toHaveAttribute('data-status', 'done');
+
+  // The fresh worker is given the samples again: evaluating works without a reload.
+  await page.getByTestId('eval-mode').getByRole('radio', { name: 'exact weight-only' }).check();
+  await error.getByRole('button', { name: 'Dismiss' }).click();
+  await expect(error).toHaveCount(0);
+  await evaluate(page, 90_000);
+  await expect(bar).not.toHaveAttribute('data-result', first ?? '');
 });
