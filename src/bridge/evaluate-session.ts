@@ -6,6 +6,7 @@ import type { Remote } from 'comlink';
 import type { ArrayRoles, TabularOptions } from '../core/samples';
 import type { EvalProgress, EvalReport, EvalRequest, SampleFile, SampleSetInfo } from '../protocol/eval-dto';
 import type { EvaluateApi } from '../workers/evaluate.api';
+import { describeWorkerFailure } from './crash';
 import { sendInSlices } from './send-in-slices';
 import { MODEL_NOT_LOADED, SharedFlight, hasErrorName } from './shared-flight';
 import type { Bridge } from './worker-bridge';
@@ -44,7 +45,21 @@ export class EvaluateSession {
 
   /** A plain call: no cancel of its own, but rejects with AbortError if the worker is restarted meanwhile. */
   call<T>(fn: (api: Remote<EvaluateApi>) => Promise<T>): Promise<T> {
-    return this.bridge.run(this.#epoch.signal, fn, () => {});
+    return this.#described(this.bridge.run(this.#epoch.signal, fn, () => {}));
+  }
+
+  /**
+   * Word a crash or out-of-memory failure for the user, and start a fresh worker (the samples are read into it on
+   * the next call that needs them). Out of memory restarts too: onnxruntime's wasm heap is not usable after it.
+   */
+  #described<T>(p: Promise<T>): Promise<T> {
+    const restart = () => {
+      this.restart();
+      void this.bridge.api;
+    };
+    return p.catch((e: unknown) => {
+      throw describeWorkerFailure(e, this.bridge.label, restart, true);
+    });
   }
 
   /**
@@ -93,10 +108,12 @@ export class EvaluateSession {
     onProgress: (p: EvalProgress) => void,
   ): Promise<EvalReport> {
     return this.withSamples(samples, () =>
-      this.bridge.run(
-        signal,
-        (api) => api.evaluate(request, onProgress),
-        () => this.restart(),
+      this.#described(
+        this.bridge.run(
+          signal,
+          (api) => api.evaluate(request, onProgress),
+          () => this.restart(),
+        ),
       ),
     );
   }
@@ -107,10 +124,12 @@ export class EvaluateSession {
     signal: AbortSignal,
     onProgress: (p: EvalProgress) => void,
   ): Promise<EvalReport> {
-    return this.bridge.run(
-      signal,
-      (api) => api.probe(request, onProgress),
-      () => this.restart(),
+    return this.#described(
+      this.bridge.run(
+        signal,
+        (api) => api.probe(request, onProgress),
+        () => this.restart(),
+      ),
     );
   }
 

@@ -7,7 +7,8 @@ import { WorkerBridge, type Bridge } from './worker-bridge';
 export { QuantizeSession, type ModelFiles, type RunRef } from './quantize-session';
 export { EvaluateSession, type SampleSetFiles } from './evaluate-session';
 export { MODEL_NOT_LOADED } from './shared-flight';
-export { WorkerBridge, WORKER_CRASHED, DEFAULT_CANCEL_GRACE_MS, type Bridge } from './worker-bridge';
+export { WorkerBridge, DEFAULT_CANCEL_GRACE_MS, type Bridge } from './worker-bridge';
+export { WORKER_CRASHED, OUT_OF_MEMORY } from './crash';
 export type { QuantizeApi } from '../workers/quantize.api';
 export type { EvaluateApi } from '../workers/evaluate.api';
 export type { OpenRequest, ErrorCurvePoint } from '../protocol/dto';
@@ -20,6 +21,7 @@ const defaultQuantizeBridge = (): Bridge<QuantizeApi> =>
         type: 'module',
         name: 'quantize',
       }),
+    'quantization',
   );
 
 let quantizeBridge: Bridge<QuantizeApi> | undefined;
@@ -56,6 +58,7 @@ const defaultEvaluateBridge = (): Bridge<EvaluateApi> =>
         type: 'module',
         name: 'evaluate',
       }),
+    'evaluation',
   );
 
 let evaluateBridge: Bridge<EvaluateApi> | undefined;

@@ -7,6 +7,7 @@ import type { QuantConfig } from '../core/quant/config';
 import type { Progress, RunSummary } from '../protocol/dto';
 import type { WireBlob } from '../protocol/dto';
 import type { QuantizeApi } from '../workers/quantize.api';
+import { describeWorkerFailure } from './crash';
 import { MODEL_NOT_LOADED, SharedFlight, hasErrorName } from './shared-flight';
 import type { Bridge } from './worker-bridge';
 
@@ -30,6 +31,13 @@ interface BlobEntry {
   blob: Promise<Blob>;
 }
 
+const openRequest = (model: ModelFiles) => ({
+  modelId: model.id,
+  file: model.file,
+  fileName: model.fileName,
+  sidecars: model.sidecars,
+});
+
 /** A signal that never aborts, for calls that are not cancellable (their results are cached or ignored). */
 const NEVER = new AbortController().signal;
 
@@ -39,12 +47,43 @@ export class QuantizeSession {
   /** Exported model per variant id. A re-run (new run id) or another model replaces it. */
   readonly #blobs = new Map<string, BlobEntry>();
   #pendingCancel: Promise<boolean> | undefined;
+  /** The model the page works on (last opened, not closed): re-opened in a fresh worker after a crash. */
+  #current: ModelFiles | undefined;
+  /** `<model id>@<worker generation>` of each successful open: a lost run does not mean a lost model. */
+  readonly #opened = new Set<string>();
 
   constructor(readonly bridge: Bridge<QuantizeApi>) {}
 
-  /** Plain call: no abort, rejects if the worker crashes. */
+  /** Plain call: no abort; if the worker crashes, rejects with WorkerCrashedError "…; it was restarted". */
   call<T>(fn: (api: Remote<QuantizeApi>) => Promise<T>): Promise<T> {
-    return this.bridge.run(NEVER, fn, () => {});
+    return this.#described(this.bridge.run(NEVER, fn, () => {}));
+  }
+
+  /**
+   * Word a crash or out-of-memory failure for the user. After a crash a fresh worker is started at once with the
+   * current model re-opened in it (runs are re-created on demand), so the next action finds it ready.
+   */
+  #described<T>(p: Promise<T>): Promise<T> {
+    return p.catch((e: unknown) => {
+      throw describeWorkerFailure(e, this.bridge.label, () => this.#restart());
+    });
+  }
+
+  #restart(): void {
+    const model = this.#current;
+    if (!model) return void this.bridge.api;
+    // Straight to the bridge, not through call(): a model that crashes the worker again must not loop here. It
+    // fails again on the next action instead, with its own message.
+    const generation = this.bridge.generation;
+    const reopen = async () => {
+      await this.bridge.run(
+        NEVER,
+        (api) => api.open(openRequest(model)),
+        () => {},
+      );
+      this.#opened.add(`${model.id}@${generation}`);
+    };
+    void this.#reopening.run(`${model.id}@${this.bridge.generation}`, reopen).catch(() => {});
   }
 
   /** Best-effort call whose failure does not matter (freeing memory in the worker). */
@@ -61,25 +100,41 @@ export class QuantizeSession {
     fn: (api: Remote<QuantizeApi>) => Promise<T>,
     needsRuns: readonly RunRef[] = [],
   ): Promise<T> {
-    try {
-      return await this.call(fn);
-    } catch (e) {
-      if (!hasErrorName(e, MODEL_NOT_LOADED)) throw e;
-      await this.#reopen(model);
-      for (const run of needsRuns) await this.#restoreRun(model, run);
-      return this.call(fn);
+    // Attempt 1 trusts that the model is open in this worker generation (only a run was lost); attempt 2 opens it
+    // again whatever we believed.
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.call(fn);
+      } catch (e) {
+        if (!hasErrorName(e, MODEL_NOT_LOADED) || attempt === 2) throw e;
+      }
+      if (attempt === 1) this.#forgetOpened(model.id);
+      try {
+        await this.#reopen(model);
+        for (const run of needsRuns) await this.#restoreRun(model, run);
+      } catch (e) {
+        if (!hasErrorName(e, MODEL_NOT_LOADED) || attempt === 1) throw e;
+      }
     }
   }
 
+  #forgetOpened(modelId: string): void {
+    for (const key of this.#opened) if (key.startsWith(`${modelId}@`)) this.#opened.delete(key);
+  }
+
   /** Parse a model in the worker under `model.id`. */
-  open(model: ModelFiles) {
-    return this.call((api) =>
-      api.open({ modelId: model.id, file: model.file, fileName: model.fileName, sidecars: model.sidecars }),
-    );
+  async open(model: ModelFiles) {
+    const generation = this.bridge.generation;
+    const summary = await this.call((api) => api.open(openRequest(model)));
+    this.#opened.add(`${model.id}@${generation}`);
+    this.#current = model;
+    return summary;
   }
 
   /** Free a model and its runs in the worker, and the page's exported Blobs. */
   close(modelId: string): void {
+    if (this.#current?.id === modelId) this.#current = undefined;
+    this.#forgetOpened(modelId);
     for (const [variantId, e] of this.#blobs) if (e.modelId === modelId) this.#blobs.delete(variantId);
     this.#fireAndForget((api) => api.close(modelId));
   }
@@ -101,10 +156,12 @@ export class QuantizeSession {
   ): Promise<RunSummary> {
     const bridge = this.bridge;
     let task: Promise<RunSummary> = Promise.resolve() as unknown as Promise<RunSummary>;
-    return bridge.run(
-      signal,
-      () => (task = this.callModel(model, (api) => api.quantize(model.id, runId, config, onProgress))),
-      () => void (this.#pendingCancel = bridge.cancelOrTerminate(task, () => bridge.api.cancel(runId))),
+    return this.#described(
+      bridge.run(
+        signal,
+        () => (task = this.callModel(model, (api) => api.quantize(model.id, runId, config, onProgress))),
+        () => void (this.#pendingCancel = bridge.cancelOrTerminate(task, () => bridge.api.cancel(runId))),
+      ),
     );
   }
 
@@ -139,7 +196,9 @@ export class QuantizeSession {
 
   /** Open the same File again under the same model id; one re-open per model and worker generation. */
   #reopen(model: ModelFiles): Promise<void> {
-    return this.#reopening.run(`${model.id}@${this.bridge.generation}`, () => this.open(model));
+    const key = `${model.id}@${this.bridge.generation}`;
+    if (this.#opened.has(key)) return Promise.resolve(); // the worker lost a run, not the model
+    return this.#reopening.run(key, () => this.open(model));
   }
 
   /** Re-create a run the worker lost; one restore per run and worker generation. */

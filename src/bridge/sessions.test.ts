@@ -36,7 +36,7 @@ function fakeQuantizeWorker() {
     dropRun: async () => {},
   } as unknown as QuantizeApi;
   const forget = () => (models.clear(), runs.clear());
-  return { bridge: new InProcessBridge<QuantizeApi>(api, forget), calls, faults };
+  return { bridge: new InProcessBridge<QuantizeApi>(api, forget, 'quantization'), calls, faults };
 }
 
 const model: ModelFiles = { id: 'm1', file: new Blob(['x']), fileName: 'm.onnx', sidecars: [] };
@@ -139,5 +139,102 @@ describe('EvaluateSession', () => {
     const pending = s.call(() => new Promise<never>(() => {}));
     s.restart();
     await expect(pending).rejects.toMatchObject({ name: 'AbortError' });
+  });
+});
+
+describe('a worker that dies mid-call', () => {
+  /** A quantize worker whose quantize() never answers while `hang` is set (the crash comes first). */
+  function dyingQuantizeWorker() {
+    const fake = fakeQuantizeWorker();
+    const hang = { on: false };
+    const quantize = fake.bridge.api.quantize as unknown as (...a: unknown[]) => Promise<unknown>;
+    (fake.bridge.api as unknown as { quantize: unknown }).quantize = (...a: unknown[]) =>
+      hang.on ? new Promise<never>(() => {}) : quantize(...a);
+    return { ...fake, hang };
+  }
+
+  it('quantize: says which worker stopped and that it was restarted, re-opens the model, keeps earlier runs', async () => {
+    const { bridge, calls, hang } = dyingQuantizeWorker();
+    const s = new QuantizeSession(bridge);
+    await s.open(model);
+    const r1 = { runId: 'r1', config };
+    await s.quantize(model, 'r1', config, new AbortController().signal, () => {});
+    hang.on = true;
+    const pending = s.quantize(model, 'r2', config, new AbortController().signal, () => {});
+    bridge.crash('Uncaught RangeError: Array buffer allocation failed');
+    await expect(pending).rejects.toMatchObject({
+      name: 'WorkerCrashedError',
+      message:
+        'The quantization worker stopped: Uncaught RangeError: Array buffer allocation failed; it was restarted',
+    });
+    await new Promise((r) => setTimeout(r, 0));
+    expect(calls.open).toBe(2); // re-opened in the fresh worker without being asked
+    hang.on = false;
+    // The next action works, and the run computed before the crash is re-created for its export.
+    await expect(s.quantize(model, 'r3', config, new AbortController().signal, () => {})).resolves.toEqual({
+      runId: 'r3',
+    });
+    await expect(s.exportBlob(model, 'v8', r1)).resolves.toBeInstanceOf(Blob);
+    expect(calls.open).toBe(2);
+  });
+
+  it('a crash while opening another model re-opens the current one, once (no loop if it crashes again)', async () => {
+    const { bridge, calls } = fakeQuantizeWorker();
+    const s = new QuantizeSession(bridge);
+    await s.open(model);
+    const api = bridge.api as unknown as { open: (r: { modelId: string }) => Promise<unknown> };
+    const open = api.open;
+    api.open = (r) => (r.modelId === 'm2' ? new Promise<never>(() => {}) : open(r));
+    const big = s.open({ ...model, id: 'm2', fileName: 'huge.onnx' });
+    bridge.crash('');
+    await expect(big).rejects.toThrow(
+      'The quantization worker stopped: no reason given (out of memory?); it was restarted',
+    );
+    await new Promise((r) => setTimeout(r, 0));
+    expect(calls.open).toBe(2); // m1 again
+    await expect(s.callModel(model, (a) => a.quantize('m1', 'r9', config))).resolves.toEqual({ runId: 'r9' });
+  });
+
+  it('an allocation failure in a live quantize worker is named OutOfMemoryError, and the worker is kept', async () => {
+    const { bridge, faults } = fakeQuantizeWorker();
+    const s = new QuantizeSession(bridge);
+    await s.open(model);
+    await s.call((api) => api.quantize('m1', 'r1', config));
+    faults.export = 1;
+    const before = bridge.generation;
+    await expect(s.exportBlob(model, 'v', { runId: 'r1', config })).rejects.toMatchObject({
+      name: 'OutOfMemoryError',
+      message: 'The quantization worker ran out of memory: out of memory',
+    });
+    expect(bridge.generation).toBe(before);
+  });
+
+  it('evaluate: a crash mid-evaluation is reported and the samples are read again for the next call', async () => {
+    let holds: unknown = null;
+    let reads = 0;
+    let hang = true;
+    const api = {
+      loadSamples: async (files: unknown) => ((reads++, (holds = files)), { count: 1 }),
+      evaluate: async () => {
+        if (!holds) throw notLoaded();
+        return hang ? new Promise<never>(() => {}) : { ok: true };
+      },
+    } as unknown as EvaluateApi;
+    const bridge = new InProcessBridge<EvaluateApi>(api, () => (holds = null), 'evaluation');
+    const s = new EvaluateSession(bridge);
+    const samples = { id: 1, files: [], tabular: undefined };
+    await s.readSamples(samples);
+    const pending = s.evaluate(samples, {} as never, new AbortController().signal, () => {});
+    await new Promise((r) => setTimeout(r, 0));
+    bridge.crash('Uncaught RuntimeError: Aborted(OOM)');
+    await expect(pending).rejects.toMatchObject({
+      name: 'WorkerCrashedError',
+      message: 'The evaluation worker stopped: Uncaught RuntimeError: Aborted(OOM); it was restarted',
+    });
+    hang = false;
+    await expect(s.evaluate(samples, {} as never, new AbortController().signal, () => {})).resolves.toEqual({
+      ok: true,
+    });
+    expect(reads).toBe(2);
   });
 });

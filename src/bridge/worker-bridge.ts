@@ -1,5 +1,8 @@
 import { cancelWithin, raceAbort } from './abortable';
 import { releaseProxy, wrap, type Remote } from 'comlink';
+import { WORKER_CRASHED, workerCrashed, type WorkerLabel } from './crash';
+
+export { WORKER_CRASHED };
 
 /** What actions need from a worker: a typed API, abortable calls, and a way to kill it. Tests swap in a fake. */
 export interface Bridge<Api extends object> {
@@ -7,6 +10,8 @@ export interface Bridge<Api extends object> {
   readonly api: Remote<Api>;
   /** Bumped each time the worker is terminated: state held in the old worker is gone. */
   readonly generation: number;
+  /** Which worker, in words, for messages ('quantization', 'evaluation'). */
+  readonly label: string;
   run<T>(signal: AbortSignal, task: (api: Remote<Api>) => Promise<T>, onAbort?: () => void): Promise<T>;
   /**
    * Ask the worker to stop `task` cooperatively; if `task` has not settled after `graceMs`, terminate the worker.
@@ -16,15 +21,7 @@ export interface Bridge<Api extends object> {
   terminate(): void;
 }
 
-/** Error name for a worker that died (script failed to load, uncaught error, out of memory). */
-export const WORKER_CRASHED = 'WorkerCrashedError';
 export const DEFAULT_CANCEL_GRACE_MS = 2000;
-
-const crashError = (detail: string): Error => {
-  const e = new Error(`The worker stopped unexpectedly${detail ? `: ${detail}` : ''}`);
-  e.name = WORKER_CRASHED;
-  return e;
-};
 
 /** Owns one worker: lazy start, typed comlink proxy, abort, crash detection (docs/style.md, "Workers"). */
 export class WorkerBridge<Api extends object> implements Bridge<Api> {
@@ -33,7 +30,11 @@ export class WorkerBridge<Api extends object> implements Bridge<Api> {
   #crashed?: Promise<never>;
   #generation = 0;
 
-  constructor(private readonly spawn: () => Worker) {}
+  constructor(
+    private readonly spawn: () => Worker,
+    /** Which worker, in words, for the crash message ('quantization', 'evaluation'). */
+    readonly label: WorkerLabel = 'background',
+  ) {}
 
   get generation(): number {
     return this.#generation;
@@ -46,7 +47,7 @@ export class WorkerBridge<Api extends object> implements Bridge<Api> {
         const onError = (ev: Event) => {
           const detail = (ev as Partial<ErrorEvent>).message ?? '';
           if (this.#worker === worker) this.terminate();
-          reject(crashError(detail));
+          reject(workerCrashed(this.label, detail));
         };
         worker.addEventListener('error', onError);
         worker.addEventListener('messageerror', onError);

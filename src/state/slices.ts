@@ -2,7 +2,16 @@ import type { StateCreator } from 'zustand/vanilla';
 import type { ChannelErrorsDto, ChannelRangesDto, HistogramDto } from '../protocol/dto';
 import type { ErrorCurvePoint } from '../protocol/dto';
 import { defaultQuantConfig, type Bits, type QuantConfig } from '../core/quant/config';
-import type { Async, DownloadState, ErrorMetric, HistogramScale, ModelState, Theme, Variant } from './types';
+import type {
+  Async,
+  DownloadState,
+  ErrorMetric,
+  HistogramScale,
+  ModelState,
+  Theme,
+  Variant,
+  VariantCheck,
+} from './types';
 import type { EvalSlice } from './eval-slice';
 
 export interface ModelSlice {
@@ -45,6 +54,8 @@ export interface ViewsSlice {
   channelErrors: Record<string, Async<ChannelErrorsDto>>;
   errorCurves: Record<string, Async<ErrorCurvePoint[]>>;
   downloads: Record<string, DownloadState>;
+  /** Pre-download check per variant id (for the run named in it). */
+  checks: Record<string, VariantCheck>;
 }
 
 export type AppState = ModelSlice & QuantSlice & UiSlice & ViewsSlice & EvalSlice;
@@ -75,6 +86,7 @@ export const initialViews: ViewsSlice = {
   channelErrors: {},
   errorCurves: {},
   downloads: {},
+  checks: {},
 };
 
 export const createModelSlice: SliceCreator<ModelSlice> = () => ({ ...initialModel });

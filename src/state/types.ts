@@ -61,6 +61,22 @@ export type DownloadState =
     }
   | { status: 'error'; error: UiError };
 
+/**
+ * The check a variant passes before it is offered for download (actions/check-variant.ts): our reader and graph
+ * checks on the exported bytes, then an onnxruntime-web session created from them when the file is small enough.
+ */
+export type VariantCheck =
+  | { status: 'checking'; runId: string }
+  | {
+      status: 'ok';
+      runId: string;
+      /** Loaded by onnxruntime-web; false when over the size limit (structure checked on download). */
+      loaded: boolean;
+      /** Why it was not loaded, in words. */
+      note?: string;
+    }
+  | { status: 'failed'; runId: string; error: UiError };
+
 export type Theme = 'light' | 'dark';
 export type ErrorMetric = 'sqnrDb' | 'mse' | 'maxAbsError';
 export type HistogramScale = 'linear' | 'log';

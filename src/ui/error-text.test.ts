@@ -10,6 +10,7 @@ describe('errorText', () => {
     ['OnnxParseError', 'not an ONNX model'],
     ['ExternalDataMissingError', 'external-data'],
     ['WorkerCrashedError', 'stopped unexpectedly'],
+    ['OutOfMemoryError', 'ran out of memory'],
   ])('maps %s to user text and keeps the detail', (name, text) => {
     const t = errorText({ name, message: 'missing: a.bin' });
     expect(t?.title).toContain(text);

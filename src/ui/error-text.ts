@@ -21,7 +21,9 @@ const TITLES: Record<string, string> = {
   WeightValueError: 'Some weights are NaN or infinite, so they cannot be quantized.',
   ModelNotLoadedError: 'The background worker restarted and lost the model. Open it again.',
   WorkerCrashedError:
-    'The background worker stopped unexpectedly (out of memory?). Your results so far are kept.',
+    'A background worker stopped unexpectedly (out of memory?) and was restarted. Your results so far are kept.',
+  VariantCheckError: 'Not offered for download: this quantized model failed its check.',
+  OutOfMemoryError: 'The browser ran out of memory for this step. Your results so far are kept.',
   EvaluationError: 'The model could not be evaluated.',
   SampleSetError: 'This sample set cannot be read, or does not fit the model.',
   DataCloneError: 'The data could not be passed to the background worker.',

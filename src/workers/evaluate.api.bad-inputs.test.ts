@@ -65,4 +65,26 @@ describe('bad inputs', () => {
     const r = await api.preview({ name: 'input', dtype: 'int64', shape: ['N', 4] }, null);
     expect(r.fit).toMatchObject({ ok: true, description: expect.stringMatching(/converted to int64/) });
   });
+
+  it('checkLoads: a model onnxruntime has no kernel for is refused with its message; a good one passes', async () => {
+    const api = createEvaluateApi(ort);
+    const model = (op: string) =>
+      new Blob([
+        modelBytes(
+          buildModel({
+            inputs: [valueInfo('x', 'float32', [1, 4])],
+            outputs: [valueInfo('y', 'float32', [1, 4])],
+            nodes: [node(op, ['x'], ['y'])],
+          }),
+        ) as Uint8Array<ArrayBuffer>,
+      ]);
+    await expect(api.checkLoads(model('Relu'), 'good.onnx')).resolves.toBeUndefined();
+    await expect(api.checkLoads(model('NoSuchOp'), 'bad_w8_channel.onnx')).rejects.toMatchObject({
+      name: 'EvaluationError',
+      message: expect.stringMatching(/^onnxruntime-web could not load bad_w8_channel\.onnx: .*NoSuchOp/),
+    });
+    await expect(api.checkLoads(new Blob([new Uint8Array([1, 2, 3])]), 'junk.onnx')).rejects.toMatchObject({
+      name: 'EvaluationError',
+    });
+  });
 });

@@ -422,6 +422,21 @@ export function createEvaluateApi(ort: OrtModule, env: EvaluateEnv = {}) {
       return img ? transfer(img, [img.data.buffer as ArrayBuffer]) : null;
     },
 
+    /**
+     * Create (and release) an onnxruntime session for an exported variant: the last check before it is offered for
+     * download. Rejects with EvaluationError carrying onnxruntime's message. Runs nothing, touches no sample set.
+     */
+    async checkLoads(blob: WireBlob, label: string): Promise<void> {
+      let session: Ort.InferenceSession;
+      try {
+        session = await ort.InferenceSession.create(await readBytes(blob), SESSION_OPTIONS.exact);
+      } catch (e) {
+        const why = e instanceof Error ? e.message : String(e);
+        throw new StudioError('EvaluationError', `onnxruntime-web could not load ${label}: ${why}`);
+      }
+      await session.release();
+    },
+
     /** Forget the sample set and the last results. */
     async clear(): Promise<void> {
       loaded = null;

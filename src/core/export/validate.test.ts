@@ -41,7 +41,7 @@ describe('validateExportedModel', () => {
     [
       'a dangling input',
       () => broken((m) => (m.graph!.node[2].input[0] = 'nowhere')),
-      /reads 'nowhere', which nothing before it produces/,
+      /reads 'nowhere', which no node, initializer or graph input produces/,
     ],
     ['nodes out of order', () => broken((m) => m.graph!.node.reverse()), /which nothing before it produces/],
     [

@@ -71,6 +71,7 @@ describe('already-quantized detection', () => {
 
   it('finds nothing in a float model', () => {
     const m = open({
+      inputs: [valueInfo('x', 'float32', [1, 3])],
       nodes: [node('MatMul', ['x', 'w'], ['y'])],
       initializers: [floatTensor('w', [3, 2], ramp(6))],
     });

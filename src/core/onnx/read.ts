@@ -4,6 +4,7 @@ import { ModelProtoSchema, TensorProtoSchema } from 'onnx-buf';
 import { StudioError } from '../errors';
 import { listExternalLocations, resolveExternalFiles } from './external';
 import type { BlobLike, NamedBlob, OnnxModel } from './types';
+import { checkGraph } from './graph-check';
 import { checkModelStorage } from './validate';
 
 export interface ParseOptions {
@@ -128,6 +129,7 @@ export function parseModel(
     resolved = resolveExternalFiles(proto, externalFiles, options.ambiguousNames);
     checkModelStorage(proto, resolved);
   }
+  checkGraph(proto.graph);
   return { proto, fileName, fileBytes: bytes.byteLength, externalFiles: resolved };
 }
 

@@ -9,6 +9,7 @@ import { openFiles, splitModelFiles } from './open-model';
 import { cancelQuantize, quantizeSelected, removeVariant } from './quantize';
 import { downloadVariant } from './download';
 import { toggleBits } from './config';
+import { setLoadCheck } from './check-variant';
 
 const file = (name: string) => new File([new Uint8Array(8)], name);
 const V8 = 'w8-sym-channel';
@@ -22,6 +23,7 @@ beforeEach(() => {
   appStore.setState(initialState(), true);
   fake = new FakeQuantizeApi();
   terminations = 0;
+  setLoadCheck(async () => {}); // onnxruntime's load check: faults.test.ts
   setQuantizeBridge(
     new InProcessBridge<QuantizeApi>(fake.api, () => {
       terminations++;
@@ -29,7 +31,10 @@ beforeEach(() => {
     }),
   );
 });
-afterEach(() => setQuantizeBridge(undefined));
+afterEach(() => {
+  setQuantizeBridge(undefined);
+  setLoadCheck(undefined);
+});
 
 async function loadModel(name = 'model.onnx') {
   await openFiles([file(name)]);

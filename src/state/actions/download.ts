@@ -5,6 +5,7 @@ import type { DownloadState } from '../types';
 import { downloadFileName } from '../variant-key';
 import { getQuantizeSession } from '../../bridge';
 import type { OpenedModel, Variant } from '../types';
+import { checkVariant } from './check-variant';
 
 const setDownload = (variantId: string, d: DownloadState | undefined) =>
   setState((s) => {
@@ -72,6 +73,12 @@ export async function downloadVariant(variantId: string): Promise<void> {
   releaseDownload(variantId);
   setDownload(variantId, { status: 'preparing' });
   try {
+    // Never hand out a file that failed its check (the button is hidden then; this covers a click during the check).
+    const check = await checkVariant(variantId);
+    if (check?.status !== 'ok') {
+      if (getState().downloads[variantId]?.status === 'preparing') setDownload(variantId, undefined);
+      return;
+    }
     const blob = await variantBlob(loaded, variant); // the same Blob the evaluation posts
     // Beyond protobuf's 2 GiB the export is model.onnx + model.onnx_data: two downloads into the same folder are
     // what onnxruntime loads as is (an archive would need unpacking first, and zip needs zip64 past 4 GiB).

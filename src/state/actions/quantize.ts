@@ -1,5 +1,6 @@
 import { proxy } from 'comlink';
-import { getQuantizeSession } from '../../bridge';
+import { WORKER_CRASHED, getQuantizeSession } from '../../bridge';
+import { hasErrorName } from '../../bridge/shared-flight';
 import type { Bits, QuantConfig } from '../../core/quant/config';
 import type { Progress } from '../../protocol/dto';
 import { describeQuantized } from '../../core/onnx/quantized-text';
@@ -10,6 +11,7 @@ import { isAbortLike, toUiError } from '../ui-error';
 import type { OpenedModel, RunState } from '../types';
 import { sortBits, variantIdOf } from '../variant-key';
 import { releaseDownload } from './download';
+import { checkVariant, releaseCheck } from './check-variant';
 
 let controller: AbortController | undefined;
 let nextBatchId = 0;
@@ -74,7 +76,8 @@ export async function quantizeSelected(): Promise<void> {
   try {
     for (const p of plan) {
       if (signal.aborted || !isBatch(batchId)) break;
-      await runOne(loaded, p, signal);
+      // After a crash (often out of memory) the rest of the batch is dropped: the next width would likely crash too.
+      if ((await runOne(loaded, p, signal)) === 'crashed') break;
     }
   } finally {
     await getQuantizeSession().idle();
@@ -91,7 +94,11 @@ function finishBatch(ids: string[]): void {
   });
 }
 
-async function runOne(loaded: OpenedModel, p: PlannedVariant, signal: AbortSignal): Promise<void> {
+async function runOne(
+  loaded: OpenedModel,
+  p: PlannedVariant,
+  signal: AbortSignal,
+): Promise<'crashed' | undefined> {
   const jobId = ++nextJobId;
   const runId = `${loaded.id}:${p.id}:${jobId}`;
   const last = resultOf(getState().variants[p.id]);
@@ -131,6 +138,7 @@ async function runOne(loaded: OpenedModel, p: PlannedVariant, signal: AbortSigna
       if (getState().downloads[p.id]) releaseDownload(p.id);
       session.dropRun(last.runId);
     }
+    void checkVariant(p.id); // before the download button is offered
   } catch (err) {
     if (!isCurrentJob(p.id, jobId)) return;
     if (signal.aborted || isAbortLike(err)) {
@@ -138,7 +146,9 @@ async function runOne(loaded: OpenedModel, p: PlannedVariant, signal: AbortSigna
       return;
     }
     setRun(p.id, { status: 'error', error: toUiError(err), last });
+    if (hasErrorName(err, WORKER_CRASHED)) return 'crashed';
   }
+  return undefined;
 }
 
 /** Stop the running batch. The running job keeps its last result (if any); queued ones are dropped. */
@@ -157,6 +167,7 @@ export function removeVariant(variantId: string): void {
   if (!v || v.run.status === 'running') return;
   const result = resultOf(v);
   releaseDownload(variantId);
+  releaseCheck(variantId);
   getQuantizeSession().releaseBlob(variantId);
   setState((st) => {
     const variants = { ...st.variants };

@@ -8,26 +8,60 @@ import { formatExactBytes } from '../../format';
 export function DownloadButton({ variantId }: { variantId: string }) {
   const v = useAppStore((s) => s.variants[variantId]);
   const d = useAppStore((s) => s.downloads[variantId]);
+  const storedCheck = useAppStore((s) => s.checks[variantId]);
   const result = resultOf(v);
   if (!v) return null;
-  const status = d?.status ?? 'idle';
+  const check = storedCheck?.runId === result?.runId ? storedCheck : undefined;
+  if (check?.status === 'failed') {
+    // A file that failed its check is never offered: the reason takes the button's place.
+    const text = errorText(check.error);
+    return (
+      <span className="download" data-testid={`download-${variantId}`} data-status="refused">
+        <span
+          className="error-inline small"
+          role="alert"
+          data-testid={`check-error-${variantId}`}
+          data-error-name={check.error.name}
+          title={text?.detail}
+        >
+          {text?.title} {text?.detail}
+        </span>
+      </span>
+    );
+  }
+  const checking = check?.status === 'checking';
+  const status = d?.status ?? (checking ? 'checking' : 'idle');
   const err = d?.status === 'error' ? errorText(d.error) : null;
+  const checked =
+    check?.status === 'ok'
+      ? check.loaded
+        ? 'checked: read back and loaded by onnxruntime-web'
+        : (check.note ?? '')
+      : '';
   return (
-    <span className="download" data-testid={`download-${variantId}`} data-status={status}>
+    <span
+      className="download"
+      data-testid={`download-${variantId}`}
+      data-status={status}
+      data-check={check?.status ?? 'none'}
+    >
       <button
         type="button"
         className="btn btn-small"
-        disabled={!result || status === 'preparing'}
+        disabled={!result || status === 'preparing' || checking}
         aria-label={`Download ${bitsLabel(v.bits)} model (${variantId})`}
-        title={
+        title={[
           d?.status === 'ready'
             ? `${d.fileName} · ${formatExactBytes(d.bytes)}`
-            : 'Export and download this variant'
-        }
+            : 'Export and download this variant',
+          checked,
+        ]
+          .filter(Boolean)
+          .join(' — ')}
         onClick={() => void downloadVariant(variantId)}
       >
         <DownloadIcon />
-        {status === 'preparing' ? 'Exporting…' : 'Download'}
+        {status === 'preparing' ? 'Exporting…' : checking ? 'Checking…' : 'Download'}
       </button>
       {d?.status === 'ready' && d.data && (
         <span className="small" role="status">

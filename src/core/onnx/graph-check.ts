@@ -1,0 +1,46 @@
+// The main graph must be something onnxruntime can run: every node input is produced by something (a graph input,
+// an initializer, a node), and the nodes form no cycle. Checked when a file is opened, so a damaged graph gets a
+// message naming the node instead of a "model" that fails only at export or in onnxruntime.
+import type { GraphProto } from 'onnx-buf';
+import { StudioError } from '../errors';
+import { nodeLabel } from './graph';
+
+const broken = (why: string) => new StudioError('OnnxParseError', `Broken graph: ${why}`);
+
+/** Throws OnnxParseError for a dangling node input or a cycle in `graph` (subgraphs may read outer names: skipped). */
+export function checkGraph(graph: GraphProto): void {
+  const available = new Set<string>(['']); // '' marks an omitted optional input
+  for (const i of graph.input) available.add(i.name);
+  for (const t of graph.initializer) available.add(t.name);
+  for (const t of graph.sparseInitializer) if (t.values) available.add(t.values.name);
+  const producer = new Map<string, number>();
+  graph.node.forEach((n, i) => n.output.forEach((o) => o && producer.set(o, i)));
+  const op = (i: number) => `'${nodeLabel(graph.node[i], i)}' (${graph.node[i].opType})`;
+
+  // Kahn's algorithm over node → node edges; what is left unsorted lies on (or behind) a cycle.
+  const waiting = new Array<number>(graph.node.length).fill(0);
+  const readers = new Map<number, number[]>();
+  graph.node.forEach((n, i) => {
+    for (const name of n.input) {
+      const from = producer.get(name);
+      if (from === undefined) {
+        if (!available.has(name))
+          throw broken(`node ${op(i)} reads '${name}', which no node, initializer or graph input produces`);
+        continue;
+      }
+      waiting[i]++;
+      readers.set(from, [...(readers.get(from) ?? []), i]);
+    }
+  });
+  const ready = waiting.flatMap((w, i) => (w === 0 ? [i] : []));
+  let sorted = 0;
+  while (ready.length) {
+    const i = ready.pop() as number;
+    sorted++;
+    for (const r of readers.get(i) ?? []) if (--waiting[r] === 0) ready.push(r);
+  }
+  if (sorted < graph.node.length) {
+    const stuck = waiting.findIndex((w) => w > 0);
+    throw broken(`the nodes form a cycle (node ${op(stuck)} waits, directly or not, on its own output)`);
+  }
+}
