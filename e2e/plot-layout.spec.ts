@@ -14,7 +14,7 @@ import {
 // Issue 10, item 9, at 1280×800: class names are not clipped, the mode bar covers no legend, colour bar or label,
 // the size-vs-quality points are named without overlapping text, and the worst layer's name is shown whole.
 // Fashion-MNIST dwcnn fixture (class names like 'T-shirt/top', 'Ankle boot').
-test.describe.configure({ timeout: 150_000 });
+test.describe.configure({ timeout: 300_000 }); // two quantize batches and four models on 1,000 images
 
 const DWCNN = join(REPO_ROOT, 'test/fixtures/models/dwcnn');
 const CLASSES = readFileSync(join(DWCNN, 'classes.txt'), 'utf8').trim().split('\n');
