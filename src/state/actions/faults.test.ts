@@ -194,6 +194,8 @@ describe('cancel at any moment of an evaluation', () => {
     let runs = 0;
     const api = {
       loadSamples: async () => ({}),
+      stageSampleFiles: async () => 0,
+      loadStagedSamples: async () => ({}),
       evaluate: async () => {
         runs++;
         await gate.wait;
