@@ -38,6 +38,11 @@ describe('checkGraph', () => {
       "Broken graph: node '#0' (Relu) reads 'z', which no node, initializer or graph input produces",
     ],
     [
+      'a name with a line break (messages stay one line)',
+      [node('Relu', ['bad\nname'], ['y'], {}, { name: 'r\u0007' })],
+      "Broken graph: node 'r\\u0007' (Relu) reads 'bad\\u000aname', which no node, initializer or graph input produces",
+    ],
+    [
       'a two-node cycle',
       [node('Add', ['x', 'b'], ['a'], {}, { name: 'A' }), node('Relu', ['a'], ['b'], {}, { name: 'B' })],
       "Broken graph: the nodes form a cycle (node 'A' (Add) waits, directly or not, on its own output)",

@@ -7,6 +7,15 @@ import { nodeLabel } from './graph';
 
 const broken = (why: string) => new StudioError('OnnxParseError', `Broken graph: ${why}`);
 
+/** A name from the file as one short line: control characters escaped, long names cut (messages are one line). */
+const shown = (name: string): string =>
+  [...(name.length > 80 ? `${name.slice(0, 77)}…` : name)]
+    .map((c) => {
+      const code = c.charCodeAt(0);
+      return code < 0x20 || code === 0x7f ? `\\u${code.toString(16).padStart(4, '0')}` : c;
+    })
+    .join('');
+
 /** Throws OnnxParseError for a dangling node input or a cycle in `graph` (subgraphs may read outer names: skipped). */
 export function checkGraph(graph: GraphProto): void {
   const available = new Set<string>(['']); // '' marks an omitted optional input
@@ -15,7 +24,7 @@ export function checkGraph(graph: GraphProto): void {
   for (const t of graph.sparseInitializer) if (t.values) available.add(t.values.name);
   const producer = new Map<string, number>();
   graph.node.forEach((n, i) => n.output.forEach((o) => o && producer.set(o, i)));
-  const op = (i: number) => `'${nodeLabel(graph.node[i], i)}' (${graph.node[i].opType})`;
+  const op = (i: number) => `'${shown(nodeLabel(graph.node[i], i))}' (${shown(graph.node[i].opType)})`;
 
   // Kahn's algorithm over node → node edges; what is left unsorted lies on (or behind) a cycle.
   const waiting = new Array<number>(graph.node.length).fill(0);
@@ -25,7 +34,9 @@ export function checkGraph(graph: GraphProto): void {
       const from = producer.get(name);
       if (from === undefined) {
         if (!available.has(name))
-          throw broken(`node ${op(i)} reads '${name}', which no node, initializer or graph input produces`);
+          throw broken(
+            `node ${op(i)} reads '${shown(name)}', which no node, initializer or graph input produces`,
+          );
         continue;
       }
       waiting[i]++;
