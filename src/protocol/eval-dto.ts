@@ -2,6 +2,7 @@
 import type { ClassificationResult, FidelityResult, OutputKind } from '../core/metrics/classification';
 import type { EvalMode, RgbaImage } from '../core/eval/results';
 import type { WireBlob } from './dto';
+import type { QuantConfig } from '../core/quant/config';
 import type {
   ModelInputSpec,
   PreprocessOptions,
@@ -38,6 +39,13 @@ export type {
   TabularOptions,
   ModelInputSpec,
 };
+
+export type {
+  LayerSensitivity,
+  SensitivityMetric,
+  SensitivityProgress,
+  SensitivityReport,
+} from '../core/sensitivity/types';
 
 export type EvalModeRequest = EvalMode | 'both';
 
@@ -77,6 +85,17 @@ export interface EvalRequest {
   topK?: number;
   /** IoU threshold for map/mask outputs (default 0.5). */
   iouThreshold?: number;
+}
+
+/** Measured per-layer sensitivity: each layer quantized alone with `config`'s global settings, vs float. */
+export interface SensitivityRunRequest {
+  float: EvalModelFile;
+  config: QuantConfig;
+  /** `samples`: the loaded sample set; `synthetic`: the synthetic probe (made-up inputs, labelled so). */
+  source: 'samples' | 'synthetic';
+  preprocess: PreprocessOptions | null;
+  maxSamples?: number;
+  batchSize?: number;
 }
 
 export interface ErrorDto {
