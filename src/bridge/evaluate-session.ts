@@ -4,7 +4,16 @@
 // read it into a fresh worker first (the page keeps the dropped Files).
 import type { Remote } from 'comlink';
 import type { TabularOptions } from '../core/samples';
-import type { EvalProgress, EvalReport, EvalRequest, SampleFile, SampleSetInfo } from '../protocol/eval-dto';
+import type {
+  EvalProgress,
+  EvalReport,
+  EvalRequest,
+  SampleFile,
+  SampleSetInfo,
+  SensitivityProgress,
+  SensitivityReport,
+  SensitivityRunRequest,
+} from '../protocol/eval-dto';
 import type { EvaluateApi } from '../workers/evaluate.api';
 import { MODEL_NOT_LOADED, SharedFlight, hasErrorName } from './shared-flight';
 import type { Bridge } from './worker-bridge';
@@ -106,6 +115,25 @@ export class EvaluateSession {
       (api) => api.probe(request, onProgress),
       () => this.restart(),
     );
+  }
+
+  /**
+   * Measured sensitivity on `samples` (null: the synthetic probe, which needs no set). Aborting `signal` restarts the
+   * worker, as for `evaluate`.
+   */
+  sensitivity(
+    samples: SampleSetFiles | null,
+    request: SensitivityRunRequest,
+    signal: AbortSignal,
+    onProgress: (p: SensitivityProgress) => void,
+  ): Promise<SensitivityReport> {
+    const go = () =>
+      this.bridge.run(
+        signal,
+        (api) => api.sensitivity(request, onProgress),
+        () => this.restart(),
+      );
+    return samples ? this.withSamples(samples, go) : go();
   }
 
   /** Make sure the worker holds `samples` (read them again into a restarted worker); one read per set and generation. */

@@ -4,6 +4,7 @@ import type { ErrorCurvePoint } from '../protocol/dto';
 import { defaultQuantConfig, type Bits, type QuantConfig } from '../core/quant/config';
 import type { Async, DownloadState, ErrorMetric, HistogramScale, ModelState, Theme, Variant } from './types';
 import type { EvalSlice } from './eval-slice';
+import type { SensitivitySlice } from './sensitivity-slice';
 
 export interface ModelSlice {
   model: ModelState;
@@ -46,7 +47,7 @@ export interface ViewsSlice {
   downloads: Record<string, DownloadState>;
 }
 
-export type AppState = ModelSlice & QuantSlice & UiSlice & ViewsSlice & EvalSlice;
+export type AppState = ModelSlice & QuantSlice & UiSlice & ViewsSlice & EvalSlice & SensitivitySlice;
 export type SliceCreator<S> = StateCreator<AppState, [], [], S>;
 
 export const DEFAULT_CHOSEN_BITS: Bits[] = [8, 4];
