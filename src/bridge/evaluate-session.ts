@@ -4,7 +4,16 @@
 // read it into a fresh worker first (the page keeps the dropped Files).
 import type { Remote } from 'comlink';
 import type { ArrayRoles, TabularOptions } from '../core/samples';
-import type { EvalProgress, EvalReport, EvalRequest, SampleFile, SampleSetInfo } from '../protocol/eval-dto';
+import type {
+  EvalProgress,
+  EvalReport,
+  EvalRequest,
+  SampleFile,
+  SampleSetInfo,
+  SensitivityProgress,
+  SensitivityReport,
+  SensitivityRunRequest,
+} from '../protocol/eval-dto';
 import type { EvaluateApi } from '../workers/evaluate.api';
 import { describeWorkerFailure } from './crash';
 import { sendInSlices } from './send-in-slices';
@@ -131,6 +140,25 @@ export class EvaluateSession {
         () => this.restart(),
       ),
     );
+  }
+
+  /**
+   * Measured sensitivity on `samples` (null: the synthetic probe, which needs no set). Aborting `signal` restarts the
+   * worker, as for `evaluate`.
+   */
+  sensitivity(
+    samples: SampleSetFiles | null,
+    request: SensitivityRunRequest,
+    signal: AbortSignal,
+    onProgress: (p: SensitivityProgress) => void,
+  ): Promise<SensitivityReport> {
+    const go = () =>
+      this.bridge.run(
+        signal,
+        (api) => api.sensitivity(request, onProgress),
+        () => this.restart(),
+      );
+    return samples ? this.withSamples(samples, go) : go();
   }
 
   /** Make sure the worker holds `samples` (read them again into a restarted worker); one read per set and generation. */

@@ -20,7 +20,7 @@ async function fileOrNull(path: string) {
 }
 
 /** A file, or every file under a folder with paths `<folder>/<relative>` (as a browser folder drop gives them). */
-async function sampleFiles(path: string): Promise<SampleFile[]> {
+export async function sampleFiles(path: string): Promise<SampleFile[]> {
   const info = await fileOrNull(path);
   if (!info) throw new StudioError('SampleSetError', `cannot read ${path}: no such file or folder`);
   if (info.isFile()) return [{ path: basename(path), blob: await openAsBlob(path) }];

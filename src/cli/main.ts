@@ -6,6 +6,7 @@ import type { QuantConfig } from '../core/quant/config';
 import type { OnnxModel } from '../core/onnx/types';
 import type { CaptureStats } from '../core/gptq/capture';
 import { EVALUATE_USAGE, EvaluateUsageError } from './evaluate-usage';
+import { SENSITIVITY_USAGE, SensitivityUsageError } from './sensitivity-usage';
 import { budgetNote, budgetOf, RANGE_USAGE, rangeFlags, rangeOptions } from './ranges';
 
 // Each command imports what it needs when it runs, so `qstudio --help` loads none of the core (start-up time).
@@ -19,6 +20,7 @@ const USAGE = `Usage:
                    [--recipe recipe.json] [--save-recipe out.json] [--json]
                    [--method rtn|gptq|adaround --calibration FILE|FOLDER [--calibration-count N (default 128)] [--sequential]]
 ${EVALUATE_USAGE}
+${SENSITIVITY_USAGE}
 
 External data files are read from the model's folder. --external-data writes <out.onnx> + <out.onnx>_data
 (automatic when the output would pass protobuf's 2 GiB limit). Exit codes: 0 ok, 1 bad input, 2 bad usage.`;
@@ -41,13 +43,17 @@ export async function main(argv: string[]): Promise<number> {
   const debug = argv.includes('--debug');
   try {
     const [command, ...rest] = argv.filter((a) => a !== '--debug');
-    if ((command === 'inspect' || command === 'quantize' || command === 'evaluate') && wantsHelp(rest)) {
+    const commands = ['inspect', 'quantize', 'evaluate', 'sensitivity'];
+    if (commands.includes(command) && wantsHelp(rest)) {
       console.log(USAGE);
       return 0;
     }
     if (command === 'inspect') return await inspect(rest);
     if (command === 'quantize') return await quantize(rest);
     if (command === 'evaluate') return await (await import('./evaluate')).evaluateCommand(rest);
+    if (command === 'sensitivity') {
+      return await (await import('./sensitivity')).sensitivityCommand(rest);
+    }
     if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
       console.log(USAGE);
       return command === undefined ? 2 : 0;
@@ -57,6 +63,7 @@ export async function main(argv: string[]): Promise<number> {
     if (
       e instanceof UsageError ||
       e instanceof EvaluateUsageError ||
+      e instanceof SensitivityUsageError ||
       (e instanceof TypeError && 'code' in e && String(e.code).startsWith('ERR_PARSE_ARGS'))
     ) {
       console.error(`qstudio: ${e.message}\n\n${USAGE}`);

@@ -2,6 +2,7 @@
 import type { ClassificationResult, FidelityResult, OutputKind } from '../core/metrics/classification';
 import type { EvalMode, RgbaImage } from '../core/eval/results';
 import type { WireBlob } from './dto';
+import type { QuantConfig } from '../core/quant/config';
 import type {
   ArrayRoles,
   ModelInputSpec,
@@ -41,6 +42,13 @@ export type {
   TabularOptions,
   ModelInputSpec,
 };
+
+export type {
+  LayerSensitivity,
+  SensitivityMetric,
+  SensitivityProgress,
+  SensitivityReport,
+} from '../core/sensitivity/types';
 
 export type EvalModeRequest = EvalMode | 'both';
 
@@ -82,6 +90,17 @@ export interface EvalRequest {
   iouThreshold?: number;
   /** Also time every model in warmed-up, interleaved rounds (timing.latency); default false. */
   latency?: boolean;
+}
+
+/** Measured per-layer sensitivity: each layer quantized alone with `config`'s global settings, vs float. */
+export interface SensitivityRunRequest {
+  float: EvalModelFile;
+  config: QuantConfig;
+  /** `samples`: the loaded sample set; `synthetic`: the synthetic probe (made-up inputs, labelled so). */
+  source: 'samples' | 'synthetic';
+  preprocess: PreprocessOptions | null;
+  maxSamples?: number;
+  batchSize?: number;
 }
 
 export interface ErrorDto {

@@ -13,8 +13,12 @@ export const selectSamples = (s: AppState): LoadedSamples | null => {
 
 export const selectIsImageSet = (s: AppState): boolean => selectSamples(s)?.info.kind === 'images';
 
+/** The evaluate worker is in use: an evaluation, or a sensitivity run (they share the worker and its cancel). */
 export const selectEvalBusy = (s: AppState): boolean =>
-  s.evalRun.status === 'preparing' || s.evalRun.status === 'running' || s.evalRun.status === 'cancelling';
+  s.evalRun.status === 'preparing' ||
+  s.evalRun.status === 'running' ||
+  s.evalRun.status === 'cancelling' ||
+  s.sensitivityRun.status === 'running';
 
 /** The result of one mode, preferring exact weight-only (the default and the quantity the studio is about). */
 export function primaryMode(v: { exact: ModeResult | null; deployed: ModeResult | null }): ModeResult | null {

@@ -13,5 +13,6 @@ export {
   variantShortLabel,
 } from './variant-key';
 export * from './eval-slice';
+export * from './sensitivity-slice';
 export * from './eval-selectors';
 export type { SampleFile } from '../bridge';

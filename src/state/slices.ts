@@ -13,6 +13,7 @@ import type {
   VariantCheck,
 } from './types';
 import type { EvalSlice } from './eval-slice';
+import type { SensitivitySlice } from './sensitivity-slice';
 
 export interface ModelSlice {
   model: ModelState;
@@ -58,7 +59,7 @@ export interface ViewsSlice {
   checks: Record<string, VariantCheck>;
 }
 
-export type AppState = ModelSlice & QuantSlice & UiSlice & ViewsSlice & EvalSlice;
+export type AppState = ModelSlice & QuantSlice & UiSlice & ViewsSlice & EvalSlice & SensitivitySlice;
 export type SliceCreator<S> = StateCreator<AppState, [], [], S>;
 
 export const DEFAULT_CHOSEN_BITS: Bits[] = [8, 4];

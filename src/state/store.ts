@@ -12,6 +12,7 @@ import {
   type AppState,
 } from './slices';
 import { createEvalSlice, initialEval } from './eval-slice';
+import { createSensitivitySlice, initialSensitivity } from './sensitivity-slice';
 
 export type { AppState } from './slices';
 
@@ -21,6 +22,7 @@ export const appStore = createStore<AppState>()((...a) => ({
   ...createUiSlice(...a),
   ...createViewsSlice(...a),
   ...createEvalSlice(...a),
+  ...createSensitivitySlice(...a),
 }));
 
 /** Fresh state, for tests: `appStore.setState(initialState(), true)`. */
@@ -30,6 +32,7 @@ export const initialState = (): AppState => ({
   ...initialUi,
   ...initialViews,
   ...initialEval,
+  ...initialSensitivity,
 });
 
 export const useAppStore = <T>(selector: (s: AppState) => T): T => useStore(appStore, selector);

@@ -12,6 +12,7 @@ import { LoadStatus } from './features/model-drop/LoadStatus';
 import { ModelOverview } from './features/model-overview/ModelOverview';
 import { QuantConfigPanel } from './features/quant-config/QuantConfigPanel';
 import { QuantizeBar } from './features/quant-config/QuantizeBar';
+import { SensitivityPanel } from './features/sensitivity/SensitivityPanel';
 import { VariantList } from './features/variants/VariantList';
 import { WeightsTable } from './features/weights-table/WeightsTable';
 
@@ -59,6 +60,10 @@ export function Workspace() {
         {/* Evaluation last: it needs variants to compare, and its results feed the variants table above. */}
         <ErrorBoundary area="the evaluation">
           <EvaluationSection />
+        </ErrorBoundary>
+        {/* After the sample set: sensitivity runs on it (or on the synthetic probe) in the same worker. */}
+        <ErrorBoundary area="the sensitivity panel">
+          <SensitivityPanel />
         </ErrorBoundary>
       </div>
     </div>

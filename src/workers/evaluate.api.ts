@@ -40,6 +40,7 @@ import {
   type TabularOptions,
 } from '../core/samples';
 import type { WireBlob } from '../protocol/dto';
+import { measureSensitivity } from '../core/sensitivity/run';
 import { macrotask } from './macrotask';
 import {
   modesOf,
@@ -56,6 +57,9 @@ import {
   type EvalModelFile,
   type EvalRequest,
   type SampleFile,
+  type SensitivityProgress,
+  type SensitivityReport,
+  type SensitivityRunRequest,
 } from '../protocol/eval-dto';
 
 /** The parts of onnxruntime-web the evaluator uses (`import * as ort from 'onnxruntime-web/wasm'` fits). */
@@ -109,42 +113,52 @@ function specOf(m: Ort.InferenceSession.ValueMetadata): TensorSpec {
   };
 }
 
+/** One onnxruntime session behind the evaluator's LoadedModel interface. */
+async function openSession(
+  ort: OrtModule,
+  bytes: Uint8Array,
+  externalData: { path: string; data: Uint8Array }[] | undefined,
+  mode: EvalMode,
+  now: () => number,
+): Promise<LoadedModel> {
+  const session = await ort.InferenceSession.create(bytes, {
+    ...SESSION_OPTIONS[mode],
+    ...(externalData ? { externalData } : {}),
+  });
+  return {
+    inputs: session.inputMetadata.map(specOf),
+    outputs: session.outputMetadata.map(specOf),
+    async run(feeds, outputNames) {
+      const tensors = Object.fromEntries(
+        Object.entries(feeds).map(([k, f]) => [
+          k,
+          new ort.Tensor(f.dtype as 'float32', f.data as Float32Array, f.dims),
+        ]),
+      );
+      const t = now();
+      const out = await session.run(tensors, outputNames);
+      const runMs = now() - t;
+      const outputs = Object.fromEntries(
+        outputNames.map((k) => [k, { data: toFloat32(out[k]), dims: [...out[k].dims] }]),
+      );
+      return { outputs, runMs };
+    },
+    release: () => session.release(),
+  };
+}
+
+const readExternal = async (file: EvalModelFile) =>
+  file.externalData
+    ? await Promise.all(file.externalData.map(async (e) => ({ path: e.path, data: await readBytes(e.blob) })))
+    : undefined;
+
 /** onnxruntime behind the evaluator's backend interface; `files` maps model ids to their files. */
 function ortBackend(ort: OrtModule, files: Map<string, EvalModelFile>, now: () => number): InferenceBackend {
   return {
     runtime: { backend: 'wasm', threads: ort.env?.wasm?.numThreads || 1 },
     async load(id, mode): Promise<LoadedModel> {
       const file = files.get(id) as EvalModelFile;
-      const bytes = await readBytes(file.blob);
-      const externalData = file.externalData
-        ? await Promise.all(
-            file.externalData.map(async (e) => ({ path: e.path, data: await readBytes(e.blob) })),
-          )
-        : undefined;
-      const session = await ort.InferenceSession.create(bytes, {
-        ...SESSION_OPTIONS[mode],
-        ...(externalData ? { externalData } : {}),
-      });
-      return {
-        inputs: session.inputMetadata.map(specOf),
-        outputs: session.outputMetadata.map(specOf),
-        async run(feeds, outputNames) {
-          const tensors = Object.fromEntries(
-            Object.entries(feeds).map(([k, f]) => [
-              k,
-              new ort.Tensor(f.dtype as 'float32', f.data as Float32Array, f.dims),
-            ]),
-          );
-          const t = now();
-          const out = await session.run(tensors, outputNames);
-          const runMs = now() - t;
-          const outputs = Object.fromEntries(
-            outputNames.map((k) => [k, { data: toFloat32(out[k]), dims: [...out[k].dims] }]),
-          );
-          return { outputs, runMs };
-        },
-        release: () => session.release(),
-      };
+      return openSession(ort, await readBytes(file.blob), await readExternal(file), mode, now);
     },
   };
 }
@@ -366,6 +380,56 @@ export function createEvaluateApi(ort: OrtModule, env: EvaluateEnv = {}) {
         const outcome = await run(set, request, token, onProgress);
         last = { set, outcome };
         return outcome.report;
+      });
+    },
+
+    /**
+     * Measured sensitivity: each layer quantized alone (others float) on the loaded samples or the synthetic probe,
+     * ranked by output KL (or output noise-to-signal ratio), with the weight-SQNR proxy and their Spearman ρ.
+     * Cancel with `cancel()`; `onProgress` must be a comlink `proxy`.
+     */
+    async sensitivity(
+      request: SensitivityRunRequest,
+      onProgress?: (p: SensitivityProgress) => void,
+    ): Promise<SensitivityReport> {
+      const token = nextToken++;
+      return exclusive(async () => {
+        const file = request.float;
+        const externalData = await readExternal(file);
+        const model = parseModel(
+          await readBytes(file.blob),
+          file.label ?? 'model.onnx',
+          new Map((file.externalData ?? []).map((e) => [e.path, e.blob])),
+          { checkExternal: false },
+        );
+        const set =
+          request.source === 'synthetic'
+            ? probeSetForModel(model, { preprocess: request.preprocess })
+            : mustGetSet();
+        return measureSensitivity(
+          model,
+          set,
+          {
+            config: request.config,
+            preprocess: request.preprocess,
+            maxSamples: request.maxSamples,
+            batchSize: request.batchSize,
+          },
+          (bytes) => openSession(ort, bytes, externalData, 'exact', now),
+          {
+            now,
+            pause,
+            isCancelled: () => token < cancelBelow,
+            onProgress: (p) => {
+              try {
+                const r: unknown = onProgress?.(p); // a remote call: don't await it
+                if (r instanceof Promise) r.catch(() => {});
+              } catch {
+                // a released proxy must not stop the run
+              }
+            },
+          },
+        );
       });
     },
 

@@ -1,4 +1,5 @@
 import type { ModelSummary } from '../../protocol/dto';
+import { resetSensitivity } from './sensitivity';
 import { getState, setState } from '../store';
 import { selectLoaded } from '../selectors';
 import { toUiError } from '../ui-error';
@@ -72,6 +73,7 @@ function adopt(loaded: OpenedModel): void {
     ...initialViews,
   }));
   resetEvaluationForModel(loaded.summary); // results belong to the old model; the sample set stays
+  resetSensitivity();
   if (previous && previous.id !== loaded.id) getQuantizeSession().close(previous.id);
 }
 

@@ -1,0 +1,151 @@
+// Measured per-layer sensitivity: quantize one layer at a time (others float), run each such model on the same
+// samples and compare its outputs with the float model's. It reuses the evaluator (feeds, batching, preprocessing,
+// KL / agreement / output SQNR), with one variant per layer built on demand, so only one extra model is in memory.
+import { StudioError } from '../errors';
+import { runEvaluation, type LoadedModel } from '../eval';
+import type { ModeResult } from '../eval/results';
+import { serializeModel } from '../onnx';
+import type { OnnxModel, WeightInfo } from '../onnx/types';
+import type { QuantConfig } from '../quant/config';
+import type { PreprocessOptions, SampleSet } from '../samples';
+import { spearman } from './rank';
+import type { LayerSensitivity, SensitivityProgress, SensitivityReport } from './types';
+import { layerVariant, sensitivitySpec, sensitivityTargets } from './variants';
+
+/** Opens serialized model bytes as a session (the evaluate worker: onnxruntime-web; never imported by core). */
+export type OpenModel = (bytes: Uint8Array) => Promise<LoadedModel>;
+
+export interface SensitivityRequest {
+  /** Global settings every measured layer gets (bits, scheme, granularity, block size, clip). */
+  config: QuantConfig;
+  preprocess: PreprocessOptions | null;
+  maxSamples?: number;
+  batchSize?: number;
+  /** Measure only these weights (default: every weight the config quantizes). */
+  layers?: string[];
+}
+
+export interface SensitivityHooks {
+  now: () => number;
+  isCancelled?: () => boolean;
+  pause?: () => Promise<void>;
+  onProgress?: (p: SensitivityProgress) => void;
+}
+
+const FLOAT_ID = '\u0000float';
+
+/** Output noise-to-signal ratio from an SQNR in dB (0 when identical). */
+const nsr = (db: number) => (db === Infinity ? 0 : 10 ** (-db / 10));
+
+export async function measureSensitivity(
+  model: OnnxModel,
+  set: SampleSet,
+  req: SensitivityRequest,
+  open: OpenModel,
+  hooks: SensitivityHooks,
+): Promise<SensitivityReport> {
+  const started = hooks.now();
+  const spec = sensitivitySpec(req.config);
+  const found = sensitivityTargets(model, req.config);
+  let targets = found.targets;
+  if (req.layers) {
+    const known = new Set([...targets.map((t) => t.name), ...found.skipped.map((s) => s.name)]);
+    const unknown = req.layers.filter((n) => !known.has(n));
+    if (unknown.length) {
+      throw new StudioError('QuantConfigError', `no quantizable weight named ${unknown.join(', ')}`);
+    }
+    const wanted = new Set(req.layers);
+    targets = targets.filter((t) => wanted.has(t.name));
+  }
+  if (targets.length === 0) {
+    const why = found.skipped.map((s) => `${s.name}: ${s.reason}`).join('; ');
+    throw new StudioError('QuantConfigError', `no layer to measure${why ? ` (${why})` : ''}`);
+  }
+  const byId = new Map<string, WeightInfo>(targets.map((t) => [t.name, t]));
+  const weightSqnr = new Map<string, number>();
+  const floatBytes = serializeModel(model.proto);
+  const ids = targets.map((t) => t.name);
+
+  const { report } = await runEvaluation(
+    set,
+    {
+      float: { id: FLOAT_ID, label: 'float model', sizeBytes: floatBytes.length },
+      variants: ids.map((id) => ({ id, label: `${id} alone`, sizeBytes: 0 })),
+      modes: ['exact'],
+      preprocess: req.preprocess,
+      maxSamples: req.maxSamples,
+      batchSize: req.batchSize,
+    },
+    {
+      async load(id) {
+        if (id === FLOAT_ID) return open(floatBytes);
+        const v = await layerVariant(model, byId.get(id)!, spec);
+        weightSqnr.set(id, v.weightSqnrDb);
+        return open(v.bytes);
+      },
+    },
+    {
+      now: hooks.now,
+      isCancelled: hooks.isCancelled,
+      pause: hooks.pause,
+      onProgress: (p) =>
+        hooks.onProgress?.({
+          layer: p.variantId,
+          done: p.step - 1,
+          total: ids.length,
+          sample: p.done,
+          samples: p.total,
+        }),
+    },
+  );
+
+  const metric = report.output ? 'kl' : 'output-nsr';
+  const rows = report.variants.map((v) => {
+    const r = v.exact as ModeResult;
+    const w = byId.get(v.id)!;
+    const outputSqnrDb = Math.min(...r.outputs.map((o) => o.sqnrDb));
+    const kl = r.fidelity?.meanKl ?? null;
+    return {
+      name: v.id,
+      op: w.op,
+      elements: w.elements,
+      kl,
+      top1Agreement: r.fidelity?.top1Agreement ?? null,
+      top1Delta: r.top1Delta,
+      outputSqnrDb,
+      weightSqnrDb: weightSqnr.get(v.id)!,
+      score: metric === 'kl' ? (kl as number) : nsr(outputSqnrDb),
+    };
+  });
+  const layers = rankLayers(rows);
+  const notes = [...report.notes];
+  if (req.config.equalize) notes.push('measured without cross-layer equalization (on the model as it is)');
+  if (req.config.method !== 'rtn')
+    notes.push('measured with round-to-nearest (the rounding method is ignored)');
+  return {
+    spec,
+    metric,
+    layers,
+    skipped: found.skipped,
+    spearman: spearman(
+      layers.map((l) => l.score),
+      layers.map((l) => -l.weightSqnrDb),
+    ),
+    sampleCount: report.sampleCount,
+    sourceName: report.sourceName,
+    synthetic: report.synthetic,
+    labeled: report.labeled,
+    floatTop1: report.float.accuracy?.top1Accuracy ?? null,
+    notes,
+    durationMs: hooks.now() - started,
+  };
+}
+
+/** Most sensitive first (stable on ties); also the proxy's rank (lowest weight SQNR first). */
+export function rankLayers(rows: Omit<LayerSensitivity, 'rank' | 'proxyRank'>[]): LayerSensitivity[] {
+  const order = rows.map((_, i) => i).sort((a, b) => rows[b].score - rows[a].score || a - b);
+  const byProxy = rows.map((_, i) => i).sort((a, b) => rows[a].weightSqnrDb - rows[b].weightSqnrDb || a - b);
+  const proxyRank = new Array<number>(rows.length);
+  byProxy.forEach((i, k) => (proxyRank[i] = k + 1));
+  return order.map((i, k) => ({ ...rows[i], rank: k + 1, proxyRank: proxyRank[i] }));
+}

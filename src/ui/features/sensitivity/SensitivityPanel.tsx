@@ -1,0 +1,147 @@
+import { useShallow } from 'zustand/react/shallow';
+import { INT_BITS, type IntBits } from '../../../core/quant/config';
+import type { SensitivityProgress } from '../../../protocol/eval-dto';
+import { useAppStore, type AppState } from '../../../state';
+import {
+  cancelSensitivity,
+  dismissSensitivityError,
+  runSensitivity,
+  sensitivityBlocker,
+  sensitivitySource,
+  setSensitivityBits,
+  SENSITIVITY_SAMPLES,
+} from '../../../state/actions/sensitivity';
+import { ErrorNotice } from '../../components/ErrorNotice';
+import { Panel } from '../../components/Panel';
+import { ProgressBar } from '../../components/ProgressBar';
+import { SensitivityChart } from './SensitivityChart';
+import { SensitivityTable } from './SensitivityTable';
+import { spearmanText } from './sensitivity-traces';
+
+const selectBar = (s: AppState) => ({
+  bits: s.sensitivityBits,
+  status: s.sensitivityRun.status,
+  blocker: sensitivityBlocker(s),
+  source: sensitivitySource(s).kind,
+  sourceName: sensitivitySource(s).name,
+  granularity: s.config.granularity,
+  scheme: s.config.scheme,
+});
+
+function progressText(p: SensitivityProgress | null): string {
+  if (!p) return 'Starting onnxruntime…';
+  const who = p.layer === null ? 'float model' : `layer ${p.done} of ${p.total}: ${p.layer}`;
+  return `${who} · ${p.sample} / ${p.samples} samples`;
+}
+
+function RunBar() {
+  const bar = useAppStore(useShallow(selectBar));
+  const run = useAppStore((s) => s.sensitivityRun);
+  const running = run.status === 'running';
+  const p = running ? run.progress : null;
+  const fraction = p ? (p.done + (p.samples ? p.sample / p.samples : 1)) / (p.total + 1) : 0;
+  return (
+    <div className="eval-bar" data-testid="sensitivity-run" data-status={bar.status}>
+      <div className="eval-bar-row">
+        <label className="field-label">
+          Measure at{' '}
+          <select
+            className="select-small"
+            aria-label="Bit width to measure at"
+            value={bar.bits}
+            disabled={running}
+            onChange={(e) => setSensitivityBits(Number(e.currentTarget.value) as IntBits)}
+          >
+            {INT_BITS.map((b) => (
+              <option key={b} value={b}>
+                {b}-bit
+              </option>
+            ))}
+          </select>
+        </label>
+        <span className="muted small">
+          {bar.scheme}, per-{bar.granularity} (the global settings) · on{' '}
+          <span data-testid="sensitivity-next-source" data-source={bar.source}>
+            {bar.source === 'samples'
+              ? `the first ${SENSITIVITY_SAMPLES} samples of ${bar.sourceName}`
+              : 'the synthetic probe (8 made-up inputs: drop a sample set above for your data)'}
+          </span>
+        </span>
+        {running ? (
+          <button type="button" className="btn" data-testid="sensitivity-cancel" onClick={cancelSensitivity}>
+            Cancel
+          </button>
+        ) : (
+          <button
+            type="button"
+            className="btn btn-primary"
+            data-testid="sensitivity-button"
+            disabled={bar.blocker !== null}
+            title={bar.blocker ?? undefined}
+            onClick={() => void runSensitivity()}
+          >
+            Measure sensitivity
+          </button>
+        )}
+      </div>
+      {running && (
+        <div className="eval-progress" aria-live="polite">
+          <ProgressBar value={fraction} label="Sensitivity progress" testId="sensitivity-progress" />
+          <p className="muted small">{progressText(p)}</p>
+        </div>
+      )}
+      {run.status === 'error' && (
+        <ErrorNotice error={run.error} context="Sensitivity failed" testId="sensitivity-error">
+          <button type="button" className="btn" onClick={dismissSensitivityError}>
+            Dismiss
+          </button>
+        </ErrorNotice>
+      )}
+    </div>
+  );
+}
+
+function Result() {
+  const result = useAppStore((s) => s.sensitivityResult);
+  if (!result) return null;
+  const r = result.report;
+  const bits = r.spec.bits === 'fp16' ? 'fp16' : `${r.spec.bits}-bit`;
+  return (
+    <div data-testid="sensitivity-result" data-run={result.runId} data-synthetic={String(r.synthetic)}>
+      <p className={r.synthetic ? 'warn small' : 'small'} data-testid="sensitivity-source">
+        {r.synthetic
+          ? `Synthetic probe: ${r.sampleCount} made-up inputs from the input shapes, not your data.`
+          : `On your samples: ${r.sampleCount} of ${result.samplesName}.`}{' '}
+        Each layer alone at {bits} {r.spec.scheme} per-{r.spec.granularity}, every other layer float;{' '}
+        {r.metric === 'kl'
+          ? 'ranked by the KL divergence of its outputs (softmax of the class scores) from the float model’s.'
+          : 'no class-score output: ranked by the worst output’s SQNR.'}
+      </p>
+      <SensitivityChart report={r} />
+      <p className="small" data-testid="sensitivity-spearman" data-rho={r.spearman ?? ''}>
+        {spearmanText(r)}
+      </p>
+      <SensitivityTable report={r} />
+      {r.skipped.length > 0 && (
+        <p className="muted small">
+          Not measured: {r.skipped.map((s) => `${s.name} (${s.reason})`).join('; ')}
+        </p>
+      )}
+    </div>
+  );
+}
+
+/** Which layer breaks the model: each layer quantized alone, measured on samples, ranked; act from the ranking. */
+export function SensitivityPanel() {
+  return (
+    <Panel
+      title="Which layer breaks it? Measured sensitivity"
+      subtitle="Quantizes one layer at a time (all others float) and runs each such model on samples with onnxruntime-web, beside the data-free weight-SQNR proxy."
+      id="sensitivity"
+      testId="sensitivity"
+    >
+      <RunBar />
+      <Result />
+    </Panel>
+  );
+}

@@ -1,0 +1,84 @@
+import type { SensitivityReport } from '../../../protocol/eval-dto';
+import { useAppStore } from '../../../state';
+import { giveLayerMoreBits, keepLayerFloat, MORE_BITS } from '../../../state/actions/sensitivity';
+import { setLayerBits, setLayerIncluded } from '../../../state/actions/config';
+import { selectWeight } from '../../../state/actions/ui';
+
+const db = (x: number) => (x === Infinity ? '∞' : x === -Infinity ? '−∞' : x.toFixed(1));
+const sci = (x: number | null) => (x === null ? '–' : x === 0 ? '0' : x.toExponential(2));
+const pct = (x: number | null) => (x === null ? '–' : `${(100 * x).toFixed(1)} %`);
+
+/** The ranking as numbers, with what to do about each layer (per-layer overrides, as in the weights table). */
+export function SensitivityTable({ report: r }: { report: SensitivityReport }) {
+  const layers = useAppStore((s) => s.config.layers);
+  return (
+    <div className="table-scroll">
+      <table className="table" data-testid="sensitivity-table">
+        <thead>
+          <tr>
+            <th className="num">#</th>
+            <th>layer</th>
+            <th className="num">{r.metric === 'kl' ? 'KL (nats)' : 'output noise/signal'}</th>
+            <th className="num">top-1 agrees</th>
+            {r.labeled && <th className="num">Δ top-1</th>}
+            <th className="num">output SQNR dB</th>
+            <th className="num">weight SQNR dB</th>
+            <th className="num">proxy #</th>
+            <th>act</th>
+          </tr>
+        </thead>
+        <tbody>
+          {r.layers.map((l) => {
+            const o = layers[l.name];
+            const float = o?.skip === true;
+            const more = !float && o?.bits === MORE_BITS;
+            return (
+              <tr key={l.name} data-testid="sensitivity-row" data-layer={l.name} data-rank={l.rank}>
+                <td className="num">{l.rank}</td>
+                <td className="cell-name">
+                  <button type="button" className="link" onClick={() => selectWeight(l.name)} title={l.name}>
+                    {l.name}
+                  </button>
+                </td>
+                <td className="num">{sci(l.score)}</td>
+                <td className="num">{pct(l.top1Agreement)}</td>
+                {r.labeled && (
+                  <td className="num">
+                    {l.top1Delta === null
+                      ? '–'
+                      : `${l.top1Delta >= 0 ? '+' : ''}${(100 * l.top1Delta).toFixed(1)} pt`}
+                  </td>
+                )}
+                <td className="num">{db(l.outputSqnrDb)}</td>
+                <td className="num">{db(l.weightSqnrDb)}</td>
+                <td className="num">{l.proxyRank}</td>
+                <td className="row">
+                  <button
+                    type="button"
+                    className="btn btn-small"
+                    aria-pressed={float}
+                    aria-label={float ? `Quantize ${l.name} again` : `Keep ${l.name} float`}
+                    onClick={() => (float ? setLayerIncluded(l.name, true) : keepLayerFloat(l.name))}
+                  >
+                    {float ? 'kept float ✓' : 'Keep float'}
+                  </button>
+                  <button
+                    type="button"
+                    className="btn btn-small"
+                    aria-pressed={more}
+                    aria-label={
+                      more ? `Give ${l.name} the variant's bits again` : `Give ${l.name} ${MORE_BITS} bits`
+                    }
+                    onClick={() => (more ? setLayerBits(l.name, null) : giveLayerMoreBits(l.name))}
+                  >
+                    {more ? `${MORE_BITS}-bit ✓` : `${MORE_BITS}-bit`}
+                  </button>
+                </td>
+              </tr>
+            );
+          })}
+        </tbody>
+      </table>
+    </div>
+  );
+}

@@ -1,0 +1,137 @@
+// Measured sensitivity through the evaluate worker API (onnxruntime-web's Node build), on a hand-made model whose
+// answer is known: logits = Relu(x·W1)·W2 + 0·(x·W3).
+//   W1: a ramp, quantized with some error → the only layer that moves the outputs (KL > 0).
+//   W2: values in {−0.875, 0, 0.875}, exactly representable at int4 (scale 0.125) → KL 0, output identical.
+//   W3: one 1 and many 0.07s that round to 0 → the worst weight SQNR, but its branch is multiplied by 0 → KL 0.
+// So the proxy ranks W3 first while the measurement ranks W1 first; Spearman's ρ over [W1, W2, W3]:
+// measured [kl, 0, 0] vs −SQNR [mid, −∞, high] → ranks [3, 1.5, 1.5] vs [2, 1, 3] → ρ = 0.
+import * as ort from 'onnxruntime-web';
+import { describe, expect, it } from 'vitest';
+import {
+  buildModel,
+  floatTensor,
+  modelBytes,
+  node,
+  ramp,
+  valueInfo,
+} from '../../test/fixtures/onnx-builders';
+import { blobOf, file } from '../../test/support/evaluate-cases';
+import { normalizeConfig } from '../core/quant/config';
+import { REPO_ROOT } from '../../test/paths';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import type { SensitivityProgress } from '../protocol/eval-dto';
+import { createEvaluateApi } from './evaluate.api';
+
+ort.env.wasm.numThreads = 1;
+
+const W2 = Array.from({ length: 32 }, (_, i) => [-0.875, 0, 0.875][i % 3]);
+const W3 = Array.from({ length: 32 }, (_, i) => (i === 0 ? 1 : i % 2 ? 0.07 : -0.07));
+const tiny = modelBytes(
+  buildModel({
+    opset: 13,
+    inputs: [valueInfo('x', 'float32', ['N', 8])],
+    outputs: [valueInfo('logits', 'float32', ['N', 4])],
+    initializers: [
+      floatTensor('W1', [8, 8], ramp(64)),
+      floatTensor('W2', [8, 4], W2),
+      floatTensor('W3', [8, 4], W3),
+      floatTensor('zero', [4], [0, 0, 0, 0]),
+    ],
+    nodes: [
+      node('MatMul', ['x', 'W1'], ['h'], {}, { name: 'mm1' }),
+      node('Relu', ['h'], ['r']),
+      node('MatMul', ['r', 'W2'], ['a'], {}, { name: 'mm2' }),
+      node('MatMul', ['x', 'W3'], ['s'], {}, { name: 'mm3' }),
+      node('Mul', ['s', 'zero'], ['z']),
+      node('Add', ['a', 'z'], ['logits']),
+    ],
+  }),
+);
+const config = normalizeConfig({ bits: 4, granularity: 'tensor' });
+
+describe('sensitivity in the evaluate worker', () => {
+  it('ranks the layer that moves the outputs first, whatever its weight SQNR, on the synthetic probe', async () => {
+    const api = createEvaluateApi(ort);
+    const progress: SensitivityProgress[] = [];
+    const r = await api.sensitivity(
+      { float: { blob: blobOf(tiny), label: 'tiny.onnx' }, config, source: 'synthetic', preprocess: null },
+      (p) => progress.push(p),
+    );
+    expect(r.synthetic).toBe(true);
+    expect(r.metric).toBe('kl');
+    expect(r.spec).toMatchObject({ bits: 4, granularity: 'tensor' });
+    expect(r.layers.map((l) => [l.name, l.rank, l.proxyRank])).toEqual([
+      ['W1', 1, 2],
+      ['W2', 2, 3],
+      ['W3', 3, 1],
+    ]);
+    const [w1, w2, w3] = r.layers;
+    expect(w1.kl).toBeGreaterThan(1e-6);
+    expect(w1.outputSqnrDb).toBeLessThan(60);
+    expect([w2.kl, w3.kl]).toEqual([0, 0]);
+    expect([w2.outputSqnrDb, w3.outputSqnrDb]).toEqual([Infinity, Infinity]);
+    expect([w2.top1Agreement, w3.top1Agreement]).toEqual([1, 1]);
+    expect(w2.weightSqnrDb).toBe(Infinity);
+    expect(w3.weightSqnrDb).toBeLessThan(w1.weightSqnrDb);
+    expect(r.spearman).toBeCloseTo(0, 12);
+    expect(r.sampleCount).toBe(8);
+    expect(progress.at(-1)).toMatchObject({ layer: 'W3', done: 3, total: 3 });
+  });
+
+  it('is cancelled between runs', async () => {
+    const api = createEvaluateApi(ort);
+    const run = api.sensitivity(
+      { float: { blob: blobOf(tiny) }, config, source: 'synthetic', preprocess: null },
+      (p) => {
+        if (p.done === 1) void api.cancel();
+      },
+    );
+    await expect(run).rejects.toMatchObject({ name: 'CancelledError' });
+  });
+
+  it('needs a loaded sample set for source "samples", and says so', async () => {
+    const api = createEvaluateApi(ort);
+    await expect(
+      api.sensitivity({ float: { blob: blobOf(tiny) }, config, source: 'samples', preprocess: null }),
+    ).rejects.toMatchObject({ name: 'ModelNotLoadedError' });
+  });
+
+  it('measures every layer of a trained fixture on its labelled calibration samples', async () => {
+    const dir = resolve(REPO_ROOT, 'test/fixtures/models/dwcnn');
+    const api = createEvaluateApi(ort);
+    await api.loadSamples([
+      file(resolve(dir, 'calibration/inputs.npy'), 'inputs.npy'),
+      file(resolve(dir, 'calibration/labels.npy'), 'labels.npy'),
+    ]);
+    const r = await api.sensitivity({
+      float: { blob: blobOf(readFileSync(resolve(dir, 'model.onnx'))), label: 'dwcnn.onnx' },
+      config,
+      source: 'samples',
+      preprocess: null,
+      maxSamples: 32,
+    });
+    expect(r).toMatchObject({ synthetic: false, labeled: true, sampleCount: 32, metric: 'kl', skipped: [] });
+    expect(r.layers.length).toBeGreaterThanOrEqual(5);
+    expect(r.layers.map((l) => l.rank)).toEqual(r.layers.map((_, i) => i + 1));
+    for (let i = 1; i < r.layers.length; i++)
+      expect(r.layers[i - 1].score).toBeGreaterThanOrEqual(r.layers[i].score);
+    for (const l of r.layers) {
+      expect(l.kl).toBe(l.score);
+      expect(l.top1Delta).not.toBeNull();
+      expect(l.top1Agreement).toBeGreaterThan(0);
+    }
+    expect(r.spearman).not.toBeNull();
+  });
+
+  it('refuses a file that is not a model with a clear error', async () => {
+    const api = createEvaluateApi(ort);
+    const run = api.sensitivity({
+      float: { blob: blobOf(new Uint8Array([1, 2, 3])), label: 'junk.onnx' },
+      config,
+      source: 'synthetic',
+      preprocess: null,
+    });
+    await expect(run).rejects.toMatchObject({ name: 'OnnxParseError' });
+  });
+});
