@@ -55,7 +55,27 @@ export function fakeRun(runId: string, config: QuantConfig): RunSummary {
   return {
     runId,
     config,
-    layers: [],
+    // One layer: a run that quantizes nothing is an error in the studio, not a result.
+    layers: [
+      {
+        name: 'big',
+        op: 'MatMul',
+        shape: [400, 4],
+        elements: 1600,
+        bits: config.bits,
+        scheme: config.scheme,
+        granularity: config.granularity,
+        blockSize: null,
+        container: 'int8',
+        encoding: 'DequantizeLinear',
+        bytesBefore: 6400,
+        bytesAfter: 1600,
+        mse: 0,
+        sqnrDb: bits * 6,
+        maxAbsError: 0,
+        meanAbs: 1,
+      },
+    ],
     skipped: [],
     floatLeft: [],
     floatParams: { total: 2000, quantized: 0 },
