@@ -272,3 +272,21 @@ describe('constant-only chains to a weight input are folded', () => {
     }
   });
 });
+
+describe('exclusions and overrides by subgraph weight names', () => {
+  it('accepts every weight name found (outer-scope and nested-branch weights) as --exclude and per-layer bits', async () => {
+    const model = parseModel(nestedIf(21), 'if.onnx');
+    const names = findWeights(model).map((w) => w.name);
+    expect(names).toEqual(['Wout', 'Win', 'Wc']);
+    const { summary } = await runQuantization(
+      model,
+      normalizeConfig({ bits: 8, granularity: 'channel', layers: { Win: { skip: true }, Wc: { bits: 4 } } }),
+      'r',
+    );
+    expect(summary.skipped).toEqual([{ name: 'Win', reason: 'excluded' }]);
+    expect(summary.layers.map((l) => [l.name, l.bits]).sort()).toEqual([
+      ['Wc', 4],
+      ['Wout', 8],
+    ]);
+  });
+});

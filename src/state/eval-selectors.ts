@@ -31,6 +31,9 @@ export interface VariantAccuracy {
   /** vs the float model, null without labels. */
   delta: number | null;
   agreement: number | null;
+  /** Worst output SQNR vs float (dB) and that output's name: the number to show when there are no class scores. */
+  outputName: string | null;
+  outputSqnrDb: number | null;
   mode: EvalMode;
   /** The other mode's top-1 when both ran and it differs. */
   otherTop1: number | null;
@@ -46,10 +49,17 @@ export function variantAccuracy(result: EvalResult | null, variantId: string, ru
   if (!v || !m) return null;
   const other = m.mode === 'exact' ? v.deployed : v.exact;
   const otherTop1 = other?.accuracy?.top1Accuracy ?? null;
+  // Flat fields: the cell selects with useShallow, and a fresh object here would re-render forever.
+  const worst = m.outputs.reduce<(typeof m.outputs)[number] | null>(
+    (w, o) => (w === null || o.sqnrDb < w.sqnrDb ? o : w),
+    null,
+  );
   const acc: VariantAccuracy = {
     top1: m.accuracy?.top1Accuracy ?? null,
     delta: m.top1Delta,
     agreement: m.fidelity?.top1Agreement ?? null,
+    outputName: worst?.name ?? null,
+    outputSqnrDb: worst?.sqnrDb ?? null,
     mode: m.mode,
     otherTop1: otherTop1 !== null && otherTop1 !== m.accuracy?.top1Accuracy ? otherTop1 : null,
     samples: result.report.sampleCount,

@@ -1,7 +1,7 @@
 import { useShallow } from 'zustand/react/shallow';
 import { EVAL_MODE_LABELS } from '../eval-modes';
 import { selectVariantAccuracy, useAppStore } from '../../../../state';
-import { formatCount } from '../../../format';
+import { formatCount, formatDb } from '../../../format';
 import { deltaClass, deltaPt, pct } from '../eval-format';
 
 /** The variants table's accuracy cell: top-1 and its change vs float (agreement without labels). */
@@ -19,7 +19,9 @@ export function AccuracyCell({ variantId }: { variantId: string }) {
     );
   }
   const title = [
-    `${acc.top1 !== null ? `top-1 ${pct(acc.top1)}` : 'no labels'}, agreement with float ${pct(acc.agreement)}`,
+    acc.agreement === null && acc.outputSqnrDb !== null
+      ? `no class scores: output ${acc.outputName} SQNR ${formatDb(acc.outputSqnrDb)} vs float (worst output)`
+      : `${acc.top1 !== null ? `top-1 ${pct(acc.top1)}` : 'no labels'}, agreement with float ${pct(acc.agreement)}`,
     `${EVAL_MODE_LABELS[acc.mode]}, ${formatCount(acc.samples)} samples of ${acc.samplesName}`,
     acc.otherTop1 !== null
       ? `${acc.mode === 'exact' ? EVAL_MODE_LABELS.deployed : EVAL_MODE_LABELS.exact}: ${pct(acc.otherTop1)}`
@@ -40,6 +42,12 @@ export function AccuracyCell({ variantId }: { variantId: string }) {
           <span className="strong">{pct(acc.top1)}</span>
           <span className={`acc-delta ${deltaClass(acc.delta)}`}>{deltaPt(acc.delta)}</span>
         </>
+      ) : acc.agreement === null && acc.outputSqnrDb !== null ? (
+        // No class scores (maps, embeddings): the worst output's SQNR vs float is the quality number.
+        <span data-testid="variant-output-sqnr" data-value={acc.outputSqnrDb}>
+          <span className="strong">{formatDb(acc.outputSqnrDb)}</span>
+          <span className="acc-delta muted">{acc.outputName} SQNR</span>
+        </span>
       ) : (
         <>
           <span className="strong">{pct(acc.agreement)}</span>

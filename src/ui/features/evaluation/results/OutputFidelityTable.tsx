@@ -55,7 +55,7 @@ export function OutputFidelityTable({ report }: { report: EvalReport }) {
                     className="num"
                     title="Intersection over union of the values above the threshold"
                   >
-                    IoU @ {report.iouThreshold}
+                    <span data-testid="iou-header">IoU @ {report.iouThreshold}</span>
                   </th>
                 )}
               </tr>
@@ -74,8 +74,14 @@ export function OutputFidelityTable({ report }: { report: EvalReport }) {
                   <td className="num" data-testid="fidelity-cosine" data-value={o.cosine}>
                     {o.cosine.toFixed(4)}
                   </td>
-                  <td className="num">{formatSci(o.maxAbsDiff)}</td>
-                  {hasMaps && <td className="num">{o.iou === null ? '' : o.iou.toFixed(3)}</td>}
+                  <td className="num" data-testid="fidelity-maxabs" data-value={o.maxAbsDiff}>
+                    {formatSci(o.maxAbsDiff)}
+                  </td>
+                  {hasMaps && (
+                    <td className="num" data-testid="fidelity-iou" data-value={o.iou ?? ''}>
+                      {o.iou === null ? '' : o.iou.toFixed(3)}
+                    </td>
+                  )}
                 </tr>
               ))}
             </tbody>
