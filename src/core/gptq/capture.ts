@@ -247,17 +247,16 @@ export async function captureHessians(
       .filter((t) => !inputs.has(t.activation))
       .map((t) => ({ name: t.activation, dtype: t.weight.opDtype })),
   );
-  const session = await runner.open(
-    serialize(proto),
-    names.filter((n) => !inputs.has(n)),
-  );
+  const fetch = names.filter((n) => !inputs.has(n));
+  const session = await runner.open(serialize(proto), fetch);
   const collector = new HessianCollector(targets);
   let runs = 0;
   let samples = 0;
   try {
     for await (const f of feeds) {
       if (hooks.isCancelled?.()) throw new StudioError('CancelledError', 'calibration was cancelled');
-      const out = await session.run(f.feeds);
+      // Every captured layer reads a graph input: the feeds are the activations, nothing to run.
+      const out = fetch.length ? await session.run(f.feeds) : {};
       collector.add({ ...f.feeds, ...out });
       runs++;
       samples += f.samples;

@@ -65,7 +65,8 @@ export async function captureSequential(
     samples = 0;
     try {
       for await (const f of feeds()) {
-        collector.add({ ...f.feeds, ...(await session.run(f.feeds)) });
+        const out = inputs.has(t.activation) ? {} : await session.run(f.feeds);
+        collector.add({ ...f.feeds, ...out });
         runs++;
         samples += f.samples;
       }
