@@ -3,7 +3,7 @@
 // Weights and calibration inputs are synthetic (seeded uniform noise): this measures time, not accuracy.
 // Run: npx tsx scripts/bench-gptq-speed.ts [--width 1024] [--layers 3] [--calibration-count 128] [--method gptq]
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { calibrate } from '../src/cli/calibration';
@@ -58,7 +58,9 @@ const model = parseModel(modelBytes(proto), 'synthetic.onnx');
 const params = layers * (width * width + width);
 const config = normalizeConfig({ bits: Number(values.bits), method: values.method });
 
-console.log(`machine: ${cpus()[0]?.model ?? 'unknown'} × ${cpus().length}, Node ${process.version}`);
+console.log(
+  `machine: ${cpus()[0]?.model ?? 'unknown'} × ${cpus().length}, Node ${process.version}, load average ${loadavg()[0].toFixed(1)} (other jobs share the cores)`,
+);
 console.log(
   `synthetic: ${layers} Gemm ${width}×${width} (${(params / 1e6).toFixed(2)} M parameters), ${count} synthetic calibration vectors, ${values.method} int${values.bits} per-channel`,
 );
