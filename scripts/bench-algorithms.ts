@@ -1,8 +1,8 @@
 // RTN vs GPTQ vs AdaRound on the trained fixtures: Hessians from the calibration set, top-1 on the separate
 // evaluation set (onnxruntime-node, exported models as written). Prints a Markdown table for docs/algorithms.md.
 // Run: npx tsx scripts/bench-algorithms.ts [--models mlp,dwcnn] [--bits 2,3,4] [--methods rtn,gptq,adaround]
-//      [--calibration-count 128] [--sequential]
-import { cpus } from 'node:os';
+//      [--calibration-count 128] [--sequential] [--bias-correction]
+import { cpus, loadavg } from 'node:os';
 import { resolve } from 'node:path';
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -23,6 +23,8 @@ const { values } = parseArgs({
     'calibration-count': { type: 'string', default: '128' },
     // Sequential capture: per config, each layer's Hessian from the model with the earlier layers quantized.
     sequential: { type: 'boolean', default: false },
+    // Also run every config with empirical bias correction (rows "method+bc").
+    'bias-correction': { type: 'boolean', default: false },
   },
 });
 const list = (s: string) => s.split(',').filter(Boolean);
@@ -44,7 +46,9 @@ async function top1(bytes: Uint8Array, x: Float32Array, labels: Int32Array): Pro
 }
 
 const count = Number(values['calibration-count']);
-console.log(`machine: ${cpus()[0]?.model ?? 'unknown'} × ${cpus().length}, Node ${process.version}`);
+console.log(
+  `machine: ${cpus()[0]?.model ?? 'unknown'} × ${cpus().length}, Node ${process.version}, load average ${loadavg()[0].toFixed(1)}`,
+);
 console.log(`calibration: first ${count} images of calibration/; accuracy: all of eval/ (kept apart)\n`);
 const seq = values.sequential!;
 console.log(
@@ -70,13 +74,20 @@ for (const m of list(values.models!)) {
   console.error(`${m}: ${cal.notes[0]}; capture ${(cal.stats.ms / 1000).toFixed(1)} s`);
   for (const granularity of list(values.granularities!) as Granularity[]) {
     for (const bits of list(values.bits!).map(Number)) {
-      for (const method of list(values.methods!) as RoundingMethod[]) {
-        const config = normalizeConfig({ bits, granularity, method });
+      for (const [method, biasCorrection] of (list(values.methods!) as RoundingMethod[]).flatMap((me) =>
+        values['bias-correction']
+          ? ([
+              [me, false],
+              [me, true],
+            ] as const)
+          : ([[me, false]] as const),
+      )) {
+        const config = normalizeConfig({ bits, granularity, method, biasCorrection });
         const own =
           seq && method !== 'rtn'
             ? await calibrate(model, config, dir(m, 'calibration'), count, () => {}, true)
             : null;
-        const capture = method === 'rtn' ? 0 : (own ?? cal).stats.ms / 1000;
+        const capture = method === 'rtn' && !biasCorrection ? 0 : (own ?? cal).stats.ms / 1000;
         const used = (own ?? cal).calibration;
         const { bytes, summary } = await runQuantization(model, config, 'bench', {}, {}, used);
         const acc = await top1(bytes, x, labels);
@@ -85,7 +96,7 @@ for (const m of list(values.models!)) {
           (l) => l.rounding && l.rounding.used !== l.rounding.requested,
         ).length;
         console.log(
-          `| ${m} | ${granularity} | ${bits} | ${float.toFixed(1)} | ${method} | ${acc.toFixed(1)} | ${(acc - float).toFixed(1)} | ${capture.toFixed(1)} | ${solve.toFixed(1)} | ${method === 'rtn' ? '–' : `${kept}/${summary.layers.length}`} |`,
+          `| ${m} | ${granularity} | ${bits} | ${float.toFixed(1)} | ${method}${biasCorrection ? '+bc' : ''} | ${acc.toFixed(1)} | ${(acc - float).toFixed(1)} | ${capture.toFixed(1)} | ${solve.toFixed(1)} | ${method === 'rtn' ? '–' : `${kept}/${summary.layers.length}`} |`,
         );
       }
     }

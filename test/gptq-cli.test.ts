@@ -157,10 +157,14 @@ describe('qstudio quantize --method', () => {
   );
 
   it.each([
-    [['--sequential'], 2, /--calibration is used by --method gptq\|adaround only/],
+    [['--sequential'], 2, /--calibration is used by --method gptq\|adaround and --bias-correction only/],
     [['--method', 'gptq'], 2, /--method gptq needs --calibration FILE\|FOLDER/],
     [['--method', 'adaround'], 2, /--method adaround needs --calibration/],
-    [['--calibration', 'x'], 2, /--calibration is used by --method gptq\|adaround only/],
+    [
+      ['--calibration', 'x'],
+      2,
+      /--calibration is used by --method gptq\|adaround and --bias-correction only/,
+    ],
     [
       ['--method', 'gptq', '--calibration', 'cal', '--calibration-count', '0'],
       2,

@@ -17,7 +17,8 @@ import { captureSequential } from '../core/gptq/sequential';
 import { findWeights, readWeight, serializeModel, summarizeModel } from '../core/onnx';
 import type { OnnxModel } from '../core/onnx/types';
 import type { Calibration } from '../core/pipeline/method';
-import { methodFor, quantizeWithMethod } from '../core/pipeline/method';
+import { capturesFor, methodFor, quantizeWithMethod } from '../core/pipeline/method';
+import { inlineExternalInitializers } from '../core/export/inline';
 import { specFor, type QuantConfig } from '../core/quant/config';
 import {
   checkSamplesFit,
@@ -125,7 +126,12 @@ export async function calibrate(
   const per = fit.batch.kind === 'dynamic' ? BATCH : 1;
   const weights = findWeights(model, { includeGather: config.includeGather }).filter((w) => {
     const spec = specFor(config, w.name);
-    return spec && spec.bits !== 'fp16' && w.consumers === 1 && methodFor(config, w.name) !== 'rtn';
+    return (
+      spec &&
+      w.consumers === 1 &&
+      (spec.bits !== 'fp16' || config.biasCorrection) &&
+      capturesFor(config, w.name)
+    );
   });
   const { targets, unsupported } = captureTargets(model, weights);
   const notes = [
@@ -145,11 +151,18 @@ export async function calibrate(
       yield { feeds: { [input.name]: { dims, data } }, samples: m };
     }
   }
+  // The runtime gets the model as one buffer: tensors kept in external data files are read into it.
+  const runnable = { ...model, proto: await inlineExternalInitializers(model.proto, model) };
   if (!sequential) {
-    const { hessians, stats } = await captureHessians(model, serializeModel, targets, runner, feeds(), {
-      onRun: (done) => progress(`calibration: ${done}/${n} samples`),
-    });
-    return { calibration: { hessians }, stats, notes };
+    const { hessians, means, stats } = await captureHessians(
+      runnable,
+      serializeModel,
+      targets,
+      runner,
+      feeds(),
+      { onRun: (done) => progress(`calibration: ${done}/${n} samples`) },
+    );
+    return { calibration: { hessians, meanInputs: means }, stats, notes };
   }
   // Sequential: solve each layer as the pipeline will (same spec, method and Hessian → the same levels).
   const solve = async (t: CaptureTarget, layer: LayerHessians) => {
@@ -159,8 +172,12 @@ export async function calibrate(
     return quantizeWithMethod(values, w, specFor(config, w.name)!, methodFor(config, w.name), one).qw
       .dequantized;
   };
-  const seq = await captureSequential(model, serializeModel, targets, runner, feeds, solve, {
+  const seq = await captureSequential(runnable, serializeModel, targets, runner, feeds, solve, {
     onLayer: (i, total) => progress(`calibration (sequential): layer ${i + 1}/${total}, ${n} samples each`),
   });
-  return { calibration: { hessians: seq.hessians }, stats: seq.stats, notes: [...notes, ...seq.notes] };
+  return {
+    calibration: { hessians: seq.hessians, meanInputs: seq.means },
+    stats: seq.stats,
+    notes: [...notes, ...seq.notes],
+  };
 }

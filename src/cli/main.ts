@@ -18,7 +18,8 @@ const USAGE = `Usage:
                    [--exclude NAME ...] [--include-gather] [--keep-doc-strings] [--external-data]
                    ${RANGE_USAGE}
                    [--recipe recipe.json] [--save-recipe out.json] [--json]
-                   [--method rtn|gptq|adaround --calibration FILE|FOLDER [--calibration-count N (default 128)] [--sequential]]
+                   [--method rtn|gptq|adaround] [--bias-correction]
+                   [--calibration FILE|FOLDER [--calibration-count N (default 128)] [--sequential]]
 ${EVALUATE_USAGE}
 ${SENSITIVITY_USAGE}
 
@@ -142,6 +143,7 @@ async function quantize(args: string[]): Promise<number> {
       calibration: { type: 'string' },
       'calibration-count': { type: 'string' },
       sequential: { type: 'boolean' },
+      'bias-correction': { type: 'boolean' },
     },
   });
   const modelPath = oneModel(positionals);
@@ -184,7 +186,12 @@ async function quantize(args: string[]): Promise<number> {
   const cal = await calibrationFor(model, config, values);
   const budget = budgetOf(values);
   const budgeted = budget
-    ? await (await import('../core/mixed/run')).runWithBudget(model, config, budget, 'cli', { output })
+    ? await (
+        await import('../core/mixed/run')
+      ).runWithBudget(model, config, budget, 'cli', {
+        output,
+        calibration: cal?.calibration,
+      })
     : null;
   const { summary, bytes, externalData } =
     budgeted ?? (await runQuantization(model, config, 'cli', {}, output, cal?.calibration));
@@ -236,6 +243,7 @@ async function buildConfig(
   if (values['keep-doc-strings']) flags.stripDocStrings = false;
   Object.assign(flags, rangeFlags(values));
   if (values.method !== undefined) flags.method = values.method;
+  if (values['bias-correction']) flags.biasCorrection = true;
   const layers = { ...cfg.layers };
   for (const name of (values.exclude as string[] | undefined) ?? [])
     layers[name] = { ...layers[name], skip: true };
@@ -254,13 +262,13 @@ async function calibrationFor(
   if (!needsCalibration(config)) {
     if (path !== undefined || countText !== undefined || values.sequential)
       throw new UsageError(
-        '--calibration is used by --method gptq|adaround only (this run rounds to nearest)',
+        '--calibration is used by --method gptq|adaround and --bias-correction only (this run rounds to nearest)',
       );
     return null;
   }
   if (path === undefined)
     throw new UsageError(
-      `--method ${config.method} needs --calibration FILE|FOLDER (samples to capture activations from)`,
+      `${config.method !== 'rtn' ? `--method ${config.method}` : '--bias-correction'} needs --calibration FILE|FOLDER (samples to capture activations from)`,
     );
   const count = countText === undefined ? 128 : Number(countText);
   if (!Number.isInteger(count) || count < 1)

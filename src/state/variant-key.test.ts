@@ -23,6 +23,12 @@ describe.each([
   ],
   [cfg({ bits: 4, method: 'gptq' }), 'w4-sym-channel-gptq', 'mnist_w4_channel_gptq.onnx'],
   [cfg({ bits: 3, method: 'adaround' }), 'w3-sym-channel-adaround', 'mnist_w3_channel_adaround.onnx'],
+  [
+    cfg({ bits: 3, method: 'gptq', biasCorrection: true }),
+    'w3-sym-channel-gptq-bc',
+    'mnist_w3_channel_gptq_bc.onnx',
+  ],
+  [cfg({ bits: 4, biasCorrection: true }), 'w4-sym-channel-bc', 'mnist_w4_channel_bc.onnx'],
 ])('variant naming %#', (config, id, fileName) => {
   it(`id ${id}`, () => expect(variantIdOf(config)).toBe(id));
   it(`file ${fileName}`, () => expect(downloadFileName('mnist.onnx', config)).toBe(fileName));
@@ -49,6 +55,12 @@ describe.each([
     '4-bit · channel · 2 overrides',
   ],
   [cfg({ bits: 'fp16', layers: { a: { skip: true } } }), 'fp16 · 1 override', 'fp16'],
+  [cfg({ bits: 4, method: 'gptq' }), '4-bit · sym · per-channel · GPTQ', '4-bit · channel · GPTQ'],
+  [
+    cfg({ bits: 3, method: 'adaround', biasCorrection: true }),
+    '3-bit · sym · per-channel · AdaRound · bias-corrected',
+    '3-bit · channel · AdaRound · bias-corrected',
+  ],
 ])('variant labels %#', (config, label, short) => {
   it(label, () => expect(variantLabel({ config })).toBe(label));
   it(short, () => expect(variantShortLabel({ config })).toBe(short));

@@ -22,7 +22,8 @@ const sortedLayers = (config: QuantConfig): string =>
 /** Everything in a config except the bit width, as a key (error curves vary it themselves). */
 export function configKeyWithoutBits(config: QuantConfig): string {
   const { scheme, granularity, blockSize, format, includeGather } = config;
-  const method = config.method === 'rtn' ? '' : `|${config.method}`; // rtn keys stay as they were
+  // rtn keys without bias correction stay as they were
+  const method = `${config.method === 'rtn' ? '' : `|${config.method}`}${config.biasCorrection ? '|bc' : ''}`;
   return `${scheme}|${granularity}|${granularity === 'block' ? blockSize : ''}|${format}|${includeGather}|${rangeIdParts(config).join('+')}|${shortHash(sortedLayers(config))}${method}`;
 }
 
@@ -37,6 +38,7 @@ export function variantIdOf(config: QuantConfig): string {
   const hasOverrides = overrideCount(config) > 0;
   const suffix = [
     config.method !== 'rtn' && config.bits !== 'fp16' ? config.method : '',
+    config.biasCorrection ? 'bc' : '',
     config.format !== 'auto' ? config.format : '',
     config.includeGather ? 'gather' : '',
     ...rangeIdParts(config),
@@ -60,12 +62,12 @@ const rank = (p: Bits): number => (p === 'fp16' ? 16 : p);
 /** File name of a variant's download: `<model>_w<bits>_<granularity>.onnx`, `<model>_fp16.onnx`. */
 export function downloadFileName(modelFileName: string, config: QuantConfig): string {
   const stem = modelFileName.replace(/\.onnx$/i, '').replace(/[^\w.-]+/g, '_') || 'model';
-  if (config.bits === 'fp16') return `${stem}_fp16.onnx`;
+  if (config.bits === 'fp16') return `${stem}_fp16${config.biasCorrection ? '_bc' : ''}.onnx`;
   const asym = schemeTag(config) === 'asym' ? '_asym' : '';
   const ranges = rangeIdParts(config)
     .map((p) => `_${p}`)
     .join('');
-  const method = config.method === 'rtn' ? '' : `_${config.method}`;
+  const method = `${config.method === 'rtn' ? '' : `_${config.method}`}${config.biasCorrection ? '_bc' : ''}`;
   return `${stem}_w${config.bits}_${granularityTag(config)}${asym}${ranges}${method}.onnx`;
 }
 
@@ -73,10 +75,16 @@ export function downloadFileName(modelFileName: string, config: QuantConfig): st
 export const granularityLabel = (c: QuantConfig): string =>
   c.granularity === 'block' ? `block ${c.blockSize}` : `per-${c.granularity}`;
 
-/** Range/budget choices and per-layer overrides, e.g. " · MSE clip · 2 overrides". */
+const METHOD_LABEL = { rtn: '', gptq: 'GPTQ', adaround: 'AdaRound' } as const;
+
+/** Rounding method and bias correction, e.g. ["GPTQ", "bias-corrected"] (nothing for plain RTN). */
+const methodLabelParts = (c: QuantConfig): string[] =>
+  [c.bits === 'fp16' ? '' : METHOD_LABEL[c.method], c.biasCorrection ? 'bias-corrected' : ''].filter(Boolean);
+
+/** Method, range/budget choices and per-layer overrides, e.g. " · GPTQ · MSE clip · 2 overrides". */
 const overridesLabel = (c: QuantConfig): string => {
   const n = overrideCount(c);
-  return [...rangeLabelParts(c), ...(n ? [`${n} override${n > 1 ? 's' : ''}`] : [])]
+  return [...methodLabelParts(c), ...rangeLabelParts(c), ...(n ? [`${n} override${n > 1 ? 's' : ''}`] : [])]
     .map((p) => ` · ${p}`)
     .join('');
 };

@@ -180,6 +180,15 @@ export class HessianCollector {
     return b;
   }
 
+  /** Mean input vector E[x] per Hessian (one per Conv group), keyed by weight name: for bias correction. */
+  means(): Map<string, Float64Array[]> {
+    const out = new Map<string, Float64Array[]>();
+    for (const [name, a] of this.accs) {
+      out.set(name, a instanceof ConvHessian ? a.groups.map((g) => g.meanInput()) : [a.meanInput()]);
+    }
+    return out;
+  }
+
   /** Hessians keyed by weight name. */
   hessians(): Map<string, LayerHessians> {
     const out = new Map<string, LayerHessians>();
@@ -223,7 +232,11 @@ export async function captureHessians(
   runner: ActivationRunner,
   feeds: AsyncIterable<{ feeds: Record<string, CapturedTensor>; samples: number }>,
   hooks: { onRun?: (samples: number) => void; isCancelled?: () => boolean; now?: () => number } = {},
-): Promise<{ hessians: Map<string, LayerHessians>; stats: CaptureStats }> {
+): Promise<{
+  hessians: Map<string, LayerHessians>;
+  means: Map<string, Float64Array[]>;
+  stats: CaptureStats;
+}> {
   const now = hooks.now ?? (() => Date.now());
   const started = now();
   const names = [...new Set(targets.map((t) => t.activation))];
@@ -234,17 +247,16 @@ export async function captureHessians(
       .filter((t) => !inputs.has(t.activation))
       .map((t) => ({ name: t.activation, dtype: t.weight.opDtype })),
   );
-  const session = await runner.open(
-    serialize(proto),
-    names.filter((n) => !inputs.has(n)),
-  );
+  const fetch = names.filter((n) => !inputs.has(n));
+  const session = await runner.open(serialize(proto), fetch);
   const collector = new HessianCollector(targets);
   let runs = 0;
   let samples = 0;
   try {
     for await (const f of feeds) {
       if (hooks.isCancelled?.()) throw new StudioError('CancelledError', 'calibration was cancelled');
-      const out = await session.run(f.feeds);
+      // Every captured layer reads a graph input: the feeds are the activations, nothing to run.
+      const out = fetch.length ? await session.run(f.feeds) : {};
       collector.add({ ...f.feeds, ...out });
       runs++;
       samples += f.samples;
@@ -255,5 +267,9 @@ export async function captureHessians(
   }
   if (samples === 0) throw new StudioError('SampleSetError', 'calibration needs at least one sample');
   const hessians = collector.hessians();
-  return { hessians, stats: { runs, samples, bytes: collector.bytes, ms: now() - started } };
+  return {
+    hessians,
+    means: collector.means(),
+    stats: { runs, samples, bytes: collector.bytes, ms: now() - started },
+  };
 }

@@ -66,6 +66,9 @@ export function layerError(view: RowView, layer: LayerHessians, wq: Float64Array
   return total;
 }
 
+/** Rows solved together (see solveBlock). */
+const ROW_BLOCK = 8;
+
 /** Stable permutation by decreasing value (ties keep column order, so H = I leaves the order alone). */
 const descending = (d: Float64Array): Int32Array =>
   Int32Array.from(d.keys()).sort((a, b) => d[b] - d[a] || a - b);
@@ -118,44 +121,49 @@ function solveBlock(
     for (let j = 0; j < n; j++) members[j] = seen.get(grp[j])!;
   }
 
+  // Rows are independent (each row's error only feeds its own later columns), so the loops go row block by row
+  // block: the block's rows stay in cache while U streams past once per block.
   const batch = Math.max(1, opts.lazyBatch);
-  const err = new Float64Array(rows * batch);
-  let i1 = 0;
-  while (i1 < n) {
-    let i2 = Math.min(n, i1 + batch);
-    if (dynamic) for (let j = i1 + 1; j < i2; j++) if (opens[j]) i2 = j; // flush before a group opens
-    for (let j = i1; j < i2; j++) {
-      const d = u[j * n + j];
-      const uj = j * n;
-      for (let r = 0; r < rows; r++) {
-        const row = r * n;
-        const k = grp[row + j];
-        if (dynamic && opens[j])
-          refitGroup(
-            grid,
-            k,
-            members[j].map((c) => w[row + c]),
-          );
-        const q = levelOf(grid, k, w[row + j]);
-        levels[(r0 + r) * n + perm[j]] = q;
-        const e = (w[row + j] - valueOf(grid, k, q)) / d;
-        err[r * batch + (j - i1)] = e;
-        if (e !== 0) for (let c = j + 1; c < i2; c++) w[row + c] -= e * u[uj + c];
-      }
-    }
-    // Lazy update of the columns after the batch: W[:, i2:] −= Err · U[i1:i2, i2:].
-    if (i2 < n) {
-      for (let r = 0; r < rows; r++) {
-        const row = r * n;
-        for (let j = i1; j < i2; j++) {
-          const e = err[r * batch + (j - i1)];
-          if (e === 0) continue;
-          const uj = j * n;
-          for (let c = i2; c < n; c++) w[row + c] -= e * u[uj + c];
+  const err = new Float64Array(ROW_BLOCK * batch);
+  for (let b0 = 0; b0 < rows; b0 += ROW_BLOCK) {
+    const b1 = Math.min(rows, b0 + ROW_BLOCK);
+    let i1 = 0;
+    while (i1 < n) {
+      let i2 = Math.min(n, i1 + batch);
+      if (dynamic) for (let j = i1 + 1; j < i2; j++) if (opens[j]) i2 = j; // flush before a group opens
+      for (let j = i1; j < i2; j++) {
+        const d = u[j * n + j];
+        const uj = j * n;
+        for (let r = b0; r < b1; r++) {
+          const row = r * n;
+          const k = grp[row + j];
+          if (dynamic && opens[j])
+            refitGroup(
+              grid,
+              k,
+              members[j].map((c) => w[row + c]),
+            );
+          const q = levelOf(grid, k, w[row + j]);
+          levels[(r0 + r) * n + perm[j]] = q;
+          const e = (w[row + j] - valueOf(grid, k, q)) / d;
+          err[(r - b0) * batch + (j - i1)] = e;
+          if (e !== 0) for (let c = j + 1; c < i2; c++) w[row + c] -= e * u[uj + c];
         }
       }
+      // Lazy update of the columns after the batch: W[:, i2:] −= Err · U[i1:i2, i2:], one row of U at a time.
+      if (i2 < n) {
+        for (let j = i1; j < i2; j++) {
+          const uj = j * n;
+          for (let r = b0; r < b1; r++) {
+            const e = err[(r - b0) * batch + (j - i1)];
+            if (e === 0) continue;
+            const row = r * n;
+            for (let c = i2; c < n; c++) w[row + c] -= e * u[uj + c];
+          }
+        }
+      }
+      i1 = i2;
     }
-    i1 = i2;
   }
   return damping;
 }

@@ -1,6 +1,9 @@
 // H = Σ x·xᵀ over every input vector a layer's weight sees, accumulated sample by sample in float64.
 import { StudioError } from '../errors';
 
+/** Vectors per symmetric rank-k update in `add`. */
+const CHUNK = 16;
+
 /**
  * Streams input vectors x (length `columns`, the weight's reduction dimension) into H = Σ x·xᵀ and Σ x. Only the
  * upper triangle is accumulated (H is symmetric); `hessian()` mirrors it. Memory: columns² float64.
@@ -10,6 +13,8 @@ export class HessianAccumulator {
   private readonly h: Float64Array;
   private readonly sum: Float64Array;
   private count = 0;
+  /** Staging for up to CHUNK vectors (float64, so H sums exactly what a vector-by-vector loop would). */
+  private readonly chunk: Float64Array;
 
   constructor(
     columns: number,
@@ -21,6 +26,7 @@ export class HessianAccumulator {
     this.columns = columns;
     this.h = new Float64Array(columns * columns);
     this.sum = new Float64Array(columns);
+    this.chunk = new Float64Array(CHUNK * columns);
   }
 
   /** Vectors accumulated so far. */
@@ -30,7 +36,7 @@ export class HessianAccumulator {
 
   /** Bytes held (H and the column sums). */
   get bytes(): number {
-    return (this.h.length + this.sum.length) * 8;
+    return (this.h.length + this.sum.length + this.chunk.length) * 8;
   }
 
   /**
@@ -39,26 +45,34 @@ export class HessianAccumulator {
    */
   add(x: ArrayLike<number>, rows: number, offset = 0, rowStride = this.columns, colStride = 1): void {
     const n = this.columns;
-    const v = new Float64Array(n);
     const { h, sum } = this;
-    for (let r = 0; r < rows; r++) {
-      const base = offset + r * rowStride;
-      for (let c = 0; c < n; c++) {
-        const val = x[base + c * colStride];
-        if (val - val !== 0) {
-          throw new StudioError(
-            'QuantConfigError',
-            `${this.name}: activation ${val} in calibration vector ${this.count + r}, element ${c}`,
-          );
+    // Symmetric rank-k update, CHUNK vectors at a time: H (cols² doubles) does not fit the cache, so each row of H
+    // is loaded once per chunk and updated by every vector of it while it is in L1.
+    const v = this.chunk;
+    for (let r0 = 0; r0 < rows; r0 += CHUNK) {
+      const m = Math.min(CHUNK, rows - r0);
+      for (let r = 0; r < m; r++) {
+        const base = offset + (r0 + r) * rowStride;
+        for (let c = 0; c < n; c++) {
+          const val = x[base + c * colStride];
+          if (val - val !== 0) {
+            throw new StudioError(
+              'QuantConfigError',
+              `${this.name}: activation ${val} in calibration vector ${this.count + r0 + r}, element ${c}`,
+            );
+          }
+          v[r * n + c] = val;
+          sum[c] += val;
         }
-        v[c] = val;
       }
       for (let i = 0; i < n; i++) {
-        const vi = v[i];
-        sum[i] += vi;
-        if (vi === 0) continue; // ReLU outputs are often sparse
         const hi = i * n;
-        for (let j = i; j < n; j++) h[hi + j] += vi * v[j];
+        for (let r = 0; r < m; r++) {
+          const vr = r * n;
+          const vi = v[vr + i];
+          if (vi === 0) continue; // ReLU outputs are often sparse
+          for (let j = i; j < n; j++) h[hi + j] += vi * v[vr + j];
+        }
       }
     }
     this.count += rows;

@@ -37,13 +37,19 @@ export async function captureSequential(
   feeds: () => Feeds,
   solve: (t: CaptureTarget, layer: LayerHessians) => Promise<Float32Array | null>,
   hooks: { onLayer?: (i: number, total: number) => void; now?: () => number } = {},
-): Promise<{ hessians: Map<string, LayerHessians>; stats: CaptureStats; notes: string[] }> {
+): Promise<{
+  hessians: Map<string, LayerHessians>;
+  means: Map<string, Float64Array[]>;
+  stats: CaptureStats;
+  notes: string[];
+}> {
   const now = hooks.now ?? (() => Date.now());
   const started = now();
   const graph = model.proto.graph!;
   const initializer = [...graph.initializer];
   const inputs = new Set(graph.input.map((i) => i.name));
   const hessians = new Map<string, LayerHessians>();
+  const means = new Map<string, Float64Array[]>();
   const notes: string[] = [];
   let runs = 0;
   let samples = 0;
@@ -59,7 +65,8 @@ export async function captureSequential(
     samples = 0;
     try {
       for await (const f of feeds()) {
-        collector.add({ ...f.feeds, ...(await session.run(f.feeds)) });
+        const out = inputs.has(t.activation) ? {} : await session.run(f.feeds);
+        collector.add({ ...f.feeds, ...out });
         runs++;
         samples += f.samples;
       }
@@ -70,6 +77,7 @@ export async function captureSequential(
     const layer = collector.hessians().get(t.weight.name)!;
     bytes = Math.max(bytes, collector.bytes);
     hessians.set(t.weight.name, layer);
+    means.set(t.weight.name, collector.means().get(t.weight.name)!);
     const solved = await solve(t, layer);
     if (!solved) continue;
     if (!writable(t)) {
@@ -82,5 +90,5 @@ export async function captureSequential(
     const old = initializer[k];
     initializer[k] = makeFloat32Tensor(old.name, old.dims.map(Number), solved);
   }
-  return { hessians, stats: { runs, samples, bytes, ms: now() - started }, notes };
+  return { hessians, means, stats: { runs, samples, bytes, ms: now() - started }, notes };
 }

@@ -3,6 +3,7 @@ import { StudioError } from '../errors';
 import type { OnnxModel } from '../onnx/types';
 import { runQuantization, type OutputOptions, type RunHooks, type RunResult } from '../pipeline/run';
 import type { QuantConfig } from '../quant/config';
+import type { Calibration } from '../pipeline/method';
 import { assign, layerTables, type Assignment, type Candidate, type MeasuredLoss } from './plan';
 
 /** A budget as the user states it: average bits per weight, or the size of the exported file. */
@@ -29,6 +30,8 @@ export async function runWithBudget(
     measured?: MeasuredLoss;
     hooks?: RunHooks;
     output?: OutputOptions;
+    /** Calibration for GPTQ / AdaRound / bias correction: bits are chosen first, then each layer is rounded. */
+    calibration?: Calibration;
   } = {},
 ): Promise<BudgetRun> {
   // The proxy must see the weights that will be quantized: the equalized ones when equalization is on.
@@ -37,7 +40,14 @@ export async function runWithBudget(
   const proxy = opts.measured ? 'measured' : 'weight-error';
   if ('targetBits' in budget) {
     const assignment = assign(model, base, tables, { targetBits: budget.targetBits }, proxy);
-    const result = await runQuantization(model, assignment.config, runId, opts.hooks, opts.output);
+    const result = await runQuantization(
+      model,
+      assignment.config,
+      runId,
+      opts.hooks,
+      opts.output,
+      opts.calibration,
+    );
     return { ...result, assignment };
   }
   const fileBefore =
@@ -47,7 +57,14 @@ export async function runWithBudget(
   for (let i = 0; i < MAX_TRIES && weightBytes > 0; i++) {
     const assignment = assign(model, base, tables, { targetBytes: weightBytes }, proxy);
     assignment.config = { ...assignment.config, mixed: { targetBytes: budget.fileBytes, proxy } };
-    const result = await runQuantization(model, assignment.config, runId, opts.hooks, opts.output);
+    const result = await runQuantization(
+      model,
+      assignment.config,
+      runId,
+      opts.hooks,
+      opts.output,
+      opts.calibration,
+    );
     if (result.bytes.length <= budget.fileBytes) return { ...result, assignment };
     weightBytes -= result.bytes.length - budget.fileBytes;
   }

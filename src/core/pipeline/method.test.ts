@@ -79,6 +79,39 @@ describe('quantizeWithMethod', () => {
   });
 });
 
+describe('clip ranges apply to the data-aware methods’ grid', () => {
+  const w = weight([8, 64]);
+  const identity = new Float64Array(64 * 64).map((_, i) => (i % 65 === 0 ? 1 : 0));
+  // Outliers so that the clipped grid differs from min/max.
+  const vals = values(512).map((v, i) => (i % 37 === 0 ? v * 8 : v));
+  it.each([
+    ['mse', 'channel', 'gptq'],
+    ['percentile', 'channel', 'gptq'],
+    ['mse', 'block', 'gptq'],
+    ['percentile', 'tensor', 'adaround'],
+    ['mse', 'block', 'adaround'],
+  ] as const)('clip %s, %s grid, %s: the scales RTN uses with that clip', (clip, granularity, method) => {
+    const spec = specFor(
+      normalizeConfig({ bits: 4, granularity, blockSize: 16, clip, clipPercentile: 99 }),
+      'w',
+    )!;
+    const rtn = quantizeWeight(vals, w, spec);
+    const minmax = quantizeWeight(vals, w, { ...spec, clip: 'minmax' });
+    if (rtn.kind !== 'int' || minmax.kind !== 'int') throw new Error('int expected');
+    expect(Array.from(rtn.q.scales)).not.toEqual(Array.from(minmax.q.scales)); // the clip changed the grid
+    const cal = { hessians: new Map([['w', { hessians: [hessian(64)] }]]) };
+    const { qw, rounding } = quantizeWithMethod(vals, w, spec, method, cal);
+    if (qw.kind !== 'int') throw new Error('int expected');
+    expect(rounding.used).not.toBe('rtn');
+    expect(Array.from(qw.q.scales)).toEqual(Array.from(rtn.q.scales));
+    // With H = I, GPTQ on the clipped grid is RTN on the clipped grid, bit for bit.
+    if (method === 'gptq') {
+      const id = { hessians: new Map([['w', { hessians: [identity] }]]) };
+      expect(quantizeWithMethod(vals, w, spec, 'gptq', id).qw).toEqual(rtn);
+    }
+  });
+});
+
 describe('methodFor / needsCalibration', () => {
   it.each([
     [{}, 'rtn', 'rtn', false],

@@ -5,7 +5,7 @@ import type { RoundingMethod } from '../gptq/result';
 import type { WeightInfo } from '../onnx/types';
 import { dequantize } from '../quant';
 import type { QuantConfig, WeightSpec } from '../quant/config';
-import { quantizeWeight, roundForOp, type QuantizedWeight } from './weight';
+import { kernelOptions, quantizeWeight, roundForOp, type QuantizedWeight } from './weight';
 
 /** What rounding a layer asked for and got. `error`/`rtnError` are ‖(W − Ŵ)X‖² on the calibration data. */
 export interface LayerRounding {
@@ -21,15 +21,23 @@ export interface LayerRounding {
 /** Per-weight curvature captured from calibration data (see gptq/capture.ts). */
 export interface Calibration {
   hessians: Map<string, LayerHessians>;
+  /** E[x] per Hessian (one per Conv group) over the same inputs, for bias correction. */
+  meanInputs?: Map<string, Float64Array[]>;
 }
 
 /** The method a weight gets: its per-layer override, else the config's. */
 export const methodFor = (config: QuantConfig, name: string): RoundingMethod =>
   config.layers[name]?.method ?? config.method;
 
-/** Does any weight in the config ask for a data-aware method? */
+/** Does any weight in the config need calibration data (a data-aware method, or bias correction)? */
 export const needsCalibration = (config: QuantConfig): boolean =>
-  config.method !== 'rtn' || Object.values(config.layers).some((o) => o.method && o.method !== 'rtn');
+  config.method !== 'rtn' ||
+  config.biasCorrection ||
+  Object.values(config.layers).some((o) => o.method && o.method !== 'rtn');
+
+/** Does this weight need captured activations (a data-aware method, or bias correction)? */
+export const capturesFor = (config: QuantConfig, name: string): boolean =>
+  config.biasCorrection || methodFor(config, name) !== 'rtn';
 
 /**
  * Quantize one weight with its method. RTN is `quantizeWeight` unchanged (exported bytes stay pinned). A data-aware
@@ -52,20 +60,18 @@ export function quantizeWithMethod(
   if (spec.bits === 'fp16') return rtn([`${requested} applies to integer grids: float16 is a cast`]);
   const layer = calibration?.hessians.get(w.name);
   if (!layer) return rtn([`no calibration activations reached this ${w.op} weight: RTN used`]);
-  const opts = {
-    bits: spec.bits,
-    scheme: spec.scheme,
-    granularity: spec.granularity,
-    blockSize: spec.blockSize,
-    channelAxis: w.channelAxis,
-    reductionAxis: w.reductionAxis,
-    name: w.name,
-  };
+  // RTN's options, clip range included: the data-aware methods round on exactly the grid RTN would use.
+  const opts = kernelOptions(values, w, spec.bits, spec);
+  const clipped = (spec.clip ?? 'minmax') !== 'minmax';
   try {
     const res =
       requested === 'gptq'
-        ? // act-order helps at low bits; block grids keep column order so each block's scale is refitted in place
-          gptqQuantize(values, w.shape, opts, layer, { actOrder: spec.granularity !== 'block' })
+        ? // Act-order helps at low bits; block grids keep column order so each block's scale is refitted (min/max)
+          // to the updated weights — unless a clip range was chosen, which then stays the grid.
+          gptqQuantize(values, w.shape, opts, layer, {
+            actOrder: spec.granularity !== 'block',
+            dynamicGroups: !clipped,
+          })
         : adaroundQuantize(values, w.shape, opts, layer);
     const notes = [...res.notes];
     if (res.iterations !== undefined) notes.push(`${res.iterations} AdaRound steps`);

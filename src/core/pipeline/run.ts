@@ -22,6 +22,7 @@ import { packLevels, type PackContainer } from '../quant/pack';
 import { equalizeModel, equalizeNotes } from '../equalize/equalize';
 import { errorSums } from '../metrics/error';
 import { methodFor, quantizeWithMethod, type Calibration, type LayerRounding } from './method';
+import { applyBiasCorrection, outputShift, type BiasEdit } from './bias';
 
 export interface RunHooks {
   onProgress?: (p: Progress) => void;
@@ -134,6 +135,8 @@ export async function runQuantization(
   const encoded: EncodedWeight[] = [];
   const layers: LayerResult[] = [];
   const overall = new ErrorAccumulator();
+  const biasEdits: BiasEdit[] = [];
+  const noBiasData: string[] = [];
 
   for (const { weight: w, spec, encoding, fallback } of planned) {
     if (hooks.isCancelled?.()) throw new StudioError('CancelledError', `run ${runId} was cancelled`);
@@ -145,11 +148,22 @@ export async function runQuantization(
     try {
       const container = encoding.kind === 'dq' ? (encoding.container as PackContainer) : null;
       const method = methodFor(config, w.name);
-      if (method === 'rtn') qw = quantizeForExport(values, w, spec, container);
+      // Bias correction needs the dequantized values: RTN then goes through quantizeWeight (same levels).
+      if (method === 'rtn' && !config.biasCorrection) qw = quantizeForExport(values, w, spec, container);
       else {
         const r = quantizeWithMethod(values, w, spec, method, calibration, now);
         qw = forExport(r.qw, values, container);
-        rounding = r.rounding;
+        if (method !== 'rtn') rounding = r.rounding;
+        const means = calibration?.meanInputs?.get(w.name);
+        if (config.biasCorrection && means) {
+          try {
+            biasEdits.push({ weight: w, shift: outputShift(values, r.qw.dequantized, w, means) });
+          } catch (e) {
+            if (!isStudioError(e, 'UnsupportedModelError')) throw e;
+            noBiasData.push(`${w.name} (${e.message})`);
+          }
+        } else if (config.biasCorrection)
+          noBiasData.push(`${w.name} (no calibration activations reached it)`);
       }
     } catch (e) {
       // A NaN/Inf (or fp16-overflowing) weight: keep that layer float and say why, quantize the rest.
@@ -207,7 +221,13 @@ export async function runQuantization(
   if (hooks.isCancelled?.()) throw new StudioError('CancelledError', `run ${runId} was cancelled`);
   hooks.onProgress?.({ status: 'writing', fraction: 1 });
   await hooks.pause?.();
-  const exported = applyEncodings(working.proto, encoded, { stripDocStrings: config.stripDocStrings });
+  let exported = applyEncodings(working.proto, encoded, { stripDocStrings: config.stripDocStrings });
+  if (config.biasCorrection) {
+    const corrected = await applyBiasCorrection(exported, working, biasEdits);
+    exported = corrected.proto;
+    notes.push(...corrected.notes);
+    if (noBiasData.length) notes.push(`bias correction not applied to: ${noBiasData.join('; ')}`);
+  }
   let bytes: Uint8Array;
   let externalData: ExternalData | undefined;
   if (needsExternalData(output.externalData ?? 'auto', exported, working)) {

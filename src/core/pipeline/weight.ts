@@ -26,8 +26,9 @@ export function roundForOp(values: Float32Array, dtype: Dtype): Float32Array {
 /**
  * The kernel's options for one weight. The range choice (clip search) is a separate step: it only supplies scales and
  * zero points and the rounding stays in the kernel, so the export pass and the studio's views agree bit for bit.
+ * GPTQ and AdaRound start from the same options, so a clipped grid is their grid too.
  */
-function kernelOptions(
+export function kernelOptions(
   values: Float32Array,
   w: WeightInfo,
   bits: QuantizeOptions['bits'],

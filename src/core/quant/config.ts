@@ -80,6 +80,11 @@ export interface QuantConfig extends WeightSpec {
   layers: Record<string, LayerOverride>;
   /** Rounding method (recipes written before it existed mean 'rtn'). */
   method: RoundingMethod;
+  /**
+   * Empirical bias correction: add each output channel's mean output shift (W − Ŵ)·E[x] over the calibration
+   * inputs to the layer's bias (needs calibration samples; absent in older recipes means off).
+   */
+  biasCorrection: boolean;
 }
 
 export const defaultQuantConfig: QuantConfig = {
@@ -95,6 +100,7 @@ export const defaultQuantConfig: QuantConfig = {
   equalize: false,
   layers: {},
   method: 'rtn',
+  biasCorrection: false,
 };
 
 export const RECIPE_VERSION = 1;
@@ -188,6 +194,7 @@ export function normalizeConfig(input: unknown): QuantConfig {
   cfg.includeGather = Boolean(cfg.includeGather);
   cfg.stripDocStrings = Boolean(cfg.stripDocStrings);
   cfg.equalize = Boolean(cfg.equalize);
+  cfg.biasCorrection = Boolean(cfg.biasCorrection);
   const mixed = parseMixed(raw.mixed);
   if (mixed) cfg.mixed = mixed;
   else delete cfg.mixed;
