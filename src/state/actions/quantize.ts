@@ -5,21 +5,28 @@ import type { Progress } from '../../protocol/dto';
 import { getState, setState } from '../store';
 import { resultOf, selectLoaded } from '../selectors';
 import { isAbortLike, toUiError } from '../ui-error';
-import type { OpenedModel, RunState } from '../types';
+import type { OpenedModel, RunState, Variant } from '../types';
 import { sortBits, variantIdOf } from '../variant-key';
 import { releaseDownload } from './download';
 
 let controller: AbortController | undefined;
 let nextBatchId = 0;
+
+/** Start a batch: a new id and the controller `cancelQuantize` aborts. */
+export function beginBatch(): { batchId: number; signal: AbortSignal } {
+  controller = new AbortController();
+  return { batchId: ++nextBatchId, signal: controller.signal };
+}
 let nextJobId = 0;
 
-interface PlannedVariant {
+export interface PlannedVariant {
   id: string;
   bits: Bits;
   config: QuantConfig;
+  plan?: Variant['plan'];
 }
 
-const isBatch = (batchId: number) => {
+export const isBatch = (batchId: number) => {
   const b = getState().batch;
   return b.status !== 'idle' && b.batchId === batchId;
 };
@@ -42,9 +49,7 @@ export async function quantizeSelected(): Promise<void> {
   const loaded = selectLoaded(s);
   if (!loaded || s.model.status === 'loading' || s.batch.status !== 'idle' || s.chosenBits.length === 0)
     return;
-  const batchId = ++nextBatchId;
-  controller = new AbortController();
-  const { signal } = controller;
+  const { batchId, signal } = beginBatch();
   const plan: PlannedVariant[] = sortBits(s.chosenBits).map((bits) => {
     const config: QuantConfig = { ...s.config, bits };
     return { id: variantIdOf(config), bits, config };
@@ -75,7 +80,7 @@ export async function quantizeSelected(): Promise<void> {
 }
 
 /** End a batch: variants that never got a result (queued, or cancelled before a first result) are removed. */
-function finishBatch(ids: string[]): void {
+export function finishBatch(ids: string[]): void {
   setState((s) => {
     const variants = { ...s.variants };
     for (const id of ids) if (variants[id]?.run.status === 'idle') delete variants[id];
@@ -83,7 +88,7 @@ function finishBatch(ids: string[]): void {
   });
 }
 
-async function runOne(loaded: OpenedModel, p: PlannedVariant, signal: AbortSignal): Promise<void> {
+export async function runOne(loaded: OpenedModel, p: PlannedVariant, signal: AbortSignal): Promise<void> {
   const jobId = ++nextJobId;
   const runId = `${loaded.id}:${p.id}:${jobId}`;
   const last = resultOf(getState().variants[p.id]);
