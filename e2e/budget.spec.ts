@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, test } from '@playwright/test';
 import { REPO_ROOT } from '../test/paths';
-import { expectModelReady, fileFromPath, openViaInput } from './helpers';
+import { expectModelReady, fileFromPath, openViaInput, plotTraces, quantize } from './helpers';
 
 const MLP = join(REPO_ROOT, 'test/fixtures/models/mlp/model.onnx');
 
@@ -65,4 +65,35 @@ test('a file-size budget is met by the exported file; an impossible one says why
   await expect(page.getByTestId('budget-error')).toContainText('No assignment for this budget');
   await expect(page.getByTestId('quantize-batch')).toHaveAttribute('data-status', 'idle');
   await expect(page.locator('[data-testid^="variant-mix10000B"]')).toHaveCount(0);
+});
+
+test('the size-vs-quality plot draws the Pareto front through the variants no other beats', async ({
+  page,
+}) => {
+  await page.goto('/');
+  await openViaInput(page, [fileFromPath(MLP)]);
+  await expectModelReady(page, 'model.onnx');
+  await quantize(page, ['8-bit', '4-bit', '2-bit']);
+  for (const id of ['w8-sym-channel', 'w4-sym-channel', 'w2-sym-channel'])
+    await expect(page.getByTestId(`variant-${id}`)).toHaveAttribute('data-status', 'done', {
+      timeout: 60_000,
+    });
+  await page.getByTestId('budget').getByRole('button', { name: 'Quantize to budget' }).click();
+  await expect(page.locator('[data-testid^="variant-mix4.5b"]')).toHaveAttribute('data-status', 'done', {
+    timeout: 60_000,
+  });
+  const traces = await plotTraces(page, 'plot-size-quality');
+  const front = traces.find((t) => t.name === 'Pareto front');
+  expect(front).toBeDefined();
+  const points = traces.filter((t) => t.name !== 'Pareto front');
+  expect(points).toHaveLength(4);
+  // Weight SQNR rises with size here, so every variant is on the front, smallest first.
+  expect(front!.meta?.members).toEqual([
+    '2-bit · channel',
+    '4-bit · channel',
+    'mixed 4.5 b · channel',
+    '8-bit · channel',
+  ]);
+  const xs = front!.x as number[];
+  expect([...xs].sort((a, b) => a - b)).toEqual(xs);
 });
