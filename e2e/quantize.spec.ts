@@ -87,7 +87,10 @@ test('8-bit and 4-bit variants: histogram and per-layer error hold data for the 
   expect(curve[0].x).toEqual(['2-bit', '3-bit', '4-bit', '5-bit', '6-bit', '7-bit', '8-bit', 'fp16']);
   const ranges = await plotTraces(page, 'plot-channel-ranges');
   expect(ranges[0].meta?.weight).toBe(otherName);
-  expect((await plotTraces(page, 'plot-size-quality')).length).toBe(2);
+  // One point per variant, and the Pareto front through them.
+  const sizeQuality = await plotTraces(page, 'plot-size-quality');
+  expect(sizeQuality.filter((t) => t.name !== 'Pareto front')).toHaveLength(2);
+  expect(sizeQuality.filter((t) => t.name === 'Pareto front')).toHaveLength(1);
 });
 
 async function saveDownload(page: Page, variantId: string): Promise<{ download: Download; path: string }> {

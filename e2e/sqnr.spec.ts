@@ -20,7 +20,7 @@ test('one weight SQNR per variant, named with its definition everywhere', async 
   await expect(page.getByTestId(`variant-${V4}`)).toHaveAttribute('data-status', 'done');
   await expect(page.getByTestId('quantize-batch')).toHaveAttribute('data-status', 'idle');
 
-  const scatter = await plotTraces(page, 'plot-size-quality');
+  const scatter = (await plotTraces(page, 'plot-size-quality')).filter((t) => t.name !== 'Pareto front');
   const curve = await plotTraces(page, 'plot-error-curve');
   const whole = curve.find((t) => t.name === 'whole model');
   for (const [id, bits] of [

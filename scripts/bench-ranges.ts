@@ -71,11 +71,18 @@ const CASES: Case[] = [
 
 const npy = (p: string) => parseNpy(new Uint8Array(readFileSync(p)), p);
 
-async function predict(bytes: Uint8Array, c: Case, x: Float32Array, shape: number[]): Promise<Int32Array> {
+/** Top-1 class per sample, and every output score (for output SQNR against the float model). */
+async function predict(
+  bytes: Uint8Array,
+  c: Case,
+  x: Float32Array,
+  shape: number[],
+): Promise<Int32Array & { scores: Float32Array }> {
   const session = await ort.InferenceSession.create(bytes, { logSeverityLevel: 3 });
   const n = shape[0];
   const per = x.length / n;
-  const out = new Int32Array(n);
+  const out = new Int32Array(n) as Int32Array & { scores: Float32Array };
+  const scores: Float32Array[] = [];
   const argmax = (d: Float32Array, off: number, k: number) => {
     let at = 0;
     for (let j = 1; j < k; j++) if (d[off + j] > d[off + at]) at = j;
@@ -89,33 +96,46 @@ async function predict(bytes: Uint8Array, c: Case, x: Float32Array, shape: numbe
     const r = await session.run({ [c.input]: t });
     const y = r[session.outputNames[0]].data as Float32Array;
     const k = y.length / count;
+    scores.push(y.slice());
     for (let i = 0; i < count; i++) out[start + i] = argmax(y, i * k, k);
   };
   if (c.batch1) for (let i = 0; i < n; i++) await run(i, 1);
   else await run(0, n);
   await session.release();
+  out.scores = new Float32Array(scores.reduce((a, y) => a + y.length, 0));
+  scores.reduce((at, y) => (out.scores.set(y, at), at + y.length), 0);
   return out;
 }
 
 const pct = (k: number, n: number) => ((100 * k) / n).toFixed(1);
 
 async function bench(c: Case): Promise<string[] | null> {
-  if (!existsSync(c.model)) return null;
+  if (![c.model, c.inputs, c.labels].every(existsSync)) return null;
   const bytes = new Uint8Array(readFileSync(c.model));
   const model = parseModel(bytes, 'model.onnx');
   const xs = npy(c.inputs);
   const x = npyToFloat32(xs);
   const labels = npyToLabels(npy(c.labels));
   const float = await predict(bytes, c, x, xs.shape);
-  const raw: Record<string, { acc: number; agree: number }> = {};
-  const score = (p: Int32Array, name = 'float') => {
+  const raw: Record<string, { acc: number; agree: number; sqnr: number }> = {};
+  /** Output SQNR in dB: float scores against the difference of this model's scores, over every sample. */
+  const outputSqnr = (q: Float32Array) => {
+    let sig = 0;
+    let err = 0;
+    float.scores.forEach((f, i) => {
+      sig += f * f;
+      err += (f - q[i]) ** 2;
+    });
+    return err > 0 ? 10 * Math.log10(sig / err) : Infinity;
+  };
+  const score = (p: Int32Array & { scores: Float32Array }, name = 'float') => {
     let ok = 0;
     let agree = 0;
     p.forEach((v, i) => {
       ok += v === labels[i] ? 1 : 0;
       agree += v === float[i] ? 1 : 0;
     });
-    raw[name] = { acc: (100 * ok) / p.length, agree: (100 * agree) / p.length };
+    raw[name] = { acc: (100 * ok) / p.length, agree: (100 * agree) / p.length, sqnr: outputSqnr(p.scores) };
     return `${pct(ok, p.length)} (${pct(agree, p.length)})`;
   };
   const cfg = (o: Partial<QuantConfig>) => normalizeConfig({ bits: 4, scheme: 'symmetric', ...o });
@@ -138,22 +158,29 @@ async function bench(c: Case): Promise<string[] | null> {
   const storedBits = (layers: { elements: number; bytesAfter: number }[]) =>
     (8 * layers.reduce((s, l) => s + l.bytesAfter, 0)) / layers.reduce((s, l) => s + l.elements, 0);
   cells.mixed = `${score(await predict(mixed.bytes, c, x, xs.shape), 'mixed')}, ${mixed.assignment.averageBits.toFixed(2)} b`;
+  const db = (v: number) => (Number.isFinite(v) ? `${v.toFixed(1)} dB` : 'exact');
+  cells.fidelity = `${db(raw['rtn-pc'].sqnr)} → ${db(raw.mixed.sqnr)}`;
   const chosen = Object.entries(mixed.assignment.chosen)
     .map(([n, b]) => `${n}: ${b}`)
     .join(', ');
   console.error(`${c.id}: ${JSON.stringify(cells)}\n  ${notes.join('\n  ')}\n  mixed: ${chosen}`);
+  const verdict = (a: number, b: number) => (a > b ? 'beats it' : a === b ? 'ties' : 'does not beat it');
+  for (const k of ['acc', 'agree', 'sqnr'] as const) if (raw.mixed[k] > raw['rtn-pc'][k]) wins[k]++;
+  wins.models++;
   const d = (a: number, b: number) => `${a - b >= 0 ? '+' : ''}${(a - b).toFixed(1)}`;
   const checks = [
-    `mixed 4.5 vs uniform int4 RTN pc: accuracy ${d(raw.mixed.acc, raw['rtn-pc'].acc)}, agreement ${d(raw.mixed.agree, raw['rtn-pc'].agree)} points` +
-      ` (${raw.mixed.acc > raw['rtn-pc'].acc ? 'beats' : 'does not beat'} it in accuracy, ${raw.mixed.agree > raw['rtn-pc'].agree ? 'beats' : 'does not beat'} it in agreement)`,
+    `mixed 4.5 vs uniform int4 RTN pc: accuracy ${d(raw.mixed.acc, raw['rtn-pc'].acc)}, agreement ${d(raw.mixed.agree, raw['rtn-pc'].agree)} points, output SQNR ${d(raw.mixed.sqnr, raw['rtn-pc'].sqnr)} dB` +
+      ` (${verdict(raw.mixed.acc, raw['rtn-pc'].acc)} in accuracy, ${verdict(raw.mixed.agree, raw['rtn-pc'].agree)} in agreement, ${verdict(raw.mixed.sqnr, raw['rtn-pc'].sqnr)} in output SQNR)`,
     `CLE + MSE pt vs RTN pc: ${d(raw['cle-mse-pt'].acc, raw['rtn-pc'].acc)} points (${Math.abs(raw['cle-mse-pt'].acc - raw['rtn-pc'].acc) <= 2 ? 'within' : 'not within'} 2); vs RTN pt: ${d(raw['cle-mse-pt'].acc, raw['rtn-pt'].acc)}`,
   ];
   return [
-    `| ${c.id} | ${labels.length} | ${score(float)} | ${cells['rtn-pt']} | ${cells['rtn-pc']} (${storedBits(rtnPc.summary.layers).toFixed(2)} b) | ${cells['mse-pt']} | ${cells['cle-mse-pt']} | ${cells.mixed} |`,
+    `| ${c.id} | ${labels.length} | ${score(float)} | ${cells['rtn-pt']} | ${cells['rtn-pc']} (${storedBits(rtnPc.summary.layers).toFixed(2)} b) | ${cells['mse-pt']} | ${cells['cle-mse-pt']} | ${cells.mixed} | ${cells.fidelity} |`,
     `- **${c.id}**: ${checks.join('; ')}.\n  Mixed assignment: ${chosen}.\n  ${notes.join('; ')}`,
   ];
 }
 
+/** Models on which mixed 4.5 beats uniform int4 RTN pc, per measure. */
+const wins = { models: 0, acc: 0, agree: 0, sqnr: 0 };
 const rows: string[] = [];
 const details: string[] = [];
 const missing: string[] = [];
@@ -179,11 +206,35 @@ calibration set is involved and the evaluation samples are never seen by the qua
 - **MSE pt**: per tensor, clip range chosen to minimise weight reconstruction MSE (\`--clip mse\`).
 - **CLE + MSE pt**: cross-layer equalization (\`--equalize\`), then MSE clipping, per tensor.
 - **mixed 4.5**: per-channel, bits per layer from {2, 3, 4, 5, 6, 8, float} chosen by the budget solver for an average
-  of 4.5 stored bits per weight (\`--target-bits 4.5\`), weight-error proxy; the stored average reached follows.
+  of 4.5 bits per weight carried by the levels (\`--target-bits 4.5\`; 4-bit per-channel counts as 4), with the
+  data-free weight-error proxy (each layer's weight noise-to-signal ratio); no layer goes below the widest uniform
+  width the budget affords (4 bits here), so every layer has at least the bits of uniform int4. The average
+  reached follows.
+- **output SQNR**: 10·log10 of the float model's output energy over the energy of the difference between the float
+  and the quantized outputs, over all evaluation samples: a continuous measure of fidelity to the float model,
+  which unlike top-1 on a few hundred samples does not move by whole samples.
 
-| model | eval samples | float | RTN pt | RTN pc | MSE pt | CLE + MSE pt | mixed 4.5 |
-| --- | --- | --- | --- | --- | --- | --- | --- |
+Why mixed precision can lose to uniform int4 in top-1 accuracy although every layer has at least as many bits:
+top-1 on 150–1000 samples moves in steps of 0.1–0.7 points, and quantization noise flips borderline samples both
+ways, so a model closer to float can score a sample lower (on mnist-onnx-mlir, uniform int4 already matches the float
+accuracy: nothing can beat it there except by luck). Output SQNR and agreement with float are the measures the
+solver aims at.
+
+What the proxy cannot see: how much of a layer's weight noise reaches the outputs. Enumerating every assignment
+of the three MLPs showed that upgrading the last layer buys most output SQNR (mlp: 4/4/8 gives 31.9 dB, 4/6/4 only
+27.3 dB, from 26.8 dB at 4/4/4). A data-free estimate of that damping (each later layer's ‖W‖²_F / (fan-in · σ²_max),
+multiplied along the path to the outputs) was tried: it moved iris-mlp-winml's extra bits to the last layer (+2
+samples) but lost 0.6 points on the dwcnn fixture, so it is not used. Measured per-layer sensitivity on the
+user's samples (\`MeasuredLoss\`, issue 14 part 1) is the answer; with it the solver drops the uniform floor.
+The uniform floor keeps every layer at ≥ 4 bits here, so mixed precision is never worse than uniform int4 layer by
+layer.
+
+| model | eval samples | float | RTN pt | RTN pc | MSE pt | CLE + MSE pt | mixed 4.5 | output SQNR: RTN pc → mixed 4.5 |
+| --- | --- | --- | --- | --- | --- | --- | --- | --- |
 ${rows.join('\n')}
+
+Mixed 4.5 beats uniform int4 RTN pc in output SQNR on ${wins.sqnr} of ${wins.models} models, in agreement with float on
+${wins.agree} of ${wins.models}, in top-1 accuracy on ${wins.acc} of ${wins.models}.
 
 Details:
 

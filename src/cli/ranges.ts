@@ -73,5 +73,7 @@ export function budgetNote(a: Assignment): string {
   const proxy =
     a.config.mixed?.proxy === 'measured' ? 'measured sensitivity' : 'weight-error proxy (no data)';
   const budget = a.budgetUnit === 'bits' ? `${(a.budget / 8).toFixed(0)} B of levels` : `${a.budget} B`;
-  return `mixed precision: ${mix}; ${a.averageBits.toFixed(2)} bits per weight, ${a.storedBytes} bytes stored (budget ${budget}), loss by ${proxy}`;
+  const floor =
+    a.floor === null ? '' : `, no layer below ${a.floor} bits (the widest uniform width the budget affords)`;
+  return `mixed precision: ${mix}; ${a.averageBits.toFixed(2)} bits per weight, ${a.storedBytes} bytes stored (budget ${budget}), loss by ${proxy}${floor}`;
 }

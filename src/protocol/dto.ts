@@ -1,6 +1,7 @@
 // Plain data that crosses the quantize worker's boundary: no classes, only objects, arrays and typed arrays.
 import type { Dtype, WeightInfo } from '../core/onnx/types';
 import type { BlockSize, Granularity, Bits, QuantConfig, Scheme } from '../core/quant/config';
+import type { Candidate } from '../core/mixed/plan';
 
 // Results are core's own types; this module names them for the boundary and adds the request types.
 export type { Dtype, WeightInfo, QuantConfig, Bits, Granularity, Scheme, BlockSize };
@@ -32,4 +33,17 @@ export interface ErrorCurvePoint {
   bits: Bits;
   sqnrDb: number;
   mse: number;
+}
+
+/** A mixed-precision assignment planned for a budget (core/mixed `Assignment`, without the solver's internals). */
+export interface BudgetPlanDto {
+  /** The recipe: `layers` lists every weight (bits, or `skip` for float); `mixed` records the budget. */
+  config: QuantConfig;
+  chosen: Record<string, Candidate>;
+  /** Average bits per weight the levels carry over the assigned layers. */
+  averageBits: number;
+  /** Bytes stored for the assigned layers. */
+  storedBytes: number;
+  /** Narrowest width the solver allowed (the uniform floor), or null. */
+  floor: number | null;
 }

@@ -1,5 +1,5 @@
 export { appStore, useAppStore, initialState, getState, setState } from './store';
-export type { AppState, BatchState, WeightSortKey } from './slices';
+export type { AppState, BatchState, BudgetSetting, WeightSortKey } from './slices';
 export * from './types';
 export * from './selectors';
 export { initSettings, SETTINGS_KEY } from './settings';
@@ -7,6 +7,7 @@ export {
   bitsLabel,
   downloadFileName,
   granularityLabel,
+  mixedLabel,
   selectVariantLabels,
   variantIdOf,
   variantLabel,

@@ -14,6 +14,7 @@ import type {
 } from './types';
 import type { EvalSlice } from './eval-slice';
 import type { SensitivitySlice } from './sensitivity-slice';
+import type { UiError } from './ui-error';
 
 export interface ModelSlice {
   model: ModelState;
@@ -33,6 +34,17 @@ export interface QuantSlice {
   /** Variant ids in display order. */
   variantOrder: string[];
   batch: BatchState;
+  /** The budget of a mixed-precision variant: average bits per weight, or the exported file's size in MB. */
+  budget: BudgetSetting;
+  /** Why the last budget could not be planned (e.g. below the smallest possible model), until the next try. */
+  budgetError: UiError | null;
+}
+
+export interface BudgetSetting {
+  mode: 'bits' | 'size';
+  bits: number;
+  /** Decimal megabytes (10⁶ bytes), like the CLI's `--target-size 1.2MB`. */
+  megabytes: number;
 }
 
 export type WeightSortKey = 'order' | 'name' | 'op' | 'elements' | 'bytes';
@@ -71,6 +83,8 @@ export const initialQuant: QuantSlice = {
   variants: {},
   variantOrder: [],
   batch: { status: 'idle' },
+  budget: { mode: 'bits', bits: 4.5, megabytes: 1 },
+  budgetError: null,
 };
 export const initialUi: UiSlice = {
   theme: null,

@@ -40,6 +40,8 @@ export interface Variant {
   bits: Bits;
   config: QuantConfig;
   run: RunState;
+  /** Mixed precision: what the budget solver reported (the assignment itself is `config.layers`). */
+  plan?: { averageBits: number; floor: number | null; storedBytes: number };
 }
 
 /** Data fetched from the worker for a view (histogram, channel ranges, error curve). */

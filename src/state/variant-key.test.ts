@@ -18,8 +18,13 @@ describe.each([
   ],
   [
     cfg({ bits: 4, mixed: { targetBits: 4.5, proxy: 'weight-error' } }),
-    'w4-sym-channel-mix4.5b',
-    'mnist_w4_channel_mix4.5b.onnx',
+    'mix4.5b-sym-channel',
+    'mnist_mix4.5b_channel.onnx',
+  ],
+  [
+    cfg({ bits: 4, clip: 'mse', mixed: { targetBytes: 1_200_000, proxy: 'measured' } }),
+    'mix1200000B-sym-channel-mse',
+    'mnist_mix1200000B_channel_mse.onnx',
   ],
   [cfg({ bits: 4, method: 'gptq' }), 'w4-sym-channel-gptq', 'mnist_w4_channel_gptq.onnx'],
   [cfg({ bits: 3, method: 'adaround' }), 'w3-sym-channel-adaround', 'mnist_w3_channel_adaround.onnx'],
@@ -60,6 +65,22 @@ describe.each([
     cfg({ bits: 3, method: 'adaround', biasCorrection: true }),
     '3-bit · sym · per-channel · AdaRound · bias-corrected',
     '3-bit · channel · AdaRound · bias-corrected',
+  ],
+  [
+    // A mixed variant's layers are its assignment, not overrides; its budget replaces the bit width.
+    cfg({
+      bits: 4,
+      clip: 'mse',
+      layers: { a: { bits: 8 }, b: { skip: true } },
+      mixed: { targetBits: 4.5, proxy: 'weight-error' },
+    }),
+    'mixed 4.5 b · sym · per-channel · MSE clip',
+    'mixed 4.5 b · channel · MSE clip',
+  ],
+  [
+    cfg({ bits: 4, mixed: { targetBytes: 1_200_000, proxy: 'weight-error' } }),
+    'mixed ≤ 1.2 MB · sym · per-channel',
+    'mixed ≤ 1.2 MB · channel',
   ],
 ])('variant labels %#', (config, label, short) => {
   it(label, () => expect(variantLabel({ config })).toBe(label));

@@ -2,6 +2,29 @@
 import { ALL_BITS, type Bits, type QuantConfig } from '../core/quant/config';
 import { rangeIdParts, rangeLabelParts } from '../core/ranges/tag';
 
+/**
+ * A mixed-precision variant's bits part: `mix4.5b` / `mix1200000B` in ids, "mixed 4.5 b" / "mixed ≤ 1.2 MB" in
+ * labels; null for a uniform config. Its `layers` are the assignment, so they are not counted as overrides.
+ */
+const mixedId = (c: QuantConfig): string | null =>
+  c.mixed
+    ? c.mixed.targetBits !== undefined
+      ? `mix${c.mixed.targetBits}b`
+      : `mix${c.mixed.targetBytes}B`
+    : null;
+export const mixedLabel = (c: QuantConfig): string | null =>
+  c.mixed
+    ? c.mixed.targetBits !== undefined
+      ? `mixed ${c.mixed.targetBits} b`
+      : `mixed ≤ ${decimalSize(c.mixed.targetBytes ?? 0)}`
+    : null;
+/** A budget as the user typed it: decimal kB/MB (the budget field's units), 3 significant digits. */
+const decimalSize = (bytes: number): string =>
+  bytes >= 1e6 ? `${+(bytes / 1e6).toPrecision(3)} MB` : `${+(bytes / 1e3).toPrecision(3)} kB`;
+/** Range parts without the budget (which a mixed variant puts first). */
+const rangeIds = (c: QuantConfig) => rangeIdParts({ ...c, mixed: undefined });
+const rangeLabels = (c: QuantConfig) => rangeLabelParts({ ...c, mixed: undefined });
+
 /** Short, stable hash (FNV-1a, base 36) for config parts that have no readable name. */
 export function shortHash(text: string): string {
   let h = 0x811c9dc5;
@@ -41,12 +64,14 @@ export function variantIdOf(config: QuantConfig): string {
     config.biasCorrection ? 'bc' : '',
     config.format !== 'auto' ? config.format : '',
     config.includeGather ? 'gather' : '',
-    ...rangeIdParts(config),
+    ...rangeIds(config),
     hasOverrides ? `o${shortHash(sortedLayers(config))}` : '',
   ]
     .filter(Boolean)
     .map((s) => `-${s}`)
     .join('');
+  const mixed = mixedId(config);
+  if (mixed) return `${mixed}-${schemeTag(config)}-${granularityTag(config)}${suffix}`;
   if (config.bits === 'fp16') return `fp16${suffix}`;
   return `w${config.bits}-${schemeTag(config)}-${granularityTag(config)}${suffix}`;
 }
@@ -62,13 +87,15 @@ const rank = (p: Bits): number => (p === 'fp16' ? 16 : p);
 /** File name of a variant's download: `<model>_w<bits>_<granularity>.onnx`, `<model>_fp16.onnx`. */
 export function downloadFileName(modelFileName: string, config: QuantConfig): string {
   const stem = modelFileName.replace(/\.onnx$/i, '').replace(/[^\w.-]+/g, '_') || 'model';
-  if (config.bits === 'fp16') return `${stem}_fp16${config.biasCorrection ? '_bc' : ''}.onnx`;
+  const mixed = mixedId(config);
+  const bc = config.biasCorrection ? '_bc' : '';
+  if (config.bits === 'fp16' && !mixed) return `${stem}_fp16${bc}.onnx`;
   const asym = schemeTag(config) === 'asym' ? '_asym' : '';
-  const ranges = rangeIdParts(config)
+  const ranges = rangeIds(config)
     .map((p) => `_${p}`)
     .join('');
-  const method = `${config.method === 'rtn' ? '' : `_${config.method}`}${config.biasCorrection ? '_bc' : ''}`;
-  return `${stem}_w${config.bits}_${granularityTag(config)}${asym}${ranges}${method}.onnx`;
+  const method = `${config.method === 'rtn' ? '' : `_${config.method}`}${bc}`;
+  return `${stem}_${mixed ?? `w${config.bits}`}_${granularityTag(config)}${asym}${ranges}${method}.onnx`;
 }
 
 /** `per-channel`, `per-tensor`, `block 32`. */
@@ -83,8 +110,8 @@ const methodLabelParts = (c: QuantConfig): string[] =>
 
 /** Method, range/budget choices and per-layer overrides, e.g. " · GPTQ · MSE clip · 2 overrides". */
 const overridesLabel = (c: QuantConfig): string => {
-  const n = overrideCount(c);
-  return [...methodLabelParts(c), ...rangeLabelParts(c), ...(n ? [`${n} override${n > 1 ? 's' : ''}`] : [])]
+  const n = c.mixed ? 0 : overrideCount(c);
+  return [...methodLabelParts(c), ...rangeLabels(c), ...(n ? [`${n} override${n > 1 ? 's' : ''}`] : [])]
     .map((p) => ` · ${p}`)
     .join('');
 };
@@ -92,17 +119,19 @@ const overridesLabel = (c: QuantConfig): string => {
 /** e.g. "4-bit · sym · per-channel", "fp16"; marks per-layer overrides. */
 export function variantLabel(v: { config: QuantConfig }): string {
   const c = v.config;
-  if (c.bits === 'fp16') return `fp16${overridesLabel(c)}`;
-  return `${bitsLabel(c.bits)} · ${schemeTag(c)} · ${granularityLabel(c)}${overridesLabel(c)}`;
+  const mixed = mixedLabel(c);
+  if (c.bits === 'fp16' && !mixed) return `fp16${overridesLabel(c)}`;
+  return `${mixed ?? bitsLabel(c.bits)} · ${schemeTag(c)} · ${granularityLabel(c)}${overridesLabel(c)}`;
 }
 
 /** The short name used in plot legends and selects: "4-bit · channel", "4-bit · asym · block 32", "fp16". */
 export function variantShortLabel(v: { config: QuantConfig }): string {
   const c = v.config;
-  if (c.bits === 'fp16') return 'fp16';
+  const mixed = mixedLabel(c);
+  if (c.bits === 'fp16' && !mixed) return 'fp16';
   const gran = c.granularity === 'block' ? granularityLabel(c) : c.granularity;
   const asym = schemeTag(c) === 'asym' ? ' · asym' : '';
-  return `${bitsLabel(c.bits)}${asym} · ${gran}${overridesLabel(c)}`;
+  return `${mixed ?? bitsLabel(c.bits)}${asym} · ${gran}${overridesLabel(c)}`;
 }
 
 /** Short labels of every variant by id (for pickers showing variants from an evaluation report). */

@@ -21,9 +21,12 @@ import { equalizeModel } from '../core/equalize/equalize';
 import { throttleProgress } from '../core/progress';
 import { validateExportedModel } from '../core/export/validate';
 import { macrotask } from './macrotask';
+import { planBudget, type UserBudget } from '../core/mixed/run';
+import type { MeasuredLoss } from '../core/mixed/plan';
 import type {
   ChannelErrorsDto,
   ChannelRangesDto,
+  BudgetPlanDto,
   ErrorCurvePoint,
   HistogramDto,
   ModelSummary,
@@ -125,6 +128,30 @@ export const quantizeApi = {
     } finally {
       cancelled.delete(runId);
     }
+  },
+
+  /**
+   * Bits per layer for a budget (mixed precision): the assignment as a config to quantize like any variant.
+   * `measured`: per-layer losses measured on samples (else the weight-error proxy).
+   */
+  async planBudget(
+    modelId: string,
+    config: QuantConfig,
+    budget: UserBudget,
+    measured?: MeasuredLoss,
+  ): Promise<BudgetPlanDto> {
+    const { model } = mustGetModel(modelId);
+    const a = await planBudget(model, normalizeConfig(config), budget, {
+      measured,
+      hooks: { pause: macrotask },
+    });
+    return {
+      config: a.config,
+      chosen: a.chosen,
+      averageBits: a.averageBits,
+      storedBytes: a.storedBytes,
+      floor: a.floor,
+    };
   },
 
   async cancel(runId: string): Promise<void> {

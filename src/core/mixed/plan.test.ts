@@ -3,7 +3,7 @@ import { parseModel } from '../onnx';
 import { runQuantization } from '../pipeline/run';
 import { normalizeConfig, toRecipe } from '../quant/config';
 import { buildModel, floatTensor, modelBytes, node, valueInfo } from '../../../test/fixtures/onnx-builders';
-import { assign, layerTables } from './plan';
+import { assign, layerTables, uniformFloor, type LayerTable } from './plan';
 
 const wave = (n: number, f: number) => Array.from({ length: n }, (_, i) => Math.sin(i * f) * (1 + (i % 7)));
 
@@ -95,5 +95,58 @@ describe('mixed precision under a budget', () => {
     expect(() => assign(model, base, tables, { targetBits: 1 }, 'weight-error')).toThrow(
       /below the smallest/,
     );
+  });
+
+  it('with the proxy, no layer goes below the widest uniform width the budget affords; measured losses may', async () => {
+    const model = mlp();
+    const base = normalizeConfig({});
+    // Hand-made losses: w1 (2048 weights) barely suffers at 3 bits, w2 and w3 gain from more. Budget 4.2 × 3200 =
+    // 13440 bits. Without a floor the optimum takes w1 to 3 bits (6144) to pay for w2 at 6 (6144) and w3 at 8
+    // (1024): loss 0.551; with it, w1 and w2 stay at 4 (12288) and only w3 rises to 8: loss 0.61.
+    const measured = {
+      w1: { 2: 9, 3: 0.011, 4: 0.01, 5: 0.009, 6: 0.008, 8: 0.007 },
+      w2: { 2: 9, 3: 5, 4: 0.1, 5: 0.05, 6: 0.04, 8: 0.03 },
+      w3: { 2: 9, 3: 5, 4: 2, 5: 1.5, 6: 1, 8: 0.5 },
+    };
+    const tables = await layerTables(model, base, undefined, measured);
+    const free = assign(model, base, tables, { targetBits: 4.2 }, 'measured');
+    expect(free.floor).toBeNull();
+    expect(free.chosen).toEqual({ w1: 3, w2: 6, w3: 8 });
+    expect(free.solution.loss).toBeCloseTo(0.551, 12);
+    const floored = assign(model, base, tables, { targetBits: 4.2 }, 'measured', true);
+    expect(floored.floor).toBe(4);
+    expect(floored.chosen).toEqual({ w1: 4, w2: 4, w3: 8 });
+    expect(floored.solution.bytes).toBe(4 * 2048 + 4 * 1024 + 8 * 128);
+    expect(floored.solution.loss).toBeCloseTo(0.61, 12);
+  });
+
+  it.each([
+    [4.5, 4],
+    [4, 4],
+    [3.99, 3],
+    [8.5, 8],
+    [2, 2],
+    [1.9, null],
+  ])('uniform floor at %f bits per weight is %s', async (bits, want) => {
+    const model = mlp();
+    const base = normalizeConfig({});
+    const tables = await layerTables(model, base);
+    const options = tables.map((t: LayerTable) =>
+      t.options.map((_, k) => {
+        const c = t.candidates[k];
+        return { bytes: (c === 'float' ? 32 : c === 'fp16' ? 16 : c) * t.elements, loss: 0 };
+      }),
+    );
+    expect(uniformFloor(tables, options, Math.floor(bits * 3200))).toBe(want);
+  });
+
+  it('the weight-error proxy floors by default: at 4.5 bits every layer keeps at least 4 bits', async () => {
+    const model = mlp();
+    const base = normalizeConfig({});
+    const a = assign(model, base, await layerTables(model, base), { targetBits: 4.5 }, 'weight-error');
+    expect(a.floor).toBe(4);
+    for (const c of Object.values(a.chosen))
+      expect(c === 'float' || (typeof c === 'number' && c >= 4)).toBe(true);
+    expect(a.solution.bytes).toBeLessThanOrEqual(4.5 * 3200);
   });
 });

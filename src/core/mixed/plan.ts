@@ -61,8 +61,10 @@ export function assignableWeights(model: OnnxModel, config: QuantConfig): Weight
  * Size and predicted loss of every assignable weight at each candidate. Loss is `measured` where given, otherwise
  * the weight-error proxy: the noise-to-signal ratio ‖W − Q(W)‖² / ‖W‖² of the layer's weights, which (for inputs of
  * any fixed distribution) is the noise-to-signal ratio the layer adds to its output, and is unchanged when a
- * rescaling such as equalization or folded BatchNorm moves magnitude between layers. Candidates the exporter
- * cannot write for a weight (e.g. no encoding at this opset, fp16 of a float16 weight) are left out.
+ * rescaling such as equalization or folded BatchNorm moves magnitude between layers. It says nothing about how much
+ * of that noise reaches the model's outputs (see docs/ranges.md), which is why `assign` only upgrades from a
+ * uniform floor with it. Candidates the exporter cannot write for a weight (e.g. no encoding at this opset, fp16 of
+ * a float16 weight) are left out.
  */
 export async function layerTables(
   model: OnnxModel,
@@ -80,7 +82,7 @@ export async function layerTables(
       if (!option) continue;
       const m = measured?.[w.name]?.[c];
       table.candidates.push(c);
-      table.options.push(m === undefined ? option : { bytes: option.bytes, loss: m });
+      table.options.push({ bytes: option.bytes, loss: m ?? option.loss });
     }
     if (!table.candidates.includes('float')) {
       table.candidates.push('float');
@@ -146,6 +148,8 @@ export interface Assignment {
   solution: Solution;
   budget: number;
   budgetUnit: 'bits' | 'bytes';
+  /** Narrowest integer width allowed (the widest uniform width the budget affords), or null: no floor. */
+  floor: number | null;
   /** Chosen candidate per layer. */
   chosen: Record<string, Candidate>;
   /** Average bits per weight the levels carry (3-bit counts 3 although it is stored in an int4 container). */
@@ -155,9 +159,39 @@ export interface Assignment {
 }
 
 /**
+ * The widest integer width that every layer can take at once within `limit` (in the solver's `options` units), or
+ * null when not even the narrowest uniform assignment fits.
+ */
+export function uniformFloor(
+  tables: readonly LayerTable[],
+  options: readonly Option[][],
+  limit: number,
+): number | null {
+  const widths = [
+    ...new Set(tables.flatMap((t) => t.candidates.filter((c): c is IntBits => typeof c === 'number'))),
+  ];
+  let best: number | null = null;
+  for (const b of widths) {
+    let total = 0;
+    for (let i = 0; i < tables.length && total <= limit; i++) {
+      const k = tables[i].candidates.indexOf(b);
+      // A layer without this width (no encoding for it) takes float, as a uniform run leaves it float.
+      total += options[i][k >= 0 ? k : tables[i].candidates.indexOf('float')].bytes;
+    }
+    if (total <= limit && (best === null || b > best)) best = b;
+  }
+  return best;
+}
+
+/**
  * Solve the budget and write the answer as a config (per-layer bits; `skip` for layers left float). A bits budget
  * counts each layer's nominal width × its weights (so 4.5 means what the levels carry, like uniform 4-bit means 4);
  * a bytes budget counts the exact stored bytes.
+ *
+ * With the weight-error proxy, no layer goes below the widest uniform width the budget affords (at 4.5 bits: 4):
+ * the proxy ranks upgrades well but cannot promise that taking bits from one layer to give them to another pays
+ * off, so the answer only ever upgrades layers of the uniform model the budget already allows, and is never worse
+ * than it layer by layer. Measured losses come from the model's outputs, so they may trade freely (`floor: false`).
  */
 export function assign(
   model: OnnxModel,
@@ -165,6 +199,7 @@ export function assign(
   tables: readonly LayerTable[],
   budget: Budget,
   proxy: 'weight-error' | 'measured',
+  floor = proxy === 'weight-error',
 ): Assignment {
   const elements = tables.reduce((s, t) => s + t.elements, 0);
   const byBits = budget.targetBits !== undefined;
@@ -175,7 +210,21 @@ export function assign(
   const options = byBits
     ? tables.map((t) => t.options.map((o, k) => ({ bytes: nominalBits(t, k) * t.elements, loss: o.loss })))
     : tables.map((t) => t.options);
-  const solution = solveBudget(options, limit);
+  const least = floor ? uniformFloor(tables, options, limit) : null;
+  // Indices of the options each layer keeps: all, or none narrower than the floor.
+  const kept = tables.map((t) =>
+    t.candidates
+      .map((c, k) => k)
+      .filter(
+        (k) =>
+          least === null || !(typeof t.candidates[k] === 'number' && (t.candidates[k] as number) < least),
+      ),
+  );
+  const reduced = solveBudget(
+    options.map((o, i) => kept[i].map((k) => o[k])),
+    limit,
+  );
+  const solution: Solution = { ...reduced, picks: reduced.picks.map((k, i) => kept[i][k]) };
   const layers: Record<string, LayerOverride> = {};
   // Weights outside the assignment (excluded, tied, Gather tables not asked for) are listed as float.
   for (const w of findWeights(model, { includeGather: true })) {
@@ -196,6 +245,7 @@ export function assign(
   return {
     config: { ...base, layers, mixed: { ...budget, proxy } },
     solution,
+    floor: least,
     budget: limit,
     budgetUnit: byBits ? 'bits' : 'bytes',
     chosen,

@@ -16,9 +16,25 @@ export interface BudgetRun extends RunResult {
 const MAX_TRIES = 4;
 
 /**
+ * The assignment for a budget, as a config any run can use (the studio plans, then quantizes it like any variant).
+ * A bits budget needs no export; a file-size budget is checked against the exported file (see `runWithBudget`).
+ */
+export async function planBudget(
+  model: OnnxModel,
+  base: QuantConfig,
+  budget: UserBudget,
+  opts: { candidates?: readonly Candidate[]; measured?: MeasuredLoss; hooks?: RunHooks } = {},
+): Promise<Assignment> {
+  if ('fileBytes' in budget) return (await runWithBudget(model, base, budget, 'plan', opts)).assignment;
+  const source = base.equalize ? (await equalizeModel(model, base)).model : model;
+  const tables = await layerTables(source, base, opts.candidates, opts.measured);
+  return assign(model, base, tables, budget, opts.measured ? 'measured' : 'weight-error');
+}
+
+/**
  * Assign bits per layer under the budget and export. A file-size budget is turned into a weight-bytes budget by
- * subtracting what the rest of the file takes; the exported file is then measured, and if the graph's added
- * DequantizeLinear nodes push it over, the weight budget shrinks by the excess and the assignment is solved again.
+ * subtracting what the rest of the file takes (measured by exporting the smallest assignment); the exported file is
+ * then measured, and if it is still over, the weight budget shrinks by the excess and the assignment is solved again.
  */
 export async function runWithBudget(
   model: OnnxModel,
@@ -50,11 +66,19 @@ export async function runWithBudget(
     );
     return { ...result, assignment };
   }
-  const fileBefore =
-    model.fileBytes + [...new Set(model.externalFiles.values())].reduce((a, b) => a + b.size, 0);
-  const floatBytes = tables.reduce((s, t) => s + t.options[t.candidates.indexOf('float')].bytes, 0);
-  let weightBytes = budget.fileBytes - (fileBefore - floatBytes);
-  for (let i = 0; i < MAX_TRIES && weightBytes > 0; i++) {
+  // What the file takes besides the assigned weights, measured on the smallest assignment (every layer at its
+  // narrowest): the graph, the weights left float, and the nodes and scales quantization adds.
+  const least = tables.reduce((sum, t) => sum + Math.min(...t.options.map((o) => o.bytes)), 0);
+  const smallest = assign(model, base, tables, { targetBytes: least }, proxy, false);
+  const probe = await runQuantization(model, smallest.config, runId, opts.hooks, opts.output);
+  if (probe.bytes.length > budget.fileBytes) {
+    throw new StudioError(
+      'QuantConfigError',
+      `no assignment fits a ${budget.fileBytes}-byte file: the smallest (every layer at its narrowest width) takes ${probe.bytes.length} bytes`,
+    );
+  }
+  let weightBytes = budget.fileBytes - (probe.bytes.length - smallest.storedBytes);
+  for (let i = 0; i < MAX_TRIES && weightBytes >= least; i++) {
     const assignment = assign(model, base, tables, { targetBytes: weightBytes }, proxy);
     assignment.config = { ...assignment.config, mixed: { targetBytes: budget.fileBytes, proxy } };
     const result = await runQuantization(
@@ -68,8 +92,7 @@ export async function runWithBudget(
     if (result.bytes.length <= budget.fileBytes) return { ...result, assignment };
     weightBytes -= result.bytes.length - budget.fileBytes;
   }
-  throw new StudioError(
-    'QuantConfigError',
-    `no assignment fits a ${budget.fileBytes}-byte file: the graph and the weights left float take ${fileBefore - floatBytes} bytes before any weight is stored`,
-  );
+  // The nodes an assignment adds differ a little from the smallest one's: fall back to that, which fits.
+  smallest.config = { ...smallest.config, mixed: { targetBytes: budget.fileBytes, proxy } };
+  return { ...probe, summary: { ...probe.summary, config: smallest.config }, assignment: smallest };
 }

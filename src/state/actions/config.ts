@@ -1,4 +1,4 @@
-import type { LayerOverride, Bits, QuantConfig } from '../../core/quant/config';
+import type { ClipMethod, LayerOverride, Bits, QuantConfig } from '../../core/quant/config';
 import { getState, setState } from '../store';
 
 /** Change global settings (not per-layer ones). Bits is chosen per variant, see `toggleBits`. */
@@ -34,6 +34,11 @@ export function setLayerIncluded(name: string, included: boolean, optIn = false)
 /** Give one weight its own bit width (null: use each variant's). */
 export function setLayerBits(name: string, bits: Bits | null): void {
   updateLayer(name, (o) => ({ ...o, bits: bits ?? undefined }));
+}
+
+/** Give one weight its own clip range method (null: use the global one). Saved in the recipe's `layers`. */
+export function setLayerClip(name: string, clip: ClipMethod | null): void {
+  updateLayer(name, (o) => ({ ...o, clip: clip ?? undefined }));
 }
 
 export function clearLayerOverrides(): void {

@@ -8,22 +8,29 @@ import { nothingReason } from '../../core/pipeline/select';
 import { getState, setState } from '../store';
 import { resultOf, selectLoaded, selectNothingToQuantize } from '../selectors';
 import { isAbortLike, toUiError } from '../ui-error';
-import type { OpenedModel, RunState } from '../types';
+import type { OpenedModel, RunState, Variant } from '../types';
 import { sortBits, variantIdOf } from '../variant-key';
 import { releaseDownload } from './download';
 import { checkVariant, releaseCheck } from './check-variant';
 
 let controller: AbortController | undefined;
 let nextBatchId = 0;
+
+/** Start a batch: a new id and the controller `cancelQuantize` aborts. */
+export function beginBatch(): { batchId: number; signal: AbortSignal } {
+  controller = new AbortController();
+  return { batchId: ++nextBatchId, signal: controller.signal };
+}
 let nextJobId = 0;
 
-interface PlannedVariant {
+export interface PlannedVariant {
   id: string;
   bits: Bits;
   config: QuantConfig;
+  plan?: Variant['plan'];
 }
 
-const isBatch = (batchId: number) => {
+export const isBatch = (batchId: number) => {
   const b = getState().batch;
   return b.status !== 'idle' && b.batchId === batchId;
 };
@@ -52,9 +59,7 @@ export async function quantizeSelected(): Promise<void> {
     selectNothingToQuantize(s) !== null
   )
     return;
-  const batchId = ++nextBatchId;
-  controller = new AbortController();
-  const { signal } = controller;
+  const { batchId, signal } = beginBatch();
   const plan: PlannedVariant[] = sortBits(s.chosenBits).map((bits) => {
     const config: QuantConfig = { ...s.config, bits };
     return { id: variantIdOf(config), bits, config };
@@ -86,7 +91,7 @@ export async function quantizeSelected(): Promise<void> {
 }
 
 /** End a batch: variants that never got a result (queued, or cancelled before a first result) are removed. */
-function finishBatch(ids: string[]): void {
+export function finishBatch(ids: string[]): void {
   setState((s) => {
     const variants = { ...s.variants };
     for (const id of ids) if (variants[id]?.run.status === 'idle') delete variants[id];
@@ -94,7 +99,7 @@ function finishBatch(ids: string[]): void {
   });
 }
 
-async function runOne(
+export async function runOne(
   loaded: OpenedModel,
   p: PlannedVariant,
   signal: AbortSignal,

@@ -167,6 +167,26 @@ export class FakeQuantizeApi {
       this.runs.set(runId, { modelId, config });
       return fakeRun(runId, config);
     },
+    /** Gives 'small' 8 bits and 'big' 4 (a fixed answer: the solver itself is tested in core). */
+    planBudget: async (modelId, config, budget) => {
+      this.calls.push(`planBudget:${JSON.stringify(budget)}`);
+      if (!this.models.has(modelId)) throw named('ModelNotLoadedError', `No model "${modelId}"`);
+      if ('targetBits' in budget && budget.targetBits < 2)
+        throw named('QuantConfigError', 'the budget is below the smallest possible size');
+      const mixed =
+        'targetBits' in budget ? { targetBits: budget.targetBits } : { targetBytes: budget.fileBytes };
+      return {
+        config: {
+          ...config,
+          layers: { small: { bits: 8 }, big: { bits: 4 } },
+          mixed: { ...mixed, proxy: 'weight-error' },
+        },
+        chosen: { small: 8, big: 4 },
+        averageBits: 4.8,
+        storedBytes: 1200,
+        floor: 4,
+      };
+    },
     cancel: async (runId) => {
       this.calls.push(`cancel:${runId}`);
       if (this.answersCancel) this.cancelHooks.get(runId)?.();

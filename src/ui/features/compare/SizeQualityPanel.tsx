@@ -19,6 +19,7 @@ import { useVariantColors } from '../../components/variant-colors';
 import { WeightSqnrTerm } from '../../components/WeightSqnr';
 import { Segmented } from '../../components/Segmented';
 import { useEffectiveTheme } from '../../hooks/useEffectiveTheme';
+import { paretoFront } from '../../../core/mixed/pareto';
 
 const AXES = [
   { value: 'sqnr', label: 'SQNR' },
@@ -91,6 +92,31 @@ function accuracyTraces(
   return out;
 }
 
+/**
+ * A line through the points no other point beats in both size and quality (smaller and better), drawn under them;
+ * none when fewer than two points are on it.
+ */
+function frontTrace(points: PlotData[], color: string): PlotData[] {
+  const xy = points.map((t) => ({
+    size: (t.x as number[])[0],
+    quality: (t.y as (number | null)[])[0] ?? NaN,
+  }));
+  const front = paretoFront(xy);
+  if (front.length < 2) return [];
+  return [
+    {
+      type: 'scatter',
+      mode: 'lines',
+      name: 'Pareto front',
+      x: front.map((i) => xy[i].size),
+      y: front.map((i) => xy[i].quality),
+      line: { color, width: 1.5, dash: 'dot', shape: 'hv' },
+      hoverinfo: 'skip',
+      meta: { pareto: true, members: front.map((i) => points[i].name) },
+    } as PlotData,
+  ];
+}
+
 /** Size against quality (SQNR, or accuracy once evaluated), one point per variant: up and to the left is better. */
 export function SizeQualityPanel() {
   const variants = useAppStore(useShallow(selectResultVariants));
@@ -100,16 +126,17 @@ export function SizeQualityPanel() {
   const colors = useVariantColors();
   const axis: SizeQualityAxis = chosen === 'accuracy' && result ? 'accuracy' : 'sqnr';
   const labeled = result?.report.labeled ?? false;
-  const data = useMemo<PlotData[]>(
+  const points = useMemo<PlotData[]>(
     () =>
       axis === 'accuracy' && result
         ? accuracyTraces(variants, result, PALETTES[theme].float, colors)
         : sqnrTraces(variants, colors),
     [axis, variants, result, theme, colors],
   );
+  const data = useMemo(() => [...frontTrace(points, PALETTES[theme].float), ...points], [points, theme]);
   const layout = useMemo(() => {
-    const xs = data.map((t) => (t.x as number[])[0]);
-    const ys = data.map((t) => (t.y as (number | null)[])[0]).filter((y): y is number => y !== null);
+    const xs = points.map((t) => (t.x as number[])[0]);
+    const ys = points.map((t) => (t.y as (number | null)[])[0]).filter((y): y is number => y !== null);
     const x = { title: 'file size (KiB)', range: [0, Math.max(...xs, 1) * 1.25] };
     if (axis === 'accuracy') {
       const lo = Math.min(...ys, 100);
@@ -130,7 +157,7 @@ export function SizeQualityPanel() {
       yaxis: { title: 'weight SQNR, whole model (dB)', range: [Math.max(0, yMin - 8), yMax + 8] },
       showlegend: true,
     };
-  }, [data, axis, labeled]);
+  }, [points, axis, labeled]);
   return (
     <Panel
       title="Size vs quality"

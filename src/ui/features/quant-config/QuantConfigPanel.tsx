@@ -13,6 +13,7 @@ import { setConfig, toggleBits } from '../../../state/actions/config';
 import { Panel } from '../../components/Panel';
 import { Segmented } from '../../components/Segmented';
 import { bitsColor } from '../../components/plot-theme';
+import { BudgetField } from './BudgetField';
 
 const selectConfig = (s: AppState) => ({
   config: s.config,
@@ -137,6 +138,7 @@ export function QuantConfigPanel() {
           Cross-layer equalization (float model unchanged)
         </label>
       </div>
+      <BudgetField />
       <details className="field advanced">
         <summary>Advanced</summary>
         <label className="stack">

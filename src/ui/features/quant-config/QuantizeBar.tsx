@@ -1,5 +1,12 @@
 import { useShallow } from 'zustand/react/shallow';
-import { bitsLabel, selectLoaded, selectNothingToQuantize, useAppStore, type AppState } from '../../../state';
+import {
+  bitsLabel,
+  mixedLabel,
+  selectLoaded,
+  selectNothingToQuantize,
+  useAppStore,
+  type AppState,
+} from '../../../state';
 import { cancelQuantize, quantizeSelected } from '../../../state/actions/quantize';
 import { ProgressBar } from '../../components/ProgressBar';
 
@@ -14,7 +21,7 @@ const selectBar = (s: AppState) => {
     if (!v || !r) continue;
     if (r.status === 'running') {
       current = {
-        label: bitsLabel(v.bits),
+        label: mixedLabel(v.config) ?? bitsLabel(v.bits),
         fraction: r.progress,
         tensor: r.stage && 'tensor' in r.stage ? (r.stage.tensor ?? null) : null,
       };
@@ -77,7 +84,9 @@ export function QuantizeBar() {
               ? 'Stopping…'
               : bar.label
                 ? `${bar.label}: ${Math.round(bar.currentFraction * 100)}%${bar.tensor ? ` · ${bar.tensor}` : ''}`
-                : 'Starting…'}
+                : bar.total === 0
+                  ? 'Choosing bits per layer for the budget…'
+                  : 'Starting…'}
           </p>
         </div>
       )}

@@ -6,6 +6,7 @@ import { ProgressBar } from '../../components/ProgressBar';
 import { useVariantColor } from '../../components/variant-colors';
 import { WeightSqnrValue } from '../../components/WeightSqnr';
 import { formatBytes } from '../../format';
+import { VariantRecipe } from './VariantRecipe';
 
 /** One variant's status in the sidebar; subscribes to this variant only. */
 export function VariantRow({ id }: { id: string }) {
@@ -21,6 +22,7 @@ export function VariantRow({ id }: { id: string }) {
       data-testid={`variant-${id}`}
       data-status={run.status}
       data-bits={String(v.bits)}
+      data-file-bytes={result?.fileBytesAfter}
     >
       <span className="dot" style={{ background: color }} data-color={color} aria-hidden="true" />
       <div className="variant-main">
@@ -38,6 +40,7 @@ export function VariantRow({ id }: { id: string }) {
             {run.status === 'error' && 'failed'}
           </span>
         </div>
+        <VariantRecipe v={v} />
         {run.status === 'running' && <ProgressBar value={run.progress} label={`Quantizing ${label}`} />}
         {run.status === 'error' && (
           <ErrorNotice error={run.error} context="Quantization failed" testId={`variant-error-${id}`}>

@@ -1,8 +1,14 @@
 import { memo } from 'react';
-import { ALL_BITS, type LayerOverride, type Bits } from '../../../core/quant/config';
+import {
+  ALL_BITS,
+  CLIP_METHODS,
+  type ClipMethod,
+  type LayerOverride,
+  type Bits,
+} from '../../../core/quant/config';
 import type { WeightInfo } from '../../../protocol/dto';
 import { bitsLabel } from '../../../state';
-import { setLayerIncluded, setLayerBits } from '../../../state/actions/config';
+import { setLayerIncluded, setLayerBits, setLayerClip } from '../../../state/actions/config';
 import { selectWeight } from '../../../state/actions/ui';
 import { formatBytes, formatCount, formatPercent, formatShape } from '../../format';
 
@@ -18,6 +24,8 @@ interface WeightRowProps {
 const parseBits = (v: string): Bits | null => (v === '' ? null : v === 'fp16' ? 'fp16' : (Number(v) as Bits));
 
 /** One weight: include checkbox, facts, per-layer bit override. Clicking the row shows it in the plots. */
+const CLIP_LABELS: Record<ClipMethod, string> = { minmax: 'min/max', mse: 'MSE', percentile: 'percentile' };
+
 export const WeightRow = memo(function WeightRow({
   weight: w,
   override,
@@ -79,6 +87,21 @@ export const WeightRow = memo(function WeightRow({
           {ALL_BITS.map((p) => (
             <option key={p} value={String(p)}>
               {bitsLabel(p)}
+            </option>
+          ))}
+        </select>
+        <select
+          className="select-small"
+          aria-label={`Clip range for ${w.name}`}
+          title="Clip range of this layer (variant: the global setting)"
+          value={override?.clip ?? ''}
+          disabled={!included}
+          onChange={(e) => setLayerClip(w.name, (e.currentTarget.value || null) as ClipMethod | null)}
+        >
+          <option value="">variant clip</option>
+          {CLIP_METHODS.map((c) => (
+            <option key={c} value={c}>
+              {CLIP_LABELS[c]}
             </option>
           ))}
         </select>

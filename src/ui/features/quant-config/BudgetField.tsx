@@ -1,0 +1,69 @@
+import { useShallow } from 'zustand/react/shallow';
+import { selectLoaded, useAppStore, type AppState, type BudgetSetting } from '../../../state';
+import { quantizeToBudget, setBudget, userBudget } from '../../../state/actions/budget';
+import { ErrorNotice } from '../../components/ErrorNotice';
+import { Segmented } from '../../components/Segmented';
+
+const MODES: { value: BudgetSetting['mode']; label: string }[] = [
+  { value: 'bits', label: 'Average bits' },
+  { value: 'size', label: 'File size' },
+];
+
+const selectBudget = (s: AppState) => ({
+  budget: s.budget,
+  error: s.budgetError,
+  busy: s.batch.status !== 'idle',
+  ready: selectLoaded(s) !== null && s.model.status !== 'loading',
+});
+
+/** Mixed precision: a budget, and a button that makes the best variant under it (bits chosen per layer). */
+export function BudgetField() {
+  const { budget, error, busy, ready } = useAppStore(useShallow(selectBudget));
+  const valid = userBudget(budget) !== null;
+  const bits = budget.mode === 'bits';
+  return (
+    <fieldset className="field" disabled={busy} data-testid="budget">
+      <legend>Mixed precision under a budget</legend>
+      <Segmented
+        label="Budget kind"
+        value={budget.mode}
+        options={MODES}
+        onChange={(mode) => setBudget({ mode })}
+      />
+      <div className="row">
+        <label className="inline-select">
+          <input
+            type="number"
+            aria-label={bits ? 'Average bits per weight' : 'File size in MB'}
+            min={bits ? 2 : 0.001}
+            max={bits ? 32 : undefined}
+            step={bits ? 0.1 : 0.01}
+            value={bits ? budget.bits : budget.megabytes}
+            onChange={(e) => {
+              const v = e.currentTarget.valueAsNumber;
+              setBudget(bits ? { bits: v } : { megabytes: v });
+            }}
+          />
+          <span className="muted small">{bits ? 'bits / weight' : 'MB (10⁶ bytes)'}</span>
+        </label>
+        <button
+          type="button"
+          className="btn"
+          disabled={!ready || !valid}
+          onClick={() => void quantizeToBudget()}
+        >
+          Quantize to budget
+        </button>
+      </div>
+      <p className="muted small">
+        {bits
+          ? 'Bits the levels carry, averaged over the quantized weights (uniform 4-bit = 4).'
+          : 'Size of the exported file.'}{' '}
+        Each layer gets 2–8 bits or stays float, by predicted loss: weight error (no data used), never below
+        the widest uniform width that fits. The result is a variant; its recipe lists every layer.
+      </p>
+      {!valid && <p className="small error-inline">Enter a budget above 0{bits ? ' and up to 32' : ''}.</p>}
+      {error && <ErrorNotice error={error} context="No assignment for this budget" testId="budget-error" />}
+    </fieldset>
+  );
+}
