@@ -10,7 +10,7 @@ import { FakeQuantizeApi } from '../testing/fake-quantize-api';
 import type { AppState } from '../slices';
 import { appStore, initialState } from '../store';
 import { resultOf } from '../selectors';
-import { openFiles } from './open-model';
+import { cancelOpen, openFiles } from './open-model';
 import { cancelQuantize, quantizeSelected } from './quantize';
 import { downloadVariant } from './download';
 import { toggleBits } from './config';
@@ -183,6 +183,35 @@ describe('cancel at any moment of a quantization', () => {
     expect(state().model).toMatchObject({ status: 'ready', loaded: { fileName: 'next.onnx' } });
     expect(state().variantOrder).toEqual([]); // variants belong to the model they were made from
     await expectQuantizeWorks();
+  });
+});
+
+describe('cancel while a model opens', () => {
+  it.each([
+    ['with a model open: it stays current with its variants', true],
+    ['with none open: the page is back to empty', false],
+  ])('%s; the late parse is closed unseen', async (_, first) => {
+    if (first) {
+      await loadModel();
+      await quantizeSelected();
+    }
+    const before = state();
+    let release!: () => void;
+    fake.openGates.set('next.onnx', new Promise<void>((r) => (release = r)));
+    const opening = openFiles([new File([new Uint8Array(8)], 'next.onnx')]);
+    expect(state().model.status).toBe('loading');
+    cancelOpen();
+    if (first) {
+      expect(state().model).toMatchObject({ status: 'ready', loaded: { fileName: 'model.onnx' } });
+      expect(state().variantOrder).toEqual(before.variantOrder);
+      expect(state().variants).toBe(before.variants);
+    } else expect(state().model).toEqual({ status: 'idle' });
+    release();
+    await opening;
+    expect(state().model.status).toBe(first ? 'ready' : 'idle');
+    const nextId = fake.calls.find((c) => c.endsWith(':next.onnx'))!.split(':')[1];
+    expect(fake.calls).toContain(`close:${nextId}`);
+    if (first) await expectQuantizeWorks();
   });
 });
 

@@ -17,6 +17,7 @@ export const DEMO_MODEL_URL = `${BASE_URL}demo/mnist-8.onnx`;
 export const DEMO_MODEL_NAME = 'mnist-8.onnx';
 
 let nextLoadId = 0;
+let demoFetch: AbortController | undefined;
 let nextModelId = 0;
 
 /**
@@ -109,9 +110,11 @@ export async function openFiles(files: readonly File[]): Promise<void> {
 /** Fetch and open the bundled demo model (mnist-8). */
 export async function openDemo(): Promise<void> {
   const loadId = beginLoad(DEMO_MODEL_NAME);
+  demoFetch?.abort();
+  const controller = (demoFetch = new AbortController());
   let blob: Blob;
   try {
-    const res = await fetch(DEMO_MODEL_URL);
+    const res = await fetch(DEMO_MODEL_URL, { signal: controller.signal });
     if (!res.ok) throw new Error(`Could not fetch the demo model (HTTP ${res.status})`);
     blob = await res.blob();
   } catch (e) {
@@ -119,6 +122,18 @@ export async function openDemo(): Promise<void> {
     return;
   }
   await openPicked(blob, DEMO_MODEL_NAME, [], loadId);
+}
+
+/**
+ * Stop waiting for the model being opened: the previous model (if any) is current again, untouched. A parse can't
+ * be interrupted, so the worker finishes it and the result is closed unseen (openPicked sees a stale load id); the
+ * demo's download is aborted.
+ */
+export function cancelOpen(): void {
+  const m = getState().model;
+  if (m.status !== 'loading') return;
+  demoFetch?.abort();
+  setState({ model: m.previous ? { status: 'ready', loaded: m.previous } : { status: 'idle' } });
 }
 
 /** Dismiss a load error; the previous model (if any) becomes current again. */

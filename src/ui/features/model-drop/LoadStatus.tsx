@@ -1,5 +1,5 @@
 import { useAppStore } from '../../../state';
-import { dismissLoadError } from '../../../state/actions/open-model';
+import { cancelOpen, dismissLoadError } from '../../../state/actions/open-model';
 import { ErrorNotice } from '../../components/ErrorNotice';
 import { ProgressBar } from '../../components/ProgressBar';
 
@@ -13,6 +13,9 @@ export function LoadStatus({ dismissible = false }: { dismissible?: boolean }) {
           Opening <strong>{model.fileName}</strong>…
         </p>
         <ProgressBar value={null} label={`Opening ${model.fileName}`} />
+        <button type="button" className="btn btn-small btn-ghost" onClick={cancelOpen}>
+          Cancel
+        </button>
       </div>
     );
   }
