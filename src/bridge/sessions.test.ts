@@ -213,8 +213,13 @@ describe('a worker that dies mid-call', () => {
     let holds: unknown = null;
     let reads = 0;
     let hang = true;
+    let staged: unknown[] = [];
     const api = {
-      loadSamples: async (files: unknown) => ((reads++, (holds = files)), { count: 1 }),
+      stageSampleFiles: async (slice: unknown[], first: boolean) => {
+        staged = first ? [...slice] : [...staged, ...slice];
+        return staged.length;
+      },
+      loadStagedSamples: async () => ((reads++, (holds = staged)), { count: 1 }),
       evaluate: async () => {
         if (!holds) throw notLoaded();
         return hang ? new Promise<never>(() => {}) : { ok: true };
