@@ -408,28 +408,3 @@ describe('quantizeFloat16', () => {
     });
   });
 });
-
-// ---- speed: a regression guard, not a benchmark (generous for a loaded 2-core CI box) -------------------------
-
-const QUANTIZE_4096_BUDGET_MS = 3000;
-
-describe('speed', () => {
-  const n = 4096;
-  const w = Float32Array.from({ length: n * n }, (_, i) => Math.sin(i * 0.37));
-  it.each([
-    ['tensor', 0],
-    ['channel', 1],
-    ['block', 0],
-  ] as const)(`4096x4096 %s quantizes within ${QUANTIZE_4096_BUDGET_MS} ms`, (granularity, axis) => {
-    const t0 = performance.now();
-    quantizeTensor(w, [n, n], {
-      bits: 4,
-      scheme: 'asymmetric',
-      granularity,
-      blockSize: 32,
-      channelAxis: axis,
-      reductionAxis: axis,
-    });
-    expect(performance.now() - t0).toBeLessThan(QUANTIZE_4096_BUDGET_MS);
-  });
-});
