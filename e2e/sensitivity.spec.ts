@@ -80,4 +80,34 @@ test('demo model: measured sensitivity ranks the layers; "keep float" on the top
   expect(dq).toHaveLength(2);
   expect(dq.some((i) => i.startsWith(top))).toBe(false);
   expect(graph.initializer.find((t) => t.name === top)?.dataType).toBe(1); // FLOAT
+
+  // A width from the ranking: the second layer gets 6 bits in every variant (the weights table shows the same).
+  const second = (await rows.nth(1).getAttribute('data-layer')) as string;
+  await page.getByRole('combobox', { name: `Bits for ${second}` }).selectOption('6');
+  await expect(page.getByRole('combobox', { name: `Bit width for ${second}` })).toHaveValue('6');
+
+  // Measure for the budget: the widths the solver picks from that are not measured yet (4-bit is), on the same
+  // digits; then "Quantize to budget" predicts each layer's loss from them and says so.
+  const status = page.getByTestId('sensitivity-budget');
+  await expect(status).toHaveAttribute('data-measured', 'false');
+  const measure = page.getByTestId('sensitivity-budget-button');
+  await expect(measure).toHaveText('Measure for the budget (5 widths)');
+  await measure.click();
+  await expect(status).toHaveAttribute('data-measured', 'true', { timeout: 120_000 });
+  await expect(measure).toHaveText('Measured for the budget ✓');
+  await expect(status).toContainText('2, 3, 4, 5, 6, 8 bits on 64 samples of');
+  const budget = page.getByTestId('budget');
+  await expect(budget.getByLabel('Average bits per weight')).toHaveValue('4.5');
+  await expect(budget.getByTestId('budget-loss')).toContainText('measured sensitivity on 64 samples of');
+  await budget.getByRole('button', { name: 'Quantize to budget' }).click();
+  const mixed = page.locator('[data-testid^="variant-mix4.5b-measured-sym-channel-o"]');
+  await expect(mixed).toHaveAttribute('data-status', 'done', { timeout: 60_000 });
+  await expect(mixed.locator('.variant-name')).toHaveText('mixed 4.5 b measured · sym · per-channel');
+  await expect(mixed.locator('.variant-name')).toHaveAttribute('title', /measured on 64 samples of/);
+  const recipe = mixed.getByTestId(/^variant-recipe-/);
+  await recipe.locator('summary').click();
+  await expect(recipe.locator('summary')).toContainText('measured on 64 samples of');
+  // The layer kept float stays float; the other two got widths the solver picked.
+  await expect(recipe.locator(`li[data-layer="${top}"]`)).toContainText('float');
+  await expect(recipe.locator('li')).toHaveCount(3);
 });

@@ -8,6 +8,7 @@ export {
   downloadFileName,
   granularityLabel,
   mixedLabel,
+  mixedLossText,
   selectVariantLabels,
   variantIdOf,
   variantLabel,

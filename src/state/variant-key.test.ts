@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { defaultQuantConfig, type QuantConfig } from '../core/quant/config';
-import { downloadFileName, sortBits, variantIdOf, variantLabel, variantShortLabel } from './variant-key';
+import {
+  downloadFileName,
+  mixedLossText,
+  sortBits,
+  variantIdOf,
+  variantLabel,
+  variantShortLabel,
+} from './variant-key';
 
 const cfg = (patch: Partial<QuantConfig>): QuantConfig => ({ ...defaultQuantConfig, ...patch });
 
@@ -23,8 +30,14 @@ describe.each([
   ],
   [
     cfg({ bits: 4, clip: 'mse', mixed: { targetBytes: 1_200_000, proxy: 'measured' } }),
-    'mix1200000B-sym-channel-mse',
-    'mnist_mix1200000B_channel_mse.onnx',
+    'mix1200000B-measured-sym-channel-mse',
+    'mnist_mix1200000B_measured_channel_mse.onnx',
+  ],
+  [
+    // Measured loss and the proxy are different answers for one budget: distinct ids and files.
+    cfg({ bits: 4, mixed: { targetBits: 4.5, proxy: 'measured' } }),
+    'mix4.5b-measured-sym-channel',
+    'mnist_mix4.5b_measured_channel.onnx',
   ],
   [cfg({ bits: 4, method: 'gptq' }), 'w4-sym-channel-gptq', 'mnist_w4_channel_gptq.onnx'],
   [cfg({ bits: 3, method: 'adaround' }), 'w3-sym-channel-adaround', 'mnist_w3_channel_adaround.onnx'],
@@ -82,7 +95,44 @@ describe.each([
     'mixed ≤ 1.2 MB · sym · per-channel',
     'mixed ≤ 1.2 MB · channel',
   ],
+  [
+    cfg({
+      bits: 4,
+      mixed: {
+        targetBits: 4.5,
+        proxy: 'measured',
+        measuredOn: { samples: 64, source: 'digits', synthetic: false },
+      },
+    }),
+    'mixed 4.5 b measured · sym · per-channel',
+    'mixed 4.5 b measured · channel',
+  ],
 ])('variant labels %#', (config, label, short) => {
   it(label, () => expect(variantLabel({ config })).toBe(label));
   it(short, () => expect(variantShortLabel({ config })).toBe(short));
+});
+
+describe('mixedLossText', () => {
+  const mixed = (m: QuantConfig['mixed']) => cfg({ bits: 4, mixed: m });
+  it.each([
+    [cfg({ bits: 4 }), null],
+    [mixed({ targetBits: 4.5, proxy: 'weight-error' }), 'weight-error proxy (no data)'],
+    [mixed({ targetBits: 4.5, proxy: 'measured' }), 'measured sensitivity'],
+    [
+      mixed({
+        targetBits: 4.5,
+        proxy: 'measured',
+        measuredOn: { samples: 64, source: 'digits', synthetic: false },
+      }),
+      'measured on 64 samples of digits',
+    ],
+    [
+      mixed({
+        targetBits: 4.5,
+        proxy: 'measured',
+        measuredOn: { samples: 8, source: 'probe', synthetic: true },
+      }),
+      'measured on 8 synthetic samples (made-up inputs)',
+    ],
+  ])('%# → %s', (config, want) => expect(mixedLossText(config)).toBe(want));
 });

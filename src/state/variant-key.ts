@@ -6,18 +6,32 @@ import { rangeIdParts, rangeLabelParts } from '../core/ranges/tag';
  * A mixed-precision variant's bits part: `mix4.5b` / `mix1200000B` in ids, "mixed 4.5 b" / "mixed ≤ 1.2 MB" in
  * labels; null for a uniform config. Its `layers` are the assignment, so they are not counted as overrides.
  */
-const mixedId = (c: QuantConfig): string | null =>
+const mixedId = (c: QuantConfig, sep = '-'): string | null =>
   c.mixed
-    ? c.mixed.targetBits !== undefined
-      ? `mix${c.mixed.targetBits}b`
-      : `mix${c.mixed.targetBytes}B`
+    ? (c.mixed.targetBits !== undefined ? `mix${c.mixed.targetBits}b` : `mix${c.mixed.targetBytes}B`) +
+      (c.mixed.proxy === 'measured' ? `${sep}measured` : '')
     : null;
+/**
+ * A plan from measured sensitivity says so ("mixed 4.5 b measured"), and its id differs from the proxy plan's for
+ * the same budget (`mix4.5b-measured-…`): they are different answers and must not replace each other.
+ */
 export const mixedLabel = (c: QuantConfig): string | null =>
   c.mixed
-    ? c.mixed.targetBits !== undefined
-      ? `mixed ${c.mixed.targetBits} b`
-      : `mixed ≤ ${decimalSize(c.mixed.targetBytes ?? 0)}`
+    ? (c.mixed.targetBits !== undefined
+        ? `mixed ${c.mixed.targetBits} b`
+        : `mixed ≤ ${decimalSize(c.mixed.targetBytes ?? 0)}`) +
+      (c.mixed.proxy === 'measured' ? ' measured' : '')
     : null;
+/** What predicted a mixed variant's per-layer loss, e.g. "measured on 64 samples of digits.npz" (null: uniform). */
+export function mixedLossText(c: QuantConfig): string | null {
+  if (!c.mixed) return null;
+  if (c.mixed.proxy !== 'measured') return 'weight-error proxy (no data)';
+  const on = c.mixed.measuredOn;
+  if (!on) return 'measured sensitivity';
+  return on.synthetic
+    ? `measured on ${on.samples} synthetic samples (made-up inputs)`
+    : `measured on ${on.samples} samples of ${on.source}`;
+}
 /** A budget as the user typed it: decimal kB/MB (the budget field's units), 3 significant digits. */
 const decimalSize = (bytes: number): string =>
   bytes >= 1e6 ? `${+(bytes / 1e6).toPrecision(3)} MB` : `${+(bytes / 1e3).toPrecision(3)} kB`;
@@ -87,7 +101,7 @@ const rank = (p: Bits): number => (p === 'fp16' ? 16 : p);
 /** File name of a variant's download: `<model>_w<bits>_<granularity>.onnx`, `<model>_fp16.onnx`. */
 export function downloadFileName(modelFileName: string, config: QuantConfig): string {
   const stem = modelFileName.replace(/\.onnx$/i, '').replace(/[^\w.-]+/g, '_') || 'model';
-  const mixed = mixedId(config);
+  const mixed = mixedId(config, '_');
   const bc = config.biasCorrection ? '_bc' : '';
   if (config.bits === 'fp16' && !mixed) return `${stem}_fp16${bc}.onnx`;
   const asym = schemeTag(config) === 'asym' ? '_asym' : '';

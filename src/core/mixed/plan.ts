@@ -11,9 +11,9 @@ import type { QuantizedTensor } from '../quant/types';
 import { specFor, type IntBits, type LayerOverride, type QuantConfig } from '../quant/config';
 import { solveBudget, type Option, type Solution } from './solve';
 
-/** What one layer may become: an integer width, float16, or its original float (left unquantized). */
-export type Candidate = IntBits | 'fp16' | 'float';
-export const MIXED_CANDIDATES: readonly Candidate[] = [2, 3, 4, 5, 6, 8, 'float'];
+import { MIXED_CANDIDATES, type Candidate } from './candidates';
+
+export { MIXED_CANDIDATES, type Candidate };
 
 /** One layer's options: exact stored bytes (as the exporter writes them) and predicted loss per candidate. */
 export interface LayerTable {

@@ -52,6 +52,12 @@ describe('normalizeConfig', () => {
     expect(specFor(cfg, 'b')).toMatchObject({ clip: 'mse', bits: 2 });
     expect(cfg.layers.a.equalize).toBe(false);
     expect(cfg.mixed).toEqual({ targetBits: 4.5, proxy: 'weight-error' });
+    const on = { samples: 64, source: 'digits', synthetic: false };
+    expect(normalizeConfig({ mixed: { targetBits: 4.5, proxy: 'measured', measuredOn: on } }).mixed).toEqual({
+      targetBits: 4.5,
+      proxy: 'measured',
+      measuredOn: on,
+    });
   });
 
   it.each([
@@ -60,6 +66,11 @@ describe('normalizeConfig', () => {
     [{ layers: { a: { clipPercentile: 'x' } } }, /layer "a": clip percentile/],
     [{ mixed: { targetBits: -1, proxy: 'weight-error' } }, /mixed.targetBits must be a positive number/],
     [{ mixed: { proxy: 'guess' } }, /mixed.proxy must be one of/],
+    [{ mixed: { proxy: 'measured', measuredOn: 64 } }, /mixed.measuredOn must be/],
+    [
+      { mixed: { proxy: 'measured', measuredOn: { samples: 0, source: 'x', synthetic: false } } },
+      /mixed.measuredOn.samples must be a positive number/,
+    ],
   ])('refuses range/budget field %j', (input, message) => {
     expect(() => normalizeConfig(input)).toThrow(message);
   });

@@ -62,6 +62,16 @@ export interface MixedPrecisionInfo {
   targetBytes?: number;
   /** What predicted each layer's loss: relative weight reconstruction error (no data), or measured sensitivity. */
   proxy: 'weight-error' | 'measured';
+  /** With a measured proxy: the samples the sensitivity was measured on (said in the variant's details). */
+  measuredOn?: MeasuredOn;
+}
+
+export interface MeasuredOn {
+  samples: number;
+  /** The sample set's name, or "synthetic probe". */
+  source: string;
+  /** Made-up inputs, not the user's data. */
+  synthetic: boolean;
 }
 
 /** One quantization run, fully described. Serializable: it is the exported recipe. */
@@ -156,7 +166,17 @@ function parseMixed(value: unknown): MixedPrecisionInfo | undefined {
   };
   if (m.targetBits !== undefined) out.targetBits = positive('mixed.targetBits', m.targetBits);
   if (m.targetBytes !== undefined) out.targetBytes = positive('mixed.targetBytes', m.targetBytes);
+  if (m.measuredOn !== undefined) out.measuredOn = parseMeasuredOn(m.measuredOn);
   return out;
+}
+
+function parseMeasuredOn(value: unknown): MeasuredOn {
+  const m = (value ?? {}) as Partial<MeasuredOn>;
+  if (typeof value !== 'object' || Array.isArray(value) || typeof m.source !== 'string') {
+    throw new StudioError('QuantConfigError', 'mixed.measuredOn must be {samples, source, synthetic}');
+  }
+  const samples = positive('mixed.measuredOn.samples', m.samples);
+  return { samples, source: m.source, synthetic: m.synthetic === true };
 }
 
 function validateSpec<T extends Partial<WeightSpec>>(spec: T, where: string): T {

@@ -3,13 +3,15 @@
 import { getQuantizeSession } from '../../bridge';
 import type { UserBudget } from '../../core/mixed/run';
 import type { MeasuredLoss } from '../../core/mixed/plan';
-import type { IntBits } from '../../core/quant/config';
+import type { IntBits, QuantConfig } from '../../core/quant/config';
+import { measuredLossFromSensitivity } from '../../core/sensitivity/losses';
 import type { BudgetSetting } from '../slices';
 import { getState, setState } from '../store';
 import { selectLoaded } from '../selectors';
 import { isAbortLike, toUiError } from '../ui-error';
 import { variantIdOf } from '../variant-key';
 import { beginBatch, finishBatch, isBatch, runOne, type PlannedVariant } from './quantize';
+import { selectBudgetSensitivity, type BudgetSensitivity } from './sensitivity';
 
 export function setBudget(patch: Partial<BudgetSetting>): void {
   setState((s) => ({ budget: { ...s.budget, ...patch }, budgetError: null }));
@@ -23,28 +25,33 @@ export function userBudget(b: BudgetSetting): UserBudget | null {
 }
 
 /**
- * Plan and quantize a mixed-precision variant for the current budget with the current global settings. `measured`
- * (per-layer loss at each width, e.g. from measured sensitivity) replaces the weight-error proxy when given.
+ * Plan and quantize a mixed-precision variant for the current budget with the current global settings. The loss
+ * each layer is predicted to add is, in this order: `measured` when given; measured sensitivity when the open model
+ * has reports at every width the solver picks from for these settings (`selectBudgetSensitivity`); else the
+ * weight-error proxy. The variant's config says which (`mixed.proxy`, `mixed.measuredOn`), and so does its id.
  */
 export async function quantizeToBudget(measured?: MeasuredLoss): Promise<void> {
   const s = getState();
   const loaded = selectLoaded(s);
   const budget = userBudget(s.budget);
   if (!loaded || !budget || s.model.status === 'loading' || s.batch.status !== 'idle') return;
+  const sensitivity = measured ? null : selectBudgetSensitivity(s);
+  const loss = measured ?? (sensitivity ? budgetLoss(sensitivity) : undefined);
   const { batchId, signal } = beginBatch();
   setState({ batch: { status: 'running', batchId, variantIds: [] }, budgetError: null });
   const ids: string[] = [];
   try {
     // Planning is one worker call (not cancellable inside); a cancel meanwhile drops its answer.
     const plan = await getQuantizeSession().callModel(loaded, (api) =>
-      api.planBudget(loaded.id, s.config, budget, measured),
+      api.planBudget(loaded.id, s.config, budget, loss),
     );
     if (signal.aborted || !isBatch(batchId)) return;
+    const config = sensitivity ? withMeasuredOn(plan.config, sensitivity) : plan.config;
     const floor = plan.floor ?? 4;
     const p: PlannedVariant = {
-      id: variantIdOf(plan.config),
+      id: variantIdOf(config),
       bits: Math.min(8, Math.max(2, floor)) as IntBits, // the variant's colour: its narrowest width
-      config: plan.config,
+      config,
       plan: { averageBits: plan.averageBits, floor: plan.floor, storedBytes: plan.storedBytes },
     };
     ids.push(p.id);
@@ -60,4 +67,15 @@ export async function quantizeToBudget(measured?: MeasuredLoss): Promise<void> {
     await getQuantizeSession().idle();
     if (isBatch(batchId)) finishBatch(ids);
   }
+}
+
+/** The solver's per-layer loss from the reports (one per candidate width). */
+export const budgetLoss = (m: BudgetSensitivity): MeasuredLoss =>
+  measuredLossFromSensitivity(m.reports.map((r) => r.report));
+
+/** Record in the recipe what the measured loss was measured on (the variant's details say it). */
+function withMeasuredOn(config: QuantConfig, m: BudgetSensitivity): QuantConfig {
+  if (config.mixed?.proxy !== 'measured') return config;
+  const measuredOn = { samples: m.samples, source: m.sourceName, synthetic: m.synthetic };
+  return { ...config, mixed: { ...config.mixed, measuredOn } };
 }

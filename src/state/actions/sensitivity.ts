@@ -2,11 +2,13 @@
 // settings, on the user's sample set (its first SENSITIVITY_SAMPLES) or, without one, the synthetic probe.
 import { proxy } from 'comlink';
 import { getEvaluateSession } from '../../bridge';
-import type { IntBits } from '../../core/quant/config';
+import { MIXED_WIDTHS } from '../../core/mixed/candidates';
+import type { Bits, IntBits, QuantConfig } from '../../core/quant/config';
 import type { SensitivityProgress } from '../../protocol/eval-dto';
 import { selectEvalBusy, selectSamples } from '../eval-selectors';
 import { selectLoaded } from '../selectors';
-import { initialSensitivity } from '../sensitivity-slice';
+import { initialSensitivity, type SensitivityResult } from '../sensitivity-slice';
+import type { AppState } from '../slices';
 import { getState, setState } from '../store';
 import { isAbortLike, toUiError } from '../ui-error';
 import { setLayerBits, setLayerIncluded } from './config';
@@ -14,8 +16,8 @@ import { defaultPreprocess } from './evaluate-samples';
 
 /** Samples each layer's model runs on (a published study found 64 enough to rank CNN layers; docs/sensitivity.md). */
 export const SENSITIVITY_SAMPLES = 64;
-/** "More bits" gives a layer this width. */
-export const MORE_BITS: IntBits = 8;
+/** The widths "give more bits" offers a layer from the ranking (besides float and the variant's own width). */
+export const LAYER_WIDTHS: readonly Bits[] = [8, 6, 5, 4, 3, 'fp16'];
 
 let nextRunId = 0;
 let controller: AbortController | undefined;
@@ -34,53 +36,180 @@ export function sensitivitySource(s = getState()): { kind: 'samples' | 'syntheti
 
 export const setSensitivityBits = (bits: IntBits) => setState({ sensitivityBits: bits });
 
-export async function runSensitivity(): Promise<void> {
-  const s = getState();
+/** The global settings a measurement depends on, bits aside: reports with equal keys can be compared and summed. */
+export const sensitivityKey = (c: QuantConfig): string =>
+  [
+    c.scheme,
+    c.granularity,
+    c.granularity === 'block' ? c.blockSize : '',
+    c.clip,
+    c.clip === 'percentile' ? c.clipPercentile : '',
+    c.includeGather ? 'gather' : '',
+  ].join('|');
+
+/** Measured sensitivity at every width the budget solver picks from, on one data source, for the current settings. */
+export interface BudgetSensitivity {
+  /** One per MIXED_WIDTHS entry, in that order. */
+  reports: SensitivityResult[];
+  samples: number;
+  sourceName: string;
+  synthetic: boolean;
+}
+
+/** The open model's reports for the current settings, grouped by data source (most recent source first). */
+function reportsBySource(s: AppState): SensitivityResult[][] {
   const loaded = selectLoaded(s);
-  if (!loaded || s.sensitivityRun.status === 'running' || sensitivityBlocker(s)) return;
-  const runId = ++nextRunId;
-  controller = new AbortController();
-  const { signal } = controller;
+  if (!loaded) return [];
+  const key = sensitivityKey(s.config);
+  const mine = s.sensitivityReports.filter((r) => r.modelId === loaded.id && r.key === key);
+  const groups = new Map<string, SensitivityResult[]>();
+  for (const r of [...mine].reverse()) {
+    const k = `${r.source}|${r.samplesName}`;
+    groups.set(k, [...(groups.get(k) ?? []), r]);
+  }
+  return [...groups.values()];
+}
+
+const atWidth = (rs: readonly SensitivityResult[], b: IntBits) => rs.find((r) => r.report.spec.bits === b);
+
+/**
+ * Reports at every width the solver may pick, for the open model and the current settings, from one data source
+ * (the most recent complete one); null when any width is missing: then "Quantize to budget" uses the proxy, as a
+ * measured loss at some widths and the proxy (another scale) at others would not be comparable.
+ */
+export function selectBudgetSensitivity(s = getState()): BudgetSensitivity | null {
+  for (const group of reportsBySource(s)) {
+    const reports = MIXED_WIDTHS.map((b) => atWidth(group, b));
+    if (reports.every((r) => r !== undefined)) {
+      const first = reports[0].report;
+      return {
+        reports,
+        samples: first.sampleCount,
+        sourceName: first.synthetic ? 'synthetic probe' : reports[0].samplesName,
+        synthetic: first.synthetic,
+      };
+    }
+  }
+  return null;
+}
+
+/** Widths still to measure for the budget on the data a run would use now (all of MIXED_WIDTHS when none is). */
+export function budgetWidthsToMeasure(s = getState()): IntBits[] {
+  const source = sensitivitySource(s);
+  const group = reportsBySource(s).find(
+    (g) => g[0].source === source.kind && g[0].samplesName === source.name,
+  );
+  return MIXED_WIDTHS.filter((b) => !group || !atWidth(group, b));
+}
+
+/** One measurement at `bits` in the evaluate worker with the settings and data of `s` (the run's start). */
+async function measureAt(
+  s: AppState,
+  bits: IntBits,
+  runId: number,
+  signal: AbortSignal,
+  sweep: { index: number; count: number } | null,
+): Promise<SensitivityResult | null> {
+  const loaded = selectLoaded(s)!;
   const source = sensitivitySource(s);
   const samples = source.kind === 'samples' ? selectSamples(s) : null;
   const images = samples ? samples.info.kind === 'images' : true; // the probe takes image preprocessing too
   const preprocess = images ? (s.preprocess ?? defaultPreprocess(loaded.summary)).options : null;
-  setState({ sensitivityRun: { status: 'running', runId, progress: null } });
   const current = () => {
     const r = getState().sensitivityRun;
     return r.status === 'running' && r.runId === runId ? r : null;
   };
-  try {
-    const onProgress = proxy((progress: SensitivityProgress) => {
-      const r = current();
-      if (r) setState({ sensitivityRun: { ...r, progress } });
-    });
-    const report = await getEvaluateSession().sensitivity(
-      samples,
-      {
-        float: {
-          blob: loaded.file,
-          label: loaded.fileName,
-          externalData: loaded.sidecars.map((f) => ({ path: f.name, blob: f.blob })),
-        },
-        config: { ...s.config, bits: s.sensitivityBits, layers: {} },
-        source: source.kind,
-        preprocess,
-        maxSamples: source.kind === 'samples' ? SENSITIVITY_SAMPLES : undefined,
+  setState({
+    sensitivityRun: { status: 'running', runId, progress: null, sweep: sweep && { ...sweep, bits } },
+  });
+  const onProgress = proxy((progress: SensitivityProgress) => {
+    const r = current();
+    if (r) setState({ sensitivityRun: { ...r, progress } });
+  });
+  const report = await getEvaluateSession().sensitivity(
+    samples,
+    {
+      float: {
+        blob: loaded.file,
+        label: loaded.fileName,
+        externalData: loaded.sidecars.map((f) => ({ path: f.name, blob: f.blob })),
       },
-      signal,
-      onProgress,
+      config: { ...s.config, bits, layers: {} },
+      source: source.kind,
+      preprocess,
+      maxSamples: source.kind === 'samples' ? SENSITIVITY_SAMPLES : undefined,
+    },
+    signal,
+    onProgress,
+  );
+  if (!current()) return null;
+  const result: SensitivityResult = {
+    runId,
+    report,
+    modelId: loaded.id,
+    source: source.kind,
+    samplesName: source.name,
+    key: sensitivityKey(s.config),
+  };
+  const same = (r: SensitivityResult) =>
+    r.modelId === result.modelId &&
+    r.key === result.key &&
+    r.source === result.source &&
+    r.samplesName === result.samplesName &&
+    r.report.spec.bits === bits;
+  setState((st) => ({ sensitivityReports: [...st.sensitivityReports.filter((r) => !same(r)), result] }));
+  return result;
+}
+
+/**
+ * Measures `widths` one after another as one cancellable run, all with the settings and data of its start; then
+ * shows the report at `show` (measured now or before on the same data), else the last one.
+ */
+async function runWidths(widths: readonly IntBits[], show: IntBits): Promise<void> {
+  const s = getState();
+  if (!selectLoaded(s) || s.sensitivityRun.status === 'running' || sensitivityBlocker(s)) return;
+  const runId = ++nextRunId;
+  controller = new AbortController();
+  const { signal } = controller;
+  const isCurrent = () => {
+    const r = getState().sensitivityRun;
+    return r.status === 'running' && r.runId === runId;
+  };
+  const sweep = widths.length > 1 || widths[0] !== show;
+  try {
+    let last: SensitivityResult | null = null;
+    for (const [index, bits] of widths.entries()) {
+      last = await measureAt(s, bits, runId, signal, sweep ? { index, count: widths.length } : null);
+      if (!last) return;
+    }
+    if (!isCurrent()) return;
+    const group = reportsBySource(getState()).find(
+      (g) => g[0].source === last!.source && g[0].samplesName === last!.samplesName,
     );
-    if (!current()) return;
     setState({
       sensitivityRun: { status: 'idle' },
-      sensitivityResult: { runId, report, modelId: loaded.id, source: source.kind, samplesName: source.name },
+      sensitivityResult: atWidth(group ?? [], show) ?? last,
     });
   } catch (e) {
-    if (!current()) return;
+    if (!isCurrent()) return;
     if (signal.aborted || isAbortLike(e)) setState({ sensitivityRun: { status: 'idle' } });
     else setState({ sensitivityRun: { status: 'error', error: toUiError(e) } });
   }
+}
+
+/** Measure every layer alone at the chosen width. */
+export const runSensitivity = (): Promise<void> =>
+  runWidths([getState().sensitivityBits], getState().sensitivityBits);
+
+/**
+ * Measure at every width the budget solver may pick that is not measured yet on the data a run would use now, so
+ * that "Quantize to budget" predicts each layer's loss from measurements instead of the weight-error proxy.
+ */
+export function measureForBudget(): Promise<void> {
+  const s = getState();
+  const todo = budgetWidthsToMeasure(s);
+  const show = MIXED_WIDTHS.includes(s.sensitivityBits) ? s.sensitivityBits : 4;
+  return todo.length ? runWidths(todo, show) : Promise.resolve();
 }
 
 /** Stops the run (the evaluate worker is restarted: an onnxruntime run cannot be interrupted). */
@@ -93,7 +222,11 @@ export function cancelSensitivity(): void {
 /** A new model: its sensitivity is unknown. */
 export function resetSensitivity(): void {
   cancelSensitivity();
-  setState({ sensitivityRun: initialSensitivity.sensitivityRun, sensitivityResult: null });
+  setState({
+    sensitivityRun: initialSensitivity.sensitivityRun,
+    sensitivityResult: null,
+    sensitivityReports: [],
+  });
 }
 
 export const dismissSensitivityError = () => {
@@ -102,8 +235,11 @@ export const dismissSensitivityError = () => {
 
 /** Act on a measurement: leave the layer in float in every variant (the weights table's include tick). */
 export const keepLayerFloat = (name: string) => setLayerIncluded(name, false);
-/** Act on a measurement: give the layer MORE_BITS in every variant (the weights table's per-layer bits). */
-export const giveLayerMoreBits = (name: string) => {
+/**
+ * Act on a measurement: give the layer `bits` in every variant (the weights table's per-layer bits); null gives it
+ * each variant's width again.
+ */
+export const giveLayerBits = (name: string, bits: Bits | null) => {
   setLayerIncluded(name, true);
-  setLayerBits(name, MORE_BITS);
+  setLayerBits(name, bits);
 };

@@ -168,8 +168,10 @@ export class FakeQuantizeApi {
       return fakeRun(runId, config);
     },
     /** Gives 'small' 8 bits and 'big' 4 (a fixed answer: the solver itself is tested in core). */
-    planBudget: async (modelId, config, budget) => {
-      this.calls.push(`planBudget:${JSON.stringify(budget)}`);
+    planBudget: async (modelId, config, budget, measured) => {
+      this.calls.push(
+        `planBudget:${JSON.stringify(budget)}${measured ? `:measured ${JSON.stringify(measured)}` : ''}`,
+      );
       if (!this.models.has(modelId)) throw named('ModelNotLoadedError', `No model "${modelId}"`);
       if ('targetBits' in budget && budget.targetBits < 2)
         throw named('QuantConfigError', 'the budget is below the smallest possible size');
@@ -179,7 +181,7 @@ export class FakeQuantizeApi {
         config: {
           ...config,
           layers: { small: { bits: 8 }, big: { bits: 4 } },
-          mixed: { ...mixed, proxy: 'weight-error' },
+          mixed: { ...mixed, proxy: measured ? 'measured' : 'weight-error' },
         },
         chosen: { small: 8, big: 4 },
         averageBits: 4.8,

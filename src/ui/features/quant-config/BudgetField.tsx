@@ -1,6 +1,7 @@
 import { useShallow } from 'zustand/react/shallow';
 import { selectLoaded, useAppStore, type AppState, type BudgetSetting } from '../../../state';
 import { quantizeToBudget, setBudget, userBudget } from '../../../state/actions/budget';
+import { selectBudgetSensitivity } from '../../../state/actions/sensitivity';
 import { ErrorNotice } from '../../components/ErrorNotice';
 import { Segmented } from '../../components/Segmented';
 
@@ -14,11 +15,20 @@ const selectBudget = (s: AppState) => ({
   error: s.budgetError,
   busy: s.batch.status !== 'idle',
   ready: selectLoaded(s) !== null && s.model.status !== 'loading',
+  measuredOn: budgetSource(s),
 });
+
+/** "64 samples of digits.npz" when measured sensitivity covers every width the solver picks, else null. */
+const budgetSource = (s: AppState): string | null => {
+  const m = selectBudgetSensitivity(s);
+  return m
+    ? `${m.samples} ${m.synthetic ? 'synthetic samples (made-up inputs)' : `samples of ${m.sourceName}`}`
+    : null;
+};
 
 /** Mixed precision: a budget, and a button that makes the best variant under it (bits chosen per layer). */
 export function BudgetField() {
-  const { budget, error, busy, ready } = useAppStore(useShallow(selectBudget));
+  const { budget, error, busy, ready, measuredOn } = useAppStore(useShallow(selectBudget));
   const valid = userBudget(budget) !== null;
   const bits = budget.mode === 'bits';
   return (
@@ -50,6 +60,12 @@ export function BudgetField() {
           type="button"
           className="btn"
           disabled={!ready || !valid}
+          data-loss={measuredOn ? 'measured' : 'weight-error'}
+          title={
+            measuredOn
+              ? `Predicted loss per layer: measured sensitivity on ${measuredOn}`
+              : 'Predicted loss per layer: weight-error proxy (measure for the budget in the sensitivity panel to use your data)'
+          }
           onClick={() => void quantizeToBudget()}
         >
           Quantize to budget
@@ -59,8 +75,13 @@ export function BudgetField() {
         {bits
           ? 'Bits the levels carry, averaged over the quantized weights (uniform 4-bit = 4).'
           : 'Size of the exported file.'}{' '}
-        Each layer gets 2–8 bits or stays float, by predicted loss: weight error (no data used), never below
-        the widest uniform width that fits. The result is a variant; its recipe lists every layer.
+        Each layer gets 2–8 bits or stays float, by predicted loss:{' '}
+        <span data-testid="budget-loss">
+          {measuredOn
+            ? `measured sensitivity on ${measuredOn} (each layer alone at every width; they may trade bits freely).`
+            : 'weight error (no data used), never below the widest uniform width that fits. “Measure for the budget” in the sensitivity panel replaces it with measurements.'}
+        </span>{' '}
+        The result is a variant; its recipe lists every layer.
       </p>
       {!valid && <p className="small error-inline">Enter a budget above 0{bits ? ' and up to 32' : ''}.</p>}
       {error && <ErrorNotice error={error} context="No assignment for this budget" testId="budget-error" />}

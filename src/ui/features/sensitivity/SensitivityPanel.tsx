@@ -2,10 +2,14 @@ import { useShallow } from 'zustand/react/shallow';
 import { INT_BITS, type IntBits } from '../../../core/quant/config';
 import type { SensitivityProgress } from '../../../protocol/eval-dto';
 import { useAppStore, type AppState } from '../../../state';
+import { MIXED_WIDTHS } from '../../../core/mixed/candidates';
 import {
+  budgetWidthsToMeasure,
   cancelSensitivity,
   dismissSensitivityError,
+  measureForBudget,
   runSensitivity,
+  selectBudgetSensitivity,
   sensitivityBlocker,
   sensitivitySource,
   setSensitivityBits,
@@ -26,20 +30,37 @@ const selectBar = (s: AppState) => ({
   sourceName: sensitivitySource(s).name,
   granularity: s.config.granularity,
   scheme: s.config.scheme,
+  toMeasure: budgetWidthsToMeasure(s).join(','),
 });
 
-function progressText(p: SensitivityProgress | null): string {
-  if (!p) return 'Starting onnxruntime…';
+/** What "Quantize to budget" will use, as one line (a string: cheap to compare in the store subscription). */
+const selectBudgetLine = (s: AppState): string => {
+  const m = selectBudgetSensitivity(s);
+  return m
+    ? `“Quantize to budget” predicts each layer’s loss from these measurements (${MIXED_WIDTHS.join(', ')} bits on ${m.samples} ${m.synthetic ? 'synthetic samples' : `samples of ${m.sourceName}`}).`
+    : `“Quantize to budget” uses the weight-error proxy until every width it picks from (${MIXED_WIDTHS.join(', ')} bits) is measured with these settings.`;
+};
+
+type Sweep = { bits: number; index: number; count: number } | null;
+
+function progressText(p: SensitivityProgress | null, sweep: Sweep): string {
+  const width = sweep ? `${sweep.bits}-bit (width ${sweep.index + 1} of ${sweep.count}) · ` : '';
+  if (!p) return `${width}starting onnxruntime…`;
   const who = p.layer === null ? 'float model' : `layer ${p.done} of ${p.total}: ${p.layer}`;
-  return `${who} · ${p.sample} / ${p.samples} samples`;
+  return `${width}${who} · ${p.sample} / ${p.samples} samples`;
 }
 
 function RunBar() {
   const bar = useAppStore(useShallow(selectBar));
   const run = useAppStore((s) => s.sensitivityRun);
+  const budgetLine = useAppStore(selectBudgetLine);
+  const measured = useAppStore((s) => selectBudgetSensitivity(s) !== null);
   const running = run.status === 'running';
   const p = running ? run.progress : null;
-  const fraction = p ? (p.done + (p.samples ? p.sample / p.samples : 1)) / (p.total + 1) : 0;
+  const sweep = running ? run.sweep : null;
+  const inner = p ? (p.done + (p.samples ? p.sample / p.samples : 1)) / (p.total + 1) : 0;
+  const fraction = sweep ? (sweep.index + inner) / sweep.count : inner;
+  const toMeasure = bar.toMeasure ? bar.toMeasure.split(',') : [];
   return (
     <div className="eval-bar" data-testid="sensitivity-run" data-status={bar.status}>
       <div className="eval-bar-row">
@@ -83,13 +104,35 @@ function RunBar() {
             Measure sensitivity
           </button>
         )}
+        {!running && (
+          <button
+            type="button"
+            className="btn"
+            data-testid="sensitivity-budget-button"
+            disabled={bar.blocker !== null || toMeasure.length === 0}
+            title={
+              bar.blocker ??
+              (toMeasure.length
+                ? `Measures at ${toMeasure.join(', ')} bits, so that “Quantize to budget” uses measured loss`
+                : 'Every width is measured on this data with these settings')
+            }
+            onClick={() => void measureForBudget()}
+          >
+            {toMeasure.length
+              ? `Measure for the budget (${toMeasure.length} widths)`
+              : 'Measured for the budget ✓'}
+          </button>
+        )}
       </div>
       {running && (
         <div className="eval-progress" aria-live="polite">
           <ProgressBar value={fraction} label="Sensitivity progress" testId="sensitivity-progress" />
-          <p className="muted small">{progressText(p)}</p>
+          <p className="muted small">{progressText(p, sweep)}</p>
         </div>
       )}
+      <p className="muted small" data-testid="sensitivity-budget" data-measured={String(measured)}>
+        {budgetLine}
+      </p>
       {run.status === 'error' && (
         <ErrorNotice error={run.error} context="Sensitivity failed" testId="sensitivity-error">
           <button type="button" className="btn" onClick={dismissSensitivityError}>

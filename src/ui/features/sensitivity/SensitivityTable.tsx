@@ -1,11 +1,39 @@
 import type { SensitivityReport } from '../../../protocol/eval-dto';
 import { useAppStore } from '../../../state';
-import { giveLayerMoreBits, keepLayerFloat, MORE_BITS } from '../../../state/actions/sensitivity';
-import { setLayerBits, setLayerIncluded } from '../../../state/actions/config';
+import type { Bits } from '../../../core/quant/config';
+import { giveLayerBits, keepLayerFloat, LAYER_WIDTHS } from '../../../state/actions/sensitivity';
+import { setLayerIncluded } from '../../../state/actions/config';
 import { selectWeight } from '../../../state/actions/ui';
 
 const db = (x: number) => (x === Infinity ? '∞' : x === -Infinity ? '−∞' : x.toFixed(1));
 const sci = (x: number | null) => (x === null ? '–' : x === 0 ? '0' : x.toExponential(2));
+const widthLabel = (b: Bits) => (b === 'fp16' ? 'fp16' : `${b}-bit`);
+
+/** The layer's width in every variant: its own override, or each variant's (''); float is the "Keep float" tick. */
+function WidthSelect({ name, bits, float }: { name: string; bits: Bits | undefined; float: boolean }) {
+  return (
+    <select
+      className="select-small"
+      aria-label={`Bits for ${name}`}
+      title="Give this layer its own width in every variant"
+      value={float ? 'float' : (bits ?? '')}
+      onChange={(e) => {
+        const v = e.currentTarget.value;
+        if (v === 'float') keepLayerFloat(name);
+        else giveLayerBits(name, v === '' ? null : v === 'fp16' ? 'fp16' : (Number(v) as Bits));
+      }}
+    >
+      <option value="">variant’s bits</option>
+      {[...LAYER_WIDTHS, ...(bits && !LAYER_WIDTHS.includes(bits) ? [bits] : [])].map((b) => (
+        <option key={b} value={b}>
+          {widthLabel(b)}
+        </option>
+      ))}
+      <option value="float">float</option>
+    </select>
+  );
+}
+
 const pct = (x: number | null) => (x === null ? '–' : `${(100 * x).toFixed(1)} %`);
 
 /** The ranking as numbers, with what to do about each layer (per-layer overrides, as in the weights table). */
@@ -31,7 +59,6 @@ export function SensitivityTable({ report: r }: { report: SensitivityReport }) {
           {r.layers.map((l) => {
             const o = layers[l.name];
             const float = o?.skip === true;
-            const more = !float && o?.bits === MORE_BITS;
             return (
               <tr key={l.name} data-testid="sensitivity-row" data-layer={l.name} data-rank={l.rank}>
                 <td className="num">{l.rank}</td>
@@ -62,17 +89,7 @@ export function SensitivityTable({ report: r }: { report: SensitivityReport }) {
                   >
                     {float ? 'kept float ✓' : 'Keep float'}
                   </button>
-                  <button
-                    type="button"
-                    className="btn btn-small"
-                    aria-pressed={more}
-                    aria-label={
-                      more ? `Give ${l.name} the variant's bits again` : `Give ${l.name} ${MORE_BITS} bits`
-                    }
-                    onClick={() => (more ? setLayerBits(l.name, null) : giveLayerMoreBits(l.name))}
-                  >
-                    {more ? `${MORE_BITS}-bit ✓` : `${MORE_BITS}-bit`}
-                  </button>
+                  <WidthSelect name={l.name} bits={o?.bits} float={float} />
                 </td>
               </tr>
             );

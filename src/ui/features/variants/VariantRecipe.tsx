@@ -1,5 +1,5 @@
 import { toRecipe } from '../../../core/quant/config';
-import { downloadFileName, selectLoaded, useAppStore, type Variant } from '../../../state';
+import { downloadFileName, mixedLossText, selectLoaded, useAppStore, type Variant } from '../../../state';
 
 /** What a layer of a mixed-precision variant got: "float", or "5-bit". */
 const layerBits = (v: Variant, name: string): string => {
@@ -26,7 +26,9 @@ export function VariantRecipe({ v }: { v: Variant }) {
       <summary>
         Bits per layer
         {v.plan && ` · ${v.plan.averageBits.toFixed(2)} b average`}
-        {v.config.mixed.proxy === 'measured' ? ' · measured sensitivity' : ' · weight-error proxy'}
+        <span data-testid={`variant-loss-${v.id}`} data-proxy={v.config.mixed.proxy}>
+          {` · ${mixedLossText(v.config)}`}
+        </span>
       </summary>
       <ul>
         {names.map((n) => (

@@ -1,4 +1,4 @@
-import { useAppStore, resultOf, variantLabel } from '../../../state';
+import { mixedLossText, useAppStore, resultOf, variantLabel } from '../../../state';
 import { removeVariant } from '../../../state/actions/quantize';
 import { CloseIcon } from '../../components/icons';
 import { ErrorNotice } from '../../components/ErrorNotice';
@@ -7,6 +7,12 @@ import { useVariantColor } from '../../components/variant-colors';
 import { WeightSqnrValue } from '../../components/WeightSqnr';
 import { formatBytes } from '../../format';
 import { VariantRecipe } from './VariantRecipe';
+
+/** A mixed variant's tooltip: what predicted each layer's loss when its bits were chosen. */
+const lossTitle = (c: Parameters<typeof mixedLossText>[0]): string | undefined => {
+  const text = mixedLossText(c);
+  return text ? `Bits per layer chosen by predicted loss: ${text}` : undefined;
+};
 
 /** One variant's status in the sidebar; subscribes to this variant only. */
 export function VariantRow({ id }: { id: string }) {
@@ -27,7 +33,9 @@ export function VariantRow({ id }: { id: string }) {
       <span className="dot" style={{ background: color }} data-color={color} aria-hidden="true" />
       <div className="variant-main">
         <div className="variant-line">
-          <span className="variant-name">{label}</span>
+          <span className="variant-name" title={lossTitle(v.config)}>
+            {label}
+          </span>
           <span className="variant-state">
             {run.status === 'idle' && 'queued'}
             {run.status === 'running' && `${Math.round(run.progress * 100)}%`}

@@ -1,0 +1,203 @@
+// "Measure for the budget" and which loss "Quantize to budget" then uses: measured sensitivity when every width the
+// solver picks from is measured for the open model and the current settings, else the weight-error proxy.
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { InProcessBridge } from '../../bridge/in-process-bridge';
+import { setEvaluateBridge, setQuantizeBridge } from '../../bridge';
+import { MIXED_WIDTHS } from '../../core/mixed/candidates';
+import type { IntBits } from '../../core/quant/config';
+import type { SensitivityReport, SensitivityRunRequest } from '../../protocol/eval-dto';
+import type { EvaluateApi } from '../../workers/evaluate.api';
+import type { QuantizeApi } from '../../workers/quantize.api';
+import { FakeQuantizeApi } from '../testing/fake-quantize-api';
+import { appStore, initialState } from '../store';
+import { mixedLossText, variantLabel } from '../variant-key';
+import { budgetLoss, quantizeToBudget } from './budget';
+import { setConfig } from './config';
+import { openFiles } from './open-model';
+import {
+  budgetWidthsToMeasure,
+  cancelSensitivity,
+  measureForBudget,
+  runSensitivity,
+  selectBudgetSensitivity,
+  setSensitivityBits,
+} from './sensitivity';
+
+let fake: FakeQuantizeApi;
+/** Widths the fake evaluate worker was asked to measure, in order. */
+let measured: (number | string)[];
+/** When set, calls after this many never answer (a long run, to cancel). */
+let answers: number | null;
+
+/** A report whose scores grow as the width shrinks: `big` suffers ten times more than `small`. */
+function report(req: SensitivityRunRequest): SensitivityReport {
+  const bits = req.config.bits as IntBits;
+  const spec = {
+    bits,
+    scheme: req.config.scheme,
+    granularity: req.config.granularity,
+    blockSize: 32,
+  } as const;
+  const layer = (name: string, score: number, rank: number) => ({
+    name,
+    op: 'MatMul',
+    elements: 100,
+    kl: score,
+    top1Agreement: 1,
+    top1Delta: null,
+    outputSqnrDb: 30,
+    weightSqnrDb: 20,
+    score,
+    rank,
+    proxyRank: rank,
+  });
+  const base = 2 ** -bits;
+  return {
+    spec,
+    metric: 'kl',
+    layers: [layer('big', 10 * base, 1), layer('small', base, 2)],
+    skipped: [],
+    spearman: 1,
+    sampleCount: 8,
+    sourceName: 'synthetic probe',
+    synthetic: true,
+    labeled: false,
+    floatTop1: null,
+    notes: [],
+    durationMs: 1,
+  };
+}
+
+const fakeEval = {
+  sensitivity: async (req: SensitivityRunRequest) => {
+    measured.push(req.config.bits);
+    if (answers !== null && measured.length > answers) await new Promise(() => {});
+    return report(req);
+  },
+} as unknown as EvaluateApi;
+
+beforeEach(async () => {
+  appStore.setState(initialState(), true);
+  measured = [];
+  answers = null;
+  fake = new FakeQuantizeApi();
+  setQuantizeBridge(new InProcessBridge<QuantizeApi>(fake.api, () => fake.restart()));
+  setEvaluateBridge(new InProcessBridge<EvaluateApi>(fakeEval));
+  await openFiles([new File([new Uint8Array(8)], 'model.onnx')]);
+});
+afterEach(() => {
+  setQuantizeBridge(undefined);
+  setEvaluateBridge(undefined);
+});
+
+const state = () => appStore.getState();
+const planCalls = () => fake.calls.filter((c) => c.startsWith('planBudget'));
+
+describe('measureForBudget', () => {
+  it('measures every width the solver picks from, once, and keeps the reports for the open model', async () => {
+    expect(budgetWidthsToMeasure()).toEqual([...MIXED_WIDTHS]);
+    await measureForBudget();
+    expect(measured).toEqual([2, 3, 4, 5, 6, 8]);
+    expect(state().sensitivityRun.status).toBe('idle');
+    expect(state().sensitivityReports.map((r) => r.report.spec.bits)).toEqual([2, 3, 4, 5, 6, 8]);
+    expect(state().sensitivityResult?.report.spec.bits).toBe(4); // the width chosen in the panel is shown
+    expect(budgetWidthsToMeasure()).toEqual([]);
+    const m = selectBudgetSensitivity();
+    expect(m && { samples: m.samples, source: m.sourceName, synthetic: m.synthetic }).toEqual({
+      samples: 8,
+      source: 'synthetic probe',
+      synthetic: true,
+    });
+    expect(budgetLoss(m!).big).toEqual({ 2: 2.5, 3: 1.25, 4: 0.625, 5: 0.3125, 6: 0.15625, 8: 0.0390625 });
+    await measureForBudget(); // nothing left to measure
+    expect(measured).toHaveLength(6);
+  });
+
+  it('reuses a width already measured on the same data with the same settings', async () => {
+    setSensitivityBits(5);
+    await runSensitivity();
+    expect(budgetWidthsToMeasure()).toEqual([2, 3, 4, 6, 8]);
+    await measureForBudget();
+    expect(measured).toEqual([5, 2, 3, 4, 6, 8]);
+    expect(state().sensitivityResult?.report.spec.bits).toBe(5);
+  });
+
+  it('a cancelled sweep keeps the widths finished before it and measures only the rest next time', async () => {
+    answers = 2;
+    const run = measureForBudget();
+    while (measured.length < 3) await new Promise((r) => setTimeout(r, 0));
+    const r = state().sensitivityRun;
+    expect(r.status === 'running' && r.sweep).toEqual({ bits: 4, index: 2, count: 6 });
+    cancelSensitivity();
+    await run;
+    expect(state().sensitivityRun.status).toBe('idle');
+    expect(selectBudgetSensitivity()).toBeNull();
+    expect(budgetWidthsToMeasure()).toEqual([4, 5, 6, 8]);
+    answers = null;
+    await measureForBudget();
+    expect(measured).toEqual([2, 3, 4, 4, 5, 6, 8]);
+    expect(selectBudgetSensitivity()).not.toBeNull();
+  });
+
+  it('a new model drops the reports', async () => {
+    await measureForBudget();
+    await openFiles([new File([new Uint8Array(8)], 'other.onnx')]);
+    expect(state().sensitivityReports).toEqual([]);
+    expect(selectBudgetSensitivity()).toBeNull();
+  });
+});
+
+describe('quantizeToBudget: measured loss or the proxy', () => {
+  it.each([
+    ['nothing measured', async () => {}],
+    ['one width measured', () => runSensitivity()],
+    [
+      'every width measured at other settings',
+      async () => {
+        await measureForBudget();
+        setConfig({ granularity: 'tensor' });
+      },
+    ],
+  ])('%s → the weight-error proxy', async (_, before) => {
+    await before();
+    await quantizeToBudget();
+    expect(planCalls()).toEqual(['planBudget:{"targetBits":4.5}']);
+    const v = state().variants[state().variantOrder[0]];
+    expect(v.config.mixed?.proxy).toBe('weight-error');
+    expect(v.id).not.toMatch(/measured/);
+    expect(mixedLossText(v.config)).toBe('weight-error proxy (no data)');
+  });
+
+  it('every width measured → the measured loss, said in the id, label and details; the proxy plan stays', async () => {
+    await quantizeToBudget();
+    await measureForBudget();
+    await quantizeToBudget();
+    const calls = planCalls();
+    expect(calls).toHaveLength(2);
+    expect(calls[0]).toBe('planBudget:{"targetBits":4.5}');
+    expect(calls[1]).toMatch(/^planBudget:\{"targetBits":4\.5\}:measured /);
+    expect(JSON.parse(calls[1].slice(calls[1].indexOf(' ') + 1))).toEqual(
+      budgetLoss(selectBudgetSensitivity()!),
+    );
+    const [proxyId, measuredId] = state().variantOrder;
+    // Same budget, same assignment (the fake plans the same bits): still two variants with distinct ids.
+    expect(proxyId).toMatch(/^mix4\.5b-sym-channel-o[0-9a-z]+$/);
+    expect(measuredId).toMatch(/^mix4\.5b-measured-sym-channel-o[0-9a-z]+$/);
+    const v = state().variants[measuredId];
+    expect(v.run.status).toBe('done');
+    expect(v.config.mixed).toEqual({
+      targetBits: 4.5,
+      proxy: 'measured',
+      measuredOn: { samples: 8, source: 'synthetic probe', synthetic: true },
+    });
+    expect(variantLabel(v)).toBe('mixed 4.5 b measured · sym · per-channel');
+    expect(mixedLossText(v.config)).toBe('measured on 8 synthetic samples (made-up inputs)');
+    expect(variantLabel(state().variants[proxyId])).toBe('mixed 4.5 b · sym · per-channel');
+  });
+
+  it('an explicit measured loss wins and is passed as given', async () => {
+    await quantizeToBudget({ big: { 4: 1 } });
+    expect(planCalls()).toEqual(['planBudget:{"targetBits":4.5}:measured {"big":{"4":1}}']);
+    expect(state().variantOrder[0]).toMatch(/^mix4\.5b-measured-/);
+  });
+});
