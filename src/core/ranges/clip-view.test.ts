@@ -74,23 +74,23 @@ describe('clipView', () => {
     },
   );
 
-  it.each([
-    ['minmax', 'mse'],
-    ['percentile', 'percentile'],
-  ] as const)('%s', (method) => {
-    const o = opts('symmetric', 'channel');
-    const view = clipView(weights, SHAPE, o, method, 99);
-    if (method === 'minmax') expect(view).toBeNull();
-    else {
-      expect(view!.groups).toBe(SHAPE[0]);
-      expect(view!.mse).toEqual(clipCurve(weights, SHAPE, o, CURVE_ALPHAS));
-      // Bounds: widest ⊇ narrowest, and each inside the float extremes (clipping only narrows).
-      expect(view!.lo).toBeLessThanOrEqual(view!.innerLo);
-      expect(view!.hi).toBeGreaterThanOrEqual(view!.innerHi);
-      expect(view!.hi).toBeLessThanOrEqual(Math.max(...weights));
-      expect(view!.chosenAlpha).toBeLessThan(1);
-    }
-  });
+  it.each(['minmax', 'percentile'] as const)(
+    '%s: no view for min/max, bounds inside the extremes',
+    (method) => {
+      const o = opts('symmetric', 'channel');
+      const view = clipView(weights, SHAPE, o, method, 99);
+      if (method === 'minmax') expect(view).toBeNull();
+      else {
+        expect(view!.groups).toBe(SHAPE[0]);
+        expect(view!.mse).toEqual(clipCurve(weights, SHAPE, o, CURVE_ALPHAS));
+        // Bounds: widest ⊇ narrowest, and each inside the float extremes (clipping only narrows).
+        expect(view!.lo).toBeLessThanOrEqual(view!.innerLo);
+        expect(view!.hi).toBeGreaterThanOrEqual(view!.innerHi);
+        expect(view!.hi).toBeLessThanOrEqual(Math.max(...weights));
+        expect(view!.chosenAlpha).toBeLessThan(1);
+      }
+    },
+  );
 
   it('an empty tensor or NaN gives no view', () => {
     const o = opts('symmetric', 'tensor');
