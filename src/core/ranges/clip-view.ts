@@ -1,4 +1,6 @@
-import type { ClipMethod } from '../quant/config';
+import type { WeightInfo } from '../onnx/types';
+import { groupingOptions } from '../pipeline/weight';
+import type { ClipMethod, WeightSpec } from '../quant/config';
 import type { QuantizeOptions } from '../quant/quantize';
 import { levelRange } from '../quant/range';
 import { CLIP_GRID, chooseRangeParams, clipCurve, groupSse, groupValues } from './clip';
@@ -87,4 +89,14 @@ export function clipView(
     innerLo,
     innerHi,
   };
+}
+
+/** The clip view of one weight under its spec (null when the spec is float, fp16 or min/max). */
+export function weightClipView(
+  values: Float32Array,
+  w: WeightInfo,
+  spec: WeightSpec | null,
+): ClipView | null {
+  if (!spec || spec.bits === 'fp16' || !spec.clip || spec.clip === 'minmax') return null;
+  return clipView(values, w.shape, groupingOptions(w, spec.bits, spec), spec.clip, spec.clipPercentile);
 }
