@@ -8,6 +8,7 @@ export type { Dtype, WeightInfo, QuantConfig, Bits, Granularity, Scheme, BlockSi
 export type { ModelSummary, ValueInfoDto } from '../core/onnx/summary-types';
 export type { ChannelErrorsDto, ChannelRangesDto, HistogramDto, LayerMetrics } from '../core/metrics/types';
 export type { LayerResult, Progress, RunSummary } from '../core/pipeline/types';
+export type { ClipView } from '../core/ranges/clip-view';
 
 /**
  * A Blob or File as it crosses the boundary (structured clone copies the handle, not the bytes). Typed by the parts

@@ -1,5 +1,5 @@
 import type { StateCreator } from 'zustand/vanilla';
-import type { ChannelErrorsDto, ChannelRangesDto, HistogramDto } from '../protocol/dto';
+import type { ChannelErrorsDto, ChannelRangesDto, ClipView, HistogramDto } from '../protocol/dto';
 import type { ErrorCurvePoint } from '../protocol/dto';
 import { defaultQuantConfig, type Bits, type QuantConfig } from '../core/quant/config';
 import type {
@@ -65,6 +65,8 @@ export interface ViewsSlice {
   histograms: Record<string, Async<HistogramDto>>;
   channelRanges: Record<string, Async<ChannelRangesDto>>;
   channelErrors: Record<string, Async<ChannelErrorsDto>>;
+  /** A run's clip choice per weight (null: that run does not clip it). */
+  clipViews: Record<string, Async<ClipView | null>>;
   errorCurves: Record<string, Async<ErrorCurvePoint[]>>;
   downloads: Record<string, DownloadState>;
   /** Pre-download check per variant id (for the run named in it). */
@@ -99,6 +101,7 @@ export const initialViews: ViewsSlice = {
   histograms: {},
   channelRanges: {},
   channelErrors: {},
+  clipViews: {},
   errorCurves: {},
   downloads: {},
   checks: {},

@@ -21,12 +21,14 @@ import { equalizeModel } from '../core/equalize/equalize';
 import { throttleProgress } from '../core/progress';
 import { validateExportedModel } from '../core/export/validate';
 import { macrotask } from './macrotask';
+import { weightClipView } from '../core/ranges/clip-view';
 import { planBudget, type UserBudget } from '../core/mixed/run';
 import type { MeasuredLoss } from '../core/mixed/plan';
 import type {
   ChannelErrorsDto,
   ChannelRangesDto,
   BudgetPlanDto,
+  ClipView,
   ErrorCurvePoint,
   HistogramDto,
   ModelSummary,
@@ -199,6 +201,21 @@ export const quantizeApi = {
       r,
       buffers.filter((b): b is ArrayBuffer => b instanceof ArrayBuffer),
     );
+  },
+
+  /**
+   * A run's clip choice for one weight (MSE-vs-clip curve, chosen point and bounds), or null when the run does not
+   * clip it (min/max, fp16, left float). An equalized run clipped the equalized weight, so that one is used.
+   */
+  async clipView(modelId: string, weight: string, runId: string): Promise<ClipView | null> {
+    const m = mustGetModel(modelId);
+    const w = mustGetWeight(m, weight);
+    const config = mustGetRun(runId).config;
+    const spec = specFor(config, w.name);
+    if (!spec || spec.bits === 'fp16' || (spec.clip ?? 'minmax') === 'minmax') return null;
+    const source = config.equalize ? (await equalizeModel(m.model, config)).model : m.model;
+    const values = await readWeight(source, source === m.model ? w : sameWeight(source, w));
+    return weightClipView(values, w, spec);
   },
 
   /** SQNR of one weight (or of all quantized weights when weight is null) at each bit width. */

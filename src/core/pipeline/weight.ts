@@ -23,6 +23,23 @@ export function roundForOp(values: Float32Array, dtype: Dtype): Float32Array {
   return values;
 }
 
+/** The kernel's options for one weight before a range choice: bits, scheme and scale groups. */
+export function groupingOptions(
+  w: WeightInfo,
+  bits: QuantizeOptions['bits'],
+  spec: WeightSpec,
+): QuantizeOptions {
+  return {
+    bits,
+    scheme: spec.scheme,
+    granularity: spec.granularity,
+    blockSize: spec.blockSize,
+    channelAxis: w.channelAxis,
+    reductionAxis: w.reductionAxis,
+    name: w.name,
+  };
+}
+
 /**
  * The kernel's options for one weight. The range choice (clip search) is a separate step: it only supplies scales and
  * zero points and the rounding stays in the kernel, so the export pass and the studio's views agree bit for bit.
@@ -34,15 +51,7 @@ export function kernelOptions(
   bits: QuantizeOptions['bits'],
   spec: WeightSpec,
 ): QuantizeOptions {
-  const opts: QuantizeOptions = {
-    bits,
-    scheme: spec.scheme,
-    granularity: spec.granularity,
-    blockSize: spec.blockSize,
-    channelAxis: w.channelAxis,
-    reductionAxis: w.reductionAxis,
-    name: w.name,
-  };
+  const opts = groupingOptions(w, bits, spec);
   const params = chooseRangeParams(values, w.shape, opts, spec.clip ?? 'minmax', spec.clipPercentile);
   return params ? { ...opts, params } : opts;
 }

@@ -59,6 +59,21 @@ export function ensureChannelErrors(weight: string, run: RunRef, retryError = fa
   );
 }
 
+export const clipViewKey = (modelId: string, weight: string, runId: string) =>
+  `${modelId}|${weight}|${runId}`;
+
+/** A run's clip choice for a weight: MSE-vs-clip curve, chosen point and bounds (null when it does not clip). */
+export function ensureClipView(weight: string, run: RunRef, retryError = false): Promise<void> {
+  const loaded = selectLoaded(getState());
+  if (!loaded) return Promise.resolve();
+  return fetchOnce(
+    'clipViews',
+    clipViewKey(loaded.id, weight, run.runId),
+    () => getQuantizeSession().callModel(loaded, (api) => api.clipView(loaded.id, weight, run.runId), [run]),
+    { retryError },
+  );
+}
+
 export const errorCurveKey = (modelId: string, weight: string | null, config: QuantConfig) =>
   `${modelId}|${weight ?? '*'}|${configKeyWithoutBits(config)}`;
 

@@ -205,6 +205,7 @@ export class FakeQuantizeApi {
     channelErrors: async () => {
       throw new Error('not used');
     },
+    clipView: async () => null,
     errorCurve: async () => [],
     exportModel: async (runId) => {
       const run = this.runs.get(runId);

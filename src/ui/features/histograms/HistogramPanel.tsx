@@ -5,6 +5,7 @@ import { Panel } from '../../components/Panel';
 import { Segmented } from '../../components/Segmented';
 import { formatCount, formatShape } from '../../format';
 import { HistogramPlot } from './HistogramPlot';
+import { ClipCurvePlot } from './ClipCurvePlot';
 
 const SCALES = [
   { value: 'linear', label: 'Linear' },
@@ -33,7 +34,10 @@ export function HistogramPanel() {
       actions={<Segmented label="Count axis" value={scale} options={SCALES} onChange={setHistogramScale} />}
     >
       {weight ? (
-        <HistogramPlot weight={weight.name} variants={variants} testId="plot-histogram" />
+        <>
+          <HistogramPlot weight={weight.name} variants={variants} testId="plot-histogram" />
+          <ClipCurvePlot weight={weight.name} variants={variants} />
+        </>
       ) : (
         <p className="empty">Select a weight to see its values.</p>
       )}

@@ -8,6 +8,8 @@ import { PALETTES } from '../../components/plot-theme';
 import { useVariantColors } from '../../components/variant-colors';
 import { useEffectiveTheme } from '../../hooks/useEffectiveTheme';
 import { countRange, histogramTraces } from './histogram-traces';
+import { clipBoundTraces } from './clip-traces';
+import { useClipViews } from './useClipViews';
 
 interface HistogramPlotProps {
   weight: string;
@@ -33,6 +35,7 @@ export function HistogramPlot({ weight, variants, testId, height = 300, sharedCo
     : [];
   const entries = useAppStore(useShallow((s) => keys.map((k) => s.histograms[k])));
   const runKey = runs.map((r) => r.runId).join(',');
+  const clips = useClipViews(weight, variants);
 
   useEffect(() => {
     void ensureHistogram(weight, null);
@@ -58,10 +61,13 @@ export function HistogramPlot({ weight, variants, testId, height = 300, sharedCo
           ]
         : [];
     });
-    return histogramTraces(weight, floatEntry.data, overlays, scale, PALETTES[theme].float);
+    return [
+      ...histogramTraces(weight, floatEntry.data, overlays, scale, PALETTES[theme].float),
+      ...clipBoundTraces(weight, clips),
+    ];
     // useShallow keeps `entries` stable until one of them changes; runs follow runKey.
     // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [weight, scale, theme, entries, runKey, colors]);
+  }, [weight, scale, theme, entries, runKey, colors, clips]);
 
   const overlaid = data.some((t) => t.yaxis === 'y3');
   const floatMax = sharedCounts?.floatMax;
