@@ -1,11 +1,9 @@
 // `qstudio quantize` with calibration beyond the plain case: bias correction (the corrected layer's output mean is
 // the float layer's again, checked in onnxruntime-node), a model whose weights live in an external data file, a
 // size budget with GPTQ, and a multi-input model (refused with the reason).
-import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { withActivationOutputs } from '../src/core/gptq/capture';
 import { parseModel, serializeModel } from '../src/core/onnx';
@@ -14,22 +12,13 @@ import { EXTERNAL_K, writeExternalModel } from './fixtures/external-model';
 import { buildNpy, bytesOf as viewBytes } from './fixtures/samples/entries';
 import { runModel } from './support/ort';
 import { REPO_ROOT } from './paths';
+import { cliRunner } from './support/cli';
 
-const run = promisify(execFile);
-const BIN = join(REPO_ROOT, 'bin/qstudio.mjs');
 const tmp = mkdtempSync(join(tmpdir(), 'qstudio-bias-'));
 const fixture = (m: string, p = '') => resolve(REPO_ROOT, 'test/fixtures/models', m, p);
 const fileBytes = (p: string) => new Uint8Array(readFileSync(p));
 
-async function qstudio(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run('node', [BIN, ...args], { cwd: tmp });
-    return { code: 0, stdout, stderr };
-  } catch (e) {
-    const err = e as { code: number; stdout: string; stderr: string };
-    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
-  }
-}
+const qstudio = cliRunner(tmp);
 
 /** Per-channel mean of `y` ([samples·…, C] flattened, channel last). */
 const channelMeans = (y: Float32Array, c: number) => {

@@ -1,10 +1,8 @@
 // Activation capture (graph-output rewrite) and `qstudio quantize --method gptq|adaround` end to end on the trained
 // fixtures: calibration set in, exported model checked in onnxruntime-node and -web, accuracy on the evaluation set.
-import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { captureTargets, withActivationOutputs } from '../src/core/gptq/capture';
 import { findWeights, parseModel, serializeModel } from '../src/core/onnx';
@@ -12,22 +10,13 @@ import { npyToFloat32, npyToLabels, parseNpy } from '../src/core/samples/npy';
 import { relError, runModel, type Runtime } from './support/ort';
 import { referenceFloatModel } from './support/reference-float';
 import { REPO_ROOT } from './paths';
+import { cliRunner } from './support/cli';
 
-const run = promisify(execFile);
-const BIN = join(REPO_ROOT, 'bin/qstudio.mjs');
 const tmp = mkdtempSync(join(tmpdir(), 'qstudio-gptq-'));
 const fixture = (m: string, p = '') => resolve(REPO_ROOT, 'test/fixtures/models', m, p);
 const bytesOf = (p: string) => new Uint8Array(readFileSync(p));
 
-async function qstudio(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run('node', [BIN, ...args], { cwd: tmp });
-    return { code: 0, stdout, stderr };
-  } catch (e) {
-    const err = e as { code: number; stdout: string; stderr: string };
-    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
-  }
-}
+const qstudio = cliRunner(tmp);
 
 /** The first `n` evaluation images as a float32 feed [n, 1, 28, 28] (pixels 0..255; the models divide). */
 function evalFeed(model: string, n: number) {

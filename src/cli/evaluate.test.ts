@@ -1,16 +1,12 @@
 // `qstudio evaluate` end to end (the real bin, onnxruntime-web wasm in Node) on the token-model fixture.
-import { execFile } from 'node:child_process';
 import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { REPO_ROOT } from '../../test/paths';
 import { tokenModel, tokenSampleFiles, tokenSamples } from '../../test/fixtures/token-model';
 import type { EvalReport } from '../protocol/eval-dto';
+import { cliRunner } from '../../test/support/cli';
 
-const run = promisify(execFile);
-const BIN = join(REPO_ROOT, 'bin/qstudio.mjs');
 const tmp = mkdtempSync(join(tmpdir(), 'qstudio-eval-'));
 const files = tokenSampleFiles();
 writeFileSync(join(tmp, 'tokens.onnx'), tokenModel());
@@ -20,15 +16,7 @@ writeFileSync(join(tmp, 'set', 'input_ids.npy'), files.inputIds);
 writeFileSync(join(tmp, 'set', 'attention_mask.npy'), files.attentionMask);
 writeFileSync(join(tmp, 'set', 'labels.npy'), files.labels);
 
-async function qstudio(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run('node', [BIN, ...args], { cwd: tmp });
-    return { code: 0, stdout, stderr };
-  } catch (e) {
-    const err = e as { code: number; stdout: string; stderr: string };
-    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
-  }
-}
+const qstudio = cliRunner(tmp);
 
 describe('qstudio evaluate', () => {
   it('scores the float model and a 4-bit file on .npz and on a folder of .npy files, per output', async () => {

@@ -1,27 +1,16 @@
-import { execFile } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
-import { REPO_ROOT, testModel } from '../../test/paths';
+import { testModel } from '../../test/paths';
 import { EXTERNAL_K, EXTERNAL_N, writeExternalModel } from '../../test/fixtures/external-model';
+import { QSTUDIO_BIN, cliRunner } from '../../test/support/cli';
 
-const run = promisify(execFile);
-const BIN = join(REPO_ROOT, 'bin/qstudio.mjs');
 const tmp = mkdtempSync(join(tmpdir(), 'qstudio-cli-'));
 const MLIR = testModel('mnist-onnx-mlir/model.onnx');
 
-async function qstudio(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run('node', [BIN, ...args], { cwd: tmp });
-    return { code: 0, stdout, stderr };
-  } catch (e) {
-    const err = e as { code: number; stdout: string; stderr: string };
-    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
-  }
-}
+const qstudio = cliRunner(tmp);
 
 describe('qstudio start-up', () => {
   it('prints usage for --help', async () => {
@@ -33,11 +22,8 @@ describe('qstudio start-up', () => {
   it('says how to build when the compiled CLI is missing', async () => {
     const bin = join(mkdtempSync(join(tmpdir(), 'qstudio-nobuild-')), 'bin');
     mkdirSync(bin);
-    copyFileSync(BIN, join(bin, 'qstudio.mjs'));
-    const { code, stderr } = await run('node', [join(bin, 'qstudio.mjs'), '--help']).then(
-      () => ({ code: 0, stderr: '' }),
-      (e: { code: number; stderr: string }) => e,
-    );
+    copyFileSync(QSTUDIO_BIN, join(bin, 'qstudio.mjs'));
+    const { code, stderr } = await cliRunner(tmp, join(bin, 'qstudio.mjs'))('--help');
     expect(code).toBe(1);
     expect(stderr).toMatch(/CLI is not built .*npm run build:cli/);
   });

@@ -1,24 +1,13 @@
 // `qstudio sensitivity` end to end (the real bin, onnxruntime-web wasm in Node) on the committed trained fixtures.
-import { execFile } from 'node:child_process';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../../test/paths';
 import type { SensitivityReport } from '../protocol/eval-dto';
+import { cliRunner } from '../../test/support/cli';
 
-const run = promisify(execFile);
-const BIN = join(REPO_ROOT, 'bin/qstudio.mjs');
 const FIXTURES = join(REPO_ROOT, 'test/fixtures/models');
 
-async function qstudio(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run('node', [BIN, ...args], { cwd: FIXTURES });
-    return { code: 0, stdout, stderr };
-  } catch (e) {
-    const err = e as { code: number; stdout: string; stderr: string };
-    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
-  }
-}
+const qstudio = cliRunner(FIXTURES);
 
 describe('qstudio sensitivity', () => {
   it('ranks every layer of the MLP on its calibration folder (--json)', async () => {

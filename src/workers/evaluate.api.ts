@@ -163,6 +163,20 @@ function ortBackend(ort: OrtModule, files: Map<string, EvalModelFile>, now: () =
   };
 }
 
+/**
+ * Progress to the page without awaiting it (a remote call); a rejected or released proxy must not stop the run.
+ */
+function fireAndForget<P>(onProgress: ((p: P) => unknown) | undefined): (p: P) => void {
+  return (p) => {
+    try {
+      const r: unknown = onProgress?.(p);
+      if (r instanceof Promise) r.catch(() => {});
+    } catch {
+      // the page went away: keep going
+    }
+  };
+}
+
 export function createEvaluateApi(ort: OrtModule, env: EvaluateEnv = {}) {
   const now = env.now ?? (() => performance.now());
   const pause = env.pause ?? macrotask;
@@ -246,14 +260,7 @@ export function createEvaluateApi(ort: OrtModule, env: EvaluateEnv = {}) {
         now,
         pause,
         isCancelled: () => token < cancelBelow,
-        onProgress: (p) => {
-          try {
-            const r: unknown = onProgress?.(p); // a remote call: don't await it
-            if (r instanceof Promise) r.catch(() => {});
-          } catch {
-            // a released proxy must not stop the evaluation
-          }
-        },
+        onProgress: fireAndForget(onProgress),
       },
     );
   };
@@ -420,14 +427,7 @@ export function createEvaluateApi(ort: OrtModule, env: EvaluateEnv = {}) {
             now,
             pause,
             isCancelled: () => token < cancelBelow,
-            onProgress: (p) => {
-              try {
-                const r: unknown = onProgress?.(p); // a remote call: don't await it
-                if (r instanceof Promise) r.catch(() => {});
-              } catch {
-                // a released proxy must not stop the run
-              }
-            },
+            onProgress: fireAndForget(onProgress),
           },
         );
       });

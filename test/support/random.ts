@@ -26,3 +26,7 @@ export const normalArray = (n: number, seed: number): Float64Array => {
     () => Math.sqrt(-2 * Math.log(1 - r())) * Math.cos(2 * Math.PI * r()),
   );
 };
+
+/** One standard normal draw from two uniforms (Box–Muller). */
+export const gauss = (r: () => number): number =>
+  Math.sqrt(-2 * Math.log(r() + 1e-12)) * Math.cos(2 * Math.PI * r());

@@ -6,22 +6,11 @@ import { quantizeFloat16, quantizeTensor, type QuantizeOptions } from './quantiz
 import { MIN_NORMAL_FLOAT32 } from './range';
 import type { QuantizedTensor } from './types';
 import goldens from './golden/quantizelinear.json';
+import { rng } from '../../../test/support/random';
 
 const FLT_MAX = 3.4028234663852886e38;
 /** Slack for |w − deq| ≤ scale/2: float32 rounding of w/scale and of (q − zp)·scale, relative to the step. */
 const HALF_STEP_EPS = 1e-5;
-
-/** mulberry32: deterministic weights without a dependency. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const distributions: Record<string, (n: number, seed: number) => Float32Array> = {
   'normal with zeros': (n, seed) => {

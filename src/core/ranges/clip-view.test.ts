@@ -3,19 +3,7 @@ import type { Granularity, Scheme } from '../quant/config';
 import type { QuantizeOptions } from '../quant/quantize';
 import { CLIP_GRID, clipCurve, groupValues } from './clip';
 import { CURVE_ALPHAS, clipView } from './clip-view';
-
-/** Deterministic pseudo-random numbers (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-const gauss = (r: () => number) => Math.sqrt(-2 * Math.log(r() + 1e-12)) * Math.cos(2 * Math.PI * r());
+import { gauss, rng } from '../../../test/support/random';
 
 const SHAPE = [8, 256];
 const opts = (scheme: Scheme, granularity: Granularity): QuantizeOptions => ({

@@ -4,19 +4,7 @@ import { dequantize } from '../quant/dequantize';
 import { quantizeTensor, type QuantizeOptions } from '../quant/quantize';
 import { asymmetricParams, symmetricScale } from '../quant/range';
 import { chooseRangeParams, clipCurve, groupValues, percentileOf } from './clip';
-
-/** Deterministic pseudo-random numbers (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-const gauss = (r: () => number) => Math.sqrt(-2 * Math.log(r() + 1e-12)) * Math.cos(2 * Math.PI * r());
+import { gauss, rng } from '../../../test/support/random';
 
 const opts = (bits: IntBits, scheme: Scheme, granularity: Granularity): QuantizeOptions => ({
   bits,
