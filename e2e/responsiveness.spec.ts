@@ -3,8 +3,8 @@ import { bigChainModel } from './fixtures/onnx-builder';
 import { expectModelReady, openViaInput, quantize } from './helpers';
 
 // What this guards: no freeze of the page while a long quantization runs in the worker. The goal of issue 10 (no
-// task over 50 ms) is not met yet: when a variant completes, its row, the plots and the pre-download check render
-// in single tasks — 545 and 558 ms were measured in two full-suite runs (under 300 ms when run alone), so the bound is a freeze, not the goal.
+// task over 50 ms) is not met yet: 545 and 558 ms were measured in two full-suite runs (under 300 ms when run
+// alone; which render or draw it is has not been profiled), so the bound is a freeze, not the goal.
 const QUANTIZE_FREEZE_MS = 1000;
 
 // Needs the worker API. PerformanceObserver('longtask') on the main thread while the worker quantizes.
