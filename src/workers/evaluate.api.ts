@@ -6,6 +6,7 @@ import { StudioError } from '../core/errors';
 import {
   DEFAULT_LATENCY_OPTIONS,
   DEFAULT_THUMBNAIL_SIZE,
+  FLOAT_MODEL_ID,
   decodedToRgba,
   fitRgba,
   checkPreviewFit,
@@ -18,11 +19,7 @@ import {
   selectFlips,
   tensorToRgba,
   type EvalOutcome,
-  type InferenceBackend,
-  type LoadedModel,
-  type TensorSpec,
 } from '../core/eval';
-import { fromFloat16Array } from '../core/onnx/float16';
 import { parseModel } from '../core/onnx';
 import {
   describeSampleSet,
@@ -43,6 +40,14 @@ import type { WireBlob } from '../protocol/dto';
 import { measureSensitivity } from '../core/sensitivity/run';
 import { macrotask } from './macrotask';
 import {
+  SESSION_OPTIONS,
+  openSession,
+  ortBackend,
+  readBytes,
+  readExternal,
+  type OrtModule,
+} from './ort-backend';
+import {
   modesOf,
   type EvalMode,
   type EvalProgress,
@@ -62,11 +67,7 @@ import {
   type SensitivityRunRequest,
 } from '../protocol/eval-dto';
 
-/** The parts of onnxruntime-web the evaluator uses (`import * as ort from 'onnxruntime-web/wasm'` fits). */
-export type OrtModule = Pick<typeof Ort, 'InferenceSession' | 'Tensor'> & {
-  /** Read for the thread count reported with the latency. */
-  env?: { wasm?: { numThreads?: number } };
-};
+export type { OrtModule } from './ort-backend';
 
 export interface EvaluateEnv {
   /** Image decoder for non-PNG files (the worker passes a createImageBitmap one); default: PNG only. */
@@ -76,92 +77,9 @@ export interface EvaluateEnv {
   pause?: () => Promise<void>;
 }
 
-/**
- * Session options per mode. `exact` folds DequantizeLinear on constant weights to float32 at load, so the model
- * computes with the dequantized weights in float (docs/onnxruntime-formats.md, section 2); MatMulNBits
- * nodes are not folded but run in float (accuracy_level 0, our exporter's default). `deployed` is onnxruntime's default.
- */
-export const SESSION_OPTIONS: Readonly<Record<EvalMode, Ort.InferenceSession.SessionOptions>> = {
-  exact: {
-    executionProviders: ['wasm'],
-    graphOptimizationLevel: 'all',
-    logSeverityLevel: 3,
-    extra: { session: { disable_quant_qdq: '1' } },
-  },
-  deployed: { executionProviders: ['wasm'], graphOptimizationLevel: 'all', logSeverityLevel: 3 },
-};
-
-/** The float model's key among the model files (cannot collide with a variant id from the UI). */
-const FLOAT_ID = '\u0000float';
-const readBytes = async (blob: WireBlob) => new Uint8Array(await blob.arrayBuffer());
 const toErrorDto = (e: unknown) =>
   e instanceof Error ? { name: e.name, message: e.message } : { name: 'Error', message: String(e) };
 const cleanPath = (p: string) => p.replace(/\\/g, '/').replace(/^\/+/, '');
-
-function toFloat32(t: Ort.Tensor): Float32Array {
-  if (t.type === 'float32') return t.data as Float32Array;
-  if (t.type === 'float16') return fromFloat16Array(t.data as Uint16Array);
-  return Float32Array.from(t.data as ArrayLike<number>, Number);
-}
-
-function specOf(m: Ort.InferenceSession.ValueMetadata): TensorSpec {
-  if (!m.isTensor) return { name: m.name, dtype: 'non-tensor', shape: [] };
-  return {
-    name: m.name,
-    dtype: m.type,
-    shape: m.shape.map((d) => (typeof d === 'number' && d < 0 ? null : d)),
-  };
-}
-
-/** One onnxruntime session behind the evaluator's LoadedModel interface. */
-async function openSession(
-  ort: OrtModule,
-  bytes: Uint8Array,
-  externalData: { path: string; data: Uint8Array }[] | undefined,
-  mode: EvalMode,
-  now: () => number,
-): Promise<LoadedModel> {
-  const session = await ort.InferenceSession.create(bytes, {
-    ...SESSION_OPTIONS[mode],
-    ...(externalData ? { externalData } : {}),
-  });
-  return {
-    inputs: session.inputMetadata.map(specOf),
-    outputs: session.outputMetadata.map(specOf),
-    async run(feeds, outputNames) {
-      const tensors = Object.fromEntries(
-        Object.entries(feeds).map(([k, f]) => [
-          k,
-          new ort.Tensor(f.dtype as 'float32', f.data as Float32Array, f.dims),
-        ]),
-      );
-      const t = now();
-      const out = await session.run(tensors, outputNames);
-      const runMs = now() - t;
-      const outputs = Object.fromEntries(
-        outputNames.map((k) => [k, { data: toFloat32(out[k]), dims: [...out[k].dims] }]),
-      );
-      return { outputs, runMs };
-    },
-    release: () => session.release(),
-  };
-}
-
-const readExternal = async (file: EvalModelFile) =>
-  file.externalData
-    ? await Promise.all(file.externalData.map(async (e) => ({ path: e.path, data: await readBytes(e.blob) })))
-    : undefined;
-
-/** onnxruntime behind the evaluator's backend interface; `files` maps model ids to their files. */
-function ortBackend(ort: OrtModule, files: Map<string, EvalModelFile>, now: () => number): InferenceBackend {
-  return {
-    runtime: { backend: 'wasm', threads: ort.env?.wasm?.numThreads || 1 },
-    async load(id, mode): Promise<LoadedModel> {
-      const file = files.get(id) as EvalModelFile;
-      return openSession(ort, await readBytes(file.blob), await readExternal(file), mode, now);
-    },
-  };
-}
 
 /**
  * Progress to the page without awaiting it (a remote call); a rejected or released proxy must not stop the run.
@@ -235,14 +153,14 @@ export function createEvaluateApi(ort: OrtModule, env: EvaluateEnv = {}) {
   ) => {
     // Duplicate variant ids are rejected by the evaluator before any model is loaded.
     const files = new Map<string, EvalModelFile>([
-      [FLOAT_ID, request.float],
+      [FLOAT_MODEL_ID, request.float],
       ...request.variants.map((v) => [v.id, v] as const),
     ]);
     return runEvaluation(
       set,
       {
         float: {
-          id: FLOAT_ID,
+          id: FLOAT_MODEL_ID,
           label: request.float.label ?? 'float model',
           sizeBytes: request.float.blob.size,
         },

@@ -36,6 +36,9 @@ import type { EvalHooks, InferenceBackend, LoadedModel, RunOutput, TensorSpec } 
 
 export const PAUSE_EVERY_MS = 50;
 
+/** The float model's id among a run's model files (cannot collide with a variant id from the UI). */
+export const FLOAT_MODEL_ID = '\u0000float';
+
 export interface EvalModelRef {
   id: string;
   label: string;

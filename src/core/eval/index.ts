@@ -1,6 +1,6 @@
 // Public API of the evaluator core (pure TS: the onnxruntime backend is injected by the evaluate worker).
 export type * from './types';
-export { runEvaluation, predictionKey, PAUSE_EVERY_MS } from './engine';
+export { runEvaluation, predictionKey, PAUSE_EVERY_MS, FLOAT_MODEL_ID } from './engine';
 export {
   DEFAULT_LATENCY_OPTIONS,
   interleavedOrder,

@@ -2,7 +2,7 @@
 // samples and compare its outputs with the float model's. It reuses the evaluator (feeds, batching, preprocessing,
 // KL / agreement / output SQNR), with one variant per layer built on demand, so only one extra model is in memory.
 import { StudioError } from '../errors';
-import { runEvaluation, type LoadedModel } from '../eval';
+import { FLOAT_MODEL_ID, runEvaluation, type LoadedModel } from '../eval';
 import type { ModeResult } from '../eval/results';
 import { serializeModel } from '../onnx';
 import type { OnnxModel, WeightInfo } from '../onnx/types';
@@ -31,8 +31,6 @@ export interface SensitivityHooks {
   pause?: () => Promise<void>;
   onProgress?: (p: SensitivityProgress) => void;
 }
-
-const FLOAT_ID = '\u0000float';
 
 /** Output noise-to-signal ratio from an SQNR in dB (0 when identical). */
 const nsr = (db: number) => (db === Infinity ? 0 : 10 ** (-db / 10));
@@ -69,7 +67,7 @@ export async function measureSensitivity(
   const { report } = await runEvaluation(
     set,
     {
-      float: { id: FLOAT_ID, label: 'float model', sizeBytes: floatBytes.length },
+      float: { id: FLOAT_MODEL_ID, label: 'float model', sizeBytes: floatBytes.length },
       variants: ids.map((id) => ({ id, label: `${id} alone`, sizeBytes: 0 })),
       modes: ['exact'],
       preprocess: req.preprocess,
@@ -78,7 +76,7 @@ export async function measureSensitivity(
     },
     {
       async load(id) {
-        if (id === FLOAT_ID) return open(floatBytes);
+        if (id === FLOAT_MODEL_ID) return open(floatBytes);
         const v = await layerVariant(model, byId.get(id)!, spec);
         weightSqnr.set(id, v.weightSqnrDb);
         return open(v.bytes);

@@ -1,0 +1,99 @@
+// onnxruntime-web behind the evaluator's interfaces: a session per model file and mode, its inputs' and outputs'
+// specs, runs timed, outputs as float32. Used by the evaluate worker's API (and the CLI through it).
+import type * as Ort from 'onnxruntime-web';
+import type { InferenceBackend, LoadedModel, TensorSpec } from '../core/eval';
+import { fromFloat16Array } from '../core/onnx/float16';
+import type { WireBlob } from '../protocol/dto';
+import type { EvalMode, EvalModelFile } from '../protocol/eval-dto';
+
+/** The parts of onnxruntime-web the evaluator uses (`import * as ort from 'onnxruntime-web/wasm'` fits). */
+export type OrtModule = Pick<typeof Ort, 'InferenceSession' | 'Tensor'> & {
+  /** Read for the thread count reported with the latency. */
+  env?: { wasm?: { numThreads?: number } };
+};
+
+/**
+ * Session options per mode. `exact` folds DequantizeLinear on constant weights to float32 at load, so the model
+ * computes with the dequantized weights in float (docs/onnxruntime-formats.md, section 2); MatMulNBits
+ * nodes are not folded but run in float (accuracy_level 0, our exporter's default). `deployed` is onnxruntime's default.
+ */
+export const SESSION_OPTIONS: Readonly<Record<EvalMode, Ort.InferenceSession.SessionOptions>> = {
+  exact: {
+    executionProviders: ['wasm'],
+    graphOptimizationLevel: 'all',
+    logSeverityLevel: 3,
+    extra: { session: { disable_quant_qdq: '1' } },
+  },
+  deployed: { executionProviders: ['wasm'], graphOptimizationLevel: 'all', logSeverityLevel: 3 },
+};
+
+export const readBytes = async (blob: WireBlob) => new Uint8Array(await blob.arrayBuffer());
+
+function toFloat32(t: Ort.Tensor): Float32Array {
+  if (t.type === 'float32') return t.data as Float32Array;
+  if (t.type === 'float16') return fromFloat16Array(t.data as Uint16Array);
+  return Float32Array.from(t.data as ArrayLike<number>, Number);
+}
+
+function specOf(m: Ort.InferenceSession.ValueMetadata): TensorSpec {
+  if (!m.isTensor) return { name: m.name, dtype: 'non-tensor', shape: [] };
+  return {
+    name: m.name,
+    dtype: m.type,
+    shape: m.shape.map((d) => (typeof d === 'number' && d < 0 ? null : d)),
+  };
+}
+
+/** One onnxruntime session behind the evaluator's LoadedModel interface. */
+export async function openSession(
+  ort: OrtModule,
+  bytes: Uint8Array,
+  externalData: { path: string; data: Uint8Array }[] | undefined,
+  mode: EvalMode,
+  now: () => number,
+): Promise<LoadedModel> {
+  const session = await ort.InferenceSession.create(bytes, {
+    ...SESSION_OPTIONS[mode],
+    ...(externalData ? { externalData } : {}),
+  });
+  return {
+    inputs: session.inputMetadata.map(specOf),
+    outputs: session.outputMetadata.map(specOf),
+    async run(feeds, outputNames) {
+      const tensors = Object.fromEntries(
+        Object.entries(feeds).map(([k, f]) => [
+          k,
+          new ort.Tensor(f.dtype as 'float32', f.data as Float32Array, f.dims),
+        ]),
+      );
+      const t = now();
+      const out = await session.run(tensors, outputNames);
+      const runMs = now() - t;
+      const outputs = Object.fromEntries(
+        outputNames.map((k) => [k, { data: toFloat32(out[k]), dims: [...out[k].dims] }]),
+      );
+      return { outputs, runMs };
+    },
+    release: () => session.release(),
+  };
+}
+
+export const readExternal = async (file: EvalModelFile) =>
+  file.externalData
+    ? await Promise.all(file.externalData.map(async (e) => ({ path: e.path, data: await readBytes(e.blob) })))
+    : undefined;
+
+/** onnxruntime behind the evaluator's backend interface; `files` maps model ids to their files. */
+export function ortBackend(
+  ort: OrtModule,
+  files: Map<string, EvalModelFile>,
+  now: () => number,
+): InferenceBackend {
+  return {
+    runtime: { backend: 'wasm', threads: ort.env?.wasm?.numThreads || 1 },
+    async load(id, mode): Promise<LoadedModel> {
+      const file = files.get(id) as EvalModelFile;
+      return openSession(ort, await readBytes(file.blob), await readExternal(file), mode, now);
+    },
+  };
+}
