@@ -20,14 +20,9 @@ import type { Calibration } from '../core/pipeline/method';
 import { capturesFor, methodFor, quantizeWithMethod } from '../core/pipeline/method';
 import { inlineExternalInitializers } from '../core/export/inline';
 import { specFor, type QuantConfig } from '../core/quant/config';
-import {
-  checkSamplesFit,
-  detectSampleSet,
-  inferPreprocessOptions,
-  loadSample,
-  sampleDimsOf,
-  type SampleEntry,
-} from '../core/samples';
+import { detectSampleSet, inferPreprocessOptions, sampleDimsOf, type SampleEntry } from '../core/samples';
+import { createFeedBuilder } from '../core/eval/batch-feeds';
+import { imageInputOf, planFeeds } from '../core/eval/feeds';
 
 /** Samples per run when the model's batch axis is dynamic (bounds activation memory per run). */
 const BATCH = 16;
@@ -60,7 +55,12 @@ export const wasmRunner: ActivationRunner = {
     return {
       async run(feeds) {
         const inputs: Record<string, InstanceType<typeof ort.Tensor>> = {};
-        for (const [k, v] of Object.entries(feeds)) inputs[k] = new ort.Tensor('float32', v.data, v.dims);
+        for (const [k, v] of Object.entries(feeds)) {
+          inputs[k] =
+            'dtype' in v
+              ? new ort.Tensor(v.dtype as 'float32', v.data as Float32Array, v.dims)
+              : new ort.Tensor('float32', v.data, v.dims);
+        }
         const out = await session.run(inputs, wanted);
         const res: Record<string, CapturedTensor> = {};
         for (const [k, t] of Object.entries(out)) {
@@ -96,30 +96,22 @@ export async function calibrate(
   runner: ActivationRunner = wasmRunner,
 ): Promise<CalibrationResult> {
   const set = await detectSampleSet(await entriesOf(path));
+  // The evaluator's feed matching: arrays go to the inputs of the same name (then in order), images to the image
+  // input, inputs without data get their initial value (masks ones, state zeros); each in its own dtype.
   const inputs = summarizeModel(model).inputs;
-  if (inputs.length !== 1) {
-    throw new StudioError(
-      'SampleSetError',
-      `--calibration feeds one model input; this model has ${inputs.length} (${inputs.map((i) => i.name).join(', ')})`,
-    );
-  }
-  const input = inputs[0];
-  if (input.dtype !== 'float32') {
-    throw new StudioError(
-      'SampleSetError',
-      `--calibration feeds float32 inputs; '${input.name}' is ${input.dtype}`,
-    );
-  }
-  const preprocess = set.kind === 'images' ? inferPreprocessOptions(input.shape) : null;
-  const fit = checkSamplesFit(
-    sampleDimsOf(set, preprocess),
-    { ...input, shape: input.shape },
-    set.sourceName,
+  const image = imageInputOf(inputs);
+  const preprocess = set.kind === 'images' && image ? inferPreprocessOptions(image.shape) : null;
+  const plan = planFeeds(
+    inputs,
+    set,
+    set.kind === 'images' ? sampleDimsOf(set, preprocess) : null,
+    '--calibration',
   );
+  const fit = plan.primary.fit;
   if (fit.batch.kind === 'fixed' && fit.batch.size !== 1) {
     throw new StudioError(
       'SampleSetError',
-      `--calibration: the model's batch is fixed at ${fit.batch.size}; only 1 or a dynamic batch is supported`,
+      `--calibration: the model's batch is fixed at ${fit.batch.size}; only 1 or a dynamic batch is supported (padding samples would enter the Hessians)`,
     );
   }
   const n = Math.min(count, set.count);
@@ -135,20 +127,15 @@ export async function calibrate(
   });
   const { targets, unsupported } = captureTargets(model, weights);
   const notes = [
-    `calibration: ${n} of ${set.count} samples from ${set.sourceName} (${fit.description}); ${sequential ? 'sequential: each layer sees the already-quantized layers before it' : "Hessians from the float model's activations (not sequential)"}, ${targets.length} layers, ${(hessianBytes(targets) / 2 ** 20).toFixed(1)} MiB`,
+    `calibration: ${n} of ${set.count} samples from ${set.sourceName} (${inputs.length > 1 ? plan.notes.join('; ') : fit.description}); ${sequential ? 'sequential: each layer sees the already-quantized layers before it' : "Hessians from the float model's activations (not sequential)"}, ${targets.length} layers, ${(hessianBytes(targets) / 2 ** 20).toFixed(1)} MiB`,
     ...unsupported.map((u) => `${u.name}: no Hessian (${u.reason})`),
   ];
+  const imageSize = set.kind === 'images' ? sampleDimsOf(set, preprocess).reduce((a, b) => a * b, 1) : 0;
+  const builder = createFeedBuilder(plan, set, n, imageSize, preprocess);
   async function* feeds() {
     for (let i = 0; i < n; i += per) {
       const m = Math.min(per, n - i);
-      const parts = await Promise.all(
-        Array.from({ length: m }, (_, k) => loadSample(set, i + k, preprocess)),
-      );
-      const size = parts[0].length;
-      const data = new Float32Array(m * size);
-      parts.forEach((p, k) => data.set(p, k * size));
-      const dims = fit.batch.kind === 'none' ? fit.feedDims : fit.feedDims.map((d, j) => (j === 0 ? m : d));
-      yield { feeds: { [input.name]: { dims, data } }, samples: m };
+      yield { feeds: await builder.get(i, i + m, m), samples: m };
     }
   }
   // The runtime gets the model as one buffer: tensors kept in external data files are read into it.

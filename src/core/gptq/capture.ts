@@ -22,14 +22,29 @@ export interface CapturedTensor {
   data: Float32Array;
 }
 
+/**
+ * One model input for a run: float32 as a CapturedTensor, or any other input dtype with its data already in that
+ * type (`dtype` set: int64 token ids, float16 bits, ...), as the evaluator's feed builder makes them.
+ */
+export type RunFeed = CapturedTensor | { dtype: string; dims: number[]; data: ArrayBufferView };
+
+/** The float32 feeds of a run (a layer may read a graph input directly: those are its activations). */
+export const floatFeeds = (feeds: Record<string, RunFeed>): Record<string, CapturedTensor> =>
+  Object.fromEntries(
+    Object.entries(feeds).filter(
+      (e): e is [string, CapturedTensor] =>
+        e[1].data instanceof Float32Array && (!('dtype' in e[1]) || e[1].dtype === 'float32'),
+    ),
+  );
+
 /** Runs a serialized model; implemented with onnxruntime in Node (CLI) or in a worker (browser). */
 export interface ActivationRunner {
   open(model: Uint8Array, outputs: string[]): Promise<ActivationSession>;
 }
 
 export interface ActivationSession {
-  /** Feeds are float32; the session casts to the input's type. Returns the requested outputs as float32. */
-  run(feeds: Record<string, CapturedTensor>): Promise<Record<string, CapturedTensor>>;
+  /** Feeds without a `dtype` are float32. Returns the requested outputs as float32. */
+  run(feeds: Record<string, RunFeed>): Promise<Record<string, CapturedTensor>>;
   release(): Promise<void>;
 }
 
@@ -230,7 +245,7 @@ export async function captureHessians(
   serialize: (proto: ModelProto) => Uint8Array,
   targets: CaptureTarget[],
   runner: ActivationRunner,
-  feeds: AsyncIterable<{ feeds: Record<string, CapturedTensor>; samples: number }>,
+  feeds: AsyncIterable<{ feeds: Record<string, RunFeed>; samples: number }>,
   hooks: { onRun?: (samples: number) => void; isCancelled?: () => boolean; now?: () => number } = {},
 ): Promise<{
   hessians: Map<string, LayerHessians>;
@@ -257,7 +272,7 @@ export async function captureHessians(
       if (hooks.isCancelled?.()) throw new StudioError('CancelledError', 'calibration was cancelled');
       // Every captured layer reads a graph input: the feeds are the activations, nothing to run.
       const out = fetch.length ? await session.run(f.feeds) : {};
-      collector.add({ ...f.feeds, ...out });
+      collector.add({ ...floatFeeds(f.feeds), ...out });
       runs++;
       samples += f.samples;
       hooks.onRun?.(samples);

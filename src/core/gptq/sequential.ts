@@ -9,13 +9,14 @@ import {
   HessianCollector,
   withActivationOutputs,
   type ActivationRunner,
-  type CapturedTensor,
+  floatFeeds,
+  type RunFeed,
   type CaptureStats,
   type CaptureTarget,
 } from './capture';
 import type { LayerHessians } from './gptq';
 
-type Feeds = AsyncIterable<{ feeds: Record<string, CapturedTensor>; samples: number }>;
+type Feeds = AsyncIterable<{ feeds: Record<string, RunFeed>; samples: number }>;
 
 /** Can a solved weight be written back over its initializer? (same element order, float32, a graph initializer) */
 const writable = (t: CaptureTarget) =>
@@ -66,7 +67,7 @@ export async function captureSequential(
     try {
       for await (const f of feeds()) {
         const out = inputs.has(t.activation) ? {} : await session.run(f.feeds);
-        collector.add({ ...f.feeds, ...out });
+        collector.add({ ...floatFeeds(f.feeds), ...out });
         runs++;
         samples += f.samples;
       }
