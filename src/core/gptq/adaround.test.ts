@@ -47,6 +47,18 @@ describe('AdaRound details', () => {
     expect(a.iterations).toBe(50);
   });
 
+  it('stops once every rounding is decided, and reports the steps it ran', () => {
+    const p = problem('conv', spec, 3);
+    const steps: number[] = [];
+    const res = adaroundQuantize(p.values, p.shape, p.opts, p, {
+      iterations: 1000,
+      onStep: (s) => steps.push(s),
+    });
+    expect(res.iterations).toBeLessThan(1000);
+    expect(steps.at(-1)).toBeLessThanOrEqual(res.iterations!);
+    expect(res.error).toBeLessThan(res.rtnError);
+  });
+
   it('keepBetter: a learned rounding worse than RTN (5 steps, no regulariser) is replaced by RTN, with a note', () => {
     const p = problem('gemm-transB', spec, 5);
     const o = { iterations: 5, regularization: 0 };

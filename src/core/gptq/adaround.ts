@@ -20,7 +20,10 @@ export interface AdaRoundOptions {
   warmup?: number;
   /** Return RTN instead when the learned rounding comes out worse. Default true. */
   keepBetter?: boolean;
-  /** Called every few steps with (step, total), e.g. for progress. */
+  /**
+   * Called every few steps with (step, total), e.g. for progress. The loop stops early once the regulariser has
+   * pushed every h(V) to exactly 0 or 1 (the rounding cannot change any more); `iterations` reports the steps run.
+   */
   onStep?: (step: number, total: number) => void;
 }
 
@@ -31,6 +34,50 @@ const BETA_START = 20;
 const BETA_END = 2;
 
 const sigmoid = (v: number) => 1 / (1 + Math.exp(-v));
+
+/** Rows whose gradient is accumulated together (they share each streamed row of H). */
+const ROWS = 4;
+
+/** grad[r, :] += δ[r, :]·H for rows [r0, r1) (≤ ROWS of them, one Hessian), n columns. */
+function addDeltaTimesH(
+  delta: Float64Array,
+  grad: Float64Array,
+  r0: number,
+  r1: number,
+  n: number,
+  h: Float32Array,
+): void {
+  if (r1 - r0 < ROWS) {
+    for (let r = r0; r < r1; r++) {
+      const o = r * n;
+      for (let a = 0; a < n; a++) {
+        const da = delta[o + a];
+        if (da === 0) continue;
+        const ha = a * n;
+        for (let b = 0; b < n; b++) grad[o + b] += da * h[ha + b];
+      }
+    }
+    return;
+  }
+  const o0 = r0 * n;
+  const o1 = o0 + n;
+  const o2 = o1 + n;
+  const o3 = o2 + n;
+  for (let a = 0; a < n; a++) {
+    const d0 = delta[o0 + a];
+    const d1 = delta[o1 + a];
+    const d2 = delta[o2 + a];
+    const d3 = delta[o3 + a];
+    const ha = a * n;
+    for (let b = 0; b < n; b++) {
+      const x = h[ha + b];
+      grad[o0 + b] += d0 * x;
+      grad[o1 + b] += d1 * x;
+      grad[o2 + b] += d2 * x;
+      grad[o3 + b] += d3 * x;
+    }
+  }
+}
 
 /**
  * AdaRound for one weight on the RTN grid of the original weight (same scales and zero points as RTN; only the
@@ -88,50 +135,63 @@ export function adaroundQuantize(
   const m = new Float64Array(size);
   const s2 = new Float64Array(size);
   const delta = new Float64Array(size);
-  const hGrad = new Float64Array(n);
+  const sg = new Float64Array(size);
+  const grad = new Float64Array(size);
+  // The gradient Δ·H is the whole cost (rows × cols² per step): H in float32 halves the memory it streams, and rows
+  // go ROWS at a time so each row of H is read once per block rather than once per row.
+  const h32 = layer.hessians.map((h) => Float32Array.from(h));
   const warmSteps = Math.floor(warmup * iterations);
+  let steps = 0;
   for (let step = 0; step < iterations && rtnError > 0; step++) {
-    // Soft weights and their error.
+    // Soft weights and their error; `hard` stays true while every h(V) sits at 0 or 1.
+    let hard = true;
     for (let i = 0; i < size; i++) {
-      const h = Math.min(1, Math.max(0, sigmoid(v[i]) * (ZETA - GAMMA) + GAMMA));
+      const e = sigmoid(v[i]);
+      sg[i] = e;
+      const raw = e * (ZETA - GAMMA) + GAMMA;
+      if (raw > 0 && raw < 1) hard = false;
+      const h = raw < 0 ? 0 : raw > 1 ? 1 : raw;
       const level = Math.min(qmax, Math.max(qmin, floorLevel[i] + h));
       delta[i] = (level - zpOf(i)) * scale[i] - w[i];
     }
     const annealing = step >= warmSteps && lambda > 0;
+    // Every rounding decided once the regulariser runs: the hard rounding below can no longer change.
+    if (hard && annealing && step > warmSteps) break;
+    steps = step + 1;
     const beta =
       BETA_END + (BETA_START - BETA_END) * (1 - (step - warmSteps) / Math.max(1, iterations - warmSteps));
-    const t = step + 1;
-    for (let r = 0; r < rows; r++) {
-      const hess = layer.hessians[Math.floor(r / per)];
-      const d = delta.subarray(r * n, (r + 1) * n);
-      // ∂/∂Ŵ of δ·H·δᵀ / norm = 2·(H·δ) / norm (H symmetric).
-      hGrad.fill(0);
-      for (let a = 0; a < n; a++) {
-        const da = d[a];
-        if (da === 0) continue;
-        const ha = a * n;
-        for (let b = 0; b < n; b++) hGrad[b] += da * hess[ha + b];
+    // ∂/∂Ŵ of δ·H·δᵀ / norm = 2·(H·δ) / norm (H symmetric).
+    grad.fill(0);
+    for (let b = 0; b < h32.length; b++) {
+      for (let r0 = b * per; r0 < (b + 1) * per; r0 += ROWS) {
+        addDeltaTimesH(delta, grad, r0, Math.min((b + 1) * per, r0 + ROWS), n, h32[b]);
       }
-      for (let c = 0; c < n; c++) {
-        const i = r * n + c;
-        const sg = sigmoid(v[i]);
-        const raw = sg * (ZETA - GAMMA) + GAMMA;
-        const h = Math.min(1, Math.max(0, raw));
-        const level = floorLevel[i] + h;
-        // dŴ/dh = scale inside the level range; dh/dV = σ'(V)(ζ − γ) inside (0, 1).
-        let g = level > qmin && level < qmax ? (2 * hGrad[c] * scale[i]) / norm : 0;
+    }
+    const t = step + 1;
+    const c1 = lr / (1 - 0.9 ** t);
+    const c2 = 1 / (1 - 0.999 ** t);
+    const regScale = (lambda * beta * 2) / size;
+    for (let i = 0; i < size; i++) {
+      const e = sg[i];
+      const raw = e * (ZETA - GAMMA) + GAMMA;
+      // dh/dV = σ'(V)(ζ − γ) inside (0, 1), zero where h is clamped.
+      if (!(raw > 0 && raw < 1)) {
+        m[i] *= 0.9;
+        s2[i] *= 0.999;
+      } else {
+        const level = floorLevel[i] + raw;
+        // dŴ/dh = scale inside the level range.
+        let g = level > qmin && level < qmax ? (2 * grad[i] * scale[i]) / norm : 0;
         if (annealing) {
-          const u = 2 * h - 1;
-          g -= (lambda * beta * Math.pow(Math.abs(u), beta - 1) * Math.sign(u) * 2) / size;
+          const u = 2 * raw - 1;
+          g -= regScale * Math.pow(Math.abs(u), beta - 1) * Math.sign(u);
         }
-        g *= raw > 0 && raw < 1 ? sg * (1 - sg) * (ZETA - GAMMA) : 0;
-        // Adam.
+        g *= e * (1 - e) * (ZETA - GAMMA);
         m[i] = 0.9 * m[i] + 0.1 * g;
         s2[i] = 0.999 * s2[i] + 0.001 * g * g;
-        const mh = m[i] / (1 - 0.9 ** t);
-        const vh = s2[i] / (1 - 0.999 ** t);
-        v[i] -= (lr * mh) / (Math.sqrt(vh) + 1e-8);
       }
+      // Adam.
+      v[i] -= (c1 * m[i]) / (Math.sqrt(s2[i] * c2) + 1e-8);
     }
     if (options.onStep && (step % 10 === 9 || step === iterations - 1)) options.onStep(step + 1, iterations);
   }
@@ -152,8 +212,15 @@ export function adaroundQuantize(
       notes: [
         `AdaRound gave a higher output error (${error.toPrecision(4)}) than round-to-nearest: kept RTN`,
       ],
-      iterations,
+      iterations: steps,
     };
   }
-  return { q: toQuantized(view, levels, grid), method: 'adaround', error, rtnError, notes: [], iterations };
+  return {
+    q: toQuantized(view, levels, grid),
+    method: 'adaround',
+    error,
+    rtnError,
+    notes: [],
+    iterations: steps,
+  };
 }
