@@ -16,7 +16,7 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const outdir = join(root, 'dist-cli');
 rmSync(outdir, { recursive: true, force: true });
 await esbuild.build({
-  entryPoints: { main: join(root, 'src/cli/main.ts') },
+  entryPoints: { main: join(root, 'src/cli/main.ts'), 'rtn-worker': join(root, 'src/cli/rtn-worker.ts') },
   outdir,
   bundle: true,
   splitting: true,

@@ -5,6 +5,7 @@ import { isStudioError, StudioError } from '../core/errors';
 import type { QuantConfig } from '../core/quant/config';
 import type { OnnxModel } from '../core/onnx/types';
 import type { CaptureStats } from '../core/gptq/capture';
+import type { RunHooks } from '../core/pipeline/run';
 import { EVALUATE_USAGE, EvaluateUsageError } from './evaluate-usage';
 import { SENSITIVITY_USAGE, SensitivityUsageError } from './sensitivity-usage';
 import { budgetNote, budgetOf, RANGE_USAGE, rangeFlags, rangeOptions } from './ranges';
@@ -20,6 +21,7 @@ const USAGE = `Usage:
                    [--recipe recipe.json] [--save-recipe out.json] [--json]
                    [--method rtn|gptq|adaround] [--bias-correction]
                    [--calibration FILE|FOLDER [--calibration-count N (default 128)] [--sequential]]
+                   [--threads N (default: one per core)]
 ${EVALUATE_USAGE}
 ${SENSITIVITY_USAGE}
 
@@ -144,9 +146,13 @@ async function quantize(args: string[]): Promise<number> {
       'calibration-count': { type: 'string' },
       sequential: { type: 'boolean' },
       'bias-correction': { type: 'boolean' },
+      threads: { type: 'string' },
     },
   });
   const modelPath = oneModel(positionals);
+  const threads = values.threads === undefined ? null : Number(values.threads);
+  if (threads !== null && !(Number.isInteger(threads) && threads >= 1))
+    throw new UsageError(`--threads must be a positive integer, got "${values.threads}"`);
   if (!values.output) throw new UsageError('missing -o <out.onnx>');
   await checkOutputFolder(values.output, 'the model to');
   if (values['save-recipe']) await checkOutputFolder(values['save-recipe'], 'the recipe to');
@@ -194,7 +200,10 @@ async function quantize(args: string[]): Promise<number> {
       })
     : null;
   const { summary, bytes, externalData } =
-    budgeted ?? (await runQuantization(model, config, 'cli', {}, output, cal?.calibration));
+    budgeted ??
+    (await runThreaded(threads, (hooks) =>
+      runQuantization(model, config, 'cli', hooks, output, cal?.calibration),
+    ));
   if (budgeted) summary.notes.push(budgetNote(budgeted.assignment));
   if (cal) summary.notes.unshift(...cal.notes, captureLine(cal.stats));
   if (summary.layers.length === 0) {
@@ -214,6 +223,19 @@ async function quantize(args: string[]): Promise<number> {
     await writeFile(values['save-recipe'], JSON.stringify(toRecipe(summary.config), null, 2) + '\n');
   console.log(values.json ? JSON.stringify(summary, null, 2) : formatRun(summary, values.output));
   return 0;
+}
+
+/** RTN tensors spread over worker threads (default: one per core); one thread runs everything in this one. */
+async function runThreaded<R>(threads: number | null, run: (hooks: RunHooks) => Promise<R>): Promise<R> {
+  const { defaultThreads, rtnThreadPool } = await import('./threads');
+  const n = threads ?? defaultThreads();
+  if (n === 1) return run({});
+  const pool = rtnThreadPool(n);
+  try {
+    return await run({ rtnPool: pool });
+  } finally {
+    await pool.close();
+  }
 }
 
 async function buildConfig(

@@ -23,6 +23,7 @@ import { equalizeModel, equalizeNotes } from '../equalize/equalize';
 import { errorSums } from '../metrics/error';
 import { methodFor, quantizeWithMethod, type Calibration, type LayerRounding } from './method';
 import { applyBiasCorrection, outputShift, type BiasEdit } from './bias';
+import { kernelWeight, lookahead, type RtnPool } from './schedule';
 
 export interface RunHooks {
   onProgress?: (p: Progress) => void;
@@ -30,6 +31,8 @@ export interface RunHooks {
   /** Awaited between tensors: the worker passes a macrotask yield so a cancel message can be handled. */
   pause?: () => Promise<void>;
   now?: () => number;
+  /** Worker threads for the RTN export pass (CLI `--threads`); absent: each tensor in this thread, one by one. */
+  rtnPool?: RtnPool;
 }
 
 export interface RunResult {
@@ -138,19 +141,33 @@ export async function runQuantization(
   const biasEdits: BiasEdit[] = [];
   const noBiasData: string[] = [];
 
-  for (const { weight: w, spec, encoding, fallback } of planned) {
+  const containerOf = (e: Encoding) => (e.kind === 'dq' ? (e.container as PackContainer) : null);
+  // RTN without bias correction is a pure function of the tensor: with a pool, the next tensors start ahead.
+  const plainRtn = (w: WeightInfo) => methodFor(config, w.name) === 'rtn' && !config.biasCorrection;
+  const pool = hooks.rtnPool;
+  const ahead = lookahead(planned, pool?.slots ?? 1, ({ weight: w, spec, encoding }) =>
+    pool && plainRtn(w)
+      ? readWeight(working, w).then((values) =>
+          pool.run(values, kernelWeight(w), spec, containerOf(encoding)),
+        )
+      : null,
+  );
+
+  for (const [index, { weight: w, spec, encoding, fallback }] of planned.entries()) {
     if (hooks.isCancelled?.()) throw new StudioError('CancelledError', `run ${runId} was cancelled`);
     hooks.onProgress?.({ status: 'quantizing', fraction: done / total, tensor: w.name });
     await hooks.pause?.();
-    const values = await readWeight(working, w);
     let qw: ExportedWeight;
     let rounding: LayerRounding | undefined; // reported for data-aware methods (RTN summaries stay as they were)
     try {
-      const container = encoding.kind === 'dq' ? (encoding.container as PackContainer) : null;
-      const method = methodFor(config, w.name);
-      // Bias correction needs the dequantized values: RTN then goes through quantizeWeight (same levels).
-      if (method === 'rtn' && !config.biasCorrection) qw = quantizeForExport(values, w, spec, container);
+      const started = ahead.take(index);
+      const container = containerOf(encoding);
+      if (started) qw = await started;
+      else if (plainRtn(w)) qw = quantizeForExport(await readWeight(working, w), w, spec, container);
       else {
+        const values = await readWeight(working, w);
+        // Bias correction needs the dequantized values: RTN then goes through quantizeWeight (same levels).
+        const method = methodFor(config, w.name);
         const r = quantizeWithMethod(values, w, spec, method, calibration, now);
         qw = forExport(r.qw, values, container);
         if (method !== 'rtn') rounding = r.rounding;

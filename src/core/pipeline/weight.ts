@@ -8,6 +8,7 @@ import type { QuantizedTensor } from '../quant/types';
 import type { ErrorSums } from '../metrics/error';
 import { chooseRangeParams } from '../ranges/clip';
 import type { QuantizeOptions } from '../quant/quantize';
+import type { KernelWeight } from './schedule';
 
 export type QuantizedWeight =
   | { kind: 'int'; q: QuantizedTensor; dequantized: Float32Array }
@@ -25,7 +26,7 @@ export function roundForOp(values: Float32Array, dtype: Dtype): Float32Array {
 
 /** The kernel's options for one weight before a range choice: bits, scheme and scale groups. */
 export function groupingOptions(
-  w: WeightInfo,
+  w: KernelWeight,
   bits: QuantizeOptions['bits'],
   spec: WeightSpec,
 ): QuantizeOptions {
@@ -47,7 +48,7 @@ export function groupingOptions(
  */
 export function kernelOptions(
   values: Float32Array,
-  w: WeightInfo,
+  w: KernelWeight,
   bits: QuantizeOptions['bits'],
   spec: WeightSpec,
 ): QuantizeOptions {
@@ -84,7 +85,7 @@ const outRounding = (dtype: Dtype): OutRounding =>
  */
 export function quantizeForExport(
   values: Float32Array,
-  w: WeightInfo,
+  w: KernelWeight,
   spec: WeightSpec,
   container: PackContainer | null,
 ): ExportedWeight {

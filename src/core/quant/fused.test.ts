@@ -5,6 +5,7 @@ import { dequantize } from './dequantize';
 import { float16Fused, quantizeFused, type OutRounding } from './fused';
 import { packLevels, type PackContainer } from './pack';
 import { quantizeFloat16, quantizeTensor, type QuantizeOptions } from './quantize';
+import { roundHalfEven } from './round';
 
 function values(n: number, seed: number): Float32Array {
   let x = seed;
@@ -132,5 +133,73 @@ describe('quantizeFused equals quantizeTensor + packLevels + dequantize + errorS
     expect(got.bits).toEqual(ref.bits);
     expect(got.sums).toEqual(errorSums(w, ref.values));
     expect(() => float16Fused(new Float32Array([1, 70000]), 'big')).toThrow(/big has 70000 at index 1/);
+  });
+});
+
+/** Values next to every half-integer multiple of s (the tie, one float32 step below and above) plus random ones. */
+function nearTies(s: number, n: number, seed: number): Float32Array {
+  const out: number[] = [];
+  const f = new Float32Array(1);
+  const u = new Uint32Array(f.buffer);
+  for (let k = -140; k <= 140; k++) {
+    f[0] = (k + 0.5) * s;
+    const b = u[0];
+    for (const d of [-2, -1, 0, 1, 2]) {
+      u[0] = b + d;
+      out.push(f[0]);
+    }
+  }
+  let x = seed;
+  while (out.length < n) {
+    x = (Math.imul(x, 1103515245) + 12345) >>> 0;
+    out.push((x / 2 ** 32 - 0.5) * 300 * s);
+  }
+  return Float32Array.from(out);
+}
+
+describe('division-free rounding equals roundHalfEven(fround(w / s)) for any scale', () => {
+  const scales: [string, number][] = [
+    ['1/2^7 (exact ties)', 2 ** -7],
+    ['0.1', Math.fround(0.1)],
+    ['odd mantissa', Math.fround(0.0123456789)],
+    ['smallest normal', 2 ** -126],
+    ['large', Math.fround(3.3e30)],
+    ['1/3', Math.fround(1 / 3)],
+  ];
+  it.each(scales)('scale %s', (_, s) => {
+    const w = nearTies(s, 4096, 7);
+    for (const [scheme, zp] of [
+      ['symmetric', null],
+      ['asymmetric', 128],
+    ] as const) {
+      const opts: QuantizeOptions = {
+        bits: 8,
+        scheme,
+        granularity: 'tensor',
+        blockSize: 32,
+        channelAxis: 0,
+        reductionAxis: 0,
+        params: { scales: Float32Array.of(s), zeroPoints: zp === null ? null : Int16Array.of(zp) },
+      };
+      const ref = quantizeTensor(w, [w.length], opts).levels;
+      const qmin = scheme === 'symmetric' ? -127 : 0;
+      const qmax = scheme === 'symmetric' ? 127 : 255;
+      // The reference, written out: what ONNX QuantizeLinear computes in float32.
+      const spec = Array.from(w, (v) =>
+        Math.min(qmax, Math.max(qmin, roundHalfEven(Math.fround(v / s)) + (zp ?? 0))),
+      );
+      expect(Array.from(ref)).toEqual(spec);
+      expect(quantizeFused(w, [w.length], opts, null, 'float32').q.levels).toEqual(ref);
+      // Per-axis on the last axis goes through the strided loop with per-group inverses.
+      const perAxis = { ...opts, granularity: 'channel' as const, channelAxis: 1 };
+      perAxis.params = {
+        scales: Float32Array.of(s, s),
+        zeroPoints: zp === null ? null : Int16Array.of(zp, zp),
+      };
+      const w2 = w.subarray(0, w.length - (w.length % 2));
+      expect(quantizeFused(w2, [w2.length / 2, 2], perAxis, null, 'float32').q.levels).toEqual(
+        ref.subarray(0, w2.length),
+      );
+    }
   });
 });

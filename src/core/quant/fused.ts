@@ -100,6 +100,7 @@ export function quantizeFused(
   const runs: number[] = [];
   forEachRun(g, (start, len, k0, step) => void runs.push(start, len, k0, step));
   const acc = new Float64Array(4); // Σw², Σe², Σ|w|, max|e|
+  let inverses: Float64Array | null = null;
   for (let r4 = 0; r4 < runs.length; r4 += 4) {
     const start = runs[r4];
     const end = start + runs[r4 + 1];
@@ -107,13 +108,28 @@ export function quantizeFused(
     const step = runs[r4 + 3];
     if (step === 0 && round === null)
       uniformRun(w, start, end, scales[k], zeroPoints ? zeroPoints[k] : 0, qmin, qmax, lv, acc);
-    else stridedRun(w, start, end, k, step, scales, zeroPoints, qmin, qmax, lv, round, acc);
+    else {
+      inverses ??= Float64Array.from(scales, (s) => 1 / s);
+      stridedRun(w, start, end, k, step, scales, inverses, zeroPoints, qmin, qmax, lv, round, acc);
+    }
   }
   if (packed !== null && cbits < 8) packSubByte(lv as Int8Array, packed, cbits);
   const [signal, noise, sumAbs, maxAbsError] = acc;
   const sums = { count: w.length, signal, noise, sumAbs, maxAbsError };
   return packed ? { params, packed, sums } : { q: { ...params, levels: levels! }, sums };
 }
+
+/**
+ * Rounding without a division per element, bit-exact with QuantizeLinear's roundHalfEven(fround(v / s)):
+ * x = v · (1/s) in float64 is within 2^-51 (relative) of the exact quotient, and x + MAGIC − MAGIC rounds it half to
+ * even (float64 addition at 2^52 ≤ |x + MAGIC| < 2^53 keeps no fraction). The result can differ from the reference
+ * only when x lies within fround's error (2^-24·|x|, < 0.01 for |x| < 160 000) of a half-integer; those elements
+ * (|x − r| > 0.49) are recomputed with the division. Beyond |x| ≈ 160 000 both results are far outside every level
+ * range (|level| ≤ 255, |zero point| ≤ 255) and clamp to the same bound. Pinned by fused.test.ts (ties, random
+ * scales) and the export golden hashes.
+ */
+const MAGIC = 6755399441055744; // 1.5 · 2^52
+const NEAR_HALF = 0.49;
 
 /** One group for the whole run (per-channel on the outer axis, blocks, per-tensor) and float32 output. */
 function uniformRun(
@@ -131,12 +147,13 @@ function uniformRun(
   let noise = acc[1];
   let sumAbs = acc[2];
   let maxAbsError = acc[3];
+  const inv = 1 / s;
   for (let j = start; j < end; j++) {
     const v = w[j];
-    // Inline roundHalfEven (see round.ts), as in quantizeTensor.
-    const t = Math.fround(v / s);
-    let r = Math.round(t);
-    if (r - t === 0.5 && r % 2 !== 0) r -= 1;
+    const x = v * inv;
+    let r = x + MAGIC - MAGIC;
+    const d = x - r;
+    if (d > NEAR_HALF || d < -NEAR_HALF) r = Math.fround(v / s) + MAGIC - MAGIC;
     const qr = r + zp;
     const q = qr < qmin ? qmin : qr > qmax ? qmax : qr;
     lv[j] = q;
@@ -161,6 +178,7 @@ function stridedRun(
   k: number,
   step: number,
   scales: ArrayLike<number>,
+  inverses: Float64Array,
   zeroPoints: ArrayLike<number> | null,
   qmin: number,
   qmax: number,
@@ -173,23 +191,26 @@ function stridedRun(
   let sumAbs = acc[2];
   let maxAbsError = acc[3];
   let s = scales[k];
+  let inv = inverses[k];
   let zp = zeroPoints ? zeroPoints[k] : 0;
   for (let j = start; j < end; j++) {
     if (step !== 0) {
       s = scales[k];
+      inv = inverses[k];
       zp = zeroPoints ? zeroPoints[k] : 0;
       k += step;
     }
     const v = w[j];
-    const t = Math.fround(v / s);
-    let r = Math.round(t);
-    if (r - t === 0.5 && r % 2 !== 0) r -= 1;
+    const x = v * inv;
+    let r = x + MAGIC - MAGIC;
+    const d = x - r;
+    if (d > NEAR_HALF || d < -NEAR_HALF) r = Math.fround(v / s) + MAGIC - MAGIC;
     const qr = r + zp;
     const q = qr < qmin ? qmin : qr > qmax ? qmax : qr;
     lv[j] = q;
-    let d = Math.fround((q - zp) * s);
-    if (round !== null) d = round(d);
-    const e = v - d;
+    let dq = Math.fround((q - zp) * s);
+    if (round !== null) dq = round(dq);
+    const e = v - dq;
     signal += v * v;
     noise += e * e;
     sumAbs += Math.abs(v);

@@ -193,6 +193,68 @@ export function groupingFor(shape: readonly number[], opts: QuantizeOptions): Gr
       : grouping(shape, normalizeAxis(opts.reductionAxis, shape.length, 'reduction axis'), opts.blockSize);
 }
 
+/** max|w[j]| over start..end−1; NaN or +Infinity when a value is NaN or ±Inf (NaN sticks through the sum). */
+function absMax(w: Float32Array, start: number, end: number): number {
+  let mx = 0;
+  let bad = 0;
+  for (let j = start; j < end; j++) {
+    const v = w[j];
+    bad += v - v; // 0 for finite values, NaN otherwise
+    const a = Math.abs(v);
+    if (a > mx) mx = a;
+  }
+  return mx + bad;
+}
+
+/** min and max of one group's run into mins[k] / maxs[k]; false when a value is NaN or ±Inf. */
+function runExtremes(
+  w: Float32Array,
+  start: number,
+  end: number,
+  k: number,
+  mins: Float64Array,
+  maxs: Float64Array,
+): boolean {
+  let mn = mins[k];
+  let mx = maxs[k];
+  let bad = 0;
+  for (let j = start; j < end; j++) {
+    const v = w[j];
+    bad += v - v;
+    if (v < mn) mn = v;
+    if (v > mx) mx = v;
+  }
+  mins[k] = mn;
+  maxs[k] = mx;
+  return bad === 0;
+}
+
+/** Extremes when the group changes every `step` elements (per-axis on an inner axis). */
+function stridedExtremes(
+  w: Float32Array,
+  start: number,
+  end: number,
+  k0: number,
+  step: number,
+  mins: Float64Array,
+  maxs: Float64Array,
+): boolean {
+  let bad = 0;
+  for (let j = start, k = k0; j < end; j++, k += step) {
+    const v = w[j];
+    bad += v - v;
+    if (v < mins[k]) mins[k] = v;
+    if (v > maxs[k]) maxs[k] = v;
+  }
+  return bad === 0;
+}
+
+function firstBad(w: Float32Array, start: number, end: number, name: string | undefined): StudioError {
+  let j = start;
+  while (j < end && w[j] - w[j] === 0) j++;
+  return badValue(name, w[j], j);
+}
+
 /** A tensor's quantization grid: everything of a QuantizedTensor but the levels, plus how elements map to groups. */
 export interface QuantParams extends Omit<QuantizedTensor, 'levels'> {
   grouping: Grouping;
@@ -212,32 +274,28 @@ export function quantParams(w: Float32Array, shape: number[], opts: QuantizeOpti
   const g = groupingFor(shape, opts);
   const { groups } = g;
 
-  // Pass 1: per-group extremes, rejecting NaN / ±Inf with the flat index.
+  // Pass 1: per-group extremes, rejecting NaN / ±Inf with the flat index. Symmetric grids need only max|w|
+  // (= max(−min, max), so the scales are the same). Given params skip the extremes but not the value check.
+  const given0 = opts.params !== undefined;
   const mins = new Float64Array(groups).fill(Infinity);
   const maxs = new Float64Array(groups).fill(-Infinity);
-  forEachRun(g, (start, len, k0, step) => {
-    const end = start + len;
-    if (step === 0) {
-      // One group for the whole run: keep the extremes in registers.
-      let mn = mins[k0];
-      let mx = maxs[k0];
-      for (let j = start; j < end; j++) {
-        const v = w[j];
-        if (v - v !== 0) throw badValue(opts.name, v, j); // NaN or ±Inf
-        if (v < mn) mn = v;
-        if (v > mx) mx = v;
-      }
-      mins[k0] = mn;
-      maxs[k0] = mx;
-      return;
-    }
-    for (let j = start, k = k0; j < end; j++, k += step) {
-      const v = w[j];
-      if (v - v !== 0) throw badValue(opts.name, v, j);
-      if (v < mins[k]) mins[k] = v;
-      if (v > maxs[k]) maxs[k] = v;
-    }
-  });
+  const runs: number[] = [];
+  forEachRun(g, (start, len, k0, step) => void runs.push(start, len, k0, step));
+  for (let r4 = 0; r4 < runs.length; r4 += 4) {
+    const start = runs[r4];
+    const end = start + runs[r4 + 1];
+    const k0 = runs[r4 + 2];
+    const step = runs[r4 + 3];
+    let finite: boolean;
+    if (step !== 0) finite = stridedExtremes(w, start, end, k0, step, mins, maxs);
+    else if (given0 || scheme === 'symmetric') {
+      const a = absMax(w, start, end);
+      finite = a - a === 0;
+      if (a > maxs[k0]) maxs[k0] = a;
+      if (-a < mins[k0]) mins[k0] = -a;
+    } else finite = runExtremes(w, start, end, k0, mins, maxs);
+    if (!finite) throw firstBad(w, start, end, opts.name);
+  }
 
   // Pass 2: float32 scale (and zero point) per group. Empty groups (a 0 dim) count as all-zero.
   const given = opts.params ? checkParams(opts.params, groups, scheme, qmin, qmax) : null;

@@ -1,0 +1,90 @@
+// `qstudio quantize --threads N`: a pool of Node worker threads for the RTN export pass, one tensor per message.
+// The pipeline starts N tensors ahead (src/core/pipeline/schedule.ts) and takes the results in plan order.
+import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
+import { StudioError, type StudioErrorName } from '../core/errors';
+import type { RtnPool, KernelWeight } from '../core/pipeline/schedule';
+import type { ExportedWeight } from '../core/pipeline/weight';
+import type { WeightSpec } from '../core/quant/config';
+import type { PackContainer } from '../core/quant/pack';
+
+export interface RtnRequest {
+  id: number;
+  values: Float32Array;
+  weight: KernelWeight;
+  spec: WeightSpec;
+  container: PackContainer | null;
+}
+export type RtnResponse =
+  | { id: number; result: ExportedWeight; error?: undefined }
+  | { id: number; error: { name: string; message: string }; result?: undefined };
+
+export const defaultThreads = (): number => availableParallelism();
+
+/** The worker's script: compiled next to the CLI (dist-cli/rtn-worker.js), or the TypeScript source under tsx. */
+function workerScript(): { url: URL; execArgv: string[] } {
+  const here = import.meta.url;
+  if (here.endsWith('.ts')) return { url: new URL('./rtn-worker.ts', here), execArgv: ['--import', 'tsx'] };
+  for (const rel of ['./rtn-worker.js', '../rtn-worker.js']) {
+    const url = new URL(rel, here);
+    if (existsSync(url)) return { url, execArgv: [] };
+  }
+  throw new Error('rtn-worker.js is missing next to the compiled CLI (run `npm run build:cli`)');
+}
+
+/** A pool of `threads` workers (started on first use); `close()` ends them. */
+export function rtnThreadPool(threads: number): RtnPool & { close(): Promise<void> } {
+  const workers: { worker: Worker; busy: boolean }[] = [];
+  const queue: { req: RtnRequest; resolve: (r: ExportedWeight) => void; reject: (e: unknown) => void }[] = [];
+  const waiting = new Map<number, (typeof queue)[number]>();
+  let nextId = 0;
+
+  const spawn = () => {
+    const { url, execArgv } = workerScript();
+    const slot = { worker: new Worker(url, { execArgv }), busy: false };
+    slot.worker.unref(); // a pending job keeps the process alive through its promise, not through the worker
+    slot.worker.on('message', (res: RtnResponse) => {
+      const job = waiting.get(res.id)!;
+      waiting.delete(res.id);
+      slot.busy = false;
+      if (res.error) {
+        const { name, message } = res.error;
+        job.reject(name === 'Error' ? new Error(message) : new StudioError(name as StudioErrorName, message));
+      } else job.resolve(res.result);
+      pump();
+    });
+    slot.worker.on('error', (e) => {
+      for (const job of [...waiting.values(), ...queue.splice(0)]) job.reject(e);
+      waiting.clear();
+    });
+    workers.push(slot);
+    return slot;
+  };
+
+  const pump = () => {
+    while (queue.length) {
+      const slot = workers.find((s) => !s.busy) ?? (workers.length < threads ? spawn() : null);
+      if (!slot) return;
+      const job = queue.shift()!;
+      slot.busy = true;
+      waiting.set(job.req.id, job);
+      // Always a copy to move: the tensor may be a view of the model file or share a buffer the model still uses.
+      const values = job.req.values.slice();
+      slot.worker.postMessage({ ...job.req, values }, [values.buffer as ArrayBuffer]);
+    }
+  };
+
+  return {
+    slots: threads,
+    run(values, weight, spec, container) {
+      return new Promise((resolve, reject) => {
+        queue.push({ req: { id: nextId++, values, weight, spec, container }, resolve, reject });
+        pump();
+      });
+    },
+    async close() {
+      await Promise.all(workers.splice(0).map((s) => s.worker.terminate()));
+    },
+  };
+}
