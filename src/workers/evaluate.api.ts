@@ -75,6 +75,8 @@ export interface EvaluateEnv {
   now?: () => number;
   /** A macrotask yield, so a cancel message can be handled during a run. */
   pause?: () => Promise<void>;
+  /** Why onnxruntime got its thread count (wasmThreads), reported with the results. */
+  threadsWhy?: string;
 }
 
 const toErrorDto = (e: unknown) =>
@@ -173,7 +175,7 @@ export function createEvaluateApi(ort: OrtModule, env: EvaluateEnv = {}) {
         iouThreshold: request.iouThreshold,
         latency: request.latency ? DEFAULT_LATENCY_OPTIONS : undefined,
       },
-      ortBackend(ort, files, now),
+      ortBackend(ort, files, now, env.threadsWhy),
       {
         now,
         pause,

@@ -5,6 +5,7 @@ import * as ort from 'onnxruntime-web/wasm';
 import { decodePngImage } from '../core/samples';
 import type { DecodedImage } from '../core/samples';
 import { createEvaluateApi } from './evaluate.api';
+import { wasmThreads } from './ort-backend';
 
 const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
 
@@ -27,10 +28,11 @@ async function decodeImage(bytes: Uint8Array, path: string): Promise<DecodedImag
   }
 }
 
-ort.env.wasm.numThreads = self.crossOriginIsolated ? Math.min(4, navigator.hardwareConcurrency || 1) : 1;
+const threads = wasmThreads(self.crossOriginIsolated, navigator.hardwareConcurrency || 1);
+ort.env.wasm.numThreads = threads.threads;
 ort.env.wasm.proxy = false; // already in a worker
 
 // In a production build ORT starts its pthread workers from this very module; only the real worker exposes the API.
 if ((self as { name?: string }).name !== 'em-pthread') {
-  expose(createEvaluateApi(ort, { decodeImage }));
+  expose(createEvaluateApi(ort, { decodeImage, threadsWhy: threads.why }));
 }

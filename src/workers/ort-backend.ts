@@ -27,6 +27,22 @@ export const SESSION_OPTIONS: Readonly<Record<EvalMode, Ort.InferenceSession.Ses
   deployed: { executionProviders: ['wasm'], graphOptimizationLevel: 'all', logSeverityLevel: 3 },
 };
 
+/** onnxruntime-web's own cap on its wasm thread pool; its default is min(4, ceil(cores / 2)). */
+export const MAX_WASM_THREADS = 4;
+
+/**
+ * Wasm threads for a page: none without cross-origin isolation (no SharedArrayBuffer), else half the logical cores
+ * (onnxruntime-web's default rule, at most 4): logical cores are often SMT pairs that add little to SIMD kernels,
+ * and the page and the rest of the machine keep a core. On a 2-core machine that is 1 thread: 2 were never faster
+ * there, and slower when other work took the second core (docs/evaluation-speed.md).
+ */
+export function wasmThreads(isolated: boolean, cores: number): { threads: number; why: string } {
+  if (!isolated) return { threads: 1, why: 'page not cross-origin isolated' };
+  const n = Math.max(1, Math.floor(cores) || 1);
+  const threads = Math.min(MAX_WASM_THREADS, Math.ceil(n / 2));
+  return { threads, why: `half of ${n} logical core${n === 1 ? '' : 's'}, at most ${MAX_WASM_THREADS}` };
+}
+
 export const readBytes = async (blob: WireBlob) => new Uint8Array(await blob.arrayBuffer());
 
 function toFloat32(t: Ort.Tensor): Float32Array {
@@ -88,9 +104,14 @@ export function ortBackend(
   ort: OrtModule,
   files: Map<string, EvalModelFile>,
   now: () => number,
+  threadsWhy?: string,
 ): InferenceBackend {
   return {
-    runtime: { backend: 'wasm', threads: ort.env?.wasm?.numThreads || 1 },
+    runtime: {
+      backend: 'wasm',
+      threads: ort.env?.wasm?.numThreads || 1,
+      ...(threadsWhy ? { threadsWhy } : {}),
+    },
     async load(id, mode): Promise<LoadedModel> {
       const file = files.get(id) as EvalModelFile;
       return openSession(ort, await readBytes(file.blob), await readExternal(file), mode, now);

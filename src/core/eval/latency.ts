@@ -39,10 +39,12 @@ export interface LatencyStats {
   interleaved: boolean;
 }
 
-/** Where the latency was measured, e.g. { backend: 'wasm', threads: 1 }. */
+/** Where the models ran, e.g. { backend: 'wasm', threads: 1 }; shown with the results and the latency. */
 export interface RuntimeInfo {
   backend: string;
   threads: number;
+  /** Why this many threads (e.g. "page not cross-origin isolated"), when the runtime says. */
+  threadsWhy?: string;
 }
 
 /** Quantile of sorted values with linear interpolation between order statistics (R's type 7, numpy's default). */

@@ -1,5 +1,14 @@
 // Number formats of the evaluation views (fractions in, text out).
+import type { RuntimeInfo } from '../../../protocol/eval-dto';
 import { formatSci } from '../../format';
+
+/** Where the models ran: "onnxruntime-web wasm, 1 thread" (+ why that many, when `why` and the report says). */
+export function runtimeLabel(runtime: RuntimeInfo | null, why = false): string {
+  if (!runtime) return 'this browser';
+  const { backend, threads, threadsWhy } = runtime;
+  const label = `onnxruntime-web ${backend}, ${threads} thread${threads === 1 ? '' : 's'}`;
+  return why && threadsWhy ? `${label} (${threadsWhy})` : label;
+}
 
 /** 0.987 -> "98.7%". */
 export const pct = (x: number | null | undefined, digits = 1): string =>

@@ -1,5 +1,6 @@
 import type { EvalReport, LatencyStats } from '../../../../protocol/eval-dto';
 import { formatCount } from '../../../format';
+import { runtimeLabel } from '../eval-format';
 
 /** How the latency column was measured: runs, warm-up, batch, backend and threads, and what it does not mean. */
 export function LatencyNote({ report }: { report: EvalReport }) {
@@ -9,9 +10,7 @@ export function LatencyNote({ report }: { report: EvalReport }) {
   ].filter((l): l is LatencyStats => !!l);
   if (all.length === 0) return null;
   const l = all[0];
-  const runtime = report.runtime
-    ? `onnxruntime-web ${report.runtime.backend}, ${report.runtime.threads} thread${report.runtime.threads === 1 ? '' : 's'}`
-    : 'this browser';
+  const runtime = runtimeLabel(report.runtime, true);
   const exact = report.modes.includes('exact');
   return (
     <p className="small muted" data-testid="latency-note">

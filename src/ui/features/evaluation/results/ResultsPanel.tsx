@@ -5,7 +5,7 @@ import { EVAL_MODE_LABELS } from '../eval-modes';
 import { selectSamples, selectStaleVariantIds, useAppStore, selectVariantLabels } from '../../../../state';
 import { Panel } from '../../../components/Panel';
 import { formatCount, formatSci, formatShape } from '../../../format';
-import { pct } from '../eval-format';
+import { pct, runtimeLabel } from '../eval-format';
 import { resultRows } from './result-rows';
 import { LatencyNote } from './LatencyNote';
 import { ResultsTable } from './ResultsTable';
@@ -71,7 +71,7 @@ export function ResultsPanel() {
         ? `${r.numClasses} classes`
         : 'no labels: fidelity to the float model only',
     `input ${formatShape(r.input.runDims)} per run`,
-    seconds(r.durationMs),
+    `${seconds(r.durationMs)} on ${runtimeLabel(r.runtime)}`,
   ].join(' · ');
   return (
     <Panel
