@@ -188,15 +188,22 @@ async function quantize(args: string[]): Promise<number> {
     externalData: values['external-data'] ? ('always' as const) : ('auto' as const),
     dataLocation: dataFileName(values.output),
   };
-  // Data-aware rounding (GPTQ / AdaRound): Hessians from calibration samples first (src/cli/calibration.ts).
-  const cal = await calibrationFor(model, config, values);
   const budget = budgetOf(values);
+  // Data-aware rounding (GPTQ / AdaRound): Hessians from calibration samples first (src/cli/calibration.ts).
+  const cal = await calibrationFor(model, config, values, budget !== null);
+  // A budget with --calibration: each layer's loss measured alone at every candidate width (src/cli/budget.ts).
+  const measured =
+    budget && typeof values.calibration === 'string'
+      ? await (await import('./budget')).measuredBudgetLoss(modelPath, model, config, values)
+      : null;
   const budgeted = budget
     ? await (
         await import('../core/mixed/run')
       ).runWithBudget(model, config, budget, 'cli', {
         output,
         calibration: cal?.calibration,
+        measured: measured?.loss,
+        measuredOn: measured?.on,
       })
     : null;
   const { summary, bytes, externalData } =
@@ -277,14 +284,18 @@ async function calibrationFor(
   model: OnnxModel,
   config: QuantConfig,
   values: Record<string, string | boolean | string[] | undefined>,
+  budget: boolean,
 ) {
   const path = values.calibration as string | undefined;
   const countText = values['calibration-count'] as string | undefined;
   const { needsCalibration } = await import('../core/pipeline/method');
+  if (countText !== undefined && !(Number.isInteger(Number(countText)) && Number(countText) >= 1))
+    throw new UsageError(`--calibration-count must be a positive integer, got "${countText}"`);
   if (!needsCalibration(config)) {
-    if (path !== undefined || countText !== undefined || values.sequential)
+    // With a budget, the samples measure sensitivity for it (src/cli/budget.ts); --sequential needs a method.
+    if (values.sequential || (!budget && (path !== undefined || countText !== undefined)))
       throw new UsageError(
-        '--calibration is used by --method gptq|adaround and --bias-correction only (this run rounds to nearest)',
+        '--calibration is used by --method gptq|adaround and --bias-correction only, or with --target-bits/--target-size to measure sensitivity (this run rounds to nearest)',
       );
     return null;
   }

@@ -12,7 +12,8 @@ export const rangeOptions = {
 } as const;
 
 export const RANGE_USAGE = `[--clip minmax|mse|percentile] [--clip-percentile 99.9] [--equalize]
-                   [--target-bits 4.5 | --target-size 1.2MB]`;
+                   [--target-bits 4.5 | --target-size 1.2MB] (with --calibration: loss per layer measured
+                   on the samples at every width, else the weight-error proxy)`;
 
 type Values = Record<string, string | boolean | string[] | undefined>;
 
@@ -70,8 +71,11 @@ export function budgetNote(a: Assignment): string {
   const counts = new Map<string, number>();
   for (const c of Object.values(a.chosen)) counts.set(String(c), (counts.get(String(c)) ?? 0) + 1);
   const mix = [...counts].map(([c, n]) => `${n}× ${c === 'float' ? 'float' : `${c}-bit`}`).join(', ');
+  const on = a.config.mixed?.measuredOn;
   const proxy =
-    a.config.mixed?.proxy === 'measured' ? 'measured sensitivity' : 'weight-error proxy (no data)';
+    a.config.mixed?.proxy === 'measured'
+      ? `measured sensitivity${on ? ` (each layer alone at every width, ${on.samples} samples of ${on.source})` : ''}`
+      : 'weight-error proxy (no data)';
   const budget = a.budgetUnit === 'bits' ? `${(a.budget / 8).toFixed(0)} B of levels` : `${a.budget} B`;
   const floor =
     a.floor === null ? '' : `, no layer below ${a.floor} bits (the widest uniform width the budget affords)`;

@@ -52,7 +52,42 @@ describe('qstudio sensitivity', () => {
     expect(stdout).toMatch(/Spearman ρ = -?\d\.\d\d/);
   });
 
+  it('groups layers by block (--group-by block) on the transformer fixture', async () => {
+    const { code, stdout } = await qstudio(
+      'sensitivity',
+      'tinytf/model.onnx',
+      '--calibration',
+      'tinytf/calibration.npz',
+      '--calibration-count',
+      '8',
+      '--group-by',
+      'block',
+      '--json',
+    );
+    expect(code).toBe(0);
+    const r = JSON.parse(stdout) as SensitivityReport;
+    expect(r.layers.map((l) => [l.name, l.op, l.members?.length ?? 1]).sort()).toEqual([
+      ['/layers.0', 'block of 4', 4],
+      ['/layers.1', 'block of 4', 4],
+      ['head.weight', 'Gemm', 1],
+    ]);
+    expect(r.notes).toContain('9 layers in 3 blocks, each block quantized together');
+  });
+
+  it('measures an even sample of layers (--layers 3) and honours --equalize', async () => {
+    const { code, stdout } = await qstudio('sensitivity', 'dwcnn/model.onnx', '--layers', '3', '--equalize');
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/note: a sample of 3 of 10 layers, spread evenly over the graph/);
+    expect(stdout).toMatch(
+      /note: measured on the cross-layer-equalized model \(8 layer pair\(s\) rescaled\)/,
+    );
+    expect(stdout).toMatch(/3 layers in/);
+  });
+
   it.each([
+    { args: ['--layers', '0'], code: 2, err: /--layers must be a positive integer/ },
+    { args: ['--group-by', 'stage'], code: 2, err: /--group-by takes "block"/ },
+    { args: ['--layers', '2', '--group-by', 'block'], code: 2, err: /not both/ },
     {
       args: ['--calibration-count', '0', '--calibration', 'mlp/calibration'],
       code: 2,

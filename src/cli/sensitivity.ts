@@ -1,15 +1,15 @@
 // `qstudio sensitivity`: each layer quantized alone on calibration samples (or the synthetic probe), through the
 // evaluate worker's API on onnxruntime-web's wasm build in Node — the studio's runtime and code path, so the
 // numbers match it, and no native dependency (as `evaluate`).
-import { basename } from 'node:path';
+import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import * as ort from 'onnxruntime-web';
-import { normalizeConfig } from '../core/quant/config';
-import type { SensitivityProgress, SensitivityReport } from '../protocol/eval-dto';
-import { createEvaluateApi } from '../workers/evaluate.api';
-import { sampleFiles } from './evaluate';
+import { basename } from 'node:path';
+import { StudioError } from '../core/errors';
+import { defaultQuantConfig, normalizeConfig } from '../core/quant/config';
+import type { LayerSelection } from '../protocol/eval-dto';
 import { openModelFile } from './files';
 import { formatSensitivity } from './format-sensitivity';
+import { measureSensitivityCli } from './measure';
 import { SensitivityUsageError } from './sensitivity-usage';
 
 export async function sensitivityCommand(args: string[]): Promise<number> {
@@ -25,6 +25,10 @@ export async function sensitivityCommand(args: string[]): Promise<number> {
       scheme: { type: 'string' },
       clip: { type: 'string' },
       'clip-percentile': { type: 'string' },
+      equalize: { type: 'boolean' },
+      recipe: { type: 'string' },
+      layers: { type: 'string' },
+      'group-by': { type: 'string' },
       'include-gather': { type: 'boolean' },
       json: { type: 'boolean' },
     },
@@ -40,56 +44,64 @@ export async function sensitivityCommand(args: string[]): Promise<number> {
   if (countText !== undefined && values.calibration === undefined) {
     throw new SensitivityUsageError('--calibration-count needs --calibration');
   }
-  // normalizeConfig gives a one-line QuantConfigError for bad values (exit 1).
+  const selection = selectionOf(values.layers, values['group-by']);
+  // A recipe's per-layer settings (scheme, granularity, clip) are honoured; its widths are not: every layer is
+  // measured at --bits. normalizeConfig gives a one-line QuantConfigError for bad values (exit 1).
+  const base: object =
+    values.recipe !== undefined ? ((await readRecipe(values.recipe)) as object) : defaultQuantConfig;
   const config = normalizeConfig({
+    ...base,
     bits: values.bits ?? 4,
     ...(values.granularity !== undefined ? { granularity: values.granularity } : {}),
     ...(values['block-size'] !== undefined ? { blockSize: Number(values['block-size']) } : {}),
     ...(values.scheme !== undefined ? { scheme: values.scheme } : {}),
     ...(values.clip !== undefined ? { clip: values.clip } : {}),
     ...(values['clip-percentile'] !== undefined ? { clipPercentile: values['clip-percentile'] } : {}),
-    includeGather: Boolean(values['include-gather']),
+    ...(values.equalize ? { equalize: true } : {}),
+    ...(values['include-gather'] ? { includeGather: true } : {}),
   });
   const modelPath = positionals[0];
   const model = await openModelFile(modelPath); // clear errors for a bad file or missing external data
-  const { openAsBlob } = await import('node:fs');
-  const float = {
-    blob: await openAsBlob(modelPath),
-    label: basename(modelPath),
-    externalData: [...model.externalFiles].map(([path, blob]) => ({ path, blob: blob as Blob })),
-  };
-  ort.env.wasm.numThreads = 1;
-  const api = createEvaluateApi(ort, { pause: () => Promise.resolve() });
-  if (values.calibration !== undefined) await api.loadSamples(await sampleFiles(values.calibration));
-  // A terminal gets one updating line; a log gets one line per measured model.
-  const tty = Boolean(process.stderr.isTTY);
-  let shown = false;
-  const progress = (p: SensitivityProgress) => {
-    const what = p.layer === null ? 'float model' : `layer ${p.done}/${p.total} ${p.layer}`;
-    if (tty) {
-      shown = true;
-      process.stderr.write(`\rsensitivity: ${what}, ${p.sample}/${p.samples} samples`.padEnd(80));
-    } else if (p.sample === p.samples) {
-      process.stderr.write(`sensitivity: ${what} done\n`);
-    }
-  };
-  let report: SensitivityReport;
-  try {
-    report = await api.sensitivity(
-      {
-        float,
-        config,
-        source: values.calibration !== undefined ? 'samples' : 'synthetic',
-        preprocess: null,
-        maxSamples: values.calibration !== undefined ? count : undefined,
-      },
-      progress,
-    );
-  } finally {
-    if (shown) process.stderr.write('\n');
-  }
-  console.log(values.json ? JSON.stringify(report, jsonNumbers, 2) : formatSensitivity(report, float.label));
+  const [report] = await measureSensitivityCli(modelPath, model, [config], {
+    calibration: values.calibration,
+    count,
+    selection,
+  });
+  console.log(
+    values.json ? JSON.stringify(report, jsonNumbers, 2) : formatSensitivity(report, basename(modelPath)),
+  );
   return 0;
+}
+
+/** `--layers N` (an even sample of N layers) or `--group-by block` (one model per block); not both. */
+export function selectionOf(
+  layers: string | undefined,
+  groupBy: string | undefined,
+): LayerSelection | undefined {
+  if (layers !== undefined && groupBy !== undefined) {
+    throw new SensitivityUsageError('give --layers N or --group-by block, not both');
+  }
+  if (groupBy !== undefined) {
+    if (groupBy !== 'block') throw new SensitivityUsageError(`--group-by takes "block", got "${groupBy}"`);
+    return { groupBy: 'block' };
+  }
+  if (layers === undefined) return undefined;
+  const n = Number(layers);
+  if (!Number.isInteger(n) || n < 1) {
+    throw new SensitivityUsageError(`--layers must be a positive integer, got "${layers}"`);
+  }
+  return { sample: n };
+}
+
+async function readRecipe(path: string): Promise<unknown> {
+  const text = await readFile(path, 'utf8').catch(() => {
+    throw new StudioError('QuantConfigError', `--recipe ${path}: cannot read the file`);
+  });
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw new StudioError('QuantConfigError', `recipe ${path} is not valid JSON (${(e as Error).message})`);
+  }
 }
 
 /** JSON has no ±Infinity: write them as strings ("Infinity") rather than the null JSON.stringify would give. */

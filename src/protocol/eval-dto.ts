@@ -49,6 +49,8 @@ export type {
   SensitivityProgress,
   SensitivityReport,
 } from '../core/sensitivity/types';
+import type { LayerSelection } from '../core/sensitivity/groups';
+export type { LayerSelection };
 
 export type EvalModeRequest = EvalMode | 'both';
 
@@ -92,7 +94,7 @@ export interface EvalRequest {
   latency?: boolean;
 }
 
-/** Measured per-layer sensitivity: each layer quantized alone with `config`'s global settings, vs float. */
+/** Measured per-layer sensitivity: each layer quantized alone at `config.bits` with its own settings, vs float. */
 export interface SensitivityRunRequest {
   float: EvalModelFile;
   config: QuantConfig;
@@ -101,6 +103,8 @@ export interface SensitivityRunRequest {
   preprocess: PreprocessOptions | null;
   maxSamples?: number;
   batchSize?: number;
+  /** Fewer models for a large network, with the user's consent: a sample of the layers, or one per block. */
+  selection?: LayerSelection;
 }
 
 export interface ErrorDto {

@@ -1,6 +1,7 @@
 // Measured per-layer sensitivity: the run, its last result and every report of the open model (dropped with it).
 import type { IntBits } from '../core/quant/config';
-import type { SensitivityProgress, SensitivityReport } from '../protocol/eval-dto';
+import type { LayerSelection, SensitivityProgress, SensitivityReport } from '../protocol/eval-dto';
+import type { MeasurementEstimate } from './actions/sensitivity-plan';
 import type { SliceCreator } from './slices';
 import type { UiError } from './types';
 
@@ -22,8 +23,19 @@ export interface SensitivityResult {
   /** The user's sample set (with its name), or the synthetic probe. */
   source: 'samples' | 'synthetic';
   samplesName: string;
-  /** The global settings measured with, bits aside (`sensitivityKey`): reports are comparable when equal. */
+  /** The settings measured with, bits aside (`sensitivityKey`, + the layer selection): comparable when equal. */
   key: string;
+}
+
+/** A long measurement waiting for the user's consent, with what the cheaper choices would run. */
+export interface SensitivityConfirm {
+  widths: IntBits[];
+  show: IntBits;
+  all: MeasurementEstimate;
+  /** One model per block (null: no block holds two layers, or the run feeds the budget, which needs layers). */
+  block: MeasurementEstimate | null;
+  /** An even sample of the layers (null: as above, or too few layers to sample). */
+  sample: (MeasurementEstimate & { selection: LayerSelection }) | null;
 }
 
 export interface SensitivitySlice {
@@ -34,6 +46,7 @@ export interface SensitivitySlice {
   sensitivityResult: SensitivityResult | null;
   /** Every finished report of the open model, one per width, settings and source (the budget's measured loss). */
   sensitivityReports: SensitivityResult[];
+  sensitivityConfirm: SensitivityConfirm | null;
 }
 
 export const initialSensitivity: SensitivitySlice = {
@@ -41,6 +54,7 @@ export const initialSensitivity: SensitivitySlice = {
   sensitivityRun: { status: 'idle' },
   sensitivityResult: null,
   sensitivityReports: [],
+  sensitivityConfirm: null,
 };
 
 export const createSensitivitySlice: SliceCreator<SensitivitySlice> = () => ({ ...initialSensitivity });

@@ -341,6 +341,7 @@ export function createEvaluateApi(ort: OrtModule, env: EvaluateEnv = {}) {
             preprocess: request.preprocess,
             maxSamples: request.maxSamples,
             batchSize: request.batchSize,
+            selection: request.selection,
           },
           (bytes) => openSession(ort, bytes, externalData, 'exact', now),
           {

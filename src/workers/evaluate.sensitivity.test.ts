@@ -22,6 +22,9 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { SensitivityProgress } from '../protocol/eval-dto';
 import { createEvaluateApi } from './evaluate.api';
+import { parseModel, findWeights } from '../core/onnx';
+import { equalizeModel } from '../core/equalize/equalize';
+import { layerVariant } from '../core/sensitivity';
 
 ort.env.wasm.numThreads = 1;
 
@@ -133,5 +136,53 @@ describe('sensitivity in the evaluate worker', () => {
       preprocess: null,
     });
     await expect(run).rejects.toMatchObject({ name: 'OnnxParseError' });
+  });
+
+  // Known answers computed by the core directly: the weight SQNR a run reports is that of the spec it used.
+  const tinyModel = parseModel(tiny, 'tiny.onnx');
+  const weightsOf = (m: typeof tinyModel) => new Map(findWeights(m, {}).map((w) => [w.name, w]));
+  const sqnrOf = async (m: typeof tinyModel, name: string, spec: Parameters<typeof layerVariant>[2]) =>
+    (await layerVariant(m, weightsOf(m).get(name)!, spec)).weightSqnrDb;
+  const measure = (cfg: typeof config, extra: object = {}) =>
+    createEvaluateApi(ort).sensitivity({
+      float: { blob: blobOf(tiny), label: 'tiny.onnx' },
+      config: cfg,
+      source: 'synthetic',
+      preprocess: null,
+      ...extra,
+    });
+
+  it("measures each layer with its own per-layer settings at the run's width (and layers kept float too)", async () => {
+    const cfg = normalizeConfig({
+      bits: 4,
+      granularity: 'tensor',
+      layers: { W1: { granularity: 'channel', bits: 8 }, W3: { skip: true } },
+    });
+    const r = await measure(cfg);
+    const w1 = r.layers.find((l) => l.name === 'W1')!;
+    const perChannel4 = await sqnrOf(tinyModel, 'W1', { ...r.spec, granularity: 'channel', bits: 4 });
+    const perTensor4 = await sqnrOf(tinyModel, 'W1', { ...r.spec, granularity: 'tensor', bits: 4 });
+    expect(perChannel4).toBeGreaterThan(perTensor4 + 1);
+    expect(w1.weightSqnrDb).toBe(perChannel4); // its own granularity, the run's 4 bits (not its override's 8)
+    expect(r.layers.map((l) => l.name).sort()).toEqual(['W1', 'W2', 'W3']);
+    expect(r.notes).toContain('1 layer(s) measured with their own per-layer settings');
+  });
+
+  it('measures on the equalized model when equalization is on', async () => {
+    const cfg = normalizeConfig({ bits: 4, granularity: 'tensor', equalize: true });
+    const r = await measure(cfg);
+    const eq = (await equalizeModel(tinyModel, cfg)).model;
+    expect(eq.proto.graph!.initializer.find((t) => t.name === 'W1')).toBeDefined();
+    const w1 = r.layers.find((l) => l.name === 'W1')!;
+    expect(w1.weightSqnrDb).toBe(await sqnrOf(eq, 'W1', r.spec));
+    expect(w1.weightSqnrDb).not.toBe(await sqnrOf(tinyModel, 'W1', r.spec));
+    expect(r.notes.some((n) => /cross-layer-equalized model \(1 layer pair/.test(n))).toBe(true);
+  });
+
+  it('measures an even sample of the layers when asked, and says so', async () => {
+    const r = await measure(config, { selection: { sample: 2 } });
+    expect(r.layers.map((l) => l.name).sort()).toEqual(['W1', 'W3']);
+    expect(r.measuredLayers).toBe(3);
+    expect(r.notes).toContain('a sample of 2 of 3 layers, spread evenly over the graph');
   });
 });

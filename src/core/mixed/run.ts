@@ -2,7 +2,7 @@ import { equalizeModel } from '../equalize/equalize';
 import { StudioError } from '../errors';
 import type { OnnxModel } from '../onnx/types';
 import { runQuantization, type OutputOptions, type RunHooks, type RunResult } from '../pipeline/run';
-import type { QuantConfig } from '../quant/config';
+import type { MeasuredOn, QuantConfig } from '../quant/config';
 import type { Calibration } from '../pipeline/method';
 import { assign, layerTables, type Assignment, type Candidate, type MeasuredLoss } from './plan';
 
@@ -48,14 +48,18 @@ export async function runWithBudget(
     output?: OutputOptions;
     /** Calibration for GPTQ / AdaRound / bias correction: bits are chosen first, then each layer is rounded. */
     calibration?: Calibration;
+    /** The samples `measured` came from, recorded in the recipe (`mixed.measuredOn`). */
+    measuredOn?: MeasuredOn;
   } = {},
 ): Promise<BudgetRun> {
   // The proxy must see the weights that will be quantized: the equalized ones when equalization is on.
   const source = base.equalize ? (await equalizeModel(model, base)).model : model;
   const tables = await layerTables(source, base, opts.candidates, opts.measured);
   const proxy = opts.measured ? 'measured' : 'weight-error';
+  const on = opts.measured && opts.measuredOn ? { measuredOn: opts.measuredOn } : {};
   if ('targetBits' in budget) {
     const assignment = assign(model, base, tables, { targetBits: budget.targetBits }, proxy);
+    assignment.config = { ...assignment.config, mixed: { ...assignment.config.mixed!, ...on } };
     const result = await runQuantization(
       model,
       assignment.config,
@@ -80,7 +84,7 @@ export async function runWithBudget(
   let weightBytes = budget.fileBytes - (probe.bytes.length - smallest.storedBytes);
   for (let i = 0; i < MAX_TRIES && weightBytes >= least; i++) {
     const assignment = assign(model, base, tables, { targetBytes: weightBytes }, proxy);
-    assignment.config = { ...assignment.config, mixed: { targetBytes: budget.fileBytes, proxy } };
+    assignment.config = { ...assignment.config, mixed: { targetBytes: budget.fileBytes, proxy, ...on } };
     const result = await runQuantization(
       model,
       assignment.config,
@@ -93,6 +97,6 @@ export async function runWithBudget(
     weightBytes -= result.bytes.length - budget.fileBytes;
   }
   // The nodes an assignment adds differ a little from the smallest one's: fall back to that, which fits.
-  smallest.config = { ...smallest.config, mixed: { targetBytes: budget.fileBytes, proxy } };
+  smallest.config = { ...smallest.config, mixed: { targetBytes: budget.fileBytes, proxy, ...on } };
   return { ...probe, summary: { ...probe.summary, config: smallest.config }, assignment: smallest };
 }

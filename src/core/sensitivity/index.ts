@@ -8,5 +8,12 @@ export {
   type SensitivityRequest,
 } from './run';
 export { averageRanks, spearman } from './rank';
-export { layerVariant, sensitivitySpec, sensitivityTargets, type SkippedLayer } from './variants';
+export {
+  layerVariant,
+  measuredSpecFor,
+  sensitivitySpec,
+  sensitivityTargets,
+  type SkippedLayer,
+} from './variants';
+export { blockOf, measuredUnits, sampleEvenly, type LayerSelection, type MeasuredUnit } from './groups';
 export { measuredLossFromSensitivity } from './losses';

@@ -62,3 +62,17 @@ describe('measuredLossFromSensitivity', () => {
     expect(() => measuredLossFromSensitivity([report(2, [['a', 1]]), nsr])).toThrow(/mix/);
   });
 });
+
+describe('measuredLossFromSensitivity refuses reduced measurements', () => {
+  it.each([
+    {
+      name: 'grouped by block',
+      r: {
+        ...report(4, [['blk', 0.1]]),
+        layers: [{ ...report(4, [['blk', 0.1]]).layers[0], members: ['a', 'b'] }],
+      },
+      err: /grouped by block/,
+    },
+    { name: 'a sample', r: { ...report(4, [['a', 0.1]]), measuredLayers: 3 }, err: /1 of 3 layers/ },
+  ])('$name', ({ r, err }) => expect(() => measuredLossFromSensitivity([r])).toThrow(err));
+});

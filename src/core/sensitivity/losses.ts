@@ -1,4 +1,5 @@
 // Measured sensitivity as the mixed-precision solver's per-layer loss (src/core/mixed: layerTables(…, measured)).
+import { StudioError } from '../errors';
 import type { MeasuredLoss } from '../mixed/plan';
 import type { SensitivityReport } from './types';
 
@@ -12,6 +13,18 @@ import type { SensitivityReport } from './types';
 export function measuredLossFromSensitivity(reports: readonly SensitivityReport[]): MeasuredLoss {
   const metrics = new Set(reports.map((r) => r.metric));
   if (metrics.size > 1) throw new Error('sensitivity reports mix KL and output-NSR metrics');
+  for (const r of reports) {
+    if (r.layers.some((l) => l.members))
+      throw new StudioError(
+        'QuantConfigError',
+        'a measurement grouped by block ranks blocks, not layers: measure layers alone to assign bits per layer',
+      );
+    if (r.measuredLayers !== undefined && r.layers.length < r.measuredLayers)
+      throw new StudioError(
+        'QuantConfigError',
+        `a sampled measurement (${r.layers.length} of ${r.measuredLayers} layers) leaves layers without a measured loss: measure every layer to assign bits`,
+      );
+  }
   const loss: MeasuredLoss = {};
   for (const r of reports) {
     for (const l of r.layers) (loss[l.name] ??= {})[r.spec.bits] = l.score;

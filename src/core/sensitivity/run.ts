@@ -1,28 +1,35 @@
 // Measured per-layer sensitivity: quantize one layer at a time (others float), run each such model on the same
 // samples and compare its outputs with the float model's. It reuses the evaluator (feeds, batching, preprocessing,
 // KL / agreement / output SQNR), with one variant per layer built on demand, so only one extra model is in memory.
+import { equalizeModel } from '../equalize/equalize';
 import { StudioError } from '../errors';
 import { FLOAT_MODEL_ID, runEvaluation, type LoadedModel } from '../eval';
 import type { ModeResult } from '../eval/results';
 import { serializeModel } from '../onnx';
-import type { OnnxModel, WeightInfo } from '../onnx/types';
-import type { QuantConfig } from '../quant/config';
+import type { OnnxModel } from '../onnx/types';
+import type { QuantConfig, WeightSpec } from '../quant/config';
 import type { PreprocessOptions, SampleSet } from '../samples';
 import { spearman } from './rank';
 import type { LayerSensitivity, SensitivityProgress, SensitivityReport } from './types';
-import { layerVariant, sensitivitySpec, sensitivityTargets } from './variants';
+import { measuredUnits, type LayerSelection, type MeasuredUnit } from './groups';
+import { layerVariant, measuredSpecFor, sensitivitySpec, sensitivityTargets } from './variants';
 
 /** Opens serialized model bytes as a session (the evaluate worker: onnxruntime-web; never imported by core). */
 export type OpenModel = (bytes: Uint8Array) => Promise<LoadedModel>;
 
 export interface SensitivityRequest {
-  /** Global settings every measured layer gets (bits, scheme, granularity, block size, clip). */
+  /**
+   * The settings: every layer is measured at `config.bits`, with its own per-layer scheme, granularity, block size
+   * and clip where set, on the equalized model when `config.equalize` is on.
+   */
   config: QuantConfig;
   preprocess: PreprocessOptions | null;
   maxSamples?: number;
   batchSize?: number;
   /** Measure only these weights (default: every weight the config quantizes). */
   layers?: string[];
+  /** Fewer models for a large network (the user's choice): a sample of the layers, or one model per block. */
+  selection?: LayerSelection;
 }
 
 export interface SensitivityHooks {
@@ -43,6 +50,16 @@ export async function measureSensitivity(
   hooks: SensitivityHooks,
 ): Promise<SensitivityReport> {
   const started = hooks.now();
+  const notes: string[] = [];
+  // Equalization keeps the float model equivalent, so the equalized model is both the reference and the base
+  // every layer is quantized in: the measurement sees the weights the exporter would quantize.
+  if (req.config.equalize) {
+    const eq = await equalizeModel(model, req.config);
+    model = eq.model;
+    notes.push(
+      `measured on the cross-layer-equalized model (${eq.report.pairs.length} layer pair(s) rescaled)`,
+    );
+  }
   const spec = sensitivitySpec(req.config);
   const found = sensitivityTargets(model, req.config);
   let targets = found.targets;
@@ -59,11 +76,17 @@ export async function measureSensitivity(
     const why = found.skipped.map((s) => `${s.name}: ${s.reason}`).join('; ');
     throw new StudioError('QuantConfigError', `no layer to measure${why ? ` (${why})` : ''}`);
   }
-  const byId = new Map<string, WeightInfo>(targets.map((t) => [t.name, t]));
+  const units = measuredUnits(targets, req.selection);
+  if (req.selection && 'sample' in req.selection && units.length < targets.length)
+    notes.push(`a sample of ${units.length} of ${targets.length} layers, spread evenly over the graph`);
+  if (req.selection && 'groupBy' in req.selection)
+    notes.push(`${targets.length} layers in ${units.length} blocks, each block quantized together`);
+  const own = targets.filter((t) => !sameSpec(measuredSpecFor(req.config, t.name), spec));
+  if (own.length) notes.push(`${own.length} layer(s) measured with their own per-layer settings`);
+  const byId = new Map<string, MeasuredUnit>(units.map((u) => [u.name, u]));
   const weightSqnr = new Map<string, number>();
   const floatBytes = serializeModel(model.proto);
-  const ids = targets.map((t) => t.name);
-
+  const ids = units.map((u) => u.name);
   const { report } = await runEvaluation(
     set,
     {
@@ -77,7 +100,9 @@ export async function measureSensitivity(
     {
       async load(id) {
         if (id === FLOAT_MODEL_ID) return open(floatBytes);
-        const v = await layerVariant(model, byId.get(id)!, spec);
+        const v = await layerVariant(model, byId.get(id)!.weights, (w) =>
+          measuredSpecFor(req.config, w.name),
+        );
         weightSqnr.set(id, v.weightSqnrDb);
         return open(v.bytes);
       },
@@ -96,17 +121,17 @@ export async function measureSensitivity(
         }),
     },
   );
-
   const metric = report.output ? 'kl' : 'output-nsr';
   const rows = report.variants.map((v) => {
     const r = v.exact as ModeResult;
-    const w = byId.get(v.id)!;
+    const u = byId.get(v.id)!;
     const outputSqnrDb = Math.min(...r.outputs.map((o) => o.sqnrDb));
     const kl = r.fidelity?.meanKl ?? null;
     return {
       name: v.id,
-      op: w.op,
-      elements: w.elements,
+      op: u.weights.length > 1 ? `block of ${u.weights.length}` : u.weights[0].op,
+      elements: u.weights.reduce((n, w) => n + w.elements, 0),
+      ...(u.weights.length > 1 ? { members: u.weights.map((w) => w.name) } : {}),
       kl,
       top1Agreement: r.fidelity?.top1Agreement ?? null,
       top1Delta: r.top1Delta,
@@ -116,15 +141,16 @@ export async function measureSensitivity(
     };
   });
   const layers = rankLayers(rows);
-  const notes = [...report.notes];
-  if (req.config.equalize) notes.push('measured without cross-layer equalization (on the model as it is)');
-  if (req.config.method !== 'rtn')
+  notes.push(...report.notes);
+  const methods = new Set([req.config.method, ...targets.map((t) => req.config.layers[t.name]?.method)]);
+  if ([...methods].some((m) => m !== undefined && m !== 'rtn'))
     notes.push('measured with round-to-nearest (the rounding method is ignored)');
   return {
     spec,
     metric,
     layers,
     skipped: found.skipped,
+    measuredLayers: targets.length,
     spearman: spearman(
       layers.map((l) => l.score),
       layers.map((l) => -l.weightSqnrDb),
@@ -147,3 +173,11 @@ export function rankLayers(rows: Omit<LayerSensitivity, 'rank' | 'proxyRank'>[])
   byProxy.forEach((i, k) => (proxyRank[i] = k + 1));
   return order.map((i, k) => ({ ...rows[i], rank: k + 1, proxyRank: proxyRank[i] }));
 }
+
+const sameSpec = (a: WeightSpec, b: WeightSpec) =>
+  a.bits === b.bits &&
+  a.scheme === b.scheme &&
+  a.granularity === b.granularity &&
+  (a.granularity !== 'block' || a.blockSize === b.blockSize) &&
+  a.clip === b.clip &&
+  (a.clip !== 'percentile' || a.clipPercentile === b.clipPercentile);

@@ -10,9 +10,13 @@ export type SensitivityMetric = 'kl' | 'output-nsr';
 
 /** One layer quantized alone (every other weight float), against the float model on the same samples. */
 export interface LayerSensitivity {
+  /** The weight's name, or the block's when a run groups layers by block. */
   name: string;
+  /** The op, or `block of N` for a block. */
   op: string;
   elements: number;
+  /** The weights of a block quantized together (absent for a single layer). */
+  members?: string[];
   /** Mean KL(float ‖ variant) in nats over the samples; null without a class-score output. */
   kl: number | null;
   /** Fraction of samples whose top-1 class equals the float model's; null without a class-score output. */
@@ -38,6 +42,8 @@ export interface SensitivityReport {
   layers: LayerSensitivity[];
   /** Weights the config would quantize that were not measured, with the reason. */
   skipped: SkippedLayer[];
+  /** Layers eligible for measurement; the rows are fewer when the run measured a sample of them. */
+  measuredLayers?: number;
   /**
    * Spearman's ρ between the measured score and the proxy's (lower weight SQNR = more sensitive): +1 when the proxy
    * orders the layers exactly as the measurement does. null with fewer than 2 layers or a constant side.

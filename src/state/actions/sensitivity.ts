@@ -4,7 +4,7 @@ import { proxy } from 'comlink';
 import { getEvaluateSession } from '../../bridge';
 import { MIXED_WIDTHS } from '../../core/mixed/candidates';
 import type { Bits, IntBits, QuantConfig } from '../../core/quant/config';
-import type { SensitivityProgress } from '../../protocol/eval-dto';
+import type { LayerSelection, SensitivityProgress } from '../../protocol/eval-dto';
 import { selectEvalBusy, selectSamples } from '../eval-selectors';
 import { selectLoaded } from '../selectors';
 import { initialSensitivity, type SensitivityResult } from '../sensitivity-slice';
@@ -13,9 +13,12 @@ import { getState, setState } from '../store';
 import { isAbortLike, toUiError } from '../ui-error';
 import { setLayerBits, setLayerIncluded } from './config';
 import { defaultPreprocess } from './evaluate-samples';
+import { longMeasurement } from './sensitivity-plan';
 
 /** Samples each layer's model runs on (a published study found 64 enough to rank CNN layers; docs/sensitivity.md). */
 export const SENSITIVITY_SAMPLES = 64;
+/** Inputs of the synthetic probe. */
+const PROBE_SAMPLES = 8;
 /** The widths "give more bits" offers a layer from the ranking (besides float and the variant's own width). */
 export const LAYER_WIDTHS: readonly Bits[] = [8, 6, 5, 4, 3, 'fp16'];
 
@@ -36,7 +39,10 @@ export function sensitivitySource(s = getState()): { kind: 'samples' | 'syntheti
 
 export const setSensitivityBits = (bits: IntBits) => setState({ sensitivityBits: bits });
 
-/** The global settings a measurement depends on, bits aside: reports with equal keys can be compared and summed. */
+/**
+ * The settings a measurement depends on, bits aside — global ones, equalization, and each layer's own range
+ * settings (its width and skip do not change what is measured): reports with equal keys can be compared and summed.
+ */
 export const sensitivityKey = (c: QuantConfig): string =>
   [
     c.scheme,
@@ -45,6 +51,13 @@ export const sensitivityKey = (c: QuantConfig): string =>
     c.clip,
     c.clip === 'percentile' ? c.clipPercentile : '',
     c.includeGather ? 'gather' : '',
+    c.equalize ? 'equalize' : '',
+    JSON.stringify(
+      Object.entries(c.layers)
+        .map(([name, { skip: _skip, bits: _bits, method: _method, ...own }]) => [name, own] as const)
+        .filter(([, own]) => Object.keys(own).length > 0)
+        .sort(([a], [b]) => (a < b ? -1 : 1)),
+    ),
   ].join('|');
 
 /** Measured sensitivity at every width the budget solver picks from, on one data source, for the current settings. */
@@ -109,6 +122,7 @@ async function measureAt(
   runId: number,
   signal: AbortSignal,
   sweep: { index: number; count: number } | null,
+  selection: LayerSelection | undefined,
 ): Promise<SensitivityResult | null> {
   const loaded = selectLoaded(s)!;
   const source = sensitivitySource(s);
@@ -134,10 +148,12 @@ async function measureAt(
         label: loaded.fileName,
         externalData: loaded.sidecars.map((f) => ({ path: f.name, blob: f.blob })),
       },
-      config: { ...s.config, bits, layers: {} },
+      // Per-layer range settings and equalization are honoured; each layer is measured at `bits`.
+      config: { ...s.config, bits },
       source: source.kind,
       preprocess,
       maxSamples: source.kind === 'samples' ? SENSITIVITY_SAMPLES : undefined,
+      selection,
     },
     signal,
     onProgress,
@@ -149,7 +165,8 @@ async function measureAt(
     modelId: loaded.id,
     source: source.kind,
     samplesName: source.name,
-    key: sensitivityKey(s.config),
+    // A sample or blocks rank fewer rows: never summed with whole-layer reports for the budget.
+    key: sensitivityKey(s.config) + selectionKey(selection),
   };
   const same = (r: SensitivityResult) =>
     r.modelId === result.modelId &&
@@ -165,9 +182,20 @@ async function measureAt(
  * Measures `widths` one after another as one cancellable run, all with the settings and data of its start; then
  * shows the report at `show` (measured now or before on the same data), else the last one.
  */
-async function runWidths(widths: readonly IntBits[], show: IntBits): Promise<void> {
+async function runWidths(
+  widths: readonly IntBits[],
+  show: IntBits,
+  selection?: LayerSelection,
+  confirmed = false,
+): Promise<void> {
   const s = getState();
   if (!selectLoaded(s) || s.sensitivityRun.status === 'running' || sensitivityBlocker(s)) return;
+  if (!confirmed) {
+    const samples = sensitivitySource(s).kind === 'samples' ? SENSITIVITY_SAMPLES : PROBE_SAMPLES;
+    const ask = longMeasurement(s, widths, show, samples);
+    if (ask) return setState({ sensitivityConfirm: ask });
+  }
+  setState({ sensitivityConfirm: null });
   const runId = ++nextRunId;
   controller = new AbortController();
   const { signal } = controller;
@@ -179,7 +207,14 @@ async function runWidths(widths: readonly IntBits[], show: IntBits): Promise<voi
   try {
     let last: SensitivityResult | null = null;
     for (const [index, bits] of widths.entries()) {
-      last = await measureAt(s, bits, runId, signal, sweep ? { index, count: widths.length } : null);
+      last = await measureAt(
+        s,
+        bits,
+        runId,
+        signal,
+        sweep ? { index, count: widths.length } : null,
+        selection,
+      );
       if (!last) return;
     }
     if (!isCurrent()) return;
@@ -195,6 +230,19 @@ async function runWidths(widths: readonly IntBits[], show: IntBits): Promise<voi
     if (signal.aborted || isAbortLike(e)) setState({ sensitivityRun: { status: 'idle' } });
     else setState({ sensitivityRun: { status: 'error', error: toUiError(e) } });
   }
+}
+
+const selectionKey = (sel: LayerSelection | undefined) =>
+  !sel ? '' : 'sample' in sel ? `|sample ${sel.sample}` : `|by ${sel.groupBy}`;
+
+/** The user's answer to a long measurement: all layers, one model per block, a sample, or nothing. */
+export function confirmSensitivity(choice: 'all' | 'block' | 'sample' | 'cancel'): Promise<void> {
+  const c = getState().sensitivityConfirm;
+  setState({ sensitivityConfirm: null });
+  if (!c || choice === 'cancel') return Promise.resolve();
+  const selection: LayerSelection | undefined =
+    choice === 'block' ? { groupBy: 'block' } : choice === 'sample' ? c.sample?.selection : undefined;
+  return runWidths(c.widths, c.show, selection, true);
 }
 
 /** Measure every layer alone at the chosen width. */
@@ -226,6 +274,7 @@ export function resetSensitivity(): void {
     sensitivityRun: initialSensitivity.sensitivityRun,
     sensitivityResult: null,
     sensitivityReports: [],
+    sensitivityConfirm: null,
   });
 }
 

@@ -19,6 +19,7 @@ import { ErrorNotice } from '../../components/ErrorNotice';
 import { Panel } from '../../components/Panel';
 import { ProgressBar } from '../../components/ProgressBar';
 import { SensitivityChart } from './SensitivityChart';
+import { SensitivityConfirm } from './SensitivityConfirm';
 import { SensitivityTable } from './SensitivityTable';
 import { spearmanText } from './sensitivity-traces';
 
@@ -81,7 +82,7 @@ function RunBar() {
           </select>
         </label>
         <span className="muted small">
-          {bar.scheme}, per-{bar.granularity} (the global settings) · on{' '}
+          {bar.scheme}, per-{bar.granularity} (per-layer settings and equalization as configured) · on{' '}
           <span data-testid="sensitivity-next-source" data-source={bar.source}>
             {bar.source === 'samples'
               ? `the first ${SENSITIVITY_SAMPLES} samples of ${bar.sourceName}`
@@ -124,6 +125,7 @@ function RunBar() {
           </button>
         )}
       </div>
+      <SensitivityConfirm />
       {running && (
         <div className="eval-progress" aria-live="polite">
           <ProgressBar value={fraction} label="Sensitivity progress" testId="sensitivity-progress" />
@@ -165,6 +167,13 @@ function Result() {
         {spearmanText(r)}
       </p>
       <SensitivityTable report={r} />
+      {r.notes.length > 0 && (
+        <ul className="muted small" data-testid="sensitivity-notes">
+          {r.notes.map((n) => (
+            <li key={n}>{n}</li>
+          ))}
+        </ul>
+      )}
       {r.skipped.length > 0 && (
         <p className="muted small">
           Not measured: {r.skipped.map((s) => `${s.name} (${s.reason})`).join('; ')}

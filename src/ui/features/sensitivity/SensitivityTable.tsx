@@ -10,7 +10,17 @@ const sci = (x: number | null) => (x === null ? '–' : x === 0 ? '0' : x.toExpo
 const widthLabel = (b: Bits) => (b === 'fp16' ? 'fp16' : `${b}-bit`);
 
 /** The layer's width in every variant: its own override, or each variant's (''); float is the "Keep float" tick. */
-function WidthSelect({ name, bits, float }: { name: string; bits: Bits | undefined; float: boolean }) {
+function WidthSelect({
+  name,
+  names,
+  bits,
+  float,
+}: {
+  name: string;
+  names: string[];
+  bits: Bits | undefined;
+  float: boolean;
+}) {
   return (
     <select
       className="select-small"
@@ -19,8 +29,10 @@ function WidthSelect({ name, bits, float }: { name: string; bits: Bits | undefin
       value={float ? 'float' : (bits ?? '')}
       onChange={(e) => {
         const v = e.currentTarget.value;
-        if (v === 'float') keepLayerFloat(name);
-        else giveLayerBits(name, v === '' ? null : v === 'fp16' ? 'fp16' : (Number(v) as Bits));
+        for (const n of names) {
+          if (v === 'float') keepLayerFloat(n);
+          else giveLayerBits(n, v === '' ? null : v === 'fp16' ? 'fp16' : (Number(v) as Bits));
+        }
       }}
     >
       <option value="">variant’s bits</option>
@@ -57,13 +69,20 @@ export function SensitivityTable({ report: r }: { report: SensitivityReport }) {
         </thead>
         <tbody>
           {r.layers.map((l) => {
-            const o = layers[l.name];
-            const float = o?.skip === true;
+            // A block's row acts on every layer of the block (set per layer, as in the weights table).
+            const names = l.members ?? [l.name];
+            const o = layers[names[0]];
+            const float = names.every((n) => layers[n]?.skip === true);
             return (
               <tr key={l.name} data-testid="sensitivity-row" data-layer={l.name} data-rank={l.rank}>
                 <td className="num">{l.rank}</td>
                 <td className="cell-name">
-                  <button type="button" className="link" onClick={() => selectWeight(l.name)} title={l.name}>
+                  <button
+                    type="button"
+                    className="link"
+                    onClick={() => selectWeight(names[0])}
+                    title={l.members ? `${l.name}: ${l.members.join(', ')}` : l.name}
+                  >
                     {l.name}
                   </button>
                 </td>
@@ -85,11 +104,13 @@ export function SensitivityTable({ report: r }: { report: SensitivityReport }) {
                     className="btn btn-small"
                     aria-pressed={float}
                     aria-label={float ? `Quantize ${l.name} again` : `Keep ${l.name} float`}
-                    onClick={() => (float ? setLayerIncluded(l.name, true) : keepLayerFloat(l.name))}
+                    onClick={() =>
+                      names.forEach((n) => (float ? setLayerIncluded(n, true) : keepLayerFloat(n)))
+                    }
                   >
                     {float ? 'kept float ✓' : 'Keep float'}
                   </button>
-                  <WidthSelect name={l.name} bits={o?.bits} float={float} />
+                  <WidthSelect name={l.name} names={names} bits={o?.bits} float={float} />
                 </td>
               </tr>
             );

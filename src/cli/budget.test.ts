@@ -1,0 +1,121 @@
+// `quantize --target-bits --calibration`: the budget solver's loss is measured sensitivity on the samples, and the
+// assignment is exactly the solver's answer for that measured loss (the known answer, computed in-process here).
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as ort from 'onnxruntime-web';
+import { describe, expect, it, vi } from 'vitest';
+import { REPO_ROOT } from '../../test/paths';
+import { file } from '../../test/support/evaluate-cases';
+import { MIXED_WIDTHS } from '../core/mixed/candidates';
+import { planBudget } from '../core/mixed/run';
+import { parseModel } from '../core/onnx';
+import { normalizeConfig } from '../core/quant/config';
+import { measuredLossFromSensitivity } from '../core/sensitivity';
+import { createEvaluateApi } from '../workers/evaluate.api';
+import { main } from './main';
+
+const DIR = join(REPO_ROOT, 'test/fixtures/models/mlp');
+const MODEL = join(DIR, 'model.onnx');
+const tmp = mkdtempSync(join(tmpdir(), 'qstudio-budget-'));
+
+async function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const log = vi.spyOn(console, 'log').mockImplementation((s: string) => void out.push(s));
+  const error = vi.spyOn(console, 'error').mockImplementation((s: string) => void err.push(s));
+  const stderr = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+  try {
+    const code = await main(args);
+    return { code, out: out.join('\n'), err: err.join('\n') };
+  } finally {
+    log.mockRestore();
+    error.mockRestore();
+    stderr.mockRestore();
+  }
+}
+
+describe('quantize --target-bits with --calibration', () => {
+  it('assigns bits from measured sensitivity and says so in the output and the recipe', async () => {
+    const recipe = join(tmp, 'r.json');
+    const r = await cli(
+      'quantize',
+      MODEL,
+      '-o',
+      join(tmp, 'm.onnx'),
+      '--granularity',
+      'channel',
+      '--target-bits',
+      '3.5',
+      '--calibration',
+      join(DIR, 'calibration'),
+      '--calibration-count',
+      '16',
+      '--save-recipe',
+      recipe,
+    );
+    expect(r.err).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/loss by measured sensitivity \(each layer alone at every width, 16 samples of/);
+    const saved = JSON.parse(readFileSync(recipe, 'utf8'));
+    expect(saved.mixed).toMatchObject({ targetBits: 3.5, proxy: 'measured', measuredOn: { samples: 16 } });
+
+    // The known answer: the same measurement in-process, then the solver.
+    ort.env.wasm.numThreads = 1;
+    const api = createEvaluateApi(ort);
+    await api.loadSamples([
+      file(join(DIR, 'calibration/inputs.npy'), 'inputs.npy'),
+      file(join(DIR, 'calibration/labels.npy'), 'labels.npy'),
+    ]);
+    const config = normalizeConfig({ granularity: 'channel' });
+    const float = { blob: new Blob([readFileSync(MODEL)]), label: 'model.onnx' };
+    const reports = [];
+    for (const bits of MIXED_WIDTHS)
+      reports.push(
+        await api.sensitivity({
+          float,
+          config: { ...config, bits },
+          source: 'samples',
+          preprocess: null,
+          maxSamples: 16,
+        }),
+      );
+    const model = parseModel(new Uint8Array(readFileSync(MODEL)), 'model.onnx');
+    const plan = await planBudget(
+      model,
+      config,
+      { targetBits: 3.5 },
+      {
+        measured: measuredLossFromSensitivity(reports),
+      },
+    );
+    expect(saved.layers).toEqual(plan.config.layers);
+  });
+
+  it('without --calibration keeps the weight-error proxy; --sequential alone is refused', async () => {
+    const recipe = join(tmp, 'p.json');
+    const r = await cli(
+      'quantize',
+      MODEL,
+      '-o',
+      join(tmp, 'p.onnx'),
+      '--target-bits',
+      '4.5',
+      '--save-recipe',
+      recipe,
+    );
+    expect(r.code).toBe(0);
+    expect(JSON.parse(readFileSync(recipe, 'utf8')).mixed.proxy).toBe('weight-error');
+    const seq = await cli(
+      'quantize',
+      MODEL,
+      '-o',
+      join(tmp, 's.onnx'),
+      '--target-bits',
+      '4.5',
+      '--sequential',
+    );
+    expect(seq.code).toBe(2);
+    expect(seq.err).toMatch(/--calibration is used by --method gptq\|adaround and --bias-correction only/);
+  });
+});

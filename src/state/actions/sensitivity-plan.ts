@@ -1,0 +1,92 @@
+// Before a long measurement: how many models it runs and about how long, so that the user agrees to it, or picks
+// a sample of the layers or whole blocks instead (issue 14: large models, with the user's consent).
+import type { WeightInfo } from '../../core/onnx/types';
+import { measuredUnits, type LayerSelection } from '../../core/sensitivity/groups';
+import type { IntBits } from '../../core/quant/config';
+import type { SensitivityReport } from '../../protocol/eval-dto';
+import { selectLoaded } from '../selectors';
+import type { SensitivityConfirm } from '../sensitivity-slice';
+import type { AppState } from '../slices';
+
+/** A measurement estimated to take longer than this asks first. */
+export const LONG_MEASUREMENT_SECONDS = 60;
+/** Layers measured when the user picks "a sample". */
+export const SAMPLED_LAYERS = 16;
+/** Without a measurement on this model: per model, opening a session, then samples × weights × this. */
+const GUESS_SESSION_SECONDS = 0.2;
+const GUESS_SECONDS_PER_WEIGHT_SAMPLE = 1e-8;
+
+export interface MeasurementEstimate {
+  /** Models run per width (the float model and one per measured layer or block). */
+  models: number;
+  /** Layers (or blocks) measured per width. */
+  units: number;
+  seconds: number;
+  /** `measured`: from an earlier run on this model; `guess`: from the weight count alone. */
+  basis: 'measured' | 'guess';
+}
+
+/** Seconds per model and sample of an earlier run on this model (the last one), or null. */
+export function measuredRate(reports: readonly SensitivityReport[]): number | null {
+  const r = reports.at(-1);
+  if (!r || r.sampleCount === 0) return null;
+  return r.durationMs / 1000 / ((r.layers.length + 1) * r.sampleCount);
+}
+
+/** What measuring `weights` at `widths` widths on `samples` samples would run, and about how long. */
+export function estimateMeasurement(
+  weights: readonly WeightInfo[],
+  totalParams: number,
+  samples: number,
+  widths: number,
+  selection: LayerSelection | undefined,
+  rate: number | null,
+): MeasurementEstimate {
+  const units = measuredUnits(weights as WeightInfo[], selection).length;
+  const models = units + 1;
+  const perModel =
+    rate !== null
+      ? rate * samples
+      : GUESS_SESSION_SECONDS + samples * totalParams * GUESS_SECONDS_PER_WEIGHT_SAMPLE;
+  return { models, units, seconds: widths * models * perModel, basis: rate !== null ? 'measured' : 'guess' };
+}
+
+/** "about 3 min" / "about 40 s" */
+export function durationText(seconds: number): string {
+  if (seconds < 90) return `about ${Math.max(1, Math.round(seconds))} s`;
+  if (seconds < 5400) return `about ${Math.round(seconds / 60)} min`;
+  return `about ${(seconds / 3600).toFixed(1)} h`;
+}
+
+/**
+ * When measuring `widths` on `samples` samples is estimated to take longer than LONG_MEASUREMENT_SECONDS: what to
+ * ask the user, with the time of the cheaper choices — a sample of the layers or one model per block (not for the
+ * budget, which needs every layer's loss). Else null: run at once.
+ */
+export function longMeasurement(
+  s: AppState,
+  widths: readonly IntBits[],
+  show: IntBits,
+  samples: number,
+): SensitivityConfirm | null {
+  const loaded = selectLoaded(s);
+  if (!loaded) return null;
+  const weights = loaded.summary.weights.filter(
+    (w) => (s.config.includeGather || w.op !== 'Gather') && w.consumers <= 1,
+  );
+  const rate = measuredRate(s.sensitivityReports.filter((r) => r.modelId === loaded.id).map((r) => r.report));
+  const at = (sel?: LayerSelection) =>
+    estimateMeasurement(weights, loaded.summary.totalParams, samples, widths.length, sel, rate);
+  const all = at();
+  if (all.seconds <= LONG_MEASUREMENT_SECONDS) return null;
+  const forBudget = widths.length > 1;
+  const block = forBudget ? null : at({ groupBy: 'block' });
+  const sample = { sample: SAMPLED_LAYERS };
+  return {
+    widths: [...widths],
+    show,
+    all,
+    block: block && block.units < all.units ? block : null,
+    sample: forBudget || all.units <= SAMPLED_LAYERS ? null : { ...at(sample), selection: sample },
+  };
+}
