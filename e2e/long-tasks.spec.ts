@@ -2,9 +2,8 @@ import { loadavg } from 'node:os';
 import { resolve } from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
 import { REPO_ROOT } from '../test/paths';
+import { CALIBRATION_IDLE_MS, FREEZE_GOAL_MS, calibrate, installCalibration } from './calibration';
 import {
-  FREEZE_GOAL_MS,
-  LONG_TASK_BUDGET_MS,
   MNIST_PNG_DIR,
   dropFiles,
   evaluate,
@@ -13,18 +12,22 @@ import {
   fileFromPath,
   folderFiles,
   prepareSampleDrop,
-  quantize,
 } from './helpers';
 
-// Issue 10 item 3: main-thread long tasks from the demo model's drop to its plots, while reading a 1,000-image
-// folder, quantizing and evaluating. PerformanceObserver('longtask') runs from the first script on the page; each
-// phase owns the tasks that start inside it; 'long-animation-frame' names the script in each. Playwright's trace
-// snapshots run in the page and would be long tasks themselves: no trace here.
-// The issue's goal is FREEZE_GOAL_MS in every phase. It is NOT met yet: one plotly draw, and React's render of a
-// newly opened model, each take longer on our shared 2-core machine (docs/vite-ort.md has the measured runs). So the
-// timed assertion (LONG_TASK_BUDGET_MS, as in responsiveness.spec.ts) covers the phase this work made small, the
-// folder read; every phase's numbers, the goal and the load average are annotated. Asserted without timing: only
-// plotly's partial bundle loads.
+// Issue 10 item 3: no main-thread task over FREEZE_GOAL_MS from the demo model's drop to its plots, while reading a
+// 1,000-image folder, quantizing and evaluating. PerformanceObserver('longtask') runs from the first script on the
+// page; each phase owns the tasks that start inside it; 'long-animation-frame' names the script in each, and the
+// `plot <testid>` user-timing entries (src/ui/components/Plot.tsx) name the plot behind a task. Playwright's trace
+// snapshots run in the page and would be long tasks themselves: no trace here; role locators (an accessibility
+// walk of the whole page, tens of ms on its own) are kept out of the measured phases.
+//
+// Why a calibrated bound and not 50 ms on the clock: the goal is for an idle machine (CI runs this file alone, one
+// worker), but on a shared 2-core machine every task stretches with the load (5–10× was seen), and a raw 50 ms
+// would fail there for reasons that are not the app's. So the page runs a fixed workload (DOM + layout + script,
+// calibrationWork below) just before and after each phase; its median time over CALIBRATION_IDLE_MS is the
+// phase's slowdown, and the bound is FREEZE_GOAL_MS × slowdown (never below FREEZE_GOAL_MS). On an idle machine
+// the bound is the goal itself. Measured the same way in the same page, it follows the load the phase ran under,
+// which a load average (annotated too) does not. What it cannot follow is a load burst inside one task.
 test.use({ trace: 'off' });
 test.describe.configure({ timeout: 300_000 });
 
@@ -54,6 +57,7 @@ async function plotsDrawn(page: Page): Promise<number> {
 test('main-thread long tasks: model drop → plots, a 1,000-image read, quantize, evaluate', async ({
   page,
 }) => {
+  await installCalibration(page);
   await page.addInitScript(() => {
     const w = window as unknown as Win;
     w.__tasks = [];
@@ -75,19 +79,29 @@ test('main-thread long tasks: model drop → plots, a 1,000-image read, quantize
     }).observe({ type: 'long-animation-frame', buffered: true });
   });
   const load0 = loadavg()[0];
-  const phases: { name: string; from: number; to: number; asserted: boolean }[] = [];
+  const phases: { name: string; from: number; to: number; slowdown: number; asserted: boolean }[] = [];
   const now = () => page.evaluate(() => performance.now());
   const phase = async (name: string, run: () => Promise<unknown>, asserted = true) => {
+    const before = await calibrate(page);
     const from = await now();
     await run();
-    phases.push({ name, from, to: await now(), asserted });
+    const to = await now();
+    const after = await calibrate(page);
+    // The slower of the two: a phase that ran under more load than its neighbours gets that load's allowance.
+    phases.push({ name, from, to, slowdown: Math.max(before, after), asserted });
   };
 
   await page.goto('/');
   // Landing: the app's first script, then plotly fetched and evaluated while the page is idle (one task the
-  // browser cannot split: reported, not part of the issue's window).
+  // browser cannot split: reported, not part of the issue's window, which starts at the drop).
   await expect(page.locator('html')).toHaveAttribute('data-plotly', 'loaded');
-  phases.push({ name: 'landing (idle plotly load)', from: 0, to: await now(), asserted: false });
+  phases.push({
+    name: 'landing (idle plotly load)',
+    from: 0,
+    to: await now(),
+    slowdown: await calibrate(page),
+    asserted: false,
+  });
   // Only the partial bundle loads (the full plotly.js-dist-min is 4.8 MB).
   const plotlyBytes = await page.evaluate(
     () =>
@@ -98,15 +112,11 @@ test('main-thread long tasks: model drop → plots, a 1,000-image read, quantize
   expect(plotlyBytes).toBeGreaterThan(0);
   expect(plotlyBytes).toBeLessThan(2_000_000);
 
-  await phase(
-    'model drop → plots',
-    async () => {
-      await dropFiles(page, [fileFromPath(DEMO)]);
-      await expectModelReady(page, 'mnist-8.onnx');
-      expect(await plotsDrawn(page)).toBeGreaterThan(0);
-    },
-    false,
-  );
+  await phase('model drop → plots', async () => {
+    await dropFiles(page, [fileFromPath(DEMO)]);
+    await expectModelReady(page, 'mnist-8.onnx');
+    expect(await plotsDrawn(page)).toBeGreaterThan(0);
+  });
   // A folder drop built in the page before the phase starts (building it is the test's work, not the app's).
   const drop = await prepareSampleDrop(page, folderFiles(MNIST_PNG_DIR, 'png'), 'entries');
   await phase('folder drop: read 1,000 images', async () => {
@@ -116,7 +126,8 @@ test('main-thread long tasks: model drop → plots, a 1,000-image read, quantize
     await expect(page.getByTestId('preview-sample')).toHaveCount(8);
   });
   // The folder picker hands the page disk-backed Files: Chromium builds the FileList of 1,002 files on the main
-  // thread before our change handler runs (reported; the app's own part shows in the frame's scripts).
+  // thread before our change handler runs (reported, not asserted: the browser's task, not the app's; the app's
+  // own part shows in the frame's scripts).
   await phase(
     'folder picker: read 1,000 images',
     async () => {
@@ -126,42 +137,45 @@ test('main-thread long tasks: model drop → plots, a 1,000-image read, quantize
     },
     false,
   );
-  await phase(
-    'quantize 8 + 4 bit → plots',
-    async () => {
-      await quantize(page, ['8-bit', '4-bit']);
-      await expect(page.getByTestId('quantize-batch')).toHaveAttribute('data-status', 'idle', {
-        timeout: 120_000,
-      });
-      await plotsDrawn(page);
-    },
-    false,
-  );
-  await phase(
-    'evaluate → plots',
-    async () => {
-      await evaluate(page, 180_000);
-      await plotsDrawn(page);
-    },
-    false,
-  );
+  await setBitWidths(page, ['8-bit', '4-bit']); // role locators: outside the phase
+  await phase('quantize 8 + 4 bit → plots', async () => {
+    await page.getByTestId('quantize-batch').locator('button.btn-primary').click();
+    await expect(page.getByTestId('quantize-batch')).toHaveAttribute('data-status', 'idle', {
+      timeout: 120_000,
+    });
+    await plotsDrawn(page);
+  });
+  await phase('evaluate → plots', async () => {
+    await evaluate(page, 180_000);
+    await plotsDrawn(page);
+  });
 
-  const { tasks, frames } = await page.evaluate(() => {
+  const { tasks, frames, plots } = await page.evaluate(() => {
     const w = window as unknown as Win;
-    return { tasks: w.__tasks, frames: w.__frames };
+    const plots = performance
+      .getEntriesByType('measure')
+      .filter((m) => m.name.startsWith('plot '))
+      .map((m) => ({ name: m.name.slice(5), start: m.startTime, end: m.startTime + m.duration }));
+    return { tasks: w.__tasks, frames: w.__frames, plots };
   });
   const load1 = loadavg()[0];
-  const report = phases.map(({ name, from, to, asserted }) => {
+  const report = phases.map(({ name, from, to, slowdown, asserted }) => {
     const mine = tasks.filter((t) => t.start >= from && t.start < to);
     const longest = mine.reduce<Task | null>((a, t) => (a && a.duration >= t.duration ? a : t), null);
     const frame = longest && frames.find((f) => f.start <= longest.start + 1 && longest.start < f.end);
+    const plot =
+      longest &&
+      plots.find((p) => p.start >= longest.start - 1 && p.end <= longest.start + longest.duration + 1);
+    const bound = FREEZE_GOAL_MS * Math.max(1, slowdown);
     return {
       name,
       asserted,
+      slowdown,
+      bound,
       max: Math.round(longest?.duration ?? 0),
-      over: mine.filter((t) => t.duration > FREEZE_GOAL_MS).length,
+      over: mine.filter((t) => t.duration > bound).length,
       all: mine.map((t) => Math.round(t.duration)),
-      longestScripts: frame?.scripts ?? [],
+      longest: [plot ? `plot ${plot.name}` : '', ...(frame?.scripts ?? [])].filter(Boolean),
     };
   });
   test.info().annotations.push(
@@ -169,14 +183,26 @@ test('main-thread long tasks: model drop → plots, a 1,000-image read, quantize
     { type: 'plotly bundle (bytes)', description: String(plotlyBytes) },
     {
       type: 'goal',
-      description: `no main-thread task over ${FREEZE_GOAL_MS} ms (issue 10); asserted: < ${LONG_TASK_BUDGET_MS} ms in the folder read`,
+      description: `no main-thread task over ${FREEZE_GOAL_MS} ms on an idle machine (issue 10); bound per phase = ${FREEZE_GOAL_MS} ms × slowdown (calibration median / ${CALIBRATION_IDLE_MS} ms)`,
     },
     ...report.map((r) => ({
       type: `long tasks: ${r.name}${r.asserted ? ' (asserted)' : ''}`,
-      description: `max ${r.max} ms, ${r.over} over ${FREEZE_GOAL_MS} ms; all ${JSON.stringify(r.all)}; longest: ${r.longestScripts.join(', ') || 'no script over 10 ms (browser work)'}`,
+      description: `max ${r.max} ms (÷ slowdown ${r.slowdown.toFixed(2)} = ${Math.round(r.max / Math.max(1, r.slowdown))} ms idle-equivalent), bound ${Math.round(r.bound)} ms, ${r.over} over; all ${JSON.stringify(r.all)}; longest: ${r.longest.join(', ') || 'no script over 10 ms (browser work)'}`,
     })),
   );
   for (const r of report.filter((x) => x.asserted)) {
-    expect(r.max, `longest main-thread task in "${r.name}"`).toBeLessThan(LONG_TASK_BUDGET_MS);
+    expect(
+      r.max,
+      `longest main-thread task in "${r.name}" (slowdown ${r.slowdown.toFixed(2)}; ${r.longest.join(', ')})`,
+    ).toBeLessThanOrEqual(r.bound);
   }
 });
+
+/** Check exactly these bit widths (labels as on the checkboxes), without pressing Quantize. */
+async function setBitWidths(page: Page, labels: string[]): Promise<void> {
+  for (const box of await page.getByTestId('bit-widths').getByRole('checkbox').all()) {
+    const label = (await box.evaluate((el) => el.parentElement?.textContent ?? '')).trim();
+    if (labels.includes(label)) await box.check();
+    else await box.uncheck();
+  }
+}

@@ -18,7 +18,12 @@ export function ProgressBar({ value, label, testId }: ProgressBarProps) {
       data-testid={testId}
       data-indeterminate={value === null || undefined}
     >
-      <div className="progress-fill" style={{ width: pct === undefined ? undefined : `${pct}%` }} />
+      {/* Scaled, not resized: a transform animates on the compositor, a width change lays out and paints the
+          page's main thread every frame of the transition (issue 10). */}
+      <div
+        className="progress-fill"
+        style={pct === undefined ? undefined : { transform: `scaleX(${pct / 100})` }}
+      />
     </div>
   );
 }
