@@ -5,6 +5,9 @@
 import type { Remote } from 'comlink';
 import type { ArrayRoles, TabularOptions } from '../core/samples';
 import type {
+  CalibrationData,
+  CaptureProgress,
+  CaptureRequest,
   EvalProgress,
   EvalReport,
   EvalRequest,
@@ -159,6 +162,27 @@ export class EvaluateSession {
         () => this.restart(),
       );
     return samples ? this.withSamples(samples, go) : go();
+  }
+
+  /**
+   * Calibration capture on the first `request.count` of `samples` (for GPTQ / AdaRound / bias correction). Aborting
+   * `signal` restarts the worker, as for `evaluate`. The result's buffers arrive transferred.
+   */
+  capture(
+    samples: SampleSetFiles,
+    request: CaptureRequest,
+    signal: AbortSignal,
+    onProgress?: (p: CaptureProgress) => void,
+  ): Promise<CalibrationData> {
+    return this.withSamples(samples, () =>
+      this.#described(
+        this.bridge.run(
+          signal,
+          (api) => api.capture(request, onProgress),
+          () => this.restart(),
+        ),
+      ),
+    );
   }
 
   /** Make sure the worker holds `samples` (read them again into a restarted worker); one read per set and generation. */

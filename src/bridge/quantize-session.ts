@@ -2,7 +2,8 @@
 // it can re-create, a cooperative cancel in flight, and the exported Blob per variant. A restarted worker (crash,
 // or a cancel that had to terminate it) is restored from here on demand: the model is opened again from its File
 // and lost runs are re-quantized (quantizing is deterministic, so the same config gives the same bytes).
-import type { Remote } from 'comlink';
+import { transfer, type Remote } from 'comlink';
+import { calibrationBuffers, type CalibrationData } from '../core/pipeline/calibration-data';
 import type { QuantConfig } from '../core/quant/config';
 import type { Progress, RunSummary } from '../protocol/dto';
 import type { WireBlob } from '../protocol/dto';
@@ -17,6 +18,15 @@ export interface ModelFiles {
   file: WireBlob;
   fileName: string;
   sidecars: { name: string; blob: WireBlob }[];
+}
+
+/**
+ * A calibration the quantize worker holds under `key` (GPTQ / AdaRound / bias correction). The page keeps no copy
+ * (the Hessians are transferred): `capture` runs the capture again for a restarted worker (it is deterministic).
+ */
+export interface CalibrationRef {
+  key: string;
+  capture: () => Promise<CalibrationData>;
 }
 
 /** A run the worker may have to re-create: its id and the config it was quantized with. */
@@ -44,6 +54,11 @@ const NEVER = new AbortController().signal;
 export class QuantizeSession {
   readonly #reopening = new SharedFlight();
   readonly #restoring = new SharedFlight();
+  readonly #calibrating = new SharedFlight();
+  /** `<calibration key>@<worker generation>` of each calibration put into the worker. */
+  readonly #calibrations = new Set<string>();
+  /** The calibration each data-aware run was quantized with, to re-create it after a restart. */
+  readonly #runCalibrations = new Map<string, CalibrationRef>();
   /** Exported model per variant id. A re-run (new run id) or another model replaces it. */
   readonly #blobs = new Map<string, BlobEntry>();
   #pendingCancel: Promise<boolean> | undefined;
@@ -140,7 +155,35 @@ export class QuantizeSession {
   }
 
   dropRun(runId: string): void {
+    this.#runCalibrations.delete(runId);
     this.#fireAndForget((api) => api.dropRun(runId));
+  }
+
+  /** Give the worker a captured calibration under `ref.key` (its buffers are transferred, not copied). */
+  async putCalibration(model: ModelFiles, key: string, data: CalibrationData): Promise<void> {
+    const generation = this.bridge.generation;
+    await this.callModel(model, (api) =>
+      api.putCalibration(model.id, key, transfer(data, calibrationBuffers(data))),
+    );
+    this.#calibrations.add(`${key}@${generation}`);
+  }
+
+  /** Does the worker hold calibration `key` (in this worker generation)? */
+  holdsCalibration(key: string): boolean {
+    return this.#calibrations.has(`${key}@${this.bridge.generation}`);
+  }
+
+  dropCalibration(key: string): void {
+    for (const k of this.#calibrations) if (k.startsWith(`${key}@`)) this.#calibrations.delete(k);
+    this.#fireAndForget((api) => api.dropCalibration(key));
+  }
+
+  /** Put `ref` into a restarted worker by capturing again; one capture per key and worker generation. */
+  #ensureCalibration(model: ModelFiles, ref: CalibrationRef): Promise<void> {
+    if (this.holdsCalibration(ref.key)) return Promise.resolve();
+    return this.#calibrating.run(`${ref.key}@${this.bridge.generation}`, async () =>
+      this.putCalibration(model, ref.key, await ref.capture()),
+    );
   }
 
   /**
@@ -153,13 +196,21 @@ export class QuantizeSession {
     config: QuantConfig,
     signal: AbortSignal,
     onProgress: (p: Progress) => void,
+    calibration?: CalibrationRef,
   ): Promise<RunSummary> {
     const bridge = this.bridge;
     let task: Promise<RunSummary> = Promise.resolve() as unknown as Promise<RunSummary>;
+    if (calibration) this.#runCalibrations.set(runId, calibration);
+    const go = async () => {
+      if (calibration) await this.#ensureCalibration(model, calibration);
+      return this.callModel(model, (api) =>
+        api.quantize(model.id, runId, config, onProgress, calibration?.key),
+      );
+    };
     return this.#described(
       bridge.run(
         signal,
-        () => (task = this.callModel(model, (api) => api.quantize(model.id, runId, config, onProgress))),
+        () => (task = go()),
         () => void (this.#pendingCancel = bridge.cancelOrTerminate(task, () => bridge.api.cancel(runId))),
       ),
     );
@@ -203,8 +254,10 @@ export class QuantizeSession {
 
   /** Re-create a run the worker lost; one restore per run and worker generation. */
   #restoreRun(model: ModelFiles, run: RunRef): Promise<void> {
-    return this.#restoring.run(`${run.runId}@${this.bridge.generation}`, () =>
-      this.call((api) => api.quantize(model.id, run.runId, run.config)),
-    );
+    const calibration = this.#runCalibrations.get(run.runId);
+    return this.#restoring.run(`${run.runId}@${this.bridge.generation}`, async () => {
+      if (calibration) await this.#ensureCalibration(model, calibration);
+      await this.call((api) => api.quantize(model.id, run.runId, run.config, undefined, calibration?.key));
+    });
   }
 }

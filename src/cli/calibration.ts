@@ -3,29 +3,13 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { basename, join, relative } from 'node:path';
 import { StudioError } from '../core/errors';
-import {
-  captureHessians,
-  captureTargets,
-  hessianBytes,
-  type ActivationRunner,
-  type CapturedTensor,
-  type CaptureStats,
-  type CaptureTarget,
-} from '../core/gptq/capture';
-import type { LayerHessians } from '../core/gptq/gptq';
-import { captureSequential } from '../core/gptq/sequential';
-import { findWeights, readWeight, serializeModel, summarizeModel } from '../core/onnx';
+import type { ActivationRunner, CapturedTensor } from '../core/gptq/capture';
 import type { OnnxModel } from '../core/onnx/types';
-import type { Calibration } from '../core/pipeline/method';
-import { capturesFor, methodFor, quantizeWithMethod } from '../core/pipeline/method';
-import { inlineExternalInitializers } from '../core/export/inline';
-import { specFor, type QuantConfig } from '../core/quant/config';
-import { detectSampleSet, inferPreprocessOptions, sampleDimsOf, type SampleEntry } from '../core/samples';
-import { createFeedBuilder } from '../core/eval/batch-feeds';
-import { imageInputOf, planFeeds } from '../core/eval/feeds';
+import { calibrateOnSet, type CalibrationResult } from '../core/pipeline/calibrate';
+import type { QuantConfig } from '../core/quant/config';
+import { detectSampleSet, type SampleEntry } from '../core/samples';
 
-/** Samples per run when the model's batch axis is dynamic (bounds activation memory per run). */
-const BATCH = 16;
+export type { CalibrationResult } from '../core/pipeline/calibrate';
 
 async function entriesOf(path: string): Promise<SampleEntry[]> {
   const info = await stat(path).catch(() => null);
@@ -75,16 +59,9 @@ export const wasmRunner: ActivationRunner = {
   },
 };
 
-export interface CalibrationResult {
-  calibration: Calibration;
-  stats: CaptureStats;
-  /** What was read and how it was fed, for the run notes. */
-  notes: string[];
-}
-
 /**
- * Read up to `count` samples of `path` and capture the Hessians of every weight whose method needs them. Float
- * capture: every layer sees the float model's activations (one pass), not the quantized prefix's.
+ * Read up to `count` samples of `path` and capture the Hessians of every weight whose method needs them (the core's
+ * `calibrateOnSet`, which the studio's evaluate worker runs too). Float capture unless `sequential`.
  */
 export async function calibrate(
   model: OnnxModel,
@@ -96,75 +73,13 @@ export async function calibrate(
   runner: ActivationRunner = wasmRunner,
 ): Promise<CalibrationResult> {
   const set = await detectSampleSet(await entriesOf(path));
-  // The evaluator's feed matching: arrays go to the inputs of the same name (then in order), images to the image
-  // input, inputs without data get their initial value (masks ones, state zeros); each in its own dtype.
-  const inputs = summarizeModel(model).inputs;
-  const image = imageInputOf(inputs);
-  const preprocess = set.kind === 'images' && image ? inferPreprocessOptions(image.shape) : null;
-  const plan = planFeeds(
-    inputs,
-    set,
-    set.kind === 'images' ? sampleDimsOf(set, preprocess) : null,
-    '--calibration',
-  );
-  const fit = plan.primary.fit;
-  if (fit.batch.kind === 'fixed' && fit.batch.size !== 1) {
-    throw new StudioError(
-      'SampleSetError',
-      `--calibration: the model's batch is fixed at ${fit.batch.size}; only 1 or a dynamic batch is supported (padding samples would enter the Hessians)`,
-    );
-  }
-  const n = Math.min(count, set.count);
-  const per = fit.batch.kind === 'dynamic' ? BATCH : 1;
-  const weights = findWeights(model, { includeGather: config.includeGather }).filter((w) => {
-    const spec = specFor(config, w.name);
-    return (
-      spec &&
-      w.consumers === 1 &&
-      (spec.bits !== 'fp16' || config.biasCorrection) &&
-      capturesFor(config, w.name)
-    );
+  return calibrateOnSet(model, config, set, count, runner, {
+    sequential,
+    what: '--calibration',
+    onSamples: (done, n) => progress(`calibration: ${done}/${n} samples`),
+    onLayer: (i, total) =>
+      progress(
+        `calibration (sequential): layer ${i + 1}/${total}, ${Math.min(count, set.count)} samples each`,
+      ),
   });
-  const { targets, unsupported } = captureTargets(model, weights);
-  const notes = [
-    `calibration: ${n} of ${set.count} samples from ${set.sourceName} (${inputs.length > 1 ? plan.notes.join('; ') : fit.description}); ${sequential ? 'sequential: each layer sees the already-quantized layers before it' : "Hessians from the float model's activations (not sequential)"}, ${targets.length} layers, ${(hessianBytes(targets) / 2 ** 20).toFixed(1)} MiB`,
-    ...unsupported.map((u) => `${u.name}: no Hessian (${u.reason})`),
-  ];
-  const imageSize = set.kind === 'images' ? sampleDimsOf(set, preprocess).reduce((a, b) => a * b, 1) : 0;
-  const builder = createFeedBuilder(plan, set, n, imageSize, preprocess);
-  async function* feeds() {
-    for (let i = 0; i < n; i += per) {
-      const m = Math.min(per, n - i);
-      yield { feeds: await builder.get(i, i + m, m), samples: m };
-    }
-  }
-  // The runtime gets the model as one buffer: tensors kept in external data files are read into it.
-  const runnable = { ...model, proto: await inlineExternalInitializers(model.proto, model) };
-  if (!sequential) {
-    const { hessians, means, stats } = await captureHessians(
-      runnable,
-      serializeModel,
-      targets,
-      runner,
-      feeds(),
-      { onRun: (done) => progress(`calibration: ${done}/${n} samples`) },
-    );
-    return { calibration: { hessians, meanInputs: means }, stats, notes };
-  }
-  // Sequential: solve each layer as the pipeline will (same spec, method and Hessian → the same levels).
-  const solve = async (t: CaptureTarget, layer: LayerHessians) => {
-    const w = t.weight;
-    const values = await readWeight(model, w);
-    const one = { hessians: new Map([[w.name, layer]]) };
-    return quantizeWithMethod(values, w, specFor(config, w.name)!, methodFor(config, w.name), one).qw
-      .dequantized;
-  };
-  const seq = await captureSequential(runnable, serializeModel, targets, runner, feeds, solve, {
-    onLayer: (i, total) => progress(`calibration (sequential): layer ${i + 1}/${total}, ${n} samples each`),
-  });
-  return {
-    calibration: { hessians: seq.hessians, meanInputs: seq.means },
-    stats: seq.stats,
-    notes: [...notes, ...seq.notes],
-  };
 }

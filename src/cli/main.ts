@@ -4,7 +4,6 @@ import { parseArgs } from 'node:util';
 import { isStudioError, StudioError } from '../core/errors';
 import type { QuantConfig } from '../core/quant/config';
 import type { OnnxModel } from '../core/onnx/types';
-import type { CaptureStats } from '../core/gptq/capture';
 import type { RunHooks } from '../core/pipeline/run';
 import { EVALUATE_USAGE, EvaluateUsageError } from './evaluate-usage';
 import { SENSITIVITY_USAGE, SensitivityUsageError } from './sensitivity-usage';
@@ -212,7 +211,10 @@ async function quantize(args: string[]): Promise<number> {
       runQuantization(model, config, 'cli', hooks, output, cal?.calibration),
     ));
   if (budgeted) summary.notes.push(budgetNote(budgeted.assignment));
-  if (cal) summary.notes.unshift(...cal.notes, captureLine(cal.stats));
+  if (cal) {
+    const { captureLine } = await import('../core/pipeline/calibrate');
+    summary.notes.unshift(...cal.notes, captureLine(cal.stats));
+  }
   if (summary.layers.length === 0) {
     // Never a silent copy: say why nothing was quantized and write nothing.
     const [{ summarizeModel }, { nothingReason }] = await Promise.all([
@@ -321,6 +323,3 @@ async function calibrationFor(
     sequential,
   ).finally(() => shown && process.stderr.write('\n'));
 }
-
-const captureLine = (s: CaptureStats) =>
-  `capture: ${s.samples} samples in ${s.runs} runs, ${(s.ms / 1000).toFixed(1)} s, Hessians ${(s.bytes / 2 ** 20).toFixed(1)} MiB`;

@@ -154,3 +154,20 @@ export interface PreviewResult {
   fit: FitCheck;
   samples: SamplePreview[];
 }
+
+/** Capture calibration statistics (Hessians, mean inputs) for `config` from the first `count` loaded samples. */
+export interface CaptureRequest {
+  /** The float model file (`label` = its file name), opened as the quantize worker opens it. */
+  float: EvalModelFile;
+  config: QuantConfig;
+  preprocess: PreprocessOptions | null;
+  count: number;
+}
+
+/** Capture progress: samples fed through the float model so far. */
+export interface CaptureProgress {
+  done: number;
+  total: number;
+}
+
+export type { CalibrationData } from '../core/pipeline/calibration-data';

@@ -39,6 +39,7 @@ import {
 import type { WireBlob } from '../protocol/dto';
 import { measureSensitivity } from '../core/sensitivity/run';
 import { macrotask } from './macrotask';
+import { captureCalibration } from './evaluate-capture';
 import {
   SESSION_OPTIONS,
   openSession,
@@ -62,6 +63,9 @@ import {
   type EvalModelFile,
   type EvalRequest,
   type SampleFile,
+  type CalibrationData,
+  type CaptureProgress,
+  type CaptureRequest,
   type SensitivityProgress,
   type SensitivityReport,
   type SensitivityRunRequest,
@@ -352,6 +356,23 @@ export function createEvaluateApi(ort: OrtModule, env: EvaluateEnv = {}) {
           },
         );
       });
+    },
+
+    /**
+     * Calibration for data-aware rounding: Hessians (and mean inputs) of the layers `request.config` needs, from the
+     * float model's activations on the first `request.count` loaded samples. Cancel with `cancel()`.
+     */
+    async capture(
+      request: CaptureRequest,
+      onProgress?: (p: CaptureProgress) => void,
+    ): Promise<CalibrationData> {
+      const token = nextToken++;
+      return exclusive(() =>
+        captureCalibration(ort, mustGetSet(), request, {
+          isCancelled: () => token < cancelBelow,
+          onProgress: fireAndForget(onProgress),
+        }),
+      );
     },
 
     /** Cancels the running evaluation and any queued ones (they reject with CancelledError between runs). */

@@ -2,6 +2,7 @@
 // specs, runs timed, outputs as float32. Used by the evaluate worker's API (and the CLI through it).
 import type * as Ort from 'onnxruntime-web';
 import type { InferenceBackend, LoadedModel, TensorSpec } from '../core/eval';
+import type { ActivationRunner, CapturedTensor } from '../core/gptq/capture';
 import { fromFloat16Array } from '../core/onnx/float16';
 import type { WireBlob } from '../protocol/dto';
 import type { EvalMode, EvalModelFile } from '../protocol/eval-dto';
@@ -115,6 +116,41 @@ export function ortBackend(
     async load(id, mode): Promise<LoadedModel> {
       const file = files.get(id) as EvalModelFile;
       return openSession(ort, await readBytes(file.blob), await readExternal(file), mode, now);
+    },
+  };
+}
+
+/**
+ * Core's ActivationRunner on onnxruntime-web, for calibration capture. The session options are those of the CLI's
+ * `wasmRunner` (src/cli/calibration.ts): the same runtime and options give the same activations, so the studio's
+ * GPTQ bytes equal the CLI's (src/workers/calibration.api.test.ts).
+ */
+export function ortActivationRunner(ort: OrtModule): ActivationRunner {
+  return {
+    async open(model, outputs) {
+      const session = await ort.InferenceSession.create(model, {
+        executionProviders: ['wasm'],
+        logSeverityLevel: 3,
+      });
+      const wanted = session.outputNames.filter((n) => outputs.includes(n));
+      return {
+        async run(feeds) {
+          // Feeds with a dtype (int64 token ids, float16 bits) are already in that type; the rest are float32.
+          const inputs = Object.fromEntries(
+            Object.entries(feeds).map(([k, v]) => [
+              k,
+              'dtype' in v
+                ? new ort.Tensor(v.dtype as 'float32', v.data as Float32Array, v.dims)
+                : new ort.Tensor('float32', v.data, v.dims),
+            ]),
+          );
+          const out = await session.run(inputs, wanted);
+          const res: Record<string, CapturedTensor> = {};
+          for (const [k, t] of Object.entries(out)) res[k] = { dims: [...t.dims], data: toFloat32(t) };
+          return res;
+        },
+        release: () => session.release(),
+      };
     },
   };
 }

@@ -14,6 +14,13 @@ import { listQuantizedWeights, readDequantized } from '../core/onnx/quantized-we
 import type { OnnxModel, WeightInfo } from '../core/onnx/types';
 import { normalizeConfig, specFor, type Bits, type QuantConfig } from '../core/quant/config';
 import { runQuantization } from '../core/pipeline/run';
+import { needsCalibration } from '../core/pipeline/method';
+import {
+  calibrationFromData,
+  captureLine,
+  type CalibrationData,
+  type CalibrationResult,
+} from '../core/pipeline/calibrate';
 import type { ExternalData } from '../core/export/external-data';
 import { downloadFileName } from '../state/variant-key';
 import { quantizeWeight } from '../core/pipeline/weight';
@@ -58,6 +65,23 @@ interface Run {
 const models = new Map<string, OpenModel>();
 const runs = new Map<string, Run>();
 const cancelled = new Set<string>();
+/** Captured calibrations by the page's key (model, samples, count, preprocessing, settings), kept for re-runs. */
+const calibrations = new Map<string, { modelId: string; result: CalibrationResult }>();
+
+/** A calibration the worker holds; missing after a restart, which the page's session answers by capturing again. */
+function mustGetCalibration(key: string | undefined, config: QuantConfig): CalibrationResult {
+  if (key === undefined) {
+    const what = config.method !== 'rtn' ? config.method.toUpperCase() : 'bias correction';
+    throw new StudioError('QuantConfigError', `${what} needs calibration samples: load a sample set first`);
+  }
+  const c = calibrations.get(key);
+  if (!c)
+    throw new StudioError(
+      'ModelNotLoadedError',
+      `no calibration "${key}" in this worker (was it restarted?)`,
+    );
+  return c.result;
+}
 
 function mustGetModel(modelId: string): OpenModel {
   const m = models.get(modelId);
@@ -102,15 +126,30 @@ export const quantizeApi = {
     return summarizeModel(model, weights);
   },
 
-  /** Quantize with one config; `onProgress` must be a comlink `proxy`. Rejects with CancelledError on cancel. */
+  /** Keep a calibration captured by the evaluate worker (its buffers transferred here) under `key`. */
+  async putCalibration(modelId: string, key: string, data: CalibrationData): Promise<void> {
+    mustGetModel(modelId);
+    calibrations.set(key, { modelId, result: calibrationFromData(data) });
+  },
+
+  async dropCalibration(key: string): Promise<void> {
+    calibrations.delete(key);
+  },
+
+  /**
+   * Quantize with one config; `onProgress` must be a comlink `proxy`. Rejects with CancelledError on cancel.
+   * GPTQ / AdaRound / bias correction use the calibration `calibrationKey` (see putCalibration).
+   */
   async quantize(
     modelId: string,
     runId: string,
     config: QuantConfig,
     onProgress?: (p: Progress) => void,
+    calibrationKey?: string,
   ): Promise<RunSummary> {
     const { model } = mustGetModel(modelId);
     const cfg = normalizeConfig(config);
+    const cal = needsCalibration(cfg) ? mustGetCalibration(calibrationKey, cfg) : null;
     const report = throttleProgress(Date.now, (p: Progress) => void onProgress?.(p)); // remote: not awaited
     try {
       const dataLocation = `${downloadFileName(model.fileName, cfg)}_data`;
@@ -124,7 +163,9 @@ export const quantizeApi = {
           onProgress: (p) => report(p, p.status !== 'quantizing'),
         },
         { externalData: 'auto', dataLocation },
+        cal?.calibration,
       );
+      if (cal) summary.notes.unshift(...cal.notes, captureLine(cal.stats));
       runs.set(runId, { modelId, config: cfg, bytes, externalData });
       return summary;
     } finally {
@@ -280,6 +321,7 @@ export const quantizeApi = {
   async close(modelId: string): Promise<void> {
     models.delete(modelId);
     for (const [id, r] of runs) if (r.modelId === modelId) runs.delete(id);
+    for (const [key, c] of calibrations) if (c.modelId === modelId) calibrations.delete(key);
   },
 };
 

@@ -114,6 +114,8 @@ export interface PendingQuantize {
 /** A fake worker API. By default everything answers at once; set `manual` to finish quantize jobs by hand. */
 export class FakeQuantizeApi {
   models = new Set<string>();
+  /** Calibrations put by key (what a restart loses, like runs). */
+  calibrations = new Set<string>();
   runs = new Map<string, { modelId: string; config: QuantConfig }>();
   calls: string[] = [];
   /** When true, quantize() waits for `pending[i].finish()`. */
@@ -140,6 +142,7 @@ export class FakeQuantizeApi {
   restart(): void {
     this.models.clear();
     this.runs.clear();
+    this.calibrations.clear();
   }
 
   readonly api: QuantizeApi = {
@@ -151,9 +154,20 @@ export class FakeQuantizeApi {
       this.models.add(req.modelId);
       return fakeSummary(req.fileName);
     },
-    quantize: async (modelId, runId, config, onProgress) => {
-      this.calls.push(`quantize:${runId}`);
+    putCalibration: async (modelId, key) => {
+      this.calls.push(`putCalibration:${key}`);
       if (!this.models.has(modelId)) throw named('ModelNotLoadedError', `No model "${modelId}"`);
+      this.calibrations.add(key);
+    },
+    dropCalibration: async (key) => {
+      this.calls.push(`dropCalibration:${key}`);
+      this.calibrations.delete(key);
+    },
+    quantize: async (modelId, runId, config, onProgress, calibrationKey) => {
+      this.calls.push(`quantize:${runId}${calibrationKey ? `:${calibrationKey}` : ''}`);
+      if (!this.models.has(modelId)) throw named('ModelNotLoadedError', `No model "${modelId}"`);
+      if (calibrationKey !== undefined && !this.calibrations.has(calibrationKey))
+        throw named('ModelNotLoadedError', `No calibration "${calibrationKey}"`);
       const fail = this.failFor.get(String(config.bits));
       if (fail) throw fail;
       onProgress?.({ status: 'quantizing', fraction: 0.5, tensor: 'big' });
