@@ -51,7 +51,7 @@ describe('quantizeWithMethod', () => {
   it.each([
     ['rtn: exactly quantizeWeight', 'rtn', cal, 'rtn', []],
     ['gptq with a Hessian', 'gptq', cal, 'gptq', []],
-    ['adaround with a Hessian', 'adaround', cal, 'adaround', ['300 AdaRound steps']],
+    ['adaround with a Hessian', 'adaround', cal, 'adaround', [/^\d+ AdaRound steps$/]],
     [
       'gptq without a Hessian falls back to RTN, says why',
       'gptq',
