@@ -38,7 +38,10 @@ const sigmoid = (v: number) => 1 / (1 + Math.exp(-v));
 /** Rows whose gradient is accumulated together (they share each streamed row of H). */
 const ROWS = 4;
 
-/** grad[r, :] += δ[r, :]·H for rows [r0, r1) (≤ ROWS of them, one Hessian), n columns. */
+/**
+ * grad[r, :] += δ[r, :]·H for rows [r0, r1) (≤ ROWS of them, one Hessian), n columns. Columns where every row's δ is
+ * zero are skipped: called with the change of δ since the last step, only the still-soft weights cost anything.
+ */
 function addDeltaTimesH(
   delta: Float64Array,
   grad: Float64Array,
@@ -68,6 +71,7 @@ function addDeltaTimesH(
     const d1 = delta[o1 + a];
     const d2 = delta[o2 + a];
     const d3 = delta[o3 + a];
+    if (d0 === 0 && d1 === 0 && d2 === 0 && d3 === 0) continue;
     const ha = a * n;
     for (let b = 0; b < n; b++) {
       const x = h[ha + b];
@@ -137,8 +141,10 @@ export function adaroundQuantize(
   const delta = new Float64Array(size);
   const sg = new Float64Array(size);
   const grad = new Float64Array(size);
-  // The gradient Δ·H is the whole cost (rows × cols² per step): H in float32 halves the memory it streams, and rows
-  // go ROWS at a time so each row of H is read once per block rather than once per row.
+  const prev = new Float64Array(size);
+  // The gradient Δ·H is the whole cost (rows × cols² per step). It is kept up to date with the change of Δ only:
+  // weights whose h(V) sits at 0 or 1 do not move, and after the warm-up most of them do not. H in float32 halves
+  // the memory it streams, and rows go ROWS at a time so each row of H is read once per block, not once per row.
   const h32 = layer.hessians.map((h) => Float32Array.from(h));
   const warmSteps = Math.floor(warmup * iterations);
   let steps = 0;
@@ -161,7 +167,11 @@ export function adaroundQuantize(
     const beta =
       BETA_END + (BETA_START - BETA_END) * (1 - (step - warmSteps) / Math.max(1, iterations - warmSteps));
     // ∂/∂Ŵ of δ·H·δᵀ / norm = 2·(H·δ) / norm (H symmetric).
-    grad.fill(0);
+    for (let i = 0; i < size; i++) {
+      const d = delta[i];
+      delta[i] = d - prev[i];
+      prev[i] = d;
+    }
     for (let b = 0; b < h32.length; b++) {
       for (let r0 = b * per; r0 < (b + 1) * per; r0 += ROWS) {
         addDeltaTimesH(delta, grad, r0, Math.min((b + 1) * per, r0 + ROWS), n, h32[b]);
