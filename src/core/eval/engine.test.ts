@@ -119,8 +119,8 @@ describe('runEvaluation (fake backend)', () => {
     expect(released).toEqual(['float:exact', 'v:exact']);
   });
 
-  it('with latency options, times fresh sessions of every model and mode in turn on the first batch', async () => {
-    const { backend, calls, loaded } = fakeBackend({
+  it('with latency options, times the evaluation’s sessions of every model and mode in turn on the first batch', async () => {
+    const { backend, calls, loaded, released } = fakeBackend({
       float: { score: (x) => oneHot(x) },
       v: { score: (x) => oneHot(x) },
     });
@@ -132,8 +132,9 @@ describe('runEvaluation (fake backend)', () => {
       { ...backend, runtime: { backend: 'fake', threads: 1 } },
       hooks({ onProgress: (p) => progress.push(p) }),
     );
-    // After the evaluation (3 runs per session): all three loaded again, 1 warm-up + 2 interleaved rounds each.
-    expect(loaded.slice(3)).toEqual(['float:exact', 'v:exact', 'v:deployed']);
+    // After the evaluation (3 runs per session): the same three sessions, 1 warm-up + 2 interleaved rounds each.
+    expect(loaded).toEqual(['float:exact', 'v:exact', 'v:deployed']);
+    expect(released).toEqual(loaded);
     expect(calls.slice(9).map((c) => `${c.id}:${c.mode}`)).toEqual([
       ...['float:exact', 'v:exact', 'v:deployed'],
       ...['float:exact', 'v:exact', 'v:deployed', 'v:exact', 'v:deployed', 'float:exact'],
@@ -145,6 +146,40 @@ describe('runEvaluation (fake backend)', () => {
     expect(report.runtime).toEqual({ backend: 'fake', threads: 1 });
     const last = progress[progress.length - 1];
     expect(last).toMatchObject({ phase: 'latency', step: 4, steps: 4, done: 6, total: 6 });
+  });
+
+  it('with models above the hold budget, releases each after its pass and times fresh ones one at a time', async () => {
+    const { backend, calls, loaded, released } = fakeBackend({
+      float: { score: (x) => oneHot(x) },
+      v: { score: (x) => oneHot(x) },
+    });
+    const latency = { warmupRuns: 1, minRounds: 2, maxRounds: 2, budgetMs: 100, holdBytes: 100 };
+    const { report } = await runEvaluation(
+      tensorSet(),
+      request({ batchSize: 4, modes: ['exact', 'deployed'], latency }),
+      backend,
+      hooks(),
+    );
+    expect(loaded).toEqual([
+      ...['float:exact', 'v:exact', 'v:deployed'],
+      ...['float:exact', 'v:exact', 'v:deployed'],
+    ]);
+    expect(released).toEqual(loaded);
+    expect(calls.slice(9).map((c) => `${c.id}:${c.mode}`)).toEqual([
+      ...['float:exact', 'float:exact', 'float:exact'],
+      ...['v:exact', 'v:exact', 'v:exact', 'v:deployed', 'v:deployed', 'v:deployed'],
+    ]);
+    expect(report.variants[0].exact?.timing.latency).toMatchObject({ interleaved: false });
+  });
+
+  it('with latency options, a variant that fails still releases the kept float session', async () => {
+    const { backend, loaded, released } = fakeBackend({ float: { score: (x) => oneHot(x) } });
+    const latency = { warmupRuns: 1, minRounds: 2, maxRounds: 2, budgetMs: 100, holdBytes: 1000 };
+    await expect(
+      runEvaluation(tensorSet(), request({ batchSize: 4, latency }), backend, hooks()),
+    ).rejects.toMatchObject({ name: 'EvaluationError' });
+    expect(loaded).toEqual(['float:exact']);
+    expect(released).toEqual(loaded);
   });
 
   it('without latency options, reports no latency and runs nothing more', async () => {

@@ -1,4 +1,4 @@
-// Latency that can be compared between models: fresh sessions are warmed up, then run in interleaved rounds (float,
+// Latency that can be compared between models: sessions are warmed up, then run in interleaved rounds (float,
 // q1, q2, then q1, q2, float, …) on the same input, so drift (CPU clocks, other tabs, GC) hits every model alike
 // and no model always runs first. Reported as the median per sample with its quartiles and extremes.
 import { StudioError } from '../errors';
@@ -6,7 +6,7 @@ import type { FeedTensor } from './feeds';
 import type { LoadedModel } from './types';
 
 export interface LatencyOptions {
-  /** Untimed runs of each fresh session first (allocation, kernel selection, JIT). */
+  /** Untimed runs of each session first (allocation, kernel selection, JIT). */
   warmupRuns: number;
   minRounds: number;
   maxRounds: number;
@@ -88,7 +88,7 @@ export function roundsFor(roundMs: number, o: Pick<LatencyOptions, 'budgetMs' | 
 export interface LatencyTarget {
   key: string;
   sizeBytes: number;
-  /** Creates a fresh session (released by the benchmark). */
+  /** A session: fresh, or the evaluation pass's own (released by the benchmark either way). */
   load(): Promise<LoadedModel>;
 }
 
