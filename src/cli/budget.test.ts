@@ -92,6 +92,32 @@ describe('quantize --target-bits with --calibration', () => {
     expect(saved.layers).toEqual(plan.config.layers);
   });
 
+  it('--target-size with --calibration: measured too, and the file fits', async () => {
+    const recipe = join(tmp, 's.json');
+    const out = join(tmp, 'sized.onnx');
+    const r = await cli(
+      'quantize',
+      MODEL,
+      '-o',
+      out,
+      '--target-size',
+      '150KB',
+      '--calibration',
+      join(DIR, 'calibration'),
+      '--calibration-count',
+      '8',
+      '--save-recipe',
+      recipe,
+    );
+    expect(r.code).toBe(0);
+    expect(readFileSync(out).length).toBeLessThanOrEqual(150_000);
+    expect(JSON.parse(readFileSync(recipe, 'utf8')).mixed).toMatchObject({
+      targetBytes: 150_000,
+      proxy: 'measured',
+      measuredOn: { samples: 8 },
+    });
+  });
+
   it('without --calibration keeps the weight-error proxy; --sequential alone is refused', async () => {
     const recipe = join(tmp, 'p.json');
     const r = await cli(

@@ -1,4 +1,6 @@
 // `qstudio sensitivity` end to end (the real bin, onnxruntime-web wasm in Node) on the committed trained fixtures.
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../../test/paths';
@@ -82,6 +84,28 @@ describe('qstudio sensitivity', () => {
       /note: measured on the cross-layer-equalized model \(8 layer pair\(s\) rescaled\)/,
     );
     expect(stdout).toMatch(/3 layers in/);
+  });
+
+  it("measures each layer with a recipe's per-layer settings (--recipe), every layer at --bits", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'qstudio-sens-'));
+    const recipe = join(dir, 'r.json');
+    writeFileSync(
+      recipe,
+      JSON.stringify({ bits: 8, layers: { 'net.2.weight': { granularity: 'tensor', bits: 2 } } }),
+    );
+    const { code, stdout } = await qstudio(
+      'sensitivity',
+      'mlp/model.onnx',
+      '--recipe',
+      recipe,
+      '--bits',
+      '3',
+      '--json',
+    );
+    expect(code).toBe(0);
+    const r = JSON.parse(stdout) as SensitivityReport;
+    expect(r.spec).toMatchObject({ bits: 3, granularity: 'channel' });
+    expect(r.notes).toContain('1 layer(s) measured with their own per-layer settings');
   });
 
   it.each([
