@@ -7,7 +7,7 @@ import { Plot } from '../../components/Plot';
 import { PALETTES } from '../../components/plot-theme';
 import { useVariantColors } from '../../components/variant-colors';
 import { useEffectiveTheme } from '../../hooks/useEffectiveTheme';
-import { countRange, histogramTraces } from './histogram-traces';
+import { countRange, gridShapes, histogramTraces } from './histogram-traces';
 import { clipBoundTraces } from './clip-traces';
 import { useClipViews } from './useClipViews';
 
@@ -46,28 +46,33 @@ export function HistogramPlot({ weight, variants, testId, height = 300, sharedCo
 
   const [floatEntry, ...runEntries] = entries;
   const pending = entries.some((e) => !e || e.status === 'loading');
+  const overlays = useMemo(
+    () =>
+      runs.flatMap((r, i) => {
+        const e = runEntries[i];
+        return e?.status === 'ready'
+          ? [
+              {
+                label: variantShortLabel(r.variant),
+                color: colors[r.variant.id],
+                runId: r.runId,
+                hist: e.data,
+              },
+            ]
+          : [];
+      }),
+    // useShallow keeps `entries` stable until one of them changes; runs follow runKey.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+    [entries, runKey, colors],
+  );
   const data = useMemo(() => {
     if (floatEntry?.status !== 'ready') return [];
-    const overlays = runs.flatMap((r, i) => {
-      const e = runEntries[i];
-      return e?.status === 'ready'
-        ? [
-            {
-              label: variantShortLabel(r.variant),
-              color: colors[r.variant.id],
-              runId: r.runId,
-              hist: e.data,
-            },
-          ]
-        : [];
-    });
     return [
       ...histogramTraces(weight, floatEntry.data, overlays, scale, PALETTES[theme].float),
       ...clipBoundTraces(weight, clips),
     ];
-    // useShallow keeps `entries` stable until one of them changes; runs follow runKey.
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [weight, scale, theme, entries, runKey, colors, clips]);
+  }, [weight, scale, theme, floatEntry, overlays, clips]);
+  const shapes = useMemo(() => gridShapes(overlays), [overlays]);
 
   const overlaid = data.some((t) => t.yaxis === 'y3');
   const floatMax = sharedCounts?.floatMax;
@@ -77,11 +82,10 @@ export function HistogramPlot({ weight, variants, testId, height = 300, sharedCo
     const fixed = (max: number | undefined) =>
       max !== undefined ? { range: countRange(max, scale), autorange: false } : { rangemode: 'tozero' };
     return {
-      bargap: 0,
-      barmode: 'overlay',
+      shapes,
       margin: { l: 64, r: overlaid ? 60 : 16, t: 28, b: 48 },
       xaxis: { title: 'weight value', zeroline: false },
-      yaxis: { title: overlaid ? 'count, float32 (bars)' : 'count', type, ...fixed(floatMax) },
+      yaxis: { title: overlaid ? 'count, float32 (area)' : 'count', type, ...fixed(floatMax) },
       yaxis2: { overlaying: 'y', range: [0, 1], visible: false, fixedrange: true },
       yaxis3: {
         overlaying: 'y',
@@ -95,7 +99,7 @@ export function HistogramPlot({ weight, variants, testId, height = 300, sharedCo
         ...fixed(quantizedMax),
       },
     };
-  }, [scale, overlaid, floatMax, quantizedMax]);
+  }, [scale, overlaid, floatMax, quantizedMax, shapes]);
 
   const error = entries.find((e) => e?.status === 'error');
   return (

@@ -28,10 +28,10 @@ const countsFor = (counts: Uint32Array, scale: HistogramScale): (number | null)[
   Array.from(counts, (c) => (scale === 'log' && c === 0 ? null : c));
 
 /**
- * Traces for one weight: the float values as bars (left axis), each variant's dequantized values as a step line on
+ * Traces for one weight: the float values as a filled step area (left axis), each variant's dequantized values as a step line on
  * the same bins on their own axis (right, `y3`: the quantized values pile up on a few levels, and on the float
- * axis their spikes, ~520 at 0 against a float peak of ~80, would flatten the float distribution), and each
- * variant's quantization grid as ticks along the bottom (when the worker sent one).
+ * axis their spikes, ~520 at 0 against a float peak of ~80, would flatten the float distribution). The grid is
+ * drawn by gridShapes.
  */
 export function histogramTraces(
   weight: string,
@@ -40,15 +40,19 @@ export function histogramTraces(
   scale: HistogramScale,
   floatColor: string,
 ): PlotData[] {
-  const { x, w } = centersAndWidths(float.edges);
+  const { x } = centersAndWidths(float.edges);
   const traces: PlotData[] = [
     {
-      type: 'bar',
+      // A filled step line, not bars: one SVG path instead of one per bin (128), so the draw stays short.
+      type: 'scatter',
+      mode: 'lines',
       name: 'float32',
       x,
       y: countsFor(float.float, scale),
-      width: w,
-      marker: { color: floatColor, opacity: 0.55 },
+      fill: 'tozeroy',
+      fillcolor: withOpacity(floatColor, 0.55),
+      line: { color: floatColor, width: 0, shape: 'hvh' },
+      connectgaps: false,
       hovertemplate: '%{x:.4g}: %{y} weights<extra>float32</extra>',
       meta: { weight, kind: 'float', runId: null },
     },
@@ -69,33 +73,40 @@ export function histogramTraces(
       meta: { weight, kind: 'quantized', runId: v.runId },
     });
   }
+  return traces;
+}
+
+/**
+ * Each variant's quantization grid (when the worker sent one) as ticks along the bottom of the plot: one path shape
+ * per variant, not a trace (a trace with hundreds of levels costs a long main-thread draw). Levels are listed in
+ * the shape's name for tests; the y band is in plot-area (paper) units.
+ */
+export function gridShapes(variants: readonly VariantHistogram[]): Record<string, unknown>[] {
+  const shapes: Record<string, unknown>[] = [];
   variants.forEach((v, i) => {
     const grid = v.hist.grid;
     if (!grid || grid.length === 0 || grid.length > MAX_GRID_POINTS) return;
-    // One path of short vertical ticks (a gap between levels), not a marker per level: one SVG element to style
-    // instead of up to 300 keeps the plot's draw short on the main thread.
     const y0 = 0.01 + i * 0.05;
-    const x: (number | null)[] = [];
-    const y: (number | null)[] = [];
-    for (const g of grid) {
-      x.push(g, g, null);
-      y.push(y0, y0 + 0.04, null);
-    }
-    traces.push({
-      type: 'scatter',
-      mode: 'lines',
-      name: `${v.label} grid`,
-      x,
-      y,
-      yaxis: 'y2',
+    const y1 = y0 + 0.04;
+    shapes.push({
+      type: 'path',
+      xref: 'x',
+      yref: 'paper',
+      path: Array.from(grid, (g) => `M${g},${y0}V${y1}`).join(''),
       line: { color: v.color, width: 1.5 },
-      connectgaps: false,
-      hovertemplate: `level %{x:.5g}<extra>${v.label} grid</extra>`,
-      showlegend: false,
-      meta: { weight, kind: 'grid', runId: v.runId },
+      name: `${v.label} grid`,
+      layer: 'above',
     });
   });
-  return traces;
+  return shapes;
+}
+
+/** `#rrggbb` at an opacity, as plotly's fill colour takes it. */
+function withOpacity(hex: string, alpha: number): string {
+  const m = /^#([0-9a-f]{6})$/i.exec(hex);
+  if (!m) return hex;
+  const n = parseInt(m[1], 16);
+  return `rgba(${n >> 16},${(n >> 8) & 255},${n & 255},${alpha})`;
 }
 
 /** The largest quantized count over `hists` (for one right-axis range shared by plots side by side). */
