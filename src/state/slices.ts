@@ -22,7 +22,13 @@ export interface ModelSlice {
 
 export type BatchState =
   | { status: 'idle' }
-  | { status: 'running'; batchId: number; variantIds: string[] }
+  | {
+      status: 'running';
+      batchId: number;
+      variantIds: string[];
+      /** Calibration capture for GPTQ / AdaRound / bias correction in progress: samples fed so far. */
+      capture?: { done: number; total: number } | null;
+    }
   | { status: 'cancelling'; batchId: number; variantIds: string[] };
 
 export interface QuantSlice {
@@ -38,6 +44,8 @@ export interface QuantSlice {
   budget: BudgetSetting;
   /** Why the last budget could not be planned (e.g. below the smallest possible model), until the next try. */
   budgetError: UiError | null;
+  /** GPTQ / AdaRound / bias correction: how many of the loaded samples (the first ones) to calibrate on. */
+  calibrationCount: number;
 }
 
 export interface BudgetSetting {
@@ -87,6 +95,7 @@ export const initialQuant: QuantSlice = {
   batch: { status: 'idle' },
   budget: { mode: 'bits', bits: 4.5, megabytes: 1 },
   budgetError: null,
+  calibrationCount: 128,
 };
 export const initialUi: UiSlice = {
   theme: null,

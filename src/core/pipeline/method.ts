@@ -29,11 +29,7 @@ export interface Calibration {
 export const methodFor = (config: QuantConfig, name: string): RoundingMethod =>
   config.layers[name]?.method ?? config.method;
 
-/** Does any weight in the config need calibration data (a data-aware method, or bias correction)? */
-export const needsCalibration = (config: QuantConfig): boolean =>
-  config.method !== 'rtn' ||
-  config.biasCorrection ||
-  Object.values(config.layers).some((o) => o.method && o.method !== 'rtn');
+export { needsCalibration } from '../quant/config';
 
 /** Does this weight need captured activations (a data-aware method, or bias correction)? */
 export const capturesFor = (config: QuantConfig, name: string): boolean =>

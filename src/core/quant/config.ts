@@ -113,6 +113,12 @@ export const defaultQuantConfig: QuantConfig = {
   biasCorrection: false,
 };
 
+/** Does any weight in the config need calibration data (a data-aware method, or bias correction)? */
+export const needsCalibration = (config: QuantConfig): boolean =>
+  config.method !== 'rtn' ||
+  config.biasCorrection ||
+  Object.values(config.layers).some((o) => o.method && o.method !== 'rtn');
+
 export const RECIPE_VERSION = 1;
 export interface Recipe extends QuantConfig {
   recipeVersion: typeof RECIPE_VERSION;

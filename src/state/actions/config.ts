@@ -1,3 +1,4 @@
+import type { RoundingMethod } from '../../core/gptq/result';
 import type { ClipMethod, LayerOverride, Bits, QuantConfig } from '../../core/quant/config';
 import { getState, setState } from '../store';
 
@@ -39,6 +40,11 @@ export function setLayerBits(name: string, bits: Bits | null): void {
 /** Give one weight its own clip range method (null: use the global one). Saved in the recipe's `layers`. */
 export function setLayerClip(name: string, clip: ClipMethod | null): void {
   updateLayer(name, (o) => ({ ...o, clip: clip ?? undefined }));
+}
+
+/** Give one weight its own rounding method (null: the global one). Saved in the recipe's `layers`. */
+export function setLayerMethod(name: string, method: RoundingMethod | null): void {
+  updateLayer(name, (o) => ({ ...o, method: method ?? undefined }));
 }
 
 export function clearLayerOverrides(): void {

@@ -12,6 +12,7 @@ import type { OpenedModel, RunState, Variant } from '../types';
 import { sortBits, variantIdOf } from '../variant-key';
 import { releaseDownload } from './download';
 import { checkVariant, releaseCheck } from './check-variant';
+import { calibrationBlocker, ensureCalibration } from './calibration';
 
 let controller: AbortController | undefined;
 let nextBatchId = 0;
@@ -56,7 +57,8 @@ export async function quantizeSelected(): Promise<void> {
     s.model.status === 'loading' ||
     s.batch.status !== 'idle' ||
     s.chosenBits.length === 0 ||
-    selectNothingToQuantize(s) !== null
+    selectNothingToQuantize(s) !== null ||
+    calibrationBlocker(s) !== null
   )
     return;
   const { batchId, signal } = beginBatch();
@@ -116,9 +118,15 @@ export async function runOne(
   });
 
   const session = getQuantizeSession();
+  const setCapture = (capture: { done: number; total: number } | null) =>
+    setState((st) => (st.batch.status === 'running' ? { batch: { ...st.batch, capture } } : {}));
   try {
+    // GPTQ / AdaRound / bias correction: the calibration first (captured once, then reused by the other widths).
+    const calibration = await ensureCalibration(loaded, p.config, signal, (c) => {
+      if (isCurrentJob(p.id, jobId)) setCapture(c);
+    }).finally(() => setCapture(null));
     // Cancel is cooperative (the worker keeps the parsed model); the session terminates it only if it does not answer.
-    const summary = await session.quantize(loaded, runId, p.config, signal, onProgress);
+    const summary = await session.quantize(loaded, runId, p.config, signal, onProgress, calibration);
     if (!isCurrentJob(p.id, jobId)) {
       session.dropRun(runId);
       return;

@@ -14,6 +14,7 @@ import { Panel } from '../../components/Panel';
 import { Segmented } from '../../components/Segmented';
 import { bitsColor } from '../../components/plot-theme';
 import { BudgetField } from './BudgetField';
+import { MethodField } from './MethodField';
 
 const selectConfig = (s: AppState) => ({
   config: s.config,
@@ -138,6 +139,7 @@ export function QuantConfigPanel() {
           Cross-layer equalization (float model unchanged)
         </label>
       </div>
+      <MethodField />
       <BudgetField />
       <details className="field advanced">
         <summary>Advanced</summary>

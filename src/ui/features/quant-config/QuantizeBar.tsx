@@ -8,6 +8,7 @@ import {
   type AppState,
 } from '../../../state';
 import { cancelQuantize, quantizeSelected } from '../../../state/actions/quantize';
+import { calibrationBlocker } from '../../../state/actions/calibration';
 import { ProgressBar } from '../../components/ProgressBar';
 
 const selectBar = (s: AppState) => {
@@ -29,9 +30,18 @@ const selectBar = (s: AppState) => {
     } else if (r.status === 'done' || r.status === 'error') done += 1;
   }
   const nothing = selectNothingToQuantize(s);
+  const blocker = b.status === 'idle' ? calibrationBlocker(s) : null;
+  const capture = b.status === 'running' ? (b.capture ?? null) : null;
   return {
     canRun:
-      selectLoaded(s) !== null && s.model.status !== 'loading' && s.chosenBits.length > 0 && nothing === null,
+      selectLoaded(s) !== null &&
+      s.model.status !== 'loading' &&
+      s.chosenBits.length > 0 &&
+      nothing === null &&
+      blocker === null,
+    blocker,
+    captureDone: capture?.done ?? null,
+    captureTotal: capture?.total ?? 0,
     nothing,
     status: b.status,
     total: ids.length,
@@ -71,6 +81,11 @@ export function QuantizeBar() {
         )}
       </div>
       {bar.nothingChosen && <p className="muted small">Check at least one bit width.</p>}
+      {bar.blocker && !bar.nothing && (
+        <p className="note small" role="status" data-testid="quantize-blocker">
+          {bar.blocker}
+        </p>
+      )}
       {bar.nothing && (
         <p className="note small" role="status" data-testid="nothing-to-quantize">
           Nothing to quantize: {bar.nothing}.
@@ -79,14 +94,16 @@ export function QuantizeBar() {
       {running && (
         <div className="batch-progress" aria-live="polite">
           <ProgressBar value={bar.fraction} label="Quantization progress" testId="quantize-progress" />
-          <p className="muted small">
+          <p className="muted small" data-testid="quantize-stage">
             {bar.status === 'cancelling'
               ? 'Stopping…'
-              : bar.label
-                ? `${bar.label}: ${Math.round(bar.currentFraction * 100)}%${bar.tensor ? ` · ${bar.tensor}` : ''}`
-                : bar.total === 0
-                  ? 'Choosing bits per layer for the budget…'
-                  : 'Starting…'}
+              : bar.captureDone !== null
+                ? `Calibration: ${bar.captureDone}/${bar.captureTotal} samples through the float model`
+                : bar.label
+                  ? `${bar.label}: ${Math.round(bar.currentFraction * 100)}%${bar.tensor ? ` · ${bar.tensor}` : ''}`
+                  : bar.total === 0
+                    ? 'Choosing bits per layer for the budget…'
+                    : 'Starting…'}
           </p>
         </div>
       )}

@@ -8,7 +8,8 @@ import {
 } from '../../../core/quant/config';
 import type { WeightInfo } from '../../../protocol/dto';
 import { bitsLabel } from '../../../state';
-import { setLayerIncluded, setLayerBits, setLayerClip } from '../../../state/actions/config';
+import type { RoundingMethod } from '../../../core/gptq/result';
+import { setLayerIncluded, setLayerBits, setLayerClip, setLayerMethod } from '../../../state/actions/config';
 import { selectWeight } from '../../../state/actions/ui';
 import { formatBytes, formatCount, formatPercent, formatShape } from '../../format';
 
@@ -25,6 +26,7 @@ const parseBits = (v: string): Bits | null => (v === '' ? null : v === 'fp16' ? 
 
 /** One weight: include checkbox, facts, per-layer bit override. Clicking the row shows it in the plots. */
 const CLIP_LABELS: Record<ClipMethod, string> = { minmax: 'min/max', mse: 'MSE', percentile: 'percentile' };
+const METHOD_LABELS: Record<RoundingMethod, string> = { rtn: 'RTN', gptq: 'GPTQ', adaround: 'AdaRound' };
 
 export const WeightRow = memo(function WeightRow({
   weight: w,
@@ -102,6 +104,21 @@ export const WeightRow = memo(function WeightRow({
           {CLIP_METHODS.map((c) => (
             <option key={c} value={c}>
               {CLIP_LABELS[c]}
+            </option>
+          ))}
+        </select>
+        <select
+          className="select-small"
+          aria-label={`Rounding for ${w.name}`}
+          title="Rounding method of this layer (variant: the global setting); GPTQ and AdaRound need a sample set"
+          value={override?.method ?? ''}
+          disabled={!included}
+          onChange={(e) => setLayerMethod(w.name, (e.currentTarget.value || null) as RoundingMethod | null)}
+        >
+          <option value="">variant rounding</option>
+          {(Object.keys(METHOD_LABELS) as RoundingMethod[]).map((m) => (
+            <option key={m} value={m}>
+              {METHOD_LABELS[m]}
             </option>
           ))}
         </select>
