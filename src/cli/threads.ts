@@ -5,6 +5,8 @@ import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { StudioError, type StudioErrorName } from '../core/errors';
 import type { RtnPool, KernelWeight } from '../core/pipeline/schedule';
+import type { RunHooks } from '../core/pipeline/run';
+import type { OnnxModel } from '../core/onnx/types';
 import type { ExportedWeight } from '../core/pipeline/weight';
 import type { WeightSpec } from '../core/quant/config';
 import type { PackContainer } from '../core/quant/pack';
@@ -21,6 +23,27 @@ export type RtnResponse =
   | { id: number; error: { name: string; message: string }; result?: undefined };
 
 export const defaultThreads = (): number => availableParallelism();
+
+/** Worker threads pay for themselves on larger models only (start-up and a copy of each tensor per thread). */
+const THREADS_FROM_BYTES = 32 * 2 ** 20;
+export const modelBytes = (m: OnnxModel) =>
+  m.fileBytes + [...new Set(m.externalFiles.values())].reduce((a, b) => a + b.size, 0);
+
+/** RTN tensors spread over worker threads: `--threads N`, by default one per core from 32 MiB; 1 runs all here. */
+export async function runThreaded<R>(
+  threads: number | null,
+  bytes: number,
+  run: (hooks: RunHooks) => Promise<R>,
+): Promise<R> {
+  const n = threads ?? (bytes >= THREADS_FROM_BYTES ? defaultThreads() : 1);
+  if (n === 1) return run({});
+  const pool = rtnThreadPool(n);
+  try {
+    return await run({ rtnPool: pool });
+  } finally {
+    await pool.close();
+  }
+}
 
 /** The worker's script: compiled next to the CLI (dist-cli/rtn-worker.js), or the TypeScript source under tsx. */
 function workerScript(): { url: URL; execArgv: string[] } {
