@@ -203,3 +203,37 @@ describe('division-free rounding equals roundHalfEven(fround(w / s)) for any sca
     }
   });
 });
+
+describe('quantizeFused rejects NaN / ±Inf like quantizeTensor, naming the first index', () => {
+  const bad: [string, number, number][] = [
+    ['NaN', NaN, 37],
+    ['+Inf', Infinity, 0],
+    ['-Inf', -Infinity, 95],
+  ];
+  const grids: [string, Partial<QuantizeOptions>][] = [
+    ['symmetric per-channel', { granularity: 'channel', channelAxis: 0 }],
+    ['asymmetric per-tensor', { granularity: 'tensor', scheme: 'asymmetric' }],
+    ['per-axis last', { granularity: 'channel', channelAxis: 1 }],
+    ['blocks', { granularity: 'block', blockSize: 16, reductionAxis: 1 }],
+  ];
+  it.each(grids)('%s', (_, o) => {
+    for (const [, v, at] of bad) {
+      const w = values(96, 3);
+      w[at] = v;
+      w[at + 1 < 96 ? at + 1 : 0] = NaN; // a later one is not the one named
+      const opts: QuantizeOptions = {
+        bits: 8,
+        scheme: 'symmetric',
+        granularity: 'channel',
+        blockSize: 32,
+        channelAxis: 0,
+        reductionAxis: 1,
+        ...o,
+      };
+      const first = Math.min(at, at + 1 < 96 ? at + 1 : 0);
+      const message = `weight t has ${w[first]} at index ${first}`;
+      expect(() => quantizeTensor(w, [8, 12], { ...opts, name: 't' })).toThrow(message);
+      expect(() => quantizeFused(w, [8, 12], { ...opts, name: 't' }, 'int8', 'float32')).toThrow(message);
+    }
+  });
+});

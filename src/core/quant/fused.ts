@@ -6,6 +6,7 @@ import { float16BitsToFloat32, float32ToFloat16Bits } from '../onnx/float16';
 import type { ErrorSums } from '../metrics/error';
 import { containerInfo, type PackContainer } from './pack';
 import {
+  firstBad,
   forEachRun,
   halfToFloat,
   quantParams,
@@ -71,7 +72,7 @@ export function quantizeFused(
   container: PackContainer | null,
   out: OutRounding,
 ): FusedPacked | FusedLevels {
-  const { grouping: g, ...params } = quantParams(w, shape, opts);
+  const { grouping: g, ...params } = quantParams(w, shape, opts, true);
   const { scales, zeroPoints, qmin, qmax } = params;
   const round = rounder(out);
   let packed: Uint8Array | null = null;
@@ -115,6 +116,8 @@ export function quantizeFused(
   }
   if (packed !== null && cbits < 8) packSubByte(lv as Int8Array, packed, cbits);
   const [signal, noise, sumAbs, maxAbsError] = acc;
+  // Σw² is finite exactly when every value is (float32 squares cannot overflow float64): NaN / ±Inf check.
+  if (signal - signal !== 0) throw firstBad(w, 0, w.length, opts.name);
   const sums = { count: w.length, signal, noise, sumAbs, maxAbsError };
   return packed ? { params, packed, sums } : { q: { ...params, levels: levels! }, sums };
 }
