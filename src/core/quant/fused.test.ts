@@ -237,3 +237,26 @@ describe('quantizeFused rejects NaN / ±Inf like quantizeTensor, naming the firs
     }
   });
 });
+
+describe('symmetric grids from the extremes never need clamping', () => {
+  it.each([2, 3, 4, 5, 6, 7, 8] as const)('%i bits: levels equal the clamping reference', (bits) => {
+    // 512 channels of 64 with extremes spread over many binades: fround(max / qmax) rounds every which way.
+    const w = values(512 * 64, 11 + bits);
+    for (let c = 0; c < 512; c++) {
+      const scale = 2 ** ((c % 40) - 20) * (1 + c / 1000);
+      for (let j = 0; j < 64; j++) w[c * 64 + j] *= scale;
+      w[c * 64 + (c % 64)] = (c % 2 ? -1 : 1) * Math.fround(scale * 7.3); // the extreme, either sign
+    }
+    const opts: QuantizeOptions = {
+      bits,
+      scheme: 'symmetric',
+      granularity: 'channel',
+      blockSize: 32,
+      channelAxis: 0,
+      reductionAxis: 1,
+    };
+    const ref = quantizeTensor(w, [512, 64], opts);
+    expect(quantizeFused(w, [512, 64], opts, null, 'float32').q.levels).toEqual(ref.levels);
+    expect(Math.max(...ref.levels.map(Math.abs))).toBe(2 ** (bits - 1) - 1); // the extreme lands on ±qmax
+  });
+});
