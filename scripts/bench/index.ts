@@ -1,15 +1,19 @@
 // `npm run bench`: performance as ratios measured in one run (the machine is shared: medians of several runs).
 // Prints one table and writes docs/performance.md. Options:
-//   --before <dir>   a checkout of an older commit (with node_modules) to time its CLI alongside this one
+//   --before <dir>   a checkout of an older commit (with node_modules and its CLI built) to measure alongside
 //   --sizes 1,10,100,400   model sizes in MB for the growth table
+//   --runs 3         whole-process runs per cell
+//   --rows <file>    extra rows as JSON (docs/.bench-eval.json, from scripts/bench-eval-browser.ts, is read if present)
 //   --large          also write and quantize a synthetic ~5 GB model to fp16 (> 2 GiB output, external data)
 import { execFileSync, spawnSync } from 'node:child_process';
-import { cpus, freemem, loadavg, tmpdir, totalmem } from 'node:os';
+import { availableParallelism, cpus, freemem, loadavg, tmpdir, totalmem } from 'node:os';
 import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { writeInlineModel, writeExternalModel } from './models';
-import { kernelBench } from './kernel';
+import type { KernelResult } from './kernel';
+import { browserKernelBench } from './kernel-browser';
+import { extraRows, type Row } from './extra-rows';
 
 const { values: args } = parseArgs({
   options: {
@@ -17,12 +21,16 @@ const { values: args } = parseArgs({
     sizes: { type: 'string', default: '1,10,100,400' },
     large: { type: 'boolean' },
     runs: { type: 'string', default: '3' },
+    rows: { type: 'string', multiple: true },
   },
 });
 const ROOT = resolve(import.meta.dirname, '../..');
 const AFTER = join(ROOT, 'bin/qstudio.mjs');
-const BEFORE = args.before ? join(resolve(args.before), 'bin/qstudio.mjs') : null;
+const BEFORE_DIR = args.before ? resolve(args.before) : null;
+const BEFORE = BEFORE_DIR ? join(BEFORE_DIR, 'bin/qstudio.mjs') : null;
 const RUNS = Number(args.runs);
+const THREADS = availableParallelism();
+const load0 = loadavg();
 const tmp = mkdtempSync(join(tmpdir(), 'qstudio-bench-'));
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
@@ -33,10 +41,12 @@ function measure(cmd: string[]): { s: number; rss: number } {
   const [s, kb] = r.stderr.trim().split('\n').pop()!.split(' ').map(Number);
   return { s, rss: kb * 1024 };
 }
-const medianOf = (cmd: string[], runs = RUNS) => {
-  const m = Array.from({ length: runs }, () => measure(cmd));
-  return { s: median(m.map((x) => x.s)), rss: median(m.map((x) => x.rss)) };
-};
+/** Commands measured in alternating rounds (load bursts spread over all of them); medians per command. */
+function medianOf(cmds: string[][], runs = RUNS) {
+  const m = cmds.map(() => [] as { s: number; rss: number }[]);
+  for (let r = 0; r < runs; r++) cmds.forEach((c, i) => m[i].push(measure(c)));
+  return m.map((xs) => ({ s: median(xs.map((x) => x.s)), rss: median(xs.map((x) => x.rss)) }));
+}
 
 const COPY = `const fs = require('fs'); fs.writeFileSync(process.argv[2], fs.readFileSync(process.argv[1]));`;
 const quantizeCmd = (bin: string, model: string, out: string, extra: string[] = []) => [
@@ -54,92 +64,114 @@ const quantizeCmd = (bin: string, model: string, out: string, extra: string[] = 
   ...extra,
 ];
 
-const rows: string[][] = [];
+const rows: Row[] = [];
 const row = (...cells: (string | number)[]) => rows.push(cells.map(String));
 const f2 = (x: number) => x.toFixed(2);
 const mb = (b: number) => (b / 2 ** 20).toFixed(0);
+const dash = '–';
 
-// Start-up: `qstudio --help` against a bare `node -e ''`.
-const bare = medianOf(['node', '-e', ''], 7);
-const help = medianOf(['node', AFTER, '--help'], 7);
-const helpBefore = BEFORE ? medianOf(['node', BEFORE, '--help'], 7) : null;
+// Start-up: `qstudio --help` against a bare `node -e 0`, alternating.
+const [bare, help, helpBefore] = medianOf(
+  [['node', '-e', '0'], ['node', AFTER, '--help'], ...(BEFORE ? [['node', BEFORE, '--help']] : [])],
+  9,
+);
 row(
   'start-up',
   'qstudio --help (s)',
   f2(help.s),
-  helpBefore ? f2(helpBefore.s) : '–',
-  `bare node ${f2(bare.s)} s`,
+  helpBefore ? f2(helpBefore.s) : dash,
+  `bare node -e 0: ${f2(bare.s)} s`,
   '≤ 0.15 s',
 );
-
-// Kernel: RTN int8 per-channel (fused) against typed-array copies, in this process.
-const k = kernelBench();
 row(
-  'kernel',
-  'fused RTN / JS copy loop',
-  f2(k.fused / k.loopCopy),
-  f2(k.unfused / k.loopCopy),
-  `${f2(k.fused)} GB/s in, loop copy ${f2(k.loopCopy)} GB/s, .set ${f2(k.setCopy)} GB/s`,
-  '≥ 0.25',
-);
-row(
-  'kernel',
-  'fused RTN / TypedArray.set',
-  f2(k.fused / k.setCopy),
-  f2(k.unfused / k.setCopy),
-  'before = quantizeTensor+packLevels+dequantize+errorSums',
+  'start-up',
+  'qstudio --help / bare node',
+  f2(help.s / bare.s),
+  helpBefore ? f2(helpBefore.s / bare.s) : dash,
+  `help − bare node: ${f2(help.s - bare.s)} s${helpBefore ? ` (before ${f2(helpBefore.s - bare.s)} s)` : ''}`,
   '',
 );
 
-// Growth: copy vs quantize, whole processes.
+// Kernel: RTN int8 per-channel (fused) against typed-array copies, one fresh process / worker per kernel.
+const fusedAfter = join(ROOT, 'src/core/quant/fused.ts');
+const fusedBefore = BEFORE_DIR ? join(BEFORE_DIR, 'src/core/quant/fused.ts') : null;
+const nodeKernel = (path: string): KernelResult =>
+  JSON.parse(
+    execFileSync('npx', ['tsx', join(import.meta.dirname, 'kernel-node.ts'), path], { encoding: 'utf8' }),
+  );
+const kAfter = nodeKernel(fusedAfter);
+const kBefore = fusedBefore ? nodeKernel(fusedBefore) : null;
+const [bAfter, bBefore] = await browserKernelBench(fusedBefore ? [fusedAfter, fusedBefore] : [fusedAfter]);
+const kernelRows = (where: string, a: KernelResult | null, b: KernelResult | null | undefined) => {
+  const cell = (k: KernelResult | null | undefined, key: 'vsLoop' | 'vsSet') => (k ? f2(k[key]) : dash);
+  const detail = a
+    ? `${f2(a.fused)} GB/s in; loop copy ${f2(a.loopCopy)} GB/s, .set ${f2(a.setCopy)} GB/s${b ? `; before ${f2(b.fused)} GB/s` : ''}`
+    : 'not measured (Chromium did not start)';
+  row('kernel', `fused RTN / JS copy loop, ${where}`, cell(a, 'vsLoop'), cell(b, 'vsLoop'), detail, '≥ 0.25');
+  row('kernel', `fused RTN / TypedArray.set, ${where}`, cell(a, 'vsSet'), cell(b, 'vsSet'), '', '≥ 0.25');
+};
+kernelRows('Node (CPU time)', kAfter, kBefore);
+kernelRows('Chromium worker (wall time)', bAfter, bBefore);
+
+// Growth: copy vs quantize, whole processes; "after" with the default threads (one per core) and with one.
 const growth: string[] = [];
 const points: { bytes: number; s: number; rss: number }[] = [];
 for (const size of args.sizes!.split(',').map(Number)) {
   const model = join(tmp, `m${size}.onnx`);
   const bytes = writeInlineModel(model, size);
   const runs = size >= 400 ? Math.min(RUNS, 2) : RUNS;
-  const copy = medianOf(['node', '-e', COPY, model, join(tmp, 'copy.onnx')], runs);
-  const after = medianOf(quantizeCmd(AFTER, model, join(tmp, 'out.onnx')), runs);
-  const before = BEFORE ? medianOf(quantizeCmd(BEFORE, model, join(tmp, 'out-before.onnx')), runs) : null;
-  if (BEFORE) {
-    const same =
-      execFileSync('cmp', ['-s', join(tmp, 'out.onnx'), join(tmp, 'out-before.onnx')]).length === 0;
-    if (!same) throw new Error(`${size} MB: before and after outputs differ`);
-  }
+  const out = (name: string) => join(tmp, name);
+  const [copy, after, after1, before] = medianOf(
+    [
+      ['node', '-e', COPY, model, out('copy.onnx')],
+      quantizeCmd(AFTER, model, out('out.onnx')),
+      quantizeCmd(AFTER, model, out('out-1.onnx'), ['--threads', '1']),
+      ...(BEFORE ? [quantizeCmd(BEFORE, model, out('out-before.onnx'))] : []),
+    ],
+    runs,
+  );
+  const same = (a: string, b: string) => spawnSync('cmp', ['-s', out(a), out(b)]).status === 0;
+  if (!same('out.onnx', 'out-1.onnx')) throw new Error(`${size} MB: --threads ${THREADS} and 1 differ`);
+  if (BEFORE && !same('out.onnx', 'out-before.onnx')) throw new Error(`${size} MB: before and after differ`);
   points.push({ bytes, s: after.s, rss: after.rss });
   growth.push(
-    [
-      mb(bytes),
-      f2(copy.s),
-      f2(after.s),
-      before ? f2(before.s) : '–',
-      mb(after.rss),
-      before ? mb(before.rss) : '–',
-      mb(copy.rss),
-    ].join(' | '),
+    [mb(bytes), f2(copy.s), f2(after.s), f2(after1.s), before ? f2(before.s) : dash]
+      .concat([mb(after.rss), mb(after1.rss), before ? mb(before.rss) : dash, mb(copy.rss)])
+      .join(' | '),
   );
   if (size === 100) {
+    const vs = (x: { s: number } | undefined) => (x ? f2(x.s / copy.s) : dash);
+    const per = (x: { rss: number } | undefined) => (x ? f2(x.rss / bytes) : dash);
     row(
       'copy',
-      'int8-pc quantize time / file copy (100 MB)',
-      f2(after.s / copy.s),
-      before ? f2(before.s / copy.s) : '–',
-      `${f2(after.s)} s vs copy ${f2(copy.s)} s`,
+      `int8-pc quantize / file copy (100 MB), ${THREADS} threads`,
+      vs(after),
+      vs(before),
+      `${f2(after.s)} s vs copy ${f2(copy.s)} s${BEFORE ? ' (before: one thread)' : ''}`,
+      '≤ 2.5',
+    );
+    row(
+      'copy',
+      'int8-pc quantize / file copy (100 MB), --threads 1',
+      vs(after1),
+      vs(before),
+      `${f2(after1.s)} s`,
       '≤ 2.5',
     );
     row(
       'memory',
-      'peak RSS / model size (100 MB)',
-      f2(after.rss / bytes),
-      before ? f2(before.rss / bytes) : '–',
-      `node baseline ${mb(help.rss)} MB RSS`,
+      `peak RSS / model size (100 MB), ${THREADS} threads`,
+      per(after),
+      per(before),
+      `node baseline (qstudio --help) ${mb(help.rss)} MB RSS`,
       '≤ 1.5',
     );
+    row('memory', 'peak RSS / model size (100 MB), --threads 1', per(after1), per(before), '', '≤ 1.5');
     row(
       'memory',
-      '(peak RSS − bare CLI RSS) / model',
-      f2((after.rss - help.rss) / bytes),
-      before ? f2((before.rss - (helpBefore?.rss ?? help.rss)) / bytes) : '–',
+      '(peak RSS − --help RSS) / model, --threads 1',
+      f2((after1.rss - help.rss) / bytes),
+      before ? f2((before.rss - (helpBefore?.rss ?? help.rss)) / bytes) : dash,
       'what the model itself costs',
       '',
     );
@@ -156,13 +188,13 @@ if (args.large) {
   const dataBytes = statSync(out + '_data').size;
   const check = spawnSync('node', [join(import.meta.dirname, 'load-check.mjs'), out], { encoding: 'utf8' });
   const large = `${mb(inBytes)} MB in → ${mb(dataBytes)} MB model.onnx_data; ${f2(r.s)} s, ${f2(inBytes / 1e9 / r.s)} GB/s of input, peak RSS ${f2(r.rss / inBytes)}× the model; onnxruntime-node: ${check.status === 0 ? check.stdout.trim() : 'FAILED ' + check.stderr.trim()}`;
-  rmSync(model);
-  rmSync(model + '_data');
-  rmSync(out);
-  rmSync(out + '_data');
-  row('> 2 GiB', 'fp16 of ~5 GB, external data', f2(r.s), '–', large, 'loads in ORT');
+  for (const f of [model, model + '_data', out, out + '_data']) rmSync(f);
+  row('> 2 GiB', 'fp16 of ~5 GB, external data', f2(r.s), dash, large, 'loads in ORT');
 }
 rmSync(tmp, { recursive: true, force: true });
+
+const extra = extraRows([join(ROOT, 'docs/.bench-eval.json'), ...(args.rows ?? [])]);
+rows.push(...extra.rows);
 
 // Scaling exponent between the smallest model of ≥ 10 MB and the largest: time ∝ size^k (1 = linear).
 const big = points.filter((p) => p.bytes >= 10 * 2 ** 20);
@@ -170,22 +202,20 @@ const slope = (key: 's' | 'rss') =>
   big.length >= 2
     ? (Math.log(big.at(-1)![key] / big[0][key]) / Math.log(big.at(-1)!.bytes / big[0].bytes)).toFixed(2)
     : 'n/a';
-const scaling = `Measured scaling from ${mb(big[0]?.bytes ?? 0)} to ${mb(big.at(-1)?.bytes ?? 0)} MB: time ∝ size^${slope('s')}, peak memory ∝ size^${slope('rss')} (1 = linear).`;
+const scaling = `Measured scaling from ${mb(big[0]?.bytes ?? 0)} to ${mb(big.at(-1)?.bytes ?? 0)} MB (${THREADS} threads): time ∝ size^${slope('s')}, peak memory ∝ size^${slope('rss')} (1 = linear).`;
 const header = ['area', 'measure', 'after', 'before', 'detail', 'goal'];
 const table = [header, header.map(() => '---'), ...rows].map((r) => `| ${r.join(' | ')} |`).join('\n');
 const growthTable = [
-  '| model MB | copy s | quantize s (after) | quantize s (before) | peak RSS MB (after) | peak RSS MB (before) | copy peak RSS MB |',
-  '| --- | --- | --- | --- | --- | --- | --- |',
+  `| model MB | copy s | quantize s (${THREADS} threads) | quantize s (1 thread) | quantize s (before) | peak RSS MB (${THREADS} threads) | peak RSS MB (1 thread) | peak RSS MB (before) | copy peak RSS MB |`,
+  '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
   ...growth.map((g) => `| ${g} |`),
 ].join('\n');
 console.log(table + '\n\n' + growthTable + '\n\n' + scaling + '\n');
 
-const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${mb(totalmem())} MB RAM (${mb(freemem())} MB free), node ${process.version}, load average ${loadavg()
-  .map((x) => x.toFixed(1))
-  .join(' ')} at start`;
+const load = (l: number[]) => l.map((x) => x.toFixed(1)).join(' ');
+const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${mb(totalmem())} MB RAM (${mb(freemem())} MB free), node ${process.version}, ${chromiumVersion()}; load average ${load(load0)} at start, ${load(loadavg())} at end`;
 const rev = (dir: string) =>
   execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: dir, encoding: 'utf8' }).trim();
-const commit = rev(ROOT);
 writeFileSync(
   join(ROOT, 'docs/performance.md'),
   [
@@ -193,11 +223,14 @@ writeFileSync(
     '',
     '<!-- written by `npm run bench` (scripts/bench); edit the script, not this file -->',
     '',
-    `Machine: ${machine}. Commit ${commit}${args.before ? `; "before" is the CLI of commit ${rev(resolve(args.before))} (a temporary checkout)` : ''}. Medians of ${RUNS} runs per cell (whole processes timed by GNU time; peak memory is the process's maximum resident set).`,
+    `Machine: ${machine}. Commit ${rev(ROOT)}${BEFORE_DIR ? `; "before" is commit ${rev(BEFORE_DIR)} (a temporary checkout, its CLI and its kernel)` : ''}. Whole processes: medians of ${RUNS} runs per cell, the commands of a cell group run in alternating rounds, timed by GNU time (peak memory is the process's maximum resident set).`,
     'The machine is shared (2 cores, several other jobs): absolute times are noisy, ratios measured in the same run are what to compare.',
+    '',
+    "Kernel rows: one 4096×1024 float32 weight (16 MiB), int8 symmetric per-channel, `quantizeFused` (range pass, levels packed, error sums) against a JS copy loop and `TypedArray.set` of the same array, in alternating rounds (median of 9 per-round ratios). Node counts the process's CPU time, so waiting for a core does not count; a Chromium worker has only wall time.",
     '',
     table,
     '',
+    ...(extra.sources.length ? [`Extra rows from ${extra.sources.join('; ')}.`, ''] : []),
     '## Growth (int8 per-channel, synthetic Gemm models)',
     '',
     growthTable,
@@ -210,3 +243,8 @@ writeFileSync(
     '',
   ].join('\n'),
 );
+
+function chromiumVersion(): string {
+  const r = spawnSync('/usr/bin/chromium', ['--version'], { encoding: 'utf8' });
+  return r.status === 0 ? r.stdout.trim().split('\n').pop()! : 'Chromium version unknown';
+}

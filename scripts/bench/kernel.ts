@@ -1,12 +1,23 @@
-// In-process kernel throughput: the export's fused RTN pass against the multi-pass path it replaced and copies.
-import { errorSums } from '../../src/core/metrics/error';
-import { dequantize } from '../../src/core/quant/dequantize';
-import { quantizeFused } from '../../src/core/quant/fused';
-import { packLevels } from '../../src/core/quant/pack';
-import { quantizeTensor, type QuantizeOptions } from '../../src/core/quant/quantize';
+// RTN kernel throughput against typed-array copies of the same data, in one thread. Environment-free (runs in Node
+// and, bundled, in a browser worker): the caller passes the kernel and a clock. Copy and kernel are timed in
+// alternating rounds and each round gives a ratio, so a burst of load from other processes hits both sides of the
+// ratio it lands in; the reported ratios are medians over rounds.
+import type { quantizeFused } from '../../src/core/quant/fused';
+import type { QuantizeOptions } from '../../src/core/quant/quantize';
+
+export interface KernelResult {
+  /** GB/s of float32 input: the fused RTN pass (range pass, levels packed, error sums), the JS copy loop, .set. */
+  fused: number;
+  loopCopy: number;
+  setCopy: number;
+  /** Medians over rounds of fused time / copy time, inverted: fraction of the copy's throughput. */
+  vsLoop: number;
+  vsSet: number;
+  rounds: number;
+}
 
 const N = 1024;
-const opts: QuantizeOptions = {
+const OPTS: QuantizeOptions = {
   bits: 8,
   scheme: 'symmetric',
   granularity: 'channel',
@@ -14,42 +25,57 @@ const opts: QuantizeOptions = {
   channelAxis: 0,
   reductionAxis: 1,
 };
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
-/** Median GB/s (of float32 input) over `runs` timed calls after one warm-up. */
-function rate(fn: () => void, bytes: number, runs = 7): number {
-  fn();
-  const times: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    const t = performance.now();
-    fn();
-    times.push(performance.now() - t);
-  }
-  times.sort((a, b) => a - b);
-  return bytes / 1e9 / (times[Math.floor(runs / 2)] / 1000);
-}
-
-export function kernelBench(): { fused: number; unfused: number; loopCopy: number; setCopy: number } {
-  const w = new Float32Array(4 * N * N).map((_, i) => Math.sin(i * 0.37) * 0.05);
+/** A 4096×1024 int8 per-channel weight (16 MiB of float32), as one layer of the 100 MB bench model. */
+export function kernelBench(fused: typeof quantizeFused, clock: () => number, rounds = 9): KernelResult {
+  const w = new Float32Array(4 * N * N);
+  for (let i = 0; i < w.length; i++) w[i] = Math.sin(i * 0.37) * 0.05;
   const shape = [4 * N, N];
-  const bytes = w.byteLength;
   const dst = new Float32Array(w.length);
   let sink = 0;
-  const loopCopy = rate(() => {
-    for (let i = 0; i < w.length; i++) dst[i] = w[i];
-    sink += dst[7];
-  }, bytes);
-  const setCopy = rate(() => dst.set(w), bytes);
-  const fused = rate(() => {
-    sink += quantizeFused(w, shape, opts, 'int8', 'float32').sums.noise;
-  }, bytes);
-  const unfused = rate(
-    () => {
-      const q = quantizeTensor(w, shape, opts);
-      sink += packLevels(q.levels, 'int8')[0] + errorSums(w, dequantize(q)).noise;
-    },
-    bytes,
-    3,
-  );
+  const loop = () => (sink += copyLoop(w, dst));
+  const set = () => dst.set(w);
+  const kernel = () => (sink += fused(w, shape, OPTS, 'int8', 'float32').sums.noise);
+  const time = (fn: () => unknown) => {
+    const t = clock();
+    fn();
+    return clock() - t;
+  };
+  for (let i = 0; i < 3; i++) [loop, set, kernel].forEach((fn) => fn()); // warm-up: optimised code only
+  const t = { loop: [] as number[], set: [] as number[], kernel: [] as number[] };
+  const vsLoop: number[] = [];
+  const vsSet: number[] = [];
+  for (let r = 0; r < rounds; r++) {
+    const a = time(loop);
+    const b = time(set);
+    const k = time(kernel);
+    t.loop.push(a);
+    t.set.push(b);
+    t.kernel.push(k);
+    vsLoop.push(a / k);
+    vsSet.push(b / k);
+  }
   if (Number.isNaN(sink)) throw new Error('unreachable');
-  return { fused, unfused, loopCopy, setCopy };
+  const gbs = (ms: number) => w.byteLength / 1e9 / (ms / 1000);
+  return {
+    fused: gbs(median(t.kernel)),
+    loopCopy: gbs(median(t.loop)),
+    setCopy: gbs(median(t.set)),
+    vsLoop: median(vsLoop),
+    vsSet: median(vsSet),
+    rounds,
+  };
 }
+
+/** The JS copy loop, at module level so its optimised code does not depend on a closure. */
+function copyLoop(src: Float32Array, dst: Float32Array): number {
+  for (let i = 0; i < src.length; i++) dst[i] = src[i];
+  return dst[7];
+}
+
+/** CPU time of this thread's process in ms (Node): time spent waiting for a core under load is not counted. */
+export const cpuClock = (): number => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+};

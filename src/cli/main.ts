@@ -4,7 +4,6 @@ import { parseArgs } from 'node:util';
 import { isStudioError, StudioError } from '../core/errors';
 import type { QuantConfig } from '../core/quant/config';
 import type { OnnxModel } from '../core/onnx/types';
-import type { RunHooks } from '../core/pipeline/run';
 import { EVALUATE_USAGE, EvaluateUsageError } from './evaluate-usage';
 import { SENSITIVITY_USAGE, SensitivityUsageError } from './sensitivity-usage';
 import { budgetNote, budgetOf, RANGE_USAGE, rangeFlags, rangeOptions } from './ranges';
@@ -20,7 +19,7 @@ const USAGE = `Usage:
                    [--recipe recipe.json] [--save-recipe out.json] [--json]
                    [--method rtn|gptq|adaround] [--bias-correction]
                    [--calibration FILE|FOLDER [--calibration-count N (default 128)] [--sequential]]
-                   [--threads N (default: one per core)]
+                   [--threads N (default: one per core for models from 32 MiB, else 1)]
 ${EVALUATE_USAGE}
 ${SENSITIVITY_USAGE}
 
@@ -168,6 +167,7 @@ async function quantize(args: string[]): Promise<number> {
     import('../core/quant/config'),
     import('./format'),
   ]);
+  const { runThreaded, modelBytes } = await import('./threads');
   const config = await buildConfig(values);
   const { model, inputs } = await openModelFileWithInputs(modelPath);
   const { resolve, dirname } = await import('node:path');
@@ -207,7 +207,7 @@ async function quantize(args: string[]): Promise<number> {
     : null;
   const { summary, bytes, externalData } =
     budgeted ??
-    (await runThreaded(threads, (hooks) =>
+    (await runThreaded(threads, modelBytes(model), (hooks) =>
       runQuantization(model, config, 'cli', hooks, output, cal?.calibration),
     ));
   if (budgeted) summary.notes.push(budgetNote(budgeted.assignment));
@@ -232,19 +232,6 @@ async function quantize(args: string[]): Promise<number> {
     await writeFile(values['save-recipe'], JSON.stringify(toRecipe(summary.config), null, 2) + '\n');
   console.log(values.json ? JSON.stringify(summary, null, 2) : formatRun(summary, values.output));
   return 0;
-}
-
-/** RTN tensors spread over worker threads (default: one per core); one thread runs everything in this one. */
-async function runThreaded<R>(threads: number | null, run: (hooks: RunHooks) => Promise<R>): Promise<R> {
-  const { defaultThreads, rtnThreadPool } = await import('./threads');
-  const n = threads ?? defaultThreads();
-  if (n === 1) return run({});
-  const pool = rtnThreadPool(n);
-  try {
-    return await run({ rtnPool: pool });
-  } finally {
-    await pool.close();
-  }
 }
 
 async function buildConfig(

@@ -7,17 +7,18 @@ import type { RtnRequest, RtnResponse } from './threads';
 
 const port = parentPort!;
 port.on('message', ({ id, values, weight, spec, container }: RtnRequest) => {
+  const spare = values.buffer as ArrayBuffer; // moved back for reuse with the next tensor
   let reply: RtnResponse;
   try {
     const result = quantizeForExport(values, weight, spec, container);
-    reply = { id, result };
-    port.postMessage(reply, transferables(result));
+    reply = { id, spare, result };
+    port.postMessage(reply, [spare, ...transferables(result)]);
   } catch (e) {
     const error = isStudioError(e)
       ? { name: e.name, message: e.message }
       : { name: 'Error', message: e instanceof Error ? (e.stack ?? e.message) : String(e) };
-    reply = { id, error };
-    port.postMessage(reply);
+    reply = { id, spare, error };
+    port.postMessage(reply, [spare]);
   }
 });
 

@@ -5,6 +5,8 @@ import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { StudioError, type StudioErrorName } from '../core/errors';
 import type { RtnPool, KernelWeight } from '../core/pipeline/schedule';
+import type { RunHooks } from '../core/pipeline/run';
+import type { OnnxModel } from '../core/onnx/types';
 import type { ExportedWeight } from '../core/pipeline/weight';
 import type { WeightSpec } from '../core/quant/config';
 import type { PackContainer } from '../core/quant/pack';
@@ -16,11 +18,34 @@ export interface RtnRequest {
   spec: WeightSpec;
   container: PackContainer | null;
 }
-export type RtnResponse =
-  | { id: number; result: ExportedWeight; error?: undefined }
-  | { id: number; error: { name: string; message: string }; result?: undefined };
+/** `spare`: the request's values buffer, moved back for the next tensor (see `spares` in rtnThreadPool). */
+export type RtnResponse = { id: number; spare: ArrayBuffer } & (
+  | { result: ExportedWeight; error?: undefined }
+  | { error: { name: string; message: string }; result?: undefined }
+);
 
 export const defaultThreads = (): number => availableParallelism();
+
+/** Worker threads pay for themselves on larger models only (start-up and a copy of each tensor per thread). */
+const THREADS_FROM_BYTES = 32 * 2 ** 20;
+export const modelBytes = (m: OnnxModel) =>
+  m.fileBytes + [...new Set(m.externalFiles.values())].reduce((a, b) => a + b.size, 0);
+
+/** RTN tensors spread over worker threads: `--threads N`, by default one per core from 32 MiB; 1 runs all here. */
+export async function runThreaded<R>(
+  threads: number | null,
+  bytes: number,
+  run: (hooks: RunHooks) => Promise<R>,
+): Promise<R> {
+  const n = threads ?? (bytes >= THREADS_FROM_BYTES ? defaultThreads() : 1);
+  if (n === 1) return run({});
+  const pool = rtnThreadPool(n);
+  try {
+    return await run({ rtnPool: pool });
+  } finally {
+    await pool.close();
+  }
+}
 
 /** The worker's script: compiled next to the CLI (dist-cli/rtn-worker.js), or the TypeScript source under tsx. */
 function workerScript(): { url: URL; execArgv: string[] } {
@@ -37,7 +62,17 @@ function workerScript(): { url: URL; execArgv: string[] } {
 export function rtnThreadPool(threads: number): RtnPool & { close(): Promise<void> } {
   const workers: { worker: Worker; busy: boolean }[] = [];
   const queue: { req: RtnRequest; resolve: (r: ExportedWeight) => void; reject: (e: unknown) => void }[] = [];
-  const waiting = new Map<number, (typeof queue)[number]>();
+  const waiting = new Map<number, Omit<(typeof queue)[number], 'req'>>();
+  // Tensor buffers come back from the workers and are reused: a worker would otherwise hold every buffer it was
+  // sent until its own (rare, nearly idle) garbage collection — ~50 MB per thread on a 100 MB model.
+  const spares: ArrayBuffer[] = [];
+  const copyOf = (v: Float32Array): Float32Array => {
+    const i = spares.findIndex((b) => b.byteLength >= v.byteLength);
+    if (i < 0) return v.slice();
+    const out = new Float32Array(spares.splice(i, 1)[0], 0, v.length);
+    out.set(v);
+    return out;
+  };
   let nextId = 0;
 
   const spawn = () => {
@@ -48,6 +83,8 @@ export function rtnThreadPool(threads: number): RtnPool & { close(): Promise<voi
       const job = waiting.get(res.id)!;
       waiting.delete(res.id);
       slot.busy = false;
+      spares.push(res.spare);
+      spares.sort((a, b) => a.byteLength - b.byteLength).splice(threads + 1); // the smallest that fits is taken
       if (res.error) {
         const { name, message } = res.error;
         job.reject(name === 'Error' ? new Error(message) : new StudioError(name as StudioErrorName, message));
@@ -66,12 +103,12 @@ export function rtnThreadPool(threads: number): RtnPool & { close(): Promise<voi
     while (queue.length) {
       const slot = workers.find((s) => !s.busy) ?? (workers.length < threads ? spawn() : null);
       if (!slot) return;
-      const job = queue.shift()!;
+      const { req, resolve, reject } = queue.shift()!;
       slot.busy = true;
-      waiting.set(job.req.id, job);
+      waiting.set(req.id, { resolve, reject });
       // Always a copy to move: the tensor may be a view of the model file or share a buffer the model still uses.
-      const values = job.req.values.slice();
-      slot.worker.postMessage({ ...job.req, values }, [values.buffer as ArrayBuffer]);
+      const values = copyOf(req.values);
+      slot.worker.postMessage({ ...req, values }, [values.buffer as ArrayBuffer]);
     }
   };
 

@@ -203,3 +203,60 @@ describe('division-free rounding equals roundHalfEven(fround(w / s)) for any sca
     }
   });
 });
+
+describe('quantizeFused rejects NaN / ±Inf like quantizeTensor, naming the first index', () => {
+  const bad: [string, number, number][] = [
+    ['NaN', NaN, 37],
+    ['+Inf', Infinity, 0],
+    ['-Inf', -Infinity, 95],
+  ];
+  const grids: [string, Partial<QuantizeOptions>][] = [
+    ['symmetric per-channel', { granularity: 'channel', channelAxis: 0 }],
+    ['asymmetric per-tensor', { granularity: 'tensor', scheme: 'asymmetric' }],
+    ['per-axis last', { granularity: 'channel', channelAxis: 1 }],
+    ['blocks', { granularity: 'block', blockSize: 16, reductionAxis: 1 }],
+  ];
+  it.each(grids)('%s', (_, o) => {
+    for (const [, v, at] of bad) {
+      const w = values(96, 3);
+      w[at] = v;
+      w[at + 1 < 96 ? at + 1 : 0] = NaN; // a later one is not the one named
+      const opts: QuantizeOptions = {
+        bits: 8,
+        scheme: 'symmetric',
+        granularity: 'channel',
+        blockSize: 32,
+        channelAxis: 0,
+        reductionAxis: 1,
+        ...o,
+      };
+      const first = Math.min(at, at + 1 < 96 ? at + 1 : 0);
+      const message = `weight t has ${w[first]} at index ${first}`;
+      expect(() => quantizeTensor(w, [8, 12], { ...opts, name: 't' })).toThrow(message);
+      expect(() => quantizeFused(w, [8, 12], { ...opts, name: 't' }, 'int8', 'float32')).toThrow(message);
+    }
+  });
+});
+
+describe('symmetric grids from the extremes never need clamping', () => {
+  it.each([2, 3, 4, 5, 6, 7, 8] as const)('%i bits: levels equal the clamping reference', (bits) => {
+    // 512 channels of 64 with extremes spread over many binades: fround(max / qmax) rounds every which way.
+    const w = values(512 * 64, 11 + bits);
+    for (let c = 0; c < 512; c++) {
+      const scale = 2 ** ((c % 40) - 20) * (1 + c / 1000);
+      for (let j = 0; j < 64; j++) w[c * 64 + j] *= scale;
+      w[c * 64 + (c % 64)] = (c % 2 ? -1 : 1) * Math.fround(scale * 7.3); // the extreme, either sign
+    }
+    const opts: QuantizeOptions = {
+      bits,
+      scheme: 'symmetric',
+      granularity: 'channel',
+      blockSize: 32,
+      channelAxis: 0,
+      reductionAxis: 1,
+    };
+    const ref = quantizeTensor(w, [512, 64], opts);
+    expect(quantizeFused(w, [512, 64], opts, null, 'float32').q.levels).toEqual(ref.levels);
+    expect(Math.max(...ref.levels.map(Math.abs))).toBe(2 ** (bits - 1) - 1); // the extreme lands on ±qmax
+  });
+});

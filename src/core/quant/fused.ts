@@ -6,6 +6,7 @@ import { float16BitsToFloat32, float32ToFloat16Bits } from '../onnx/float16';
 import type { ErrorSums } from '../metrics/error';
 import { containerInfo, type PackContainer } from './pack';
 import {
+  firstBad,
   forEachRun,
   halfToFloat,
   quantParams,
@@ -71,7 +72,7 @@ export function quantizeFused(
   container: PackContainer | null,
   out: OutRounding,
 ): FusedPacked | FusedLevels {
-  const { grouping: g, ...params } = quantParams(w, shape, opts);
+  const { grouping: g, ...params } = quantParams(w, shape, opts, true);
   const { scales, zeroPoints, qmin, qmax } = params;
   const round = rounder(out);
   let packed: Uint8Array | null = null;
@@ -101,12 +102,16 @@ export function quantizeFused(
   forEachRun(g, (start, len, k0, step) => void runs.push(start, len, k0, step));
   const acc = new Float64Array(4); // Σw², Σe², Σ|w|, max|e|
   let inverses: Float64Array | null = null;
+  // Symmetric scales from the extremes: |w / s| ≤ qmax·(1 + 2^-23) < qmax + 0.5 (s = fround(max|w| / qmax), never
+  // below it), so no level needs clamping and the zero point is 0. Given scales (a clip search) may clip.
+  const unclamped = opts.scheme === 'symmetric' && !opts.params;
   for (let r4 = 0; r4 < runs.length; r4 += 4) {
     const start = runs[r4];
     const end = start + runs[r4 + 1];
     const k = runs[r4 + 2];
     const step = runs[r4 + 3];
-    if (step === 0 && round === null)
+    if (step === 0 && round === null && unclamped) symmetricRun(w, start, end, scales[k], lv, acc);
+    else if (step === 0 && round === null)
       uniformRun(w, start, end, scales[k], zeroPoints ? zeroPoints[k] : 0, qmin, qmax, lv, acc);
     else {
       inverses ??= Float64Array.from(scales, (s) => 1 / s);
@@ -115,6 +120,8 @@ export function quantizeFused(
   }
   if (packed !== null && cbits < 8) packSubByte(lv as Int8Array, packed, cbits);
   const [signal, noise, sumAbs, maxAbsError] = acc;
+  // Σw² is finite exactly when every value is (float32 squares cannot overflow float64): NaN / ±Inf check.
+  if (signal - signal !== 0) throw firstBad(w, 0, w.length, opts.name);
   const sums = { count: w.length, signal, noise, sumAbs, maxAbsError };
   return packed ? { params, packed, sums } : { q: { ...params, levels: levels! }, sums };
 }
@@ -130,6 +137,39 @@ export function quantizeFused(
  */
 const MAGIC = 6755399441055744; // 1.5 · 2^52
 const NEAR_HALF = 0.49;
+
+/** uniformRun for a symmetric grid from the extremes: zero point 0 and no clamping (see `unclamped`). */
+function symmetricRun(
+  w: Float32Array,
+  start: number,
+  end: number,
+  s: number,
+  lv: Int8Array | Int16Array,
+  acc: Float64Array,
+): void {
+  let signal = acc[0];
+  let noise = acc[1];
+  let sumAbs = acc[2];
+  let maxAbsError = acc[3];
+  const inv = 1 / s;
+  for (let j = start; j < end; j++) {
+    const v = w[j];
+    const x = v * inv;
+    let q = x + MAGIC - MAGIC;
+    if (Math.abs(x - q) > NEAR_HALF) q = Math.fround(v / s) + MAGIC - MAGIC;
+    lv[j] = q;
+    const e = v - Math.fround(q * s);
+    signal += v * v;
+    noise += e * e;
+    sumAbs += Math.abs(v);
+    const ae = Math.abs(e);
+    if (ae > maxAbsError) maxAbsError = ae;
+  }
+  acc[0] = signal;
+  acc[1] = noise;
+  acc[2] = sumAbs;
+  acc[3] = maxAbsError;
+}
 
 /** One group for the whole run (per-channel on the outer axis, blocks, per-tensor) and float32 output. */
 function uniformRun(

@@ -249,7 +249,18 @@ function stridedExtremes(
   return bad === 0;
 }
 
-function firstBad(w: Float32Array, start: number, end: number, name: string | undefined): StudioError {
+/** max|w[j]| over start..end−1 without the value check (NaN is skipped), for callers that check afterwards. */
+function absMaxUnchecked(w: Float32Array, start: number, end: number): number {
+  let mx = 0;
+  for (let j = start; j < end; j++) {
+    const a = Math.abs(w[j]);
+    if (a > mx) mx = a;
+  }
+  return mx;
+}
+
+/** The error for the first NaN / ±Inf in w[start..end) (flat order, as every pass visits it). */
+export function firstBad(w: Float32Array, start: number, end: number, name: string | undefined): StudioError {
   let j = start;
   while (j < end && w[j] - w[j] === 0) j++;
   return badValue(name, w[j], j);
@@ -260,8 +271,17 @@ export interface QuantParams extends Omit<QuantizedTensor, 'levels'> {
   grouping: Grouping;
 }
 
-/** Passes 1 and 2 of QuantizeLinear: per-group extremes (rejecting NaN/±Inf) and float32 scales / zero points. */
-export function quantParams(w: Float32Array, shape: number[], opts: QuantizeOptions): QuantParams {
+/**
+ * Passes 1 and 2 of QuantizeLinear: per-group extremes (rejecting NaN/±Inf) and float32 scales / zero points.
+ * `checkedLater`: the caller rejects NaN/±Inf itself after its own pass (quantizeFused, from Σw²), so symmetric runs
+ * skip the per-element check here; the scales of finite tensors are the same either way.
+ */
+export function quantParams(
+  w: Float32Array,
+  shape: number[],
+  opts: QuantizeOptions,
+  checkedLater = false,
+): QuantParams {
   const { bits, scheme } = opts;
   const { qmin, qmax } = levelRange(bits, scheme);
   checkShape(w, shape);
@@ -288,7 +308,14 @@ export function quantParams(w: Float32Array, shape: number[], opts: QuantizeOpti
     const step = runs[r4 + 3];
     let finite: boolean;
     if (step !== 0) finite = stridedExtremes(w, start, end, k0, step, mins, maxs);
-    else if (given0 || scheme === 'symmetric') {
+    else if (checkedLater && given0)
+      continue; // nothing to learn from this run
+    else if (checkedLater && scheme === 'symmetric') {
+      const a = absMaxUnchecked(w, start, end);
+      if (a > maxs[k0]) maxs[k0] = a;
+      if (-a < mins[k0]) mins[k0] = -a;
+      continue;
+    } else if (given0 || scheme === 'symmetric') {
       const a = absMax(w, start, end);
       finite = a - a === 0;
       if (a > maxs[k0]) maxs[k0] = a;
