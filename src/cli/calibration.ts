@@ -14,7 +14,7 @@ import {
 } from '../core/gptq/capture';
 import type { LayerHessians } from '../core/gptq/gptq';
 import { captureSequential } from '../core/gptq/sequential';
-import { findWeights, readWeight, serializeModel, summarizeModel } from '../core/onnx';
+import { findWeights, readLazyTensors, readWeight, serializeModel, summarizeModel } from '../core/onnx';
 import type { OnnxModel } from '../core/onnx/types';
 import type { Calibration } from '../core/pipeline/method';
 import { capturesFor, methodFor, quantizeWithMethod } from '../core/pipeline/method';
@@ -152,7 +152,7 @@ export async function calibrate(
     }
   }
   // The runtime gets the model as one buffer: tensors kept in external data files are read into it.
-  const runnable = { ...model, proto: await inlineExternalInitializers(model.proto, model) };
+  const runnable = { ...model, proto: await readLazyTensors(inlineExternalInitializers(model.proto, model)) };
   if (!sequential) {
     const { hessians, means, stats } = await captureHessians(
       runnable,

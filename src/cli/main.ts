@@ -193,7 +193,7 @@ async function quantize(args: string[]): Promise<number> {
         calibration: cal?.calibration,
       })
     : null;
-  const { summary, bytes, externalData } =
+  const { summary, file, externalData } =
     budgeted ?? (await runQuantization(model, config, 'cli', {}, output, cal?.calibration));
   if (budgeted) summary.notes.push(budgetNote(budgeted.assignment));
   if (cal) summary.notes.unshift(...cal.notes, captureLine(cal.stats));
@@ -209,7 +209,7 @@ async function quantize(args: string[]): Promise<number> {
     if (values.json) console.log(JSON.stringify(summary, null, 2));
     return 1;
   }
-  await writeExport(values.output, bytes, externalData);
+  await writeExport(values.output, file, externalData);
   if (values['save-recipe'])
     await writeFile(values['save-recipe'], JSON.stringify(toRecipe(summary.config), null, 2) + '\n');
   console.log(values.json ? JSON.stringify(summary, null, 2) : formatRun(summary, values.output));

@@ -4,7 +4,7 @@
 import { StudioError } from '../errors';
 import { FLOAT_MODEL_ID, runEvaluation, type LoadedModel } from '../eval';
 import type { ModeResult } from '../eval/results';
-import { serializeModel } from '../onnx';
+import { readLazyTensors, serializeModel } from '../onnx';
 import type { OnnxModel, WeightInfo } from '../onnx/types';
 import type { QuantConfig } from '../quant/config';
 import type { PreprocessOptions, SampleSet } from '../samples';
@@ -43,6 +43,8 @@ export async function measureSensitivity(
   hooks: SensitivityHooks,
 ): Promise<SensitivityReport> {
   const started = hooks.now();
+  // Every variant is a whole serialized model: read the tensors a lazy open left in the file once, up front.
+  model = { ...model, proto: await readLazyTensors(model.proto) };
   const spec = sensitivitySpec(req.config);
   const found = sensitivityTargets(model, req.config);
   let targets = found.targets;
