@@ -1,6 +1,6 @@
-import { mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
 import { parseModel } from '../core/onnx';
@@ -10,6 +10,9 @@ import type { Progress } from '../protocol/dto';
 import { testModel } from '../../test/paths';
 import { EXTERNAL_K, writeExternalModel } from '../../test/fixtures/external-model';
 import { quantizeApi as api } from './quantize.api';
+import { openModelFile } from '../cli/files';
+import { readParts } from '../core/export/stream';
+import { downloadFileName } from '../state/variant-key';
 
 const MLIR = testModel('mnist-onnx-mlir/model.onnx');
 const bytes = new Uint8Array(readFileSync(MLIR));
@@ -172,4 +175,64 @@ describe('quantize worker API', () => {
     await api.close('m7');
     await expect(api.exportModel('r7')).rejects.toMatchObject({ name: 'ModelNotLoadedError' });
   });
+});
+
+describe('quantize worker API: external data on request', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'qstudio-api-split-'));
+  writeExternalModel(dir);
+  const CASES: [string, string, string[]][] = [
+    ['a one-file model', MLIR, []],
+    ['a model with external data', join(dir, 'external.onnx'), ['weights.bin']],
+  ];
+  it.each(CASES)(
+    '%s: model.onnx + model.onnx_data equal the CLI’s --external-data bytes and load in onnxruntime-node',
+    async (_, path, sidecars) => {
+      const fileName = basename(path);
+      const id = `split-${fileName}`;
+      await api.open({
+        modelId: id,
+        file: new Blob([readFileSync(path)]),
+        fileName,
+        sidecars: sidecars.map((name) => ({
+          name,
+          blob: new Blob([readFileSync(join(dirname(path), name))]),
+        })),
+      });
+      const config = normalizeConfig({ bits: 8 });
+      await api.quantize(id, `${id}-r`, config);
+      expect(await api.exportDataFile(`${id}-r`)).toBeNull(); // one file unless asked
+      const onnx = await bytesOf(api.exportModel(`${id}-r`, true));
+      const data = (await api.exportDataFile(`${id}-r`, true))!;
+      const location = `${downloadFileName(fileName, config)}_data`;
+      expect(data.name).toBe(location);
+      // The CLI's core on the same files, asked for external data with the same data file name.
+      const cli = await runQuantization(
+        await openModelFile(path),
+        config,
+        'cli',
+        {},
+        {
+          externalData: 'always',
+          dataLocation: location,
+        },
+      );
+      expect(Buffer.from(onnx).equals(Buffer.from(await readParts(cli.file)))).toBe(true);
+      const dataBytes = new Uint8Array(await data.blob.arrayBuffer());
+      expect(Buffer.from(dataBytes).equals(Buffer.from(await readParts(cli.externalData!)))).toBe(true);
+      // Saved side by side, onnxruntime-node loads them and computes what the one-file export computes.
+      const out = mkdtempSync(join(tmpdir(), 'qstudio-api-split-out-'));
+      writeFileSync(join(out, 'model.onnx'), onnx);
+      writeFileSync(join(out, location), dataBytes);
+      const two = await ort.InferenceSession.create(join(out, 'model.onnx'));
+      const one = await ort.InferenceSession.create(await bytesOf(api.exportModel(`${id}-r`)));
+      const input = one.inputNames[0];
+      const meta = one.inputMetadata[0];
+      const dims = (meta.isTensor ? meta.shape : []).map((d) => (typeof d === 'number' ? d : 1));
+      const x = new ort.Tensor('float32', new Float32Array(dims.reduce((a, b) => a * b, 1)).fill(0.5), dims);
+      const [a, b] = [await one.run({ [input]: x }), await two.run({ [input]: x })];
+      expect([...(b[two.outputNames[0]].data as Float32Array)]).toEqual([
+        ...(a[one.outputNames[0]].data as Float32Array),
+      ]);
+    },
+  );
 });
