@@ -6,6 +6,7 @@ import type { TensorProto } from 'onnx-buf';
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { findWeights, openModel, parseModel, readWeight } from '../src/core/onnx';
+import { readParts } from '../src/core/export/stream';
 import { normalizeConfig } from '../src/core/quant/config';
 import { runQuantization } from '../src/core/pipeline/run';
 import { weightSpec } from '../src/core/pipeline/select';
@@ -223,8 +224,8 @@ describe('our own exports read back as already quantized', () => {
       blob: new MemoryBlob(readFileSync(testModel('mnist-onnx-mlir/model.onnx'))),
     });
     const config = normalizeConfig(partial);
-    const { summary, bytes } = await runQuantization(model, config, 'r');
-    const exported = parseModel(bytes, 'q.onnx');
+    const { summary, file } = await runQuantization(model, config, 'r');
+    const exported = parseModel(await readParts(file), 'q.onnx');
     const list = listQuantizedWeights(exported);
     expect(list.length).toBe(summary.layers.length);
     for (const w of findWeights(model, { includeGather: true })) {

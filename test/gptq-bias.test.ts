@@ -177,6 +177,7 @@ describe('calibration on other model shapes', () => {
 async function inlined(path: string) {
   const { openModelFile } = await import('../src/cli/files');
   const { inlineExternalInitializers } = await import('../src/core/export/inline');
+  const { readLazyTensors } = await import('../src/core/onnx/write');
   const m = await openModelFile(path);
-  return inlineExternalInitializers(m.proto, m);
+  return readLazyTensors(inlineExternalInitializers(m.proto, m));
 }

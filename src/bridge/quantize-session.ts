@@ -228,9 +228,7 @@ export class QuantizeSession {
   exportBlob(model: ModelFiles, variantId: string, run: RunRef): Promise<Blob> {
     const hit = this.#blobs.get(variantId);
     if (hit && hit.runId === run.runId && hit.modelId === model.id) return hit.blob;
-    const blob = this.callModel(model, (api) => api.exportModel(run.runId), [run]).then(
-      (bytes) => new Blob([bytes as Uint8Array<ArrayBuffer>], { type: 'application/octet-stream' }),
-    );
+    const blob = this.callModel(model, (api) => api.exportModel(run.runId), [run]);
     const entry: BlobEntry = { modelId: model.id, runId: run.runId, blob };
     this.#blobs.set(variantId, entry);
     blob.catch(() => {

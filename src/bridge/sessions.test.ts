@@ -30,7 +30,7 @@ function fakeQuantizeWorker() {
       if (!runs.has(runId)) throw notLoaded();
       if (faults.export > 0 && faults.export--) throw new Error('out of memory');
       calls.export++;
-      return new Uint8Array([1, 2, 3]);
+      return new Blob([new Uint8Array([1, 2, 3])]);
     },
     close: async () => {},
     dropRun: async () => {},
@@ -54,8 +54,8 @@ describe('QuantizeSession', () => {
       s.callModel(model, (api) => api.exportModel('r1'), [run]),
       s.callModel(model, (api) => api.exportModel('r1'), [run]),
     ]);
-    expect([...a]).toEqual([1, 2, 3]);
-    expect([...b]).toEqual([1, 2, 3]);
+    expect([...new Uint8Array(await a.arrayBuffer())]).toEqual([1, 2, 3]);
+    expect([...new Uint8Array(await b.arrayBuffer())]).toEqual([1, 2, 3]);
     expect(calls).toEqual({ open: 2, quantize: 2, export: 2 });
   });
 

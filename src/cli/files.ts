@@ -1,12 +1,44 @@
 import { openAsBlob } from 'node:fs';
-import { open, readFile, realpath, stat, writeFile } from 'node:fs/promises';
+import { open, realpath, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve, sep } from 'node:path';
 import { StudioError } from '../core/errors';
-import { externalFileName, listExternalLocations, parseModel, resolveExternalFiles } from '../core/onnx';
+import { externalFileName, listExternalLocations, parseModelBlob, resolveExternalFiles } from '../core/onnx';
 import { checkModelStorage } from '../core/onnx/validate';
 import type { BlobLike, OnnxModel } from '../core/onnx/types';
-import { partBytes, type ExternalData } from '../core/export/external-data';
+import { partBytes, type DataPart, type ExternalData } from '../core/export/external-data';
+import type { ModelFile } from '../core/export/stream';
 import { foldWeightInputs } from '../core/onnx/fold';
+
+/**
+ * A file as a BlobLike whose slices are read with one positioned read into a fresh buffer (Node's own Blob from
+ * openAsBlob reads in chunks and joins them: twice the copying for every tensor).
+ */
+export function fileBlob(path: string, size: number, start = 0, end = size): BlobLike {
+  return {
+    size: end - start,
+    slice(a = 0, b = end - start) {
+      const from = start + Math.min(Math.max(a, 0), end - start);
+      const to = Math.max(from, start + Math.min(Math.max(b, 0), end - start));
+      return Object.assign(fileBlob(path, size, from, to), {
+        async arrayBuffer() {
+          const buf = new Uint8Array(to - from);
+          const fh = await open(path, 'r');
+          let at = 0;
+          try {
+            while (at < buf.length) {
+              const { bytesRead } = await fh.read(buf, at, buf.length - at, from + at);
+              if (bytesRead === 0) break; // shorter than when opened: the reader reports a short read
+              at += bytesRead;
+            }
+          } finally {
+            await fh.close();
+          }
+          return at === buf.length ? buf.buffer : buf.buffer.slice(0, at);
+        },
+      });
+    },
+  };
+}
 
 export interface OpenedModelFile {
   model: OnnxModel;
@@ -26,10 +58,11 @@ export async function openModelFileWithInputs(path: string): Promise<OpenedModel
     );
   });
   if (!info.isFile()) throw new StudioError('OnnxParseError', `${path} is not a file`);
-  // One read and one parse: parse without sidecars to learn which external files the model names, then resolve
-  // them next to it (reading the file twice held two copies of a large model at once).
-  const bytes = new Uint8Array(await readFile(path)); // a view: one copy of the file in memory
-  const model = parseModel(bytes, basename(path), new Map(), { checkExternal: false });
+  // One parse, without sidecars, to learn which external files the model names, then resolve them next to it.
+  // The file is a Blob: large tensors stay on disk and are read one by one when they are quantized or written.
+  const model = await parseModelBlob(fileBlob(path, info.size), basename(path), new Map(), {
+    checkExternal: false,
+  });
   const folder = await realpath(dirname(path));
   const inputs = [await realpath(path)];
   const sidecars = new Map<string, BlobLike>();
@@ -78,24 +111,27 @@ export async function checkOutputPaths(outputs: string[], inputs: readonly strin
 /** `model.onnx` → `model.onnx_data`: the data file's name for external-data output (kept next to the model). */
 export const dataFileName = (outPath: string): string => `${basename(outPath)}_data`;
 
-/**
- * Write the exported model, and with external-data output its data file next to it, tensor by tensor through one
- * file handle (a part from the source's external files is read slice by slice, never the whole output at once).
- */
-export async function writeExport(outPath: string, bytes: Uint8Array, data?: ExternalData): Promise<void> {
-  if (data) {
-    const file = await open(join(dirname(outPath), data.location), 'w');
-    try {
-      for (const part of data.parts) {
-        const chunk = await partBytes(part);
-        for (let at = 0; at < chunk.length;) {
-          const { bytesWritten } = await file.write(chunk, at, Math.min(chunk.length - at, 2 ** 30));
-          at += bytesWritten;
-        }
+/** Writes parts one after another through one file handle (a slice of a source file is read when its turn comes). */
+async function writeParts(path: string, parts: readonly DataPart[]): Promise<void> {
+  const file = await open(path, 'w');
+  try {
+    for (const part of parts) {
+      const chunk = await partBytes(part);
+      for (let at = 0; at < chunk.length;) {
+        const { bytesWritten } = await file.write(chunk, at, Math.min(chunk.length - at, 2 ** 30));
+        at += bytesWritten;
       }
-    } finally {
-      await file.close();
     }
+  } finally {
+    await file.close();
   }
-  await writeFile(outPath, bytes);
+}
+
+/**
+ * Write the exported model, and with external-data output its data file next to it, tensor by tensor: no
+ * concatenated copy of either file is made.
+ */
+export async function writeExport(outPath: string, model: ModelFile, data?: ExternalData): Promise<void> {
+  if (data) await writeParts(join(dirname(outPath), data.location), data.parts);
+  await writeParts(outPath, model.parts);
 }

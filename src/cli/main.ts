@@ -205,7 +205,7 @@ async function quantize(args: string[]): Promise<number> {
         measuredOn: measured?.on,
       })
     : null;
-  const { summary, bytes, externalData } =
+  const { summary, file, externalData } =
     budgeted ??
     (await runThreaded(threads, modelBytes(model), (hooks) =>
       runQuantization(model, config, 'cli', hooks, output, cal?.calibration),
@@ -227,7 +227,7 @@ async function quantize(args: string[]): Promise<number> {
     if (values.json) console.log(JSON.stringify(summary, null, 2));
     return 1;
   }
-  await writeExport(values.output, bytes, externalData);
+  await writeExport(values.output, file, externalData);
   if (values['save-recipe'])
     await writeFile(values['save-recipe'], JSON.stringify(toRecipe(summary.config), null, 2) + '\n');
   console.log(values.json ? JSON.stringify(summary, null, 2) : formatRun(summary, values.output));

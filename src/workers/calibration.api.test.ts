@@ -70,7 +70,7 @@ describe.each(cases)('%s, %s: studio workers = CLI bytes', (model, _name, partia
       expect(summary.notes.join('\n')).toContain(`calibration: ${COUNT} of 256 samples`);
       if (config.method !== 'rtn')
         for (const l of summary.layers) expect(l.rounding?.used, l.name).toBe(config.method);
-      const studio = await quantizeApi.exportModel('r1');
+      const studio = new Uint8Array(await (await quantizeApi.exportModel('r1')).arrayBuffer());
 
       const out = join(tmp, `${modelId}.onnx`);
       const cli = await qstudio(

@@ -1,6 +1,6 @@
-import { mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
 import { parseModel } from '../core/onnx';
@@ -10,11 +10,16 @@ import type { Progress } from '../protocol/dto';
 import { testModel } from '../../test/paths';
 import { EXTERNAL_K, writeExternalModel } from '../../test/fixtures/external-model';
 import { quantizeApi as api } from './quantize.api';
+import { openModelFile } from '../cli/files';
+import { readParts } from '../core/export/stream';
+import { downloadFileName } from '../state/variant-key';
 
 const MLIR = testModel('mnist-onnx-mlir/model.onnx');
 const bytes = new Uint8Array(readFileSync(MLIR));
 const open = (modelId: string, data: Uint8Array = bytes, fileName = 'model.onnx') =>
   api.open({ modelId, file: new Blob([data as Uint8Array<ArrayBuffer>]), fileName, sidecars: [] });
+
+const bytesOf = async (blob: Promise<Blob>) => new Uint8Array(await (await blob).arrayBuffer());
 
 describe('quantize worker API', () => {
   it('opens a model and returns only its summary', async () => {
@@ -31,14 +36,14 @@ describe('quantize worker API', () => {
     const summary = await api.quantize('m2', 'r4', config, (p) => progress.push(p));
     expect(summary.layers.map((l) => l.name)).toEqual(['fc1.weight', 'fc2.weight']);
     expect(progress.at(-1)).toEqual({ status: 'writing', fraction: 1 });
-    const exported = await api.exportModel('r4');
+    const exported = await bytesOf(api.exportModel('r4'));
     expect(exported.length).toBe(summary.fileBytesAfter);
     const direct = await runQuantization(parseModel(bytes, 'model.onnx'), config, 'cli');
     expect(Buffer.from(exported).equals(Buffer.from(direct.bytes))).toBe(true);
     const session = await ort.InferenceSession.create(exported);
     expect(session.outputNames).toEqual(['prediction']);
-    // Export hands out a transferred copy: a second export still works.
-    expect((await api.exportModel('r4')).length).toBe(exported.length);
+    // A second export still works.
+    expect((await bytesOf(api.exportModel('r4'))).length).toBe(exported.length);
     // Below protobuf's 2 GiB the export is one file: no external data file to download.
     expect(await api.exportDataFile('r4')).toBeNull();
   });
@@ -156,7 +161,7 @@ describe('quantize worker API', () => {
       statSync(join(dir, 'external.onnx')).size + statSync(join(dir, 'weights.bin')).size,
     );
     // Both initializers were external; the exported file carries them inline and loads without weights.bin.
-    const session = await ort.InferenceSession.create(await api.exportModel('re'));
+    const session = await ort.InferenceSession.create(await bytesOf(api.exportModel('re')));
     const x = new ort.Tensor('float32', new Float32Array(EXTERNAL_K).fill(1), [1, EXTERNAL_K]);
     const y = (await session.run({ x })).y.data as Float32Array;
     const original = await ort.InferenceSession.create(join(dir, 'external.onnx'));
@@ -170,4 +175,64 @@ describe('quantize worker API', () => {
     await api.close('m7');
     await expect(api.exportModel('r7')).rejects.toMatchObject({ name: 'ModelNotLoadedError' });
   });
+});
+
+describe('quantize worker API: external data on request', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'qstudio-api-split-'));
+  writeExternalModel(dir);
+  const CASES: [string, string, string[]][] = [
+    ['a one-file model', MLIR, []],
+    ['a model with external data', join(dir, 'external.onnx'), ['weights.bin']],
+  ];
+  it.each(CASES)(
+    '%s: model.onnx + model.onnx_data equal the CLI’s --external-data bytes and load in onnxruntime-node',
+    async (_, path, sidecars) => {
+      const fileName = basename(path);
+      const id = `split-${fileName}`;
+      await api.open({
+        modelId: id,
+        file: new Blob([readFileSync(path)]),
+        fileName,
+        sidecars: sidecars.map((name) => ({
+          name,
+          blob: new Blob([readFileSync(join(dirname(path), name))]),
+        })),
+      });
+      const config = normalizeConfig({ bits: 8 });
+      await api.quantize(id, `${id}-r`, config);
+      expect(await api.exportDataFile(`${id}-r`)).toBeNull(); // one file unless asked
+      const onnx = await bytesOf(api.exportModel(`${id}-r`, true));
+      const data = (await api.exportDataFile(`${id}-r`, true))!;
+      const location = `${downloadFileName(fileName, config)}_data`;
+      expect(data.name).toBe(location);
+      // The CLI's core on the same files, asked for external data with the same data file name.
+      const cli = await runQuantization(
+        await openModelFile(path),
+        config,
+        'cli',
+        {},
+        {
+          externalData: 'always',
+          dataLocation: location,
+        },
+      );
+      expect(Buffer.from(onnx).equals(Buffer.from(await readParts(cli.file)))).toBe(true);
+      const dataBytes = new Uint8Array(await data.blob.arrayBuffer());
+      expect(Buffer.from(dataBytes).equals(Buffer.from(await readParts(cli.externalData!)))).toBe(true);
+      // Saved side by side, onnxruntime-node loads them and computes what the one-file export computes.
+      const out = mkdtempSync(join(tmpdir(), 'qstudio-api-split-out-'));
+      writeFileSync(join(out, 'model.onnx'), onnx);
+      writeFileSync(join(out, location), dataBytes);
+      const two = await ort.InferenceSession.create(join(out, 'model.onnx'));
+      const one = await ort.InferenceSession.create(await bytesOf(api.exportModel(`${id}-r`)));
+      const input = one.inputNames[0];
+      const meta = one.inputMetadata[0];
+      const dims = (meta.isTensor ? meta.shape : []).map((d) => (typeof d === 'number' ? d : 1));
+      const x = new ort.Tensor('float32', new Float32Array(dims.reduce((a, b) => a * b, 1)).fill(0.5), dims);
+      const [a, b] = [await one.run({ [input]: x }), await two.run({ [input]: x })];
+      expect([...(b[two.outputNames[0]].data as Float32Array)]).toEqual([
+        ...(a[one.outputNames[0]].data as Float32Array),
+      ]);
+    },
+  );
 });

@@ -8,7 +8,7 @@ import {
   perTensorGrid,
   sharedHistogram,
 } from '../core/metrics';
-import { findWeights, openModel, readWeight, summarizeModel } from '../core/onnx';
+import { findWeights, openModel, parseModelBlob, readWeight, summarizeModel } from '../core/onnx';
 import { foldWeightInputs } from '../core/onnx/fold';
 import { listQuantizedWeights, readDequantized } from '../core/onnx/quantized-weights';
 import type { OnnxModel, WeightInfo } from '../core/onnx/types';
@@ -21,12 +21,13 @@ import {
   type CalibrationData,
   type CalibrationResult,
 } from '../core/pipeline/calibrate';
-import type { ExternalData } from '../core/export/external-data';
+import { toExternalData, type DataPart, type ExternalData } from '../core/export/external-data';
+import { serializeParts, type ModelFile } from '../core/export/stream';
 import { downloadFileName } from '../state/variant-key';
 import { quantizeWeight } from '../core/pipeline/weight';
 import { equalizeModel } from '../core/equalize/equalize';
 import { throttleProgress } from '../core/progress';
-import { validateExportedModel } from '../core/export/validate';
+import { validateExportedFile } from '../core/export/validate';
 import { macrotask } from './macrotask';
 import { weightClipView } from '../core/ranges/clip-view';
 import { planBudget, type UserBudget } from '../core/mixed/run';
@@ -55,11 +56,38 @@ interface OpenModel {
 interface Run {
   modelId: string;
   config: QuantConfig;
-  bytes: Uint8Array;
+  /** The exported .onnx as parts (tensor buffers, slices of the source file): joined only into a Blob. */
+  file: ModelFile;
   /** Set when the output went to external data (beyond protobuf's 2 GiB): the second file of the download. */
   externalData?: ExternalData;
-  /** validateExportedModel passed (checked once, on the first export). */
+  /** The data file's name for a two-file export. */
+  dataLocation: string;
+  /** The two-file form of a one-file run, made when asked for (same bytes as `qstudio quantize --external-data`). */
+  split?: Promise<{ file: ModelFile; data: ExternalData }>;
+  /** The exported file was read back and checked (once, on the first export). */
   validated?: boolean;
+}
+
+const blobOf = (parts: readonly DataPart[]): Blob =>
+  new Blob(
+    parts.map((p): BlobPart =>
+      p.kind === 'bytes'
+        ? (p.bytes as Uint8Array<ArrayBuffer>)
+        : p.kind === 'zeros'
+          ? new Uint8Array(p.length)
+          : (p.blob as Blob).slice(p.start, p.end),
+    ),
+    { type: 'application/octet-stream' },
+  );
+
+/**
+ * A one-file run as model.onnx + model.onnx_data: its own output read back lazily (tensors stay slices of it) and
+ * moved to external data as the pipeline does with `externalData: 'always'`.
+ */
+async function splitRun(run: Run, runId: string) {
+  const model = await parseModelBlob(blobOf(run.file.parts), `variant ${runId}`);
+  const { proto, data } = await toExternalData(model.proto, model, run.dataLocation);
+  return { file: await serializeParts(proto), data };
 }
 
 const models = new Map<string, OpenModel>();
@@ -94,6 +122,12 @@ function mustGetWeight(m: OpenModel, name: string): WeightInfo {
   const w = m.weights.find((x) => x.name === name);
   if (!w) throw new StudioError('QuantConfigError', `no quantizable weight named "${name}"`);
   return w;
+}
+
+function splitOf(run: Run, runId: string) {
+  run.split ??= splitRun(run, runId);
+  run.split.catch(() => (run.split = undefined));
+  return run.split;
 }
 
 function mustGetRun(runId: string): Run {
@@ -153,7 +187,7 @@ export const quantizeApi = {
     const report = throttleProgress(Date.now, (p: Progress) => void onProgress?.(p)); // remote: not awaited
     try {
       const dataLocation = `${downloadFileName(model.fileName, cfg)}_data`;
-      const { summary, bytes, externalData } = await runQuantization(
+      const { summary, file, externalData } = await runQuantization(
         model,
         cfg,
         runId,
@@ -166,7 +200,7 @@ export const quantizeApi = {
         cal?.calibration,
       );
       if (cal) summary.notes.unshift(...cal.notes, captureLine(cal.stats));
-      runs.set(runId, { modelId, config: cfg, bytes, externalData });
+      runs.set(runId, { modelId, config: cfg, file, externalData, dataLocation });
       return summary;
     } finally {
       cancelled.delete(runId);
@@ -286,32 +320,31 @@ export const quantizeApi = {
     });
   },
 
-  /** The exported ONNX bytes of a run (a transferred copy). Same bytes the CLI writes for the same config. */
-  async exportModel(runId: string): Promise<Uint8Array> {
+  /**
+   * The exported .onnx of a run as a Blob of its parts (never one concatenated buffer here). Same bytes the CLI
+   * writes for the same config; `externalData` asks for the two-file form (`--external-data`) of a one-file run.
+   */
+  async exportModel(runId: string, externalData = false): Promise<Blob> {
     const run = mustGetRun(runId);
+    if (run.externalData) return blobOf(run.file.parts);
+    if (externalData) return blobOf((await splitOf(run, runId)).file.parts);
+    const blob = blobOf(run.file.parts);
     // Read our own output back before it is offered: a broken file is an error on screen, never a download.
     // (A two-file export is checked by its writer; reading it back would need the data file as a sidecar.)
-    if (!run.validated && !run.externalData) validateExportedModel(run.bytes, `variant ${runId}`);
+    if (!run.validated) await validateExportedFile(blob, `variant ${runId}`);
     run.validated = true;
-    const copy = run.bytes.slice();
-    return transfer(copy, [copy.buffer]);
+    return blob;
   },
 
   /**
-   * A run's external data file (`<download name>_data`), or null when the model is one file. Built as a Blob of the
-   * tensors' buffers and slices of the source files, never one concatenated buffer.
+   * A run's external data file (`<download name>_data`), or null when the model is one file (and the two-file form
+   * was not asked for). A Blob of the tensors' buffers and slices of the source files, never one concatenated buffer.
    */
-  async exportDataFile(runId: string): Promise<{ name: string; blob: Blob } | null> {
-    const data = mustGetRun(runId).externalData;
+  async exportDataFile(runId: string, externalData = false): Promise<{ name: string; blob: Blob } | null> {
+    const run = mustGetRun(runId);
+    const data = run.externalData ?? (externalData ? (await splitOf(run, runId)).data : null);
     if (!data) return null;
-    const parts = data.parts.map((p): BlobPart =>
-      p.kind === 'bytes'
-        ? (p.bytes as Uint8Array<ArrayBuffer>)
-        : p.kind === 'zeros'
-          ? new Uint8Array(p.length)
-          : (p.blob as Blob).slice(p.start, p.end),
-    );
-    return { name: data.location, blob: new Blob(parts, { type: 'application/octet-stream' }) };
+    return { name: data.location, blob: blobOf(data.parts) };
   },
 
   async dropRun(runId: string): Promise<void> {

@@ -12,6 +12,7 @@ import {
 import { StudioError } from '../errors';
 import { externalDataRef, externalFileName, isExternalTensor, readTensorBytes } from '../onnx';
 import { shallowCopy } from '../onnx/proto';
+import { lazyRaw, rawDataLength } from '../onnx/lazy';
 import type { BlobLike, OnnxModel } from '../onnx/types';
 
 /** protobuf's hard limit for one message (int32 sizes). */
@@ -50,7 +51,7 @@ export function payloadBytes(proto: ModelProto, source: OnnxModel): number {
       total += s.end - s.start;
     } else
       total +=
-        t.rawData.length +
+        rawDataLength(t) +
         4 * (t.floatData.length + t.int32Data.length) +
         8 * (t.int64Data.length + t.doubleData.length);
   }
@@ -99,7 +100,10 @@ export async function toExternalData(
         );
         continue;
       }
-    } else if (t.rawData.length >= EXTERNAL_MIN_BYTES) part = { kind: 'bytes', bytes: t.rawData };
+    } else if (rawDataLength(t) >= EXTERNAL_MIN_BYTES) {
+      const ref = lazyRaw(t); // still in the source .onnx: a slice of it
+      part = ref ? { kind: 'slice', ...ref } : { kind: 'bytes', bytes: t.rawData };
+    }
     if (!part) {
       initializer.push(t);
       continue;

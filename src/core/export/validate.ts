@@ -4,7 +4,9 @@
 import { StudioError } from '../errors';
 import { isExternalTensor } from '../onnx/external';
 import { forEachTensor } from '../onnx/graph';
-import { parseModel } from '../onnx/read';
+import { parseModel, parseModelBlob } from '../onnx/read';
+import type { BlobLike } from '../onnx/types';
+import type { ModelProto } from 'onnx-buf';
 
 const fail = (fileName: string, why: string) =>
   new StudioError('UnsupportedModelError', `the exported ${fileName} failed validation: ${why}`);
@@ -17,7 +19,21 @@ export function validateExportedModel(bytes: Uint8Array, fileName: string): numb
   } catch (e) {
     throw fail(fileName, e instanceof Error ? e.message : String(e));
   }
-  const { proto } = model;
+  return checkExported(model.proto, fileName);
+}
+
+/** validateExportedModel on a Blob, read lazily (tensor data is checked against its shape, not read). */
+export async function validateExportedFile(blob: BlobLike, fileName: string): Promise<number> {
+  let model;
+  try {
+    model = await parseModelBlob(blob, fileName);
+  } catch (e) {
+    throw fail(fileName, e instanceof Error ? e.message : String(e));
+  }
+  return checkExported(model.proto, fileName);
+}
+
+function checkExported(proto: ModelProto, fileName: string): number {
   forEachTensor(proto, (t) => {
     if (isExternalTensor(t)) throw fail(fileName, `tensor '${t.name}' still points at external data`);
   });

@@ -1,7 +1,13 @@
 import { equalizeModel } from '../equalize/equalize';
 import { StudioError } from '../errors';
 import type { OnnxModel } from '../onnx/types';
-import { runQuantization, type OutputOptions, type RunHooks, type RunResult } from '../pipeline/run';
+import {
+  runQuantization,
+  withBytes,
+  type OutputOptions,
+  type RunHooks,
+  type RunResult,
+} from '../pipeline/run';
 import type { MeasuredOn, QuantConfig } from '../quant/config';
 import type { Calibration } from '../pipeline/method';
 import { assign, layerTables, type Assignment, type Candidate, type MeasuredLoss } from './plan';
@@ -68,20 +74,20 @@ export async function runWithBudget(
       opts.output,
       opts.calibration,
     );
-    return { ...result, assignment };
+    return withBytes({ ...result, assignment });
   }
   // What the file takes besides the assigned weights, measured on the smallest assignment (every layer at its
   // narrowest): the graph, the weights left float, and the nodes and scales quantization adds.
   const least = tables.reduce((sum, t) => sum + Math.min(...t.options.map((o) => o.bytes)), 0);
   const smallest = assign(model, base, tables, { targetBytes: least }, proxy, false);
   const probe = await runQuantization(model, smallest.config, runId, opts.hooks, opts.output);
-  if (probe.bytes.length > budget.fileBytes) {
+  if (probe.file.size > budget.fileBytes) {
     throw new StudioError(
       'QuantConfigError',
-      `no assignment fits a ${budget.fileBytes}-byte file: the smallest (every layer at its narrowest width) takes ${probe.bytes.length} bytes`,
+      `no assignment fits a ${budget.fileBytes}-byte file: the smallest (every layer at its narrowest width) takes ${probe.file.size} bytes`,
     );
   }
-  let weightBytes = budget.fileBytes - (probe.bytes.length - smallest.storedBytes);
+  let weightBytes = budget.fileBytes - (probe.file.size - smallest.storedBytes);
   for (let i = 0; i < MAX_TRIES && weightBytes >= least; i++) {
     const assignment = assign(model, base, tables, { targetBytes: weightBytes }, proxy);
     assignment.config = { ...assignment.config, mixed: { targetBytes: budget.fileBytes, proxy, ...on } };
@@ -93,10 +99,14 @@ export async function runWithBudget(
       opts.output,
       opts.calibration,
     );
-    if (result.bytes.length <= budget.fileBytes) return { ...result, assignment };
-    weightBytes -= result.bytes.length - budget.fileBytes;
+    if (result.file.size <= budget.fileBytes) return withBytes({ ...result, assignment });
+    weightBytes -= result.file.size - budget.fileBytes;
   }
   // The nodes an assignment adds differ a little from the smallest one's: fall back to that, which fits.
   smallest.config = { ...smallest.config, mixed: { targetBytes: budget.fileBytes, proxy, ...on } };
-  return { ...probe, summary: { ...probe.summary, config: smallest.config }, assignment: smallest };
+  return withBytes({
+    ...probe,
+    summary: { ...probe.summary, config: smallest.config },
+    assignment: smallest,
+  });
 }

@@ -1,11 +1,12 @@
 // Opening a model: sniff the bytes, decode the ModelProto, attach external data files.
 import { fromBinary } from '@bufbuild/protobuf';
-import { ModelProtoSchema, TensorProtoSchema } from 'onnx-buf';
+import { ModelProtoSchema, TensorProtoSchema, type ModelProto } from 'onnx-buf';
 import { StudioError } from '../errors';
 import { listExternalLocations, resolveExternalFiles } from './external';
 import type { BlobLike, NamedBlob, OnnxModel } from './types';
 import { checkGraph } from './graph-check';
 import { checkModelStorage } from './validate';
+import { decodeLazily } from './lazy';
 
 export interface ParseOptions {
   /**
@@ -85,14 +86,7 @@ function looksLikeTensor(bytes: Uint8Array): boolean {
   }
 }
 
-/** Decodes a model file; external data is looked up in `externalFiles` by location or file name. */
-export function parseModel(
-  bytes: Uint8Array,
-  fileName: string,
-  externalFiles: ReadonlyMap<string, BlobLike> = new Map(),
-  options: ParseOptions = {},
-): OnnxModel {
-  sniff(bytes);
+function decode(bytes: Uint8Array) {
   let proto;
   try {
     proto = fromBinary(ModelProtoSchema, bytes);
@@ -112,6 +106,49 @@ export function parseModel(
       throw notOnnx('this is a TensorProto, e.g. a test-data input_0.pb, not a model');
     throw notOnnx('a protobuf message without a graph');
   }
+  return proto;
+}
+
+/** Decodes a model file; external data is looked up in `externalFiles` by location or file name. */
+export function parseModel(
+  bytes: Uint8Array,
+  fileName: string,
+  externalFiles: ReadonlyMap<string, BlobLike> = new Map(),
+  options: ParseOptions = {},
+): OnnxModel {
+  sniff(bytes);
+  return checked(decode(bytes), fileName, bytes.byteLength, externalFiles, options);
+}
+
+/**
+ * Decodes a model file from a Blob without holding it: large raw_data stays in the file and is read per tensor
+ * (see lazy.ts). A file the lazy walk does not follow is read whole and decoded as parseModel does.
+ */
+export async function parseModelBlob(
+  blob: BlobLike,
+  fileName: string,
+  externalFiles: ReadonlyMap<string, BlobLike> = new Map(),
+  options: ParseOptions = {},
+): Promise<OnnxModel> {
+  sniff(new Uint8Array(await blob.slice(0, 256).arrayBuffer()));
+  const proto = await decodeLazily(blob);
+  // Without a graph the whole-file decode words the error (e.g. a TensorProto file).
+  if (proto?.graph) return checked(proto, fileName, blob.size, externalFiles, options);
+  return parseModel(
+    new Uint8Array(await blob.slice(0, blob.size).arrayBuffer()),
+    fileName,
+    externalFiles,
+    options,
+  );
+}
+
+function checked(
+  proto: ModelProto,
+  fileName: string,
+  fileBytes: number,
+  externalFiles: ReadonlyMap<string, BlobLike>,
+  options: ParseOptions,
+): OnnxModel {
   if (proto.irVersion <= 0n) throw notOnnx(`ir_version ${proto.irVersion} is not a valid IR version`);
   // ONNX requires opset_import (IR ≥ 3); without it no op has a meaning and the exporter has no domain to extend.
   if (proto.opsetImport.length === 0) throw notOnnx('the model declares no opset_import');
@@ -129,24 +166,12 @@ export function parseModel(
     resolved = resolveExternalFiles(proto, externalFiles, options.ambiguousNames);
     checkModelStorage(proto, resolved);
   }
-  checkGraph(proto.graph);
-  return { proto, fileName, fileBytes: bytes.byteLength, externalFiles: resolved };
+  checkGraph(proto.graph!);
+  return { proto, fileName, fileBytes, externalFiles: resolved };
 }
 
-/** Reads a model file (and its external data side files, lazily) from Blobs. */
+/** Reads a model file (its large tensors and external data side files lazily) from Blobs. */
 export async function openModel(file: NamedBlob, sidecars: readonly NamedBlob[] = []): Promise<OnnxModel> {
-  let buffer: ArrayBuffer;
-  try {
-    buffer = await file.blob.slice(0, file.blob.size).arrayBuffer();
-  } catch (e) {
-    throw new StudioError(
-      'OnnxParseError',
-      `cannot read '${file.name}' (${e instanceof Error ? e.message : String(e)})`,
-      {
-        cause: e,
-      },
-    );
-  }
   const files = new Map<string, BlobLike>();
   const byBase = new Map<string, NamedBlob[]>();
   for (const s of sidecars) {
@@ -164,5 +189,14 @@ export async function openModel(file: NamedBlob, sidecars: readonly NamedBlob[] 
       );
     else if (!files.has(base)) files.set(base, all[0].blob);
   }
-  return parseModel(new Uint8Array(buffer), file.name, files, { ambiguousNames });
+  try {
+    return await parseModelBlob(file.blob, file.name, files, { ambiguousNames });
+  } catch (e) {
+    if (e instanceof StudioError) throw e;
+    throw new StudioError(
+      'OnnxParseError',
+      `cannot read '${file.name}' (${e instanceof Error ? e.message : String(e)})`,
+      { cause: e },
+    );
+  }
 }

@@ -5,6 +5,7 @@ import { StudioError } from '../errors';
 import { dtypeBits, dtypeByteSize, dtypeFromOnnx, onnxDataType } from './dtype';
 import { isExternalTensor, readExternalBytes } from './external';
 import { bfloat16BitsToFloat32, float16BitsToFloat32 } from './float16';
+import { lazyRaw, readLazyRaw } from './lazy';
 import type { Dtype, OnnxModel } from './types';
 
 export function tensorDtype(t: TensorProto): Dtype {
@@ -114,6 +115,12 @@ export function inlineTensorBytes(t: TensorProto): Uint8Array {
       `${describe(t, dtype)}: data is external; read it through the model`,
     );
   }
+  if (lazyRaw(t)) {
+    throw new StudioError(
+      'UnsupportedModelError',
+      `${describe(t, dtype)}: data is still in the model file; read it through the model`,
+    );
+  }
   const elements = tensorElements(t);
   if (t.rawData.byteLength > 0 || (dtype !== 'string' && hasNoTypedData(t))) {
     if (dtype === 'string')
@@ -145,6 +152,14 @@ export async function readTensorBytes(model: OnnxModel, t: TensorProto): Promise
     const bytes = await readExternalBytes(model, t);
     checkLength(t, tensorDtype(t), bytes);
     return bytes;
+  }
+  const ref = lazyRaw(t);
+  if (ref) {
+    const dtype = tensorDtype(t);
+    const expected = dtypeByteSize(dtype, tensorElements(t));
+    if (ref.end - ref.start !== expected)
+      throw mismatch(t, dtype, 'raw_data', ref.end - ref.start, expected, 'bytes');
+    return readLazyRaw(t, ref);
   }
   const bytes = inlineTensorBytes(t);
   return bytes === t.rawData ? bytes.slice() : bytes;
@@ -249,7 +264,7 @@ export function inlineTensorToFloat32(t: TensorProto): Float32Array {
 
 /** Values of any tensor as float32: float32/float16/bfloat16/float64 and integer types, from every storage form. */
 export async function readTensorAsFloat32(model: OnnxModel, t: TensorProto): Promise<Float32Array> {
-  if (!isExternalTensor(t)) return inlineTensorToFloat32(t);
+  if (!isExternalTensor(t) && !lazyRaw(t)) return inlineTensorToFloat32(t);
   const dtype = tensorDtype(t);
   assertReadable(t, dtype);
   const bytes = await readTensorBytes(model, t);
@@ -281,7 +296,7 @@ export function inlineTensorToInt64(t: TensorProto): bigint[] {
 }
 
 export async function readTensorAsInt64(model: OnnxModel, t: TensorProto): Promise<bigint[]> {
-  if (!isExternalTensor(t)) return inlineTensorToInt64(t);
+  if (!isExternalTensor(t) && !lazyRaw(t)) return inlineTensorToInt64(t);
   return decodeToInt64(t, await readTensorBytes(model, t), tensorDtype(t));
 }
 

@@ -4,6 +4,7 @@ import type { ModelProto, TensorProto } from 'onnx-buf';
 import { StudioError } from '../errors';
 import { dtypeBits, dtypeByteSize, tryDtypeFromOnnx } from './dtype';
 import { externalDataRef, isExternalTensor } from './external';
+import { rawDataLength } from './lazy';
 import { forEachTensor } from './graph';
 import { tensorElements } from './tensor';
 import type { BlobLike } from './types';
@@ -55,9 +56,9 @@ export function checkTensorStorage(t: TensorProto, externalSizes: ReadonlyMap<st
   }
   const typed =
     t.floatData.length + t.int32Data.length + t.int64Data.length + t.doubleData.length + t.uint64Data.length;
-  if (t.rawData.byteLength > 0 || typed === 0) {
-    if (t.rawData.byteLength !== bytes)
-      throw mismatch(t, dtype, 'raw_data', t.rawData.byteLength, bytes, 'bytes');
+  const raw = rawDataLength(t);
+  if (raw > 0 || typed === 0) {
+    if (raw !== bytes) throw mismatch(t, dtype, 'raw_data', raw, bytes, 'bytes');
     return;
   }
   const [field, actual, expected] = typedCount(t, dtype, elements);

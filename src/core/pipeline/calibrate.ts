@@ -13,7 +13,7 @@ import {
 import type { LayerHessians } from '../gptq/gptq';
 import { captureSequential } from '../gptq/sequential';
 import { inlineExternalInitializers } from '../export/inline';
-import { findWeights, readWeight, serializeModel, summarizeModel } from '../onnx';
+import { findWeights, readLazyTensors, readWeight, serializeModel, summarizeModel } from '../onnx';
 import type { OnnxModel } from '../onnx/types';
 import { specFor, type QuantConfig } from '../quant/config';
 import { inferPreprocessOptions, sampleDimsOf, type PreprocessOptions, type SampleSet } from '../samples';
@@ -114,7 +114,7 @@ export async function calibrateOnSet(
     }
   }
   // The runtime gets the model as one buffer: tensors kept in external data files are read into it.
-  const runnable = { ...model, proto: await inlineExternalInitializers(model.proto, model) };
+  const runnable = { ...model, proto: await readLazyTensors(inlineExternalInitializers(model.proto, model)) };
   if (!sequential) {
     const { hessians, means, stats } = await captureHessians(
       runnable,

@@ -1,4 +1,3 @@
-import type { ModelProto } from 'onnx-buf';
 import { isStudioError, StudioError } from '../errors';
 import { applyEncodings, encodedBytes, type EncodedWeight } from '../export/rewrite';
 import { chooseEncoding, type Encoding } from '../export/encoding';
@@ -10,7 +9,8 @@ import {
   type ExternalDataMode,
 } from '../export/external-data';
 import { aiOnnxOpset, planOpsetUpgrade, upgradeOpset } from '../onnx/opset';
-import { findWeights, readWeight, serializeModel } from '../onnx';
+import { findWeights, readWeight } from '../onnx';
+import { joinParts, serializeParts, type ModelFile } from '../export/stream';
 import { floatLeftOutside } from '../onnx/inventory';
 import type { OnnxModel, WeightInfo } from '../onnx/types';
 import type { QuantConfig, WeightSpec } from '../quant/config';
@@ -37,8 +37,10 @@ export interface RunHooks {
 
 export interface RunResult {
   summary: RunSummary;
-  /** The exported ONNX file. */
-  bytes: Uint8Array;
+  /** The exported ONNX file as parts to write one after another (large tensors are never copied together). */
+  file: ModelFile;
+  /** The exported ONNX file in one buffer, joined on first use (throws while a part is still in a source file). */
+  readonly bytes: Uint8Array;
   /** With external-data output: the data file `bytes` refers to, as parts to write one after another. */
   externalData?: ExternalData;
 }
@@ -245,14 +247,14 @@ export async function runQuantization(
     notes.push(...corrected.notes);
     if (noBiasData.length) notes.push(`bias correction not applied to: ${noBiasData.join('; ')}`);
   }
-  let bytes: Uint8Array;
+  let file: ModelFile;
   let externalData: ExternalData | undefined;
   if (needsExternalData(output.externalData ?? 'auto', exported, working)) {
     const split = await toExternalData(exported, working, output.dataLocation ?? 'model.onnx_data');
-    bytes = serialize(split.proto);
+    file = await serializeParts(split.proto);
     externalData = split.data;
     notes.push(`tensors written to the external data file ${split.data.location} (${split.data.size} bytes)`);
-  } else bytes = serialize(await inlineExternalInitializers(exported, working));
+  } else file = await serializeParts(inlineExternalInitializers(exported, working));
 
   const finite = layers.map((l) => l.sqnrDb).filter(Number.isFinite);
   const worst = layers.reduce<LayerResult | null>(
@@ -276,7 +278,7 @@ export async function runQuantization(
     },
     fileBytesBefore:
       model.fileBytes + [...new Set(model.externalFiles.values())].reduce((a, b) => a + b.size, 0),
-    fileBytesAfter: bytes.length + (externalData?.size ?? 0),
+    fileBytesAfter: file.size + (externalData?.size ?? 0),
     opset,
     notes,
     overallSqnrDb: overall.overall().sqnrDb,
@@ -289,18 +291,13 @@ export async function runQuantization(
     worstLayer: worst ? worst.name : null,
     durationMs: now() - started,
   };
-  return externalData ? { summary, bytes, externalData } : { summary, bytes };
+  return withBytes(externalData ? { summary, file, externalData } : { summary, file });
 }
 
-/** One protobuf buffer tops out near 2 GiB: say so instead of failing deep inside the encoder. */
-function serialize(proto: ModelProto): Uint8Array {
-  try {
-    return serializeModel(proto);
-  } catch (e) {
-    if (!(e instanceof RangeError)) throw e;
-    throw new StudioError(
-      'UnsupportedModelError',
-      `the exported model does not fit one ONNX file (protobuf's 2 GiB limit): ${e.message}`,
-    );
-  }
+/** Adds RunResult.bytes as a getter (not enumerable: spreading a result does not join its parts). */
+export function withBytes<T extends Omit<RunResult, 'bytes'>>(r: T): T & { readonly bytes: Uint8Array } {
+  let joined: Uint8Array | undefined;
+  return Object.defineProperty(r, 'bytes', { get: () => (joined ??= joinParts(r.file)) }) as T & {
+    readonly bytes: Uint8Array;
+  };
 }

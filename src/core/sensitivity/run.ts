@@ -5,7 +5,7 @@ import { equalizeModel } from '../equalize/equalize';
 import { StudioError } from '../errors';
 import { FLOAT_MODEL_ID, runEvaluation, type LoadedModel } from '../eval';
 import type { ModeResult } from '../eval/results';
-import { serializeModel } from '../onnx';
+import { readLazyTensors, serializeModel } from '../onnx';
 import type { OnnxModel } from '../onnx/types';
 import type { QuantConfig, WeightSpec } from '../quant/config';
 import type { PreprocessOptions, SampleSet } from '../samples';
@@ -51,6 +51,8 @@ export async function measureSensitivity(
 ): Promise<SensitivityReport> {
   const started = hooks.now();
   const notes: string[] = [];
+  // Every variant is a whole serialized model: read the tensors a lazy open left in the file once, up front.
+  model = { ...model, proto: await readLazyTensors(model.proto) };
   // Equalization keeps the float model equivalent, so the equalized model is both the reference and the base
   // every layer is quantized in: the measurement sees the weights the exporter would quantize.
   if (req.config.equalize) {

@@ -224,7 +224,7 @@ export class FakeQuantizeApi {
     exportModel: async (runId) => {
       const run = this.runs.get(runId);
       if (!run || !this.models.has(run.modelId)) throw named('ModelNotLoadedError', `No run "${runId}"`);
-      return new Uint8Array(fakeRun(runId, run.config).fileBytesAfter);
+      return new Blob([new Uint8Array(fakeRun(runId, run.config).fileBytesAfter)]);
     },
     exportDataFile: async () => null, // fake runs are always one file
     dropRun: async (runId) => {
