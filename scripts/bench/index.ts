@@ -144,7 +144,7 @@ for (const size of args.sizes!.split(',').map(Number)) {
     const per = (x: { rss: number } | undefined) => (x ? f2(x.rss / bytes) : dash);
     row(
       'copy',
-      `int8-pc quantize / file copy (100 MB), ${THREADS} threads`,
+      `int8-pc quantize / file copy (100 MB), default (${THREADS} threads)`,
       vs(after),
       vs(before),
       `${f2(after.s)} s vs copy ${f2(copy.s)} s${BEFORE ? ' (before: one thread)' : ''}`,
@@ -160,7 +160,7 @@ for (const size of args.sizes!.split(',').map(Number)) {
     );
     row(
       'memory',
-      `peak RSS / model size (100 MB), ${THREADS} threads`,
+      `peak RSS / model size (100 MB), default (${THREADS} threads)`,
       per(after),
       per(before),
       `node baseline (qstudio --help) ${mb(help.rss)} MB RSS`,
@@ -195,6 +195,15 @@ rmSync(tmp, { recursive: true, force: true });
 
 const extra = extraRows([join(ROOT, 'docs/.bench-eval.json'), ...(args.rows ?? [])]);
 rows.push(...extra.rows);
+if (!extra.rows.some((r) => r[0] === 'browser-vs-node'))
+  row(
+    'browser-vs-node',
+    'evaluate: node / browser samples/s',
+    dash,
+    dash,
+    'not in this run: docs/.bench-eval.json is absent (run scripts/bench-eval-browser.ts first)',
+    '≤ 2',
+  );
 
 // Scaling exponent between the smallest model of ≥ 10 MB and the largest: time ∝ size^k (1 = linear).
 const big = points.filter((p) => p.bytes >= 10 * 2 ** 20);
@@ -202,11 +211,11 @@ const slope = (key: 's' | 'rss') =>
   big.length >= 2
     ? (Math.log(big.at(-1)![key] / big[0][key]) / Math.log(big.at(-1)!.bytes / big[0].bytes)).toFixed(2)
     : 'n/a';
-const scaling = `Measured scaling from ${mb(big[0]?.bytes ?? 0)} to ${mb(big.at(-1)?.bytes ?? 0)} MB (${THREADS} threads): time ∝ size^${slope('s')}, peak memory ∝ size^${slope('rss')} (1 = linear).`;
+const scaling = `Default threads: ${THREADS} (one per core) from 32 MiB, 1 below. Measured scaling from ${mb(big[0]?.bytes ?? 0)} to ${mb(big.at(-1)?.bytes ?? 0)} MB (default threads): time ∝ size^${slope('s')}, peak memory ∝ size^${slope('rss')} (1 = linear).`;
 const header = ['area', 'measure', 'after', 'before', 'detail', 'goal'];
 const table = [header, header.map(() => '---'), ...rows].map((r) => `| ${r.join(' | ')} |`).join('\n');
 const growthTable = [
-  `| model MB | copy s | quantize s (${THREADS} threads) | quantize s (1 thread) | quantize s (before) | peak RSS MB (${THREADS} threads) | peak RSS MB (1 thread) | peak RSS MB (before) | copy peak RSS MB |`,
+  `| model MB | copy s | quantize s (default) | quantize s (--threads 1) | quantize s (before) | peak RSS MB (default) | peak RSS MB (--threads 1) | peak RSS MB (before) | copy peak RSS MB |`,
   '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
   ...growth.map((g) => `| ${g} |`),
 ].join('\n');
