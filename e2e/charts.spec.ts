@@ -96,8 +96,12 @@ test('item 5: latency is a warmed-up, interleaved median per sample with its spr
   const note = page.getByTestId('latency-note');
   await expect(note).toBeVisible();
   await expect(note).toContainText('interquartile range');
-  await expect(note).toContainText(/onnxruntime-web wasm, \d+ threads?/);
+  // The app is cross-origin isolated (COOP/COEP), so the thread count follows the core count, and says so.
+  await expect(note).toContainText(
+    /onnxruntime-web wasm, \d+ threads? \(half of \d+ logical cores?, at most 4\)/,
+  );
   await expect(note).toContainText('taking turns');
+  await expect(page.getByTestId('eval-results')).toContainText(/ s on onnxruntime-web wasm, \d+ threads?/);
 });
 
 test('item 6: per-channel error, channels rounded to zero and the per-tensor step on the channel ranges', async ({

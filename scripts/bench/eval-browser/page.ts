@@ -27,7 +27,8 @@ export interface BenchRun {
 
 export interface BenchPage {
   open(setup: BenchSetup): Promise<{ crossOriginIsolated: boolean; hardwareConcurrency: number }>;
-  run(): Promise<BenchRun>;
+  /** One evaluation; `latency` adds the studio's latency benchmark (as the studio always asks). */
+  run(latency: boolean): Promise<BenchRun>;
   close(): void;
 }
 
@@ -57,14 +58,14 @@ const bench: BenchPage = {
       hardwareConcurrency: navigator.hardwareConcurrency,
     };
   },
-  async run() {
+  async run(latency) {
     if (!api || !request) throw new Error('open() first');
     const starts: number[] = [];
     const onProgress = (p: EvalProgress) => {
       if (p.done === 0 && starts[p.step - 1] === undefined) starts[p.step - 1] = performance.now();
     };
     const t0 = performance.now();
-    const report = await api.evaluate(request, proxy(onProgress));
+    const report = await api.evaluate({ ...request, latency }, proxy(onProgress));
     const t1 = performance.now();
     return { report, stepMs: starts.map((s, i) => (starts[i + 1] ?? t1) - s), wallMs: t1 - t0 };
   },
