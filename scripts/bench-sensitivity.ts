@@ -192,7 +192,10 @@ ${details.join('\n')}
   exactly what the exported weight-only model computes, needs no graph surgery, and never feeds a weight from JS —
   which onnxruntime 1.30 does not allow for an initializer that is also a graph input (onnxruntime-web rejects the
   name, onnxruntime-node ignores the feed; issue 14). The alternative — weights as plain graph inputs fed every
-  run, one session for all layers — is timed by \`scripts/bench-weight-feeds.ts\` (below).
+  run, one session for all layers — is timed by \`scripts/bench-weight-feeds.ts\` in
+  [sensitivity-weight-feeds.md](sensitivity-weight-feeds.md): feeding was the faster of the two on both fixtures
+  timed there (no session per layer to build), at the cost of copying every weight on every run; the tools keep one
+  session per layer for now.
 - The runs reuse the evaluator (\`runEvaluation\`): the same feeds, batching, preprocessing, KL (log-softmax in
   float64), top-1 agreement and per-output SQNR as \`evaluate\`. Models without a class-score output are ranked by
   the worst output's noise-to-signal ratio instead of KL.

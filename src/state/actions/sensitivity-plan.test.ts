@@ -4,6 +4,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { InProcessBridge } from '../../bridge/in-process-bridge';
 import { setEvaluateBridge, setQuantizeBridge } from '../../bridge';
 import type { WeightInfo } from '../../core/onnx/types';
+import { normalizeConfig } from '../../core/quant/config';
 import type { SensitivityReport, SensitivityRunRequest } from '../../protocol/eval-dto';
 import type { EvaluateApi } from '../../workers/evaluate.api';
 import type { QuantizeApi } from '../../workers/quantize.api';
@@ -11,7 +12,7 @@ import { FakeQuantizeApi } from '../testing/fake-quantize-api';
 import { selectLoaded } from '../selectors';
 import { appStore, initialState } from '../store';
 import { openFiles } from './open-model';
-import { confirmSensitivity, measureForBudget, runSensitivity } from './sensitivity';
+import { confirmSensitivity, measureForBudget, runSensitivity, sensitivityKey } from './sensitivity';
 import { durationText, estimateMeasurement, measuredRate } from './sensitivity-plan';
 
 const w = (name: string, node: string, op = 'MatMul') => ({ name, node, op, consumers: 1 }) as WeightInfo;
@@ -125,4 +126,21 @@ describe('a long measurement asks first', () => {
     expect(requests).toHaveLength(0);
     expect(appStore.getState().sensitivityConfirm).toBeNull();
   });
+});
+
+describe('sensitivityKey', () => {
+  const base = normalizeConfig({ bits: 4 });
+  it.each([
+    { name: 'a layer kept float', patch: { layers: { a: { skip: true } } }, same: true },
+    { name: "a layer's own width", patch: { layers: { a: { bits: 8 as const } } }, same: true },
+    {
+      name: "a layer's own granularity",
+      patch: { layers: { a: { granularity: 'tensor' as const } } },
+      same: false,
+    },
+    { name: 'equalization', patch: { equalize: true }, same: false },
+    { name: 'the global clip', patch: { clip: 'mse' as const }, same: false },
+  ])('$name: same key $same', ({ patch, same }) =>
+    expect(sensitivityKey({ ...base, ...patch }) === sensitivityKey(base)).toBe(same),
+  );
 });
