@@ -12,11 +12,6 @@ export const MLIR_PARAMS = 26_506;
 export const V8 = 'w8-sym-channel';
 export const V4 = 'w4-sym-channel';
 
-/** Main-thread long tasks above this during quantization count as a freeze. */
-export const LONG_TASK_BUDGET_MS = 300;
-/** Issue 10's goal for the whole journey (drop → plots, sample read, quantize, evaluate): no task above this. */
-export const FREEZE_GOAL_MS = 50;
-
 export interface FileSpec {
   name: string;
   bytes: Uint8Array;

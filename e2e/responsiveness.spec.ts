@@ -1,11 +1,12 @@
 import { expect, test } from '@playwright/test';
 import { bigChainModel } from './fixtures/onnx-builder';
+import { FREEZE_GOAL_MS, calibrate, installCalibration } from './calibration';
 import { expectModelReady, openViaInput, quantize } from './helpers';
 
-// What this guards: no freeze of the page while a long quantization runs in the worker. The goal of issue 10 (no
-// task over 50 ms) is not met yet: 545 and 558 ms were measured in two full-suite runs (under 300 ms when run
-// alone; which render or draw it is has not been profiled), so the bound is a freeze, not the goal.
-const QUANTIZE_FREEZE_MS = 1000;
+// What this guards: the page stays responsive while a long quantization runs in the worker and its results are
+// drawn: no main-thread task over issue 10's goal (FREEZE_GOAL_MS on an idle machine), scaled by the slowdown the
+// page measures before and after the run (e2e/calibration.ts; long-tasks.spec.ts explains why a raw 50 ms on the
+// clock is not asserted on a shared machine).
 
 // Needs the worker API. PerformanceObserver('longtask') on the main thread while the worker quantizes.
 // Playwright's trace snapshots run in the page and would show up as long tasks themselves: no trace here.
@@ -15,6 +16,7 @@ test.describe.configure({ timeout: 180_000 });
 const BIG = bigChainModel();
 
 test('the main thread stays responsive while the worker quantizes', async ({ page }) => {
+  await installCalibration(page);
   await page.goto('/');
   await openViaInput(page, [{ name: 'big-chain.onnx', bytes: BIG }]);
   await expectModelReady(page, 'big-chain.onnx');
@@ -23,6 +25,7 @@ test('the main thread stays responsive while the worker quantizes', async ({ pag
     await page.getByTestId(id).scrollIntoViewIfNeeded();
     await expect(page.getByTestId(id)).toHaveAttribute('data-status', 'ready');
   }
+  const before = await calibrate(page);
   await page.evaluate(() => {
     const w = window as unknown as { __longTasks: number[] };
     w.__longTasks = [];
@@ -38,8 +41,10 @@ test('the main thread stays responsive while the worker quantizes', async ({ pag
   await expect(page.getByRole('radio', { name: 'Log' })).toBeChecked();
   await expect(batch).toHaveAttribute('data-status', 'idle', { timeout: 120_000 });
   const longTasks = await page.evaluate(() => (window as unknown as { __longTasks: number[] }).__longTasks);
-  test
-    .info()
-    .annotations.push({ type: 'long tasks (ms)', description: JSON.stringify(longTasks.map(Math.round)) });
-  expect(Math.max(0, ...longTasks)).toBeLessThan(QUANTIZE_FREEZE_MS);
+  const slowdown = Math.max(1, before, await calibrate(page));
+  test.info().annotations.push({
+    type: 'long tasks (ms)',
+    description: `${JSON.stringify(longTasks.map(Math.round))}; bound ${Math.round(FREEZE_GOAL_MS * slowdown)} ms (slowdown ${slowdown.toFixed(2)})`,
+  });
+  expect(Math.max(0, ...longTasks)).toBeLessThanOrEqual(FREEZE_GOAL_MS * slowdown);
 });

@@ -1,7 +1,9 @@
 import { expect, test, type Page } from '@playwright/test';
-import { MNIST_MLIR, expectModelReady, fileFromPath, openViaInput, quantize } from './helpers';
+import { evaluate, expectModelReady, expectSamplesReady, quantize } from './helpers';
 
-// Needs the worker API. 4-bit per-channel and 4-bit per-tensor: the comparison the studio exists for.
+// Needs the worker API. 4-bit per-channel and 4-bit per-tensor: the comparison the studio exists for. The demo
+// model and its shipped digits, so the evaluation's per-class bars and results table are checked too.
+test.describe.configure({ timeout: 150_000 });
 const CH = 'w4-sym-channel';
 const T = 'w4-sym-tensor';
 
@@ -42,8 +44,8 @@ test('variants that differ only in granularity get one colour each, the same eve
   page,
 }) => {
   await page.goto('/');
-  await openViaInput(page, [fileFromPath(MNIST_MLIR)]);
-  await expectModelReady(page, 'model.onnx');
+  await page.getByRole('button', { name: 'Demo model', exact: true }).click();
+  await expectModelReady(page, 'mnist-8.onnx');
   await quantize(page, ['4-bit']);
   await expect(page.getByTestId(`variant-${CH}`)).toHaveAttribute('data-status', 'done');
   await page.getByRole('radio', { name: 'Tensor' }).check();
@@ -69,5 +71,36 @@ test('variants that differ only in granularity get one colour each, the same eve
     for (const [name, color] of Object.entries(byName)) {
       expect(new Set(seen[name]), `${plot}: ${name}`).toEqual(new Set([color]));
     }
+  }
+
+  // Side by side: each panel's plots in the colour of the variant picked for that panel.
+  for (const side of ['a', 'b']) {
+    const id = await page.getByTestId(`compare-${side}`).locator('select').inputValue();
+    expect([CH, T]).toContain(id);
+    for (const plot of [`plot-compare-histogram-${side}`, `plot-compare-layer-error-${side}`]) {
+      const seen = await traceColors(page, plot);
+      const mine = Object.entries(seen).filter(([n]) => n in byName);
+      expect(mine.length, plot).toBeGreaterThan(0);
+      for (const [name, cs] of mine) expect(new Set(cs), `${plot}: ${name}`).toEqual(new Set([colors[id]]));
+    }
+  }
+
+  // Evaluation: the results table's rows and the per-class bars of each variant.
+  await page.getByRole('button', { name: 'Use 300 demo digits' }).click();
+  await expectSamplesReady(page, 300);
+  await evaluate(page);
+  const picker = page.getByTestId('confusion-model');
+  for (const id of [CH, T]) {
+    expect(await dot(page, `eval-row-${id}`), `results table: ${id}`).toBe(colors[id]);
+    const option = picker.locator(`option[value^="${id}|"]`).first();
+    await picker.selectOption((await option.getAttribute('value')) as string);
+    await expect
+      .poll(async () => {
+        const seen = await traceColors(page, 'plot-per-class');
+        return Object.entries(seen)
+          .filter(([n]) => n !== 'float')
+          .flatMap(([, cs]) => cs);
+      }, `per-class bars: ${id}`)
+      .toEqual([colors[id]]);
   }
 });

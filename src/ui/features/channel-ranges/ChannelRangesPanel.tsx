@@ -19,7 +19,13 @@ import { Panel } from '../../components/Panel';
 import { Plot } from '../../components/Plot';
 import { useVariantColors } from '../../components/variant-colors';
 import { formatCount } from '../../format';
-import { channelErrorTraces, channelRangeTraces, stepTraces, type VariantChannels } from './channel-traces';
+import {
+  channelErrorTraces,
+  channelRangeTraces,
+  channelsPerBar,
+  stepTraces,
+  type VariantChannels,
+} from './channel-traces';
 
 /** The selected weight's variants with a result, and their per-channel errors as they arrive. */
 function useVariantChannels(weight: string | null): { list: VariantChannels[]; pending: boolean } {
@@ -107,24 +113,26 @@ export function ChannelRangesPanel() {
   );
   const errorData = useMemo(() => channelErrorTraces(list), [list]);
   const many = ranges ? ranges.min.length > 64 : false;
+  const perBar = ranges ? channelsPerBar(ranges.min.length) : 1;
+  const grouped = perBar > 1 ? ` — ${perBar} per bar` : '';
   const layout = useMemo(
     () => ({
       bargap: many ? 0 : 0.15,
-      xaxis: { title: `channel (axis ${ranges?.axis ?? '?'})` },
+      xaxis: { title: `channel (axis ${ranges?.axis ?? '?'})${grouped}` },
       yaxis: { title: 'weight value' },
       legend: { orientation: 'h', y: -0.25 },
     }),
-    [many, ranges],
+    [many, ranges, grouped],
   );
   const errorLayout = useMemo(
     () => ({
       barmode: 'group',
       bargap: many ? 0 : 0.15,
-      xaxis: { title: 'channel' },
+      xaxis: { title: `channel${grouped ? `${grouped}, the worst shown` : ''}` },
       yaxis: { title: 'SQNR per channel (dB)', rangemode: 'tozero' },
       legend: { orientation: 'h', y: -0.3 },
     }),
-    [many],
+    [many, grouped],
   );
   return (
     <Panel
