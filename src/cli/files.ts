@@ -1,4 +1,3 @@
-import { openAsBlob } from 'node:fs';
 import { open, realpath, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve, sep } from 'node:path';
 import { StudioError } from '../core/errors';
@@ -10,32 +9,35 @@ import type { ModelFile } from '../core/export/stream';
 import { foldWeightInputs } from '../core/onnx/fold';
 
 /**
- * A file as a BlobLike whose slices are read with one positioned read into a fresh buffer (Node's own Blob from
- * openAsBlob reads in chunks and joins them: twice the copying for every tensor).
+ * A file as a BlobLike whose slices are read with one positioned read into a fresh buffer. Node's own Blob from
+ * openAsBlob reads in chunks and joins them (twice the copying per tensor), and Node 20 reports the size of a file
+ * past 4 GiB modulo 2^32.
  */
-export function fileBlob(path: string, size: number, start = 0, end = size): BlobLike {
+export function fileBlob(
+  path: string,
+  start = 0,
+  end: number,
+): BlobLike & { arrayBuffer(): Promise<ArrayBuffer> } {
   return {
     size: end - start,
     slice(a = 0, b = end - start) {
       const from = start + Math.min(Math.max(a, 0), end - start);
-      const to = Math.max(from, start + Math.min(Math.max(b, 0), end - start));
-      return Object.assign(fileBlob(path, size, from, to), {
-        async arrayBuffer() {
-          const buf = new Uint8Array(to - from);
-          const fh = await open(path, 'r');
-          let at = 0;
-          try {
-            while (at < buf.length) {
-              const { bytesRead } = await fh.read(buf, at, buf.length - at, from + at);
-              if (bytesRead === 0) break; // shorter than when opened: the reader reports a short read
-              at += bytesRead;
-            }
-          } finally {
-            await fh.close();
-          }
-          return at === buf.length ? buf.buffer : buf.buffer.slice(0, at);
-        },
-      });
+      return fileBlob(path, from, Math.max(from, start + Math.min(Math.max(b, 0), end - start)));
+    },
+    async arrayBuffer() {
+      const buf = new Uint8Array(end - start);
+      const fh = await open(path, 'r');
+      let at = 0;
+      try {
+        while (at < buf.length) {
+          const { bytesRead } = await fh.read(buf, at, buf.length - at, start + at);
+          if (bytesRead === 0) break; // shorter than when opened: the reader reports a short read
+          at += bytesRead;
+        }
+      } finally {
+        await fh.close();
+      }
+      return at === buf.length ? buf.buffer : buf.buffer.slice(0, at);
     },
   };
 }
@@ -60,7 +62,7 @@ export async function openModelFileWithInputs(path: string): Promise<OpenedModel
   if (!info.isFile()) throw new StudioError('OnnxParseError', `${path} is not a file`);
   // One parse, without sidecars, to learn which external files the model names, then resolve them next to it.
   // The file is a Blob: large tensors stay on disk and are read one by one when they are quantized or written.
-  const model = await parseModelBlob(fileBlob(path, info.size), basename(path), new Map(), {
+  const model = await parseModelBlob(fileBlob(path, 0, info.size), basename(path), new Map(), {
     checkExternal: false,
   });
   const folder = await realpath(dirname(path));
@@ -76,8 +78,9 @@ export async function openModelFileWithInputs(path: string): Promise<OpenedModel
         `external data location '${loc}' leads outside the model's folder (to ${real}); refusing to read it`,
       );
     }
-    if ((await stat(real)).isFile()) {
-      sidecars.set(loc, await openAsBlob(real));
+    const side = await stat(real);
+    if (side.isFile()) {
+      sidecars.set(loc, fileBlob(real, 0, side.size));
       inputs.push(real);
     }
   }

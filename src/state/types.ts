@@ -58,7 +58,9 @@ export type DownloadState =
       fileName: string;
       bytes: number;
       runId: string;
-      /** External-data output (beyond 2 GiB): the second file, saved next to the .onnx. */
+      /** The two-file form was asked for (the "external data" box). */
+      external: boolean;
+      /** External-data output (beyond 2 GiB, or asked for): the second file, saved next to the .onnx. */
       data?: { url: string; fileName: string; bytes: number };
     }
   | { status: 'error'; error: UiError };

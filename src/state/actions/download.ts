@@ -53,10 +53,11 @@ function saveUrl(url: string, fileName: string): void {
 }
 
 /**
- * Export a variant's model and save it. The bytes are wrapped once in a Blob; its object URL is kept (and revoked
- * when the variant is re-run, removed, or the model changes) so a second click saves the same file.
+ * Export a variant's model and save it. The worker hands over a Blob of the file's parts (never one concatenated
+ * buffer); its object URL is kept (and revoked when the variant is re-run, removed, or the model changes) so a
+ * second click saves the same file. `externalData` asks for model.onnx + model.onnx_data even below 2 GiB.
  */
-export async function downloadVariant(variantId: string): Promise<void> {
+export async function downloadVariant(variantId: string, { externalData = false } = {}): Promise<void> {
   const s = getState();
   const loaded = selectLoaded(s);
   const variant = s.variants[variantId];
@@ -64,7 +65,7 @@ export async function downloadVariant(variantId: string): Promise<void> {
   if (!loaded || !variant || !result) return;
   const fileName = downloadFileName(loaded.fileName, variant.config);
   const existing = s.downloads[variantId];
-  if (existing?.status === 'ready' && existing.runId === result.runId) {
+  if (existing?.status === 'ready' && existing.runId === result.runId && existing.external === externalData) {
     saveUrl(existing.url, existing.fileName);
     if (existing.data) saveUrl(existing.data.url, existing.data.fileName);
     return;
@@ -79,12 +80,18 @@ export async function downloadVariant(variantId: string): Promise<void> {
       if (getState().downloads[variantId]?.status === 'preparing') setDownload(variantId, undefined);
       return;
     }
-    const blob = await variantBlob(loaded, variant); // the same Blob the evaluation posts
-    // Beyond protobuf's 2 GiB the export is model.onnx + model.onnx_data: two downloads into the same folder are
-    // what onnxruntime loads as is (an archive would need unpacking first, and zip needs zip64 past 4 GiB).
-    const dataFile = await getQuantizeSession().callModel(loaded, (api) => api.exportDataFile(result.runId), [
-      { runId: result.runId, config: variant.config },
-    ]);
+    const run = { runId: result.runId, config: variant.config };
+    const blob = externalData
+      ? await getQuantizeSession().callModel(loaded, (api) => api.exportModel(result.runId, true), [run])
+      : await variantBlob(loaded, variant); // the same Blob the evaluation posts
+    // Beyond protobuf's 2 GiB (or when asked) the export is model.onnx + model.onnx_data: two downloads into the
+    // same folder are what onnxruntime loads as is (an archive would need unpacking first, and zip needs zip64
+    // past 4 GiB).
+    const dataFile = await getQuantizeSession().callModel(
+      loaded,
+      (api) => api.exportDataFile(result.runId, externalData),
+      [run],
+    );
     const cur = getState().downloads[variantId];
     if (cur?.status !== 'preparing' || resultOf(getState().variants[variantId])?.runId !== result.runId)
       return;
@@ -98,6 +105,7 @@ export async function downloadVariant(variantId: string): Promise<void> {
       fileName,
       bytes: blob.size + (data?.bytes ?? 0),
       runId: result.runId,
+      external: externalData,
       data,
     });
     saveUrl(url, fileName);

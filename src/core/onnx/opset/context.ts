@@ -10,6 +10,7 @@ import {
   type NodeProto,
   type TensorProto,
 } from 'onnx-buf';
+import { lazyRaw } from '../lazy';
 import { float32ToFloat16Bits } from '../float16';
 
 /** What a converter may learn about the model while rewriting one node. */
@@ -122,6 +123,7 @@ export function floatScalar(dataType: number, value: number): TensorProto {
 
 /** Reads a small int64/int32 tensor (raw or typed storage) as bigints. */
 export function readInts(t: TensorProto): bigint[] | undefined {
+  if (lazyRaw(t)) return undefined; // ≥ 64 KiB, still in the file: not a shape or an axis list
   if (t.dataType === DT.INT64) {
     if (t.int64Data.length) return [...t.int64Data];
     const v = new DataView(t.rawData.buffer, t.rawData.byteOffset, t.rawData.byteLength);
@@ -137,6 +139,7 @@ export function readInts(t: TensorProto): bigint[] | undefined {
 
 /** Reads a small float / double tensor as numbers (float16 is not needed for scales). */
 export function readFloats(t: TensorProto): number[] | undefined {
+  if (lazyRaw(t)) return undefined; // ≥ 64 KiB, still in the file: not a scale vector
   if (t.dataType === DT.FLOAT) {
     if (t.floatData.length) return [...t.floatData];
     const v = new DataView(t.rawData.buffer, t.rawData.byteOffset, t.rawData.byteLength);

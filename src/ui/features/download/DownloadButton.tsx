@@ -1,3 +1,4 @@
+import { useState } from 'react';
 import { bitsLabel, resultOf, useAppStore } from '../../../state';
 import { downloadVariant } from '../../../state/actions/download';
 import { DownloadIcon } from '../../components/icons';
@@ -9,6 +10,7 @@ export function DownloadButton({ variantId }: { variantId: string }) {
   const v = useAppStore((s) => s.variants[variantId]);
   const d = useAppStore((s) => s.downloads[variantId]);
   const storedCheck = useAppStore((s) => s.checks[variantId]);
+  const [externalData, setExternalData] = useState(false);
   const result = resultOf(v);
   if (!v) return null;
   const check = storedCheck?.runId === result?.runId ? storedCheck : undefined;
@@ -58,11 +60,23 @@ export function DownloadButton({ variantId }: { variantId: string }) {
         ]
           .filter(Boolean)
           .join(' — ')}
-        onClick={() => void downloadVariant(variantId)}
+        onClick={() => void downloadVariant(variantId, { externalData })}
       >
         <DownloadIcon />
         {status === 'preparing' ? 'Exporting…' : checking ? 'Checking…' : 'Download'}
       </button>
+      <label
+        className="small"
+        title="Save model.onnx + model.onnx_data (keep both in one folder): what onnxruntime loads for models past protobuf's 2 GiB, and automatic there"
+      >
+        <input
+          type="checkbox"
+          data-testid={`external-data-${variantId}`}
+          checked={externalData}
+          onChange={(e) => setExternalData(e.target.checked)}
+        />{' '}
+        external data
+      </label>
       {d?.status === 'ready' && d.data && (
         <span className="small" role="status">
           2 files: {d.fileName} + {d.data.fileName} (keep them in one folder)
