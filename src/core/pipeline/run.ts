@@ -151,7 +151,9 @@ export async function runQuantization(
       // Bias correction needs the dequantized values: RTN then goes through quantizeWeight (same levels).
       if (method === 'rtn' && !config.biasCorrection) qw = quantizeForExport(values, w, spec, container);
       else {
-        const r = quantizeWithMethod(values, w, spec, method, calibration, now);
+        const r = quantizeWithMethod(values, w, spec, method, calibration, now, (step, steps) =>
+          hooks.onProgress?.({ status: 'quantizing', fraction: done / total, tensor: w.name, step, steps }),
+        );
         qw = forExport(r.qw, values, container);
         if (method !== 'rtn') rounding = r.rounding;
         const means = calibration?.meanInputs?.get(w.name);
