@@ -12,7 +12,9 @@ const notLoaded = () => Object.assign(new Error('no model in this worker'), { na
 function fakeQuantizeWorker() {
   const models = new Set<string>();
   const runs = new Set<string>();
+  const calibrations = new Map<string, number>(); // key -> Hessian length (what the worker got)
   const calls = { open: 0, quantize: 0, export: 0 };
+  const quantizedWith: (string | undefined)[] = [];
   const faults = { export: 0 };
   const api = {
     open: async (req: { modelId: string }) => {
@@ -20,8 +22,18 @@ function fakeQuantizeWorker() {
       models.add(req.modelId);
       return {};
     },
-    quantize: async (modelId: string, runId: string) => {
+    putCalibration: async (
+      modelId: string,
+      key: string,
+      data: { layers: { hessians: Float64Array[] }[] },
+    ) => {
       if (!models.has(modelId)) throw notLoaded();
+      calibrations.set(key, data.layers[0].hessians[0].length);
+    },
+    quantize: async (modelId: string, runId: string, _c: unknown, _p: unknown, calibrationKey?: string) => {
+      if (!models.has(modelId)) throw notLoaded();
+      if (calibrationKey !== undefined && !calibrations.has(calibrationKey)) throw notLoaded();
+      quantizedWith.push(calibrationKey);
       calls.quantize++;
       runs.add(runId);
       return { runId };
@@ -35,8 +47,14 @@ function fakeQuantizeWorker() {
     close: async () => {},
     dropRun: async () => {},
   } as unknown as QuantizeApi;
-  const forget = () => (models.clear(), runs.clear());
-  return { bridge: new InProcessBridge<QuantizeApi>(api, forget, 'quantization'), calls, faults };
+  const forget = () => (models.clear(), runs.clear(), calibrations.clear());
+  return {
+    bridge: new InProcessBridge<QuantizeApi>(api, forget, 'quantization'),
+    calls,
+    faults,
+    calibrations,
+    quantizedWith,
+  };
 }
 
 const model: ModelFiles = { id: 'm1', file: new Blob(['x']), fileName: 'm.onnx', sidecars: [] };
@@ -57,6 +75,38 @@ describe('QuantizeSession', () => {
     expect([...new Uint8Array(await a.arrayBuffer())]).toEqual([1, 2, 3]);
     expect([...new Uint8Array(await b.arrayBuffer())]).toEqual([1, 2, 3]);
     expect(calls).toEqual({ open: 2, quantize: 2, export: 2 });
+  });
+
+  it('a data-aware run: its calibration is captured again for a restarted worker, once, before the run is re-created', async () => {
+    const { bridge, calls, calibrations, quantizedWith } = fakeQuantizeWorker();
+    const s = new QuantizeSession(bridge);
+    await s.open(model);
+    let captures = 0;
+    const capture = async () => {
+      captures++;
+      return {
+        layers: [{ name: 'w', hessians: [new Float64Array(4)], means: null }],
+        stats: {} as never,
+        notes: [],
+      };
+    };
+    const ref = { key: 'cal1', capture };
+    await s.putCalibration(model, 'cal1', await capture());
+    expect(s.holdsCalibration('cal1')).toBe(true);
+    const never = new AbortController().signal;
+    await s.quantize(model, 'r1', config, never, () => {}, ref);
+    expect(captures).toBe(1); // held: not captured again
+    bridge.terminate();
+    expect(s.holdsCalibration('cal1')).toBe(false);
+    const run = { runId: 'r1', config };
+    await Promise.all([
+      s.callModel(model, (api) => api.exportModel('r1'), [run]),
+      s.callModel(model, (api) => api.exportModel('r1'), [run]),
+    ]);
+    expect(captures).toBe(2);
+    expect(calibrations.get('cal1')).toBe(4);
+    expect(quantizedWith).toEqual(['cal1', 'cal1']);
+    expect(calls).toMatchObject({ open: 2, quantize: 2, export: 2 });
   });
 
   it('exports a variant once per run, and again for a new run or after release', async () => {

@@ -69,6 +69,16 @@ describe('quantizeWithMethod', () => {
     if (used !== 'rtn') expect(rounding.error!).toBeLessThanOrEqual(rounding.rtnError!);
   });
 
+  it('AdaRound reports its steps on the weight (every 10 and the last), for progress', () => {
+    const steps: [number, number][] = [];
+    quantizeWithMethod(values(128), w, spec, 'adaround', cal, undefined, (step, total) =>
+      steps.push([step, total]),
+    );
+    expect(steps[0]).toEqual([10, 300]);
+    expect(steps.at(-1)).toEqual([300, 300]);
+    expect(steps).toHaveLength(30);
+  });
+
   it('a weight data-aware rounding cannot take (MatMul of rank 3) is RTN with the reason', () => {
     const w3 = weight([2, 4, 8], 'MatMul');
     const c = { hessians: new Map([['w', { hessians: [hessian(4)] }]]) };

@@ -46,6 +46,8 @@ export function quantizeWithMethod(
   requested: RoundingMethod,
   calibration: Calibration | undefined,
   now: () => number = () => Date.now(),
+  /** AdaRound's steps on this weight, every few (for progress). */
+  onStep?: (step: number, total: number) => void,
 ): { qw: QuantizedWeight; rounding: LayerRounding } {
   const started = now();
   const rtn = (why: string[]): { qw: QuantizedWeight; rounding: LayerRounding } => ({
@@ -68,7 +70,7 @@ export function quantizeWithMethod(
             actOrder: spec.granularity !== 'block',
             dynamicGroups: !clipped,
           })
-        : adaroundQuantize(values, w.shape, opts, layer);
+        : adaroundQuantize(values, w.shape, opts, layer, { onStep });
     const notes = [...res.notes];
     if (res.iterations !== undefined) notes.push(`${res.iterations} AdaRound steps`);
     return {

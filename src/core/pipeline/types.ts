@@ -52,5 +52,12 @@ export interface RunSummary {
 
 export type Progress =
   | { status: 'reading'; fraction: number; tensor?: string }
-  | { status: 'quantizing'; fraction: number; tensor: string }
+  | {
+      status: 'quantizing';
+      fraction: number;
+      tensor: string;
+      /** AdaRound: optimisation steps done on this tensor, of `steps`. */
+      step?: number;
+      steps?: number;
+    }
   | { status: 'writing'; fraction: number };

@@ -15,7 +15,12 @@ const selectBar = (s: AppState) => {
   const b = s.batch;
   const ids = b.status === 'idle' ? [] : b.variantIds;
   let done = 0;
-  let current: { label: string; fraction: number; tensor: string | null } | null = null;
+  let current: {
+    label: string;
+    fraction: number;
+    tensor: string | null;
+    step: string | null;
+  } | null = null;
   for (const id of ids) {
     const v = s.variants[id];
     const r = v?.run;
@@ -25,6 +30,10 @@ const selectBar = (s: AppState) => {
         label: mixedLabel(v.config) ?? bitsLabel(v.bits),
         fraction: r.progress,
         tensor: r.stage && 'tensor' in r.stage ? (r.stage.tensor ?? null) : null,
+        step:
+          r.stage?.status === 'quantizing' && r.stage.step !== undefined
+            ? `AdaRound step ${r.stage.step}/${r.stage.steps}`
+            : null,
       };
       done += r.progress;
     } else if (r.status === 'done' || r.status === 'error') done += 1;
@@ -49,6 +58,7 @@ const selectBar = (s: AppState) => {
     label: current?.label ?? null,
     currentFraction: current?.fraction ?? 0,
     tensor: current?.tensor ?? null,
+    step: current?.step ?? null,
     nothingChosen: s.chosenBits.length === 0,
   };
 };
@@ -100,7 +110,7 @@ export function QuantizeBar() {
               : bar.captureDone !== null
                 ? `Calibration: ${bar.captureDone}/${bar.captureTotal} samples through the float model`
                 : bar.label
-                  ? `${bar.label}: ${Math.round(bar.currentFraction * 100)}%${bar.tensor ? ` · ${bar.tensor}` : ''}`
+                  ? `${bar.label}: ${Math.round(bar.currentFraction * 100)}%${bar.tensor ? ` · ${bar.tensor}` : ''}${bar.step ? ` · ${bar.step}` : ''}`
                   : bar.total === 0
                     ? 'Choosing bits per layer for the budget…'
                     : 'Starting…'}
