@@ -33,6 +33,8 @@ for (const theme of ['light', 'dark'] as const) {
       await page.getByTestId(id).scrollIntoViewIfNeeded();
       await expect(page.getByTestId(id)).toHaveAttribute('data-status', 'ready');
     }
+    // Off-screen panels skip rendering (content-visibility: auto); a full-page shot must render them all.
+    await page.addStyleTag({ content: '.content .panel { content-visibility: visible; }' });
     await page.screenshot({ path: `test-results/screens/quantized-full-${theme}.png`, fullPage: true });
   });
 }
