@@ -2,7 +2,14 @@ import { loadavg } from 'node:os';
 import { resolve } from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
 import { REPO_ROOT } from '../test/paths';
-import { CALIBRATION_IDLE_MS, FREEZE_GOAL_MS, calibrate, installCalibration } from './calibration';
+import {
+  CALIBRATION_IDLE_MS,
+  FREEZE_GOAL_MS,
+  FREEZE_MARGIN,
+  calibrate,
+  freezeBound,
+  installCalibration,
+} from './calibration';
 import {
   MNIST_PNG_DIR,
   dropFiles,
@@ -26,8 +33,9 @@ import {
 // would fail there for reasons that are not the app's. So the page runs a fixed workload sized to take
 // FREEZE_GOAL_MS on the idle machine (DOM + layout + script, e2e/calibration.ts) a few times just before and after
 // each phase; its slowest time over CALIBRATION_IDLE_MS is the phase's slowdown, and the bound is FREEZE_GOAL_MS ×
-// slowdown (never below FREEZE_GOAL_MS): "no task longer than a 50 ms task takes here now". On an idle machine the
-// bound is the goal itself. Measured the same way in the same page, it follows the load the phase ran under,
+// slowdown (never below FREEZE_GOAL_MS): "no task longer than a 50 ms task takes here now", asserted with
+// FREEZE_MARGIN on top (the idle calibration is an estimate; one preempted task is not a regression) while the
+// idle-equivalent length of each phase is annotated against the goal itself. Measured the same way in the same page, it follows the load the phase ran under,
 // which a load average (annotated too) does not. What it cannot follow is a load burst inside one task.
 test.use({ trace: 'off' });
 test.describe.configure({ timeout: 300_000 });
@@ -177,7 +185,7 @@ test('main-thread long tasks: model drop → plots, a 1,000-image read, quantize
     const plot =
       longest &&
       plots.find((p) => p.start >= longest.start - 1 && p.end <= longest.start + longest.duration + 1);
-    const bound = FREEZE_GOAL_MS * Math.max(1, slowdown);
+    const bound = freezeBound(slowdown);
     return {
       name,
       asserted,
@@ -194,7 +202,7 @@ test('main-thread long tasks: model drop → plots, a 1,000-image read, quantize
     { type: 'plotly bundle (bytes)', description: String(plotlyBytes) },
     {
       type: 'goal',
-      description: `no main-thread task over ${FREEZE_GOAL_MS} ms on an idle machine (issue 10); bound per phase = ${FREEZE_GOAL_MS} ms × slowdown (slowest calibration run / ${CALIBRATION_IDLE_MS} ms)`,
+      description: `no main-thread task over ${FREEZE_GOAL_MS} ms on an idle machine (issue 10); asserted per phase: ${FREEZE_GOAL_MS} ms × slowdown (slowest calibration run / ${CALIBRATION_IDLE_MS} ms) × margin ${FREEZE_MARGIN}`,
     },
     ...report.map((r) => ({
       type: `long tasks: ${r.name}${r.asserted ? ' (asserted)' : ''}`,
