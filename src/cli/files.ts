@@ -13,11 +13,12 @@ import { foldWeightInputs } from '../core/onnx/fold';
  * openAsBlob reads in chunks and joins them (twice the copying per tensor), and Node 20 reports the size of a file
  * past 4 GiB modulo 2^32.
  */
-export function fileBlob(
-  path: string,
-  start = 0,
-  end: number,
-): BlobLike & { arrayBuffer(): Promise<ArrayBuffer> } {
+export interface FileBlob extends BlobLike {
+  slice(start?: number, end?: number): FileBlob;
+  arrayBuffer(): Promise<ArrayBuffer>;
+}
+
+export function fileBlob(path: string, start: number, end: number): FileBlob {
   return {
     size: end - start,
     slice(a = 0, b = end - start) {
