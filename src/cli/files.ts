@@ -18,7 +18,7 @@ export interface FileBlob extends BlobLike {
   arrayBuffer(): Promise<ArrayBuffer>;
 }
 
-export function fileBlob(path: string, start = 0, end: number): FileBlob {
+export function fileBlob(path: string, start: number, end: number): FileBlob {
   return {
     size: end - start,
     slice(a = 0, b = end - start) {

@@ -116,3 +116,39 @@ describe('lazy open, edges', () => {
     expect(attr.tensor('value', big('x')).t?.name).toBe('x');
   });
 });
+
+describe('fuzz: byte flips and truncations through the lazy open', () => {
+  it('200 mutants: the lazy open accepts exactly what the whole-file parse accepts, and reads the same', async () => {
+    let seed = 99;
+    const rand = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+    const base = nested();
+    const outcomes = { parsed: 0, rejected: 0 };
+    for (let i = 0; i < 200; i++) {
+      let bytes = base.slice();
+      // flips land in the graph's bytes as often as in tensor data: the first 2 KiB and anywhere
+      for (let k = 1 + Math.floor(rand() * 6); k > 0; k--) {
+        const at = Math.floor(rand() * (i % 2 ? 2048 : bytes.length));
+        bytes[at] = Math.floor(rand() * 256);
+      }
+      if (i % 3 === 0) bytes = bytes.subarray(0, Math.floor(rand() * bytes.length));
+      const eager = await Promise.resolve()
+        .then(() => parseModel(bytes, 'fuzz.onnx'))
+        .catch((e: unknown) => e as Error);
+      const lazy = await parseModelBlob(new MemoryBlob(bytes), 'fuzz.onnx').catch((e: unknown) => e as Error);
+      if (lazy instanceof Error) {
+        expect(lazy.name, `mutant ${i}: ${lazy.message}`).not.toBe('Error');
+        expect(eager, `mutant ${i}`).toBeInstanceOf(Error);
+        outcomes.rejected++;
+        continue;
+      }
+      expect(eager, `mutant ${i}`).not.toBeInstanceOf(Error);
+      const whole = eager as Exclude<typeof eager, Error>;
+      expect(equals(ModelProtoSchema, await readLazyTensors(lazy.proto), whole.proto), `mutant ${i}`).toBe(
+        true,
+      );
+      outcomes.parsed++;
+    }
+    expect(outcomes.parsed).toBeGreaterThan(0);
+    expect(outcomes.rejected).toBeGreaterThan(0);
+  });
+});
