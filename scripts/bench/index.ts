@@ -10,6 +10,7 @@ import { availableParallelism, cpus, freemem, loadavg, tmpdir, totalmem } from '
 import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import * as prettier from 'prettier';
 import { writeInlineModel, writeExternalModel } from './models';
 import type { KernelResult } from './kernel';
 import { browserKernelBench } from './kernel-browser';
@@ -240,32 +241,38 @@ const load = (l: number[]) => l.map((x) => x.toFixed(1)).join(' ');
 const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${mb(totalmem())} MB RAM (${mb(freemem())} MB free), node ${process.version}, ${chromiumVersion()}; load average ${load(load0)} at start, ${load(loadavg())} at end`;
 const rev = (dir: string) =>
   execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: dir, encoding: 'utf8' }).trim();
+const PERF = join(ROOT, 'docs/performance.md');
+// Written as prettier would (`npm run lint` checks docs too).
+const formatted = async (text: string) =>
+  prettier.format(text, { ...(await prettier.resolveConfig(PERF)), filepath: PERF });
 writeFileSync(
-  join(ROOT, 'docs/performance.md'),
-  [
-    '# Performance',
-    '',
-    '<!-- written by `npm run bench` (scripts/bench); edit the script, not this file -->',
-    '',
-    `Machine: ${machine}. Commit ${rev(ROOT)}${BEFORE_DIR ? `; "before" is commit ${rev(BEFORE_DIR)} (a temporary checkout, its CLI and its kernel)` : ''}. Whole processes: medians of ${RUNS} runs per cell, the commands of a cell group run in alternating rounds, timed by GNU time (peak memory is the process's maximum resident set).`,
-    'The machine is shared (2 cores, several other jobs): absolute times are noisy, ratios measured in the same run are what to compare.',
-    '',
-    "Kernel rows: one 4096×1024 float32 weight (16 MiB), int8 symmetric per-channel, `quantizeFused` (range pass, levels packed, error sums) against a JS copy loop and `TypedArray.set` of the same array, in alternating rounds. Node: the process's CPU time (waiting for a core does not count), median of 9 per-round ratios. A Chromium worker has only wall time: the ratio of the best of 15 rounds of each.",
-    '',
-    table,
-    '',
-    ...(extra.sources.length ? [`Extra rows from ${extra.sources.join('; ')}.`, ''] : []),
-    '## Growth (int8 per-channel, synthetic Gemm models)',
-    '',
-    growthTable,
-    '',
-    scaling,
-    '',
-    args.large
-      ? ''
-      : 'The > 2 GiB case was not run (pass `--large`; it writes ~5 GB to the temp folder and deletes it).',
-    '',
-  ].join('\n'),
+  PERF,
+  await formatted(
+    [
+      '# Performance',
+      '',
+      '<!-- written by `npm run bench` (scripts/bench); edit the script, not this file -->',
+      '',
+      `Machine: ${machine}. Commit ${rev(ROOT)}${BEFORE_DIR ? `; "before" is commit ${rev(BEFORE_DIR)} (a temporary checkout, its CLI and its kernel)` : ''}. Whole processes: medians of ${RUNS} runs per cell, the commands of a cell group run in alternating rounds, timed by GNU time (peak memory is the process's maximum resident set).`,
+      'The machine is shared (2 cores, several other jobs): absolute times are noisy, ratios measured in the same run are what to compare.',
+      '',
+      "Kernel rows: one 4096×1024 float32 weight (16 MiB), int8 symmetric per-channel, `quantizeFused` (range pass, levels packed, error sums) against a JS copy loop and `TypedArray.set` of the same array, in alternating rounds. Node: the process's CPU time (waiting for a core does not count), median of 9 per-round ratios. A Chromium worker has only wall time: the ratio of the best of 15 rounds of each.",
+      '',
+      table,
+      '',
+      ...(extra.sources.length ? [`Extra rows from ${extra.sources.join('; ')}.`, ''] : []),
+      '## Growth (int8 per-channel, synthetic Gemm models)',
+      '',
+      growthTable,
+      '',
+      scaling,
+      '',
+      args.large
+        ? ''
+        : 'The > 2 GiB case was not run (pass `--large`; it writes ~5 GB to the temp folder and deletes it).',
+      '',
+    ].join('\n'),
+  ),
 );
 
 function chromiumVersion(): string {

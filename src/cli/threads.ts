@@ -47,13 +47,21 @@ export async function runThreaded<R>(
   }
 }
 
-/** The worker's script: compiled next to the CLI (dist-cli/rtn-worker.js), or the TypeScript source under tsx. */
-function workerScript(): { url: URL; execArgv: string[] } {
+/** The worker: compiled next to the CLI (dist-cli/rtn-worker.js), or the TypeScript source registered with tsx. */
+function startWorker(): Worker {
   const here = import.meta.url;
-  if (here.endsWith('.ts')) return { url: new URL('./rtn-worker.ts', here), execArgv: ['--import', 'tsx'] };
+  if (here.endsWith('.ts')) {
+    // QSTUDIO_FROM_SOURCE=1: a worker does not inherit the main thread's tsx hooks, so it registers them first.
+    const api = import.meta.resolve('tsx/esm/api');
+    const script = new URL('./rtn-worker.ts', here).href;
+    return new Worker(
+      `import(${JSON.stringify(api)}).then((t) => (t.register(), import(${JSON.stringify(script)})));`,
+      { eval: true },
+    );
+  }
   for (const rel of ['./rtn-worker.js', '../rtn-worker.js']) {
     const url = new URL(rel, here);
-    if (existsSync(url)) return { url, execArgv: [] };
+    if (existsSync(url)) return new Worker(url);
   }
   throw new Error('rtn-worker.js is missing next to the compiled CLI (run `npm run build:cli`)');
 }
@@ -76,8 +84,7 @@ export function rtnThreadPool(threads: number): RtnPool & { close(): Promise<voi
   let nextId = 0;
 
   const spawn = () => {
-    const { url, execArgv } = workerScript();
-    const slot = { worker: new Worker(url, { execArgv }), busy: false };
+    const slot = { worker: startWorker(), busy: false };
     slot.worker.unref(); // a pending job keeps the process alive through its promise, not through the worker
     slot.worker.on('message', (res: RtnResponse) => {
       const job = waiting.get(res.id)!;

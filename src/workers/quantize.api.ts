@@ -24,7 +24,7 @@ import {
 import { toExternalData, type DataPart, type ExternalData } from '../core/export/external-data';
 import { serializeParts, type ModelFile } from '../core/export/stream';
 import { downloadFileName } from '../state/variant-key';
-import { quantizeWeight } from '../core/pipeline/weight';
+import { quantizeForExport, quantizeWeight } from '../core/pipeline/weight';
 import { equalizeModel } from '../core/equalize/equalize';
 import { throttleProgress } from '../core/progress';
 import { validateExportedFile } from '../core/export/validate';
@@ -309,8 +309,9 @@ export const quantizeApi = {
     for (const w of targets) {
       const values = await readWeight(source, source === m.model ? w : sameWeight(source, w));
       const base = specFor(cfg, w.name) ?? cfg;
+      // The export's fused pass: the same sums as errorSums(values, dequantized), without the dequantized copy.
       chosenBits.forEach((bits, i) =>
-        acc[i].add(values, quantizeWeight(values, w, { ...base, bits }).dequantized),
+        acc[i].addSums(quantizeForExport(values, w, { ...base, bits }, null).sums),
       );
       await macrotask();
     }

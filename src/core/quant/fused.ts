@@ -5,8 +5,8 @@ import { StudioError } from '../errors';
 import { float16BitsToFloat32, float32ToFloat16Bits } from '../onnx/float16';
 import type { ErrorSums } from '../metrics/error';
 import { containerInfo, type PackContainer } from './pack';
+import { firstBad } from './extremes';
 import {
-  firstBad,
   forEachRun,
   halfToFloat,
   quantParams,
