@@ -73,6 +73,9 @@ test('demo model + digits: GPTQ 4-bit with visible capture progress; the variant
   const variant = page.getByTestId(`variant-${GPTQ4}`);
   await expect(variant).toHaveAttribute('data-status', 'done', { timeout: 120_000 });
   await expect(variant).toContainText('GPTQ');
+  await expect(page.getByTestId(`variant-calibration-${GPTQ4}`)).toContainText(
+    'Calibrated on 128 of 300 samples from mnist-samples.zip',
+  );
   await expect(page.getByTestId('quantize-batch')).toHaveAttribute('data-status', 'idle');
   const seen = await stages(page);
   expect(

@@ -15,12 +15,8 @@ import type { OnnxModel, WeightInfo } from '../core/onnx/types';
 import { normalizeConfig, specFor, type Bits, type QuantConfig } from '../core/quant/config';
 import { runQuantization } from '../core/pipeline/run';
 import { needsCalibration } from '../core/pipeline/method';
-import {
-  calibrationFromData,
-  captureLine,
-  type CalibrationData,
-  type CalibrationResult,
-} from '../core/pipeline/calibrate';
+import { captureLine, type CalibrationData } from '../core/pipeline/calibrate';
+import { calibrations, mustGetCalibration } from './quantize-calibrations';
 import { toExternalData, type DataPart, type ExternalData } from '../core/export/external-data';
 import { serializeParts, type ModelFile } from '../core/export/stream';
 import { downloadFileName } from '../state/variant-key';
@@ -93,23 +89,6 @@ async function splitRun(run: Run, runId: string) {
 const models = new Map<string, OpenModel>();
 const runs = new Map<string, Run>();
 const cancelled = new Set<string>();
-/** Captured calibrations by the page's key (model, samples, count, preprocessing, settings), kept for re-runs. */
-const calibrations = new Map<string, { modelId: string; result: CalibrationResult }>();
-
-/** A calibration the worker holds; missing after a restart, which the page's session answers by capturing again. */
-function mustGetCalibration(key: string | undefined, config: QuantConfig): CalibrationResult {
-  if (key === undefined) {
-    const what = config.method !== 'rtn' ? config.method.toUpperCase() : 'bias correction';
-    throw new StudioError('QuantConfigError', `${what} needs calibration samples: load a sample set first`);
-  }
-  const c = calibrations.get(key);
-  if (!c)
-    throw new StudioError(
-      'ModelNotLoadedError',
-      `no calibration "${key}" in this worker (was it restarted?)`,
-    );
-  return c.result;
-}
 
 function mustGetModel(modelId: string): OpenModel {
   const m = models.get(modelId);
@@ -163,7 +142,7 @@ export const quantizeApi = {
   /** Keep a calibration captured by the evaluate worker (its buffers transferred here) under `key`. */
   async putCalibration(modelId: string, key: string, data: CalibrationData): Promise<void> {
     mustGetModel(modelId);
-    calibrations.set(key, { modelId, result: calibrationFromData(data) });
+    calibrations.put(modelId, key, data);
   },
 
   async dropCalibration(key: string): Promise<void> {
@@ -355,7 +334,7 @@ export const quantizeApi = {
   async close(modelId: string): Promise<void> {
     models.delete(modelId);
     for (const [id, r] of runs) if (r.modelId === modelId) runs.delete(id);
-    for (const [key, c] of calibrations) if (c.modelId === modelId) calibrations.delete(key);
+    calibrations.dropModel(modelId);
   },
 };
 

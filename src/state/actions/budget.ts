@@ -1,5 +1,6 @@
 // Mixed precision from the studio: plan bits per layer for the user's budget in the worker, then quantize the
 // assignment as one more variant (its config lists every layer, so it re-runs and downloads like any other).
+import { calibrationBlocker } from './calibration';
 import { getQuantizeSession } from '../../bridge';
 import type { UserBudget } from '../../core/mixed/run';
 import type { MeasuredLoss } from '../../core/mixed/plan';
@@ -35,6 +36,7 @@ export async function quantizeToBudget(measured?: MeasuredLoss): Promise<void> {
   const loaded = selectLoaded(s);
   const budget = userBudget(s.budget);
   if (!loaded || !budget || s.model.status === 'loading' || s.batch.status !== 'idle') return;
+  if (calibrationBlocker(s) !== null) return; // the Quantize bar says why
   const sensitivity = measured ? null : selectBudgetSensitivity(s);
   const loss = measured ?? (sensitivity ? budgetLoss(sensitivity) : undefined);
   const { batchId, signal } = beginBatch();

@@ -15,6 +15,8 @@ import { defaultPreprocess } from './evaluate-samples';
 
 /** A signal that never aborts: a re-capture for a restarted worker is not cancellable on its own. */
 const NEVER = new AbortController().signal;
+/** The calibration last put into the quantize worker: one is kept there at a time (Hessians can be large). */
+let held: string | undefined;
 
 export const setCalibrationCount = (n: number) => {
   if (Number.isInteger(n) && n >= 1) setState({ calibrationCount: n });
@@ -86,6 +88,9 @@ export async function ensureCalibration(
   const quantize = getQuantizeSession();
   if (quantize.holdsCalibration(key)) return ref;
   const data = await session.capture(samples, request, signal, proxy(onProgress));
+  // Runs made with the previous one stay restorable: the session captures it again if they are re-created.
+  if (held !== undefined && held !== key) quantize.dropCalibration(held);
   await quantize.putCalibration(loaded, key, data);
+  held = key;
   return ref;
 }

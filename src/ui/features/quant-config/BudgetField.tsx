@@ -1,6 +1,7 @@
 import { useShallow } from 'zustand/react/shallow';
 import { selectLoaded, useAppStore, type AppState, type BudgetSetting } from '../../../state';
 import { quantizeToBudget, setBudget, userBudget } from '../../../state/actions/budget';
+import { calibrationBlocker } from '../../../state/actions/calibration';
 import { selectBudgetSensitivity } from '../../../state/actions/sensitivity';
 import { ErrorNotice } from '../../components/ErrorNotice';
 import { Segmented } from '../../components/Segmented';
@@ -14,7 +15,7 @@ const selectBudget = (s: AppState) => ({
   budget: s.budget,
   error: s.budgetError,
   busy: s.batch.status !== 'idle',
-  ready: selectLoaded(s) !== null && s.model.status !== 'loading',
+  ready: selectLoaded(s) !== null && s.model.status !== 'loading' && calibrationBlocker(s) === null,
   measuredOn: budgetSource(s),
 });
 

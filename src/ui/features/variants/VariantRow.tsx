@@ -22,6 +22,8 @@ export function VariantRow({ id }: { id: string }) {
   const run = v.run;
   const result = resultOf(v);
   const label = variantLabel(v);
+  // GPTQ / AdaRound / bias correction: which samples the run calibrated on (its first note, from the worker).
+  const calibration = result?.notes.find((n) => n.startsWith('calibration: '));
   return (
     <li
       className="variant-row"
@@ -49,6 +51,11 @@ export function VariantRow({ id }: { id: string }) {
           </span>
         </div>
         <VariantRecipe v={v} />
+        {calibration && (
+          <p className="muted small" title={calibration} data-testid={`variant-calibration-${id}`}>
+            Calibrated on {calibration.slice('calibration: '.length).split(' (')[0]}
+          </p>
+        )}
         {run.status === 'running' && <ProgressBar value={run.progress} label={`Quantizing ${label}`} />}
         {run.status === 'error' && (
           <ErrorNotice error={run.error} context="Quantization failed" testId={`variant-error-${id}`}>
