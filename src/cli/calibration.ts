@@ -3,7 +3,8 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { basename, join, relative } from 'node:path';
 import { StudioError } from '../core/errors';
-import type { ActivationRunner, CapturedTensor } from '../core/gptq/capture';
+import type { ActivationRunner } from '../core/gptq/capture';
+import { ortActivationRunner } from '../workers/ort-backend';
 import type { OnnxModel } from '../core/onnx/types';
 import { calibrateOnSet, type CalibrationResult } from '../core/pipeline/calibrate';
 import type { QuantConfig } from '../core/quant/config';
@@ -26,36 +27,15 @@ async function entriesOf(path: string): Promise<SampleEntry[]> {
   });
 }
 
-/** onnxruntime-web (wasm, one thread) in Node: no new dependency, the same runtime the studio uses. */
+/**
+ * onnxruntime-web (wasm, one thread) in Node: no new dependency, and the studio's own runner (the same session
+ * options and output decoding, float16 included), so the CLI and the studio capture the same activations.
+ */
 export const wasmRunner: ActivationRunner = {
   async open(model, outputs) {
     const ort = await import('onnxruntime-web');
     ort.env.wasm.numThreads = 1;
-    const session = await ort.InferenceSession.create(model, {
-      executionProviders: ['wasm'],
-      logSeverityLevel: 3,
-    });
-    const wanted = [...session.outputNames.filter((n) => outputs.includes(n))];
-    return {
-      async run(feeds) {
-        const inputs: Record<string, InstanceType<typeof ort.Tensor>> = {};
-        for (const [k, v] of Object.entries(feeds)) {
-          inputs[k] =
-            'dtype' in v
-              ? new ort.Tensor(v.dtype as 'float32', v.data as Float32Array, v.dims)
-              : new ort.Tensor('float32', v.data, v.dims);
-        }
-        const out = await session.run(inputs, wanted);
-        const res: Record<string, CapturedTensor> = {};
-        for (const [k, t] of Object.entries(out)) {
-          const data =
-            t.data instanceof Float32Array ? t.data : Float32Array.from(t.data as ArrayLike<number>, Number);
-          res[k] = { dims: [...t.dims], data };
-        }
-        return res;
-      },
-      release: () => session.release(),
-    };
+    return ortActivationRunner(ort).open(model, outputs);
   },
 };
 

@@ -121,9 +121,9 @@ export function ortBackend(
 }
 
 /**
- * Core's ActivationRunner on onnxruntime-web, for calibration capture. The session options are those of the CLI's
- * `wasmRunner` (src/cli/calibration.ts): the same runtime and options give the same activations, so the studio's
- * GPTQ bytes equal the CLI's (src/workers/calibration.api.test.ts).
+ * Core's ActivationRunner on onnxruntime-web, for calibration capture in the evaluate worker and in the CLI
+ * (`wasmRunner`, src/cli/calibration.ts): one runner, so the studio's GPTQ bytes equal the CLI's
+ * (src/workers/calibration.api.test.ts).
  */
 export function ortActivationRunner(ort: OrtModule): ActivationRunner {
   return {
