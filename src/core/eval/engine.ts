@@ -98,7 +98,8 @@ async function evaluate(
   let labels = labelsGiven;
   const store: OutputStore = createOutputStore(outputNames, fit.batch, threshold, req.outputKeepBytes);
 
-  const runAll = createBatchRunner({ hooks, report, steps, count, batches, inputs, outputNames, lastPause });
+  const pass = { hooks, report, steps, count, batches, inputs, outputNames };
+  const runAll = createBatchRunner({ ...pass, lastPause });
 
   /** Class-score rows of one run (validated against the first run's row length). */
   const rowsOf = (label: string, out: RunOutput['outputs'], n: number) => {
@@ -251,20 +252,7 @@ async function evaluate(
   }
 
   // 3. Latency (timing.latency), on the pass's sessions when they were kept.
-  const latencyContext = {
-    req,
-    modes,
-    backend,
-    hooks,
-    sessions,
-    report,
-    steps,
-    count,
-    batches,
-    inputs,
-    outputNames,
-  };
-  await runLatencyPass(latencyContext, floatTiming, variants);
+  await runLatencyPass({ ...pass, req, modes, backend, sessions }, floatTiming, variants);
 
   const primary = plan.primary;
   return {

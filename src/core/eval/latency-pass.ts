@@ -1,26 +1,18 @@
 // The latency pass after the evaluation: the pass's sessions (or fresh ones when they were too large to keep), warmed
 // up, interleaved on the first run's input; fills timing.latency of the float model and of every variant's modes.
-import type { FeedBuilder } from './batch-feeds';
 import { measureLatency, type LatencyTarget } from './latency';
-import type { BatchPlan } from './plan';
 import { predictionKey, type EngineRequest } from './request';
 import type { EvalMode, TimingDto, VariantResult } from './results';
-import { loadModel, type ProgressReporter } from './runner';
+import { loadModel, type BatchRunnerContext } from './runner';
 import type { SessionKeeper } from './sessions';
-import type { EvalHooks, InferenceBackend } from './types';
+import type { InferenceBackend } from './types';
 
-export interface LatencyPassContext {
+/** The batch runner's context (bar its pause clock) plus what the latency targets are made of. */
+export interface LatencyPassContext extends Omit<BatchRunnerContext, 'lastPause'> {
   req: EngineRequest;
   modes: EvalMode[];
   backend: InferenceBackend;
-  hooks: EvalHooks;
   sessions: SessionKeeper;
-  report: ProgressReporter;
-  steps: number;
-  count: number;
-  batches: BatchPlan;
-  inputs: FeedBuilder;
-  outputNames: string[];
 }
 
 export async function runLatencyPass(
