@@ -1,9 +1,6 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { expect, test } from '@playwright/test';
-import { buildNpy } from '../test/fixtures/samples/entries';
-import { matMulChain, pseudoWeights } from './fixtures/onnx-builder';
-import { V8, evaluate, expectModelReady, expectSamplesReady, openViaInput, quantize } from './helpers';
+import { V8, evaluate, expectSamplesReady } from './helpers';
+import { openChainWithNoise } from './noise-chain';
 
 // A model slow enough to cancel mid-run (6 MatMuls of 512×512, batch fixed at 1) and a set without labels
 // (inputs.npy only, in a folder picked with the directory picker): fidelity only, then cancel and evaluate again.
@@ -15,20 +12,7 @@ const SAMPLES = 1500;
 test('no labels: fidelity only; cancel during an evaluation keeps the app consistent, and evaluating again works', async ({
   page,
 }) => {
-  const dir = test.info().outputPath('noise');
-  mkdirSync(dir, { recursive: true });
-  const x = pseudoWeights(SAMPLES * WIDTH, 7).map((v) => v * 10);
-  writeFileSync(join(dir, 'inputs.npy'), buildNpy('<f4', [SAMPLES, WIDTH], new Uint8Array(x.buffer)));
-
-  await page.goto('/');
-  await openViaInput(page, [{ name: 'chain.onnx', bytes: matMulChain({ layers: 6, width: WIDTH }).model }]);
-  await expectModelReady(page, 'chain.onnx');
-  await quantize(page, ['8-bit']);
-  await expect(page.getByTestId(`variant-${V8}`)).toHaveAttribute('data-status', 'done');
-
-  // The directory picker (<input type=file webkitdirectory>): paths arrive as 'noise/inputs.npy'.
-  await page.getByTestId('samples-folder-input').setInputFiles(dir);
-  await expectSamplesReady(page, SAMPLES);
+  await openChainWithNoise(page, { width: WIDTH, samples: SAMPLES, seed: 7 });
   await expect(page.getByTestId('samples-unlabeled')).toBeVisible();
   await expect(page.getByTestId('sample-summary')).toContainText('noise/');
 

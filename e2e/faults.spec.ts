@@ -1,9 +1,7 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { expect, test, type Page, type Worker } from '@playwright/test';
-import { buildNpy } from '../test/fixtures/samples/entries';
-import { bigChainModel, manyOpsModel, matMulChain, pseudoWeights } from './fixtures/onnx-builder';
+import { bigChainModel, manyOpsModel, matMulChain } from './fixtures/onnx-builder';
 import { V8, evaluate, expectModelReady, expectSamplesReady, openViaInput, quantize } from './helpers';
+import { openChainWithNoise } from './noise-chain';
 
 // Faults: a worker that dies mid-job, and a variant onnxruntime cannot load. No test hook in the app: Playwright
 // reaches the page's workers itself and makes one throw an uncaught error, which the browser reports to the page
@@ -97,18 +95,7 @@ test('an evaluate worker that dies mid-evaluation is reported, earlier results s
   // Slow enough to be caught running (one run per sample): 6 MatMuls of 384×384, 400 unlabelled samples.
   const WIDTH = 384;
   const SAMPLES = 400;
-  const dir = test.info().outputPath('noise');
-  mkdirSync(dir, { recursive: true });
-  const x = pseudoWeights(SAMPLES * WIDTH, 11).map((v) => v * 10);
-  writeFileSync(join(dir, 'inputs.npy'), buildNpy('<f4', [SAMPLES, WIDTH], new Uint8Array(x.buffer)));
-
-  await page.goto('/');
-  await openViaInput(page, [{ name: 'chain.onnx', bytes: matMulChain({ layers: 6, width: WIDTH }).model }]);
-  await expectModelReady(page, 'chain.onnx');
-  await quantize(page, ['8-bit']);
-  await expect(page.getByTestId(`variant-${V8}`)).toHaveAttribute('data-status', 'done');
-  await page.getByTestId('samples-folder-input').setInputFiles(dir);
-  await expectSamplesReady(page, SAMPLES);
+  await openChainWithNoise(page, { width: WIDTH, samples: SAMPLES, seed: 11 });
   await evaluate(page, 90_000);
   const bar = page.getByTestId('eval-run');
   const first = await bar.getAttribute('data-result');

@@ -1,7 +1,5 @@
 // GPTQ through Conv Hessians (im2col, depthwise groups) on the dwcnn fixture: calibration set → evaluation set,
 // forward pass in float64 with the repo's im2col.
-import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
   ConvHessian,
@@ -11,14 +9,9 @@ import {
   im2col,
   type ConvGeometry,
 } from '../src/core/gptq';
-import { findWeights, parseModel, readTensorAsFloat32, readWeight } from '../src/core/onnx';
 import { dequantize } from '../src/core/quant/dequantize';
 import { quantizeTensor, type QuantizeOptions } from '../src/core/quant/quantize';
-import { npyToFloat32, npyToLabels, parseNpy } from '../src/core/samples/npy';
-import { REPO_ROOT } from './paths';
-
-const dir = resolve(REPO_ROOT, 'test/fixtures/models/dwcnn');
-const file = (p: string) => new Uint8Array(readFileSync(resolve(dir, p)));
+import { fixtureImages, fixtureLabels, fixtureLayers } from './support/fixture-layers';
 
 interface Layer {
   name: string;
@@ -30,20 +23,13 @@ interface Layer {
 }
 
 async function loadLayers(): Promise<Layer[]> {
-  const model = parseModel(file('model.onnx'), 'dwcnn');
-  const graph = model.proto.graph!;
-  const layers: Layer[] = [];
-  for (const info of findWeights(model)) {
-    const node = graph.node[info.nodeIndex];
+  return (await fixtureLayers('dwcnn')).map(({ info, node, w, b }) => {
     const ints = (n: string) => node.attribute.find((a) => a.name === n)?.ints.map(Number) ?? [];
     const int = (n: string) => Number(node.attribute.find((a) => a.name === n)?.i ?? 1);
-    layers.push({
+    return {
       name: info.name,
-      w: await readWeight(model, info),
-      b: await readTensorAsFloat32(
-        model,
-        graph.initializer.find((t) => t.name === node.input[2])!,
-      ),
+      w,
+      b,
       shape: info.shape,
       conv:
         node.opType === 'Conv'
@@ -54,9 +40,8 @@ async function loadLayers(): Promise<Layer[]> {
               group: int('group'),
             }
           : null,
-    });
-  }
-  return layers;
+    };
+  });
 }
 
 /** One sample through a Conv (+ Clip 0..6) using im2col; returns [O, ...out]. */
@@ -125,9 +110,9 @@ const pooledInput = (s: State) => {
 };
 
 const load = (sub: string): State[] => {
-  const x = npyToFloat32(parseNpy(file(`${sub}/inputs.npy`), 'inputs'));
+  const x = fixtureImages('dwcnn', sub);
   return Array.from({ length: x.length / 784 }, (_, i) => ({
-    x: Float64Array.from(x.subarray(i * 784, (i + 1) * 784), (p) => Math.fround(p / 255)),
+    x: x.slice(i * 784, (i + 1) * 784),
     dims: [1, 28, 28],
   }));
 };
@@ -147,7 +132,7 @@ describe('GPTQ on the dwcnn fixture (Conv Hessians with depthwise groups)', () =
       const calib = load('calibration');
       // Every other evaluation image (500, all classes) keeps this under a minute or two on a busy machine.
       const evalX = load('eval').filter((_, i) => i % 2 === 0);
-      const labels = npyToLabels(parseNpy(file('eval/labels.npy'), 'labels')).filter((_, i) => i % 2 === 0);
+      const labels = fixtureLabels('dwcnn', 'eval').filter((_, i) => i % 2 === 0);
       const opts = (l: Layer): QuantizeOptions => ({
         bits: 4,
         scheme: 'symmetric',

@@ -1,18 +1,11 @@
 // GPTQ on a real trained layer stack: the mlp fixture, Hessians from its calibration set (the quantized prefix
 // feeds each next layer, as GPTQ does), accuracy on the separate evaluation set, forward pass in float64 here.
-import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { findWeights, parseModel, readTensorAsFloat32, readWeight } from '../src/core/onnx';
 import { gptqQuantize, HessianAccumulator } from '../src/core/gptq';
 import type { Granularity, IntBits } from '../src/core/quant/config';
 import { dequantize } from '../src/core/quant/dequantize';
 import { quantizeTensor, type QuantizeOptions } from '../src/core/quant/quantize';
-import { npyToFloat32, npyToLabels, parseNpy } from '../src/core/samples/npy';
-import { REPO_ROOT } from './paths';
-
-const dir = resolve(REPO_ROOT, 'test/fixtures/models/mlp');
-const file = (p: string) => new Uint8Array(readFileSync(resolve(dir, p)));
+import { fixtureImages, fixtureLabels, fixtureLayers } from './support/fixture-layers';
 
 interface Layer {
   w: Float32Array; // [out, in] (Gemm transB = 1)
@@ -22,27 +15,11 @@ interface Layer {
 }
 
 async function loadLayers(): Promise<Layer[]> {
-  const model = parseModel(file('model.onnx'), 'mlp');
-  const graph = model.proto.graph!;
-  const layers: Layer[] = [];
-  for (const info of findWeights(model)) {
-    const node = graph.node[info.nodeIndex];
+  return (await fixtureLayers('mlp')).map(({ info, node, w, b }) => {
     expect(node.opType).toBe('Gemm');
-    const bias = graph.initializer.find((t) => t.name === node.input[2])!;
-    layers.push({
-      w: await readWeight(model, info),
-      b: await readTensorAsFloat32(model, bias),
-      shape: info.shape,
-      name: info.name,
-    });
-  }
-  return layers;
+    return { w, b, shape: info.shape, name: info.name };
+  });
 }
-
-const images = (sub: string) => {
-  const x = npyToFloat32(parseNpy(file(`${sub}/inputs.npy`), 'inputs'));
-  return Float64Array.from(x, (p) => Math.fround(p / 255));
-};
 
 /** y = W·x + b per sample, ReLU unless last. */
 function dense(
@@ -96,10 +73,10 @@ describe('GPTQ on the mlp fixture (calibration set → evaluation set)', () => {
     { timeout: 240_000 },
     async ({ rtn: rtnCorrect, gptqAtLeast, ...c }) => {
       const layers = await loadLayers();
-      const calib = images('calibration');
+      const calib = fixtureImages('mlp', 'calibration');
       const nCal = calib.length / 784;
-      const evalX = images('eval');
-      const labels = npyToLabels(parseNpy(file('eval/labels.npy'), 'labels'));
+      const evalX = fixtureImages('mlp', 'eval');
+      const labels = fixtureLabels('mlp', 'eval');
       const opts = (l: Layer): QuantizeOptions => ({
         ...c,
         scheme: 'symmetric',

@@ -13,3 +13,7 @@ let models: string | undefined;
 /** A path in the assembled test-model folder (built on first use, then reused by every test file and run). */
 export const testModel = (...parts: string[]) =>
   resolve((models ??= ensureTestModels(TEST_DATA_MODELS, TEST_DATA_CACHE)), ...parts);
+
+/** A path in the committed trained fixtures, test/fixtures/models/<model>/ (test/fixtures/models/README.md). */
+export const fixtureModel = (model: string, path = '') =>
+  resolve(REPO_ROOT, 'test/fixtures/models', model, path);

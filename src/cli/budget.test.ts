@@ -4,8 +4,9 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-web';
-import { describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../../test/paths';
+import { runMain } from '../../test/support/cli-main';
 import { file } from '../../test/support/evaluate-cases';
 import { MIXED_WIDTHS } from '../core/mixed/candidates';
 import { planBudget } from '../core/mixed/run';
@@ -13,32 +14,15 @@ import { parseModel } from '../core/onnx';
 import { normalizeConfig } from '../core/quant/config';
 import { measuredLossFromSensitivity } from '../core/sensitivity';
 import { createEvaluateApi } from '../workers/evaluate.api';
-import { main } from './main';
 
 const DIR = join(REPO_ROOT, 'test/fixtures/models/mlp');
 const MODEL = join(DIR, 'model.onnx');
 const tmp = mkdtempSync(join(tmpdir(), 'qstudio-budget-'));
 
-async function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const log = vi.spyOn(console, 'log').mockImplementation((s: string) => void out.push(s));
-  const error = vi.spyOn(console, 'error').mockImplementation((s: string) => void err.push(s));
-  const stderr = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
-  try {
-    const code = await main(args);
-    return { code, out: out.join('\n'), err: err.join('\n') };
-  } finally {
-    log.mockRestore();
-    error.mockRestore();
-    stderr.mockRestore();
-  }
-}
-
 describe('quantize --target-bits with --calibration', () => {
   it('assigns bits from measured sensitivity and says so in the output and the recipe', async () => {
     const recipe = join(tmp, 'r.json');
-    const r = await cli(
+    const r = await runMain(
       'quantize',
       MODEL,
       '-o',
@@ -95,7 +79,7 @@ describe('quantize --target-bits with --calibration', () => {
   it('--target-size with --calibration: measured too, and the file fits', async () => {
     const recipe = join(tmp, 's.json');
     const out = join(tmp, 'sized.onnx');
-    const r = await cli(
+    const r = await runMain(
       'quantize',
       MODEL,
       '-o',
@@ -120,7 +104,7 @@ describe('quantize --target-bits with --calibration', () => {
 
   it('without --calibration keeps the weight-error proxy; --sequential alone is refused', async () => {
     const recipe = join(tmp, 'p.json');
-    const r = await cli(
+    const r = await runMain(
       'quantize',
       MODEL,
       '-o',
@@ -132,7 +116,7 @@ describe('quantize --target-bits with --calibration', () => {
     );
     expect(r.code).toBe(0);
     expect(JSON.parse(readFileSync(recipe, 'utf8')).mixed.proxy).toBe('weight-error');
-    const seq = await cli(
+    const seq = await runMain(
       'quantize',
       MODEL,
       '-o',

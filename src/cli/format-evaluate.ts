@@ -1,6 +1,7 @@
 // Text output of `qstudio evaluate`: accuracy (when labelled), then every output's fidelity per variant and mode.
 import type { EvalMode, EvalReport, OutputFidelity } from '../protocol/eval-dto';
-import { db, sci, table } from './format';
+import { decibelText, scientificText } from '../core/format';
+import { table } from './format';
 
 const pct = (x: number | null | undefined) =>
   x === null || x === undefined || Number.isNaN(x) ? '–' : `${(100 * x).toFixed(1)}%`;
@@ -45,9 +46,9 @@ export function formatEvaluation(r: EvalReport, modes: EvalMode[]): string {
             mode,
             o.name,
             o.role,
-            db(o.sqnrDb),
+            decibelText(o.sqnrDb),
             o.cosine.toFixed(4),
-            sci(o.maxAbsDiff),
+            scientificText(o.maxAbsDiff),
             o.iou === null ? '' : o.iou.toFixed(3),
             o.nonFinite ? String(o.nonFinite) : '',
           ]),

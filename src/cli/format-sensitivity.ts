@@ -1,9 +1,8 @@
 // Text output of `qstudio sensitivity`: the ranked table and how well the weight-SQNR proxy agrees with it.
 import type { SensitivityReport } from '../protocol/eval-dto';
+import { decibelText, scientificText } from '../core/format';
 import { table } from './format';
 
-const db = (x: number) => (x === Infinity ? '∞' : x === -Infinity ? '−∞' : x.toFixed(1));
-const sci = (x: number | null) => (x === null ? '–' : x === 0 ? '0' : x.toExponential(2));
 const pct = (x: number | null) => (x === null ? '–' : `${(100 * x).toFixed(1)}%`);
 const pt = (x: number | null) => (x === null ? '–' : `${x >= 0 ? '+' : ''}${(100 * x).toFixed(1)} pt`);
 
@@ -40,10 +39,10 @@ export function formatSensitivity(r: SensitivityReport, modelLabel: string): str
     String(l.rank),
     l.name,
     l.op,
-    sci(l.kl),
+    scientificText(l.kl),
     pct(l.top1Agreement),
-    db(l.outputSqnrDb),
-    db(l.weightSqnrDb),
+    decibelText(l.outputSqnrDb),
+    decibelText(l.weightSqnrDb),
     String(l.proxyRank),
   ]);
   const numeric = [true, false, false, true, true, true, true, true];

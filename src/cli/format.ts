@@ -1,13 +1,7 @@
-import { formatBytes } from '../core/format';
+import { decibelText, formatBytes, scientificText } from '../core/format';
 import { describeQuantized } from '../core/onnx/inventory';
 import { nothingReason as nothingReasonOf } from '../core/pipeline/select';
 import type { LayerResult, ModelSummary, RunSummary } from '../protocol/dto';
-
-/** Decibels with one decimal; infinities and NaN spelled out (a NaN is a finding, not a blank). */
-export const db = (x: number) =>
-  Number.isNaN(x) ? 'NaN' : x === Infinity ? '∞' : x === -Infinity ? '−∞' : x.toFixed(1);
-/** Scientific notation with three significant digits. */
-export const sci = (x: number) => (x === 0 ? '0' : Number.isFinite(x) ? x.toExponential(2) : String(x));
 
 /** Left-align text columns, right-align numbers. */
 export function table(header: string[], rows: string[][], numeric: boolean[]): string {
@@ -75,9 +69,9 @@ export function formatRun(s: RunSummary, outPath: string): string {
     l.op,
     how(l),
     `${l.container}/${l.encoding}`,
-    db(l.sqnrDb),
-    sci(l.mse),
-    sci(l.maxAbsError),
+    decibelText(l.sqnrDb),
+    scientificText(l.mse),
+    scientificText(l.maxAbsError),
     `${formatBytes(l.bytesBefore)} → ${formatBytes(l.bytesAfter)}`,
   ]);
   const ratio = s.fileBytesAfter / Math.max(1, s.fileBytesBefore);
@@ -98,7 +92,7 @@ export function formatRun(s: RunSummary, outPath: string): string {
     ...formatFloatLeft(s.floatLeft),
     `float parameters quantized: ${s.floatParams.quantized.toLocaleString('en-US')} of ${s.floatParams.total.toLocaleString('en-US')} (${((100 * s.floatParams.quantized) / Math.max(1, s.floatParams.total)).toFixed(1)}%)`,
     ...s.notes.map((n) => `note: ${n}`),
-    `SQNR overall ${db(s.overallSqnrDb)} dB, worst ${s.worstLayer ?? '–'} ${db(s.minSqnrDb)} dB`,
+    `SQNR overall ${decibelText(s.overallSqnrDb)} dB, worst ${s.worstLayer ?? '–'} ${decibelText(s.minSqnrDb)} dB`,
     `wrote ${outPath}: ${formatBytes(s.fileBytesBefore)} → ${formatBytes(s.fileBytesAfter)} (${(100 * ratio).toFixed(1)}% of the original, opset ${s.opset})`,
   ];
   return out.join('\n');
@@ -129,7 +123,7 @@ function roundingLine(l: LayerResult): string {
   const r = l.rounding!;
   const err =
     r.error !== null && r.rtnError !== null
-      ? `, output error ‖(W−Ŵ)X‖² ${sci(r.error)} vs RTN ${sci(r.rtnError)}`
+      ? `, output error ‖(W−Ŵ)X‖² ${scientificText(r.error)} vs RTN ${scientificText(r.rtnError)}`
       : '';
   const notes = r.notes.length ? ` — ${r.notes.join('; ')}` : '';
   return `rounding: ${l.name}: ${r.used}${r.used !== r.requested ? ` (asked ${r.requested})` : ''}${err}, ${(r.ms / 1000).toFixed(2)} s${notes}`;

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { ModelProtoSchema } from 'onnx-buf';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { writeExternalModel } from '../../test/fixtures/external-model';
-import { main } from './main';
+import { runMain } from '../../test/support/cli-main';
 
 const root = mkdtempSync(join(tmpdir(), 'qstudio-guard-'));
 let n = 0;
@@ -27,15 +27,6 @@ function setup(location?: string, offset?: number): { dir: string; model: string
     writeFileSync(model, toBinary(ModelProtoSchema, m));
   }
   return { dir, model };
-}
-
-async function cli(...args: string[]): Promise<{ code: number; err: string }> {
-  const errs: string[] = [];
-  vi.spyOn(console, 'error').mockImplementation((...a) => void errs.push(a.join(' ')));
-  vi.spyOn(console, 'log').mockImplementation(() => {});
-  const code = await main(args);
-  vi.restoreAllMocks();
-  return { code, err: errs.join('\n') };
 }
 
 describe('qstudio refuses bad external data', () => {
@@ -72,7 +63,7 @@ describe('qstudio refuses bad external data', () => {
       ['inspect', model],
       ['quantize', model, '-o', join(dir, 'out.onnx')],
     ]) {
-      const { code, err } = await cli(...args);
+      const { code, err } = await runMain(...args);
       expect(code).toBe(1);
       expect(err).toMatch(message);
       expect(err.split('\n')).toHaveLength(1);
@@ -92,7 +83,7 @@ describe('qstudio never overwrites its input', () => {
   ])('-o %s is refused and the file is unchanged', async (_, out, message) => {
     const { dir, model } = setup();
     const before = readFileSync(out(dir));
-    const { code, err } = await cli('quantize', model, '-o', out(dir));
+    const { code, err } = await runMain('quantize', model, '-o', out(dir));
     expect(code).toBe(1);
     expect(err).toMatch(message);
     expect(readFileSync(out(dir))).toEqual(before);
@@ -100,14 +91,14 @@ describe('qstudio never overwrites its input', () => {
 
   it('--save-recipe onto the model is refused', async () => {
     const { dir, model } = setup();
-    const { code, err } = await cli('quantize', model, '-o', join(dir, 'q.onnx'), '--save-recipe', model);
+    const { code, err } = await runMain('quantize', model, '-o', join(dir, 'q.onnx'), '--save-recipe', model);
     expect(code).toBe(1);
     expect(err).toMatch(/refusing to write/);
   });
 
   it('writes exactly the paths given', async () => {
     const { dir, model } = setup();
-    const { code } = await cli(
+    const { code } = await runMain(
       'quantize',
       model,
       '-o',

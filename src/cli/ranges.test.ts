@@ -1,9 +1,9 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { buildModel, floatTensor, modelBytes, node, valueInfo } from '../../test/fixtures/onnx-builders';
-import { main } from './main';
+import { runMain } from '../../test/support/cli-main';
 import { budgetOf, parseSize } from './ranges';
 
 const tmp = mkdtempSync(join(tmpdir(), 'qstudio-ranges-'));
@@ -29,20 +29,6 @@ writeFileSync(
   ),
 );
 
-async function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const log = vi.spyOn(console, 'log').mockImplementation((s: string) => void out.push(s));
-  const error = vi.spyOn(console, 'error').mockImplementation((s: string) => void err.push(s));
-  try {
-    const code = await main(args);
-    return { code, out: out.join('\n'), err: err.join('\n') };
-  } finally {
-    log.mockRestore();
-    error.mockRestore();
-  }
-}
-
 describe('budget and clip flags', () => {
   it.each([
     ['1.2MB', 1_200_000],
@@ -60,7 +46,7 @@ describe('budget and clip flags', () => {
   it('--target-bits writes a model and a recipe listing every layer with its bits', async () => {
     const out = join(tmp, 'mixed.onnx');
     const recipe = join(tmp, 'mixed.json');
-    const r = await cli(
+    const r = await runMain(
       'quantize',
       MODEL,
       '-o',
@@ -81,22 +67,22 @@ describe('budget and clip flags', () => {
     expect(saved.mixed).toEqual({ targetBits: 4.5, proxy: 'weight-error' });
     // The saved recipe reproduces the same file.
     const again = join(tmp, 'again.onnx');
-    expect((await cli('quantize', MODEL, '-o', again, '--recipe', recipe)).code).toBe(0);
+    expect((await runMain('quantize', MODEL, '-o', again, '--recipe', recipe)).code).toBe(0);
     expect(readFileSync(again).equals(readFileSync(out))).toBe(true);
   });
 
   it('--target-size keeps the exported file within the size', async () => {
     const out = join(tmp, 'sized.onnx');
-    const r = await cli('quantize', MODEL, '-o', out, '--target-size', '4KB');
+    const r = await runMain('quantize', MODEL, '-o', out, '--target-size', '4KB');
     expect(r.code).toBe(0);
     expect(readFileSync(out).length).toBeLessThanOrEqual(4000);
-    const tooSmall = await cli('quantize', MODEL, '-o', out, '--target-size', '300B');
+    const tooSmall = await runMain('quantize', MODEL, '-o', out, '--target-size', '300B');
     expect(tooSmall.code).toBe(1);
     expect(tooSmall.err).toMatch(/no assignment fits a 300-byte file|below the smallest/);
   });
 
   it('refuses an unknown clip method', async () => {
-    const r = await cli('quantize', MODEL, '-o', join(tmp, 'x.onnx'), '--clip', 'kl');
+    const r = await runMain('quantize', MODEL, '-o', join(tmp, 'x.onnx'), '--clip', 'kl');
     expect(r.code).toBe(1);
     expect(r.err).toMatch(/clip must be one of minmax, mse, percentile/);
   });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatBytes } from './format';
+import { decibelText, formatBytes, scientificText } from './format';
 
 describe('formatBytes', () => {
   it.each([
@@ -15,4 +15,25 @@ describe('formatBytes', () => {
     [NaN, '–'],
     [Infinity, '–'],
   ])('%d bytes -> %s', (n, text) => expect(formatBytes(n)).toBe(text));
+});
+
+describe('decibelText', () => {
+  it.each([
+    [12.345, '12.3'],
+    [-3.05, '-3.0'],
+    [Infinity, '∞'],
+    [-Infinity, '−∞'],
+    [NaN, 'NaN'],
+  ])('%d dB -> %s', (x, text) => expect(decibelText(x)).toBe(text));
+});
+
+describe('scientificText', () => {
+  it.each([
+    [0, '0'],
+    [0.000123456, '1.23e-4'],
+    [-98765, '-9.88e+4'],
+    [Infinity, 'Infinity'],
+    [NaN, 'NaN'],
+    [null, '–'],
+  ])('%s -> %s', (x, text) => expect(scientificText(x)).toBe(text));
 });

@@ -17,3 +17,14 @@ export function formatBytes(bytes: number): string {
   const a = Math.abs(v);
   return `${a >= 100 ? v.toFixed(0) : a >= 10 ? v.toFixed(1) : v.toFixed(2)} ${units[i]}`;
 }
+
+/**
+ * Decibels with one decimal. Every non-finite value is spelled out: NaN → "NaN" (a NaN is a finding, not a blank),
+ * +∞ → "∞" (lossless), −∞ → "−∞".
+ */
+export const decibelText = (x: number): string =>
+  Number.isNaN(x) ? 'NaN' : x === Infinity ? '∞' : x === -Infinity ? '−∞' : x.toFixed(1);
+
+/** Three significant digits in scientific notation; 0 → "0", non-finite as JS spells it, null (not measured) → "–". */
+export const scientificText = (x: number | null): string =>
+  x === null ? '–' : x === 0 ? '0' : Number.isFinite(x) ? x.toExponential(2) : String(x);

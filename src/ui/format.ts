@@ -2,7 +2,7 @@ const nf = new Intl.NumberFormat('en-US');
 
 export const formatCount = (n: number): string => nf.format(n);
 
-export { formatBytes } from '../core/format';
+export { decibelText, formatBytes, scientificText } from '../core/format';
 
 /** Exact byte count with separators, for places where it must match the file. */
 export const formatExactBytes = (bytes: number): string => `${nf.format(bytes)} bytes`;

@@ -6,17 +6,15 @@ import * as ort from 'onnxruntime-web';
 import { TensorProtoSchema } from 'onnx-buf';
 import { describe, expect, it } from 'vitest';
 import { parseModel } from '../core/onnx';
-import { runQuantization } from '../core/pipeline/run';
-import { normalizeConfig } from '../core/quant/config';
 import type { EvalReport } from '../protocol/eval-dto';
 import { bytesOf } from '../../test/fixtures/samples/entries';
 import { SEQ, tokenModel, tokenSampleFiles, tokenSamples } from '../../test/fixtures/token-model';
 import type { EvalRequest, SampleFile } from '../protocol/eval-dto';
 import { createEvaluateApi } from './evaluate.api';
+import { blobOf, perChannelBlob } from '../../test/support/evaluate-cases';
 
 ort.env.wasm.numThreads = 1;
 
-const blobOf = (bytes: Uint8Array) => new Blob([bytes as Uint8Array<ArrayBuffer>]);
 const sample = (path: string, bytes: Uint8Array): SampleFile => ({ path, blob: blobOf(bytes) });
 const samples = tokenSamples(40);
 const files = tokenSampleFiles(samples);
@@ -24,15 +22,11 @@ const files = tokenSampleFiles(samples);
 async function request(withMask = true): Promise<EvalRequest> {
   const bytes = tokenModel(withMask);
   const model = parseModel(bytes, 'tokens.onnx');
-  const q = async (bits: 8 | 4) =>
-    blobOf(
-      (await runQuantization(model, normalizeConfig({ bits, granularity: 'channel' }), `q${bits}`)).bytes,
-    );
   return {
     float: { blob: blobOf(bytes), label: 'tokens.onnx' },
     variants: [
-      { id: 'w8', label: 'int8', blob: await q(8) },
-      { id: 'w4', label: 'int4', blob: await q(4) },
+      { id: 'w8', label: 'int8', blob: await perChannelBlob(model, 8) },
+      { id: 'w4', label: 'int4', blob: await perChannelBlob(model, 4) },
     ],
     preprocess: null,
     mode: 'exact',

@@ -21,6 +21,7 @@ import { fromBinary, toBinary } from '@bufbuild/protobuf';
 import { encode as encodePng } from 'fast-png';
 import { zipSync } from 'fflate';
 import { ModelProtoSchema, TensorProtoSchema, type TensorProto } from 'onnx-buf';
+import { float16BitsToFloat32 } from '../../src/core/onnx/float16';
 import { buildNpy, bytesOf } from '../fixtures/samples/entries';
 
 const FLOAT = 1;
@@ -42,21 +43,11 @@ function idxData(gz: Uint8Array): { dims: number[]; data: Uint8Array } {
   return { dims, data: b.subarray(4 + 4 * rank) };
 }
 
-/** IEEE half bits -> float (exact: every half is a float32). */
-function halfToFloat(h: number): number {
-  const sign = h & 0x8000 ? -1 : 1;
-  const exp = (h >>> 10) & 0x1f;
-  const mant = h & 0x3ff;
-  if (exp === 0) return sign * mant * 2 ** -24;
-  if (exp === 0x1f) return mant ? NaN : sign * Infinity;
-  return sign * (1 + mant / 1024) * 2 ** (exp - 15);
-}
-
 /** Float16 tensor values as float32 (raw_data or the int32_data field, which holds the half bits). */
 function halfTensorToFloat(t: TensorProto): Float32Array<ArrayBuffer> {
   const bits =
     t.rawData.length > 0 ? new Uint16Array(new Uint8Array(t.rawData).buffer) : Uint16Array.from(t.int32Data);
-  return Float32Array.from(bits, halfToFloat);
+  return Float32Array.from(bits, float16BitsToFloat32);
 }
 
 const npyF4 = (shape: number[], data: Float32Array) => buildNpy('<f4', shape, bytesOf(data));

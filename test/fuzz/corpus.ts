@@ -7,6 +7,7 @@ import { ModelProtoSchema, StringStringEntryProtoSchema, type ModelProto, type T
 
 const entry = (key: string, value: string) => create(StringStringEntryProtoSchema, { key, value });
 import { REPO_ROOT, testModel } from '../paths';
+import { rng } from '../support/random';
 
 /** The CI corpus: fixed seed and size (docs/reliability.md reports what it found). */
 export const FUZZ_SEED = 0x5eed13;
@@ -33,18 +34,6 @@ export function corpusSources(): { name: string; bytes: Uint8Array; quantizable:
       quantizable: false,
     },
   ].map((s) => ({ name: s.name, bytes: new Uint8Array(readFileSync(s.path)), quantizable: s.quantizable }));
-}
-
-/** mulberry32: a tiny seeded PRNG so every run builds the same corpus. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 type Mutation = (m: ModelProto, pick: <T>(xs: readonly T[]) => T) => string | null;

@@ -3,7 +3,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import { expect } from 'vitest';
-import { parseModel } from '../../src/core/onnx';
+import { parseModel, type OnnxModel } from '../../src/core/onnx';
 import { runQuantization } from '../../src/core/pipeline/run';
 import { normalizeConfig } from '../../src/core/quant/config';
 import type { PreprocessOptions } from '../../src/core/samples';
@@ -23,15 +23,17 @@ export const folder = (dir: string, prefix: string): SampleFile[] =>
       ),
     );
 
+/** `model` quantized per channel at `bits` by the real core, as a file the worker is given. */
+export const perChannelBlob = async (model: OnnxModel, bits: 8 | 4): Promise<Blob> =>
+  blobOf((await runQuantization(model, normalizeConfig({ bits, granularity: 'channel' }), `q${bits}`)).bytes);
+
 /** The float model and its int8 / int4 per-channel variants, quantized by the real core. */
 export async function modelCase(path: string) {
   const bytes = new Uint8Array(readFileSync(testModel(path)));
   const model = parseModel(bytes, 'm.onnx');
-  const quantize = async (bits: 8 | 4) =>
-    (await runQuantization(model, normalizeConfig({ bits, granularity: 'channel' }), `q${bits}`)).bytes;
   const variants: EvalVariantFile[] = [
-    { id: 'int8', label: 'int8 per-channel', blob: blobOf(await quantize(8)) },
-    { id: 'int4', label: 'int4 per-channel', blob: blobOf(await quantize(4)) },
+    { id: 'int8', label: 'int8 per-channel', blob: await perChannelBlob(model, 8) },
+    { id: 'int4', label: 'int4 per-channel', blob: await perChannelBlob(model, 4) },
   ];
   return { bytes, float: { blob: blobOf(bytes), label: 'float32' }, variants };
 }

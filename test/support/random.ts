@@ -1,16 +1,8 @@
 // Seeded random numbers for table-driven numeric tests (no dependency, same stream on every run).
+import { seededRandom } from '../../src/core/random';
 
-/** mulberry32: uniform in [0, 1). */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** mulberry32, uniform in [0, 1): the core's generator under the tests' short name. */
+export const rng = seededRandom;
 
 /** Uniform values in [−1, 1). */
 export const uniformArray = (n: number, seed: number): Float64Array => {

@@ -5,19 +5,18 @@ import { inlineTensorToFloat32 } from '../onnx/tensor';
 import type { OnnxModel } from '../onnx/types';
 import { runQuantization } from '../pipeline/run';
 import { normalizeConfig } from '../quant/config';
-import { buildModel, floatTensor, modelBytes, node, valueInfo } from '../../../test/fixtures/onnx-builders';
+import {
+  buildModel,
+  floatTensor,
+  modelBytes,
+  node,
+  valueInfo,
+  type ModelSpec,
+} from '../../../test/fixtures/onnx-builders';
+import { rng } from '../../../test/support/random';
 import { runModel } from '../../../test/support/ort';
 import { equalizeModel } from './equalize';
 
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 const r = rng(3);
 /** Values whose output channels (stride `per` along axis 0) differ in range by up to 10^3. */
 const lopsided = (n: number, per: number) =>
@@ -26,69 +25,61 @@ const noise = (n: number, s = 1) => Array.from({ length: n }, () => (r() * 2 - 1
 
 const scalar = (name: string, v: number) => floatTensor(name, [], [v]);
 
+/** An opset-13 model built from `graph` and parsed as file `name`. */
+const model13 = (name: string, graph: Omit<ModelSpec, 'opset'>): OnnxModel =>
+  parseModel(modelBytes(buildModel({ opset: 13, ...graph })), name);
+
 function depthwiseCnn(): OnnxModel {
-  return parseModel(
-    modelBytes(
-      buildModel({
-        opset: 13,
-        inputs: [valueInfo('x', 'float32', [1, 3, 8, 8])],
-        outputs: [valueInfo('y')],
-        nodes: [
-          node('Conv', ['x', 'w1', 'b1'], ['c1'], { pads: [1, 1, 1, 1] }, { name: 'conv1' }),
-          node('Clip', ['c1', 'zero', 'six'], ['a1'], {}, { name: 'relu6_1' }),
-          node('Conv', ['a1', 'dw', 'bdw'], ['c2'], { group: 8, pads: [1, 1, 1, 1] }, { name: 'dw' }),
-          node('Clip', ['c2', 'zero', 'six'], ['a2'], {}, { name: 'relu6_2' }),
-          node('Conv', ['a2', 'pw', 'bpw'], ['c3'], {}, { name: 'pw' }),
-          node('Relu', ['c3'], ['a3']),
-          node('Conv', ['a3', 'gw'], ['y'], { group: 2 }, { name: 'grouped' }),
-        ],
-        initializers: [
-          floatTensor('w1', [8, 3, 3, 3], lopsided(216, 27)),
-          floatTensor('b1', [8], noise(8)),
-          floatTensor('dw', [8, 1, 3, 3], lopsided(72, 9)),
-          floatTensor('bdw', [8], noise(8)),
-          floatTensor('pw', [6, 8, 1, 1], noise(48)),
-          floatTensor('bpw', [6], noise(6)),
-          floatTensor('gw', [4, 3, 1, 1], noise(12)),
-          scalar('zero', 0),
-          scalar('six', 6),
-        ],
-      }),
-    ),
-    'dw.onnx',
-  );
+  return model13('dw.onnx', {
+    inputs: [valueInfo('x', 'float32', [1, 3, 8, 8])],
+    outputs: [valueInfo('y')],
+    nodes: [
+      node('Conv', ['x', 'w1', 'b1'], ['c1'], { pads: [1, 1, 1, 1] }, { name: 'conv1' }),
+      node('Clip', ['c1', 'zero', 'six'], ['a1'], {}, { name: 'relu6_1' }),
+      node('Conv', ['a1', 'dw', 'bdw'], ['c2'], { group: 8, pads: [1, 1, 1, 1] }, { name: 'dw' }),
+      node('Clip', ['c2', 'zero', 'six'], ['a2'], {}, { name: 'relu6_2' }),
+      node('Conv', ['a2', 'pw', 'bpw'], ['c3'], {}, { name: 'pw' }),
+      node('Relu', ['c3'], ['a3']),
+      node('Conv', ['a3', 'gw'], ['y'], { group: 2 }, { name: 'grouped' }),
+    ],
+    initializers: [
+      floatTensor('w1', [8, 3, 3, 3], lopsided(216, 27)),
+      floatTensor('b1', [8], noise(8)),
+      floatTensor('dw', [8, 1, 3, 3], lopsided(72, 9)),
+      floatTensor('bdw', [8], noise(8)),
+      floatTensor('pw', [6, 8, 1, 1], noise(48)),
+      floatTensor('bpw', [6], noise(6)),
+      floatTensor('gw', [4, 3, 1, 1], noise(12)),
+      scalar('zero', 0),
+      scalar('six', 6),
+    ],
+  });
 }
 
 function mlp(): OnnxModel {
-  return parseModel(
-    modelBytes(
-      buildModel({
-        opset: 13,
-        inputs: [valueInfo('x', 'float32', [2, 6])],
-        outputs: [valueInfo('y')],
-        nodes: [
-          node('Gemm', ['x', 'g1', 'gb1'], ['h1'], { transB: 1 }, { name: 'fc1' }),
-          node('LeakyRelu', ['h1'], ['a1'], { alpha: 0.1 }),
-          node('MatMul', ['a1', 'm2'], ['h2'], {}, { name: 'fc2' }),
-          node('Add', ['h2', 'mb2'], ['h2b']),
-          node('Clip', ['h2b', 'zero', 'six'], ['a2']),
-          node('Gemm', ['a2', 'g3'], ['h3'], {}, { name: 'fc3' }),
-          node('MatMul', ['h3', 'm4'], ['y'], {}, { name: 'fc4' }),
-        ],
-        initializers: [
-          floatTensor('g1', [10, 6], lopsided(60, 6)),
-          floatTensor('gb1', [10], noise(10)),
-          floatTensor('m2', [10, 12], noise(120)),
-          floatTensor('mb2', [12], noise(12)),
-          floatTensor('g3', [12, 5], noise(60, 3)),
-          floatTensor('m4', [5, 3], noise(15)),
-          scalar('zero', 0),
-          scalar('six', 6),
-        ],
-      }),
-    ),
-    'mlp.onnx',
-  );
+  return model13('mlp.onnx', {
+    inputs: [valueInfo('x', 'float32', [2, 6])],
+    outputs: [valueInfo('y')],
+    nodes: [
+      node('Gemm', ['x', 'g1', 'gb1'], ['h1'], { transB: 1 }, { name: 'fc1' }),
+      node('LeakyRelu', ['h1'], ['a1'], { alpha: 0.1 }),
+      node('MatMul', ['a1', 'm2'], ['h2'], {}, { name: 'fc2' }),
+      node('Add', ['h2', 'mb2'], ['h2b']),
+      node('Clip', ['h2b', 'zero', 'six'], ['a2']),
+      node('Gemm', ['a2', 'g3'], ['h3'], {}, { name: 'fc3' }),
+      node('MatMul', ['h3', 'm4'], ['y'], {}, { name: 'fc4' }),
+    ],
+    initializers: [
+      floatTensor('g1', [10, 6], lopsided(60, 6)),
+      floatTensor('gb1', [10], noise(10)),
+      floatTensor('m2', [10, 12], noise(120)),
+      floatTensor('mb2', [12], noise(12)),
+      floatTensor('g3', [12, 5], noise(60, 3)),
+      floatTensor('m4', [5, 3], noise(15)),
+      scalar('zero', 0),
+      scalar('six', 6),
+    ],
+  });
 }
 
 function expectClose(a: Float32Array, b: Float32Array) {
@@ -99,28 +90,22 @@ function expectClose(a: Float32Array, b: Float32Array) {
 
 /** mnist-8's shape of chain: Conv without bias → Add(bias [C,1,1]) → Relu → MaxPool → Conv. */
 function pooledCnn(): OnnxModel {
-  return parseModel(
-    modelBytes(
-      buildModel({
-        opset: 13,
-        inputs: [valueInfo('x', 'float32', [1, 3, 8, 8])],
-        outputs: [valueInfo('y')],
-        nodes: [
-          node('Conv', ['x', 'w1'], ['c1'], { pads: [1, 1, 1, 1] }, { name: 'conv1' }),
-          node('Add', ['c1', 'b1'], ['c1b']),
-          node('Relu', ['c1b'], ['a1']),
-          node('MaxPool', ['a1'], ['p1'], { kernel_shape: [2, 2], strides: [2, 2] }),
-          node('Conv', ['p1', 'w2'], ['y'], {}, { name: 'conv2' }),
-        ],
-        initializers: [
-          floatTensor('w1', [8, 3, 3, 3], lopsided(216, 27)),
-          floatTensor('b1', [8, 1, 1], noise(8)),
-          floatTensor('w2', [5, 8, 1, 1], noise(40)),
-        ],
-      }),
-    ),
-    'pooled.onnx',
-  );
+  return model13('pooled.onnx', {
+    inputs: [valueInfo('x', 'float32', [1, 3, 8, 8])],
+    outputs: [valueInfo('y')],
+    nodes: [
+      node('Conv', ['x', 'w1'], ['c1'], { pads: [1, 1, 1, 1] }, { name: 'conv1' }),
+      node('Add', ['c1', 'b1'], ['c1b']),
+      node('Relu', ['c1b'], ['a1']),
+      node('MaxPool', ['a1'], ['p1'], { kernel_shape: [2, 2], strides: [2, 2] }),
+      node('Conv', ['p1', 'w2'], ['y'], {}, { name: 'conv2' }),
+    ],
+    initializers: [
+      floatTensor('w1', [8, 3, 3, 3], lopsided(216, 27)),
+      floatTensor('b1', [8, 1, 1], noise(8)),
+      floatTensor('w2', [5, 8, 1, 1], noise(40)),
+    ],
+  });
 }
 
 describe('cross-layer equalization', () => {
@@ -166,26 +151,20 @@ describe('cross-layer equalization', () => {
   });
 
   it('skips a chain with BatchNormalization between and says why; honours equalize: false', async () => {
-    const bn = parseModel(
-      modelBytes(
-        buildModel({
-          opset: 13,
-          inputs: [valueInfo('x', 'float32', [1, 2, 4, 4])],
-          outputs: [valueInfo('y')],
-          nodes: [
-            node('Conv', ['x', 'w1'], ['c1'], {}, { name: 'a' }),
-            node('BatchNormalization', ['c1', 's', 'b', 'm', 'v'], ['n1']),
-            node('Conv', ['n1', 'w2'], ['y'], {}, { name: 'b' }),
-          ],
-          initializers: [
-            floatTensor('w1', [2, 2, 1, 1], noise(4)),
-            floatTensor('w2', [2, 2, 1, 1], noise(4)),
-            ...['s', 'b', 'm', 'v'].map((n) => floatTensor(n, [2], [1, 1])),
-          ],
-        }),
-      ),
-      'bn.onnx',
-    );
+    const bn = model13('bn.onnx', {
+      inputs: [valueInfo('x', 'float32', [1, 2, 4, 4])],
+      outputs: [valueInfo('y')],
+      nodes: [
+        node('Conv', ['x', 'w1'], ['c1'], {}, { name: 'a' }),
+        node('BatchNormalization', ['c1', 's', 'b', 'm', 'v'], ['n1']),
+        node('Conv', ['n1', 'w2'], ['y'], {}, { name: 'b' }),
+      ],
+      initializers: [
+        floatTensor('w1', [2, 2, 1, 1], noise(4)),
+        floatTensor('w2', [2, 2, 1, 1], noise(4)),
+        ...['s', 'b', 'm', 'v'].map((n) => floatTensor(n, [2], [1, 1])),
+      ],
+    });
     const { report } = await equalizeModel(bn, { layers: {} });
     expect(report).toEqual({
       pairs: [],

@@ -1,33 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import type { SampleArray, TensorSampleSet } from '../samples';
+import { npzSampleSet, sampleArray } from '../../../test/support/sample-sets';
+import type { SampleArray } from '../samples';
 import { createFeedBuilder } from './batch-feeds';
 import { planFeeds } from './feeds';
 import type { TensorSpec } from './types';
 
-const arr = (name: string, dtype: string, values: number[]): SampleArray => ({
-  name,
-  dtype,
-  sampleDims: [2],
-  values: dtype.startsWith('float') ? Float32Array.from(values) : Float64Array.from(values),
-  source: `${name}.npy`,
-});
-
-function tensorSet(arrays: SampleArray[]): TensorSampleSet {
-  return {
-    kind: 'tensor',
-    source: 'npz',
-    sourceName: 'samples.npz',
-    count: 3,
-    inputs: Float32Array.from(arrays[0].values),
-    sampleDims: [2],
-    labels: null,
-    classes: null,
-    referenceOutputs: null,
-    tabular: null,
-    notes: [],
-    arrays,
-  };
-}
+const arr = (name: string, dtype: string, values: number[]) => sampleArray(name, dtype, values, [2]);
+const tensorSet = (arrays: SampleArray[]) => npzSampleSet(arrays, 3);
 
 const spec = (name: string, dtype: string): TensorSpec => ({ name, dtype, shape: ['batch', 2] });
 

@@ -1,95 +1,47 @@
 // Runs the float model and every variant (in each mode) on the same samples, one session at a time, and streams the
 // outputs into accuracy / fidelity accumulators. The backend (onnxruntime in the worker) is injected.
-import { StudioError, isStudioError } from '../errors';
 import {
   createClassificationAccumulator,
   createFidelityAccumulator,
   createOutputKindDetector,
   type ClassificationAccumulator,
-  type OutputKind,
 } from '../metrics/classification';
-import { sampleDimsOf, type PreprocessOptions, type SampleSet } from '../samples';
-import type { EvalMode, EvalReport, ReferenceCheck, TimingDto, VariantResult } from './results';
+import { sampleDimsOf, type SampleSet } from '../samples';
+import type { EvalMode, ReferenceCheck, TimingDto, VariantResult } from './results';
 import { createFeedBuilder } from './batch-feeds';
-import { planFeeds, type FeedPlan } from './feeds';
-import { checkLabels, checkRequest, checkVariantFeeds, evalError, resolvePreprocess } from './io';
-import { chooseClassificationOutput, classRowLength, isFloatDtype } from './output';
+import { planFloatFeed, type Feed } from './float-feed';
+import { checkLabels, checkRequest, checkVariantFeeds, evalError } from './io';
+import { classRowLength } from './output';
 import { createOutputStore, type OutputStore } from './output-store';
-import { batchRanges, planBatches, runDims, type BatchPlan } from './plan';
+import { runDims } from './plan';
 import {
   createPredictions,
   createVariantPredictions,
   recordPrediction,
-  type Predictions,
   type VariantPredictions,
 } from './predictions';
 import {
   createModeComparator,
   createProgressReporter,
   createReferenceComparator,
-  createTimer,
   modeResult,
 } from './report';
 import { DEFAULT_IOU_THRESHOLD } from './output-fidelity';
-import { measureLatency, type LatencyOptions, type LatencyTarget } from './latency';
+import { runLatencyPass } from './latency-pass';
+import { predictionKey, type EngineRequest, type EvalModelRef, type EvalOutcome } from './request';
+import { cancelled, createBatchRunner, loadModel, reason } from './runner';
 import { createSessionKeeper, type SessionKeeper } from './sessions';
-import type { EvalHooks, InferenceBackend, LoadedModel, RunOutput, TensorSpec } from './types';
+import type { EvalHooks, InferenceBackend, RunOutput, TensorSpec } from './types';
 
-export const PAUSE_EVERY_MS = 50;
-
-/** The float model's id among a run's model files (cannot collide with a variant id from the UI). */
-export const FLOAT_MODEL_ID = '\u0000float';
-
-export interface EvalModelRef {
-  id: string;
-  label: string;
-  sizeBytes: number;
-}
-
-export interface EngineRequest {
-  float: EvalModelRef;
-  variants: EvalModelRef[];
-  modes: EvalMode[];
-  /** Image sets only (tensor sets are fed as they are); null infers it from the float model's input shape. */
-  preprocess: PreprocessOptions | null;
-  batchSize?: number;
-  maxSamples?: number;
-  topK?: number;
-  /** IoU threshold for map outputs (default 0.5). */
-  iouThreshold?: number;
-  /** Float outputs kept for the per-output comparison (default OUTPUT_KEEP_BYTES). */
-  outputKeepBytes?: number;
-  /** Time every model in interleaved rounds after the evaluation (timing.latency); left out when absent. */
-  latency?: LatencyOptions;
-}
-
-/** Kept after an evaluation for `flips`. Keys of `variants` are `${variantId}:${mode}`. */
-export interface StoredPredictions {
-  count: number;
-  kind: OutputKind;
-  float: Predictions;
-  variants: Map<string, VariantPredictions>;
-}
-
-export interface EvalOutcome {
-  report: EvalReport;
-  predictions: StoredPredictions;
-}
-
-export const predictionKey = (variantId: string, mode: EvalMode): string => `${variantId}:${mode}`;
-
-const reason = (e: unknown) => (e instanceof Error ? e.message : String(e));
-const cancelled = () => new StudioError('CancelledError', 'evaluation cancelled');
-
-/** What the float model fixes for every later run. */
-interface Feed {
-  plan: FeedPlan;
-  /** The class-score output (null when none: per-output fidelity only). */
-  output: TensorSpec | null;
-  outputNames: string[];
-  batches: BatchPlan;
-  preprocess: PreprocessOptions | null;
-}
+export { PAUSE_EVERY_MS } from './runner';
+export {
+  FLOAT_MODEL_ID,
+  predictionKey,
+  type EngineRequest,
+  type EvalModelRef,
+  type EvalOutcome,
+  type StoredPredictions,
+} from './request';
 
 export async function runEvaluation(
   set: SampleSet,
@@ -125,43 +77,14 @@ async function evaluate(
   const report = createProgressReporter(hooks.now, hooks.onProgress);
   const threshold = req.iouThreshold ?? DEFAULT_IOU_THRESHOLD;
   if (!Number.isFinite(threshold)) throw evalError(`IoU threshold must be a number, got ${threshold}`);
-  let lastPause = hooks.now();
-
-  const load = async (ref: EvalModelRef, mode: EvalMode): Promise<{ model: LoadedModel; ms: number }> => {
-    const t = hooks.now();
-    try {
-      return { model: await backend.load(ref.id, mode), ms: hooks.now() - t };
-    } catch (e) {
-      if (isStudioError(e)) throw e;
-      throw evalError(`${ref.label}: onnxruntime could not load the model (${reason(e)})`, e);
-    }
-  };
+  const lastPause = hooks.now();
+  const load = (ref: EvalModelRef, mode: EvalMode) => loadModel(backend, hooks.now, ref, mode);
 
   // The float model fixes the input feeds, the outputs and (on its first run) the class count.
   const floatLoad = await load(req.float, 'exact');
   let feed: Feed;
   try {
-    const preprocess = resolvePreprocess(set, floatLoad.model, req.preprocess, notes);
-    const imageDims = set.kind === 'images' ? sampleDimsOf(set, preprocess) : null;
-    const plan = planFeeds(floatLoad.model.inputs, set, imageDims, req.float.label);
-    notes.push(...plan.notes);
-    const batch = plan.primary.fit.batch;
-    const candidate = chooseClassificationOutput(floatLoad.model.outputs, batch);
-    if (candidate?.note) notes.push(candidate.note);
-    const skipped = floatLoad.model.outputs.filter((o) => !isFloatDtype(o.dtype));
-    if (skipped.length > 0) {
-      notes.push(
-        `not compared (not float): ${skipped.map((o) => `output '${o.name}' ${o.dtype}`).join(', ')}`,
-      );
-    }
-    feed = {
-      plan,
-      output: candidate?.output ?? null,
-      outputNames: floatLoad.model.outputs.filter((o) => isFloatDtype(o.dtype)).map((o) => o.name),
-      batches: planBatches(count, batch, req.batchSize),
-      preprocess,
-    };
-    if (feed.outputNames.length === 0) throw evalError(`${req.float.label} has no float output to compare`);
+    feed = planFloatFeed(set, req, floatLoad.model, count, notes);
   } catch (e) {
     await floatLoad.model.release();
     throw e;
@@ -175,41 +98,8 @@ async function evaluate(
   let labels = labelsGiven;
   const store: OutputStore = createOutputStore(outputNames, fit.batch, threshold, req.outputKeepBytes);
 
-  /** Runs every batch through `model`, calling `onRun` per run; returns the timing. */
-  const runAll = async (
-    model: LoadedModel,
-    label: string,
-    createMs: number,
-    progress: { variantId: string | null; mode: EvalMode; step: number },
-    onRun: (run: number, start: number, end: number, n: number, out: RunOutput['outputs']) => void,
-  ): Promise<TimingDto> => {
-    const timer = createTimer(createMs, batches.samplesPerRun);
-    const phase = progress.variantId === null ? 'float' : 'variant';
-    report({ phase, ...progress, done: 0, total: count, steps }, true);
-    let run = 0;
-    for (const [start, end] of batchRanges(count, batches)) {
-      if (hooks.isCancelled?.()) throw cancelled();
-      const n = batches.pad ? batches.samplesPerRun : end - start;
-      const x = await inputs.get(start, end, n);
-      let out: RunOutput;
-      try {
-        out = await model.run(x, outputNames);
-      } catch (e) {
-        if (isStudioError(e)) throw e;
-        const shapes = Object.entries(x).map(([k, t]) => `${k} [${t.dims.join(',')}]`);
-        const what = `samples ${start}..${end - 1} with input ${shapes.join(', ')}`;
-        throw evalError(`${label}: onnxruntime failed on ${what} (${reason(e)})`, e);
-      }
-      timer.add(out.runMs, end - start);
-      onRun(run++, start, end, n, out.outputs);
-      report({ phase, ...progress, done: end, total: count, steps }, end === count);
-      if (hooks.pause && hooks.now() - lastPause >= PAUSE_EVERY_MS) {
-        await hooks.pause();
-        lastPause = hooks.now();
-      }
-    }
-    return timer.result();
-  };
+  const pass = { hooks, report, steps, count, batches, inputs, outputNames };
+  const runAll = createBatchRunner({ ...pass, lastPause });
 
   /** Class-score rows of one run (validated against the first run's row length). */
   const rowsOf = (label: string, out: RunOutput['outputs'], n: number) => {
@@ -361,54 +251,8 @@ async function evaluate(
     variants.push(result);
   }
 
-  // 3. Latency: the pass's sessions (or fresh ones when they were too large to keep), warmed up, interleaved on the
-  // first run's input (timing.latency).
-  if (req.latency) {
-    const n = batches.pad ? batches.samplesPerRun : Math.min(count, batches.samplesPerRun);
-    const feeds = await inputs.get(0, Math.min(count, batches.samplesPerRun), n);
-    const targets: LatencyTarget[] = [
-      {
-        key: req.float.id,
-        sizeBytes: req.float.sizeBytes,
-        load: async () => sessions.take(req.float.id) ?? (await load(req.float, 'exact')).model,
-      },
-      ...req.variants.flatMap((v) =>
-        modes.map((mode) => ({
-          key: predictionKey(v.id, mode),
-          sizeBytes: v.sizeBytes,
-          load: async () => sessions.take(predictionKey(v.id, mode)) ?? (await load(v, mode)).model,
-        })),
-      ),
-    ];
-    const progress = {
-      phase: 'latency' as const,
-      variantId: null,
-      mode: 'exact' as const,
-      step: steps,
-      steps,
-    };
-    report({ ...progress, done: 0, total: 1 }, true);
-    const stats = await measureLatency(
-      targets,
-      feeds,
-      outputNames,
-      n,
-      {
-        now: hooks.now,
-        isCancelled: hooks.isCancelled,
-        pause: hooks.pause,
-        onRun: (done, total) => report({ ...progress, done, total }, done === total),
-      },
-      req.latency,
-    );
-    floatTiming.latency = stats.get(req.float.id) ?? null;
-    for (const v of variants) {
-      for (const mode of modes) {
-        const r = v[mode];
-        if (r) r.timing.latency = stats.get(predictionKey(v.id, mode)) ?? null;
-      }
-    }
-  }
+  // 3. Latency (timing.latency), on the pass's sessions when they were kept.
+  await runLatencyPass({ ...pass, req, modes, backend, sessions }, floatTiming, variants);
 
   const primary = plan.primary;
   return {

@@ -1,35 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import type { SampleArray, TensorSampleSet } from '../samples';
+import { npzSampleSet, sampleArray } from '../../../test/support/sample-sets';
+import type { SampleArray } from '../samples';
 import { constantFeed, defaultDims, isStateInput, planFeeds, toFeedData } from './feeds';
 import type { TensorSpec } from './types';
 
-const arr = (name: string | null, dtype: string, values: number[], sampleDims: number[]): SampleArray => ({
-  name,
-  dtype,
-  sampleDims,
-  values: dtype.startsWith('float') ? Float32Array.from(values) : Float64Array.from(values),
-  source: `${name ?? 'inputs'}.npy`,
-});
+const set = (arrays: SampleArray[], count = 2) => npzSampleSet(arrays, count);
 
-function set(arrays: SampleArray[], count = 2): TensorSampleSet {
-  return {
-    kind: 'tensor',
-    source: 'npz',
-    sourceName: 'samples.npz',
-    count,
-    inputs: Float32Array.from(arrays[0].values),
-    sampleDims: arrays[0].sampleDims,
-    labels: null,
-    classes: null,
-    referenceOutputs: null,
-    tabular: null,
-    notes: [],
-    arrays,
-  };
-}
-
-const ids = (name: string | null = 'input_ids') => arr(name, 'int64', [1, 2, 3, 4, 5, 6], [3]);
-const mask = (name = 'attention_mask') => arr(name, 'int64', [1, 1, 0, 1, 1, 1], [3]);
+const ids = (name: string | null = 'input_ids') => sampleArray(name, 'int64', [1, 2, 3, 4, 5, 6], [3]);
+const mask = (name = 'attention_mask') => sampleArray(name, 'int64', [1, 1, 0, 1, 1, 1], [3]);
 const spec = (name: string, dtype = 'int64', shape: TensorSpec['shape'] = ['batch', 'seq']): TensorSpec => ({
   name,
   dtype,
@@ -70,13 +48,16 @@ describe('planFeeds: which array feeds which input', () => {
         spec('h0', 'float32', [1, 'N', 4]),
         spec('c0', 'float32', [1, 'N', 4]),
       ],
-      [arr('feat', 'float32', [1, 2, 3, 4, 5, 6], [3])],
+      [sampleArray('feat', 'float32', [1, 2, 3, 4, 5, 6], [3])],
       { x: 'array:order', h0: 'default:0', c0: 'default:0' },
     ],
     [
       'as many arrays as inputs: state inputs taken in order too (test data sets)',
       [spec('x', 'float32', ['N', 3]), spec('state', 'float32', ['N', 3])],
-      [arr(null, 'float32', [1, 2, 3, 4, 5, 6], [3]), arr(null, 'float32', [0, 0, 0, 0, 0, 0], [3])],
+      [
+        sampleArray(null, 'float32', [1, 2, 3, 4, 5, 6], [3]),
+        sampleArray(null, 'float32', [0, 0, 0, 0, 0, 0], [3]),
+      ],
       { x: 'array:order', state: 'array:order' },
     ],
   ])('%s', (_, inputs, arrays, want) => {

@@ -7,6 +7,7 @@ import { tensorDims } from '../onnx/tensor';
 import { inferPreprocessOptions, type PreprocessOptions, type TensorSampleSet } from '../samples';
 import { isStateInput } from './feeds';
 import type { TensorSpec } from './types';
+import { seededRandom } from '../random';
 
 export const PROBE_SAMPLES = 8;
 export const PROBE_SEED = 1;
@@ -24,17 +25,8 @@ export interface ProbeOptions {
   vocab?: Readonly<Record<string, number>>;
 }
 
-/** mulberry32: a small, well-mixed 32-bit generator, so the probe is the same on every machine and run. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+// Its inputs are the same on every machine and run (re-exported for index.ts and the tests).
+export { seededRandom };
 
 const fixed = (d: number | string | null): d is number => typeof d === 'number' && d > 0;
 const isFloat = (d: string) => d === 'float32' || d === 'float16' || d === 'float64';

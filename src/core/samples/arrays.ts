@@ -1,7 +1,6 @@
 // Named input arrays of a tensor sample set: one per model input (input_ids, attention_mask, ...), each kept in the
 // values its file holds (integers exact, not squeezed through float32), so token ids reach the model unchanged.
-import { float16BitsToFloat32 } from '../onnx/float16';
-import type { NpyArray } from './npy';
+import { elementCount, npyToFloat32, numberView, type NpyArray } from './npy';
 import { sampleSetError } from './paths';
 import type { SampleArray, SampleSet } from './types';
 
@@ -27,20 +26,15 @@ export const npyDtypeName = (descr: string): string => NPY_DTYPES[descr] ?? 'flo
 
 /** Values of an .npy array as numbers: float32 stays float32, everything else is widened exactly to float64. */
 export function npyValues(a: NpyArray): Float32Array | Float64Array {
-  const n = a.shape.reduce((x, y) => x * y, 1);
-  const buf = a.data.buffer;
-  const off = a.data.byteOffset;
+  const n = elementCount(a);
   switch (a.dtype) {
     case '<f4':
-      return new Float32Array(buf, off, n);
-    case '<f2': {
-      const h = new Uint16Array(buf, off, n);
-      return Float32Array.from(h, float16BitsToFloat32);
-    }
+    case '<f2':
+      return npyToFloat32(a);
     case '<f8':
-      return new Float64Array(buf, off, n);
+      return new Float64Array(a.data.buffer, a.data.byteOffset, n);
     case '<i8': {
-      const v = new BigInt64Array(buf, off, n);
+      const v = new BigInt64Array(a.data.buffer, a.data.byteOffset, n);
       const out = new Float64Array(n);
       for (let i = 0; i < n; i++) {
         if (v[i] > 9007199254740991n || v[i] < -9007199254740991n) {
@@ -52,18 +46,8 @@ export function npyValues(a: NpyArray): Float32Array | Float64Array {
       }
       return out;
     }
-    case '<i4':
-      return Float64Array.from(new Int32Array(buf, off, n));
-    case '<i2':
-      return Float64Array.from(new Int16Array(buf, off, n));
-    case '|i1':
-      return Float64Array.from(new Int8Array(buf, off, n));
-    case '<u4':
-      return Float64Array.from(new Uint32Array(buf, off, n));
-    case '<u2':
-      return Float64Array.from(new Uint16Array(buf, off, n));
     default:
-      return Float64Array.from(new Uint8Array(buf, off, n)); // |u1, |b1
+      return Float64Array.from(numberView(a, n));
   }
 }
 

@@ -95,7 +95,7 @@ export function parseNpy(bytes: Uint8Array, name: string): NpyArray {
   return { name, dtype, shape, data: bytes.slice(dataStart, dataStart + want) };
 }
 
-const elementCount = (a: NpyArray): number => a.shape.reduce((x, y) => x * y, 1);
+export const elementCount = (a: NpyArray): number => a.shape.reduce((x, y) => x * y, 1);
 
 /** All values as float32 (int64 beyond 2^53 loses precision, which no sample data needs). */
 export function npyToFloat32(a: NpyArray): Float32Array {
@@ -122,7 +122,8 @@ export function npyToFloat32(a: NpyArray): Float32Array {
   }
 }
 
-function numberView(a: NpyArray, n: number): ArrayLike<number> {
+/** The array's values in its own integer or float64 type (a view, no copy); float16/float32/int64 are not here. */
+export function numberView(a: NpyArray, n: number): ArrayLike<number> {
   const buf = a.data.buffer;
   const off = a.data.byteOffset;
   switch (a.dtype) {

@@ -4,9 +4,8 @@ import type { Bits } from '../../../core/quant/config';
 import { giveLayerBits, keepLayerFloat, LAYER_WIDTHS } from '../../../state/actions/sensitivity';
 import { setLayerIncluded } from '../../../state/actions/config';
 import { selectWeight } from '../../../state/actions/ui';
+import { decibelText, scientificText } from '../../format';
 
-const db = (x: number) => (x === Infinity ? '∞' : x === -Infinity ? '−∞' : x.toFixed(1));
-const sci = (x: number | null) => (x === null ? '–' : x === 0 ? '0' : x.toExponential(2));
 const widthLabel = (b: Bits) => (b === 'fp16' ? 'fp16' : `${b}-bit`);
 
 /** The layer's width in every variant: its own override, or each variant's (''); float is the "Keep float" tick. */
@@ -86,7 +85,7 @@ export function SensitivityTable({ report: r }: { report: SensitivityReport }) {
                     {l.name}
                   </button>
                 </td>
-                <td className="num">{sci(l.score)}</td>
+                <td className="num">{scientificText(l.score)}</td>
                 <td className="num">{pct(l.top1Agreement)}</td>
                 {r.labeled && (
                   <td className="num">
@@ -95,8 +94,8 @@ export function SensitivityTable({ report: r }: { report: SensitivityReport }) {
                       : `${l.top1Delta >= 0 ? '+' : ''}${(100 * l.top1Delta).toFixed(1)} pt`}
                   </td>
                 )}
-                <td className="num">{db(l.outputSqnrDb)}</td>
-                <td className="num">{db(l.weightSqnrDb)}</td>
+                <td className="num">{decibelText(l.outputSqnrDb)}</td>
+                <td className="num">{decibelText(l.weightSqnrDb)}</td>
                 <td className="num">{l.proxyRank}</td>
                 <td className="row">
                   <button
