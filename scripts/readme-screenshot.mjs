@@ -15,5 +15,7 @@ await page.evaluate(() => window.scrollTo(0, 0));
 for (const id of ['plot-histogram', 'plot-layer-error', 'plot-channel-ranges']) {
   await page.locator(`[data-testid=${id}][data-status=ready]`).waitFor();
 }
+// Each variant is read back and loaded by onnxruntime-web before Download is offered: wait for that too.
+await page.waitForFunction(() => !document.body.innerText.includes('Checking…'));
 await page.screenshot({ path: 'docs/screenshot.png' });
 await browser.close();

@@ -103,7 +103,12 @@ export function WeightsTable() {
                   )}
                 </th>
               ))}
-              <th scope="col">Bits</th>
+              <th
+                scope="col"
+                title="This layer's bit width, clip range and rounding (variant: the global setting)"
+              >
+                Layer settings
+              </th>
             </tr>
           </thead>
           <tbody>
