@@ -10,7 +10,43 @@ import {
 } from '../pipeline/run';
 import type { MeasuredOn, QuantConfig } from '../quant/config';
 import type { Calibration } from '../pipeline/method';
-import { assign, layerTables, type Assignment, type Candidate, type MeasuredLoss } from './plan';
+import {
+  assign,
+  layerTables,
+  type Assignment,
+  type Budget,
+  type Candidate,
+  type LayerTable,
+  type MeasuredLoss,
+} from './plan';
+import type { MeasureAssignments, RefineHooks } from './refine';
+import { refineInput, refineWith } from './refined';
+
+/**
+ * Refine a measured-loss answer end to end (src/core/mixed/refined.ts): whole assignments run on the calibration
+ * samples by `measure`. Ignored with the weight-error proxy (no samples).
+ */
+export interface RefineOption {
+  measure: MeasureAssignments;
+  hooks?: RefineHooks;
+}
+
+/** The solver's answer, refined when asked and the loss is measured. */
+async function solveAndRefine(
+  model: OnnxModel,
+  base: QuantConfig,
+  source: OnnxModel,
+  tables: LayerTable[],
+  budget: Budget,
+  proxy: 'weight-error' | 'measured',
+  opts: { candidates?: readonly Candidate[]; refine?: RefineOption },
+): Promise<Assignment> {
+  const a = assign(model, base, tables, budget, proxy);
+  if (!opts.refine || proxy !== 'measured') return a;
+  const proxyTables = await layerTables(source, base, opts.candidates);
+  const input = refineInput(model, base, tables, proxyTables, budget, a);
+  return refineWith(a, input, opts.refine.measure, opts.refine.hooks);
+}
 
 /** A budget as the user states it: average bits per weight, or the size of the exported file. */
 export type UserBudget = { targetBits: number } | { fileBytes: number };
@@ -29,12 +65,18 @@ export async function planBudget(
   model: OnnxModel,
   base: QuantConfig,
   budget: UserBudget,
-  opts: { candidates?: readonly Candidate[]; measured?: MeasuredLoss; hooks?: RunHooks } = {},
+  opts: {
+    candidates?: readonly Candidate[];
+    measured?: MeasuredLoss;
+    hooks?: RunHooks;
+    refine?: RefineOption;
+  } = {},
 ): Promise<Assignment> {
   if ('fileBytes' in budget) return (await runWithBudget(model, base, budget, 'plan', opts)).assignment;
   const source = base.equalize ? (await equalizeModel(model, base)).model : model;
   const tables = await layerTables(source, base, opts.candidates, opts.measured);
-  return assign(model, base, tables, budget, opts.measured ? 'measured' : 'weight-error');
+  const proxy = opts.measured ? 'measured' : 'weight-error';
+  return solveAndRefine(model, base, source, tables, budget, proxy, opts);
 }
 
 /**
@@ -56,6 +98,7 @@ export async function runWithBudget(
     calibration?: Calibration;
     /** The samples `measured` came from, recorded in the recipe (`mixed.measuredOn`). */
     measuredOn?: MeasuredOn;
+    refine?: RefineOption;
   } = {},
 ): Promise<BudgetRun> {
   // The proxy must see the weights that will be quantized: the equalized ones when equalization is on.
@@ -64,7 +107,15 @@ export async function runWithBudget(
   const proxy = opts.measured ? 'measured' : 'weight-error';
   const on = opts.measured && opts.measuredOn ? { measuredOn: opts.measuredOn } : {};
   if ('targetBits' in budget) {
-    const assignment = assign(model, base, tables, { targetBits: budget.targetBits }, proxy);
+    const assignment = await solveAndRefine(
+      model,
+      base,
+      source,
+      tables,
+      { targetBits: budget.targetBits },
+      proxy,
+      opts,
+    );
     assignment.config = { ...assignment.config, mixed: { ...assignment.config.mixed!, ...on } };
     const result = await runQuantization(
       model,
@@ -89,8 +140,20 @@ export async function runWithBudget(
   }
   let weightBytes = budget.fileBytes - (probe.file.size - smallest.storedBytes);
   for (let i = 0; i < MAX_TRIES && weightBytes >= least; i++) {
-    const assignment = assign(model, base, tables, { targetBytes: weightBytes }, proxy);
-    assignment.config = { ...assignment.config, mixed: { targetBytes: budget.fileBytes, proxy, ...on } };
+    const assignment = await solveAndRefine(
+      model,
+      base,
+      source,
+      tables,
+      { targetBytes: weightBytes },
+      proxy,
+      opts,
+    );
+    const refined = assignment.config.mixed?.refined;
+    assignment.config = {
+      ...assignment.config,
+      mixed: { targetBytes: budget.fileBytes, proxy, ...on, ...(refined ? { refined } : {}) },
+    };
     const result = await runQuantization(
       model,
       assignment.config,
