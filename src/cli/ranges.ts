@@ -84,12 +84,13 @@ export function budgetNote(a: Assignment): string {
   return `mixed precision: ${mix}; ${a.averageBits.toFixed(2)} bits per weight, ${a.storedBytes} bytes stored (budget ${budget}), loss by ${proxy}${floor}${refineNote(a)}`;
 }
 
-/** What the end-to-end refinement evaluated and kept (calibration loss of the winner vs the first, uniform, start). */
+/** What the end-to-end refinement evaluated and kept (calibration output SQNR of the winner vs the uniform start). */
 function refineNote(a: Assignment): string {
   const r = a.refinement;
   if (!r) return '';
   const win = r.evaluated[r.winner];
   const first = r.evaluated[0];
-  const vs = r.winner === 0 ? '' : `; ${first.label}: ${first.loss.toPrecision(3)}`;
-  return `; refined on the calibration samples: ${r.evaluated.length} configurations evaluated whole, kept "${win.label}" (calibration loss ${win.loss.toPrecision(3)}${vs})`;
+  const db = (nsr: number) => `${(-10 * Math.log10(nsr)).toFixed(1)} dB`;
+  const vs = r.winner === 0 ? '' : `; ${first.label}: ${db(first.loss)}`;
+  return `; refined on the calibration samples: ${r.evaluated.length} configurations evaluated whole, kept "${win.label}" (calibration output SQNR ${db(win.loss)}${vs})`;
 }

@@ -9,8 +9,10 @@ import type { Candidate } from './candidates';
 
 /** What one whole assignment measured on the calibration samples (against the float model). */
 export interface Measurement {
-  /** The loss compared: mean KL(float ‖ assignment), or the worst output's noise-to-signal ratio. */
+  /** The loss compared (the worst output's noise-to-signal ratio vs float, for the evaluator in core/sensitivity). */
   loss: number;
+  /** Mean KL(float ‖ assignment), null without a class-score output (reported, not compared). */
+  kl?: number | null;
   /** Top-1 agreement with the float model (0..1), null without a class-score output. */
   agreement: number | null;
 }

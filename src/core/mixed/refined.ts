@@ -73,7 +73,26 @@ export async function refineWith(
 /** `a` with the refinement's winner as its layers (only the assigned layers change), recorded in `config.mixed`. */
 export function applyRefinement(a: Assignment, tables: readonly LayerTable[], r: Refinement): Assignment {
   const win = r.evaluated[r.winner];
-  const layers = { ...a.config.layers };
+  return {
+    ...a,
+    ...refinedFields(a.config, tables, r),
+    solution: { picks: win.picks, bytes: win.size, loss: win.predicted, unit: a.solution.unit },
+    refinement: r,
+  };
+}
+
+/**
+ * A planned config rewritten with the refinement's winner: per-layer bits (or skip) for the assigned layers, the
+ * totals, and `mixed.refined` (how many configurations were evaluated, which won). Plain data: the studio applies it
+ * on the main thread to a plan from the quantize worker.
+ */
+export function refinedFields(
+  config: QuantConfig,
+  tables: readonly LayerTable[],
+  r: Refinement,
+): Pick<Assignment, 'config' | 'chosen' | 'averageBits' | 'storedBytes'> {
+  const win = r.evaluated[r.winner];
+  const layers = { ...config.layers };
   const chosen = chosenOf(tables, win.picks);
   let storedBytes = 0;
   let bits = 0;
@@ -84,22 +103,17 @@ export function applyRefinement(a: Assignment, tables: readonly LayerTable[], r:
     bits += nominalBits(t, k) * t.elements;
     elements += t.elements;
     const { skip: _skip, bits: _bits, ...rest } = layers[t.name] ?? {};
-    layers[t.name] =
-      chosen[t.name] === 'float'
-        ? { ...rest, skip: true }
-        : { ...rest, bits: chosen[t.name] as Exclude<Candidate, 'float'> };
+    const c = chosen[t.name];
+    layers[t.name] = c === 'float' ? { ...rest, skip: true } : { ...rest, bits: c };
   });
+  const mixed = config.mixed && {
+    ...config.mixed,
+    refined: { evaluated: r.evaluated.length, winner: win.label },
+  };
   return {
-    ...a,
-    config: {
-      ...a.config,
-      layers,
-      mixed: { ...a.config.mixed!, refined: { evaluated: r.evaluated.length, winner: win.label } },
-    },
-    solution: { picks: win.picks, bytes: win.size, loss: win.predicted, unit: a.solution.unit },
+    config: { ...config, layers, ...(mixed ? { mixed } : {}) },
     chosen,
     averageBits: elements ? bits / elements : 0,
     storedBytes,
-    refinement: r,
   };
 }

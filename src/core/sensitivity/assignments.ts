@@ -28,8 +28,10 @@ export interface AssignmentsRequest {
 const nsr = (db: number) => (db === Infinity ? 0 : 10 ** (-db / 10));
 
 /**
- * Measure each assignment whole: mean KL(float ‖ assignment) when the model has a class-score output (else the
- * worst output's noise-to-signal ratio, as the sensitivity ranking), and top-1 agreement. Layers that cannot be
+ * Measure each assignment whole: the worst output's noise-to-signal ratio vs float (the loss compared), with mean
+ * KL(float ‖ assignment) and top-1 agreement when the model has a class-score output. KL is not the loss compared:
+ * on models whose logits are large (mnist-8) the softmax saturates and every assignment's KL underflows to ~1e-271,
+ * which cannot tell them apart, while the output noise-to-signal ratio is continuous on every model. Layers that cannot be
  * written back alone (tied, Constant, read through a Transpose…) are refused by name, never measured wrongly.
  */
 export async function measureAssignments(
@@ -82,8 +84,10 @@ export async function measureAssignments(
   return report.variants.map((v) => {
     const r = v.exact as ModeResult;
     const worst = Math.min(...r.outputs.map((o) => o.sqnrDb));
-    return report.output
-      ? { loss: r.fidelity!.meanKl, agreement: r.fidelity!.top1Agreement }
-      : { loss: nsr(worst), agreement: null };
+    return {
+      loss: nsr(worst),
+      kl: r.fidelity?.meanKl ?? null,
+      agreement: r.fidelity?.top1Agreement ?? null,
+    };
   });
 }
