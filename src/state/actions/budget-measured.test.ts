@@ -228,7 +228,9 @@ describe('quantizeToBudget: measured loss or the proxy', () => {
     });
     expect(state().budgetRefine).toBeNull();
     expect(variantLabel(v)).toBe('mixed 4.5 b measured · sym · per-channel');
-    expect(mixedLossText(v.config)).toBe('measured on 8 synthetic samples (made-up inputs)');
+    expect(mixedLossText(v.config)).toBe(
+      'measured on 8 synthetic samples (made-up inputs); refined: 3 whole assignments evaluated, kept local move 1.1',
+    );
     expect(variantLabel(state().variants[proxyId])).toBe('mixed 4.5 b · sym · per-channel');
   });
 
