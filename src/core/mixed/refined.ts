@@ -14,7 +14,6 @@ import {
   type Start,
 } from './refine';
 import type { Option } from './solve';
-import type { Candidate } from './candidates';
 
 /** What a refinement needs besides the evaluator: plain data, so it can cross a worker boundary. */
 export interface RefineInput {
