@@ -87,6 +87,7 @@ export function budgetNote(a: Assignment): string {
 /** What the end-to-end refinement evaluated and kept (calibration output SQNR of the winner vs the uniform start). */
 function refineNote(a: Assignment): string {
   const r = a.refinement;
+  if (a.refineSkipped) return `; not refined end to end: ${a.refineSkipped}`;
   if (!r) return '';
   const win = r.evaluated[r.winner];
   const first = r.evaluated[0];

@@ -159,6 +159,8 @@ export interface Assignment {
   storedBytes: number;
   /** When the answer was refined end to end on calibration samples: every configuration evaluated, and the winner. */
   refinement?: Refinement;
+  /** Why a refinement that was asked for did not run (a layer the evaluator cannot write back). */
+  refineSkipped?: string;
 }
 
 /**

@@ -3,7 +3,8 @@ import { parseModel } from '../onnx';
 import { normalizeConfig } from '../quant/config';
 import { buildModel, floatTensor, modelBytes, node, valueInfo } from '../../../test/fixtures/onnx-builders';
 import type { Candidate } from './candidates';
-import { localMoves, refineAssignment, type Measurement } from './refine';
+import { StudioError } from '../errors';
+import { localMoves, refineAssignment, UNMEASURABLE, type Measurement } from './refine';
 import { planBudget } from './run';
 import type { Option } from './solve';
 
@@ -169,6 +170,43 @@ describe('planBudget with refinement', () => {
     });
     for (const [name, c] of Object.entries(a.chosen))
       expect(a.config.layers[name]).toEqual(c === 'float' ? { skip: true } : { bits: c });
+  });
+
+  it('an assignment the evaluator cannot write back keeps the solver answer and says why; other errors stop', async () => {
+    const model = mlp();
+    const base = normalizeConfig({});
+    const solver = await planBudget(model, base, { targetBits: 4.2 }, { measured: measuredAlone });
+    const a = await planBudget(
+      model,
+      base,
+      { targetBits: 4.2 },
+      {
+        measured: measuredAlone,
+        refine: {
+          measure: async () => {
+            throw new StudioError('QuantConfigError', `w1 ${UNMEASURABLE}: tied weight`);
+          },
+        },
+      },
+    );
+    expect(a.chosen).toEqual(solver.chosen);
+    expect(a.refinement).toBeUndefined();
+    expect(a.refineSkipped).toMatch(/w1 cannot be measured in place: tied weight/);
+    expect(a.config.mixed?.refined).toBeUndefined();
+    const failing = planBudget(
+      model,
+      base,
+      { targetBits: 4.2 },
+      {
+        measured: measuredAlone,
+        refine: {
+          measure: async () => {
+            throw new Error('onnxruntime failed');
+          },
+        },
+      },
+    );
+    await expect(failing).rejects.toThrow('onnxruntime failed');
   });
 
   it('is not used with the weight-error proxy', async () => {

@@ -48,6 +48,9 @@ export interface RefineHooks {
   onProgress?: (done: number, cap: number) => void;
 }
 
+/** In the evaluator's error when an assignment holds a layer it cannot write back (the refinement is skipped). */
+export const UNMEASURABLE = 'cannot be measured in place';
+
 /** Whole-model evaluations at most (starts included): each is one model run over the calibration samples. */
 export const MAX_EVALUATIONS = 12;
 /** Local moves tried per round (each from the best so far). */

@@ -19,7 +19,7 @@ import {
   type LayerTable,
   type MeasuredLoss,
 } from './plan';
-import type { MeasureAssignments, RefineHooks } from './refine';
+import { UNMEASURABLE, type MeasureAssignments, type RefineHooks } from './refine';
 import { refineInput, refineWith, type RefineInput } from './refined';
 
 /**
@@ -62,7 +62,13 @@ async function solveAndRefine(
   if (!opts.refine || proxy !== 'measured') return a;
   const proxyTables = await layerTables(source, base, opts.candidates);
   const input = refineInput(model, base, tables, proxyTables, budget, a);
-  return refineWith(a, input, opts.refine.measure, opts.refine.hooks);
+  try {
+    return await refineWith(a, input, opts.refine.measure, opts.refine.hooks);
+  } catch (e) {
+    // A layer the evaluator cannot write back (as the sensitivity run skips it): keep the solver's answer, say why.
+    if (e instanceof Error && e.message.includes(UNMEASURABLE)) return { ...a, refineSkipped: e.message };
+    throw e;
+  }
 }
 
 /** A budget as the user states it: average bits per weight, or the size of the exported file. */

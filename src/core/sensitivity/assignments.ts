@@ -6,7 +6,7 @@ import { StudioError } from '../errors';
 import { FLOAT_MODEL_ID, runEvaluation } from '../eval';
 import type { ModeResult } from '../eval/results';
 import type { Candidate } from '../mixed/candidates';
-import type { Measurement } from '../mixed/refine';
+import { UNMEASURABLE, type Measurement } from '../mixed/refine';
 import { findWeights, readLazyTensors, serializeModel } from '../onnx';
 import type { OnnxModel } from '../onnx/types';
 import type { IntBits, QuantConfig } from '../quant/config';
@@ -50,7 +50,7 @@ export async function measureAssignments(
       if (c === 'float') continue;
       if (!weights.has(name)) throw new StudioError('QuantConfigError', `no weight named ${name}`);
       const why = skipped.get(name);
-      if (why) throw new StudioError('QuantConfigError', `${name} cannot be measured in place: ${why}`);
+      if (why) throw new StudioError('QuantConfigError', `${name} ${UNMEASURABLE}: ${why}`);
     }
   }
   const floatBytes = serializeModel(model.proto);

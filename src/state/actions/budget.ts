@@ -2,7 +2,7 @@
 // assignment as one more variant (its config lists every layer, so it re-runs and downloads like any other).
 import { getEvaluateSession, getQuantizeSession } from '../../bridge';
 import { StudioError } from '../../core/errors';
-import { chosenOf, refineAssignment } from '../../core/mixed/refine';
+import { chosenOf, refineAssignment, UNMEASURABLE } from '../../core/mixed/refine';
 import { refinedFields } from '../../core/mixed/refined';
 import type { BudgetPlanDto } from '../../protocol/dto';
 import { selectSamples } from '../eval-selectors';
@@ -54,9 +54,13 @@ export async function quantizeToBudget(measured?: MeasuredLoss): Promise<void> {
     );
     if (signal.aborted || !isBatch(batchId)) return;
     if (plan.refine && sensitivity) {
-      const refined = await refinePlan(plan, sensitivity, signal, batchId);
-      if (!refined) return;
-      plan = { ...plan, ...refined };
+      const refined = await refinePlan(plan, sensitivity, signal, batchId).catch((e: unknown) => {
+        // A layer the evaluator cannot write back: the solver's plan stands (its recipe then says no "refined").
+        if (e instanceof Error && e.message.includes(UNMEASURABLE)) return undefined;
+        throw e;
+      });
+      if (refined === null) return;
+      if (refined) plan = { ...plan, ...refined };
     }
     const config = sensitivity ? withMeasuredOn(plan.config, sensitivity) : plan.config;
     const floor = plan.floor ?? 4;
