@@ -107,6 +107,8 @@ test('demo model: measured sensitivity ranks the layers; "keep float" on the top
   const recipe = mixed.getByTestId(/^variant-recipe-/);
   await recipe.locator('summary').click();
   await expect(recipe.locator('summary')).toContainText('measured on 64 samples of');
+  // Refined end to end on the same samples: uniform int4 and the alternatives run whole, the closest to float kept.
+  await expect(recipe.locator('summary')).toContainText(/refined: \d+ whole assignments evaluated, kept /);
   // The layer kept float stays float; the other two got widths the solver picked.
   await expect(recipe.locator(`li[data-layer="${top}"]`)).toContainText('float');
   await expect(recipe.locator('li')).toHaveCount(3);

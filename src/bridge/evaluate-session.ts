@@ -16,7 +16,9 @@ import type {
   SensitivityProgress,
   SensitivityReport,
   SensitivityRunRequest,
+  AssignmentsRunRequest,
 } from '../protocol/eval-dto';
+import type { Measurement } from '../core/mixed/refine';
 import type { EvaluateApi } from '../workers/evaluate.api';
 import { describeWorkerFailure } from './crash';
 import { sendInSlices } from './send-in-slices';
@@ -159,6 +161,24 @@ export class EvaluateSession {
       this.bridge.run(
         signal,
         (api) => api.sensitivity(request, onProgress),
+        () => this.restart(),
+      );
+    return samples ? this.withSamples(samples, go) : go();
+  }
+
+  /**
+   * Whole mixed-precision assignments against the float model on `samples` (null: the synthetic probe): the loss
+   * the budget's refinement compares. Aborting `signal` restarts the worker, as for `evaluate`.
+   */
+  measureAssignments(
+    samples: SampleSetFiles | null,
+    request: AssignmentsRunRequest,
+    signal: AbortSignal,
+  ): Promise<Measurement[]> {
+    const go = () =>
+      this.bridge.run(
+        signal,
+        (api) => api.measureAssignments(request),
         () => this.restart(),
       );
     return samples ? this.withSamples(samples, go) : go();

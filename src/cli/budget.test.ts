@@ -37,6 +37,7 @@ describe('quantize --target-bits with --calibration', () => {
       '16',
       '--save-recipe',
       recipe,
+      '--no-refine',
     );
     expect(r.err).toBe('');
     expect(r.code).toBe(0);
@@ -74,6 +75,59 @@ describe('quantize --target-bits with --calibration', () => {
       },
     );
     expect(saved.layers).toEqual(plan.config.layers);
+    expect(saved.mixed.refined).toBeUndefined();
+
+    // Refined by default: whole assignments evaluated on the same 16 samples, the best kept (same answer in-process).
+    const refinedRecipe = join(tmp, 'rr.json');
+    const rr = await runMain(
+      'quantize',
+      MODEL,
+      '-o',
+      join(tmp, 'mr.onnx'),
+      '--granularity',
+      'channel',
+      '--target-bits',
+      '3.5',
+      '--calibration',
+      join(DIR, 'calibration'),
+      '--calibration-count',
+      '16',
+      '--save-recipe',
+      refinedRecipe,
+    );
+    expect(rr.code).toBe(0);
+    expect(rr.out).toMatch(/refined on the calibration samples: \d+ configurations evaluated whole, kept "/);
+    const refined = await planBudget(
+      model,
+      config,
+      { targetBits: 3.5 },
+      {
+        measured: measuredLossFromSensitivity(reports),
+        refine: {
+          measure: (assignments) =>
+            api.measureAssignments({
+              float,
+              config,
+              source: 'samples',
+              preprocess: null,
+              maxSamples: 16,
+              assignments,
+            }),
+        },
+      },
+    );
+    const savedRefined = JSON.parse(readFileSync(refinedRecipe, 'utf8'));
+    expect(savedRefined.layers).toEqual(refined.config.layers);
+    const { evaluated, winner } = refined.refinement!;
+    expect(savedRefined.mixed.refined).toEqual({
+      evaluated: evaluated.length,
+      winner: evaluated[winner].label,
+    });
+    expect(evaluated[0].label).toBe('uniform int3');
+    expect(evaluated[winner].loss).toBeLessThanOrEqual(evaluated[0].loss);
+    expect(evaluated[winner].loss).toBe(Math.min(...evaluated.map((e) => e.loss)));
+    for (const e of evaluated) expect(e.size).toBeLessThanOrEqual(refined.budget);
+    expect(refined.averageBits).toBeLessThanOrEqual(3.5);
   });
 
   it('--target-size with --calibration: measured too, and the file fits', async () => {

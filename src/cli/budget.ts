@@ -5,7 +5,8 @@ import type { MeasuredLoss } from '../core/mixed/plan';
 import type { OnnxModel } from '../core/onnx/types';
 import type { MeasuredOn, QuantConfig } from '../core/quant/config';
 import { measuredLossFromSensitivity } from '../core/sensitivity/losses';
-import { measureSensitivityCli } from './measure';
+import { cliEvaluateApi, measureSensitivityCli } from './measure';
+import type { RefineOption } from '../core/mixed/run';
 
 /** Samples per measured model unless --calibration-count says otherwise (as `qstudio sensitivity`). */
 const DEFAULT_COUNT = 64;
@@ -15,7 +16,7 @@ export async function measuredBudgetLoss(
   model: OnnxModel,
   config: QuantConfig,
   values: Record<string, string | boolean | string[] | undefined>,
-): Promise<{ loss: MeasuredLoss; on: MeasuredOn }> {
+): Promise<{ loss: MeasuredLoss; on: MeasuredOn; refine?: RefineOption }> {
   const countText = values['calibration-count'];
   const count = typeof countText === 'string' ? Number(countText) : DEFAULT_COUNT;
   const reports = await measureSensitivityCli(
@@ -28,5 +29,32 @@ export async function measuredBudgetLoss(
   return {
     loss: measuredLossFromSensitivity(reports),
     on: { samples: first.sampleCount, source: first.sourceName, synthetic: first.synthetic },
+    ...(values['no-refine'] ? {} : { refine: await refineOn(modelPath, model, config, values, count) }),
+  };
+}
+
+/** Whole assignments run on the same calibration samples the per-layer losses came from (stderr: progress). */
+async function refineOn(
+  modelPath: string,
+  model: OnnxModel,
+  config: QuantConfig,
+  values: Record<string, string | boolean | string[] | undefined>,
+  count: number,
+): Promise<RefineOption> {
+  const { api, float } = await cliEvaluateApi(modelPath, model, values.calibration as string);
+  return {
+    measure: (assignments) =>
+      api.measureAssignments({
+        float,
+        config,
+        source: 'samples',
+        preprocess: null,
+        maxSamples: count,
+        assignments,
+      }),
+    hooks: {
+      onProgress: (done, cap) =>
+        process.stderr.write(`refine: evaluating whole assignments (${done} of at most ${cap} done)\n`),
+    },
   };
 }

@@ -203,6 +203,7 @@ async function quantize(args: string[]): Promise<number> {
         calibration: cal?.calibration,
         measured: measured?.loss,
         measuredOn: measured?.on,
+        refine: measured?.refine,
       })
     : null;
   const { summary, file, externalData } =

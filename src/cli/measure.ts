@@ -19,13 +19,8 @@ export interface MeasureOptions {
   selection?: LayerSelection;
 }
 
-/** One report per config (each its own width), progress on stderr: one updating line on a terminal, else per model. */
-export async function measureSensitivityCli(
-  modelPath: string,
-  model: OnnxModel,
-  configs: readonly QuantConfig[],
-  opts: MeasureOptions,
-): Promise<SensitivityReport[]> {
+/** The evaluate worker's API in this process (onnxruntime-web, one thread), with the samples loaded if given. */
+export async function cliEvaluateApi(modelPath: string, model: OnnxModel, calibration: string | undefined) {
   const float = {
     blob: await openAsBlob(modelPath),
     label: basename(modelPath),
@@ -33,7 +28,18 @@ export async function measureSensitivityCli(
   };
   ort.env.wasm.numThreads = 1;
   const api = createEvaluateApi(ort, { pause: () => Promise.resolve() });
-  if (opts.calibration !== undefined) await api.loadSamples(await sampleFiles(opts.calibration));
+  if (calibration !== undefined) await api.loadSamples(await sampleFiles(calibration));
+  return { api, float };
+}
+
+/** One report per config (each its own width), progress on stderr: one updating line on a terminal, else per model. */
+export async function measureSensitivityCli(
+  modelPath: string,
+  model: OnnxModel,
+  configs: readonly QuantConfig[],
+  opts: MeasureOptions,
+): Promise<SensitivityReport[]> {
+  const { api, float } = await cliEvaluateApi(modelPath, model, opts.calibration);
   const tty = Boolean(process.stderr.isTTY);
   let shown = false;
   const reports: SensitivityReport[] = [];

@@ -9,11 +9,13 @@ export const rangeOptions = {
   equalize: { type: 'boolean' },
   'target-bits': { type: 'string' },
   'target-size': { type: 'string' },
+  'no-refine': { type: 'boolean' },
 } as const;
 
 export const RANGE_USAGE = `[--clip minmax|mse|percentile] [--clip-percentile 99.9] [--equalize]
                    [--target-bits 4.5 | --target-size 1.2MB] (with --calibration: loss per layer measured
-                   on the samples at every width, else the weight-error proxy)`;
+                   on the samples at every width, then a few whole assignments evaluated on them and the
+                   best kept — --no-refine skips that; else the weight-error proxy)`;
 
 type Values = Record<string, string | boolean | string[] | undefined>;
 
@@ -79,5 +81,17 @@ export function budgetNote(a: Assignment): string {
   const budget = a.budgetUnit === 'bits' ? `${(a.budget / 8).toFixed(0)} B of levels` : `${a.budget} B`;
   const floor =
     a.floor === null ? '' : `, no layer below ${a.floor} bits (the widest uniform width the budget affords)`;
-  return `mixed precision: ${mix}; ${a.averageBits.toFixed(2)} bits per weight, ${a.storedBytes} bytes stored (budget ${budget}), loss by ${proxy}${floor}`;
+  return `mixed precision: ${mix}; ${a.averageBits.toFixed(2)} bits per weight, ${a.storedBytes} bytes stored (budget ${budget}), loss by ${proxy}${floor}${refineNote(a)}`;
+}
+
+/** What the end-to-end refinement evaluated and kept (calibration output SQNR of the winner vs the uniform start). */
+function refineNote(a: Assignment): string {
+  const r = a.refinement;
+  if (a.refineSkipped) return `; not refined end to end: ${a.refineSkipped}`;
+  if (!r) return '';
+  const win = r.evaluated[r.winner];
+  const first = r.evaluated[0];
+  const db = (nsr: number) => `${(-10 * Math.log10(nsr)).toFixed(1)} dB`;
+  const vs = r.winner === 0 ? '' : `; ${first.label}: ${db(first.loss)}`;
+  return `; refined on the calibration samples: ${r.evaluated.length} configurations evaluated whole, kept "${win.label}" (calibration output SQNR ${db(win.loss)}${vs})`;
 }

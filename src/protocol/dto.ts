@@ -1,4 +1,5 @@
 // Plain data that crosses the quantize worker's boundary: no classes, only objects, arrays and typed arrays.
+import type { RefineInput } from '../core/mixed/refined';
 import type { Dtype, WeightInfo } from '../core/onnx/types';
 import type { BlockSize, Granularity, Bits, QuantConfig, Scheme } from '../core/quant/config';
 import type { Candidate } from '../core/mixed/plan';
@@ -47,4 +48,6 @@ export interface BudgetPlanDto {
   storedBytes: number;
   /** Narrowest width the solver allowed (the uniform floor), or null. */
   floor: number | null;
+  /** Asked for with measured losses and a bits budget: what refining the plan end to end needs (starts, tables). */
+  refine?: RefineInput;
 }

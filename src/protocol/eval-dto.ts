@@ -3,6 +3,7 @@ import type { ClassificationResult, FidelityResult, OutputKind } from '../core/m
 import type { EvalMode, RgbaImage } from '../core/eval/results';
 import type { WireBlob } from './dto';
 import type { QuantConfig } from '../core/quant/config';
+import type { Candidate } from '../core/mixed/candidates';
 import type {
   ArrayRoles,
   ModelInputSpec,
@@ -105,6 +106,12 @@ export interface SensitivityRunRequest {
   batchSize?: number;
   /** Fewer models for a large network, with the user's consent: a sample of the layers, or one per block. */
   selection?: LayerSelection;
+}
+
+/** Whole mixed-precision assignments measured against the float model (the budget's end-to-end refinement). */
+export interface AssignmentsRunRequest extends Omit<SensitivityRunRequest, 'selection'> {
+  /** Chosen candidate per layer (bits, 'fp16' or 'float'), one record per assignment. */
+  assignments: Record<string, Candidate>[];
 }
 
 export interface ErrorDto {

@@ -44,6 +44,8 @@ export interface QuantSlice {
   budget: BudgetSetting;
   /** Why the last budget could not be planned (e.g. below the smallest possible model), until the next try. */
   budgetError: UiError | null;
+  /** While a budget plan is refined end to end: whole configurations evaluated so far, of at most `cap`. */
+  budgetRefine: { done: number; cap: number } | null;
   /** GPTQ / AdaRound / bias correction: how many of the loaded samples (the first ones) to calibrate on. */
   calibrationCount: number;
 }
@@ -95,6 +97,7 @@ export const initialQuant: QuantSlice = {
   batch: { status: 'idle' },
   budget: { mode: 'bits', bits: 4.5, megabytes: 1 },
   budgetError: null,
+  budgetRefine: null,
   calibrationCount: 128,
 };
 export const initialUi: UiSlice = {

@@ -27,10 +27,12 @@ export function mixedLossText(c: QuantConfig): string | null {
   if (!c.mixed) return null;
   if (c.mixed.proxy !== 'measured') return 'weight-error proxy (no data)';
   const on = c.mixed.measuredOn;
-  if (!on) return 'measured sensitivity';
+  const r = c.mixed.refined;
+  const refined = r ? `; refined: ${r.evaluated} whole assignments evaluated, kept ${r.winner}` : '';
+  if (!on) return `measured sensitivity${refined}`;
   return on.synthetic
-    ? `measured on ${on.samples} synthetic samples (made-up inputs)`
-    : `measured on ${on.samples} samples of ${on.source}`;
+    ? `measured on ${on.samples} synthetic samples (made-up inputs)${refined}`
+    : `measured on ${on.samples} samples of ${on.source}${refined}`;
 }
 /** A budget as the user typed it: decimal kB/MB (the budget field's units), 3 significant digits. */
 const decimalSize = (bytes: number): string =>

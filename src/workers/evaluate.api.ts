@@ -38,6 +38,8 @@ import {
 } from '../core/samples';
 import type { WireBlob } from '../protocol/dto';
 import { measureSensitivity } from '../core/sensitivity/run';
+import { measureAssignments } from '../core/sensitivity/assignments';
+import type { Measurement } from '../core/mixed/refine';
 import { macrotask } from './macrotask';
 import { captureCalibration } from './evaluate-capture';
 import {
@@ -69,6 +71,7 @@ import {
   type SensitivityProgress,
   type SensitivityReport,
   type SensitivityRunRequest,
+  type AssignmentsRunRequest,
 } from '../protocol/eval-dto';
 
 export type { OrtModule } from './ort-backend';
@@ -354,6 +357,35 @@ export function createEvaluateApi(ort: OrtModule, env: EvaluateEnv = {}) {
             isCancelled: () => token < cancelBelow,
             onProgress: fireAndForget(onProgress),
           },
+        );
+      });
+    },
+
+    /**
+     * Whole mixed-precision assignments (every layer at its chosen width at once) against the float model on the
+     * loaded samples or the probe: the loss the budget's refinement compares. Cancel with `cancel()`.
+     */
+    async measureAssignments(request: AssignmentsRunRequest): Promise<Measurement[]> {
+      const token = nextToken++;
+      return exclusive(async () => {
+        const file = request.float;
+        const externalData = await readExternal(file);
+        const model = parseModel(
+          await readBytes(file.blob),
+          file.label ?? 'model.onnx',
+          new Map((file.externalData ?? []).map((e) => [e.path, e.blob])),
+          { checkExternal: false },
+        );
+        const set =
+          request.source === 'synthetic'
+            ? probeSetForModel(model, { preprocess: request.preprocess })
+            : mustGetSet();
+        return measureAssignments(
+          model,
+          set,
+          request,
+          (bytes) => openSession(ort, bytes, externalData, 'exact', now),
+          { now, pause, isCancelled: () => token < cancelBelow },
         );
       });
     },

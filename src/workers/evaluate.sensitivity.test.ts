@@ -186,3 +186,42 @@ describe('sensitivity in the evaluate worker', () => {
     expect(r.notes).toContain('a sample of 2 of 3 layers, spread evenly over the graph');
   });
 });
+
+describe('whole assignments in the evaluate worker (the budget refinement)', () => {
+  it('measures every layer at its chosen width at once, with known answers on the tiny model', async () => {
+    const api = createEvaluateApi(ort);
+    const float = { blob: blobOf(tiny), label: 'tiny.onnx' };
+    const alone = await api.sensitivity({ float, config, source: 'synthetic', preprocess: null });
+    const w1 = alone.layers.find((l) => l.name === 'W1')!;
+    const got = await api.measureAssignments({
+      float,
+      config,
+      source: 'synthetic',
+      preprocess: null,
+      assignments: [
+        { W1: 'float', W2: 'float', W3: 'float' },
+        { W1: 'float', W2: 4, W3: 4 }, // W2 exact at int4, W3's branch × 0: identical outputs
+        { W1: 4, W2: 4, W3: 4 }, // only W1 moves the outputs: the same as W1 alone
+        { W1: 2, W2: 4, W3: 4 },
+        { W1: 8, W2: 4, W3: 4 },
+      ],
+    });
+    expect(got.slice(0, 2)).toEqual([
+      { loss: 0, kl: 0, agreement: 1 },
+      { loss: 0, kl: 0, agreement: 1 },
+    ]);
+    expect(got[2].loss).toBeCloseTo(10 ** (-w1.outputSqnrDb / 10), 12);
+    expect(got[2].kl).toBeCloseTo(w1.kl!, 12);
+    expect(got[3].loss).toBeGreaterThan(got[2].loss);
+    expect(got[4].loss).toBeLessThan(got[2].loss);
+    await expect(
+      api.measureAssignments({
+        float,
+        config,
+        source: 'synthetic',
+        preprocess: null,
+        assignments: [{ nope: 4 }],
+      }),
+    ).rejects.toThrow(/no weight named nope/);
+  });
+});

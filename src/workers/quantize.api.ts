@@ -26,7 +26,7 @@ import { throttleProgress } from '../core/progress';
 import { validateExportedFile } from '../core/export/validate';
 import { macrotask } from './macrotask';
 import { weightClipView } from '../core/ranges/clip-view';
-import { planBudget, type UserBudget } from '../core/mixed/run';
+import { planBudget, planForRefinement, type UserBudget } from '../core/mixed/run';
 import type { MeasuredLoss } from '../core/mixed/plan';
 import type {
   ChannelErrorsDto,
@@ -188,15 +188,24 @@ export const quantizeApi = {
 
   /**
    * Bits per layer for a budget (mixed precision): the assignment as a config to quantize like any variant.
-   * `measured`: per-layer losses measured on samples (else the weight-error proxy).
+   * `measured`: per-layer losses measured on samples (else the weight-error proxy). `refine` (measured, bits budget):
+   * also return what refining the plan end to end needs; the caller measures in the evaluate worker.
    */
   async planBudget(
     modelId: string,
     config: QuantConfig,
     budget: UserBudget,
     measured?: MeasuredLoss,
+    refine = false,
   ): Promise<BudgetPlanDto> {
     const { model } = mustGetModel(modelId);
+    if (refine && measured && 'targetBits' in budget) {
+      const { assignment: a, input } = await planForRefinement(model, normalizeConfig(config), budget, {
+        measured,
+      });
+      const { config: c, chosen, averageBits, storedBytes, floor } = a;
+      return { config: c, chosen, averageBits, storedBytes, floor, refine: input };
+    }
     const a = await planBudget(model, normalizeConfig(config), budget, {
       measured,
       hooks: { pause: macrotask },

@@ -12,6 +12,7 @@ import { specFor, type IntBits, type LayerOverride, type QuantConfig } from '../
 import { solveBudget, type Option, type Solution } from './solve';
 
 import { MIXED_CANDIDATES, type Candidate } from './candidates';
+import type { Refinement } from './refine';
 
 export { MIXED_CANDIDATES, type Candidate };
 
@@ -156,6 +157,10 @@ export interface Assignment {
   averageBits: number;
   /** Bytes the exporter stores for these layers (levels, scales, zero points; float layers as they were). */
   storedBytes: number;
+  /** When the answer was refined end to end on calibration samples: every configuration evaluated, and the winner. */
+  refinement?: Refinement;
+  /** Why a refinement that was asked for did not run (a layer the evaluator cannot write back). */
+  refineSkipped?: string;
 }
 
 /**
@@ -201,15 +206,7 @@ export function assign(
   proxy: 'weight-error' | 'measured',
   floor = proxy === 'weight-error',
 ): Assignment {
-  const elements = tables.reduce((s, t) => s + t.elements, 0);
-  const byBits = budget.targetBits !== undefined;
-  if (!byBits && budget.targetBytes === undefined) {
-    throw new StudioError('QuantConfigError', 'a budget needs target bits or a target size');
-  }
-  const limit = byBits ? Math.floor(budget.targetBits! * elements) : Math.floor(budget.targetBytes!);
-  const options = byBits
-    ? tables.map((t) => t.options.map((o, k) => ({ bytes: nominalBits(t, k) * t.elements, loss: o.loss })))
-    : tables.map((t) => t.options);
+  const { limit, options, byBits } = budgetUnits(tables, budget);
   const least = floor ? uniformFloor(tables, options, limit) : null;
   // Indices of the options each layer keeps: all, or none narrower than the floor.
   const kept = tables.map((t) =>
@@ -225,6 +222,45 @@ export function assign(
     limit,
   );
   const solution: Solution = { ...reduced, picks: reduced.picks.map((k, i) => kept[i][k]) };
+  const written = assignmentOf(model, base, tables, solution.picks);
+  return {
+    ...written,
+    config: { ...written.config, mixed: { ...budget, proxy } },
+    solution,
+    floor: least,
+    budget: limit,
+    budgetUnit: byBits ? 'bits' : 'bytes',
+  };
+}
+
+/**
+ * The solver's view of a budget: its limit and each layer's options in its units — nominal bits × weights for a bits
+ * budget (so 4.5 means what the levels carry), exact stored bytes for a bytes budget.
+ */
+export function budgetUnits(
+  tables: readonly LayerTable[],
+  budget: Budget,
+): { limit: number; options: Option[][]; byBits: boolean } {
+  const elements = tables.reduce((s, t) => s + t.elements, 0);
+  const byBits = budget.targetBits !== undefined;
+  if (!byBits && budget.targetBytes === undefined) {
+    throw new StudioError('QuantConfigError', 'a budget needs target bits or a target size');
+  }
+  const limit = byBits ? Math.floor(budget.targetBits! * elements) : Math.floor(budget.targetBytes!);
+  const options = byBits
+    ? tables.map((t) => t.options.map((o, k) => ({ bytes: nominalBits(t, k) * t.elements, loss: o.loss })))
+    : tables.map((t) => t.options);
+  return { limit, options, byBits };
+}
+
+/** One pick per layer written as a config (per-layer bits; `skip` for layers left float), with its totals. */
+export function assignmentOf(
+  model: OnnxModel,
+  base: QuantConfig,
+  tables: readonly LayerTable[],
+  picks: readonly number[],
+): Pick<Assignment, 'config' | 'chosen' | 'averageBits' | 'storedBytes'> {
+  const elements = tables.reduce((s, t) => s + t.elements, 0);
   const layers: Record<string, LayerOverride> = {};
   // Weights outside the assignment (excluded, tied, Gather tables not asked for) are listed as float.
   for (const w of findWeights(model, { includeGather: true })) {
@@ -234,7 +270,7 @@ export function assign(
   let storedBytes = 0;
   let bits = 0;
   tables.forEach((t, i) => {
-    const k = solution.picks[i];
+    const k = picks[i];
     const c = t.candidates[k];
     chosen[t.name] = c;
     storedBytes += t.options[k].bytes;
@@ -243,11 +279,7 @@ export function assign(
     layers[t.name] = c === 'float' ? { ...rest, skip: true } : { ...rest, bits: c };
   });
   return {
-    config: { ...base, layers, mixed: { ...budget, proxy } },
-    solution,
-    floor: least,
-    budget: limit,
-    budgetUnit: byBits ? 'bits' : 'bytes',
+    config: { ...base, layers },
     chosen,
     averageBits: elements ? bits / elements : 0,
     storedBytes,

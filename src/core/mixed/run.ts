@@ -10,7 +10,66 @@ import {
 } from '../pipeline/run';
 import type { MeasuredOn, QuantConfig } from '../quant/config';
 import type { Calibration } from '../pipeline/method';
-import { assign, layerTables, type Assignment, type Candidate, type MeasuredLoss } from './plan';
+import {
+  assign,
+  layerTables,
+  type Assignment,
+  type Budget,
+  type Candidate,
+  type LayerTable,
+  type MeasuredLoss,
+} from './plan';
+import { UNMEASURABLE, type MeasureAssignments, type RefineHooks } from './refine';
+import { refineInput, refineWith, type RefineInput } from './refined';
+
+/**
+ * Refine a measured-loss answer end to end (src/core/mixed/refined.ts): whole assignments run on the calibration
+ * samples by `measure`. Ignored with the weight-error proxy (no samples).
+ */
+export interface RefineOption {
+  measure: MeasureAssignments;
+  hooks?: RefineHooks;
+}
+
+/**
+ * A bits budget's answer on measured losses and what refining it needs (plain data), for a caller that measures
+ * elsewhere (the studio: planned in the quantize worker, measured in the evaluate worker).
+ */
+export async function planForRefinement(
+  model: OnnxModel,
+  base: QuantConfig,
+  budget: { targetBits: number },
+  opts: { candidates?: readonly Candidate[]; measured: MeasuredLoss },
+): Promise<{ assignment: Assignment; input: RefineInput }> {
+  const source = base.equalize ? (await equalizeModel(model, base)).model : model;
+  const tables = await layerTables(source, base, opts.candidates, opts.measured);
+  const assignment = assign(model, base, tables, budget, 'measured');
+  const proxyTables = await layerTables(source, base, opts.candidates);
+  return { assignment, input: refineInput(model, base, tables, proxyTables, budget, assignment) };
+}
+
+/** The solver's answer, refined when asked and the loss is measured. */
+async function solveAndRefine(
+  model: OnnxModel,
+  base: QuantConfig,
+  source: OnnxModel,
+  tables: LayerTable[],
+  budget: Budget,
+  proxy: 'weight-error' | 'measured',
+  opts: { candidates?: readonly Candidate[]; refine?: RefineOption },
+): Promise<Assignment> {
+  const a = assign(model, base, tables, budget, proxy);
+  if (!opts.refine || proxy !== 'measured') return a;
+  const proxyTables = await layerTables(source, base, opts.candidates);
+  const input = refineInput(model, base, tables, proxyTables, budget, a);
+  try {
+    return await refineWith(a, input, opts.refine.measure, opts.refine.hooks);
+  } catch (e) {
+    // A layer the evaluator cannot write back (as the sensitivity run skips it): keep the solver's answer, say why.
+    if (e instanceof Error && e.message.includes(UNMEASURABLE)) return { ...a, refineSkipped: e.message };
+    throw e;
+  }
+}
 
 /** A budget as the user states it: average bits per weight, or the size of the exported file. */
 export type UserBudget = { targetBits: number } | { fileBytes: number };
@@ -29,12 +88,18 @@ export async function planBudget(
   model: OnnxModel,
   base: QuantConfig,
   budget: UserBudget,
-  opts: { candidates?: readonly Candidate[]; measured?: MeasuredLoss; hooks?: RunHooks } = {},
+  opts: {
+    candidates?: readonly Candidate[];
+    measured?: MeasuredLoss;
+    hooks?: RunHooks;
+    refine?: RefineOption;
+  } = {},
 ): Promise<Assignment> {
   if ('fileBytes' in budget) return (await runWithBudget(model, base, budget, 'plan', opts)).assignment;
   const source = base.equalize ? (await equalizeModel(model, base)).model : model;
   const tables = await layerTables(source, base, opts.candidates, opts.measured);
-  return assign(model, base, tables, budget, opts.measured ? 'measured' : 'weight-error');
+  const proxy = opts.measured ? 'measured' : 'weight-error';
+  return solveAndRefine(model, base, source, tables, budget, proxy, opts);
 }
 
 /**
@@ -56,6 +121,7 @@ export async function runWithBudget(
     calibration?: Calibration;
     /** The samples `measured` came from, recorded in the recipe (`mixed.measuredOn`). */
     measuredOn?: MeasuredOn;
+    refine?: RefineOption;
   } = {},
 ): Promise<BudgetRun> {
   // The proxy must see the weights that will be quantized: the equalized ones when equalization is on.
@@ -64,7 +130,15 @@ export async function runWithBudget(
   const proxy = opts.measured ? 'measured' : 'weight-error';
   const on = opts.measured && opts.measuredOn ? { measuredOn: opts.measuredOn } : {};
   if ('targetBits' in budget) {
-    const assignment = assign(model, base, tables, { targetBits: budget.targetBits }, proxy);
+    const assignment = await solveAndRefine(
+      model,
+      base,
+      source,
+      tables,
+      { targetBits: budget.targetBits },
+      proxy,
+      opts,
+    );
     assignment.config = { ...assignment.config, mixed: { ...assignment.config.mixed!, ...on } };
     const result = await runQuantization(
       model,
@@ -89,8 +163,20 @@ export async function runWithBudget(
   }
   let weightBytes = budget.fileBytes - (probe.file.size - smallest.storedBytes);
   for (let i = 0; i < MAX_TRIES && weightBytes >= least; i++) {
-    const assignment = assign(model, base, tables, { targetBytes: weightBytes }, proxy);
-    assignment.config = { ...assignment.config, mixed: { targetBytes: budget.fileBytes, proxy, ...on } };
+    const assignment = await solveAndRefine(
+      model,
+      base,
+      source,
+      tables,
+      { targetBytes: weightBytes },
+      proxy,
+      opts,
+    );
+    const refined = assignment.config.mixed?.refined;
+    assignment.config = {
+      ...assignment.config,
+      mixed: { targetBytes: budget.fileBytes, proxy, ...on, ...(refined ? { refined } : {}) },
+    };
     const result = await runQuantization(
       model,
       assignment.config,

@@ -64,6 +64,8 @@ export interface MixedPrecisionInfo {
   proxy: 'weight-error' | 'measured';
   /** With a measured proxy: the samples the sensitivity was measured on (said in the variant's details). */
   measuredOn?: MeasuredOn;
+  /** Refined end to end on the calibration samples: how many whole configurations were evaluated, which won. */
+  refined?: { evaluated: number; winner: string };
 }
 
 export interface MeasuredOn {
@@ -173,6 +175,12 @@ function parseMixed(value: unknown): MixedPrecisionInfo | undefined {
   if (m.targetBits !== undefined) out.targetBits = positive('mixed.targetBits', m.targetBits);
   if (m.targetBytes !== undefined) out.targetBytes = positive('mixed.targetBytes', m.targetBytes);
   if (m.measuredOn !== undefined) out.measuredOn = parseMeasuredOn(m.measuredOn);
+  if (m.refined !== undefined) {
+    const r = m.refined as Partial<{ evaluated: unknown; winner: unknown }>;
+    if (typeof r !== 'object' || r === null || typeof r.winner !== 'string')
+      throw new StudioError('QuantConfigError', 'mixed.refined must be {evaluated, winner}');
+    out.refined = { evaluated: positive('mixed.refined.evaluated', r.evaluated), winner: r.winner };
+  }
   return out;
 }
 

@@ -17,3 +17,4 @@ export {
 } from './variants';
 export { blockOf, measuredUnits, sampleEvenly, type LayerSelection, type MeasuredUnit } from './groups';
 export { measuredLossFromSensitivity } from './losses';
+export { measureAssignments, type AssignmentsRequest } from './assignments';

@@ -5,13 +5,18 @@ import { InProcessBridge } from '../../bridge/in-process-bridge';
 import { setEvaluateBridge, setQuantizeBridge } from '../../bridge';
 import { MIXED_WIDTHS } from '../../core/mixed/candidates';
 import type { IntBits } from '../../core/quant/config';
-import type { SensitivityReport, SensitivityRunRequest } from '../../protocol/eval-dto';
+import type {
+  AssignmentsRunRequest,
+  SensitivityReport,
+  SensitivityRunRequest,
+} from '../../protocol/eval-dto';
 import type { EvaluateApi } from '../../workers/evaluate.api';
 import type { QuantizeApi } from '../../workers/quantize.api';
 import { FakeQuantizeApi } from '../testing/fake-quantize-api';
 import { appStore, initialState } from '../store';
 import { mixedLossText, variantLabel } from '../variant-key';
-import { budgetLoss, quantizeToBudget } from './budget';
+import { budgetLoss, quantizeToBudget, setBudget } from './budget';
+import { cancelQuantize } from './quantize';
 import { setConfig } from './config';
 import { openFiles } from './open-model';
 import {
@@ -68,11 +73,28 @@ function report(req: SensitivityRunRequest): SensitivityReport {
   };
 }
 
+/** Whole assignments the fake evaluate worker was asked to measure (the budget's refinement), in order. */
+let wholes: AssignmentsRunRequest[];
+/** When set, refinement batches after this many never answer (to cancel one). */
+let wholeAnswers: number | null;
+
 const fakeEval = {
   sensitivity: async (req: SensitivityRunRequest) => {
     measured.push(req.config.bits);
     if (answers !== null && measured.length > answers) await new Promise(() => {});
     return report(req);
+  },
+  // The whole model's loss: the layers' losses of report(), summed (float: 0).
+  measureAssignments: async (req: AssignmentsRunRequest) => {
+    wholes.push(req);
+    if (wholeAnswers !== null && wholes.length > wholeAnswers) await new Promise(() => {});
+    return req.assignments.map((a) => ({
+      loss: Object.entries(a).reduce(
+        (s, [name, c]) => s + (c === 'float' ? 0 : (name === 'big' ? 10 : 1) * 2 ** -(c as number)),
+        0,
+      ),
+      agreement: 1,
+    }));
   },
 } as unknown as EvaluateApi;
 
@@ -80,6 +102,8 @@ beforeEach(async () => {
   appStore.setState(initialState(), true);
   measured = [];
   answers = null;
+  wholes = [];
+  wholeAnswers = null;
   fake = new FakeQuantizeApi();
   setQuantizeBridge(new InProcessBridge<QuantizeApi>(fake.api, () => fake.restart()));
   setEvaluateBridge(new InProcessBridge<EvaluateApi>(fakeEval));
@@ -185,14 +209,50 @@ describe('quantizeToBudget: measured loss or the proxy', () => {
     expect(measuredId).toMatch(/^mix4\.5b-measured-sym-channel-o[0-9a-z]+$/);
     const v = state().variants[measuredId];
     expect(v.run.status).toBe('done');
+    // Refined end to end on the same data (the fake plan's FAKE_REFINE): uniform int4 (0.6875), the solver's
+    // big 2 / small 8 (2.504), then a local move — big to 8, small to 2 — measures 0.289 and wins.
+    expect(wholes.map((w) => w.assignments)).toEqual([
+      [
+        { big: 4, small: 4 },
+        { big: 2, small: 8 },
+      ],
+      [{ big: 8, small: 2 }],
+    ]);
+    expect(wholes[0]).toMatchObject({ source: 'synthetic', preprocess: expect.anything() });
+    expect(v.config.layers).toMatchObject({ big: { bits: 8 }, small: { bits: 2 } });
     expect(v.config.mixed).toEqual({
       targetBits: 4.5,
       proxy: 'measured',
       measuredOn: { samples: 8, source: 'synthetic probe', synthetic: true },
+      refined: { evaluated: 3, winner: 'local move 1.1' },
     });
+    expect(state().budgetRefine).toBeNull();
     expect(variantLabel(v)).toBe('mixed 4.5 b measured · sym · per-channel');
-    expect(mixedLossText(v.config)).toBe('measured on 8 synthetic samples (made-up inputs)');
+    expect(mixedLossText(v.config)).toBe(
+      'measured on 8 synthetic samples (made-up inputs); refined: 3 whole assignments evaluated, kept local move 1.1',
+    );
     expect(variantLabel(state().variants[proxyId])).toBe('mixed 4.5 b · sym · per-channel');
+  });
+
+  it('refinement shows its progress and is cancelled with the batch: no variant, nothing left running', async () => {
+    await measureForBudget();
+    wholeAnswers = 1;
+    const run = quantizeToBudget();
+    while (wholes.length < 2) await new Promise((r) => setTimeout(r, 0));
+    expect(state().budgetRefine).toEqual({ done: 2, cap: 12 });
+    cancelQuantize();
+    await run;
+    expect(state().variantOrder).toEqual([]);
+    expect(state().batch.status).toBe('idle');
+    expect(state().budgetRefine).toBeNull();
+  });
+
+  it('a file-size budget is not refined (the studio refines bits budgets only)', async () => {
+    await measureForBudget();
+    setBudget({ mode: 'size', megabytes: 1 });
+    await quantizeToBudget();
+    expect(wholes).toEqual([]);
+    expect(state().variants[state().variantOrder[0]].config.mixed?.refined).toBeUndefined();
   });
 
   it('an explicit measured loss wins and is passed as given', async () => {

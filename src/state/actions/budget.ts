@@ -1,7 +1,13 @@
 // Mixed precision from the studio: plan bits per layer for the user's budget in the worker, then quantize the
 // assignment as one more variant (its config lists every layer, so it re-runs and downloads like any other).
 import { calibrationBlocker } from './calibration';
-import { getQuantizeSession } from '../../bridge';
+import { getEvaluateSession, getQuantizeSession } from '../../bridge';
+import { StudioError } from '../../core/errors';
+import { chosenOf, refineAssignment, UNMEASURABLE } from '../../core/mixed/refine';
+import { refinedFields } from '../../core/mixed/refined';
+import type { BudgetPlanDto } from '../../protocol/dto';
+import { selectSamples } from '../eval-selectors';
+import { defaultPreprocess } from './evaluate-samples';
 import type { UserBudget } from '../../core/mixed/run';
 import type { MeasuredLoss } from '../../core/mixed/plan';
 import type { IntBits, QuantConfig } from '../../core/quant/config';
@@ -44,10 +50,20 @@ export async function quantizeToBudget(measured?: MeasuredLoss): Promise<void> {
   const ids: string[] = [];
   try {
     // Planning is one worker call (not cancellable inside); a cancel meanwhile drops its answer.
-    const plan = await getQuantizeSession().callModel(loaded, (api) =>
-      api.planBudget(loaded.id, s.config, budget, loss),
+    const refine = sensitivity !== null && 'targetBits' in budget;
+    let plan = await getQuantizeSession().callModel(loaded, (api) =>
+      api.planBudget(loaded.id, s.config, budget, loss, refine),
     );
     if (signal.aborted || !isBatch(batchId)) return;
+    if (plan.refine && sensitivity) {
+      const refined = await refinePlan(plan, sensitivity, signal, batchId).catch((e: unknown) => {
+        // A layer the evaluator cannot write back: the solver's plan stands (its recipe then says no "refined").
+        if (e instanceof Error && e.message.includes(UNMEASURABLE)) return undefined;
+        throw e;
+      });
+      if (refined === null) return;
+      if (refined) plan = { ...plan, ...refined };
+    }
     const config = sensitivity ? withMeasuredOn(plan.config, sensitivity) : plan.config;
     const floor = plan.floor ?? 4;
     const p: PlannedVariant = {
@@ -66,9 +82,64 @@ export async function quantizeToBudget(measured?: MeasuredLoss): Promise<void> {
   } catch (e) {
     if (!isAbortLike(e) && isBatch(batchId)) setState({ budgetError: toUiError(e) });
   } finally {
+    setState({ budgetRefine: null });
     await getQuantizeSession().idle();
     if (isBatch(batchId)) finishBatch(ids);
   }
+}
+
+/**
+ * Refine a plan made on measured losses end to end (src/core/mixed/refined.ts): whole assignments run in the evaluate
+ * worker on the data the sensitivity was measured on, the one with the least loss kept. Cancelled with the batch
+ * (its signal restarts the evaluate worker). null when cancelled or the data changed meanwhile.
+ */
+async function refinePlan(
+  plan: BudgetPlanDto,
+  m: BudgetSensitivity,
+  signal: AbortSignal,
+  batchId: number,
+): Promise<ReturnType<typeof refinedFields> | null> {
+  const s = getState();
+  const loaded = selectLoaded(s)!;
+  const samples = m.synthetic ? null : selectSamples(s);
+  if (!m.synthetic && samples?.name !== m.sourceName) {
+    throw new StudioError(
+      'SampleSetError',
+      `the sensitivity was measured on ${m.sourceName}, which is no longer loaded: load it again or measure again`,
+    );
+  }
+  const images = samples ? samples.info.kind === 'images' : true; // as the sensitivity run
+  const preprocess = images ? (s.preprocess ?? defaultPreprocess(loaded.summary)).options : null;
+  const input = plan.refine!;
+  const float = {
+    blob: loaded.file,
+    label: loaded.fileName,
+    externalData: loaded.sidecars.map((f) => ({ path: f.name, blob: f.blob })),
+  };
+  const r = await refineAssignment(
+    input.options,
+    input.limit,
+    input.starts,
+    (picks) =>
+      getEvaluateSession().measureAssignments(
+        samples,
+        {
+          float,
+          config: s.config,
+          source: m.synthetic ? 'synthetic' : 'samples',
+          preprocess,
+          maxSamples: m.synthetic ? undefined : m.samples,
+          assignments: picks.map((p) => chosenOf(input.tables, p)),
+        },
+        signal,
+      ),
+    {
+      isCancelled: () => signal.aborted || !isBatch(batchId),
+      onProgress: (done, cap) => setState({ budgetRefine: { done, cap } }),
+    },
+  );
+  if (signal.aborted || !isBatch(batchId)) return null;
+  return refinedFields(plan.config, input.tables, r);
 }
 
 /** The solver's per-layer loss from the reports (one per candidate width). */

@@ -4,6 +4,30 @@ import type { QuantizeApi } from '../../workers/quantize.api';
 import type { ModelSummary, Progress, RunSummary } from '../../protocol/dto';
 import type { QuantConfig } from '../../core/quant/config';
 
+/**
+ * What the fake plan gives to refine: 'big' and 'small' (100 weights each) at 2, 4 or 8 bits or float, a limit of 5
+ * bits per weight; predicted loss 2^−bits (× 10 for 'big'). Starts: uniform int4, the solver's big 2 / small 8.
+ */
+const option = (bits: number, scale: number) => ({
+  bytes: bits * 100,
+  loss: bits === 32 ? 0 : scale * 2 ** -bits,
+});
+const table = (name: string, scale: number) => ({
+  name,
+  elements: 100,
+  candidates: [2, 4, 8, 'float'] as (2 | 4 | 8 | 'float')[],
+  options: [2, 4, 8, 32].map((b) => option(b, scale)),
+});
+export const FAKE_REFINE = {
+  tables: [table('big', 10), table('small', 1)],
+  options: [[2, 4, 8, 32].map((b) => option(b, 10)), [2, 4, 8, 32].map((b) => option(b, 1))],
+  limit: 1000,
+  starts: [
+    { label: 'uniform int4', picks: [1, 1] },
+    { label: 'solver on measured loss', picks: [0, 2] },
+  ],
+};
+
 const named = (name: string, message: string) => Object.assign(new Error(message), { name });
 
 export function fakeSummary(fileName: string): ModelSummary {
@@ -182,7 +206,7 @@ export class FakeQuantizeApi {
       return fakeRun(runId, config);
     },
     /** Gives 'small' 8 bits and 'big' 4 (a fixed answer: the solver itself is tested in core). */
-    planBudget: async (modelId, config, budget, measured) => {
+    planBudget: async (modelId, config, budget, measured, refine) => {
       this.calls.push(
         `planBudget:${JSON.stringify(budget)}${measured ? `:measured ${JSON.stringify(measured)}` : ''}`,
       );
@@ -201,6 +225,8 @@ export class FakeQuantizeApi {
         averageBits: 4.8,
         storedBytes: 1200,
         floor: 4,
+        // Asked to refine (measured, bits budget): FAKE_REFINE, whatever the budget.
+        ...(refine && measured && 'targetBits' in budget ? { refine: FAKE_REFINE } : {}),
       };
     },
     cancel: async (runId) => {

@@ -17,6 +17,7 @@ const selectBudget = (s: AppState) => ({
   busy: s.batch.status !== 'idle',
   ready: selectLoaded(s) !== null && s.model.status !== 'loading' && calibrationBlocker(s) === null,
   measuredOn: budgetSource(s),
+  refine: s.budgetRefine,
 });
 
 /** "64 samples of digits.npz" when measured sensitivity covers every width the solver picks, else null. */
@@ -29,7 +30,7 @@ const budgetSource = (s: AppState): string | null => {
 
 /** Mixed precision: a budget, and a button that makes the best variant under it (bits chosen per layer). */
 export function BudgetField() {
-  const { budget, error, busy, ready, measuredOn } = useAppStore(useShallow(selectBudget));
+  const { budget, error, busy, ready, measuredOn, refine } = useAppStore(useShallow(selectBudget));
   const valid = userBudget(budget) !== null;
   const bits = budget.mode === 'bits';
   return (
@@ -79,11 +80,17 @@ export function BudgetField() {
         Each layer gets 2–8 bits or stays float, by predicted loss:{' '}
         <span data-testid="budget-loss">
           {measuredOn
-            ? `measured sensitivity on ${measuredOn} (each layer alone at every width; they may trade bits freely).`
+            ? `measured sensitivity on ${measuredOn} (each layer alone at every width; they may trade bits freely)${bits ? ', then a few whole assignments (uniform included) are run on the same samples and the one closest to float kept' : ''}.`
             : 'weight error (no data used), never below the widest uniform width that fits. “Measure for the budget” in the sensitivity panel replaces it with measurements.'}
         </span>{' '}
         The result is a variant; its recipe lists every layer.
       </p>
+      {refine && (
+        <p className="small muted" role="status" data-testid="budget-refine">
+          Refining on the measured samples: {refine.done} of at most {refine.cap} whole assignments evaluated…
+          (Cancel stops it.)
+        </p>
+      )}
       {!valid && <p className="small error-inline">Enter a budget above 0{bits ? ' and up to 32' : ''}.</p>}
       {error && <ErrorNotice error={error} context="No assignment for this budget" testId="budget-error" />}
     </fieldset>
