@@ -106,7 +106,7 @@ export function QuantConfigPanel() {
       </div>
       <div className="field">
         <span className="field-label">Range</span>
-        <div className="row">
+        <div className="row row-wrap">
           <Segmented
             label="Clip range"
             value={config.clip}
