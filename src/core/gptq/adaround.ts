@@ -162,7 +162,11 @@ export function adaroundQuantize(
     }
     const annealing = step >= warmSteps && lambda > 0;
     // Every rounding decided once the regulariser runs: the hard rounding below can no longer change.
-    if (hard && annealing && step > warmSteps) break;
+    if (hard && annealing && step > warmSteps) {
+      // Progress ends at the step it stopped on, not at the last multiple of 10 before it.
+      if (options.onStep && steps % 10 !== 0) options.onStep(steps, iterations);
+      break;
+    }
     steps = step + 1;
     const beta =
       BETA_END + (BETA_START - BETA_END) * (1 - (step - warmSteps) / Math.max(1, iterations - warmSteps));

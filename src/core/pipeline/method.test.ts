@@ -71,12 +71,14 @@ describe('quantizeWithMethod', () => {
 
   it('AdaRound reports its steps on the weight (every 10 and the last), for progress', () => {
     const steps: [number, number][] = [];
-    quantizeWithMethod(values(128), w, spec, 'adaround', cal, undefined, (step, total) =>
+    const { rounding } = quantizeWithMethod(values(128), w, spec, 'adaround', cal, undefined, (step, total) =>
       steps.push([step, total]),
     );
+    // It may stop early once every rounding is decided: the last report is the step it stopped on.
+    const done = Number(/^(\d+) AdaRound steps$/.exec(rounding.notes[0])![1]);
     expect(steps[0]).toEqual([10, 300]);
-    expect(steps.at(-1)).toEqual([300, 300]);
-    expect(steps).toHaveLength(30);
+    expect(steps.at(-1)).toEqual([done, 300]);
+    expect(steps).toHaveLength(Math.ceil(done / 10));
   });
 
   it('a weight data-aware rounding cannot take (MatMul of rank 3) is RTN with the reason', () => {
