@@ -150,6 +150,7 @@ export async function runQuantization(
   const ahead = lookahead(planned, pool?.slots ?? 1, ({ weight: w, spec, encoding }) =>
     pool && plainRtn(w)
       ? readWeight(working, w).then((values) =>
+          // a fresh array: handed over to the pool
           pool.run(values, kernelWeight(w), spec, containerOf(encoding)),
         )
       : null,
