@@ -7,7 +7,7 @@ import type { ErrorSums } from '../metrics/error';
 import { containerInfo, type PackContainer } from './pack';
 import { firstBad } from './extremes';
 import {
-  forEachRun,
+  runList,
   halfToFloat,
   quantParams,
   toHalfBits,
@@ -98,8 +98,7 @@ export function quantizeFused(
   // Runs are collected first; each run goes through a small monomorphic loop (V8 keeps accumulators in registers
   // there, not in a closure's context). The accumulators carry across runs in element order, so the sums are
   // bit-identical to the multi-pass path.
-  const runs: number[] = [];
-  forEachRun(g, (start, len, k0, step) => void runs.push(start, len, k0, step));
+  const runs = runList(g);
   const acc = new Float64Array(4); // Σw², Σe², Σ|w|, max|e|
   let inverses: Float64Array | null = null;
   // Symmetric scales from the extremes: |w / s| ≤ qmax·(1 + 2^-23) < qmax + 0.5 (s = fround(max|w| / qmax), never
