@@ -1,11 +1,13 @@
 import type { GraphProto, ModelProto, NodeProto, TensorProto } from 'onnx-buf';
-import { TensorProto_DataType } from 'onnx-buf';
+import { create } from '@bufbuild/protobuf';
+import { TensorProto_DataType, TensorProtoSchema } from 'onnx-buf';
 import { uniqueNameGenerator } from '../onnx/graph';
 import { EditableModel } from '../onnx/edit';
 import { shallowCopy } from '../onnx/proto';
 import { makeFloat32Tensor, makeRawTensor } from '../onnx/tensor';
 import { markLazy, type LazyRaw } from '../onnx/lazy';
-import { dtypeByteSize } from '../onnx/dtype';
+import { dtypeByteSize, onnxDataType } from '../onnx/dtype';
+import type { Dtype } from '../onnx/types';
 import type { WeightInfo } from '../onnx/types';
 import { packLevels, type PackContainer } from '../quant/pack';
 import { packMatMulNBits } from '../quant/matmulnbits';
@@ -38,7 +40,7 @@ export const payloadLength = (p: Payload | Uint16Array): number =>
   ArrayBuffer.isView(p) ? p.byteLength : p.end - p.start;
 
 /** An initializer holding `p`: raw_data, or a lazy one whose bytes stay in the spill file until written. */
-function payloadTensor(name: string, dtype: Parameters<typeof makeRawTensor>[1], dims: number[], p: Payload) {
+function payloadTensor(name: string, dtype: Dtype, dims: number[], p: Payload): TensorProto {
   if (ArrayBuffer.isView(p)) return makeRawTensor(name, dtype, dims, p);
   const expected = dtypeByteSize(
     dtype,
@@ -46,8 +48,7 @@ function payloadTensor(name: string, dtype: Parameters<typeof makeRawTensor>[1],
   );
   if (p.end - p.start !== expected)
     throw new Error(`payloadTensor: ${name} has ${p.end - p.start} bytes, expected ${expected}`);
-  const t = makeRawTensor(name, dtype, [0], new Uint8Array(0));
-  t.dims = dims.map(BigInt);
+  const t = create(TensorProtoSchema, { name, dataType: onnxDataType(dtype), dims: dims.map(BigInt) });
   markLazy(t, p);
   return t;
 }
