@@ -27,7 +27,9 @@ export function fileBlob(path: string, start: number, end: number): FileBlob {
       return fileBlob(path, from, Math.max(from, start + Math.min(Math.max(b, 0), end - start)));
     },
     async arrayBuffer() {
-      const buf = new Uint8Array(end - start);
+      // Not zero-filled (every byte is read over, a short read returns only what was read) and never pooled: the
+      // buffer is this slice's alone, so a reader may move or view it whole.
+      const buf = Buffer.allocUnsafeSlow(end - start);
       const fh = await open(path, 'r');
       let at = 0;
       try {
