@@ -1,10 +1,11 @@
-import { open, realpath, stat } from 'node:fs/promises';
+import { open, realpath, rename, rm, stat, truncate, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join, resolve, sep } from 'node:path';
 import { StudioError } from '../core/errors';
 import { externalFileName, listExternalLocations, parseModelBlob, resolveExternalFiles } from '../core/onnx';
 import { checkModelStorage } from '../core/onnx/validate';
 import type { BlobLike, OnnxModel } from '../core/onnx/types';
-import { partBytes, type DataPart, type ExternalData } from '../core/export/external-data';
+import { alignPadding, partBytes, type DataPart, type ExternalData } from '../core/export/external-data';
+import type { LazyRaw } from '../core/onnx/lazy';
 import type { ModelFile } from '../core/export/stream';
 import { foldWeightInputs } from '../core/onnx/fold';
 
@@ -26,7 +27,9 @@ export function fileBlob(path: string, start: number, end: number): FileBlob {
       return fileBlob(path, from, Math.max(from, start + Math.min(Math.max(b, 0), end - start)));
     },
     async arrayBuffer() {
-      const buf = new Uint8Array(end - start);
+      // Not zero-filled (every byte is read over, a short read returns only what was read) and never pooled: the
+      // buffer is this slice's alone, so a reader may move or view it whole.
+      const buf = Buffer.allocUnsafeSlow(end - start);
       const fh = await open(path, 'r');
       let at = 0;
       try {
@@ -115,27 +118,122 @@ export async function checkOutputPaths(outputs: string[], inputs: readonly strin
 /** `model.onnx` → `model.onnx_data`: the data file's name for external-data output (kept next to the model). */
 export const dataFileName = (outPath: string): string => `${basename(outPath)}_data`;
 
+async function writeAll(file: FileHandle, chunk: Uint8Array): Promise<void> {
+  for (let at = 0; at < chunk.length;) {
+    const { bytesWritten } = await file.write(chunk, at, Math.min(chunk.length - at, 2 ** 30));
+    at += bytesWritten;
+  }
+}
+
 /** Writes parts one after another through one file handle (a slice of a source file is read when its turn comes). */
 async function writeParts(path: string, parts: readonly DataPart[]): Promise<void> {
   const file = await open(path, 'w');
   try {
-    for (const part of parts) {
-      const chunk = await partBytes(part);
-      for (let at = 0; at < chunk.length;) {
-        const { bytesWritten } = await file.write(chunk, at, Math.min(chunk.length - at, 2 ** 30));
-        at += bytesWritten;
-      }
-    }
+    for (const part of parts) await writeAll(file, await partBytes(part));
   } finally {
     await file.close();
   }
 }
 
 /**
- * Write the exported model, and with external-data output its data file next to it, tensor by tensor: no
- * concatenated copy of either file is made.
+ * Quantized tensors written out as they are made (RunHooks.spill), so a run never holds them all. They are laid out
+ * as toExternalData lays out a data file (same alignment): when the data file's parts turn out to be exactly the
+ * spilled tensors in order, the spill file becomes the data file by a rename, with no second copy.
  */
-export async function writeExport(outPath: string, model: ModelFile, data?: ExternalData): Promise<void> {
-  if (data) await writeParts(join(dirname(outPath), data.location), data.parts);
+export interface SpillFile {
+  spill(bytes: Uint8Array): Promise<LazyRaw>;
+  /** Closes and deletes the file unless it was renamed into place. */
+  discard(): Promise<void>;
+}
+
+interface SpillState extends SpillFile {
+  path: string;
+  blob: FileBlob;
+  /** What the file holds, in order: padding (zeros) or a tensor. */
+  regions: DataPart[];
+  size: number;
+  close(): Promise<void>;
+}
+
+/** Models from this size on spill (below it, holding the output costs less than writing it twice). */
+const SPILL_FROM_BYTES = 256 * 2 ** 20;
+
+/** A spill file next to `outPath` (same file system, so a rename can make it the data file), or null for small models. */
+export const spillFor = (outPath: string, modelBytes: number): Promise<SpillFile> | null =>
+  modelBytes >= SPILL_FROM_BYTES
+    ? openSpill(join(dirname(outPath), `.${basename(outPath)}.${process.pid}.spill`))
+    : null;
+
+export async function openSpill(path: string): Promise<SpillFile> {
+  const file = await open(path, 'wx');
+  const blob = fileBlob(path, 0, Number.MAX_SAFE_INTEGER);
+  let closed = false;
+  const state: SpillState = {
+    path,
+    blob,
+    regions: [],
+    size: 0,
+    async spill(bytes) {
+      const pad = alignPadding(state.size, bytes.length);
+      if (pad) {
+        await writeAll(file, new Uint8Array(pad));
+        state.regions.push({ kind: 'zeros', length: pad });
+        state.size += pad;
+      }
+      await writeAll(file, bytes);
+      const ref = { blob, start: state.size, end: state.size + bytes.length };
+      state.regions.push({ kind: 'slice', ...ref });
+      state.size = ref.end;
+      return ref;
+    },
+    async close() {
+      if (!closed) await file.close();
+      closed = true;
+    },
+    async discard() {
+      await state.close();
+      await rm(path, { force: true });
+    },
+  };
+  return state;
+}
+
+/** Whether `parts` are exactly what the spill file holds, region by region. */
+function isSpillFile(parts: readonly DataPart[], spill: SpillState): boolean {
+  const r = spill.regions;
+  return (
+    parts.length === r.length &&
+    parts.every((p, i) =>
+      p.kind === 'zeros'
+        ? r[i].kind === 'zeros' && r[i].length === p.length
+        : p.kind === 'slice' &&
+          r[i].kind === 'slice' &&
+          p.blob === spill.blob &&
+          p.start === r[i].start &&
+          p.end === r[i].end,
+    )
+  );
+}
+
+/**
+ * Write the exported model, and with external-data output its data file next to it, tensor by tensor: no
+ * concatenated copy of either file is made. Spilled tensors are read back from the spill file, or the spill file
+ * is renamed to the data file when it already is that file.
+ */
+export async function writeExport(
+  outPath: string,
+  model: ModelFile,
+  data?: ExternalData,
+  spill?: SpillFile | null,
+): Promise<void> {
+  if (data) {
+    const dataPath = join(dirname(outPath), data.location);
+    const s = spill as SpillState | null | undefined;
+    if (s && isSpillFile(data.parts, s)) {
+      await s.close();
+      await rename(s.path, dataPath);
+      await truncate(dataPath, data.size);
+    } else await writeParts(dataPath, data.parts);
+  }
   await writeParts(outPath, model.parts);
 }

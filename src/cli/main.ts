@@ -155,7 +155,7 @@ async function quantize(args: string[]): Promise<number> {
   await checkOutputFolder(values.output, 'the model to');
   if (values['save-recipe']) await checkOutputFolder(values['save-recipe'], 'the recipe to');
   const [
-    { openModelFileWithInputs, checkOutputPaths, writeExport, dataFileName },
+    { openModelFileWithInputs, checkOutputPaths, writeExport, dataFileName, spillFor },
     { findWeights },
     { runQuantization },
     { toRecipe },
@@ -206,33 +206,42 @@ async function quantize(args: string[]): Promise<number> {
         refine: measured?.refine,
       })
     : null;
-  const { summary, file, externalData } =
-    budgeted ??
-    (await runThreaded(threads, modelBytes(model), (hooks) =>
-      runQuantization(model, config, 'cli', hooks, output, cal?.calibration),
-    ));
-  if (budgeted) summary.notes.push(budgetNote(budgeted.assignment));
-  if (cal) {
-    const { captureLine } = await import('../core/pipeline/calibrate');
-    summary.notes.unshift(...cal.notes, captureLine(cal.stats));
+  // Large models: quantized tensors go to a file next to the output as they are made (see SpillFile).
+  const spill = budgeted ? null : await spillFor(values.output, modelBytes(model));
+  try {
+    return await finish(spill);
+  } finally {
+    await spill?.discard();
   }
-  if (summary.layers.length === 0) {
-    // Never a silent copy: say why nothing was quantized and write nothing.
-    const [{ summarizeModel }, { nothingReason }] = await Promise.all([
-      import('../core/onnx'),
-      import('./format'),
-    ]);
-    console.error(
-      `qstudio: nothing to quantize in ${modelPath}: ${nothingReason(summarizeModel(model), summary)}`,
-    );
-    if (values.json) console.log(JSON.stringify(summary, null, 2));
-    return 1;
+  async function finish(spill: Awaited<ReturnType<typeof spillFor>>): Promise<number> {
+    const { summary, file, externalData } =
+      budgeted ??
+      (await runThreaded(threads, modelBytes(model), (hooks) =>
+        runQuantization(model, config, 'cli', { ...hooks, spill: spill?.spill }, output, cal?.calibration),
+      ));
+    if (budgeted) summary.notes.push(budgetNote(budgeted.assignment));
+    if (cal) {
+      const { captureLine } = await import('../core/pipeline/calibrate');
+      summary.notes.unshift(...cal.notes, captureLine(cal.stats));
+    }
+    if (summary.layers.length === 0) {
+      // Never a silent copy: say why nothing was quantized and write nothing.
+      const [{ summarizeModel }, { nothingReason }] = await Promise.all([
+        import('../core/onnx'),
+        import('./format'),
+      ]);
+      console.error(
+        `qstudio: nothing to quantize in ${modelPath}: ${nothingReason(summarizeModel(model), summary)}`,
+      );
+      if (values.json) console.log(JSON.stringify(summary, null, 2));
+      return 1;
+    }
+    await writeExport(values.output!, file, externalData, spill);
+    if (values['save-recipe'])
+      await writeFile(values['save-recipe'], JSON.stringify(toRecipe(summary.config), null, 2) + '\n');
+    console.log(values.json ? JSON.stringify(summary, null, 2) : formatRun(summary, values.output!));
+    return 0;
   }
-  await writeExport(values.output, file, externalData);
-  if (values['save-recipe'])
-    await writeFile(values['save-recipe'], JSON.stringify(toRecipe(summary.config), null, 2) + '\n');
-  console.log(values.json ? JSON.stringify(summary, null, 2) : formatRun(summary, values.output));
-  return 0;
 }
 
 async function buildConfig(

@@ -66,11 +66,14 @@ function startWorker(): Worker {
   throw new Error('rtn-worker.js is missing next to the compiled CLI (run `npm run build:cli`)');
 }
 
+const isShared = (b: ArrayBufferLike) =>
+  typeof SharedArrayBuffer !== 'undefined' && b instanceof SharedArrayBuffer;
+
 /** A pool of `threads` workers (started on first use); `close()` ends them. */
 export function rtnThreadPool(threads: number): RtnPool & { close(): Promise<void> } {
   const workers: { worker: Worker; busy: boolean }[] = [];
   const queue: { req: RtnRequest; resolve: (r: ExportedWeight) => void; reject: (e: unknown) => void }[] = [];
-  const waiting = new Map<number, Omit<(typeof queue)[number], 'req'>>();
+  const waiting = new Map<number, Omit<(typeof queue)[number], 'req'> & { copied: boolean }>();
   // Tensor buffers come back from the workers and are reused: a worker would otherwise hold every buffer it was
   // sent until its own (rare, nearly idle) garbage collection — ~50 MB per thread on a 100 MB model.
   const spares: ArrayBuffer[] = [];
@@ -90,7 +93,7 @@ export function rtnThreadPool(threads: number): RtnPool & { close(): Promise<voi
       const job = waiting.get(res.id)!;
       waiting.delete(res.id);
       slot.busy = false;
-      spares.push(res.spare);
+      if (job.copied) spares.push(res.spare); // a moved tensor's buffer is not kept: the next read is a fresh one
       spares.sort((a, b) => a.byteLength - b.byteLength).splice(threads + 1); // the smallest that fits is taken
       if (res.error) {
         const { name, message } = res.error;
@@ -112,9 +115,12 @@ export function rtnThreadPool(threads: number): RtnPool & { close(): Promise<voi
       if (!slot) return;
       const { req, resolve, reject } = queue.shift()!;
       slot.busy = true;
-      waiting.set(req.id, { resolve, reject });
-      // Always a copy to move: the tensor may be a view of the model file or share a buffer the model still uses.
-      const values = copyOf(req.values);
+      // The pool owns `values` (RtnPool.run): a tensor covering its whole buffer (a fresh read) moves without a
+      // copy; a view into a larger buffer is copied so nothing else is detached.
+      const v = req.values;
+      const whole = v.byteOffset === 0 && v.byteLength === v.buffer.byteLength && !isShared(v.buffer);
+      waiting.set(req.id, { resolve, reject, copied: !whole });
+      const values = whole ? v : copyOf(v);
       slot.worker.postMessage({ ...req, values }, [values.buffer as ArrayBuffer]);
     }
   };

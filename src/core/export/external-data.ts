@@ -109,8 +109,8 @@ export async function toExternalData(
       continue;
     }
     const length = partLength(part);
-    if (length >= ALIGN_FROM && size % ALIGNMENT !== 0) {
-      const pad = ALIGNMENT - (size % ALIGNMENT);
+    const pad = alignPadding(size, length);
+    if (pad) {
       parts.push({ kind: 'zeros', length: pad });
       size += pad;
     }
@@ -133,6 +133,10 @@ export async function toExternalData(
     data: { location, parts, size },
   };
 }
+
+/** Zero bytes to put before a tensor of `length` bytes that would start at `size` (1 MiB and more: 64 KiB aligned). */
+export const alignPadding = (size: number, length: number): number =>
+  length >= ALIGN_FROM && size % ALIGNMENT !== 0 ? ALIGNMENT - (size % ALIGNMENT) : 0;
 
 /** A data part's bytes (a slice is read from its file). */
 export async function partBytes(p: DataPart): Promise<Uint8Array> {

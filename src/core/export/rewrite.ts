@@ -1,9 +1,13 @@
 import type { GraphProto, ModelProto, NodeProto, TensorProto } from 'onnx-buf';
-import { TensorProto_DataType } from 'onnx-buf';
+import { create } from '@bufbuild/protobuf';
+import { TensorProto_DataType, TensorProtoSchema } from 'onnx-buf';
 import { uniqueNameGenerator } from '../onnx/graph';
 import { EditableModel } from '../onnx/edit';
 import { shallowCopy } from '../onnx/proto';
 import { makeFloat32Tensor, makeRawTensor } from '../onnx/tensor';
+import { markLazy, type LazyRaw } from '../onnx/lazy';
+import { dtypeByteSize, onnxDataType } from '../onnx/dtype';
+import type { Dtype } from '../onnx/types';
 import type { WeightInfo } from '../onnx/types';
 import { packLevels, type PackContainer } from '../quant/pack';
 import { packMatMulNBits } from '../quant/matmulnbits';
@@ -19,7 +23,7 @@ export type EncodedWeight =
       encoding: Extract<Encoding, { kind: 'dq' }>;
       /** The grid; the levels come already packed into the encoding's container (quantizeFused). */
       q: Omit<QuantizedTensor, 'levels'>;
-      packed: Uint8Array;
+      packed: Payload;
     }
   | {
       kind: 'matmulnbits';
@@ -27,7 +31,27 @@ export type EncodedWeight =
       encoding: Extract<Encoding, { kind: 'matmulnbits' }>;
       q: QuantizedTensor;
     }
-  | { kind: 'cast'; weight: WeightInfo; fp16: Uint16Array };
+  | { kind: 'cast'; weight: WeightInfo; fp16: Uint16Array | LazyRaw };
+
+/** A tensor's bytes: in memory, or already written to a file (RunHooks.spill) and read back when the model is. */
+export type Payload = Uint8Array | LazyRaw;
+
+export const payloadLength = (p: Payload | Uint16Array): number =>
+  ArrayBuffer.isView(p) ? p.byteLength : p.end - p.start;
+
+/** An initializer holding `p`: raw_data, or a lazy one whose bytes stay in the spill file until written. */
+function payloadTensor(name: string, dtype: Dtype, dims: number[], p: Payload): TensorProto {
+  if (ArrayBuffer.isView(p)) return makeRawTensor(name, dtype, dims, p);
+  const expected = dtypeByteSize(
+    dtype,
+    dims.reduce((a, b) => a * b, 1),
+  );
+  if (p.end - p.start !== expected)
+    throw new Error(`payloadTensor: ${name} has ${p.end - p.start} bytes, expected ${expected}`);
+  const t = create(TensorProtoSchema, { name, dataType: onnxDataType(dtype), dims: dims.map(BigInt) });
+  markLazy(t, p);
+  return t;
+}
 
 const FLOAT_TYPE: Record<string, number> = {
   float32: TensorProto_DataType.FLOAT,
@@ -38,7 +62,7 @@ const FLOAT_TYPE: Record<string, number> = {
 
 /** The bytes a weight occupies after encoding (levels + scales + zero points, or fp16 values). */
 export function encodedBytes(e: EncodedWeight): number {
-  if (e.kind === 'cast') return e.fp16.length * 2;
+  if (e.kind === 'cast') return payloadLength(e.fp16);
   const { q } = e;
   if (e.kind === 'matmulnbits') {
     const [k, n] = q.shape;
@@ -48,7 +72,7 @@ export function encodedBytes(e: EncodedWeight): number {
   }
   const bitsPer = e.encoding.container.endsWith('int2') ? 2 : e.encoding.container.endsWith('int4') ? 4 : 8;
   const packed = (n: number) => Math.ceil((n * bitsPer) / 8);
-  return e.packed.length + q.scales.length * 4 + (q.zeroPoints ? packed(q.zeroPoints.length) : 0);
+  return payloadLength(e.packed) + q.scales.length * 4 + (q.zeroPoints ? packed(q.zeroPoints.length) : 0);
 }
 
 /**
@@ -111,14 +135,10 @@ export function applyEncodings(
       let out: string;
       if (e.kind === 'cast') {
         const hName = fresh(`${base}_fp16`);
-        inits.push(
-          makeRawTensor(
-            hName,
-            'float16',
-            w.shape,
-            new Uint8Array(e.fp16.buffer, e.fp16.byteOffset, e.fp16.byteLength),
-          ),
-        );
+        const bytes = ArrayBuffer.isView(e.fp16)
+          ? new Uint8Array(e.fp16.buffer, e.fp16.byteOffset, e.fp16.byteLength)
+          : e.fp16;
+        inits.push(payloadTensor(hName, 'float16', w.shape, bytes));
         out = fresh(`${base}_float`);
         pushFront(
           home,
@@ -132,7 +152,7 @@ export function applyEncodings(
         const container = encoding.container as PackContainer;
         const qName = fresh(`${base}_quantized`);
         const sName = fresh(`${base}_scale`);
-        inits.push(makeRawTensor(qName, container, q.shape, e.packed));
+        inits.push(payloadTensor(qName, container, q.shape, e.packed));
         inits.push(makeFloat32Tensor(sName, q.axis === null ? [] : q.scaleShape, q.scales));
         const inputs = [qName, sName];
         if (q.zeroPoints) {

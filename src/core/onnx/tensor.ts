@@ -183,7 +183,14 @@ function unpack(bytes: Uint8Array, n: number, bits: number, signed: boolean): Fl
 }
 
 /** Decodes little-endian storage bytes to float32 (a new array). Assumes a little-endian host, as every browser is. */
-export function decodeToFloat32(bytes: Uint8Array, dtype: Dtype, elements: number, name = ''): Float32Array {
+export function decodeToFloat32(
+  bytes: Uint8Array,
+  dtype: Dtype,
+  elements: number,
+  name = '',
+  /** `bytes` is a fresh copy nobody else holds: float32 is then viewed in place (one copy less per tensor). */
+  owned = false,
+): Float32Array {
   const at = (align: number) => {
     const b = aligned(bytes, align);
     return [b.buffer, b.byteOffset] as const;
@@ -191,7 +198,8 @@ export function decodeToFloat32(bytes: Uint8Array, dtype: Dtype, elements: numbe
   switch (dtype) {
     case 'float32': {
       const [buf, off] = at(4);
-      return new Float32Array(buf, off, elements).slice();
+      const view = new Float32Array(buf, off, elements);
+      return owned && buf === bytes.buffer ? view : view.slice();
     }
     case 'float16':
     case 'bfloat16': {
@@ -267,8 +275,8 @@ export async function readTensorAsFloat32(model: OnnxModel, t: TensorProto): Pro
   if (!isExternalTensor(t) && !lazyRaw(t)) return inlineTensorToFloat32(t);
   const dtype = tensorDtype(t);
   assertReadable(t, dtype);
-  const bytes = await readTensorBytes(model, t);
-  return decodeToFloat32(bytes, dtype, tensorElements(t), t.name);
+  const bytes = await readTensorBytes(model, t); // external or lazy: read into a fresh buffer
+  return decodeToFloat32(bytes, dtype, tensorElements(t), t.name, true);
 }
 
 function decodeToInt64(t: TensorProto, bytes: Uint8Array, dtype: Dtype): bigint[] {

@@ -24,6 +24,7 @@ import { errorSums } from '../metrics/error';
 import { methodFor, quantizeWithMethod, type Calibration, type LayerRounding } from './method';
 import { applyBiasCorrection, outputShift, type BiasEdit } from './bias';
 import { kernelWeight, lookahead, type RtnPool } from './schedule';
+import type { LazyRaw } from '../onnx/lazy';
 
 export interface RunHooks {
   onProgress?: (p: Progress) => void;
@@ -33,6 +34,24 @@ export interface RunHooks {
   now?: () => number;
   /** Worker threads for the RTN export pass (CLI `--threads`); absent: each tensor in this thread, one by one. */
   rtnPool?: RtnPool;
+  /**
+   * Writes a large quantized tensor's bytes out as soon as they are made (the CLI: a file next to the output) and
+   * says where, so the run does not hold every output tensor until the model is written; the exported parts then
+   * read them back from there. Absent: they stay in memory.
+   */
+  spill?: (bytes: Uint8Array) => Promise<LazyRaw>;
+}
+
+/** Tensors from this size on are spilled (smaller ones are cheaper to keep than to write and read back). */
+const SPILL_MIN_BYTES = 64 * 1024;
+
+async function spilled(e: EncodedWeight, spill: RunHooks['spill']): Promise<EncodedWeight> {
+  if (!spill) return e;
+  if (e.kind === 'cast' && ArrayBuffer.isView(e.fp16) && e.fp16.byteLength >= SPILL_MIN_BYTES)
+    return { ...e, fp16: await spill(new Uint8Array(e.fp16.buffer, e.fp16.byteOffset, e.fp16.byteLength)) };
+  if (e.kind === 'dq' && ArrayBuffer.isView(e.packed) && e.packed.byteLength >= SPILL_MIN_BYTES)
+    return { ...e, packed: await spill(e.packed) };
+  return e;
 }
 
 export interface RunResult {
@@ -150,6 +169,7 @@ export async function runQuantization(
   const ahead = lookahead(planned, pool?.slots ?? 1, ({ weight: w, spec, encoding }) =>
     pool && plainRtn(w)
       ? readWeight(working, w).then((values) =>
+          // a fresh array: handed over to the pool
           pool.run(values, kernelWeight(w), spec, containerOf(encoding)),
         )
       : null,
@@ -211,7 +231,7 @@ export async function runQuantization(
               q: qw.q,
               packed: qw.packed,
             };
-    encoded.push(e);
+    encoded.push(await spilled(e, hooks.spill));
     layers.push({
       ...metrics,
       name: w.name,

@@ -18,7 +18,8 @@ export const kernelWeight = (w: KernelWeight): KernelWeight => ({
 /**
  * Runs `quantizeForExport` somewhere else (the CLI's worker threads). `slots` tensors are read and started ahead of
  * the one being taken, so `slots` threads stay busy; each result is the same pure function of the tensor's values,
- * so the export is byte-identical to a single thread.
+ * so the export is byte-identical to a single thread. `values` is handed over: the caller does not use it again,
+ * so a pool may move its buffer to another thread.
  */
 export interface RtnPool {
   slots: number;

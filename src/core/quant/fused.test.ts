@@ -134,6 +134,21 @@ describe('quantizeFused equals quantizeTensor + packLevels + dequantize + errorS
     expect(got.sums).toEqual(errorSums(w, ref.values));
     expect(() => float16Fused(new Float32Array([1, 70000]), 'big')).toThrow(/big has 70000 at index 1/);
   });
+
+  it('float16Fused matches the reference converter on every exponent, ties and the range ends', () => {
+    // Every float32 exponent a half can reach (zero, subnormal halves, 2^-14 .. 65504), each with mantissas at and
+    // next to the half-way point of the dropped 13 bits, plus a sweep of other mantissas; both signs.
+    const bitsIn: number[] = [];
+    for (let exp = 0; exp <= 142; exp++)
+      for (const m of [0, 1, 0xfff, 0x1000, 0x1001, 0x2fff, 0x3000, 0x3001, 0x7fe000, 0x7fefff, 0x7ff000])
+        for (const sign of [0, 0x80000000]) bitsIn.push((sign | (exp << 23) | m) >>> 0);
+    for (let i = 0; i < 20000; i++)
+      bitsIn.push((((i * 2654435761) >>> 0) % (143 << 23)) | (i & 1 ? 0x80000000 : 0));
+    const w = new Float32Array(new Uint32Array(bitsIn).buffer).filter((v) => Math.abs(v) <= 65504);
+    const got = float16Fused(w);
+    expect(Array.from(got.bits)).toEqual(Array.from(w, (v) => float32ToFloat16Bits(v)));
+    expect(got.sums).toEqual(errorSums(w, quantizeFloat16(w).values));
+  });
 });
 
 /** Values next to every half-integer multiple of s (the tie, one float32 step below and above) plus random ones. */

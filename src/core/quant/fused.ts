@@ -7,7 +7,7 @@ import type { ErrorSums } from '../metrics/error';
 import { containerInfo, type PackContainer } from './pack';
 import { firstBad } from './extremes';
 import {
-  forEachRun,
+  runList,
   halfToFloat,
   quantParams,
   toHalfBits,
@@ -98,8 +98,7 @@ export function quantizeFused(
   // Runs are collected first; each run goes through a small monomorphic loop (V8 keeps accumulators in registers
   // there, not in a closure's context). The accumulators carry across runs in element order, so the sums are
   // bit-identical to the multi-pass path.
-  const runs: number[] = [];
-  forEachRun(g, (start, len, k0, step) => void runs.push(start, len, k0, step));
+  const runs = runList(g);
   const acc = new Float64Array(4); // Σw², Σe², Σ|w|, max|e|
   let inverses: Float64Array | null = null;
   // Symmetric scales from the extremes: |w / s| ≤ qmax·(1 + 2^-23) < qmax + 0.5 (s = fround(max|w| / qmax), never
@@ -271,17 +270,44 @@ function packSubByte(lv: Int8Array, packed: Uint8Array, cbits: number): void {
   for (let j = 0; j < lv.length; j++) packed[j >> shift] |= (lv[j] & mask) << ((j & within) * cbits);
 }
 
-/** float16 with the error sums of the rounded values (what a Cast back gives), without keeping those values. */
+/**
+ * float16 with the error sums of the rounded values (what a Cast back gives), without keeping those values. The
+ * float32 bits are read through a Uint32Array view of `w` (no scratch store per element) and halves from 2^-14 up
+ * to below 2^15 are rebiased and rounded half to even without a branch: adding 0xfff plus the kept mantissa's low
+ * bit carries exactly when the dropped 13 bits are above half, or at half with an odd result (a carry into the
+ * exponent is correct). Every other value (zero, subnormal halves, ≥ 2^15, overflow, NaN/Inf) goes through
+ * toHalfBits, the reference path.
+ */
 export function float16Fused(w: Float32Array, name?: string): { bits: Uint16Array; sums: ErrorSums } {
-  const table = halfToFloat();
   const bits = new Uint16Array(w.length);
-  let signal = 0;
-  let noise = 0;
-  let sumAbs = 0;
-  let maxAbsError = 0;
+  // Accumulators live in a Float64Array between calls and in locals of float16Run inside it: V8 then keeps them as
+  // unboxed doubles (locals that start as the integer 0 in a long loop measured twice as slow).
+  const acc = new Float64Array(4);
+  float16Run(w, new Uint32Array(w.buffer, w.byteOffset, w.length), bits, halfToFloat(), acc, name);
+  const [signal, noise, sumAbs, maxAbsError] = acc;
+  return { bits, sums: { count: w.length, signal, noise, sumAbs, maxAbsError } };
+}
+
+function float16Run(
+  w: Float32Array,
+  u: Uint32Array,
+  bits: Uint16Array,
+  table: Float32Array,
+  acc: Float64Array,
+  name: string | undefined,
+): void {
+  let signal = acc[0];
+  let noise = acc[1];
+  let sumAbs = acc[2];
+  let maxAbsError = acc[3];
   for (let i = 0; i < w.length; i++) {
+    const x = u[i];
     const v = w[i];
-    const h = toHalfBits(v, i, name);
+    const a = x & 0x7fffffff;
+    const h =
+      a >= 0x38800000 && a < 0x47000000
+        ? ((x >>> 16) & 0x8000) | ((a - 0x38000000 + 0xfff + ((x >>> 13) & 1)) >>> 13)
+        : toHalfBits(v, i, name);
     bits[i] = h;
     const e = v - table[h];
     signal += v * v;
@@ -289,5 +315,8 @@ export function float16Fused(w: Float32Array, name?: string): { bits: Uint16Arra
     sumAbs += Math.abs(v);
     if (Math.abs(e) > maxAbsError) maxAbsError = Math.abs(e);
   }
-  return { bits, sums: { count: w.length, signal, noise, sumAbs, maxAbsError } };
+  acc[0] = signal;
+  acc[1] = noise;
+  acc[2] = sumAbs;
+  acc[3] = maxAbsError;
 }

@@ -122,6 +122,26 @@ export function grouping(shape: readonly number[], axis: number | null, blockSiz
 }
 
 /**
+ * forEachRun's runs as (start, len, k0, step) quadruples in one typed array, sized up front: the hot loops read them
+ * back without a callback, and a block-wise tensor (one run per block: millions) costs no growing JS array.
+ */
+export function runList(g: Grouping): Int32Array {
+  const blocks = Math.ceil(g.dim / g.span);
+  const count = g.span === 1 && g.inner === 1 ? g.outer : g.inner === 1 ? g.outer * blocks : g.outer * g.dim;
+  const runs = new Int32Array(count * 4); // a typed array holds at most 2^32 bytes: element indexes fit
+  let at = 0;
+  forEachRun(g, (start, len, k0, step) => {
+    runs[at] = start;
+    runs[at + 1] = len;
+    runs[at + 2] = k0;
+    runs[at + 3] = step;
+    at += 4;
+  });
+  if (at !== runs.length) throw new Error(`runList: ${at / 4} runs, expected ${count}`);
+  return runs;
+}
+
+/**
  * Visit the tensor in contiguous runs: elements start..start+len−1 belong to groups k0, k0+step, ... (step 0: one
  * group for the whole run). Runs are a block, a channel or the tensor (step 0), a row of per-axis groups on the last
  * axis (step 1), or for blocked axes that are not last one row of `inner` consecutive groups. Keeps hot loops flat.
@@ -224,8 +244,7 @@ export function quantParams(
   const given0 = opts.params !== undefined;
   const mins = new Float64Array(groups).fill(Infinity);
   const maxs = new Float64Array(groups).fill(-Infinity);
-  const runs: number[] = [];
-  forEachRun(g, (start, len, k0, step) => void runs.push(start, len, k0, step));
+  const runs = runList(g);
   for (let r4 = 0; r4 < runs.length; r4 += 4) {
     const start = runs[r4];
     const end = start + runs[r4 + 1];
