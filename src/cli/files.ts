@@ -1,4 +1,5 @@
 import { open, realpath, rename, rm, stat, truncate, type FileHandle } from 'node:fs/promises';
+import { rmSync } from 'node:fs';
 import { basename, dirname, join, resolve, sep } from 'node:path';
 import { StudioError } from '../core/errors';
 import { externalFileName, listExternalLocations, parseModelBlob, resolveExternalFiles } from '../core/onnx';
@@ -168,6 +169,12 @@ export async function openSpill(path: string): Promise<SpillFile> {
   const file = await open(path, 'wx');
   const blob = fileBlob(path, 0, Number.MAX_SAFE_INTEGER);
   let closed = false;
+  // Ctrl-C or a kill mid-run: the hidden spill file goes with the run (a listener replaces Node's default exit).
+  const onSignal = (signal: NodeJS.Signals) => {
+    rmSync(path, { force: true });
+    process.exit(signal === 'SIGINT' ? 130 : 143);
+  };
+  process.once('SIGINT', onSignal).once('SIGTERM', onSignal);
   const state: SpillState = {
     path,
     blob,
@@ -191,6 +198,7 @@ export async function openSpill(path: string): Promise<SpillFile> {
       closed = true;
     },
     async discard() {
+      process.off('SIGINT', onSignal).off('SIGTERM', onSignal);
       await state.close();
       await rm(path, { force: true });
     },
