@@ -201,6 +201,23 @@ export function createEvaluateApi(ort: OrtModule, env: EvaluateEnv = {}) {
   /** Files received by stageSampleFiles, read by loadStagedSamples. */
   let staged: SampleFile[] = [];
 
+  /** The float model of a sensitivity or assignments request, and the samples it runs on (loaded or the probe). */
+  const floatModelAndSet = async (request: SensitivityRunRequest | AssignmentsRunRequest) => {
+    const file = request.float;
+    const externalData = await readExternal(file);
+    const model = parseModel(
+      await readBytes(file.blob),
+      file.label ?? 'model.onnx',
+      new Map((file.externalData ?? []).map((e) => [e.path, e.blob])),
+      { checkExternal: false },
+    );
+    const set =
+      request.source === 'synthetic'
+        ? probeSetForModel(model, { preprocess: request.preprocess })
+        : mustGetSet();
+    return { model, set, externalData };
+  };
+
   return {
     /** Read a dropped folder / files / zip. Keeps the set in the worker; returns what was found. */
     loadSamples,
@@ -328,18 +345,7 @@ export function createEvaluateApi(ort: OrtModule, env: EvaluateEnv = {}) {
     ): Promise<SensitivityReport> {
       const token = nextToken++;
       return exclusive(async () => {
-        const file = request.float;
-        const externalData = await readExternal(file);
-        const model = parseModel(
-          await readBytes(file.blob),
-          file.label ?? 'model.onnx',
-          new Map((file.externalData ?? []).map((e) => [e.path, e.blob])),
-          { checkExternal: false },
-        );
-        const set =
-          request.source === 'synthetic'
-            ? probeSetForModel(model, { preprocess: request.preprocess })
-            : mustGetSet();
+        const { model, set, externalData } = await floatModelAndSet(request);
         return measureSensitivity(
           model,
           set,
@@ -368,18 +374,7 @@ export function createEvaluateApi(ort: OrtModule, env: EvaluateEnv = {}) {
     async measureAssignments(request: AssignmentsRunRequest): Promise<Measurement[]> {
       const token = nextToken++;
       return exclusive(async () => {
-        const file = request.float;
-        const externalData = await readExternal(file);
-        const model = parseModel(
-          await readBytes(file.blob),
-          file.label ?? 'model.onnx',
-          new Map((file.externalData ?? []).map((e) => [e.path, e.blob])),
-          { checkExternal: false },
-        );
-        const set =
-          request.source === 'synthetic'
-            ? probeSetForModel(model, { preprocess: request.preprocess })
-            : mustGetSet();
+        const { model, set, externalData } = await floatModelAndSet(request);
         return measureAssignments(
           model,
           set,
