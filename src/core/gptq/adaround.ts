@@ -8,7 +8,10 @@ import { dequantizeRows, gridOf, rowView, toQuantized } from './rows';
 import type { RoundingResult } from './result';
 
 export interface AdaRoundOptions {
-  /** Adam steps on the whole layer. Default 300. Each costs rows × cols² multiply-adds. */
+  /**
+   * Adam steps on the whole layer. Default 300. Each costs up to rows × cols × min(cols, 2k) multiply-adds (k: see
+   * `lowRank`).
+   */
   iterations?: number;
   /** Adam step size on the rounding logits V. Default 0.1. */
   learningRate?: number;
@@ -27,14 +30,13 @@ export interface AdaRoundOptions {
    */
   onStep?: (step: number, total: number) => void;
   /**
-   * Step through a low-rank factor H ≈ L·Lᵀ + diag (rank k: the residual trace ≤ 1e-4 × trace(H)) when k ≤ cols / 3,
+   * Step through a low-rank factor H ≈ L·Lᵀ + diag (rank k: the residual trace ≤ `rankTolerance` × trace(H)) when k ≤ cols / 3,
    * so a step costs rows × cols × k instead of rows × cols². Default true; false always uses the full H.
    */
   lowRank?: boolean;
+  /** Residual trace of the low-rank factor allowed, relative to trace(H). Default 1e-4. */
+  rankTolerance?: number;
 }
-
-/** Residual trace of the low-rank factor, relative to trace(H). */
-const LOW_RANK_TOLERANCE = 1e-4;
 
 // Rectified sigmoid stretch (the paper's ζ, γ): h(V) = clamp(σ(V)(ζ − γ) + γ, 0, 1) reaches 0 and 1 exactly.
 const ZETA = 1.1;
@@ -151,13 +153,13 @@ export function adaroundQuantize(
   const sg = new Float64Array(size);
   const grad = new Float64Array(size);
   const prev = new Float64Array(size);
-  // The gradient Δ·H is the whole cost (rows × cols² per step). It is kept up to date with the change of Δ only:
+  // The gradient Δ·H is the whole cost (rows × cols² per step through the full H). It is kept up to date with the change of Δ only:
   // weights whose h(V) sits at 0 or 1 do not move, and after the warm-up most of them do not. H in float32 halves
   // the memory it streams, and rows go ROWS at a time so each row of H is read once per block, not once per row.
   // Low rank when it pays: each weight then costs k per step (update of Δ·L, read of the gradient) instead of cols.
   const factors =
     (options.lowRank ?? true) && n >= 6
-      ? layer.hessians.map((h) => pivotedCholesky(h, n, LOW_RANK_TOLERANCE, Math.floor(n / 3)))
+      ? layer.hessians.map((h) => pivotedCholesky(h, n, options.rankTolerance ?? 1e-4, Math.floor(n / 3)))
       : [];
   const lowRank =
     factors.length > 0 && factors.every((f) => f.k < Math.floor(n / 3))
