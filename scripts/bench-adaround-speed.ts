@@ -2,11 +2,11 @@
 // measurement (other jobs share the cores). Two sources of layers:
 // - synthetic (default): one Gemm layer like bench-gptq-speed.ts, seeded uniform weights, H = XᵀX from `samples`
 //   uniform vectors (rank ≤ samples);
-// - --model DIR: every quantizable weight of DIR/model.onnx with Hessians captured from DIR/calibration (as the CLI's
+// - --model DIR: every quantizable weight of DIR/model.onnx with Hessians captured from DIR/calibration or DIR/calibration.npz (as the CLI's
 //   --calibration), e.g. test/fixtures/models/mlp.
 // Run: npx tsx scripts/bench-adaround-speed.ts [--rows 128] [--cols 1024] [--samples 128] [--model DIR]
 //      [--bits 4] [--clip minmax|mse] [--iterations 300] [--variants 1e-4,full]
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -46,7 +46,8 @@ async function modelLayers(dir: string): Promise<Layer[]> {
   const model = parseModel(new Uint8Array(readFileSync(join(dir, 'model.onnx'))), 'model.onnx');
   const config = normalizeConfig({ bits, method: 'adaround', clip: values.clip });
   const t = performance.now();
-  const res = await calibrate(model, config, join(dir, 'calibration'), 256, () => {});
+  const folder = join(dir, 'calibration');
+  const res = await calibrate(model, config, existsSync(folder) ? folder : `${folder}.npz`, 256, () => {});
   console.log(`capture ${((performance.now() - t) / 1000).toFixed(1)} s`);
   const out: Layer[] = [];
   for (const w of findWeights(model)) {
