@@ -3,11 +3,15 @@
 import { StudioError } from '../errors';
 import type { QuantizeOptions } from '../quant/quantize';
 import { layerError, rowsPerHessian, type LayerHessians } from './gptq';
+import { LowRankGradient, pivotedCholesky } from './lowrank';
 import { dequantizeRows, gridOf, rowView, toQuantized } from './rows';
 import type { RoundingResult } from './result';
 
 export interface AdaRoundOptions {
-  /** Adam steps on the whole layer. Default 300. Each costs rows × cols² multiply-adds. */
+  /**
+   * Adam steps on the whole layer. Default 300. Each costs up to rows × cols × min(cols, 2k) multiply-adds (k: see
+   * `lowRank`).
+   */
   iterations?: number;
   /** Adam step size on the rounding logits V. Default 0.1. */
   learningRate?: number;
@@ -25,6 +29,13 @@ export interface AdaRoundOptions {
    * pushed every h(V) to exactly 0 or 1 (the rounding cannot change any more); `iterations` reports the steps run.
    */
   onStep?: (step: number, total: number) => void;
+  /**
+   * Step through a low-rank factor H ≈ L·Lᵀ + diag (rank k: the residual trace ≤ `rankTolerance` × trace(H)) when k ≤ cols / 3,
+   * so a step costs rows × cols × k instead of rows × cols². Default true; false always uses the full H.
+   */
+  lowRank?: boolean;
+  /** Residual trace of the low-rank factor allowed, relative to trace(H). Default 1e-4. */
+  rankTolerance?: number;
 }
 
 // Rectified sigmoid stretch (the paper's ζ, γ): h(V) = clamp(σ(V)(ζ − γ) + γ, 0, 1) reaches 0 and 1 exactly.
@@ -142,10 +153,19 @@ export function adaroundQuantize(
   const sg = new Float64Array(size);
   const grad = new Float64Array(size);
   const prev = new Float64Array(size);
-  // The gradient Δ·H is the whole cost (rows × cols² per step). It is kept up to date with the change of Δ only:
+  // The gradient Δ·H is the whole cost (rows × cols² per step through the full H). It is kept up to date with the change of Δ only:
   // weights whose h(V) sits at 0 or 1 do not move, and after the warm-up most of them do not. H in float32 halves
   // the memory it streams, and rows go ROWS at a time so each row of H is read once per block, not once per row.
-  const h32 = layer.hessians.map((h) => Float32Array.from(h));
+  // Low rank when it pays: each weight then costs k per step (update of Δ·L, read of the gradient) instead of cols.
+  const factors =
+    (options.lowRank ?? true) && n >= 6
+      ? layer.hessians.map((h) => pivotedCholesky(h, n, options.rankTolerance ?? 1e-4, Math.floor(n / 3)))
+      : [];
+  const lowRank =
+    factors.length > 0 && factors.every((f) => f.k < Math.floor(n / 3))
+      ? new LowRankGradient(factors, per, n, rows)
+      : undefined;
+  const h32 = lowRank ? [] : layer.hessians.map((h) => Float32Array.from(h));
   const warmSteps = Math.floor(warmup * iterations);
   let steps = 0;
   for (let step = 0; step < iterations && rtnError > 0; step++) {
@@ -176,6 +196,7 @@ export function adaroundQuantize(
       delta[i] = d - prev[i];
       prev[i] = d;
     }
+    lowRank?.add(delta);
     for (let b = 0; b < h32.length; b++) {
       for (let r0 = b * per; r0 < (b + 1) * per; r0 += ROWS) {
         addDeltaTimesH(delta, grad, r0, Math.min((b + 1) * per, r0 + ROWS), n, h32[b]);
@@ -185,7 +206,11 @@ export function adaroundQuantize(
     const c1 = lr / (1 - 0.9 ** t);
     const c2 = 1 / (1 - 0.999 ** t);
     const regScale = (lambda * beta * 2) / size;
-    for (let i = 0; i < size; i++) {
+    for (let i = 0, r = 0, c = 0; i < size; i++, c++) {
+      if (c === n) {
+        c = 0;
+        r++;
+      }
       const e = sg[i];
       const raw = e * (ZETA - GAMMA) + GAMMA;
       // dh/dV = σ'(V)(ζ − γ) inside (0, 1), zero where h is clamped.
@@ -195,7 +220,8 @@ export function adaroundQuantize(
       } else {
         const level = floorLevel[i] + raw;
         // dŴ/dh = scale inside the level range.
-        let g = level > qmin && level < qmax ? (2 * grad[i] * scale[i]) / norm : 0;
+        const gi = lowRank ? lowRank.at(r, c, prev[i]) : grad[i];
+        let g = level > qmin && level < qmax ? (2 * gi * scale[i]) / norm : 0;
         if (annealing) {
           const u = 2 * raw - 1;
           g -= regScale * Math.pow(Math.abs(u), beta - 1) * Math.sign(u);
