@@ -7,6 +7,7 @@ import { useVariantColor } from '../../components/variant-colors';
 import { WeightSqnrValue } from '../../components/WeightSqnr';
 import { formatBytes } from '../../format';
 import { VariantRecipe } from './VariantRecipe';
+import { roundingSummary } from './rounding-summary';
 
 /** A mixed variant's tooltip: what predicted each layer's loss when its bits were chosen. */
 const lossTitle = (c: Parameters<typeof mixedLossText>[0]): string | undefined => {
@@ -24,6 +25,7 @@ export function VariantRow({ id }: { id: string }) {
   const label = variantLabel(v);
   // GPTQ / AdaRound / bias correction: which samples the run calibrated on (its first note, from the worker).
   const calibration = result?.notes.find((n) => n.startsWith('calibration: '));
+  const rounding = result ? roundingSummary(result.layers) : null;
   return (
     <li
       className="variant-row"
@@ -54,6 +56,15 @@ export function VariantRow({ id }: { id: string }) {
         {calibration && (
           <p className="muted small" title={calibration} data-testid={`variant-calibration-${id}`}>
             Calibrated on {calibration.slice('calibration: '.length).split(' (')[0]}
+          </p>
+        )}
+        {rounding && (
+          <p
+            className="muted small"
+            title={rounding.details.join('\n')}
+            data-testid={`variant-rounding-${id}`}
+          >
+            {rounding.text}
           </p>
         )}
         {run.status === 'running' && <ProgressBar value={run.progress} label={`Quantizing ${label}`} />}

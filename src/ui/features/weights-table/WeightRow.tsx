@@ -11,6 +11,7 @@ import { bitsLabel } from '../../../state';
 import type { RoundingMethod } from '../../../core/gptq/result';
 import { setLayerIncluded, setLayerBits, setLayerClip, setLayerMethod } from '../../../state/actions/config';
 import { selectWeight } from '../../../state/actions/ui';
+import { METHOD_LABELS } from '../../method-labels';
 import { formatBytes, formatCount, formatPercent, formatShape } from '../../format';
 
 interface WeightRowProps {
@@ -26,7 +27,6 @@ const parseBits = (v: string): Bits | null => (v === '' ? null : v === 'fp16' ? 
 
 /** One weight: include checkbox, facts, per-layer bit override. Clicking the row shows it in the plots. */
 const CLIP_LABELS: Record<ClipMethod, string> = { minmax: 'min/max', mse: 'MSE', percentile: 'percentile' };
-const METHOD_LABELS: Record<RoundingMethod, string> = { rtn: 'RTN', gptq: 'GPTQ', adaround: 'AdaRound' };
 
 export const WeightRow = memo(function WeightRow({
   weight: w,
