@@ -76,8 +76,8 @@ test('demo model + digits: GPTQ 4-bit with visible capture progress; the variant
   await expect(page.getByTestId(`variant-calibration-${GPTQ4}`)).toContainText(
     'Calibrated on 128 of 300 samples from mnist-samples.zip',
   );
-  // What each layer got, never "GPTQ" for a layer that fell back: the demo's two Gemm weights both take GPTQ.
-  await expect(page.getByTestId(`variant-rounding-${GPTQ4}`)).toHaveText('GPTQ on 2 of 2 layers');
+  // What each layer got, never "GPTQ" for a layer that fell back: the demo's three weights (2 Conv, 1 MatMul) all do.
+  await expect(page.getByTestId(`variant-rounding-${GPTQ4}`)).toHaveText('GPTQ on 3 of 3 layers');
   await expect(page.getByTestId('quantize-batch')).toHaveAttribute('data-status', 'idle');
   const seen = await stages(page);
   expect(
