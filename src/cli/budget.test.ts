@@ -19,26 +19,17 @@ const DIR = join(REPO_ROOT, 'test/fixtures/models/mlp');
 const MODEL = join(DIR, 'model.onnx');
 const tmp = mkdtempSync(join(tmpdir(), 'qstudio-budget-'));
 
+/** `quantize --target-bits 3.5` per channel, measured on 16 calibration samples, recipe saved. */
+const quantizeToBits = (out: string, recipe: string, ...more: string[]) =>
+  runMain(
+    'quantize', MODEL, '-o', out, '--granularity', 'channel', '--target-bits', '3.5',
+    '--calibration', join(DIR, 'calibration'), '--calibration-count', '16', '--save-recipe', recipe, ...more,
+  ); // prettier-ignore
+
 describe('quantize --target-bits with --calibration', () => {
   it('assigns bits from measured sensitivity and says so in the output and the recipe', async () => {
     const recipe = join(tmp, 'r.json');
-    const r = await runMain(
-      'quantize',
-      MODEL,
-      '-o',
-      join(tmp, 'm.onnx'),
-      '--granularity',
-      'channel',
-      '--target-bits',
-      '3.5',
-      '--calibration',
-      join(DIR, 'calibration'),
-      '--calibration-count',
-      '16',
-      '--save-recipe',
-      recipe,
-      '--no-refine',
-    );
+    const r = await quantizeToBits(join(tmp, 'm.onnx'), recipe, '--no-refine');
     expect(r.err).toBe('');
     expect(r.code).toBe(0);
     expect(r.out).toMatch(/loss by measured sensitivity \(each layer alone at every width, 16 samples of/);
@@ -79,22 +70,7 @@ describe('quantize --target-bits with --calibration', () => {
 
     // Refined by default: whole assignments evaluated on the same 16 samples, the best kept (same answer in-process).
     const refinedRecipe = join(tmp, 'rr.json');
-    const rr = await runMain(
-      'quantize',
-      MODEL,
-      '-o',
-      join(tmp, 'mr.onnx'),
-      '--granularity',
-      'channel',
-      '--target-bits',
-      '3.5',
-      '--calibration',
-      join(DIR, 'calibration'),
-      '--calibration-count',
-      '16',
-      '--save-recipe',
-      refinedRecipe,
-    );
+    const rr = await quantizeToBits(join(tmp, 'mr.onnx'), refinedRecipe);
     expect(rr.code).toBe(0);
     expect(rr.out).toMatch(/refined on the calibration samples: \d+ configurations evaluated whole, kept "/);
     const refined = await planBudget(
