@@ -15,6 +15,7 @@ import {
   type QuantParams,
 } from './quantize';
 import type { QuantizedTensor } from './types';
+import { allContiguous, quantizeRuns, simdKernel } from './simd/kernel';
 
 /** What the op computes with after DequantizeLinear: float32, or a Cast to float16 / bfloat16 (rounded again). */
 export type OutRounding = 'float32' | 'float16' | 'bfloat16';
@@ -92,19 +93,26 @@ export function quantizeFused(
   } else levels = new Int16Array(w.length);
   // The levels land in `lv`: a view of the packed bytes for 8-bit containers (a byte is the level's two's
   // complement either way), the Int16Array for MatMulNBits, or a scratch Int8Array packed below for 2/4 bits.
+  // Contiguous runs with float32 output (per-tensor, per-channel on the outer axis, blocks): WebAssembly SIMD when
+  // the engine has it, same levels, bytes and sums (simd/kernel-code.ts). Everything else: the JS loops below.
+  const runs = runList(g);
+  const simd = round === null && allContiguous(runs) ? simdKernel() : null;
   const lv: Int8Array | Int16Array =
-    levels ?? (cbits === 8 ? new Int8Array(packed!.buffer) : new Int8Array(w.length));
+    levels ?? (cbits === 8 ? new Int8Array(packed!.buffer) : new Int8Array(simd ? 0 : w.length));
 
   // Runs are collected first; each run goes through a small monomorphic loop (V8 keeps accumulators in registers
   // there, not in a closure's context). The accumulators carry across runs in element order, so the sums are
   // bit-identical to the multi-pass path.
-  const runs = runList(g);
   const acc = new Float64Array(4); // Σw², Σe², Σ|w|, max|e|
   let inverses: Float64Array | null = null;
   // Symmetric scales from the extremes: |w / s| ≤ qmax·(1 + 2^-23) < qmax + 0.5 (s = fround(max|w| / qmax), never
   // below it), so no level needs clamping and the zero point is 0. Given scales (a clip search) may clip.
   const unclamped = opts.scheme === 'symmetric' && !opts.params;
-  for (let r4 = 0; r4 < runs.length; r4 += 4) {
+  if (simd) {
+    const out = levels ? { levels } : { packed: packed!, cbits };
+    quantizeRuns(simd, w, runs, scales, zeroPoints, qmin, qmax, out, acc);
+  }
+  for (let r4 = 0; r4 < (simd ? 0 : runs.length); r4 += 4) {
     const start = runs[r4];
     const end = start + runs[r4 + 1];
     const k = runs[r4 + 2];
@@ -117,7 +125,7 @@ export function quantizeFused(
       stridedRun(w, start, end, k, step, scales, inverses, zeroPoints, qmin, qmax, lv, round, acc);
     }
   }
-  if (packed !== null && cbits < 8) packSubByte(lv as Int8Array, packed, cbits);
+  if (packed !== null && cbits < 8 && !simd) packSubByte(lv as Int8Array, packed, cbits);
   const [signal, noise, sumAbs, maxAbsError] = acc;
   // Σw² is finite exactly when every value is (float32 squares cannot overflow float64): NaN / ±Inf check.
   if (signal - signal !== 0) throw firstBad(w, 0, w.length, opts.name);

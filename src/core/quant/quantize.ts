@@ -4,6 +4,7 @@ import { GRANULARITIES, type IntBits, type BlockSize, type Granularity, type Sch
 import { asymmetricParams, levelRange, symmetricScale } from './range';
 import { absMax, absMaxUnchecked, badValue, firstBad, runExtremes, stridedExtremes } from './extremes';
 import type { QuantizedTensor } from './types';
+import { absMaxRuns, allContiguous, simdKernel } from './simd/kernel';
 
 export interface QuantizeOptions {
   bits: IntBits;
@@ -245,6 +246,9 @@ export function quantParams(
   const mins = new Float64Array(groups).fill(Infinity);
   const maxs = new Float64Array(groups).fill(-Infinity);
   const runs = runList(g);
+  // max|w| per run by the WebAssembly SIMD kernel where it applies (same values: max is exact in any order).
+  const simd = checkedLater && !given0 && scheme === 'symmetric' && allContiguous(runs) ? simdKernel() : null;
+  const absMaxes = simd ? absMaxRuns(simd, w, runs) : null;
   for (let r4 = 0; r4 < runs.length; r4 += 4) {
     const start = runs[r4];
     const end = start + runs[r4 + 1];
@@ -255,7 +259,7 @@ export function quantParams(
     else if (checkedLater && given0)
       continue; // nothing to learn from this run
     else if (checkedLater && scheme === 'symmetric') {
-      const a = absMaxUnchecked(w, start, end);
+      const a = absMaxes ? absMaxes[r4 / 4] : absMaxUnchecked(w, start, end);
       if (a > maxs[k0]) maxs[k0] = a;
       if (-a < mins[k0]) mins[k0] = -a;
       continue;

@@ -1,0 +1,401 @@
+// The RTN kernel as WebAssembly SIMD128, written with wasm.ts. Same arithmetic as fused.ts's symmetricRun /
+// uniformRun, element by element, so levels, packed bytes and error sums are bit-identical:
+//   q  = min(max(nearest(v / s) + zp, qmin), qmax)  f32x4.div is fround(v / s) (a correctly rounded division, as
+//        QuantizeLinear), f32x4.nearest rounds half to even; NaN stays NaN and truncates to level 0 (as `lv[j] = NaN`)
+//   dq = (q − zp) · s                               one float32 multiply of an exact integer: Math.fround((q − zp)·s)
+//   e  = v − dq, Σv², Σe², Σ|v| in float64          accumulated one element after the other, in element order
+//                                                   (lanes are added sequentially: same rounding as the JS loop)
+//   max|e|                                          lane-wise (max is exact in any order), folded at the end
+// A run record (16 bytes): start (i32, element index in the chunk), length (i32), scale (f32), zero point (f32).
+import { F32, F64, I32, V128, op, type Func, type Instr } from './wasm';
+
+const { local_get: get, local_set: set } = op;
+
+/** `while (local[a] + bytes <= local[b]) { body }`: the body advances local[a]. */
+const whileFits = (a: number, bytes: number, b: number, body: Instr[]): Instr[] => [
+  op.block,
+  op.loop,
+  get(a),
+  op.i32_const(bytes),
+  op.i32_add,
+  get(b),
+  op.i32_gt_u,
+  op.br_if(1),
+  ...body,
+  op.br(0),
+  op.end,
+  op.end,
+];
+
+/** for each of `nruns` records from `rec` on: body, then the next record. */
+const eachRun = (rec: number, nruns: number, body: Instr[]): Instr[] => [
+  op.block,
+  op.loop,
+  get(nruns),
+  op.i32_eqz,
+  op.br_if(1),
+  ...body,
+  get(rec),
+  op.i32_const(16),
+  op.i32_add,
+  set(rec),
+  get(nruns),
+  op.i32_const(1),
+  op.i32_sub,
+  set(nruns),
+  op.br(0),
+  op.end,
+  op.end,
+];
+
+const add = (i: number, by: number): Instr[] => [get(i), op.i32_const(by), op.i32_add, set(i)];
+/** local[x] = (local[y] > local[x]) ? local[y] : local[x]  — JS's `if (y > x) x = y` (NaN never wins). */
+const keepMax = (x: number, y: Instr[]): Instr[] => [
+  ...y,
+  get(x),
+  ...y,
+  get(x),
+  op.f64_gt,
+  op.select,
+  set(x),
+];
+const LOW_BYTES = [0, 4, 8, 12, 0, 4, 8, 12, 0, 4, 8, 12, 0, 4, 8, 12];
+const LOW_SHORTS = [0, 1, 4, 5, 8, 9, 12, 13, 0, 1, 4, 5, 8, 9, 12, 13];
+const HIGH_HALF = [8, 9, 10, 11, 12, 13, 14, 15, 8, 9, 10, 11, 12, 13, 14, 15];
+
+/** absmax(runs, nruns, inp): max|v| of each run (NaN skipped, as absMaxUnchecked) into the record's scale slot. */
+function absmax(): Func {
+  const [runs, nruns, inp, p, end, acc, m, a] = [0, 1, 2, 3, 4, 5, 6, 7];
+  /** m = a > m ? a : m (JS's `if (a > mx) mx = a`: NaN never wins). */
+  const keep: Instr[] = [get(a), get(m), get(a), get(m), op.f32_gt, op.select, set(m)];
+  const foldLane = (l: number): Instr[] => [get(acc), op.f32x4_extract_lane(l), set(a), ...keep];
+  return {
+    name: 'absmax',
+    params: [I32, I32, I32],
+    locals: [I32, I32, V128, F32, F32],
+    body: eachRun(runs, nruns, [
+      [...get(inp), ...get(runs), ...op.i32_load(0), ...op.i32_const(2), ...op.i32_shl, ...op.i32_add],
+      op.local_tee(p),
+      get(runs),
+      op.i32_load(4),
+      op.i32_const(2),
+      op.i32_shl,
+      op.i32_add,
+      set(end),
+      op.f32_const0,
+      op.f32x4_splat,
+      set(acc),
+      // pmax(acc, |v|) = acc < |v| ? |v| : acc, JS's `if (a > mx) mx = a` per lane
+      ...whileFits(p, 16, end, [
+        get(acc),
+        get(p),
+        op.v128_load(),
+        op.f32x4_abs,
+        op.f32x4_pmax,
+        set(acc),
+        ...add(p, 16),
+      ]),
+      op.f32_const0,
+      set(m),
+      ...[0, 1, 2, 3].flatMap(foldLane),
+      ...whileFits(p, 4, end, [get(p), op.f32_load(), op.f32_abs, set(a), ...keep, ...add(p, 4)]),
+      get(runs),
+      get(m),
+      op.f32_store(8),
+    ]),
+  };
+}
+
+/**
+ * quant8 / quant16(runs, nruns, inp, out, qmin, qmax, acc): levels of each run as int8 / int16 at out + start, error
+ * sums carried in acc (4 float64: Σv², Σe², Σ|v|, max|e|) from call to call.
+ */
+function quant(width: 1 | 2): Func {
+  const [runs, nruns, inp, out, qmin, qmax, accp] = [0, 1, 2, 3, 4, 5, 6];
+  const [p, end, o, vs, vz, vlo, vhi, v, q, x, e, t, vmax, d] = [
+    7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20,
+  ];
+  const [signal, noise, sumAbs, s, zp, sv, sq, sx, se] = [21, 22, 23, 24, 25, 26, 27, 28, 29];
+  const shift = width === 1 ? 0 : 1;
+  /** Σ over the two float64 lanes of `vec`, in lane order, into local `to`. */
+  const sum2 = (to: number, vec: Instr[]): Instr[] => [
+    ...vec,
+    set(t),
+    get(to),
+    get(t),
+    op.f64x2_extract_lane(0),
+    op.f64_add,
+    get(t),
+    op.f64x2_extract_lane(1),
+    op.f64_add,
+    set(to),
+  ];
+  /** Sums of elements x (float64 pair) with errors e (float64 pair). */
+  const accumulate: Instr[] = [
+    ...sum2(signal, [get(x), get(x), op.f64x2_mul]),
+    ...sum2(noise, [get(e), get(e), op.f64x2_mul]),
+    ...sum2(sumAbs, [get(x), op.f64x2_abs]),
+    get(vmax),
+    get(e),
+    op.f64x2_abs,
+    op.f64x2_pmax,
+    set(vmax),
+  ];
+  /** x, e of one float64 pair: lanes 0, 1 of v and dq, or (high) lanes 2, 3 moved down first. */
+  const pair = (high: boolean): Instr[] => {
+    const half = (vec: number) => (high ? [get(vec), get(vec), op.i8x16_shuffle(HIGH_HALF)] : [get(vec)]);
+    return [
+      ...half(v),
+      op.f64x2_promote_low_f32x4,
+      op.local_tee(x),
+      ...half(d),
+      op.f64x2_promote_low_f32x4,
+      op.f64x2_sub,
+      set(e),
+      ...accumulate,
+    ];
+  };
+  const vector: Instr[] = [
+    get(p),
+    op.v128_load(),
+    op.local_tee(v),
+    get(vs),
+    op.f32x4_div,
+    op.f32x4_nearest,
+    get(vz),
+    op.f32x4_add,
+    // pmax / pmin are JS's `qr < qmin ? qmin : qr > qmax ? qmax : qr` (NaN passes) and single instructions on x64
+    get(vlo),
+    op.f32x4_pmax,
+    get(vhi),
+    op.f32x4_pmin,
+    op.local_tee(q),
+    // levels: the low byte (int8 / uint8 two's complement) or low two bytes of each int32 lane, stored as 4 or 8 bytes
+    op.i32x4_trunc_sat_f32x4_s,
+    op.local_tee(t),
+    get(t),
+    op.i8x16_shuffle(width === 1 ? LOW_BYTES : LOW_SHORTS),
+    set(t),
+    get(o),
+    get(t),
+    width === 1 ? op.v128_store32_lane(0) : op.v128_store64_lane(0),
+    get(q),
+    get(vz),
+    op.f32x4_sub,
+    get(vs),
+    op.f32x4_mul,
+    set(d),
+    ...pair(false),
+    ...pair(true),
+  ];
+  const scalar: Instr[] = [
+    get(p),
+    op.f32_load(),
+    op.local_tee(sv),
+    get(s),
+    op.f32_div,
+    op.f32_nearest,
+    get(zp),
+    op.f32_add,
+    get(qmin),
+    op.f32_max,
+    get(qmax),
+    op.f32_min,
+    set(sq),
+    get(o),
+    get(sq),
+    op.i32_trunc_sat_f32_s,
+    width === 1 ? op.i32_store8() : op.i32_store16(),
+    get(sv),
+    op.f64_promote_f32,
+    op.local_tee(sx),
+    get(sq),
+    get(zp),
+    op.f32_sub,
+    get(s),
+    op.f32_mul,
+    op.f64_promote_f32,
+    op.f64_sub,
+    set(se),
+    get(signal),
+    get(sx),
+    get(sx),
+    op.f64_mul,
+    op.f64_add,
+    set(signal),
+    get(noise),
+    get(se),
+    get(se),
+    op.f64_mul,
+    op.f64_add,
+    set(noise),
+    get(sumAbs),
+    get(sx),
+    op.f64_abs,
+    op.f64_add,
+    set(sumAbs),
+    get(vmax),
+    get(se),
+    op.f64_abs,
+    op.f64x2_splat,
+    op.f64x2_pmax,
+    set(vmax),
+    ...add(p, 4),
+    ...add(o, width),
+  ];
+  const splat = (from: Instr[], to: number): Instr[] => [...from, op.f32x4_splat, set(to)];
+  return {
+    name: width === 1 ? 'quant8' : 'quant16',
+    params: [I32, I32, I32, I32, F32, F32, I32],
+    locals: [
+      I32,
+      I32,
+      I32,
+      ...Array<typeof V128>(11).fill(V128),
+      F64,
+      F64,
+      F64,
+      F32,
+      F32,
+      F32,
+      F32,
+      F64,
+      F64,
+    ],
+    body: [
+      [...get(accp), ...op.f64_load(0)],
+      set(signal),
+      [...get(accp), ...op.f64_load(8)],
+      set(noise),
+      [...get(accp), ...op.f64_load(16)],
+      set(sumAbs),
+      [...get(accp), ...op.f64_load(24), ...op.f64x2_splat],
+      set(vmax),
+      ...splat([get(qmin)], vlo),
+      ...splat([get(qmax)], vhi),
+      ...eachRun(runs, nruns, [
+        [...get(runs), ...op.f32_load(8)],
+        op.local_tee(s),
+        op.f32x4_splat,
+        set(vs),
+        [...get(runs), ...op.f32_load(12)],
+        op.local_tee(zp),
+        op.f32x4_splat,
+        set(vz),
+        [...get(runs), ...op.i32_load(0)],
+        op.local_tee(o),
+        op.i32_const(2),
+        op.i32_shl,
+        get(inp),
+        op.i32_add,
+        op.local_tee(p),
+        get(runs),
+        op.i32_load(4),
+        op.i32_const(2),
+        op.i32_shl,
+        op.i32_add,
+        set(end),
+        get(o),
+        op.i32_const(shift),
+        op.i32_shl,
+        get(out),
+        op.i32_add,
+        set(o),
+        ...whileFits(p, 16, end, [...vector, ...add(p, 16), ...add(o, 4 * width)]),
+        ...whileFits(p, 4, end, scalar),
+      ]),
+      get(accp),
+      get(signal),
+      op.f64_store(0),
+      get(accp),
+      get(noise),
+      op.f64_store(8),
+      get(accp),
+      get(sumAbs),
+      op.f64_store(16),
+      get(vmax),
+      op.f64x2_extract_lane(0),
+      set(sx),
+      get(accp),
+      ...keepMax(sx, [get(vmax), op.f64x2_extract_lane(1)]),
+      get(sx),
+      op.f64_store(24),
+    ],
+  };
+}
+
+/** pack4(src, dst, dend): int8 levels → 4-bit pairs, low nibble first (packLevels), 32 levels per 16 bytes. */
+function pack4(): Func {
+  const [src, dst, dend, a, lowNibbles, lowBytes] = [0, 1, 2, 3, 4, 5];
+  // An int16 lane holds levels 2k (low byte) and 2k+1: (lo & 15) | (hi & 15) << 4 in its low byte.
+  const pairs = (offset: number): Instr[] => [
+    get(src),
+    op.v128_load(offset),
+    get(lowNibbles),
+    op.v128_and,
+    op.local_tee(a),
+    get(a),
+    op.i32_const(4),
+    op.i16x8_shr_u,
+    op.v128_or,
+    get(lowBytes),
+    op.v128_and,
+  ];
+  return {
+    name: 'pack4',
+    params: [I32, I32, I32],
+    locals: [V128, V128, V128],
+    body: [
+      op.i32_const(0x0f0f),
+      op.i16x8_splat,
+      set(lowNibbles),
+      op.i32_const(0x00ff),
+      op.i16x8_splat,
+      set(lowBytes),
+      ...whileFits(dst, 16, dend, [
+        get(dst),
+        ...pairs(0),
+        ...pairs(16),
+        op.i8x16_narrow_i16x8_u,
+        op.v128_store(),
+        ...add(src, 32),
+        ...add(dst, 16),
+      ]),
+    ],
+  };
+}
+
+/** pack2(src, dst, dend): int8 levels → 2-bit crumbs, lowest first, 4 levels (one int32) per byte. */
+function pack2(): Func {
+  const [src, dst, dend, x] = [0, 1, 2, 3];
+  const crumb = (shift: number, mask: number): Instr[] => [
+    get(x),
+    op.i32_const(shift),
+    op.i32_shr_u,
+    op.i32_const(mask),
+    op.i32_and,
+  ];
+  return {
+    name: 'pack2',
+    params: [I32, I32, I32],
+    locals: [I32],
+    body: whileFits(dst, 1, dend, [
+      get(dst),
+      get(src),
+      op.i32_load(),
+      set(x),
+      ...crumb(0, 0x03),
+      ...crumb(6, 0x0c),
+      op.i32_or,
+      ...crumb(12, 0x30),
+      op.i32_or,
+      ...crumb(18, 0xc0),
+      op.i32_or,
+      op.i32_store8(),
+      ...add(src, 4),
+      ...add(dst, 1),
+    ]),
+  };
+}
+
+export const kernelFuncs = (): Func[] => [absmax(), quant(1), quant(2), pack4(), pack2()];

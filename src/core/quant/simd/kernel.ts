@@ -1,0 +1,184 @@
+// The WebAssembly SIMD RTN kernel from JS: compiled once, synchronously, from the bytes kernel-code.ts describes
+// (null where WebAssembly or SIMD128 is missing: callers keep the JS loops). Tensors go through a fixed 2 MiB memory
+// in chunks of CHUNK elements, copied in and out, so memory stays bounded whatever the tensor size; runs that cross
+// a chunk boundary are split (the sums carry over in element order, the extremes merge by max).
+import { kernelFuncs } from './kernel-code';
+import { moduleBytes } from './wasm';
+
+/** Elements per chunk (1 MiB of float32): a multiple of 32, so 4- and 2-bit packing starts on a byte. */
+const CHUNK = 1 << 18;
+const RUN_CAP = 16384; // run records per call
+const IN = 0;
+const OUT = CHUNK * 4; // levels: int8 or int16, plus 32 bytes of zero padding for packing
+const PACK = OUT + CHUNK * 2 + 64;
+const ACC = PACK + CHUNK / 2 + 64;
+const RUNS = ACC + 64;
+const PAGES = Math.ceil((RUNS + RUN_CAP * 16) / 65536);
+
+interface Exports {
+  memory: { buffer: ArrayBuffer };
+  absmax(runs: number, nruns: number, inp: number): void;
+  quant8(runs: number, n: number, inp: number, out: number, qmin: number, qmax: number, acc: number): void;
+  quant16(runs: number, n: number, inp: number, out: number, qmin: number, qmax: number, acc: number): void;
+  pack4(src: number, dst: number, dend: number): void;
+  pack2(src: number, dst: number, dend: number): void;
+}
+interface Wasm {
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (m: object) => { exports: unknown };
+}
+
+interface Kernel {
+  x: Exports;
+  f32: Float32Array;
+  u8: Uint8Array;
+  i16: Int16Array;
+  f64: Float64Array;
+  runI: Int32Array;
+  runF: Float32Array;
+}
+
+let kernel: Kernel | null | undefined;
+let enabled =
+  (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.QSTUDIO_KERNEL !==
+  'js';
+
+/** Tests and benchmarks: false forces the JS loops (also QSTUDIO_KERNEL=js in the environment). */
+export function setSimdKernel(on: boolean): void {
+  enabled = on;
+}
+
+function load(): Kernel | null {
+  const wasm = (globalThis as { WebAssembly?: Wasm }).WebAssembly;
+  if (!wasm) return null;
+  try {
+    const x = new wasm.Instance(new wasm.Module(moduleBytes(kernelFuncs(), PAGES))).exports as Exports;
+    const buf = x.memory.buffer; // never grown: the views stay valid
+    return {
+      x,
+      f32: new Float32Array(buf, IN, CHUNK),
+      u8: new Uint8Array(buf),
+      i16: new Int16Array(buf, OUT, CHUNK),
+      f64: new Float64Array(buf, ACC, 4),
+      runI: new Int32Array(buf, RUNS, RUN_CAP * 4),
+      runF: new Float32Array(buf, RUNS, RUN_CAP * 4),
+    };
+  } catch {
+    return null; // no SIMD128 (the module does not validate)
+  }
+}
+
+/** The kernel, or null when it is switched off or this engine has no WebAssembly SIMD. */
+export function simdKernel(): Kernel | null {
+  if (!enabled) return null;
+  if (kernel === undefined) kernel = load();
+  return kernel;
+}
+
+/** Every run has one group (step 0, runList layout): the layout the kernel takes. */
+export function allContiguous(runs: Int32Array): boolean {
+  for (let r4 = 3; r4 < runs.length; r4 += 4) if (runs[r4] !== 0) return false;
+  return true;
+}
+
+/**
+ * Visit the chunks of w (copied into the kernel's memory) and the pieces of the runs inside each, as record batches:
+ * `batch(count, firstRun)` after up to RUN_CAP records (start in the chunk, length) were written, `chunkDone(c0, n)`
+ * after a chunk's last batch. Runs (runList layout, all step 0) cover w in order.
+ */
+function walk(
+  k: Kernel,
+  w: Float32Array,
+  runs: Int32Array,
+  record: (at: number, run: number) => void,
+  batch: (count: number, runOfRecord: Int32Array) => void,
+  chunkDone: (c0: number, n: number) => void,
+): void {
+  const runOf = new Int32Array(RUN_CAP);
+  let r = 0; // current run (index of its 4-tuple / 4)
+  for (let c0 = 0; c0 < w.length; c0 += CHUNK) {
+    const c1 = Math.min(w.length, c0 + CHUNK);
+    k.f32.set(w.subarray(c0, c1));
+    let count = 0;
+    while (r < runs.length / 4) {
+      const start = runs[4 * r];
+      const end = start + runs[4 * r + 1];
+      const a = Math.max(start, c0);
+      const b = Math.min(end, c1);
+      if (b > a || end === start) {
+        k.runI[4 * count] = a - c0;
+        k.runI[4 * count + 1] = b - a;
+        record(count, r);
+        runOf[count++] = r;
+        if (count === RUN_CAP) (batch(count, runOf), (count = 0));
+      }
+      if (end > c1) break; // the run goes on in the next chunk
+      r++;
+    }
+    if (count > 0) batch(count, runOf);
+    chunkDone(c0, c1 - c0);
+  }
+}
+
+/** max|w| of each run (NaN skipped), as absMaxUnchecked per run; runs all step 0. */
+export function absMaxRuns(k: Kernel, w: Float32Array, runs: Int32Array): Float64Array {
+  const out = new Float64Array(runs.length / 4);
+  walk(
+    k,
+    w,
+    runs,
+    () => {},
+    (count, runOf) => {
+      k.x.absmax(RUNS, count, IN);
+      for (let i = 0; i < count; i++) {
+        const m = k.runF[4 * i + 2];
+        if (m > out[runOf[i]]) out[runOf[i]] = m;
+      }
+    },
+    () => {},
+  );
+  return out;
+}
+
+/**
+ * Levels of the runs (all step 0, float32 output) into `packed` (8-, 4- or 2-bit container) or `levels` (int16),
+ * error sums carried in acc (Σw², Σe², Σ|w|, max|e|), exactly as fused.ts's uniformRun.
+ */
+export function quantizeRuns(
+  k: Kernel,
+  w: Float32Array,
+  runs: Int32Array,
+  scales: ArrayLike<number>,
+  zeroPoints: ArrayLike<number> | null,
+  qmin: number,
+  qmax: number,
+  out: { packed: Uint8Array; cbits: number } | { levels: Int16Array },
+  acc: Float64Array,
+): void {
+  k.f64.set(acc);
+  const wide = 'levels' in out;
+  const quant = wide ? k.x.quant16 : k.x.quant8;
+  walk(
+    k,
+    w,
+    runs,
+    (at, r) => {
+      k.runF[4 * at + 2] = scales[runs[4 * r + 2]];
+      k.runF[4 * at + 3] = zeroPoints ? zeroPoints[runs[4 * r + 2]] : 0;
+    },
+    (count) => quant(RUNS, count, IN, OUT, qmin, qmax, ACC),
+    (c0, n) => {
+      if ('levels' in out) out.levels.set(k.i16.subarray(0, n), c0);
+      else if (out.cbits === 8) out.packed.set(k.u8.subarray(OUT, OUT + n), c0);
+      else {
+        const per = 8 / out.cbits; // levels per byte
+        const padded = Math.ceil(n / 32) * 32;
+        k.u8.fill(0, OUT + n, OUT + padded);
+        const bytes = padded / per;
+        (out.cbits === 4 ? k.x.pack4 : k.x.pack2)(OUT, PACK, PACK + bytes);
+        out.packed.set(k.u8.subarray(PACK, PACK + Math.ceil(n / per)), c0 / per);
+      }
+    },
+  );
+  acc.set(k.f64);
+}
