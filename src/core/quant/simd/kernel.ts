@@ -110,7 +110,10 @@ function walk(
         k.runI[4 * count + 1] = b - a;
         record(count, r);
         runOf[count++] = r;
-        if (count === RUN_CAP) (batch(count, runOf), (count = 0));
+        if (count === RUN_CAP) {
+          batch(count, runOf);
+          count = 0;
+        }
       }
       if (end > c1) break; // the run goes on in the next chunk
       r++;
