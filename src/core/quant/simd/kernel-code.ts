@@ -7,7 +7,7 @@
 //                                                   (lanes are added sequentially: same rounding as the JS loop)
 //   max|e|                                          lane-wise (max is exact in any order), folded at the end
 // A run record (16 bytes): start (i32, element index in the chunk), length (i32), scale (f32), zero point (f32).
-import { F32, F64, I32, V128, op, type Func, type Instr } from './wasm';
+import { F32, F64, I32, V128, op, type Func, type Instr, type ValType } from './wasm';
 
 const { local_get: get, local_set: set } = op;
 
@@ -48,6 +48,7 @@ const eachRun = (rec: number, nruns: number, body: Instr[]): Instr[] => [
   op.end,
 ];
 
+const times = (n: number, t: ValType): ValType[] => Array<ValType>(n).fill(t);
 const add = (i: number, by: number): Instr[] => [get(i), op.i32_const(by), op.i32_add, set(i)];
 /** local[x] = (local[y] > local[x]) ? local[y] : local[x]  — JS's `if (y > x) x = y` (NaN never wins). */
 const keepMax = (x: number, y: Instr[]): Instr[] => [
@@ -115,7 +116,7 @@ function quant(width: 1 | 2): Func {
   const [p, end, o, vs, vz, vlo, vhi, v, q, x, e, t, vmax, d] = [
     7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20,
   ];
-  const [signal, noise, sumAbs, s, zp, sv, sq, sx, se] = [21, 22, 23, 24, 25, 26, 27, 28, 29];
+  const [signal, noise, sumAbs, s, zp, sv, sq, sx, se, magic] = [21, 22, 23, 24, 25, 26, 27, 28, 29, 30];
   const shift = width === 1 ? 0 : 1;
   /** Σ over the two float64 lanes of `vec`, in lane order, into local `to`. */
   const sum2 = (to: number, vec: Instr[]): Instr[] => [
@@ -170,8 +171,10 @@ function quant(width: 1 | 2): Func {
     get(vhi),
     op.f32x4_pmin,
     op.local_tee(q),
-    // levels: the low byte (int8 / uint8 two's complement) or low two bytes of each int32 lane, stored as 4 or 8 bytes
-    op.i32x4_trunc_sat_f32x4_s,
+    // levels: q + 1.5·2^23 holds the integer q in its low mantissa bits (exact for |q| < 2^22; q is clamped), so the
+    // low byte (int8 / uint8 two's complement) or two bytes of each lane are the level; stored as 4 or 8 bytes
+    get(magic),
+    op.f32x4_add,
     op.local_tee(t),
     get(t),
     op.i8x16_shuffle(width === 1 ? LOW_BYTES : LOW_SHORTS),
@@ -247,21 +250,8 @@ function quant(width: 1 | 2): Func {
   return {
     name: width === 1 ? 'quant8' : 'quant16',
     params: [I32, I32, I32, I32, F32, F32, I32],
-    locals: [
-      I32,
-      I32,
-      I32,
-      ...Array<typeof V128>(11).fill(V128),
-      F64,
-      F64,
-      F64,
-      F32,
-      F32,
-      F32,
-      F32,
-      F64,
-      F64,
-    ],
+    // p end o | vs vz vlo vhi v q x e t vmax d | signal noise sumAbs | s zp sv sq | sx se | magic
+    locals: [I32, I32, I32, ...times(11, V128), F64, F64, F64, F32, F32, F32, F32, F64, F64, V128],
     body: [
       [...get(accp), ...op.f64_load(0)],
       set(signal),
@@ -273,6 +263,7 @@ function quant(width: 1 | 2): Func {
       set(vmax),
       ...splat([get(qmin)], vlo),
       ...splat([get(qmax)], vhi),
+      ...splat([op.f32_const(1.5 * 2 ** 23)], magic),
       ...eachRun(runs, nruns, [
         [...get(runs), ...op.f32_load(8)],
         op.local_tee(s),

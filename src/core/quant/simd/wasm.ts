@@ -8,7 +8,7 @@ export const I32 = 0x7f;
 export const F32 = 0x7d;
 export const F64 = 0x7c;
 export const V128 = 0x7b;
-type ValType = typeof I32 | typeof F32 | typeof F64 | typeof V128;
+export type ValType = typeof I32 | typeof F32 | typeof F64 | typeof V128;
 
 /** Unsigned LEB128. */
 export function uleb(n: number): number[] {
@@ -62,6 +62,7 @@ export const op = {
   i32_load16_u: (o = 0) => [0x2f, ...mem(o)],
   i32_const: (n: number) => [0x41, ...sleb(n)],
   f32_const0: [0x43, 0, 0, 0, 0],
+  f32_const: (x: number) => [0x43, ...new Uint8Array(new Float32Array([x]).buffer)],
   i32_eqz: [0x45],
   i32_lt_u: [0x49],
   i32_gt_u: [0x4b],
