@@ -111,7 +111,7 @@ const [bAfter, bBefore] = await browserKernelBench(fusedBefore ? [fusedAfter, fu
 const kernelRows = (where: string, a: KernelResult | null, b: KernelResult | null | undefined) => {
   const cell = (k: KernelResult | null | undefined, key: 'vsLoop' | 'vsSet') => (k ? f2(k[key]) : dash);
   const detail = a
-    ? `${f2(a.fused)} GB/s in; loop copy ${f2(a.loopCopy)} GB/s, .set ${f2(a.setCopy)} GB/s${b ? `; before ${f2(b.fused)} GB/s` : ''}`
+    ? `${f2(a.fused)} GB/s in${a.js ? ` (WebAssembly SIMD; JS loops ${f2(a.js.fused)} GB/s = ${f2(a.js.vsSet)} of .set)` : ''}; loop copy ${f2(a.loopCopy)} GB/s, .set ${f2(a.setCopy)} GB/s${b ? `; before ${f2(b.fused)} GB/s` : ''}`
     : 'not measured (Chromium did not start)';
   row('kernel', `fused RTN / JS copy loop, ${where}`, cell(a, 'vsLoop'), cell(b, 'vsLoop'), detail, '≥ 0.25');
   row('kernel', `fused RTN / TypedArray.set, ${where}`, cell(a, 'vsSet'), cell(b, 'vsSet'), '', '≥ 0.25');

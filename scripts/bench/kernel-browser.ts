@@ -1,17 +1,21 @@
 // The same kernel measurement in a dedicated worker of headless Chromium (/usr/bin/chromium, see scripts/chromium.mjs):
 // the kernel bench is bundled with esbuild, started from a Blob URL, and timed with performance.now (a browser has
 // no CPU clock: the ratios are of the best of 15 rounds of each, the rounds least disturbed by other processes).
+import { existsSync } from 'node:fs';
 import { build } from 'esbuild';
 import { chromium } from '@playwright/test';
-import { resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { chromiumLaunchOptions } from '../chromium.mjs';
 import type { KernelResult } from './kernel';
 
 async function bundle(fusedPath: string): Promise<string> {
+  const simdPath = join(dirname(resolve(fusedPath)), 'simd/kernel.ts'); // a WebAssembly SIMD path, timed on and off
+  const simd = existsSync(simdPath);
   const entry = `
     import { kernelBench } from ${JSON.stringify(resolve(import.meta.dirname, 'kernel.ts'))};
     import { quantizeFused } from ${JSON.stringify(resolve(fusedPath))};
-    postMessage(kernelBench(quantizeFused, () => performance.now(), 'best', 15));`;
+    ${simd ? `import { setSimdKernel } from ${JSON.stringify(simdPath)};` : 'const setSimdKernel = undefined;'}
+    postMessage(kernelBench(quantizeFused, () => performance.now(), 'best', 15, setSimdKernel));`;
   const out = await build({
     stdin: { contents: entry, resolveDir: import.meta.dirname, loader: 'ts' },
     bundle: true,

@@ -1,4 +1,5 @@
-// RTN kernel throughput against typed-array copies of the same data, in one thread. Environment-free (runs in Node
+// RTN kernel throughput against typed-array copies of the same data, in one thread (and, for a kernel with a
+// WebAssembly SIMD path, the same kernel with that path off: the JS loops). Environment-free (runs in Node
 // and, bundled, in a browser worker): the caller passes the kernel and a clock. Copy and kernel are timed in
 // alternating rounds and each round gives a ratio, so a burst of load from other processes hits both sides of the
 // ratio it lands in; the reported ratios are medians over rounds.
@@ -13,6 +14,8 @@ export interface KernelResult {
   /** Copy time / fused time: the fraction of the copy's throughput (median of per-round ratios, or of best times). */
   vsLoop: number;
   vsSet: number;
+  /** The same kernel with its WebAssembly SIMD path switched off (the JS loops), when the kernel has one. */
+  js: { fused: number; vsLoop: number; vsSet: number } | null;
   rounds: number;
   /** 'median' (CPU clock) or 'best' (wall clock: the fastest round of each is the one least disturbed by load). */
   stat: 'median' | 'best';
@@ -35,6 +38,7 @@ export function kernelBench(
   clock: () => number,
   stat: KernelResult['stat'] = 'median',
   rounds = 9,
+  setSimd?: (on: boolean) => void,
 ): KernelResult {
   const w = new Float32Array(4 * N * N);
   for (let i = 0; i < w.length; i++) w[i] = Math.sin(i * 0.37) * 0.05;
@@ -44,15 +48,22 @@ export function kernelBench(
   const loop = () => (sink += copyLoop(w, dst));
   const set = () => dst.set(w);
   const kernel = () => (sink += fused(w, shape, OPTS, 'int8', 'float32').sums.noise);
+  const kernelJs = () => {
+    setSimd?.(false);
+    sink += fused(w, shape, OPTS, 'int8', 'float32').sums.noise;
+    setSimd?.(true);
+  };
   const time = (fn: () => unknown) => {
     const t = clock();
     fn();
     return clock() - t;
   };
-  for (let i = 0; i < 3; i++) [loop, set, kernel].forEach((fn) => fn()); // warm-up: optimised code only
-  const t = { loop: [] as number[], set: [] as number[], kernel: [] as number[] };
+  for (let i = 0; i < 3; i++) [loop, set, kernel, kernelJs].forEach((fn) => fn()); // warm-up: optimised code only
+  const t = { loop: [] as number[], set: [] as number[], kernel: [] as number[], js: [] as number[] };
   const vsLoop: number[] = [];
   const vsSet: number[] = [];
+  const jsLoop: number[] = [];
+  const jsSet: number[] = [];
   for (let r = 0; r < rounds; r++) {
     const a = time(loop);
     const b = time(set);
@@ -62,6 +73,12 @@ export function kernelBench(
     t.kernel.push(k);
     vsLoop.push(a / k);
     vsSet.push(b / k);
+    if (setSimd) {
+      const j = time(kernelJs);
+      t.js.push(j);
+      jsLoop.push(a / j);
+      jsSet.push(b / j);
+    }
   }
   if (Number.isNaN(sink)) throw new Error('unreachable');
   const gbs = (ms: number) => w.byteLength / 1e9 / (ms / 1000);
@@ -72,6 +89,13 @@ export function kernelBench(
     setCopy: gbs(pick(t.set)),
     vsLoop: stat === 'median' ? median(vsLoop) : pick(t.loop) / pick(t.kernel),
     vsSet: stat === 'median' ? median(vsSet) : pick(t.set) / pick(t.kernel),
+    js: setSimd
+      ? {
+          fused: gbs(pick(t.js)),
+          vsLoop: stat === 'median' ? median(jsLoop) : pick(t.loop) / pick(t.js),
+          vsSet: stat === 'median' ? median(jsSet) : pick(t.set) / pick(t.js),
+        }
+      : null,
     rounds,
     stat,
   };
