@@ -15,7 +15,8 @@ import {
   type QuantParams,
 } from './quantize';
 import type { QuantizedTensor } from './types';
-import { allContiguous, quantizeRuns, simdKernel } from './simd/kernel';
+import { allContiguous, onePassFits, quantizeOnePass, quantizeRuns, simdKernel } from './simd/kernel';
+import { symmetricScale } from './range';
 
 /** What the op computes with after DequantizeLinear: float32, or a Cast to float16 / bfloat16 (rounded again). */
 export type OutRounding = 'float32' | 'float16' | 'bfloat16';
@@ -73,15 +74,22 @@ export function quantizeFused(
   container: PackContainer | null,
   out: OutRounding,
 ): FusedPacked | FusedLevels {
-  const { grouping: g, ...params } = quantParams(w, shape, opts, true);
-  const { scales, zeroPoints, qmin, qmax } = params;
   const round = rounder(out);
+  const cbits = container ? containerInfo(container).bits : 8;
+  // Symmetric scales from the extremes with the SIMD kernel: the range pass joins the levels pass (one read of w).
+  let onePass = false;
+  const { grouping: g, ...params } = quantParams(
+    w,
+    shape,
+    opts,
+    true,
+    (runs, groups) => (onePass = round === null && onePassFits(runs, groups, cbits) && simdKernel() !== null),
+  );
+  const { scales, zeroPoints, qmin, qmax } = params;
   let packed: Uint8Array | null = null;
   let levels: Int16Array | null = null;
-  let cbits = 8;
   if (container) {
     const info = containerInfo(container);
-    cbits = info.bits;
     const zps = zeroPoints ?? [0];
     if (qmin < info.min || qmax > info.max || zps.some((z) => z < info.min || z > info.max)) {
       throw new StudioError(
@@ -110,7 +118,10 @@ export function quantizeFused(
   const unclamped = opts.scheme === 'symmetric' && !opts.params;
   if (simd) {
     const out = levels ? { levels } : { packed: packed!, cbits };
-    quantizeRuns(simd, w, runs, scales, zeroPoints, qmin, qmax, out, acc);
+    if (onePass) {
+      const scaleOf = (a: number) => symmetricScale(a, qmax);
+      quantizeOnePass(simd, w, runs, scaleOf, scales, qmin, qmax, out, acc);
+    } else quantizeRuns(simd, w, runs, scales, zeroPoints, qmin, qmax, out, acc);
   }
   for (let r4 = 0; r4 < (simd ? 0 : runs.length); r4 += 4) {
     const start = runs[r4];

@@ -227,6 +227,7 @@ export function quantParams(
   shape: number[],
   opts: QuantizeOptions,
   checkedLater = false,
+  scalesLater?: (runs: Int32Array, groups: number) => boolean,
 ): QuantParams {
   const { bits, scheme } = opts;
   const { qmin, qmax } = levelRange(bits, scheme);
@@ -246,6 +247,11 @@ export function quantParams(
   const mins = new Float64Array(groups).fill(Infinity);
   const maxs = new Float64Array(groups).fill(-Infinity);
   const runs = runList(g);
+  // The caller's one pass takes the symmetric scales itself (quantizeFused with the SIMD kernel): all 1, as an empty
+  // group's, until it writes them.
+  if (checkedLater && !given0 && scheme === 'symmetric' && scalesLater?.(runs, groups)) {
+    return paramsOf(shape, bits, scheme, g, qmin, qmax, new Float32Array(groups).fill(1), null);
+  }
   // max|w| per run by the WebAssembly SIMD kernel where it applies (same values: max is exact in any order).
   const simd = checkedLater && !given0 && scheme === 'symmetric' && allContiguous(runs) ? simdKernel() : null;
   const absMaxes = simd ? absMaxRuns(simd, w, runs) : null;
@@ -288,6 +294,19 @@ export function quantParams(
     }
   }
 
+  return paramsOf(shape, bits, scheme, g, qmin, qmax, scales, zeroPoints);
+}
+
+function paramsOf(
+  shape: number[],
+  bits: IntBits,
+  scheme: Scheme,
+  g: Grouping,
+  qmin: number,
+  qmax: number,
+  scales: Float32Array,
+  zeroPoints: Int16Array | null,
+): QuantParams {
   return {
     shape: shape.slice(),
     bits,

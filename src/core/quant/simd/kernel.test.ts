@@ -76,6 +76,14 @@ const cases: Case[] = [
     null,
   ],
   ['levels int8 per-tensor', [10, 10], { granularity: 'tensor' }, null],
+  // one run longer than a chunk: the range pass goes first (symmetric), then the levels pass
+  ['chunks: int8 per-tensor', [3, 100001], { granularity: 'tensor' }, 'int8'],
+  [
+    'chunks: int4 per-channel of 2^18 + 4',
+    [2, 2 ** 18 + 4],
+    { bits: 4, granularity: 'channel', channelAxis: 0 },
+    'int4',
+  ],
   // several chunks (2^18 elements each), runs crossing chunk boundaries, more runs per chunk than one call takes
   ['chunks: per-channel of 3', [100003, 3], { granularity: 'channel', channelAxis: 0 }, 'int8'],
   [
@@ -117,7 +125,7 @@ describe('WebAssembly SIMD kernel equals the JS loops', () => {
   });
 
   for (const [label, shape, o, container] of cases) {
-    const fillNames = shape[0] * shape[1] > 1e5 ? ['random'] : Object.keys(fills);
+    const fillNames = shape[0] * shape[1] > 1e5 ? ['random', 'ties'] : Object.keys(fills);
     for (const fill of fillNames) {
       it(`${label}, ${fill}`, () => {
         const w = fills[fill](shape[0] * shape[1]);

@@ -147,6 +147,21 @@ export function absMaxRuns(k: Kernel, w: Float32Array, runs: Int32Array): Float6
  * Levels of the runs (all step 0, float32 output) into `packed` (8-, 4- or 2-bit container) or `levels` (int16),
  * error sums carried in acc (Σw², Σe², Σ|w|, max|e|), exactly as fused.ts's uniformRun.
  */
+type LevelsOut = { packed: Uint8Array; cbits: number } | { levels: Int16Array };
+
+/** Copy a chunk's levels out of the kernel's memory: int16 levels, or bytes packed by 8, 4 or 2 bits. */
+function emit(k: Kernel, out: LevelsOut, c0: number, n: number): void {
+  if ('levels' in out) out.levels.set(k.i16.subarray(0, n), c0);
+  else if (out.cbits === 8) out.packed.set(k.u8.subarray(OUT, OUT + n), c0);
+  else {
+    const per = 8 / out.cbits; // levels per byte; c0 is a multiple of it
+    const padded = Math.ceil(n / 32) * 32;
+    k.u8.fill(0, OUT + n, OUT + padded);
+    (out.cbits === 4 ? k.x.pack4 : k.x.pack2)(OUT, PACK, PACK + padded / per);
+    out.packed.set(k.u8.subarray(PACK, PACK + Math.ceil(n / per)), c0 / per);
+  }
+}
+
 export function quantizeRuns(
   k: Kernel,
   w: Float32Array,
@@ -155,7 +170,7 @@ export function quantizeRuns(
   zeroPoints: ArrayLike<number> | null,
   qmin: number,
   qmax: number,
-  out: { packed: Uint8Array; cbits: number } | { levels: Int16Array },
+  out: LevelsOut,
   acc: Float64Array,
 ): void {
   k.f64.set(acc);
@@ -170,18 +185,63 @@ export function quantizeRuns(
       k.runF[4 * at + 3] = zeroPoints ? zeroPoints[runs[4 * r + 2]] : 0;
     },
     (count) => quant(RUNS, count, IN, OUT, qmin, qmax, ACC),
-    (c0, n) => {
-      if ('levels' in out) out.levels.set(k.i16.subarray(0, n), c0);
-      else if (out.cbits === 8) out.packed.set(k.u8.subarray(OUT, OUT + n), c0);
-      else {
-        const per = 8 / out.cbits; // levels per byte
-        const padded = Math.ceil(n / 32) * 32;
-        k.u8.fill(0, OUT + n, OUT + padded);
-        const bytes = padded / per;
-        (out.cbits === 4 ? k.x.pack4 : k.x.pack2)(OUT, PACK, PACK + bytes);
-        out.packed.set(k.u8.subarray(PACK, PACK + Math.ceil(n / per)), c0 / per);
-      }
-    },
+    (c0, n) => emit(k, out, c0, n),
   );
+  acc.set(k.f64);
+}
+
+/**
+ * Symmetric grids from the extremes where every group is one run of at most CHUNK elements (per-channel on the outer
+ * axis, blocks on the last axis) can take their scales chunk by chunk: per chunk of whole runs, one copy in, max|w|
+ * per run, its scale (`scaleOf`, also written to scales[group]), then the levels — the range pass costs no second
+ * read of w. Sub-byte containers need run lengths that keep chunks byte-aligned (multiples of 4).
+ */
+export function onePassFits(runs: Int32Array, groups: number, cbits: number): boolean {
+  if (!allContiguous(runs)) return false;
+  const seen = new Uint8Array(groups);
+  for (let r4 = 0; r4 < runs.length; r4 += 4) {
+    const len = runs[r4 + 1];
+    if (len > CHUNK || (cbits < 8 && len % 4 !== 0) || seen[runs[r4 + 2]]++ !== 0) return false;
+  }
+  return true;
+}
+
+export function quantizeOnePass(
+  k: Kernel,
+  w: Float32Array,
+  runs: Int32Array,
+  scaleOf: (absMax: number) => number,
+  scales: Float32Array,
+  qmin: number,
+  qmax: number,
+  out: LevelsOut,
+  acc: Float64Array,
+): void {
+  k.f64.set(acc);
+  const quant = 'levels' in out ? k.x.quant16 : k.x.quant8;
+  const nRuns = runs.length / 4;
+  for (let r = 0; r < nRuns;) {
+    const c0 = runs[4 * r];
+    let c1 = c0;
+    let count = 0;
+    for (; r + count < nRuns && count < RUN_CAP; count++) {
+      const len = runs[4 * (r + count) + 1];
+      if (c1 + len - c0 > CHUNK) break;
+      k.runI[4 * count] = c1 - c0;
+      k.runI[4 * count + 1] = len;
+      c1 += len;
+    }
+    k.f32.set(w.subarray(c0, c1));
+    k.x.absmax(RUNS, count, IN);
+    for (let i = 0; i < count; i++) {
+      const s = scaleOf(k.runF[4 * i + 2]);
+      scales[runs[4 * (r + i) + 2]] = s;
+      k.runF[4 * i + 2] = s;
+      k.runF[4 * i + 3] = 0;
+    }
+    quant(RUNS, count, IN, OUT, qmin, qmax, ACC);
+    emit(k, out, c0, c1 - c0);
+    r += count;
+  }
   acc.set(k.f64);
 }
