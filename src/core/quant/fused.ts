@@ -16,7 +16,6 @@ import {
 } from './quantize';
 import type { QuantizedTensor } from './types';
 import { allContiguous, onePassFits, quantizeOnePass, quantizeRuns, simdKernel } from './simd/kernel';
-import { symmetricScale } from './range';
 
 /** What the op computes with after DequantizeLinear: float32, or a Cast to float16 / bfloat16 (rounded again). */
 export type OutRounding = 'float32' | 'float16' | 'bfloat16';
@@ -83,7 +82,7 @@ export function quantizeFused(
     shape,
     opts,
     true,
-    (runs, groups) => (onePass = round === null && onePassFits(runs, groups, cbits) && simdKernel() !== null),
+    (runs) => (onePass = round === null && onePassFits(runs, cbits) && simdKernel() !== null),
   );
   const { scales, zeroPoints, qmin, qmax } = params;
   let packed: Uint8Array | null = null;
@@ -118,10 +117,8 @@ export function quantizeFused(
   const unclamped = opts.scheme === 'symmetric' && !opts.params;
   if (simd) {
     const out = levels ? { levels } : { packed: packed!, cbits };
-    if (onePass) {
-      const scaleOf = (a: number) => symmetricScale(a, qmax);
-      quantizeOnePass(simd, w, runs, scaleOf, scales, qmin, qmax, out, acc);
-    } else quantizeRuns(simd, w, runs, scales, zeroPoints, qmin, qmax, out, acc);
+    if (onePass) quantizeOnePass(simd, w, runs, scales, qmin, qmax, out, acc);
+    else quantizeRuns(simd, w, runs, scales, zeroPoints, qmin, qmax, out, acc);
   }
   for (let r4 = 0; r4 < (simd ? 0 : runs.length); r4 += 4) {
     const start = runs[r4];

@@ -64,15 +64,52 @@ const LOW_BYTES = [0, 4, 8, 12, 0, 4, 8, 12, 0, 4, 8, 12, 0, 4, 8, 12];
 const LOW_SHORTS = [0, 1, 4, 5, 8, 9, 12, 13, 0, 1, 4, 5, 8, 9, 12, 13];
 const HIGH_HALF = [8, 9, 10, 11, 12, 13, 14, 15, 8, 9, 10, 11, 12, 13, 14, 15];
 
-/** absmax(runs, nruns, inp): max|v| of each run (NaN skipped, as absMaxUnchecked) into the record's scale slot. */
-function absmax(): Func {
-  const [runs, nruns, inp, p, end, acc, m, a] = [0, 1, 2, 3, 4, 5, 6, 7];
+/**
+ * absmax(runs, nruns, inp): max|v| of each run (NaN skipped, as absMaxUnchecked) into the record's scale slot.
+ * symscales(runs, nruns, inp, qmax, sout): the symmetric scale of that max instead (range.ts symmetricScale:
+ * 1 for 0, else max(fround(max / qmax), 2^-126); f32.div of float32 operands is that fround), zero point 0, and the
+ * scales one after the other at sout.
+ */
+function absmax(scales: boolean): Func {
+  const [runs, nruns, inp, qmax, sout] = [0, 1, 2, 3, 4];
+  const P = scales ? 5 : 3;
+  const [p, end, acc, m, a] = [P, P + 1, P + 2, P + 3, P + 4];
   /** m = a > m ? a : m (JS's `if (a > mx) mx = a`: NaN never wins). */
   const keep: Instr[] = [get(a), get(m), get(a), get(m), op.f32_gt, op.select, set(m)];
-  const foldLane = (l: number): Instr[] => [get(acc), op.f32x4_extract_lane(l), set(a), ...keep];
+  /** acc = pmax(acc, acc's lanes moved down): after the high half then lane 1, lane 0 is the max of the four. */
+  const fold = (lanes: number[]): Instr[] => [
+    get(acc),
+    get(acc),
+    get(acc),
+    op.i8x16_shuffle(lanes),
+    op.f32x4_pmax,
+    set(acc),
+  ];
+  const scale: Instr[] = [
+    get(runs),
+    op.f32_const(1),
+    get(m),
+    get(qmax),
+    op.f32_div,
+    op.f32_const(2 ** -126),
+    op.f32_max,
+    get(m),
+    op.f32_const0,
+    op.f32_eq,
+    op.select,
+    op.local_tee(a),
+    op.f32_store(8),
+    get(runs),
+    op.f32_const0,
+    op.f32_store(12),
+    get(sout),
+    get(a),
+    op.f32_store(),
+    ...add(sout, 4),
+  ];
   return {
-    name: 'absmax',
-    params: [I32, I32, I32],
+    name: scales ? 'symscales' : 'absmax',
+    params: scales ? [I32, I32, I32, F32, I32] : [I32, I32, I32],
     locals: [I32, I32, V128, F32, F32],
     body: eachRun(runs, nruns, [
       [...get(inp), ...get(runs), ...op.i32_load(0), ...op.i32_const(2), ...op.i32_shl, ...op.i32_add],
@@ -96,13 +133,14 @@ function absmax(): Func {
         set(acc),
         ...add(p, 16),
       ]),
-      op.f32_const0,
+      // lanes hold +0 or more and never NaN: their max is exact in any order
+      ...fold(HIGH_HALF),
+      ...fold([4, 5, 6, 7, 4, 5, 6, 7, 4, 5, 6, 7, 4, 5, 6, 7]),
+      get(acc),
+      op.f32x4_extract_lane(0),
       set(m),
-      ...[0, 1, 2, 3].flatMap(foldLane),
       ...whileFits(p, 4, end, [get(p), op.f32_load(), op.f32_abs, set(a), ...keep, ...add(p, 4)]),
-      get(runs),
-      get(m),
-      op.f32_store(8),
+      ...(scales ? scale : [get(runs), get(m), op.f32_store(8)]),
     ]),
   };
 }
@@ -389,4 +427,4 @@ function pack2(): Func {
   };
 }
 
-export const kernelFuncs = (): Func[] => [absmax(), quant(1), quant(2), pack4(), pack2()];
+export const kernelFuncs = (): Func[] => [absmax(false), absmax(true), quant(1), quant(2), pack4(), pack2()];

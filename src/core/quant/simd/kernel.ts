@@ -13,11 +13,13 @@ const OUT = CHUNK * 4; // levels: int8 or int16, plus 32 bytes of zero padding f
 const PACK = OUT + CHUNK * 2 + 64;
 const ACC = PACK + CHUNK / 2 + 64;
 const RUNS = ACC + 64;
-const PAGES = Math.ceil((RUNS + RUN_CAP * 16) / 65536);
+const SCALES = RUNS + RUN_CAP * 16; // symscales' output, one float32 per run record
+const PAGES = Math.ceil((SCALES + RUN_CAP * 4) / 65536);
 
 interface Exports {
   memory: { buffer: ArrayBuffer };
   absmax(runs: number, nruns: number, inp: number): void;
+  symscales(runs: number, nruns: number, inp: number, qmax: number, sout: number): void;
   quant8(runs: number, n: number, inp: number, out: number, qmin: number, qmax: number, acc: number): void;
   quant16(runs: number, n: number, inp: number, out: number, qmin: number, qmax: number, acc: number): void;
   pack4(src: number, dst: number, dend: number): void;
@@ -36,6 +38,7 @@ interface Kernel {
   f64: Float64Array;
   runI: Int32Array;
   runF: Float32Array;
+  scales: Float32Array;
 }
 
 let kernel: Kernel | null | undefined;
@@ -62,6 +65,7 @@ function load(): Kernel | null {
       f64: new Float64Array(buf, ACC, 4),
       runI: new Int32Array(buf, RUNS, RUN_CAP * 4),
       runF: new Float32Array(buf, RUNS, RUN_CAP * 4),
+      scales: new Float32Array(buf, SCALES, RUN_CAP),
     };
   } catch {
     return null; // no SIMD128 (the module does not validate)
@@ -191,17 +195,16 @@ export function quantizeRuns(
 }
 
 /**
- * Symmetric grids from the extremes where every group is one run of at most CHUNK elements (per-channel on the outer
- * axis, blocks on the last axis) can take their scales chunk by chunk: per chunk of whole runs, one copy in, max|w|
- * per run, its scale (`scaleOf`, also written to scales[group]), then the levels — the range pass costs no second
- * read of w. Sub-byte containers need run lengths that keep chunks byte-aligned (multiples of 4).
+ * Symmetric grids from the extremes where every group is one run of at most CHUNK elements, groups 0, 1, 2, … in
+ * order (per-tensor within a chunk, per-channel on the outer axis, blocks on the last axis), take their scales chunk
+ * by chunk: per chunk of whole runs, one copy in, the scale of each run from its max|w| (symscales), then the levels
+ * — no second read of w for the range. Sub-byte containers need run lengths that keep chunks byte-aligned.
  */
-export function onePassFits(runs: Int32Array, groups: number, cbits: number): boolean {
+export function onePassFits(runs: Int32Array, cbits: number): boolean {
   if (!allContiguous(runs)) return false;
-  const seen = new Uint8Array(groups);
   for (let r4 = 0; r4 < runs.length; r4 += 4) {
     const len = runs[r4 + 1];
-    if (len > CHUNK || (cbits < 8 && len % 4 !== 0) || seen[runs[r4 + 2]]++ !== 0) return false;
+    if (len > CHUNK || (cbits < 8 && len % 4 !== 0) || runs[r4 + 2] !== r4 / 4) return false;
   }
   return true;
 }
@@ -210,7 +213,6 @@ export function quantizeOnePass(
   k: Kernel,
   w: Float32Array,
   runs: Int32Array,
-  scaleOf: (absMax: number) => number,
   scales: Float32Array,
   qmin: number,
   qmax: number,
@@ -232,13 +234,8 @@ export function quantizeOnePass(
       c1 += len;
     }
     k.f32.set(w.subarray(c0, c1));
-    k.x.absmax(RUNS, count, IN);
-    for (let i = 0; i < count; i++) {
-      const s = scaleOf(k.runF[4 * i + 2]);
-      scales[runs[4 * (r + i) + 2]] = s;
-      k.runF[4 * i + 2] = s;
-      k.runF[4 * i + 3] = 0;
-    }
+    k.x.symscales(RUNS, count, IN, qmax, SCALES);
+    scales.set(k.scales.subarray(0, count), r); // run r is group r (onePassFits)
     quant(RUNS, count, IN, OUT, qmin, qmax, ACC);
     emit(k, out, c0, c1 - c0);
     r += count;
