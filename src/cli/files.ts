@@ -18,6 +18,7 @@ import { foldWeightInputs } from '../core/onnx/fold';
 export interface FileBlob extends BlobLike {
   slice(start?: number, end?: number): FileBlob;
   arrayBuffer(): Promise<ArrayBuffer>;
+  text(): Promise<string>;
 }
 
 export function fileBlob(path: string, start: number, end: number): FileBlob {
@@ -44,7 +45,17 @@ export function fileBlob(path: string, start: number, end: number): FileBlob {
       }
       return at === buf.length ? buf.buffer : buf.buffer.slice(0, at);
     },
+    async text() {
+      return new TextDecoder().decode(await this.arrayBuffer());
+    },
   };
+}
+
+/** A whole file as a FileBlob (its size from stat: right past 4 GiB, where Node 20's openAsBlob is not). */
+export async function openFileBlob(path: string): Promise<FileBlob> {
+  const info = await stat(path);
+  if (!info.isFile()) throw new StudioError('OnnxParseError', `${path} is not a file`);
+  return fileBlob(path, 0, info.size);
 }
 
 export interface OpenedModelFile {
