@@ -1,4 +1,5 @@
-// Synthetic float models for the benchmark: a chain of square Gemm layers (transB=1) with seeded weights.
+// Synthetic float models for the benchmark: a chain of square Gemm layers (transB=1) with seeded weights, and an
+// LLM-shaped chain of MatMuls with external data (the shapes of a 7B model's attention and MLP projections).
 import { create } from '@bufbuild/protobuf';
 import { createWriteStream, writeFileSync } from 'node:fs';
 import { once } from 'node:events';
@@ -83,4 +84,55 @@ export async function writeExternalModel(path: string, mb: number, dim = 4096): 
   );
   writeFileSync(path, modelBytes(model));
   return layers * bytesPer;
+}
+
+const externalRef = (location: string, offset: number, length: number) =>
+  [
+    ['location', location],
+    ['offset', String(offset)],
+    ['length', String(length)],
+  ].map(([key, value]) => create(StringStringEntryProtoSchema, { key, value }));
+
+/**
+ * `<path>` + `<path>_data`: blocks of three MatMul weights as an LLM export has them (4096×4096 like an attention
+ * projection, 4096×11008 and 11008×4096 like the MLP's), ~427 MB a block, as many blocks as make about `mb` MB.
+ * Weights are streamed to the data file one by one. Returns the bytes of weights (the data file's size).
+ */
+export async function writeLlmModel(path: string, mb: number): Promise<number> {
+  const shapes: [number, number][] = [
+    [4096, 4096],
+    [4096, 11008],
+    [11008, 4096],
+  ];
+  const perBlock = shapes.reduce((a, [k, n]) => a + k * n * 4, 0);
+  const blocks = Math.max(1, Math.round((mb * 1e6) / perBlock));
+  const all = Array.from({ length: blocks }, () => shapes).flat();
+  const location = path.split('/').pop() + '_data';
+  const out = createWriteStream(path + '_data');
+  let offset = 0;
+  const inits = [];
+  for (const [i, [k, n]] of all.entries()) {
+    if (!out.write(new Uint8Array(weights(k * n, i + 1).buffer))) await once(out, 'drain');
+    inits.push(
+      create(TensorProtoSchema, {
+        name: `w${i}`,
+        dataType: 1,
+        dims: [BigInt(k), BigInt(n)],
+        dataLocation: TensorProto_DataLocation.EXTERNAL,
+        externalData: externalRef(location, offset, k * n * 4),
+      }),
+    );
+    offset += k * n * 4;
+  }
+  out.end();
+  await once(out, 'finish');
+  const model = buildModel({
+    opset: 17,
+    inputs: [valueInfo('x', 'float32', [1, 4096])],
+    outputs: [valueInfo(`h${all.length}`, 'float32', [1, 4096])],
+    nodes: all.map((_, i) => node('MatMul', [i === 0 ? 'x' : `h${i}`, `w${i}`], [`h${i + 1}`])),
+    initializers: inits,
+  });
+  writeFileSync(path, modelBytes(model));
+  return offset;
 }

@@ -1,7 +1,6 @@
 // `qstudio evaluate`: the float model and quantized files on a sample set (or the synthetic probe), with
 // onnxruntime-web's wasm build in Node — the same runtime and evaluator as the studio, so the numbers match it, and
 // no native dependency (onnxruntime-node stays a devDependency for the export tests).
-import { openAsBlob } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { basename, join, relative, sep } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -12,6 +11,7 @@ import type { EvalRequest, SampleFile } from '../protocol/eval-dto';
 import { createEvaluateApi } from '../workers/evaluate.api';
 import { formatEvaluation } from './format-evaluate';
 import { EvaluateUsageError } from './evaluate-usage';
+import { openFileBlob, type FileBlob } from './files';
 
 export { EVALUATE_USAGE, EvaluateUsageError } from './evaluate-usage';
 
@@ -23,7 +23,7 @@ async function fileOrNull(path: string) {
 export async function sampleFiles(path: string): Promise<SampleFile[]> {
   const info = await fileOrNull(path);
   if (!info) throw new StudioError('SampleSetError', `cannot read ${path}: no such file or folder`);
-  if (info.isFile()) return [{ path: basename(path), blob: await openAsBlob(path) }];
+  if (info.isFile()) return [{ path: basename(path), blob: await openFileBlob(path) }];
   const entries = await readdir(path, { recursive: true, withFileTypes: true });
   const files = entries.filter((d) => d.isFile());
   return Promise.all(
@@ -31,16 +31,16 @@ export async function sampleFiles(path: string): Promise<SampleFile[]> {
       const abs = join(d.parentPath, d.name);
       return {
         path: [basename(path), ...relative(path, abs).split(sep)].join('/'),
-        blob: await openAsBlob(abs),
+        blob: await openFileBlob(abs),
       };
     }),
   );
 }
 
-async function modelBlob(path: string): Promise<Blob> {
+async function modelBlob(path: string): Promise<FileBlob> {
   const info = await fileOrNull(path);
   if (!info?.isFile()) throw new StudioError('OnnxParseError', `cannot read ${path}: no such file`);
-  return openAsBlob(path);
+  return openFileBlob(path);
 }
 
 export async function evaluateCommand(args: string[]): Promise<number> {

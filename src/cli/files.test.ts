@@ -1,8 +1,9 @@
-import { mkdtempSync, truncateSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, truncateSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { fileBlob } from './files';
+import { fileBlob, openFileBlob } from './files';
+import { sampleFiles } from './evaluate';
 
 const dir = mkdtempSync(join(tmpdir(), 'qstudio-fileblob-'));
 const path = join(dir, 'f.bin');
@@ -36,5 +37,31 @@ describe('fileBlob: slices as Blob.slice gives them', () => {
     const blob = fileBlob(p, 0, 100);
     truncateSync(p, 60);
     expect((await blob.slice(50, 100).arrayBuffer()).byteLength).toBe(10);
+  });
+});
+
+describe('files past 4 GiB (Node 20 openAsBlob reports their size modulo 2^32)', () => {
+  // A sparse file: 5 GiB long, a few bytes written past 4 GiB, no disk used for the hole.
+  const big = join(dir, 'big.bin');
+  const at = 2 ** 32 + 1000;
+  const fd = openSync(big, 'w');
+  writeSync(fd, Uint8Array.from([1, 2, 3]), 0, 3, at);
+  closeSync(fd);
+  truncateSync(big, 5 * 2 ** 30);
+
+  it('openFileBlob has the whole size and reads past 4 GiB', async () => {
+    const blob = await openFileBlob(big);
+    expect(blob.size).toBe(5 * 2 ** 30);
+    expect(await read(blob.slice(at - 1, at + 4))).toEqual([0, 1, 2, 3, 0]);
+  });
+
+  it('evaluate / sensitivity samples and models are opened that way', async () => {
+    const [file] = await sampleFiles(big);
+    expect(file.blob.size).toBe(5 * 2 ** 30);
+    expect(await read(file.blob.slice(at, at + 3))).toEqual([1, 2, 3]);
+  });
+
+  it('text() decodes the bytes', async () => {
+    expect(await fileBlob(path, 65, 68).text()).toBe('ABC');
   });
 });

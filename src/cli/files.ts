@@ -18,6 +18,7 @@ import { foldWeightInputs } from '../core/onnx/fold';
 export interface FileBlob extends BlobLike {
   slice(start?: number, end?: number): FileBlob;
   arrayBuffer(): Promise<ArrayBuffer>;
+  text(): Promise<string>;
 }
 
 export function fileBlob(path: string, start: number, end: number): FileBlob {
@@ -44,7 +45,17 @@ export function fileBlob(path: string, start: number, end: number): FileBlob {
       }
       return at === buf.length ? buf.buffer : buf.buffer.slice(0, at);
     },
+    async text() {
+      return new TextDecoder().decode(await this.arrayBuffer());
+    },
   };
+}
+
+/** A whole file as a FileBlob (its size from stat: right past 4 GiB, where Node 20's openAsBlob is not). */
+export async function openFileBlob(path: string): Promise<FileBlob> {
+  const info = await stat(path);
+  if (!info.isFile()) throw new StudioError('OnnxParseError', `${path} is not a file`);
+  return fileBlob(path, 0, info.size);
 }
 
 export interface OpenedModelFile {
@@ -156,25 +167,32 @@ interface SpillState extends SpillFile {
   close(): Promise<void>;
 }
 
-/** Models from this size on spill (below it, holding the output costs less than writing it twice). */
-const SPILL_FROM_BYTES = 256 * 2 ** 20;
+/**
+ * Models from this size on spill (below it, holding the output costs less than writing it twice).
+ * QSTUDIO_SPILL_FROM_BYTES lowers it for tests, so a small model spills.
+ */
+const spillFromBytes = () => Number(process.env.QSTUDIO_SPILL_FROM_BYTES || 256 * 2 ** 20);
 
 /** A spill file next to `outPath` (same file system, so a rename can make it the data file), or null for small models. */
 export const spillFor = (outPath: string, modelBytes: number): Promise<SpillFile> | null =>
-  modelBytes >= SPILL_FROM_BYTES
+  modelBytes >= spillFromBytes()
     ? openSpill(join(dirname(outPath), `.${basename(outPath)}.${process.pid}.spill`))
     : null;
 
 export async function openSpill(path: string): Promise<SpillFile> {
-  const file = await open(path, 'wx');
-  const blob = fileBlob(path, 0, Number.MAX_SAFE_INTEGER);
-  let closed = false;
   // Ctrl-C or a kill mid-run: the hidden spill file goes with the run (a listener replaces Node's default exit).
+  // Listening before the file exists: a signal right after it appears finds the listener there.
   const onSignal = (signal: NodeJS.Signals) => {
     rmSync(path, { force: true });
     process.exit(signal === 'SIGINT' ? 130 : 143);
   };
   process.once('SIGINT', onSignal).once('SIGTERM', onSignal);
+  const file = await open(path, 'wx').catch((e: unknown) => {
+    process.off('SIGINT', onSignal).off('SIGTERM', onSignal);
+    throw e;
+  });
+  const blob = fileBlob(path, 0, Number.MAX_SAFE_INTEGER);
+  let closed = false;
   const state: SpillState = {
     path,
     blob,

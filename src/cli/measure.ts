@@ -2,7 +2,6 @@
 // through the evaluate worker's API on onnxruntime-web's wasm build in Node — the studio's runtime and code path.
 // Used by `qstudio sensitivity` (one width) and by `quantize --target-bits/--target-size --calibration` (every
 // width the budget solver picks from).
-import { openAsBlob } from 'node:fs';
 import { basename } from 'node:path';
 import * as ort from 'onnxruntime-web';
 import type { OnnxModel } from '../core/onnx/types';
@@ -10,6 +9,7 @@ import type { QuantConfig } from '../core/quant/config';
 import type { LayerSelection, SensitivityProgress, SensitivityReport } from '../protocol/eval-dto';
 import { createEvaluateApi } from '../workers/evaluate.api';
 import { sampleFiles } from './evaluate';
+import { openFileBlob } from './files';
 
 export interface MeasureOptions {
   /** Sample file or folder; none: the synthetic probe. */
@@ -22,7 +22,7 @@ export interface MeasureOptions {
 /** The evaluate worker's API in this process (onnxruntime-web, one thread), with the samples loaded if given. */
 export async function cliEvaluateApi(modelPath: string, model: OnnxModel, calibration: string | undefined) {
   const float = {
-    blob: await openAsBlob(modelPath),
+    blob: await openFileBlob(modelPath),
     label: basename(modelPath),
     externalData: [...model.externalFiles].map(([path, blob]) => ({ path, blob: blob as Blob })),
   };

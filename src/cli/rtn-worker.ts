@@ -6,11 +6,11 @@ import { quantizeForExport, type ExportedWeight } from '../core/pipeline/weight'
 import type { RtnRequest, RtnResponse } from './threads';
 
 const port = parentPort!;
-port.on('message', ({ id, values, weight, spec, container }: RtnRequest) => {
+port.on('message', ({ id, values, weight, spec, target }: RtnRequest) => {
   const spare = values.buffer as ArrayBuffer; // moved back for reuse with the next tensor
   let reply: RtnResponse;
   try {
-    const result = quantizeForExport(values, weight, spec, container);
+    const result = quantizeForExport(values, weight, spec, target);
     reply = { id, spare, result };
     port.postMessage(reply, [spare, ...transferables(result)]);
   } catch (e) {
@@ -23,7 +23,14 @@ port.on('message', ({ id, values, weight, spec, container }: RtnRequest) => {
 });
 
 function transferables(r: ExportedWeight): ArrayBuffer[] {
-  const views = r.kind === 'fp16' ? [r.bits] : r.kind === 'packed' ? [r.packed] : [r.q.levels];
+  const views =
+    r.kind === 'fp16'
+      ? [r.bits]
+      : r.kind === 'packed'
+        ? [r.packed]
+        : r.kind === 'nbits'
+          ? [r.nbits.B, r.nbits.scales, ...(r.nbits.zeroPoints ? [r.nbits.zeroPoints] : [])]
+          : [r.q.levels];
   // Only buffers the view covers whole (a shared or larger buffer would be detached under someone else).
   return views
     .filter((v) => v.byteOffset === 0 && v.byteLength === v.buffer.byteLength)

@@ -7,16 +7,15 @@ import { StudioError, type StudioErrorName } from '../core/errors';
 import type { RtnPool, KernelWeight } from '../core/pipeline/schedule';
 import type { RunHooks } from '../core/pipeline/run';
 import type { OnnxModel } from '../core/onnx/types';
-import type { ExportedWeight } from '../core/pipeline/weight';
+import type { ExportedWeight, ExportTarget } from '../core/pipeline/weight';
 import type { WeightSpec } from '../core/quant/config';
-import type { PackContainer } from '../core/quant/pack';
 
 export interface RtnRequest {
   id: number;
   values: Float32Array;
   weight: KernelWeight;
   spec: WeightSpec;
-  container: PackContainer | null;
+  target: ExportTarget;
 }
 /** `spare`: the request's values buffer, moved back for the next tensor (see `spares` in rtnThreadPool). */
 export type RtnResponse = { id: number; spare: ArrayBuffer } & (
@@ -127,9 +126,9 @@ export function rtnThreadPool(threads: number): RtnPool & { close(): Promise<voi
 
   return {
     slots: threads,
-    run(values, weight, spec, container) {
+    run(values, weight, spec, target) {
       return new Promise((resolve, reject) => {
-        queue.push({ req: { id: nextId++, values, weight, spec, container }, resolve, reject });
+        queue.push({ req: { id: nextId++, values, weight, spec, target }, resolve, reject });
         pump();
       });
     },

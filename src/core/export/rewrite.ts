@@ -10,7 +10,7 @@ import { dtypeByteSize, onnxDataType } from '../onnx/dtype';
 import type { Dtype } from '../onnx/types';
 import type { WeightInfo } from '../onnx/types';
 import { packLevels, type PackContainer } from '../quant/pack';
-import { packMatMulNBits } from '../quant/matmulnbits';
+import type { MatMulNBitsPacked } from '../quant/matmulnbits';
 import type { QuantizedTensor } from '../quant/types';
 import { COM_MICROSOFT, type Encoding } from './encoding';
 import { intAttr, makeNode } from './nodes';
@@ -29,12 +29,16 @@ export type EncodedWeight =
       kind: 'matmulnbits';
       weight: WeightInfo;
       encoding: Extract<Encoding, { kind: 'matmulnbits' }>;
-      q: QuantizedTensor;
+      q: Omit<QuantizedTensor, 'levels'>;
+      /** The node's initializers, packed where the levels were made (B possibly spilled to a file already). */
+      nbits: NBitsPayload;
     }
   | { kind: 'cast'; weight: WeightInfo; fp16: Uint16Array | LazyRaw };
 
 /** A tensor's bytes: in memory, or already written to a file (RunHooks.spill) and read back when the model is. */
 export type Payload = Uint8Array | LazyRaw;
+
+export type NBitsPayload = Omit<MatMulNBitsPacked, 'B'> & { B: Payload };
 
 export const payloadLength = (p: Payload | Uint16Array): number =>
   ArrayBuffer.isView(p) ? p.byteLength : p.end - p.start;
@@ -64,15 +68,18 @@ const FLOAT_TYPE: Record<string, number> = {
 export function encodedBytes(e: EncodedWeight): number {
   if (e.kind === 'cast') return payloadLength(e.fp16);
   const { q } = e;
-  if (e.kind === 'matmulnbits') {
-    const [k, n] = q.shape;
-    const kBlocks = Math.ceil(k / q.blockSize!);
-    const zp = q.zeroPoints ? n * Math.ceil((kBlocks * e.encoding.bits) / 8) : 0;
-    return n * kBlocks * ((q.blockSize! * e.encoding.bits) / 8) + q.scales.length * 4 + zp;
-  }
+  if (e.kind === 'matmulnbits') return matmulNBitsBytes(q, e.encoding.bits);
   const bitsPer = e.encoding.container.endsWith('int2') ? 2 : e.encoding.container.endsWith('int4') ? 4 : 8;
   const packed = (n: number) => Math.ceil((n * bitsPer) / 8);
   return payloadLength(e.packed) + q.scales.length * 4 + (q.zeroPoints ? packed(q.zeroPoints.length) : 0);
+}
+
+/** The bytes of MatMulNBits' B, scales and zero points for a grid `q` stored in `bits`-bit blobs. */
+export function matmulNBitsBytes(q: Omit<QuantizedTensor, 'levels'>, bits: 2 | 4 | 8): number {
+  const [k, n] = q.shape;
+  const kBlocks = Math.ceil(k / q.blockSize!);
+  const zp = q.zeroPoints ? n * Math.ceil((kBlocks * bits) / 8) : 0;
+  return n * kBlocks * ((q.blockSize! * bits) / 8) + q.scales.length * 4 + zp;
 }
 
 /**
@@ -105,10 +112,10 @@ export function applyEncodings(
     if (e.kind === 'matmulnbits') {
       const { bits } = e.encoding;
       const [k, n] = e.q.shape;
-      const packed = packMatMulNBits(e.q, bits);
+      const packed = e.nbits;
       const bName = fresh(`${base}_nbits`);
       const sName = fresh(`${base}_scales`);
-      inits.push(makeRawTensor(bName, 'uint8', packed.bDims, packed.B));
+      inits.push(payloadTensor(bName, 'uint8', packed.bDims, packed.B));
       inits.push(makeFloat32Tensor(sName, packed.scaleDims, packed.scales));
       const extra = [bName, sName];
       if (packed.zeroPoints) {

@@ -1,6 +1,6 @@
 import { isStudioError, StudioError } from '../errors';
 import { chooseEncoding, type Encoding, type EncodingContext } from '../export/encoding';
-import { encodedBytes, type EncodedWeight } from '../export/rewrite';
+import { encodedBytes, matmulNBitsBytes, type EncodedWeight } from '../export/rewrite';
 import { findWeights, readWeight } from '../onnx';
 import { planOpsetUpgrade } from '../onnx/opset';
 import type { OnnxModel, WeightInfo } from '../onnx/types';
@@ -107,13 +107,13 @@ function optionAt(
   if (!encoding) return null;
   try {
     const qw = quantizeWeight(values, w, spec);
-    const e: EncodedWeight =
+    const bytes =
       qw.kind === 'fp16'
-        ? { kind: 'cast', weight: w, fp16: qw.bits }
+        ? encodedBytes({ kind: 'cast', weight: w, fp16: qw.bits })
         : encoding.kind === 'matmulnbits'
-          ? { kind: 'matmulnbits', weight: w, encoding, q: qw.q }
-          : dqWeight(w, encoding as Extract<Encoding, { kind: 'dq' }>, qw.q);
-    return { bytes: encodedBytes(e), loss: relativeError(values, qw.dequantized) };
+          ? matmulNBitsBytes(qw.q, encoding.bits)
+          : encodedBytes(dqWeight(w, encoding as Extract<Encoding, { kind: 'dq' }>, qw.q));
+    return { bytes, loss: relativeError(values, qw.dequantized) };
   } catch (e) {
     if (isStudioError(e, 'WeightValueError')) return null; // NaN/Inf: only float remains
     throw e;

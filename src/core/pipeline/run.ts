@@ -17,7 +17,13 @@ import type { QuantConfig, WeightSpec } from '../quant/config';
 import { excludedReason, leftFloatReason, weightSpec } from './select';
 import { ErrorAccumulator } from '../metrics';
 import type { LayerResult, Progress, RunSummary } from './types';
-import { quantizeForExport, type ExportedWeight, type QuantizedWeight } from './weight';
+import {
+  nbitsExport,
+  quantizeForExport,
+  type ExportedWeight,
+  type ExportTarget,
+  type QuantizedWeight,
+} from './weight';
 import { packLevels, type PackContainer } from '../quant/pack';
 import { equalizeModel, equalizeNotes } from '../equalize/equalize';
 import { errorSums } from '../metrics/error';
@@ -51,6 +57,8 @@ async function spilled(e: EncodedWeight, spill: RunHooks['spill']): Promise<Enco
     return { ...e, fp16: await spill(new Uint8Array(e.fp16.buffer, e.fp16.byteOffset, e.fp16.byteLength)) };
   if (e.kind === 'dq' && ArrayBuffer.isView(e.packed) && e.packed.byteLength >= SPILL_MIN_BYTES)
     return { ...e, packed: await spill(e.packed) };
+  if (e.kind === 'matmulnbits' && ArrayBuffer.isView(e.nbits.B) && e.nbits.B.byteLength >= SPILL_MIN_BYTES)
+    return { ...e, nbits: { ...e.nbits, B: await spill(e.nbits.B) } };
   return e;
 }
 
@@ -124,16 +132,13 @@ function plan(model: OnnxModel, config: QuantConfig, skipped: RunSummary['skippe
   return { working, planned, opset: target, weights: workingWeights };
 }
 
-/** A data-aware method's result in the export pass's form (levels packed into the container, error sums). */
-function forExport(
-  qw: QuantizedWeight,
-  values: Float32Array,
-  container: PackContainer | null,
-): ExportedWeight {
+/** A data-aware method's result in the export pass's form (levels packed for the encoding, error sums). */
+function forExport(qw: QuantizedWeight, values: Float32Array, target: ExportTarget): ExportedWeight {
   const sums = errorSums(values, qw.dequantized);
   if (qw.kind === 'fp16') return { kind: 'fp16', bits: qw.bits, sums };
-  if (container === null) return { kind: 'levels', q: qw.q, sums };
-  return { kind: 'packed', q: qw.q, packed: packLevels(qw.q.levels, container), sums };
+  if (target === null) return { kind: 'levels', q: qw.q, sums };
+  if (typeof target === 'object') return nbitsExport(qw.q, target.nbits, sums);
+  return { kind: 'packed', q: qw.q, packed: packLevels(qw.q.levels, target), sums };
 }
 
 /** Quantize a model with one config and export it. Deterministic: same model + config → same bytes. */
@@ -162,7 +167,8 @@ export async function runQuantization(
   const biasEdits: BiasEdit[] = [];
   const noBiasData: string[] = [];
 
-  const containerOf = (e: Encoding) => (e.kind === 'dq' ? (e.container as PackContainer) : null);
+  const targetOf = (e: Encoding): ExportTarget =>
+    e.kind === 'dq' ? (e.container as PackContainer) : e.kind === 'matmulnbits' ? { nbits: e.bits } : null;
   // RTN without bias correction is a pure function of the tensor: with a pool, the next tensors start ahead.
   const plainRtn = (w: WeightInfo) => methodFor(config, w.name) === 'rtn' && !config.biasCorrection;
   const pool = hooks.rtnPool;
@@ -170,7 +176,7 @@ export async function runQuantization(
     pool && plainRtn(w)
       ? readWeight(working, w).then((values) =>
           // a fresh array: handed over to the pool
-          pool.run(values, kernelWeight(w), spec, containerOf(encoding)),
+          pool.run(values, kernelWeight(w), spec, targetOf(encoding)),
         )
       : null,
   );
@@ -183,9 +189,9 @@ export async function runQuantization(
     let rounding: LayerRounding | undefined; // reported for data-aware methods (RTN summaries stay as they were)
     try {
       const started = ahead.take(index);
-      const container = containerOf(encoding);
+      const target = targetOf(encoding);
       if (started) qw = await started;
-      else if (plainRtn(w)) qw = quantizeForExport(await readWeight(working, w), w, spec, container);
+      else if (plainRtn(w)) qw = quantizeForExport(await readWeight(working, w), w, spec, target);
       else {
         const values = await readWeight(working, w);
         // Bias correction needs the dequantized values: RTN then goes through quantizeWeight (same levels).
@@ -193,7 +199,7 @@ export async function runQuantization(
         const r = quantizeWithMethod(values, w, spec, method, calibration, now, (step, steps) =>
           hooks.onProgress?.({ status: 'quantizing', fraction: done / total, tensor: w.name, step, steps }),
         );
-        qw = forExport(r.qw, values, container);
+        qw = forExport(r.qw, values, target);
         if (method !== 'rtn') rounding = r.rounding;
         const means = calibration?.meanInputs?.get(w.name);
         if (config.biasCorrection && means) {
@@ -213,16 +219,18 @@ export async function runQuantization(
       done += w.elements;
       continue;
     }
+    if (qw.kind === 'levels') throw new Error(`${w.name}: levels without an export target`); // targetOf never gives null here
     const metrics = overall.addSums(qw.sums);
     const e: EncodedWeight =
       qw.kind === 'fp16'
         ? { kind: 'cast', weight: w, fp16: qw.bits }
-        : qw.kind === 'levels'
+        : qw.kind === 'nbits'
           ? {
               kind: 'matmulnbits',
               weight: w,
               encoding: encoding as Extract<Encoding, { kind: 'matmulnbits' }>,
               q: qw.q,
+              nbits: qw.nbits,
             }
           : {
               kind: 'dq',

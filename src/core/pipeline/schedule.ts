@@ -1,8 +1,7 @@
 // Per-tensor scheduling: start work for the next tensors while the current one is taken, results in plan order.
 import type { WeightInfo } from '../onnx/types';
 import type { WeightSpec } from '../quant/config';
-import type { PackContainer } from '../quant/pack';
-import type { ExportedWeight } from './weight';
+import type { ExportedWeight, ExportTarget } from './weight';
 
 /** What the RTN export pass reads of a weight (plain data, so it can be posted to a worker thread). */
 export type KernelWeight = Pick<WeightInfo, 'name' | 'shape' | 'channelAxis' | 'reductionAxis' | 'opDtype'>;
@@ -23,12 +22,7 @@ export const kernelWeight = (w: KernelWeight): KernelWeight => ({
  */
 export interface RtnPool {
   slots: number;
-  run(
-    values: Float32Array,
-    w: KernelWeight,
-    spec: WeightSpec,
-    container: PackContainer | null,
-  ): Promise<ExportedWeight>;
+  run(values: Float32Array, w: KernelWeight, spec: WeightSpec, target: ExportTarget): Promise<ExportedWeight>;
 }
 
 type Settled<R> = { ok: true; value: R } | { ok: false; error: unknown };

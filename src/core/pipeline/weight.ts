@@ -4,6 +4,7 @@ import type { WeightSpec } from '../quant/config';
 import { dequantize, quantizeFloat16, quantizeTensor } from '../quant';
 import { float16Fused, quantizeFused, type OutRounding } from '../quant/fused';
 import type { PackContainer } from '../quant/pack';
+import { packMatMulNBits, type MatMulNBitsPacked, type NBits } from '../quant/matmulnbits';
 import type { QuantizedTensor } from '../quant/types';
 import type { ErrorSums } from '../metrics/error';
 import { chooseRangeParams } from '../ranges/clip';
@@ -70,29 +71,44 @@ export function quantizeWeight(values: Float32Array, w: WeightInfo, spec: Weight
   return { kind: 'int', q, dequantized: roundForOp(dequantize(q), w.opDtype) };
 }
 
-/** What the export needs of one weight: packed levels (or levels for MatMulNBits) or fp16 bits, and error sums. */
+/** What the export needs of one weight: packed levels (QDQ or MatMulNBits), levels, or fp16 bits, and error sums. */
 export type ExportedWeight =
   | { kind: 'packed'; q: Omit<QuantizedTensor, 'levels'>; packed: Uint8Array; sums: ErrorSums }
+  | { kind: 'nbits'; q: Omit<QuantizedTensor, 'levels'>; nbits: MatMulNBitsPacked; sums: ErrorSums }
   | { kind: 'levels'; q: QuantizedTensor; sums: ErrorSums }
   | { kind: 'fp16'; bits: Uint16Array; sums: ErrorSums };
+
+/**
+ * Where the levels go: packed into a QDQ container, into MatMulNBits blobs (`{ nbits }`: packed where they are
+ * made, so a worker thread does it and the levels are dropped at once), or kept (null).
+ */
+export type ExportTarget = PackContainer | { nbits: NBits } | null;
+
+/** The levels packed for MatMulNBits; the grid without its levels. */
+export function nbitsExport(q: QuantizedTensor, bits: NBits, sums: ErrorSums): ExportedWeight {
+  const { levels: _levels, ...grid } = q;
+  return { kind: 'nbits', q: grid, nbits: packMatMulNBits(q, bits), sums };
+}
 
 const outRounding = (dtype: Dtype): OutRounding =>
   dtype === 'float16' || dtype === 'bfloat16' ? dtype : 'float32';
 
 /**
  * The export path's one pass per tensor (quantizeFused): same levels and metrics as quantizeWeight + packLevels,
- * without an Int16 level array or a dequantized copy. `container` null keeps the levels (MatMulNBits re-orders them).
+ * without a dequantized copy (and for QDQ without an Int16 level array).
  */
 export function quantizeForExport(
   values: Float32Array,
   w: KernelWeight,
   spec: WeightSpec,
-  container: PackContainer | null,
+  target: ExportTarget,
 ): ExportedWeight {
   if (spec.bits === 'fp16') return { kind: 'fp16', ...float16Fused(values, w.name) };
   const opts = kernelOptions(values, w, spec.bits, spec);
-  if (container === null)
-    return { kind: 'levels', ...quantizeFused(values, w.shape, opts, null, outRounding(w.opDtype)) };
-  const r = quantizeFused(values, w.shape, opts, container, outRounding(w.opDtype));
+  if (target === null || typeof target === 'object') {
+    const r = quantizeFused(values, w.shape, opts, null, outRounding(w.opDtype));
+    return target ? nbitsExport(r.q, target.nbits, r.sums) : { kind: 'levels', ...r };
+  }
+  const r = quantizeFused(values, w.shape, opts, target, outRounding(w.opDtype));
   return { kind: 'packed', q: r.params, packed: r.packed, sums: r.sums };
 }

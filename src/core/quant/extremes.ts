@@ -61,6 +61,28 @@ export function stridedExtremes(
   return bad === 0;
 }
 
+/**
+ * Symmetric grids with the value check left to the caller: per group max|w| into maxs[k] and its negation into
+ * mins[k] (so max(−min, max) is the same max|w| the min/max pass gives). NaN is skipped.
+ */
+export function stridedAbsMax(
+  w: Float32Array,
+  start: number,
+  end: number,
+  k0: number,
+  step: number,
+  mins: Float64Array,
+  maxs: Float64Array,
+): void {
+  for (let j = start, k = k0; j < end; j++, k += step) {
+    const a = Math.abs(w[j]);
+    if (a > maxs[k]) {
+      maxs[k] = a;
+      mins[k] = -a;
+    }
+  }
+}
+
 /** max|w[j]| over start..end−1 without the value check (NaN is skipped), for callers that check afterwards. */
 export function absMaxUnchecked(w: Float32Array, start: number, end: number): number {
   let mx = 0;

@@ -24,7 +24,26 @@ const shapes = [
   [40, 5, 64], // one partial block
   [200, 3, 128],
   [300, 2, 256],
+  [64, 300, 32], // more columns than one tile of the packing loop
 ] as const;
+
+/** B written field by field (LSB first, padding = zero point): what the tiled packing must equal byte for byte. */
+function referenceB(q: ReturnType<typeof quant>, bits: 2 | 4 | 8): Uint8Array {
+  const [K, N] = q.shape;
+  const bs = q.blockSize!;
+  const kBlocks = Math.ceil(K / bs);
+  const blob = (bs * bits) / 8;
+  const offset = q.zeroPoints ? 0 : 2 ** (bits - 1);
+  const B = new Uint8Array(N * kBlocks * blob);
+  for (let n = 0; n < N; n++)
+    for (let k = 0; k < kBlocks * bs; k++) {
+      const b = Math.floor(k / bs);
+      const v = k < K ? q.levels[k * N + n] + offset : q.zeroPoints ? q.zeroPoints[b * N + n] : offset;
+      const bit = (k - b * bs) * bits;
+      B[(n * kBlocks + b) * blob + (bit >> 3)] |= v << (bit & 7);
+    }
+  return B;
+}
 
 describe.each(
   BITS.flatMap((b) => (['symmetric', 'asymmetric'] as const).map((s) => [`${b}-bit ${s}`, b, s] as const)),
@@ -41,6 +60,7 @@ describe.each(
       zp: scheme === 'asymmetric' ? [N, Math.ceil((kBlocks * nb) / 8)] : null,
     });
     expect(p.B.length).toBe(N * kBlocks * ((bs * nb) / 8));
+    expect(p.B).toEqual(referenceB(q, nb));
     expect(dequantizeMatMulNBits(p)).toEqual(dequantize(q));
   });
 

@@ -39,6 +39,57 @@ function getField(bytes: Uint8Array, base: number, index: number, bits: NBits): 
   return (bytes[base + (bit >> 3)] >> (bit & 7)) & ((1 << bits) - 1);
 }
 
+/** Output columns packed per pass: the blobs written stay in cache while their levels are read row by row. */
+const TILE = 256;
+
+/**
+ * B as [N, kBlocks, blobSize]: each output byte is made whole from its `8 / bits` levels (k, k+1, ... of column n)
+ * and written once. Columns go in tiles so the reads (rows of `levels`) and the writes (blobs of the tile's columns)
+ * both stay in cache. Rows past K (a partial last block) hold the zero point, so padding dequantizes to 0.
+ */
+function packBlobs(
+  levels: QuantizedTensor['levels'],
+  K: number,
+  N: number,
+  blockSize: number,
+  bits: NBits,
+  offset: number,
+  zeroPoints: QuantizedTensor['zeroPoints'],
+): Uint8Array {
+  const kBlocks = Math.ceil(K / blockSize);
+  const blobSize = (blockSize * bits) / 8;
+  const per = 8 / bits;
+  const B = new Uint8Array(N * kBlocks * blobSize);
+  const row = kBlocks * blobSize; // bytes of one column n
+  for (let b = 0; b < kBlocks; b++) {
+    const full = (b + 1) * blockSize <= K;
+    for (let n0 = 0; n0 < N; n0 += TILE) {
+      const n1 = Math.min(N, n0 + TILE);
+      for (let byte = 0; byte < blobSize; byte++) {
+        const k0 = b * blockSize + byte * per;
+        const out = b * blobSize + byte;
+        if (full && bits === 4) {
+          for (let n = n0, s = k0 * N + n0; n < n1; n++, s++)
+            B[n * row + out] = (levels[s] + offset) | ((levels[s + N] + offset) << 4);
+        } else if (full && bits === 8) {
+          for (let n = n0, s = k0 * N + n0; n < n1; n++, s++) B[n * row + out] = levels[s] + offset;
+        } else {
+          for (let n = n0; n < n1; n++) {
+            const pad = zeroPoints ? zeroPoints[b * N + n] : offset;
+            let v = 0;
+            for (let f = 0; f < per; f++) {
+              const k = k0 + f;
+              v |= (k < K ? levels[k * N + n] + offset : pad) << (f * bits);
+            }
+            B[n * row + out] = v;
+          }
+        }
+      }
+    }
+  }
+  return B;
+}
+
 /**
  * Pack a [K, N] weight quantized blocked along K (axis 0). MatMulNBits computes (q − zp) * scale with unsigned q:
  * symmetric levels are stored as level + 2^(bits−1) with no zero_points input (that is the default zp);
@@ -75,15 +126,7 @@ export function packMatMulNBits(q: QuantizedTensor, bits: NBits = nbitsFor(q.bit
   const [K, N] = q.shape;
   const kBlocks = Math.ceil(K / blockSize);
   const blobSize = (blockSize * bits) / 8;
-  const B = new Uint8Array(N * kBlocks * blobSize);
-  const { levels } = q;
-  for (let k = 0; k < K; k++) {
-    const b = Math.floor(k / blockSize);
-    const j = k - b * blockSize;
-    for (let n = 0, src = k * N; n < N; n++, src++) {
-      putField(B, (n * kBlocks + b) * blobSize, j, bits, levels[src] + offset);
-    }
-  }
+  const B = packBlobs(q.levels, K, N, blockSize, bits, offset, q.zeroPoints);
   // Scales [kBlocks, N] → [N, kBlocks]; zero points likewise, then bit-packed per row.
   const scales = new Float32Array(N * kBlocks);
   const zpRow = Math.ceil((kBlocks * bits) / 8);
@@ -92,14 +135,6 @@ export function packMatMulNBits(q: QuantizedTensor, bits: NBits = nbitsFor(q.bit
     for (let n = 0; n < N; n++) {
       scales[n * kBlocks + b] = q.scales[b * N + n];
       if (zeroPoints && q.zeroPoints) putField(zeroPoints, n * zpRow, b, bits, q.zeroPoints[b * N + n]);
-    }
-  }
-  const pad = K % blockSize;
-  if (pad !== 0) {
-    const b = kBlocks - 1;
-    for (let n = 0; n < N; n++) {
-      const zp = q.zeroPoints ? q.zeroPoints[b * N + n] : offset;
-      for (let j = pad; j < blockSize; j++) putField(B, (n * kBlocks + b) * blobSize, j, bits, zp);
     }
   }
   return {

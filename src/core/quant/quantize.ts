@@ -2,7 +2,15 @@ import { StudioError } from '../errors';
 import { float16BitsToFloat32, float32ToFloat16Bits } from '../onnx/float16';
 import { GRANULARITIES, type IntBits, type BlockSize, type Granularity, type Scheme } from './config';
 import { asymmetricParams, levelRange, symmetricScale } from './range';
-import { absMax, absMaxUnchecked, badValue, firstBad, runExtremes, stridedExtremes } from './extremes';
+import {
+  absMax,
+  absMaxUnchecked,
+  badValue,
+  firstBad,
+  runExtremes,
+  stridedAbsMax,
+  stridedExtremes,
+} from './extremes';
 import type { QuantizedTensor } from './types';
 import { absMaxRuns, allContiguous, simdKernel } from './simd/kernel';
 
@@ -261,9 +269,11 @@ export function quantParams(
     const k0 = runs[r4 + 2];
     const step = runs[r4 + 3];
     let finite: boolean;
-    if (step !== 0) finite = stridedExtremes(w, start, end, k0, step, mins, maxs);
-    else if (checkedLater && given0)
-      continue; // nothing to learn from this run
+    if (checkedLater && given0) continue; // nothing to learn from this run
+    if (step !== 0 && checkedLater && scheme === 'symmetric') {
+      stridedAbsMax(w, start, end, k0, step, mins, maxs); // half the compares and stores of min and max
+      continue;
+    } else if (step !== 0) finite = stridedExtremes(w, start, end, k0, step, mins, maxs);
     else if (checkedLater && scheme === 'symmetric') {
       const a = absMaxes ? absMaxes[r4 / 4] : absMaxUnchecked(w, start, end);
       if (a > maxs[k0]) maxs[k0] = a;
