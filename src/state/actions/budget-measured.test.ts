@@ -192,7 +192,7 @@ describe('quantizeToBudget: measured loss or the proxy', () => {
     const v = state().variants[state().variantOrder[0]];
     expect(v.config.mixed?.proxy).toBe('weight-error');
     expect(v.id).not.toMatch(/measured/);
-    expect(mixedLossText(v.config)).toBe('weight-error proxy (no data)');
+    expect(mixedLossText(v.config)).toBe('weight-error proxy (no data); not refined');
   });
 
   it('every width measured → the measured loss, said in the id, label and details; the proxy plan stays', async () => {

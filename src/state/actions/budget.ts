@@ -85,7 +85,12 @@ export async function quantizeToBudget(measured?: MeasuredLoss): Promise<void> {
       id: variantIdOf(config),
       bits: Math.min(8, Math.max(2, floor)) as IntBits, // the variant's colour: its narrowest width
       config,
-      plan: { averageBits: plan.averageBits, floor: plan.floor, storedBytes: plan.storedBytes },
+      plan: {
+        averageBits: plan.averageBits,
+        floor: plan.floor,
+        storedBytes: plan.storedBytes,
+        ...(plan.refineSkipped ? { refineSkipped: plan.refineSkipped } : {}),
+      },
     };
     ids.push(p.id);
     setState((st) => ({
