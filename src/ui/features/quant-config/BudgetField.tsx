@@ -83,7 +83,7 @@ function BudgetField() {
               ? `Measures each layer alone at ${measuresFirst} first, then plans and refines on them`
               : measuredOn
                 ? `Predicted loss per layer: measured sensitivity on ${measuredOn}`
-                : 'Predicted loss per layer: weight-error proxy (measure for the budget in the sensitivity panel to use your data)'
+                : 'Predicted loss per layer: weight-error proxy (load a sample set to measure on your data first)'
           }
           onClick={() => void quantizeToBudget()}
         >
@@ -98,7 +98,7 @@ function BudgetField() {
         <span data-testid="budget-loss">
           {measured
             ? `${measuresFirst ? `measured sensitivity — measured first: each layer alone at ${measuresFirst}` : `measured sensitivity on ${measuredOn} (each layer alone at every width)`}; layers may trade bits freely; then up to 12 whole assignments (uniform included) are run on the same samples and the one closest to float kept.`
-            : 'weight error (no data used), never below the widest uniform width that fits. “Measure for the budget” in the sensitivity panel replaces it with measurements.'}
+            : 'weight error (no data used), never below the widest uniform width that fits. With a sample set loaded, the plan measures each layer on it first and refines (as the CLI’s --calibration).'}
         </span>{' '}
         The result is a variant; its recipe lists every layer.
       </p>
