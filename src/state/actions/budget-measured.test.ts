@@ -359,4 +359,17 @@ describe('quantizeToBudget with a sample set: one plan (measure, plan, refine, q
     expect(state().batch.status).toBe('idle');
     expect(state().budgetError).toBeNull();
   });
+
+  it('while the sensitivity panel measures, the plan says to wait and starts nothing', async () => {
+    withSamples();
+    answers = 0;
+    const measuring = runSensitivity();
+    while (measured.length < 1) await new Promise((r) => setTimeout(r, 0));
+    await quantizeToBudget();
+    expect(state().budgetError?.message).toMatch(/Wait for the sensitivity measurement/);
+    expect(planCalls()).toEqual([]);
+    expect(state().batch.status).toBe('idle');
+    cancelSensitivity();
+    await measuring;
+  });
 });

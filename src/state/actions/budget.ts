@@ -62,7 +62,11 @@ export async function quantizeToBudget(measured?: MeasuredLoss): Promise<void> {
   try {
     let sensitivity = measured ? null : selectBudgetSensitivity(s);
     if (!measured && budgetMeasuresFirst(s)) {
-      if (sensitivityBlocker(s)) throw new StudioError('EvaluationError', sensitivityBlocker(s)!);
+      const blocked =
+        s.sensitivityRun.status === 'running'
+          ? 'Wait for the sensitivity measurement to finish (or cancel it).'
+          : sensitivityBlocker(s);
+      if (blocked) throw new StudioError('EvaluationError', blocked);
       phase({ phase: 'measuring' });
       sensitivity = await measureBudgetOnSamples(signal);
       if (stopped()) return;
