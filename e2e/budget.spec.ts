@@ -23,7 +23,10 @@ test('a budget in average bits makes a mixed-precision variant whose recipe list
   // (the same assignment as `qstudio quantize --target-bits 4.5`, docs/ranges.md).
   const recipe = row.getByTestId(/^variant-recipe-/);
   await recipe.locator('summary').click();
-  await expect(recipe.locator('summary')).toContainText('4.43 b average · weight-error proxy');
+  await expect(recipe.locator('summary')).toContainText('4.43 b average');
+  await expect(row.getByTestId(/^variant-budget-/)).toHaveText(
+    'Budget 4.5 b/weight average · weight-error proxy (no data); not refined',
+  );
   await expect(recipe.locator('li')).toHaveText([
     'net.2.weight: 4-bit',
     'net.4.weight: 6-bit',

@@ -106,9 +106,10 @@ test('demo model: measured sensitivity ranks the layers; "keep float" on the top
   await expect(mixed.locator('.variant-name')).toHaveAttribute('title', /measured on 64 samples of/);
   const recipe = mixed.getByTestId(/^variant-recipe-/);
   await recipe.locator('summary').click();
-  await expect(recipe.locator('summary')).toContainText('measured on 64 samples of');
+  const line = mixed.getByTestId(/^variant-budget-/);
+  await expect(line).toContainText('Budget 4.5 b/weight average · measured on 64 samples of');
   // Refined end to end on the same samples: uniform int4 and the alternatives run whole, the closest to float kept.
-  await expect(recipe.locator('summary')).toContainText(/refined: \d+ whole assignments evaluated, kept /);
+  await expect(line).toContainText(/refined: \d+ whole assignments evaluated, kept /);
   // The layer kept float stays float; the other two got widths the solver picked.
   await expect(recipe.locator(`li[data-layer="${top}"]`)).toContainText('float');
   await expect(recipe.locator('li')).toHaveCount(3);

@@ -216,6 +216,27 @@ export class QuantizeSession {
     );
   }
 
+  /**
+   * A call about `model` that the worker stops cooperatively on `cancel(jobId)` (a budget plan): aborting `signal`
+   * asks it, and terminates the worker if it does not answer within the grace period, as `quantize`.
+   */
+  cancellable<T>(
+    model: ModelFiles,
+    jobId: string,
+    signal: AbortSignal,
+    fn: (api: Remote<QuantizeApi>) => Promise<T>,
+  ): Promise<T> {
+    const bridge = this.bridge;
+    let task: Promise<T> = Promise.resolve() as unknown as Promise<T>;
+    return this.#described(
+      bridge.run(
+        signal,
+        () => (task = this.callModel(model, fn)),
+        () => void (this.#pendingCancel = bridge.cancelOrTerminate(task, () => bridge.api.cancel(jobId))),
+      ),
+    );
+  }
+
   /** Resolves when no cancel is pending (the worker answered or was terminated). */
   async idle(): Promise<void> {
     await this.#pendingCancel;

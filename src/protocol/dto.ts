@@ -1,5 +1,5 @@
 // Plain data that crosses the quantize worker's boundary: no classes, only objects, arrays and typed arrays.
-import type { RefineInput } from '../core/mixed/refined';
+import type { MeasureAssignments } from '../core/mixed/refine';
 import type { Dtype, WeightInfo } from '../core/onnx/types';
 import type { BlockSize, Granularity, Bits, QuantConfig, Scheme } from '../core/quant/config';
 import type { Candidate } from '../core/mixed/plan';
@@ -48,6 +48,14 @@ export interface BudgetPlanDto {
   storedBytes: number;
   /** Narrowest width the solver allowed (the uniform floor), or null. */
   floor: number | null;
-  /** Asked for with measured losses and a bits budget: what refining the plan end to end needs (starts, tables). */
-  refine?: RefineInput;
+  /** Refinement was asked for but a layer cannot be measured whole: why (the solver's answer stands). */
+  refineSkipped?: string;
+}
+
+/** What the quantize worker calls back to refine a budget plan end to end (comlink proxies to the page). */
+export interface BudgetRefineRemote {
+  /** Runs whole assignments on the calibration samples (the page, in the evaluate worker). */
+  measure: MeasureAssignments;
+  /** Configurations evaluated so far, of at most `cap`. */
+  onProgress?: (done: number, cap: number) => void;
 }

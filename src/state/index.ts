@@ -8,6 +8,7 @@ export {
   downloadFileName,
   granularityLabel,
   mixedLabel,
+  mixedBudgetText,
   mixedLossText,
   selectVariantLabels,
   variantIdOf,

@@ -61,6 +61,33 @@ describe('settings persistence', () => {
     expect(readSettings(storage)).toEqual({ chosenBits: [4] });
   });
 
+  it('saves the budget (kind and value) and the calibration sample count', () => {
+    const storage = new MemoryStorage();
+    const stop = initSettings(storage);
+    appStore.setState({ budget: { mode: 'size', bits: 3.5, megabytes: 0.2 }, calibrationCount: 32 });
+    stop();
+    appStore.setState(initialState(), true);
+    initSettings(storage)();
+    expect(appStore.getState().budget).toEqual({ mode: 'size', bits: 3.5, megabytes: 0.2 });
+    expect(appStore.getState().calibrationCount).toBe(32);
+  });
+
+  it.each([
+    [
+      { budget: { mode: 'bits', bits: null, megabytes: 2 } },
+      { budget: { mode: 'bits', bits: 4.5, megabytes: 2 } },
+    ],
+    [{ budget: { mode: 'kg', bits: 3, megabytes: 2 } }, {}],
+    [{ budget: 'size' }, {}],
+    [{ calibrationCount: 0 }, {}],
+    [{ calibrationCount: 2.5 }, {}],
+    [{ calibrationCount: 16 }, { calibrationCount: 16 }],
+  ])('reads budget and calibration count %j as %j', (saved, want) => {
+    const storage = new MemoryStorage();
+    storage.setItem(SETTINGS_KEY, JSON.stringify(saved));
+    expect(readSettings(storage)).toEqual(want);
+  });
+
   it('reads settings saved before the rename (`precisions`, `config.precision`)', () => {
     const storage = new MemoryStorage();
     storage.setItem(SETTINGS_KEY, JSON.stringify({ precisions: [2, 8], config: { precision: 3 } }));

@@ -1,13 +1,16 @@
 import { ALL_BITS, normalizeConfig, type Bits } from '../core/quant/config';
 import { validatePreprocessOptions, type PreprocessOptions } from '../core/samples/preprocess';
-import type { AppState } from './slices';
+import { initialQuant, type AppState, type BudgetSetting } from './slices';
 import { appStore } from './store';
 
 /** localStorage key; index.html reads `.theme` from it before first paint. */
 export const SETTINGS_KEY = 'qstudio.settings.v1';
 
-/** What persists: settings only. Models, results and per-layer overrides (they belong to a model) do not. */
-export type Settings = Pick<AppState, 'theme' | 'chosenBits' | 'histogramScale' | 'errorMetric'> & {
+/** What persists: settings only (the budget and the calibration sample count too). Models, results and per-layer overrides (they belong to a model) do not. */
+export type Settings = Pick<
+  AppState,
+  'theme' | 'chosenBits' | 'histogramScale' | 'errorMetric' | 'budget' | 'calibrationCount'
+> & {
   config: Omit<AppState['config'], 'layers'>;
 };
 
@@ -20,6 +23,8 @@ export const pickSettings = (s: AppState): Settings => {
     chosenBits: s.chosenBits,
     histogramScale: s.histogramScale,
     errorMetric: s.errorMetric,
+    budget: s.budget,
+    calibrationCount: s.calibrationCount,
     config,
   };
 };
@@ -31,6 +36,9 @@ const browserStorage = (): StorageLike | null => {
     return null; // e.g. storage disabled
   }
 };
+
+const finite = (v: unknown): number | undefined =>
+  typeof v === 'number' && Number.isFinite(v) ? v : undefined;
 
 /** Read saved settings, dropping anything invalid (a bad or old entry never breaks the app). */
 export function readSettings(storage: StorageLike | null = browserStorage()): Partial<AppState> {
@@ -51,6 +59,17 @@ export function readSettings(storage: StorageLike | null = browserStorage()): Pa
   if (r.errorMetric === 'sqnrDb' || r.errorMetric === 'mse' || r.errorMetric === 'maxAbsError') {
     out.errorMetric = r.errorMetric;
   }
+  const budget = r.budget as Partial<BudgetSetting> | undefined;
+  // A number being typed may be empty (NaN, saved as null): the default stands in for it.
+  if (budget && (budget.mode === 'bits' || budget.mode === 'size')) {
+    out.budget = {
+      mode: budget.mode,
+      bits: finite(budget.bits) ?? initialQuant.budget.bits,
+      megabytes: finite(budget.megabytes) ?? initialQuant.budget.megabytes,
+    };
+  }
+  if (Number.isInteger(r.calibrationCount) && r.calibrationCount! >= 1)
+    out.calibrationCount = r.calibrationCount;
   if (r.config) {
     try {
       out.config = normalizeConfig({ ...r.config, layers: {} });

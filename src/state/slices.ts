@@ -44,11 +44,18 @@ export interface QuantSlice {
   budget: BudgetSetting;
   /** Why the last budget could not be planned (e.g. below the smallest possible model), until the next try. */
   budgetError: UiError | null;
-  /** While a budget plan is refined end to end: whole configurations evaluated so far, of at most `cap`. */
-  budgetRefine: { done: number; cap: number } | null;
+  /** The budget plan's phase while it runs (measuring: the detail is in `sensitivityRun`), else null. */
+  budgetPhase: BudgetPhase | null;
   /** GPTQ / AdaRound / bias correction: how many of the loaded samples (the first ones) to calibrate on. */
   calibrationCount: number;
 }
+
+export type BudgetPhase =
+  | { phase: 'measuring' }
+  | { phase: 'planning' }
+  /** Whole configurations evaluated so far, of at most `cap`. */
+  | { phase: 'refining'; done: number; cap: number }
+  | { phase: 'quantizing' };
 
 export interface BudgetSetting {
   mode: 'bits' | 'size';
@@ -97,7 +104,7 @@ export const initialQuant: QuantSlice = {
   batch: { status: 'idle' },
   budget: { mode: 'bits', bits: 4.5, megabytes: 1 },
   budgetError: null,
-  budgetRefine: null,
+  budgetPhase: null,
   calibrationCount: 128,
 };
 export const initialUi: UiSlice = {

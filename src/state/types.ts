@@ -41,7 +41,13 @@ export interface Variant {
   config: QuantConfig;
   run: RunState;
   /** Mixed precision: what the budget solver reported (the assignment itself is `config.layers`). */
-  plan?: { averageBits: number; floor: number | null; storedBytes: number };
+  plan?: {
+    averageBits: number;
+    floor: number | null;
+    storedBytes: number;
+    /** A measured plan that could not be refined end to end: why. */
+    refineSkipped?: string;
+  };
 }
 
 /** Data fetched from the worker for a view (histogram, channel ranges, error curve). */

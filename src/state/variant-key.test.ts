@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { defaultQuantConfig, type QuantConfig } from '../core/quant/config';
 import {
   downloadFileName,
+  mixedBudgetText,
   mixedLossText,
   sortBits,
   variantIdOf,
@@ -114,17 +115,34 @@ describe.each([
 
 describe('mixedLossText', () => {
   const mixed = (m: QuantConfig['mixed']) => cfg({ bits: 4, mixed: m });
+  const on = { samples: 64, source: 'digits', synthetic: false };
   it.each([
-    [cfg({ bits: 4 }), null],
-    [mixed({ targetBits: 4.5, proxy: 'weight-error' }), 'weight-error proxy (no data)'],
-    [mixed({ targetBits: 4.5, proxy: 'measured' }), 'measured sensitivity'],
+    [cfg({ bits: 4 }), undefined, null],
+    [
+      mixed({ targetBits: 4.5, proxy: 'weight-error' }),
+      undefined,
+      'weight-error proxy (no data); not refined',
+    ],
+    [mixed({ targetBits: 4.5, proxy: 'measured' }), undefined, 'measured sensitivity; not refined'],
+    [
+      mixed({ targetBits: 4.5, proxy: 'measured', measuredOn: on }),
+      undefined,
+      'measured on 64 samples of digits; not refined',
+    ],
+    [
+      mixed({ targetBytes: 200_000, proxy: 'measured', measuredOn: on }),
+      'w cannot be measured in place: tied weight',
+      'measured on 64 samples of digits; not refined (w cannot be measured in place: tied weight)',
+    ],
     [
       mixed({
-        targetBits: 4.5,
+        targetBytes: 200_000,
         proxy: 'measured',
-        measuredOn: { samples: 64, source: 'digits', synthetic: false },
+        measuredOn: on,
+        refined: { evaluated: 7, winner: 'uniform int4' },
       }),
-      'measured on 64 samples of digits',
+      undefined,
+      'measured on 64 samples of digits; refined: 7 whole assignments evaluated, kept uniform int4',
     ],
     [
       mixed({
@@ -132,7 +150,17 @@ describe('mixedLossText', () => {
         proxy: 'measured',
         measuredOn: { samples: 8, source: 'probe', synthetic: true },
       }),
-      'measured on 8 synthetic samples (made-up inputs)',
+      undefined,
+      'measured on 8 synthetic samples (made-up inputs); not refined',
     ],
-  ])('%# → %s', (config, want) => expect(mixedLossText(config)).toBe(want));
+  ])('%# → %s %s', (config, skipped, want) => expect(mixedLossText(config, skipped)).toBe(want));
+});
+
+describe('mixedBudgetText', () => {
+  it.each([
+    [cfg({ bits: 4 }), null],
+    [cfg({ bits: 4, mixed: { targetBits: 4.5, proxy: 'weight-error' } }), '4.5 b/weight average'],
+    [cfg({ bits: 4, mixed: { targetBytes: 200_000, proxy: 'measured' } }), 'file ≤ 200 kB'],
+    [cfg({ bits: 4, mixed: { targetBytes: 1_234_567, proxy: 'measured' } }), 'file ≤ 1.23 MB'],
+  ])('%# → %s', (config, want) => expect(mixedBudgetText(config)).toBe(want));
 });

@@ -22,18 +22,31 @@ export const mixedLabel = (c: QuantConfig): string | null =>
         : `mixed ≤ ${decimalSize(c.mixed.targetBytes ?? 0)}`) +
       (c.mixed.proxy === 'measured' ? ' measured' : '')
     : null;
-/** What predicted a mixed variant's per-layer loss, e.g. "measured on 64 samples of digits.npz" (null: uniform). */
-export function mixedLossText(c: QuantConfig): string | null {
+/**
+ * What predicted a mixed variant's per-layer loss and whether the assignment was refined end to end, e.g. "measured on
+ * 64 samples of digits.npz; refined: 7 whole assignments evaluated, kept …" (null: uniform). `refineSkipped`: why a
+ * measured plan could not be refined (the worker's note).
+ */
+export function mixedLossText(c: QuantConfig, refineSkipped?: string): string | null {
   if (!c.mixed) return null;
-  if (c.mixed.proxy !== 'measured') return 'weight-error proxy (no data)';
+  if (c.mixed.proxy !== 'measured') return 'weight-error proxy (no data); not refined';
   const on = c.mixed.measuredOn;
   const r = c.mixed.refined;
-  const refined = r ? `; refined: ${r.evaluated} whole assignments evaluated, kept ${r.winner}` : '';
+  const refined = r
+    ? `; refined: ${r.evaluated} whole assignments evaluated, kept ${r.winner}`
+    : `; not refined${refineSkipped ? ` (${refineSkipped})` : ''}`;
   if (!on) return `measured sensitivity${refined}`;
   return on.synthetic
     ? `measured on ${on.samples} synthetic samples (made-up inputs)${refined}`
     : `measured on ${on.samples} samples of ${on.source}${refined}`;
 }
+/** A mixed variant's budget as the user set it: "4.5 b/weight average", "file ≤ 200 kB" (null: uniform). */
+export const mixedBudgetText = (c: QuantConfig): string | null =>
+  !c.mixed
+    ? null
+    : c.mixed.targetBits !== undefined
+      ? `${c.mixed.targetBits} b/weight average`
+      : `file ≤ ${decimalSize(c.mixed.targetBytes ?? 0)}`;
 /** A budget as the user typed it: decimal kB/MB (the budget field's units), 3 significant digits. */
 const decimalSize = (bytes: number): string =>
   bytes >= 1e6 ? `${+(bytes / 1e6).toPrecision(3)} MB` : `${+(bytes / 1e3).toPrecision(3)} kB`;

@@ -51,7 +51,7 @@ describe('quantize worker API', () => {
   it('plans a budget: the assignment is a config that quantizes within it, like the CLI', async () => {
     await open('mb');
     const base = normalizeConfig({ bits: 8 });
-    const plan = await api.planBudget('mb', base, { targetBits: 4.5 });
+    const plan = await api.planBudget('mb', 'plan-mb', base, { targetBits: 4.5 });
     // fc2 (1280 weights) is the only layer the extra half bit can upgrade (docs/ranges.md).
     expect(plan.chosen).toEqual({ 'fc1.weight': 4, 'fc2.weight': 8 });
     expect(plan.floor).toBe(4);
@@ -59,10 +59,12 @@ describe('quantize worker API', () => {
     expect(plan.config.mixed).toEqual({ targetBits: 4.5, proxy: 'weight-error' });
     const summary = await api.quantize('mb', 'rb', plan.config);
     expect(summary.layers.map((l) => l.bits)).toEqual([4, 8]);
-    const bySize = await api.planBudget('mb', base, { fileBytes: summary.fileBytesAfter });
+    const bySize = await api.planBudget('mb', 'plan-mb', base, { fileBytes: summary.fileBytesAfter });
     const sized = await api.quantize('mb', 'rs', bySize.config);
     expect(sized.fileBytesAfter).toBeLessThanOrEqual(summary.fileBytesAfter);
-    await expect(api.planBudget('mb', base, { targetBits: 1 })).rejects.toThrow(/below the smallest/);
+    await expect(api.planBudget('mb', 'plan-mb', base, { targetBits: 1 })).rejects.toThrow(
+      /below the smallest/,
+    );
   });
 
   it('gives histograms on shared edges, channel ranges and an error curve', async () => {

@@ -26,12 +26,13 @@ import { throttleProgress } from '../core/progress';
 import { validateExportedFile } from '../core/export/validate';
 import { macrotask } from './macrotask';
 import { weightClipView } from '../core/ranges/clip-view';
-import { planBudget, planForRefinement, type UserBudget } from '../core/mixed/run';
+import { planBudget, type UserBudget } from '../core/mixed/run';
 import type { MeasuredLoss } from '../core/mixed/plan';
 import type {
   ChannelErrorsDto,
   ChannelRangesDto,
   BudgetPlanDto,
+  BudgetRefineRemote,
   ClipView,
   ErrorCurvePoint,
   HistogramDto,
@@ -188,35 +189,45 @@ export const quantizeApi = {
 
   /**
    * Bits per layer for a budget (mixed precision): the assignment as a config to quantize like any variant.
-   * `measured`: per-layer losses measured on samples (else the weight-error proxy). `refine` (measured, bits budget):
-   * also return what refining the plan end to end needs; the caller measures in the evaluate worker.
+   * `measured`: per-layer losses measured on samples (else the weight-error proxy). `refine` (with `measured`, either
+   * budget kind): the solver's answer is refined end to end exactly as the CLI does (`runWithBudget`), whole
+   * assignments measured by `refine.measure` (a comlink `proxy` back to the page, which runs them in the evaluate
+   * worker). `cancel(planId)` stops it between exports and refinement batches (CancelledError).
    */
   async planBudget(
     modelId: string,
+    planId: string,
     config: QuantConfig,
     budget: UserBudget,
     measured?: MeasuredLoss,
-    refine = false,
+    refine?: BudgetRefineRemote,
   ): Promise<BudgetPlanDto> {
     const { model } = mustGetModel(modelId);
-    if (refine && measured && 'targetBits' in budget) {
-      const { assignment: a, input } = await planForRefinement(model, normalizeConfig(config), budget, {
+    const isCancelled = () => cancelled.has(planId);
+    try {
+      const a = await planBudget(model, normalizeConfig(config), budget, {
         measured,
+        hooks: { pause: macrotask, isCancelled },
+        ...(refine && measured
+          ? {
+              refine: {
+                measure: (assignments) => refine.measure(assignments),
+                hooks: { isCancelled, onProgress: (done, cap) => void refine.onProgress?.(done, cap) },
+              },
+            }
+          : {}),
       });
-      const { config: c, chosen, averageBits, storedBytes, floor } = a;
-      return { config: c, chosen, averageBits, storedBytes, floor, refine: input };
+      return {
+        config: a.config,
+        chosen: a.chosen,
+        averageBits: a.averageBits,
+        storedBytes: a.storedBytes,
+        floor: a.floor,
+        ...(a.refineSkipped ? { refineSkipped: a.refineSkipped } : {}),
+      };
+    } finally {
+      cancelled.delete(planId);
     }
-    const a = await planBudget(model, normalizeConfig(config), budget, {
-      measured,
-      hooks: { pause: macrotask },
-    });
-    return {
-      config: a.config,
-      chosen: a.chosen,
-      averageBits: a.averageBits,
-      storedBytes: a.storedBytes,
-      floor: a.floor,
-    };
   },
 
   async cancel(runId: string): Promise<void> {

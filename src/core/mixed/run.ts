@@ -20,7 +20,7 @@ import {
   type MeasuredLoss,
 } from './plan';
 import { UNMEASURABLE, type MeasureAssignments, type RefineHooks } from './refine';
-import { refineInput, refineWith, type RefineInput } from './refined';
+import { refineInput, refineWith } from './refined';
 
 /**
  * Refine a measured-loss answer end to end (src/core/mixed/refined.ts): whole assignments run on the calibration
@@ -29,23 +29,6 @@ import { refineInput, refineWith, type RefineInput } from './refined';
 export interface RefineOption {
   measure: MeasureAssignments;
   hooks?: RefineHooks;
-}
-
-/**
- * A bits budget's answer on measured losses and what refining it needs (plain data), for a caller that measures
- * elsewhere (the studio: planned in the quantize worker, measured in the evaluate worker).
- */
-export async function planForRefinement(
-  model: OnnxModel,
-  base: QuantConfig,
-  budget: { targetBits: number },
-  opts: { candidates?: readonly Candidate[]; measured: MeasuredLoss },
-): Promise<{ assignment: Assignment; input: RefineInput }> {
-  const source = base.equalize ? (await equalizeModel(model, base)).model : model;
-  const tables = await layerTables(source, base, opts.candidates, opts.measured);
-  const assignment = assign(model, base, tables, budget, 'measured');
-  const proxyTables = await layerTables(source, base, opts.candidates);
-  return { assignment, input: refineInput(model, base, tables, proxyTables, budget, assignment) };
 }
 
 /** The solver's answer, refined when asked and the loss is measured. */

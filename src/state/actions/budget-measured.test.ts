@@ -5,6 +5,7 @@ import { InProcessBridge } from '../../bridge/in-process-bridge';
 import { setEvaluateBridge, setQuantizeBridge } from '../../bridge';
 import { MIXED_WIDTHS } from '../../core/mixed/candidates';
 import type { IntBits } from '../../core/quant/config';
+import type { LoadedSamples } from '../eval-slice';
 import type {
   AssignmentsRunRequest,
   SensitivityReport,
@@ -64,8 +65,8 @@ function report(req: SensitivityRunRequest): SensitivityReport {
     skipped: [],
     spearman: 1,
     sampleCount: 8,
-    sourceName: 'synthetic probe',
-    synthetic: true,
+    sourceName: req.source === 'samples' ? 'digits.zip' : 'synthetic probe',
+    synthetic: req.source !== 'samples',
     labeled: false,
     floatTop1: null,
     notes: [],
@@ -79,6 +80,8 @@ let wholes: AssignmentsRunRequest[];
 let wholeAnswers: number | null;
 
 const fakeEval = {
+  stageSampleFiles: async () => {},
+  loadStagedSamples: async () => ({ count: 8, kind: 'images' }),
   sensitivity: async (req: SensitivityRunRequest) => {
     measured.push(req.config.bits);
     if (answers !== null && measured.length > answers) await new Promise(() => {});
@@ -189,7 +192,7 @@ describe('quantizeToBudget: measured loss or the proxy', () => {
     const v = state().variants[state().variantOrder[0]];
     expect(v.config.mixed?.proxy).toBe('weight-error');
     expect(v.id).not.toMatch(/measured/);
-    expect(mixedLossText(v.config)).toBe('weight-error proxy (no data)');
+    expect(mixedLossText(v.config)).toBe('weight-error proxy (no data); not refined');
   });
 
   it('every width measured → the measured loss, said in the id, label and details; the proxy plan stays', async () => {
@@ -226,7 +229,7 @@ describe('quantizeToBudget: measured loss or the proxy', () => {
       measuredOn: { samples: 8, source: 'synthetic probe', synthetic: true },
       refined: { evaluated: 3, winner: 'local move 1.1' },
     });
-    expect(state().budgetRefine).toBeNull();
+    expect(state().budgetPhase).toBeNull();
     expect(variantLabel(v)).toBe('mixed 4.5 b measured · sym · per-channel');
     expect(mixedLossText(v.config)).toBe(
       'measured on 8 synthetic samples (made-up inputs); refined: 3 whole assignments evaluated, kept local move 1.1',
@@ -239,25 +242,134 @@ describe('quantizeToBudget: measured loss or the proxy', () => {
     wholeAnswers = 1;
     const run = quantizeToBudget();
     while (wholes.length < 2) await new Promise((r) => setTimeout(r, 0));
-    expect(state().budgetRefine).toEqual({ done: 2, cap: 12 });
+    expect(state().budgetPhase).toEqual({ phase: 'refining', done: 2, cap: 12 });
     cancelQuantize();
     await run;
     expect(state().variantOrder).toEqual([]);
     expect(state().batch.status).toBe('idle');
-    expect(state().budgetRefine).toBeNull();
+    expect(state().budgetPhase).toBeNull();
   });
 
-  it('a file-size budget is not refined (the studio refines bits budgets only)', async () => {
+  it('a file-size budget is refined exactly as a bits budget: same evaluations, same assignment', async () => {
     await measureForBudget();
     setBudget({ mode: 'size', megabytes: 1 });
     await quantizeToBudget();
-    expect(wholes).toEqual([]);
-    expect(state().variants[state().variantOrder[0]].config.mixed?.refined).toBeUndefined();
+    expect(planCalls()).toEqual([expect.stringMatching(/^planBudget:\{"fileBytes":1000000\}:measured /)]);
+    expect(wholes.map((w) => w.assignments)).toEqual([
+      [
+        { big: 4, small: 4 },
+        { big: 2, small: 8 },
+      ],
+      [{ big: 8, small: 2 }],
+    ]);
+    const v = state().variants[state().variantOrder[0]];
+    expect(v.config.layers).toMatchObject({ big: { bits: 8 }, small: { bits: 2 } });
+    expect(v.config.mixed).toEqual({
+      targetBytes: 1_000_000,
+      proxy: 'measured',
+      measuredOn: { samples: 8, source: 'synthetic probe', synthetic: true },
+      refined: { evaluated: 3, winner: 'local move 1.1' },
+    });
+    expect(variantLabel(v)).toBe('mixed ≤ 1 MB measured · sym · per-channel');
   });
 
   it('an explicit measured loss wins and is passed as given', async () => {
     await quantizeToBudget({ big: { 4: 1 } });
     expect(planCalls()).toEqual(['planBudget:{"targetBits":4.5}:measured {"big":{"4":1}}']);
     expect(state().variantOrder[0]).toMatch(/^mix4\.5b-measured-/);
+  });
+});
+
+/** A loaded sample set (images), as the evaluate panel leaves it. */
+const withSamples = () =>
+  appStore.setState({
+    samples: {
+      status: 'ready',
+      loaded: {
+        id: 1,
+        name: 'digits.zip',
+        files: [],
+        tabular: undefined,
+        info: { count: 8, kind: 'images' },
+      } as unknown as LoadedSamples,
+    },
+  });
+
+describe('quantizeToBudget with a sample set: one plan (measure, plan, refine, quantize), cancellable throughout', () => {
+  it('measures every width on the samples first, then plans and refines on them; the phases in order', async () => {
+    withSamples();
+    const phases: string[] = [];
+    const stop = appStore.subscribe((st) => {
+      const p = st.budgetPhase?.phase;
+      if (p && phases.at(-1) !== p) phases.push(p);
+    });
+    await quantizeToBudget();
+    stop();
+    expect(measured).toEqual([2, 3, 4, 5, 6, 8]);
+    expect(phases).toEqual(['measuring', 'planning', 'refining', 'quantizing']);
+    expect(planCalls()).toEqual([expect.stringMatching(/^planBudget:\{"targetBits":4\.5\}:measured /)]);
+    expect(wholes[0]).toMatchObject({ source: 'samples', maxSamples: 8 });
+    const v = state().variants[state().variantOrder[0]];
+    expect(v.config.mixed).toMatchObject({
+      proxy: 'measured',
+      measuredOn: { samples: 8, source: 'digits.zip', synthetic: false },
+      refined: { evaluated: 3 },
+    });
+    expect(mixedLossText(v.config)).toBe(
+      'measured on 8 samples of digits.zip; refined: 3 whole assignments evaluated, kept local move 1.1',
+    );
+    expect(state().budgetPhase).toBeNull();
+    // Measured now: the next plan goes straight to planning.
+    await quantizeToBudget();
+    expect(measured).toHaveLength(6);
+  });
+
+  it('cancel while measuring: no plan, no variant, nothing running; a new plan measures only what is missing', async () => {
+    withSamples();
+    answers = 2;
+    const run = quantizeToBudget();
+    while (measured.length < 3) await new Promise((r) => setTimeout(r, 0));
+    expect(state().budgetPhase).toEqual({ phase: 'measuring' });
+    const r = state().sensitivityRun;
+    expect(r.status === 'running' && r.sweep).toEqual({ bits: 4, index: 2, count: 6 });
+    await cancelQuantize();
+    await run;
+    expect(planCalls()).toEqual([]);
+    expect(state().variantOrder).toEqual([]);
+    expect(state().batch.status).toBe('idle');
+    expect(state().sensitivityRun.status).toBe('idle');
+    expect(state().budgetPhase).toBeNull();
+    expect(state().budgetError).toBeNull();
+    answers = null;
+    await quantizeToBudget();
+    expect(measured).toEqual([2, 3, 4, 4, 5, 6, 8]);
+    expect(state().variantOrder).toHaveLength(1);
+    expect(state().variants[state().variantOrder[0]].run.status).toBe('done');
+  });
+
+  it('cancel in the sensitivity panel while the plan measures stops the plan too', async () => {
+    withSamples();
+    answers = 1;
+    const run = quantizeToBudget();
+    while (measured.length < 2) await new Promise((r) => setTimeout(r, 0));
+    cancelSensitivity();
+    await run;
+    expect(planCalls()).toEqual([]);
+    expect(state().variantOrder).toEqual([]);
+    expect(state().batch.status).toBe('idle');
+    expect(state().budgetError).toBeNull();
+  });
+
+  it('while the sensitivity panel measures, the plan says to wait and starts nothing', async () => {
+    withSamples();
+    answers = 0;
+    const measuring = runSensitivity();
+    while (measured.length < 1) await new Promise((r) => setTimeout(r, 0));
+    await quantizeToBudget();
+    expect(state().budgetError?.message).toMatch(/Wait for the sensitivity measurement/);
+    expect(planCalls()).toEqual([]);
+    expect(state().batch.status).toBe('idle');
+    cancelSensitivity();
+    await measuring;
   });
 });

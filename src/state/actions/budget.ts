@@ -3,22 +3,27 @@
 import { calibrationBlocker } from './calibration';
 import { getEvaluateSession, getQuantizeSession } from '../../bridge';
 import { StudioError } from '../../core/errors';
-import { chosenOf, refineAssignment, UNMEASURABLE } from '../../core/mixed/refine';
-import { refinedFields } from '../../core/mixed/refined';
-import type { BudgetPlanDto } from '../../protocol/dto';
+import { proxy } from 'comlink';
+import type { BudgetRefineRemote } from '../../protocol/dto';
 import { selectSamples } from '../eval-selectors';
 import { defaultPreprocess } from './evaluate-samples';
 import type { UserBudget } from '../../core/mixed/run';
 import type { MeasuredLoss } from '../../core/mixed/plan';
 import type { IntBits, QuantConfig } from '../../core/quant/config';
 import { measuredLossFromSensitivity } from '../../core/sensitivity/losses';
-import type { BudgetSetting } from '../slices';
+import type { BudgetPhase, BudgetSetting } from '../slices';
 import { getState, setState } from '../store';
 import { selectLoaded } from '../selectors';
 import { isAbortLike, toUiError } from '../ui-error';
 import { variantIdOf } from '../variant-key';
 import { beginBatch, finishBatch, isBatch, runOne, type PlannedVariant } from './quantize';
-import { selectBudgetSensitivity, type BudgetSensitivity } from './sensitivity';
+import {
+  budgetMeasuresFirst,
+  measureBudgetOnSamples,
+  selectBudgetSensitivity,
+  sensitivityBlocker,
+  type BudgetSensitivity,
+} from './sensitivity';
 
 export function setBudget(patch: Partial<BudgetSetting>): void {
   setState((s) => ({ budget: { ...s.budget, ...patch }, budgetError: null }));
@@ -32,10 +37,14 @@ export function userBudget(b: BudgetSetting): UserBudget | null {
 }
 
 /**
- * Plan and quantize a mixed-precision variant for the current budget with the current global settings. The loss
- * each layer is predicted to add is, in this order: `measured` when given; measured sensitivity when the open model
- * has reports at every width the solver picks from for these settings (`selectBudgetSensitivity`); else the
- * weight-error proxy. The variant's config says which (`mixed.proxy`, `mixed.measuredOn`), and so does its id.
+ * Plan and quantize a mixed-precision variant for the current budget with the current global settings, as one
+ * batch the user can cancel at any point (Cancel in the budget field or the Quantize bar): measure, plan, refine,
+ * quantize. The loss each layer is predicted to add is, in this order: `measured` when given; measured sensitivity
+ * on the loaded sample set — measured first, at every width the solver picks from, when it is not yet (as the CLI's
+ * `--calibration`) —, or on whatever data every width was measured on (`selectBudgetSensitivity`); else the
+ * weight-error proxy. With measured sensitivity the solver's answer is refined end to end on the same samples, for
+ * both budget kinds, by the same core code as the CLI. The variant's config says which (`mixed.proxy`,
+ * `mixed.measuredOn`, `mixed.refined`), and so does its id. A cancel adds no variant.
  */
 export async function quantizeToBudget(measured?: MeasuredLoss): Promise<void> {
   const s = getState();
@@ -43,34 +52,49 @@ export async function quantizeToBudget(measured?: MeasuredLoss): Promise<void> {
   const budget = userBudget(s.budget);
   if (!loaded || !budget || s.model.status === 'loading' || s.batch.status !== 'idle') return;
   if (calibrationBlocker(s) !== null) return; // the Quantize bar says why
-  const sensitivity = measured ? null : selectBudgetSensitivity(s);
-  const loss = measured ?? (sensitivity ? budgetLoss(sensitivity) : undefined);
   const { batchId, signal } = beginBatch();
   setState({ batch: { status: 'running', batchId, variantIds: [] }, budgetError: null });
+  const stopped = () => signal.aborted || !isBatch(batchId);
+  const phase = (p: BudgetPhase) => {
+    if (!stopped()) setState({ budgetPhase: p });
+  };
   const ids: string[] = [];
   try {
-    // Planning is one worker call (not cancellable inside); a cancel meanwhile drops its answer.
-    const refine = sensitivity !== null && 'targetBits' in budget;
-    let plan = await getQuantizeSession().callModel(loaded, (api) =>
-      api.planBudget(loaded.id, s.config, budget, loss, refine),
-    );
-    if (signal.aborted || !isBatch(batchId)) return;
-    if (plan.refine && sensitivity) {
-      const refined = await refinePlan(plan, sensitivity, signal, batchId).catch((e: unknown) => {
-        // A layer the evaluator cannot write back: the solver's plan stands (its recipe then says no "refined").
-        if (e instanceof Error && e.message.includes(UNMEASURABLE)) return undefined;
-        throw e;
-      });
-      if (refined === null) return;
-      if (refined) plan = { ...plan, ...refined };
+    let sensitivity = measured ? null : selectBudgetSensitivity(s);
+    if (!measured && budgetMeasuresFirst(s)) {
+      const blocked =
+        s.sensitivityRun.status === 'running'
+          ? 'Wait for the sensitivity measurement to finish (or cancel it).'
+          : sensitivityBlocker(s);
+      if (blocked) throw new StudioError('EvaluationError', blocked);
+      phase({ phase: 'measuring' });
+      sensitivity = await measureBudgetOnSamples(signal);
+      if (stopped()) return;
+      const run = getState().sensitivityRun;
+      if (run.status === 'error') return setState({ budgetError: run.error });
+      if (!sensitivity) return; // cancelled in the sensitivity panel: the plan stops with it
     }
+    const loss = measured ?? (sensitivity ? budgetLoss(sensitivity) : undefined);
+    const refine = sensitivity ? refineRemote(sensitivity, signal, (p) => phase(p)) : undefined;
+    phase({ phase: 'planning' });
+    const planId = `budget-plan-${batchId}`;
+    const plan = await getQuantizeSession().cancellable(loaded, planId, signal, (api) =>
+      api.planBudget(loaded.id, planId, s.config, budget, loss, refine && proxy(refine)),
+    );
+    if (stopped()) return;
+    phase({ phase: 'quantizing' });
     const config = sensitivity ? withMeasuredOn(plan.config, sensitivity) : plan.config;
     const floor = plan.floor ?? 4;
     const p: PlannedVariant = {
       id: variantIdOf(config),
       bits: Math.min(8, Math.max(2, floor)) as IntBits, // the variant's colour: its narrowest width
       config,
-      plan: { averageBits: plan.averageBits, floor: plan.floor, storedBytes: plan.storedBytes },
+      plan: {
+        averageBits: plan.averageBits,
+        floor: plan.floor,
+        storedBytes: plan.storedBytes,
+        ...(plan.refineSkipped ? { refineSkipped: plan.refineSkipped } : {}),
+      },
     };
     ids.push(p.id);
     setState((st) => ({
@@ -82,23 +106,22 @@ export async function quantizeToBudget(measured?: MeasuredLoss): Promise<void> {
   } catch (e) {
     if (!isAbortLike(e) && isBatch(batchId)) setState({ budgetError: toUiError(e) });
   } finally {
-    setState({ budgetRefine: null });
+    setState({ budgetPhase: null });
     await getQuantizeSession().idle();
     if (isBatch(batchId)) finishBatch(ids);
   }
 }
 
 /**
- * Refine a plan made on measured losses end to end (src/core/mixed/refined.ts): whole assignments run in the evaluate
- * worker on the data the sensitivity was measured on, the one with the least loss kept. Cancelled with the batch
- * (its signal restarts the evaluate worker). null when cancelled or the data changed meanwhile.
+ * What the quantize worker calls back to refine the plan end to end (src/core/mixed/refined.ts, the same code as the
+ * CLI's): whole assignments run in the evaluate worker on the data the sensitivity was measured on. Aborting
+ * `signal` restarts the evaluate worker and rejects the call in flight.
  */
-async function refinePlan(
-  plan: BudgetPlanDto,
+function refineRemote(
   m: BudgetSensitivity,
   signal: AbortSignal,
-  batchId: number,
-): Promise<ReturnType<typeof refinedFields> | null> {
+  onPhase: (p: BudgetPhase) => void,
+): BudgetRefineRemote {
   const s = getState();
   const loaded = selectLoaded(s)!;
   const samples = m.synthetic ? null : selectSamples(s);
@@ -110,17 +133,13 @@ async function refinePlan(
   }
   const images = samples ? samples.info.kind === 'images' : true; // as the sensitivity run
   const preprocess = images ? (s.preprocess ?? defaultPreprocess(loaded.summary)).options : null;
-  const input = plan.refine!;
   const float = {
     blob: loaded.file,
     label: loaded.fileName,
     externalData: loaded.sidecars.map((f) => ({ path: f.name, blob: f.blob })),
   };
-  const r = await refineAssignment(
-    input.options,
-    input.limit,
-    input.starts,
-    (picks) =>
+  return {
+    measure: (assignments) =>
       getEvaluateSession().measureAssignments(
         samples,
         {
@@ -129,17 +148,12 @@ async function refinePlan(
           source: m.synthetic ? 'synthetic' : 'samples',
           preprocess,
           maxSamples: m.synthetic ? undefined : m.samples,
-          assignments: picks.map((p) => chosenOf(input.tables, p)),
+          assignments,
         },
         signal,
       ),
-    {
-      isCancelled: () => signal.aborted || !isBatch(batchId),
-      onProgress: (done, cap) => setState({ budgetRefine: { done, cap } }),
-    },
-  );
-  if (signal.aborted || !isBatch(batchId)) return null;
-  return refinedFields(plan.config, input.tables, r);
+    onProgress: (done, cap) => onPhase({ phase: 'refining', done, cap }),
+  };
 }
 
 /** The solver's per-layer loss from the reports (one per candidate width). */

@@ -260,6 +260,31 @@ export function measureForBudget(): Promise<void> {
   return todo.length ? runWidths(todo, show) : Promise.resolve();
 }
 
+/**
+ * The budget plan's first phase when a sample set is loaded (as the CLI's `--calibration`): measure the widths still
+ * missing on it at once, cancelled with `signal`. The complete measurement on that set, or null when it did not
+ * finish: cancelled (here or in the sensitivity panel), blocked, or failed (then `sensitivityRun` has the error).
+ */
+export async function measureBudgetOnSamples(signal: AbortSignal): Promise<BudgetSensitivity | null> {
+  const s = getState();
+  const source = sensitivitySource(s);
+  const onAbort = () => cancelSensitivity();
+  signal.addEventListener('abort', onAbort, { once: true });
+  try {
+    const todo = budgetWidthsToMeasure(s);
+    const show = MIXED_WIDTHS.includes(s.sensitivityBits) ? s.sensitivityBits : 4;
+    if (todo.length) await runWidths(todo, show, undefined, true);
+  } finally {
+    signal.removeEventListener('abort', onAbort);
+  }
+  const m = signal.aborted ? null : selectBudgetSensitivity();
+  return m && !m.synthetic && m.sourceName === source.name ? m : null;
+}
+
+/** A sample set is loaded and the budget's measurement on it is incomplete: "Quantize to budget" measures first. */
+export const budgetMeasuresFirst = (s = getState()): boolean =>
+  sensitivitySource(s).kind === 'samples' && budgetWidthsToMeasure(s).length > 0;
+
 /** Stops the run (the evaluate worker is restarted: an onnxruntime run cannot be interrupted). */
 export function cancelSensitivity(): void {
   if (getState().sensitivityRun.status !== 'running') return;

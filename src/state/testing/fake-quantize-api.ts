@@ -3,6 +3,9 @@ import type { OpenRequest } from '../../protocol/dto';
 import type { QuantizeApi } from '../../workers/quantize.api';
 import type { ModelSummary, Progress, RunSummary } from '../../protocol/dto';
 import type { QuantConfig } from '../../core/quant/config';
+import type { Candidate } from '../../core/mixed/candidates';
+import { chosenOf, refineAssignment } from '../../core/mixed/refine';
+import { refinedFields } from '../../core/mixed/refined';
 
 /**
  * What the fake plan gives to refine: 'big' and 'small' (100 weights each) at 2, 4 or 8 bits or float, a limit of 5
@@ -206,7 +209,7 @@ export class FakeQuantizeApi {
       return fakeRun(runId, config);
     },
     /** Gives 'small' 8 bits and 'big' 4 (a fixed answer: the solver itself is tested in core). */
-    planBudget: async (modelId, config, budget, measured, refine) => {
+    planBudget: async (modelId, planId, config, budget, measured, refine) => {
       this.calls.push(
         `planBudget:${JSON.stringify(budget)}${measured ? `:measured ${JSON.stringify(measured)}` : ''}`,
       );
@@ -215,19 +218,31 @@ export class FakeQuantizeApi {
         throw named('QuantConfigError', 'the budget is below the smallest possible size');
       const mixed =
         'targetBits' in budget ? { targetBits: budget.targetBits } : { targetBytes: budget.fileBytes };
-      return {
+      const plan = {
         config: {
           ...config,
           layers: { small: { bits: 8 }, big: { bits: 4 } },
           mixed: { ...mixed, proxy: measured ? 'measured' : 'weight-error' },
-        },
-        chosen: { small: 8, big: 4 },
+        } as QuantConfig,
+        chosen: { small: 8, big: 4 } as Record<string, Candidate>,
         averageBits: 4.8,
         storedBytes: 1200,
         floor: 4,
-        // Asked to refine (measured, bits budget): FAKE_REFINE, whatever the budget.
-        ...(refine && measured && 'targetBits' in budget ? { refine: FAKE_REFINE } : {}),
       };
+      if (!refine || !measured) return plan;
+      // Asked to refine (measured, either budget kind): FAKE_REFINE, whatever the budget, with the page's evaluator;
+      // cancel(planId) stops it between batches as the worker does.
+      const r = await refineAssignment(
+        FAKE_REFINE.options,
+        FAKE_REFINE.limit,
+        FAKE_REFINE.starts,
+        (picks) => refine.measure(picks.map((p) => chosenOf(FAKE_REFINE.tables, p))),
+        {
+          isCancelled: () => this.calls.includes(`cancel:${planId}`),
+          onProgress: (done, cap) => void refine.onProgress?.(done, cap),
+        },
+      );
+      return { ...plan, ...refinedFields(plan.config, FAKE_REFINE.tables, r) };
     },
     cancel: async (runId) => {
       this.calls.push(`cancel:${runId}`);

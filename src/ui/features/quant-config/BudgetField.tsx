@@ -2,7 +2,15 @@ import { useShallow } from 'zustand/react/shallow';
 import { selectLoaded, useAppStore, type AppState, type BudgetSetting } from '../../../state';
 import { quantizeToBudget, setBudget, userBudget } from '../../../state/actions/budget';
 import { calibrationBlocker } from '../../../state/actions/calibration';
-import { selectBudgetSensitivity } from '../../../state/actions/sensitivity';
+import { cancelQuantize } from '../../../state/actions/quantize';
+import {
+  budgetMeasuresFirst,
+  budgetWidthsToMeasure,
+  selectBudgetSensitivity,
+  sensitivitySource,
+  SENSITIVITY_SAMPLES,
+} from '../../../state/actions/sensitivity';
+import { BudgetProgress } from './BudgetProgress';
 import { ErrorNotice } from '../../components/ErrorNotice';
 import { Segmented } from '../../components/Segmented';
 
@@ -17,8 +25,14 @@ const selectBudget = (s: AppState) => ({
   busy: s.batch.status !== 'idle',
   ready: selectLoaded(s) !== null && s.model.status !== 'loading' && calibrationBlocker(s) === null,
   measuredOn: budgetSource(s),
-  refine: s.budgetRefine,
+  measuresFirst: measureFirstText(s),
 });
+
+/** With a sample set whose measurement is incomplete: what the plan measures first, else null. */
+const measureFirstText = (s: AppState): string | null =>
+  budgetMeasuresFirst(s)
+    ? `${budgetWidthsToMeasure(s).join(', ')} bits on ${SENSITIVITY_SAMPLES} samples of ${sensitivitySource(s).name}`
+    : null;
 
 /** "64 samples of digits.npz" when measured sensitivity covers every width the solver picks, else null. */
 const budgetSource = (s: AppState): string | null => {
@@ -29,10 +43,11 @@ const budgetSource = (s: AppState): string | null => {
 };
 
 /** Mixed precision: a budget, and a button that makes the best variant under it (bits chosen per layer). */
-export function BudgetField() {
-  const { budget, error, busy, ready, measuredOn, refine } = useAppStore(useShallow(selectBudget));
+function BudgetField() {
+  const { budget, error, busy, ready, measuredOn, measuresFirst } = useAppStore(useShallow(selectBudget));
   const valid = userBudget(budget) !== null;
   const bits = budget.mode === 'bits';
+  const measured = measuresFirst ?? measuredOn;
   return (
     <fieldset className="field" disabled={busy} data-testid="budget">
       <legend>Mixed precision under a budget</legend>
@@ -62,11 +77,13 @@ export function BudgetField() {
           type="button"
           className="btn"
           disabled={!ready || !valid}
-          data-loss={measuredOn ? 'measured' : 'weight-error'}
+          data-loss={measured ? 'measured' : 'weight-error'}
           title={
-            measuredOn
-              ? `Predicted loss per layer: measured sensitivity on ${measuredOn}`
-              : 'Predicted loss per layer: weight-error proxy (measure for the budget in the sensitivity panel to use your data)'
+            measuresFirst
+              ? `Measures each layer alone at ${measuresFirst} first, then plans and refines on them`
+              : measuredOn
+                ? `Predicted loss per layer: measured sensitivity on ${measuredOn}`
+                : 'Predicted loss per layer: weight-error proxy (load a sample set to measure on your data first)'
           }
           onClick={() => void quantizeToBudget()}
         >
@@ -79,20 +96,24 @@ export function BudgetField() {
           : 'Size of the exported file.'}{' '}
         Each layer gets 2–8 bits or stays float, by predicted loss:{' '}
         <span data-testid="budget-loss">
-          {measuredOn
-            ? `measured sensitivity on ${measuredOn} (each layer alone at every width; they may trade bits freely)${bits ? ', then a few whole assignments (uniform included) are run on the same samples and the one closest to float kept' : ''}.`
-            : 'weight error (no data used), never below the widest uniform width that fits. “Measure for the budget” in the sensitivity panel replaces it with measurements.'}
+          {measured
+            ? `${measuresFirst ? `measured sensitivity — measured first: each layer alone at ${measuresFirst}` : `measured sensitivity on ${measuredOn} (each layer alone at every width)`}; layers may trade bits freely; then up to 12 whole assignments (uniform included) are run on the same samples and the one closest to float kept.`
+            : 'weight error (no data used), never below the widest uniform width that fits. With a sample set loaded, the plan measures each layer on it first and refines (as the CLI’s --calibration).'}
         </span>{' '}
         The result is a variant; its recipe lists every layer.
       </p>
-      {refine && (
-        <p className="small muted" role="status" data-testid="budget-refine">
-          Refining on the measured samples: {refine.done} of at most {refine.cap} whole assignments evaluated…
-          (Cancel stops it.)
-        </p>
-      )}
       {!valid && <p className="small error-inline">Enter a budget above 0{bits ? ' and up to 32' : ''}.</p>}
       {error && <ErrorNotice error={error} context="No assignment for this budget" testId="budget-error" />}
     </fieldset>
+  );
+}
+
+/** The budget field, and below it (outside the fieldset disabled while busy) the plan's progress and Cancel. */
+export function BudgetSection() {
+  return (
+    <>
+      <BudgetField />
+      <BudgetProgress onCancel={() => void cancelQuantize()} />
+    </>
   );
 }

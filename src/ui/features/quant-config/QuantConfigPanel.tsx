@@ -13,7 +13,7 @@ import { setConfig, toggleBits } from '../../../state/actions/config';
 import { Panel } from '../../components/Panel';
 import { Segmented } from '../../components/Segmented';
 import { bitsColor } from '../../components/plot-theme';
-import { BudgetField } from './BudgetField';
+import { BudgetSection } from './BudgetField';
 import { MethodField } from './MethodField';
 
 const selectConfig = (s: AppState) => ({
@@ -140,7 +140,7 @@ export function QuantConfigPanel() {
         </label>
       </div>
       <MethodField />
-      <BudgetField />
+      <BudgetSection />
       <details className="field advanced">
         <summary>Advanced</summary>
         <label className="stack">

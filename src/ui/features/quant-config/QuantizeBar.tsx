@@ -10,6 +10,7 @@ import {
 import { cancelQuantize, quantizeSelected } from '../../../state/actions/quantize';
 import { calibrationBlocker } from '../../../state/actions/calibration';
 import { ProgressBar } from '../../components/ProgressBar';
+import { budgetPhaseText } from './BudgetProgress';
 
 const selectBar = (s: AppState) => {
   const b = s.batch;
@@ -60,6 +61,7 @@ const selectBar = (s: AppState) => {
     tensor: current?.tensor ?? null,
     step: current?.step ?? null,
     nothingChosen: s.chosenBits.length === 0,
+    budgetText: budgetPhaseText(s),
   };
 };
 
@@ -112,7 +114,7 @@ export function QuantizeBar() {
                 : bar.label
                   ? `${bar.label}: ${Math.round(bar.currentFraction * 100)}%${bar.tensor ? ` · ${bar.tensor}` : ''}${bar.step ? ` · ${bar.step}` : ''}`
                   : bar.total === 0
-                    ? 'Choosing bits per layer for the budget…'
+                    ? `Budget plan: ${bar.budgetText ?? 'starting…'}`
                     : 'Starting…'}
           </p>
         </div>

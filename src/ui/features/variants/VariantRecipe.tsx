@@ -1,5 +1,5 @@
 import { toRecipe } from '../../../core/quant/config';
-import { downloadFileName, mixedLossText, selectLoaded, useAppStore, type Variant } from '../../../state';
+import { downloadFileName, selectLoaded, useAppStore, type Variant } from '../../../state';
 
 /** What a layer of a mixed-precision variant got: "float", or "5-bit". */
 const layerBits = (v: Variant, name: string): string => {
@@ -26,9 +26,6 @@ export function VariantRecipe({ v }: { v: Variant }) {
       <summary>
         Bits per layer
         {v.plan && ` · ${v.plan.averageBits.toFixed(2)} b average`}
-        <span data-testid={`variant-loss-${v.id}`} data-proxy={v.config.mixed.proxy}>
-          {` · ${mixedLossText(v.config)}`}
-        </span>
       </summary>
       <ul>
         {names.map((n) => (

@@ -1,4 +1,4 @@
-import { mixedLossText, useAppStore, resultOf, variantLabel } from '../../../state';
+import { mixedBudgetText, mixedLossText, useAppStore, resultOf, variantLabel } from '../../../state';
 import { removeVariant } from '../../../state/actions/quantize';
 import { CloseIcon } from '../../components/icons';
 import { ErrorNotice } from '../../components/ErrorNotice';
@@ -52,6 +52,14 @@ export function VariantRow({ id }: { id: string }) {
             {run.status === 'error' && 'failed'}
           </span>
         </div>
+        {v.config.mixed && (
+          <p className="muted small" data-testid={`variant-budget-${id}`}>
+            Budget {mixedBudgetText(v.config)} ·{' '}
+            <span data-testid={`variant-loss-${id}`} data-proxy={v.config.mixed.proxy}>
+              {mixedLossText(v.config, v.plan?.refineSkipped)}
+            </span>
+          </p>
+        )}
         <VariantRecipe v={v} />
         {calibration && (
           <p className="muted small" title={calibration} data-testid={`variant-calibration-${id}`}>
