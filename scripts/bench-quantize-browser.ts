@@ -1,0 +1,159 @@
+// The studio's RTN threads in one run (issue 12 goal 2): time to quantize a synthetic float model (Gemm 1024×1024
+// layers, int8 per-channel) in the studio's quantize worker code in headless Chromium, with the RTN tensors in that
+// worker (0 threads, as below 32 MiB) and spread over 1, 2, … nested workers (src/workers/rtn-threads.ts).
+// Rounds alternate between thread counts; the best and the median round per count. The exported files must be identical to each other and
+// to the CLI core's (one thread, in Node), or the script fails.
+// Writes the rows to docs/.bench-quantize-browser.json (read by `npm run bench`) and into docs/performance.md's table.
+//   npx tsx scripts/bench-quantize-browser.ts [--mb 150] [--threads 0,1,2] [--rounds 3] [--port 4393]
+import { createHash } from 'node:crypto';
+import { execFileSync } from 'node:child_process';
+import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { chromium } from '@playwright/test';
+import { build, preview } from 'vite';
+import { chromiumLaunchOptions } from './chromium.mjs';
+import { writeInlineModel } from './bench/models';
+import { parseModel } from '../src/core/onnx';
+import { runQuantization } from '../src/core/pipeline/run';
+import { normalizeConfig } from '../src/core/quant/config';
+import { rtnThreads } from '../src/workers/rtn-threads';
+import type { QuantizeBenchPage } from './bench/quantize-browser/page';
+
+const { values: args } = parseArgs({
+  options: {
+    mb: { type: 'string', default: '150' },
+    threads: { type: 'string', default: '0,1,2' },
+    rounds: { type: 'string', default: '3' },
+    port: { type: 'string', default: '4393' },
+  },
+});
+const ROOT = resolve(import.meta.dirname, '..');
+const THREADS = args.threads!.split(',').map(Number);
+const ROUNDS = Number(args.rounds);
+const CONFIG = normalizeConfig({ bits: 8, granularity: 'channel' });
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const f2 = (x: number) => x.toFixed(2);
+const load0 = loadavg();
+const tmp = mkdtempSync(join(tmpdir(), 'qstudio-bench-threads-'));
+
+const outDir = join(tmp, 'dist');
+await build({
+  root: ROOT,
+  logLevel: 'warn',
+  build: {
+    outDir,
+    emptyOutDir: true,
+    rolldownOptions: { input: join(ROOT, 'scripts/bench/quantize-browser/index.html') },
+  },
+});
+const modelPath = join(outDir, 'model.onnx');
+const bytes = writeInlineModel(modelPath, Number(args.mb));
+const cliDigest = createHash('sha256')
+  .update(
+    (await runQuantization(parseModel(new Uint8Array(readFileSync(modelPath)), 'bench.onnx'), CONFIG, 'cli'))
+      .bytes,
+  )
+  .digest('hex');
+
+const server = await preview({
+  root: ROOT,
+  logLevel: 'warn',
+  build: { outDir },
+  preview: { port: Number(args.port), strictPort: true },
+});
+const browser = await chromium.launch(chromiumLaunchOptions());
+const times = new Map<number, number[]>(THREADS.map((t) => [t, []]));
+let cores = 0;
+try {
+  const page = await browser.newPage();
+  await page.goto(`http://localhost:${args.port}/scripts/bench/quantize-browser/index.html`);
+  await page.locator('body[data-ready="true"]').waitFor({ state: 'attached' });
+  type W = { bench: QuantizeBenchPage };
+  const run = (t: number, id: string) =>
+    page.evaluate(([t, id, c]) => (window as unknown as W).bench.quantize(t, id, c), [
+      t,
+      id,
+      CONFIG,
+    ] as const);
+  const digest = (id: string) => page.evaluate((id) => (window as unknown as W).bench.digest(id), id);
+  cores = (await page.evaluate(() => (window as unknown as W).bench.info())).hardwareConcurrency;
+  await page.evaluate((url) => (window as unknown as W).bench.open(url), '/model.onnx');
+  // A first run per thread count, not timed (worker scripts load, the JIT warms up); its output is checked.
+  for (const t of THREADS) {
+    await run(t, `warm-${t}`);
+    if ((await digest(`warm-${t}`)) !== cliDigest)
+      throw new Error(`${t} threads: the export differs from the CLI core's (one thread)`);
+  }
+  for (let r = 0; r < ROUNDS; r++)
+    for (const t of THREADS) {
+      times.get(t)!.push(await run(t, `r${r}-${t}`));
+      await digest(`r${r}-${t}`); // drops the run
+    }
+} finally {
+  await browser.close();
+  await new Promise<void>((done) => server.httpServer.close(() => done()));
+  rmSync(tmp, { recursive: true, force: true });
+}
+
+// Wall time only (a browser has no CPU clock): the best round of each count is the one least disturbed by other
+// processes on a shared machine; the medians are in the detail.
+const best = (xs: number[]) => Math.min(...xs);
+const baseTimes = times.get(0) ?? times.get(THREADS[0])!;
+const baseLabel = times.has(0) ? 'all in the quantize worker' : `${THREADS[0]} threads`;
+const mbIn = (bytes / 2 ** 20).toFixed(0);
+const rows = THREADS.filter((t) => t !== 0).map((t) => {
+  const xs = times.get(t)!;
+  const s = (ms: number) => f2(ms / 1000);
+  return {
+    area: 'studio threads',
+    measure: `studio quantize worker, int8-pc ${mbIn} MB in Chromium: ${t} RTN thread${t === 1 ? '' : 's'} / ${baseLabel} (wall, best of ${ROUNDS})`,
+    after: f2(best(xs) / best(baseTimes)),
+    before: '–',
+    detail: `best ${s(best(xs))} s vs ${s(best(baseTimes))} s (${f2(bytes / 1e9 / (best(xs) / 1000))} GB/s of input); medians ${s(median(xs))} s vs ${s(median(baseTimes))} s (${f2(median(xs) / median(baseTimes))}); same bytes as the CLI core${t === rtnThreads(cores) ? `; the studio's choice for ${cores} logical cores` : ''}`,
+    goal: '',
+  };
+});
+const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GB RAM, node ${process.version}, navigator.hardwareConcurrency ${cores}, load average ${load0.map((x) => x.toFixed(1)).join(' ')} at start, ${loadavg()
+  .map((x) => x.toFixed(1))
+  .join(' ')} at end`;
+const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).trim();
+const medians = THREADS.map(
+  (t) =>
+    `${t}: ${times
+      .get(t)!
+      .map((x) => (x / 1000).toFixed(2))
+      .join(', ')} s`,
+).join('; ');
+console.log(`${machine}\nrounds per thread count (0 = in the quantize worker): ${medians}`);
+for (const r of rows) console.log(`${r.measure}: ${r.after} (${r.detail})`);
+
+const JSON_PATH = join(ROOT, 'docs/.bench-quantize-browser.json');
+writeFileSync(
+  JSON_PATH,
+  JSON.stringify(
+    { commit, machine, rounds: ROUNDS, times, rows },
+    (_, v) => (v instanceof Map ? Object.fromEntries(v) : v),
+    2,
+  ) + '\n',
+);
+
+// docs/performance.md: this script's rows replace its old ones at the end of the table; `npm run bench` reads the JSON.
+const PERF = join(ROOT, 'docs/performance.md');
+const lines = readFileSync(PERF, 'utf8')
+  .split('\n')
+  .filter((l) => !l.startsWith('| studio threads '));
+const last = lines.map((l) => l.startsWith('| ')).lastIndexOf(true);
+lines.splice(
+  last + 1,
+  0,
+  ...rows.map((r) => `| ${[r.area, r.measure, r.after, r.before, r.detail, r.goal].join(' | ')} |`),
+);
+const NOTE = 'Studio threads rows: ';
+const note = `${NOTE}\`npx tsx scripts/bench-quantize-browser.ts\` (commit ${commit}; ${machine}): the studio's quantize worker code in headless Chromium, one ${mbIn} MB model opened once, ${ROUNDS} alternating rounds per thread count after an untimed one; every export identical to the CLI core's.`;
+const at = lines.findIndex((l) => l.startsWith(NOTE));
+if (at >= 0) lines[at] = note;
+else lines.splice(last + rows.length + 1, 0, '', note);
+writeFileSync(PERF, lines.join('\n'));
+execFileSync('npx', ['prettier', '--write', PERF, JSON_PATH], { cwd: ROOT, stdio: 'ignore' });
