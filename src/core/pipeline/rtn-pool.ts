@@ -3,17 +3,19 @@
 // (schedule.ts `lookahead`). Pure TS: the caller supplies how a worker is started and what its messages carry.
 import { isStudioError, StudioError, type StudioErrorName } from '../errors';
 import type { OnnxModel } from '../onnx/types';
-import type { PackContainer } from '../quant/pack';
 import type { WeightSpec } from '../quant/config';
 import type { KernelWeight, RtnPool } from './schedule';
 import { quantizeForExport, type ExportedWeight } from './weight';
+
+/** What the export pass writes the levels into (RtnPool.run's last argument). */
+type Target = Parameters<RtnPool['run']>[3];
 
 export interface RtnRequest {
   id: number;
   values: Float32Array;
   weight: KernelWeight;
   spec: WeightSpec;
-  container: PackContainer | null;
+  target: Target;
 }
 /** `spare`: the request's values buffer, moved back for the next tensor that must be copied (see `spares`). */
 export type RtnResponse = { id: number; spare: ArrayBuffer } & (
@@ -29,14 +31,15 @@ export const modelBytes = (m: OnnxModel) =>
   m.fileBytes + [...new Set(m.externalFiles.values())].reduce((a, b) => a + b.size, 0);
 
 /** The worker's side: one request answered, with the buffers to move back (the levels and the spare). */
-export function answerRtn({ id, values, weight, spec, container }: RtnRequest): {
+export function answerRtn({ id, values, weight, spec, target }: RtnRequest): {
   reply: RtnResponse;
   transfer: ArrayBuffer[];
 } {
   const spare = values.buffer as ArrayBuffer;
   try {
-    const result = quantizeForExport(values, weight, spec, container);
-    return { reply: { id, spare, result }, transfer: [spare, ...transferables(result)] };
+    const result = quantizeForExport(values, weight, spec, target);
+    const moved = transferables(result).filter((b) => b !== spare); // a buffer is listed once
+    return { reply: { id, spare, result }, transfer: [spare, ...moved] };
   } catch (e) {
     const error = isStudioError(e)
       ? { name: e.name, message: e.message }
@@ -45,12 +48,17 @@ export function answerRtn({ id, values, weight, spec, container }: RtnRequest): 
   }
 }
 
+/** Every buffer of the result a typed array covers whole (a shared or larger buffer would be detached under someone else). */
 function transferables(r: ExportedWeight): ArrayBuffer[] {
-  const views = r.kind === 'fp16' ? [r.bits] : r.kind === 'packed' ? [r.packed] : [r.q.levels];
-  // Only buffers the view covers whole (a shared or larger buffer would be detached under someone else).
-  return views
-    .filter((v) => v.byteOffset === 0 && v.byteLength === v.buffer.byteLength)
-    .map((v) => v.buffer as ArrayBuffer);
+  const out = new Set<ArrayBuffer>();
+  const visit = (v: unknown) => {
+    if (ArrayBuffer.isView(v)) {
+      if (v.byteOffset === 0 && v.byteLength === v.buffer.byteLength && v.buffer instanceof ArrayBuffer)
+        out.add(v.buffer);
+    } else if (v && typeof v === 'object') Object.values(v).forEach(visit);
+  };
+  visit(r);
+  return [...out];
 }
 
 /** A failed tensor as the pipeline expects it: a StudioError keeps its name (WeightValueError leaves a layer float). */
@@ -142,10 +150,10 @@ export function rtnMessagePool(
 
   return {
     slots: threads,
-    run(values, weight, spec, container) {
+    run(values, weight, spec, target) {
       return new Promise((resolve, reject) => {
         if (broken) return reject(broken);
-        queue.push({ req: { id: nextId++, values, weight, spec, container }, resolve, reject });
+        queue.push({ req: { id: nextId++, values, weight, spec, target }, resolve, reject });
         pump();
       });
     },
