@@ -168,8 +168,8 @@ describe('quantize worker with RTN threads', () => {
     expect(rtnPoolFor(model(POOL_FROM_BYTES))).toBeNull(); // not set up: one thread
     useRtnThreads({ spawn, threads: 3 });
     expect(rtnPoolFor(model(POOL_FROM_BYTES - 1))).toBeNull();
-    expect(rtnPoolFor(model(1000, [POOL_FROM_BYTES / 2, POOL_FROM_BYTES / 2]))?.slots).toBe(3);
-    expect(rtnPoolFor(model(POOL_FROM_BYTES))?.slots).toBe(3);
+    expect(rtnPoolFor(model(1000, [POOL_FROM_BYTES / 2, POOL_FROM_BYTES / 2]))?.slots).toBe(4); // 3 + 1 read ahead
+    expect(rtnPoolFor(model(POOL_FROM_BYTES))?.slots).toBe(4);
     useRtnThreads({ spawn, threads: 0 });
     expect(rtnPoolFor(model(POOL_FROM_BYTES))).toBeNull();
   });

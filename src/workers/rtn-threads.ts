@@ -38,7 +38,9 @@ export function useRtnThreads(s: RtnThreadSetup | null): void {
 /** A pool for one run on `model`, or null to quantize in this thread (no threads set up, or a model under 32 MiB). */
 export function rtnPoolFor(model: OnnxModel): RtnThreadPool | null {
   if (!setup || setup.threads < 1 || modelBytes(model) < (setup.fromBytes ?? POOL_FROM_BYTES)) return null;
-  return rtnMessagePool(setup.threads, setup.spawn);
+  // One tensor read ahead: the quantize worker reads the next one while the threads work (with one thread, it
+  // would otherwise read only once that thread is done).
+  return rtnMessagePool(setup.threads, setup.spawn, 1);
 }
 
 /** A browser Worker as a pool thread. Its errors stop here: they fail the run, not the quantize worker. */

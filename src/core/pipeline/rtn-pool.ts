@@ -81,13 +81,16 @@ const isShared = (b: ArrayBufferLike) =>
   typeof SharedArrayBuffer !== 'undefined' && b instanceof SharedArrayBuffer;
 
 /**
- * A pool of `threads` workers, started on first use by `spawn`; `close(reason)` ends them and rejects the jobs not yet
- * answered with `reason` (a cancel stops the tensor being waited for at once). A worker that dies fails every job in flight or queued and the pool
- * with it: later jobs reject with the same error, and a new pool is needed.
+ * A pool of `threads` workers, started on first use by `spawn`; `close(reason)` ends them and rejects the jobs not
+ * yet answered with `reason` (a cancel stops the tensor being waited for at once). A worker that dies fails every job
+ * in flight or queued and the pool with it: later jobs reject with the same error, and a new pool is needed.
+ * `ahead`: tensors read and queued beyond one per thread, so the next read overlaps the threads' work (memory: that
+ * many more tensors held).
  */
 export function rtnMessagePool(
   threads: number,
   spawn: (events: RtnPortEvents) => RtnPort,
+  ahead = 0,
 ): RtnPool & { close(reason?: Error): Promise<void> } {
   const workers: { port: RtnPort; busy: boolean }[] = [];
   const queue: { req: RtnRequest; resolve: (r: ExportedWeight) => void; reject: (e: unknown) => void }[] = [];
@@ -149,7 +152,7 @@ export function rtnMessagePool(
   };
 
   return {
-    slots: threads,
+    slots: threads + ahead,
     run(values, weight, spec, target) {
       return new Promise((resolve, reject) => {
         if (broken) return reject(broken);
