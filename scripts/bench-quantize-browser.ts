@@ -8,7 +8,7 @@
 import { createHash } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { chromium } from '@playwright/test';
@@ -38,6 +38,29 @@ const f2 = (x: number) => x.toFixed(2);
 const load0 = loadavg();
 const tmp = mkdtempSync(join(tmpdir(), 'qstudio-bench-threads-'));
 
+const CLK_TCK = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+
+/** CPU time (user + system, ms) of a process and its descendants so far: Chromium's workers are threads of them. */
+function chromiumCpuMs(root: number): number {
+  const procs = readdirSync('/proc')
+    .filter((d) => /^\d+$/.test(d))
+    .flatMap((pid) => {
+      try {
+        const f = readFileSync(`/proc/${pid}/stat`, 'utf8');
+        const rest = f.slice(f.lastIndexOf(')') + 2).split(' '); // fields from the 3rd (state) on
+        return [{ pid: Number(pid), ppid: Number(rest[1]), ticks: Number(rest[11]) + Number(rest[12]) }];
+      } catch {
+        return []; // exited meanwhile
+      }
+    });
+  const tree = new Set([root]);
+  for (let grew = true; grew;) {
+    grew = false;
+    for (const p of procs) if (!tree.has(p.pid) && tree.has(p.ppid)) grew = tree.add(p.pid).size > 0;
+  }
+  return (procs.filter((p) => tree.has(p.pid)).reduce((a, p) => a + p.ticks, 0) * 1000) / CLK_TCK;
+}
+
 const outDir = join(tmp, 'dist');
 await build({
   root: ROOT,
@@ -63,8 +86,10 @@ const server = await preview({
   build: { outDir },
   preview: { port: Number(args.port), strictPort: true },
 });
-const browser = await chromium.launch(chromiumLaunchOptions());
+const chromiumServer = await chromium.launchServer(chromiumLaunchOptions());
+const browser = await chromium.connect(chromiumServer.wsEndpoint());
 const times = new Map<number, number[]>(THREADS.map((t) => [t, []]));
+const cpuTimes = new Map<number, number[]>(THREADS.map((t) => [t, []]));
 let cores = 0;
 try {
   const page = await browser.newPage();
@@ -88,52 +113,69 @@ try {
   }
   for (let r = 0; r < ROUNDS; r++)
     for (const t of THREADS) {
+      const cpu0 = chromiumCpuMs(chromiumServer.process().pid!);
       times.get(t)!.push(await run(t, `r${r}-${t}`));
+      cpuTimes.get(t)!.push(chromiumCpuMs(chromiumServer.process().pid!) - cpu0);
       await digest(`r${r}-${t}`); // drops the run
     }
 } finally {
   await browser.close();
+  await chromiumServer.close();
   await new Promise<void>((done) => server.httpServer.close(() => done()));
   rmSync(tmp, { recursive: true, force: true });
 }
 
-// Wall time only (a browser has no CPU clock): the best round of each count is the one least disturbed by other
-// processes on a shared machine; the medians are in the detail.
+// Wall time: the best round of each count is the one least disturbed by other processes on a shared machine (the
+// medians are in the detail). CPU time of Chromium's processes (the workers are their threads) says what the work
+// costs whatever the load: the medians of the same rounds.
 const best = (xs: number[]) => Math.min(...xs);
-const baseTimes = times.get(0) ?? times.get(THREADS[0])!;
-const baseLabel = times.has(0) ? 'all in the quantize worker' : `${THREADS[0]} threads`;
+const base = THREADS.includes(0) ? 0 : THREADS[0];
+const baseLabel = base === 0 ? 'all in the quantize worker' : `${base} threads`;
 const mbIn = (bytes / 2 ** 20).toFixed(0);
-const rows = THREADS.filter((t) => t !== 0).map((t) => {
-  const xs = times.get(t)!;
-  const s = (ms: number) => f2(ms / 1000);
-  return {
-    area: 'studio threads',
-    measure: `studio quantize worker, int8-pc ${mbIn} MB in Chromium: ${t} RTN thread${t === 1 ? '' : 's'} / ${baseLabel} (wall, best of ${ROUNDS})`,
-    after: f2(best(xs) / best(baseTimes)),
-    before: '–',
-    detail: `best ${s(best(xs))} s vs ${s(best(baseTimes))} s (${f2(bytes / 1e9 / (best(xs) / 1000))} GB/s of input); medians ${s(median(xs))} s vs ${s(median(baseTimes))} s (${f2(median(xs) / median(baseTimes))}); same bytes as the CLI core${t === rtnThreads(cores) ? `; the studio's choice for ${cores} logical cores` : ''}`,
-    goal: '',
-  };
+const sec = (ms: number) => f2(ms / 1000);
+const rows = THREADS.filter((t) => t !== base).flatMap((t) => {
+  const [xs, bs] = [times.get(t)!, times.get(base)!];
+  const [cs, cb] = [cpuTimes.get(t)!, cpuTimes.get(base)!];
+  const label = `${t} RTN thread${t === 1 ? '' : 's'}`;
+  const chosen = t === rtnThreads(cores) ? `; the studio's choice for ${cores} logical cores` : '';
+  return [
+    {
+      area: 'studio threads',
+      measure: `studio quantize worker, int8-pc ${mbIn} MB in Chromium: ${label} / ${baseLabel} (wall, best of ${ROUNDS})`,
+      after: f2(best(xs) / best(bs)),
+      before: '–',
+      detail: `best ${sec(best(xs))} s vs ${sec(best(bs))} s (${f2(bytes / 1e9 / (best(xs) / 1000))} GB/s of input); medians ${sec(median(xs))} s vs ${sec(median(bs))} s (${f2(median(xs) / median(bs))}); same bytes as the CLI core${chosen}`,
+      goal: '',
+    },
+    {
+      area: 'studio threads',
+      measure: `same, CPU time of Chromium's processes, ${label} / ${baseLabel} (median)`,
+      after: f2(median(cs) / median(cb)),
+      before: '–',
+      detail: `${sec(median(cs))} s vs ${sec(median(cb))} s`,
+      goal: '',
+    },
+  ];
 });
 const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GB RAM, node ${process.version}, navigator.hardwareConcurrency ${cores}, load average ${load0.map((x) => x.toFixed(1)).join(' ')} at start, ${loadavg()
   .map((x) => x.toFixed(1))
   .join(' ')} at end`;
 const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).trim();
-const medians = THREADS.map(
+const perRound = THREADS.map(
   (t) =>
     `${t}: ${times
       .get(t)!
       .map((x) => (x / 1000).toFixed(2))
       .join(', ')} s`,
 ).join('; ');
-console.log(`${machine}\nrounds per thread count (0 = in the quantize worker): ${medians}`);
+console.log(`${machine}\nwall time per round and thread count (0 = in the quantize worker): ${perRound}`);
 for (const r of rows) console.log(`${r.measure}: ${r.after} (${r.detail})`);
 
 const JSON_PATH = join(ROOT, 'docs/.bench-quantize-browser.json');
 writeFileSync(
   JSON_PATH,
   JSON.stringify(
-    { commit, machine, rounds: ROUNDS, times, rows },
+    { commit, machine, rounds: ROUNDS, times, cpuTimes, rows },
     (_, v) => (v instanceof Map ? Object.fromEntries(v) : v),
     2,
   ) + '\n',
@@ -151,7 +193,7 @@ lines.splice(
   ...rows.map((r) => `| ${[r.area, r.measure, r.after, r.before, r.detail, r.goal].join(' | ')} |`),
 );
 const NOTE = 'Studio threads rows: ';
-const note = `${NOTE}\`npx tsx scripts/bench-quantize-browser.ts\` (commit ${commit}; ${machine}): the studio's quantize worker code in headless Chromium, one ${mbIn} MB model opened once, ${ROUNDS} alternating rounds per thread count after an untimed one; every export identical to the CLI core's.`;
+const note = `${NOTE}\`npx tsx scripts/bench-quantize-browser.ts\` (commit ${commit}; ${machine}): the studio's quantize worker code in headless Chromium, one ${mbIn} MB model opened once, ${ROUNDS} alternating rounds per thread count after an untimed one, CPU time from /proc for Chromium's process tree; every export identical to the CLI core's.`;
 const at = lines.findIndex((l) => l.startsWith(NOTE));
 if (at >= 0) lines[at] = note;
 else lines.splice(last + rows.length + 1, 0, '', note);
