@@ -25,6 +25,7 @@ import { equalizeModel } from '../core/equalize/equalize';
 import { throttleProgress } from '../core/progress';
 import { validateExportedFile } from '../core/export/validate';
 import { macrotask } from './macrotask';
+import { rtnPoolFor, type RtnThreadPool } from './rtn-threads';
 import { weightClipView } from '../core/ranges/clip-view';
 import { planBudget, type UserBudget } from '../core/mixed/run';
 import type { MeasuredLoss } from '../core/mixed/plan';
@@ -90,6 +91,8 @@ async function splitRun(run: Run, runId: string) {
 const models = new Map<string, OpenModel>();
 const runs = new Map<string, Run>();
 const cancelled = new Set<string>();
+/** The RTN threads of each run in progress (rtn-threads.ts); a cancel ends them at once. */
+const pools = new Map<string, RtnThreadPool>();
 
 function mustGetModel(modelId: string): OpenModel {
   const m = models.get(modelId);
@@ -165,6 +168,9 @@ export const quantizeApi = {
     const cfg = normalizeConfig(config);
     const cal = needsCalibration(cfg) ? mustGetCalibration(calibrationKey, cfg) : null;
     const report = throttleProgress(Date.now, (p: Progress) => void onProgress?.(p)); // remote: not awaited
+    // RTN tensors go to threads on larger models; GPTQ / AdaRound / bias-corrected layers stay in this thread.
+    const pool = rtnPoolFor(model);
+    if (pool) pools.set(runId, pool);
     try {
       const dataLocation = `${downloadFileName(model.fileName, cfg)}_data`;
       const { summary, file, externalData } = await runQuantization(
@@ -175,6 +181,7 @@ export const quantizeApi = {
           isCancelled: () => cancelled.has(runId),
           pause: macrotask,
           onProgress: (p) => report(p, p.status !== 'quantizing'),
+          rtnPool: pool ?? undefined,
         },
         { externalData: 'auto', dataLocation },
         cal?.calibration,
@@ -184,6 +191,8 @@ export const quantizeApi = {
       return summary;
     } finally {
       cancelled.delete(runId);
+      pools.delete(runId);
+      await pool?.close();
     }
   },
 
@@ -232,6 +241,7 @@ export const quantizeApi = {
 
   async cancel(runId: string): Promise<void> {
     cancelled.add(runId);
+    void pools.get(runId)?.close(new StudioError('CancelledError', `run ${runId} was cancelled`));
   },
 
   /** Float weights and (when runId is given) that run's dequantized weights on shared bin edges. */

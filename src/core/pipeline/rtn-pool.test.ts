@@ -1,0 +1,74 @@
+// rtnMessagePool over in-process fake ports: messages go through structuredClone with the transfer list, as
+// postMessage moves them, and are answered by answerRtn (the threads' side).
+import { describe, expect, it } from 'vitest';
+import { normalizeConfig, type WeightSpec } from '../quant/config';
+import { rtnMessagePool, answerRtn, type RtnPort, type RtnPortEvents } from './rtn-pool';
+import type { KernelWeight } from './schedule';
+import { quantizeForExport } from './weight';
+
+const W: KernelWeight = { name: 'w', shape: [8, 16], channelAxis: 0, reductionAxis: 1, opDtype: 'float32' };
+const SPEC = normalizeConfig({ bits: 4, granularity: 'channel' }) as WeightSpec;
+const values = (seed: number) => Float32Array.from({ length: 128 }, (_, i) => Math.sin(i * 0.3 + seed));
+
+function ports(opts: { dieOn?: number } = {}) {
+  const log = { posted: 0, terminated: 0, transfers: [] as number[] };
+  const spawn = (events: RtnPortEvents): RtnPort => ({
+    post(req, transfer) {
+      const n = ++log.posted;
+      log.transfers.push(transfer.length);
+      const received = structuredClone(req, { transfer });
+      setTimeout(() => {
+        if (n === opts.dieOn) return events.error(new Error('thread died'));
+        const { reply, transfer: back } = answerRtn(received);
+        events.message(structuredClone(reply, { transfer: back }));
+      });
+    },
+    terminate: () => void log.terminated++,
+  });
+  return { spawn, log };
+}
+
+describe('rtnMessagePool', () => {
+  it('moves a tensor that is its whole buffer, copies a view into a larger one, same results as here', async () => {
+    const { spawn, log } = ports();
+    const pool = rtnMessagePool(2, spawn);
+    const whole = values(1);
+    const big = new Float32Array(300);
+    big.set(values(2), 100);
+    const view = big.subarray(100, 228);
+    const [a, b] = await Promise.all([pool.run(whole, W, SPEC, 'int4'), pool.run(view, W, SPEC, 'int4')]);
+    expect(whole.byteLength).toBe(0); // moved
+    expect(big.byteLength).toBe(1200); // not detached: the view was copied
+    expect(a).toEqual(quantizeForExport(values(1), W, SPEC, 'int4'));
+    expect(b).toEqual(quantizeForExport(values(2), W, SPEC, 'int4'));
+    expect(log.transfers).toEqual([1, 1]);
+    await pool.close();
+    expect(log.terminated).toBe(2);
+  });
+
+  it('a failed tensor keeps its error name (a NaN weight is a WeightValueError)', async () => {
+    const pool = rtnMessagePool(1, ports().spawn);
+    const bad = values(3);
+    bad[5] = NaN;
+    await expect(pool.run(bad, W, SPEC, 'int4')).rejects.toMatchObject({ name: 'WeightValueError' });
+    await expect(pool.run(values(4), W, SPEC, 'int4')).resolves.toMatchObject({ kind: 'packed' });
+    await pool.close();
+  });
+
+  it('a thread that dies fails the jobs in flight, the queue and every later job, and ends the threads', async () => {
+    const { spawn, log } = ports({ dieOn: 1 });
+    const pool = rtnMessagePool(1, spawn);
+    const jobs = [1, 2, 3].map((i) => pool.run(values(i), W, SPEC, 'int4'));
+    for (const job of jobs) await expect(job).rejects.toThrow('thread died');
+    await expect(pool.run(values(4), W, SPEC, 'int4')).rejects.toThrow('thread died');
+    expect(log.posted).toBe(1);
+    expect(log.terminated).toBe(1);
+  });
+
+  it('close(reason) rejects what is not answered with the reason', async () => {
+    const pool = rtnMessagePool(2, ports().spawn);
+    const job = pool.run(values(1), W, SPEC, 'int4');
+    await pool.close(new Error('cancelled'));
+    await expect(job).rejects.toThrow('cancelled');
+  });
+});

@@ -1,0 +1,59 @@
+// The studio's RTN threads: the quantize worker spreads a run's RTN tensors over nested dedicated Workers through the
+// pipeline's RtnPool hook (core/pipeline/schedule.ts starts `threads` tensors ahead and takes them in plan order,
+// core/pipeline/rtn-pool.ts moves them), as `qstudio quantize --threads` does with Node worker threads.
+import type { OnnxModel } from '../core/onnx/types';
+import {
+  modelBytes,
+  POOL_FROM_BYTES,
+  rtnMessagePool,
+  type RtnPort,
+  type RtnPortEvents,
+} from '../core/pipeline/rtn-pool';
+
+export type RtnThreadPool = ReturnType<typeof rtnMessagePool>;
+
+/** At most this many threads: beyond it reading and writing the model in the quantize worker is the limit. */
+export const MAX_RTN_THREADS = 4;
+
+/**
+ * Threads for `cores` logical cores: one core is left to the page and the evaluate worker (the quantize worker itself
+ * mostly waits on its threads), at most MAX_RTN_THREADS; fewer than 2 is none (see rtnPoolFor).
+ */
+export const rtnThreads = (cores: number): number =>
+  Math.min(MAX_RTN_THREADS, Math.max(1, Math.floor(cores) || 1) - 1);
+
+interface RtnThreadSetup {
+  spawn: (events: RtnPortEvents) => RtnPort;
+  threads: number;
+  /** Models from this many bytes use the threads (default POOL_FROM_BYTES, the CLI's rule; tests pass less). */
+  fromBytes?: number;
+}
+let setup: RtnThreadSetup | null = null;
+
+/** How threads are started and how many (quantize.worker.ts; tests and the bench pass their own). null: none. */
+export function useRtnThreads(s: RtnThreadSetup | null): void {
+  setup = s;
+}
+
+/** A pool for one run on `model`, or null to quantize in this thread (no threads set up, or a model under 32 MiB). */
+export function rtnPoolFor(model: OnnxModel): RtnThreadPool | null {
+  if (!setup || setup.threads < 1 || modelBytes(model) < (setup.fromBytes ?? POOL_FROM_BYTES)) return null;
+  // One tensor read ahead: the quantize worker reads the next one while the threads work (with one thread, it
+  // would otherwise read only once that thread is done).
+  return rtnMessagePool(setup.threads, setup.spawn, 1);
+}
+
+/** A browser Worker as a pool thread. Its errors stop here: they fail the run, not the quantize worker. */
+export function startRtnWorker(events: RtnPortEvents): RtnPort {
+  const worker = new Worker(new URL('./rtn.worker.ts', import.meta.url), { type: 'module', name: 'rtn' });
+  worker.onmessage = (e) => events.message(e.data);
+  const died = (ev: Event) => {
+    // Not handled, a nested worker's error is reported on to the quantize worker's own scope: a crash of it.
+    ev.preventDefault();
+    const detail = (ev as Partial<ErrorEvent>).message || 'no reason given (out of memory?)';
+    events.error(new Error(`A quantization thread stopped: ${detail}. The run was stopped; try again.`));
+  };
+  worker.onerror = died;
+  worker.onmessageerror = died;
+  return { post: (req, transfer) => worker.postMessage(req, transfer), terminate: () => worker.terminate() };
+}
