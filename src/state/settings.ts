@@ -7,7 +7,10 @@ import { appStore } from './store';
 export const SETTINGS_KEY = 'qstudio.settings.v1';
 
 /** What persists: settings only. Models, results and per-layer overrides (they belong to a model) do not. */
-export type Settings = Pick<AppState, 'theme' | 'chosenBits' | 'histogramScale' | 'errorMetric'> & {
+export type Settings = Pick<
+  AppState,
+  'theme' | 'chosenBits' | 'histogramScale' | 'errorMetric' | 'calibrationCount' | 'calibrationSplit'
+> & {
   config: Omit<AppState['config'], 'layers'>;
 };
 
@@ -20,6 +23,8 @@ export const pickSettings = (s: AppState): Settings => {
     chosenBits: s.chosenBits,
     histogramScale: s.histogramScale,
     errorMetric: s.errorMetric,
+    calibrationCount: s.calibrationCount,
+    calibrationSplit: s.calibrationSplit,
     config,
   };
 };
@@ -51,6 +56,10 @@ export function readSettings(storage: StorageLike | null = browserStorage()): Pa
   if (r.errorMetric === 'sqnrDb' || r.errorMetric === 'mse' || r.errorMetric === 'maxAbsError') {
     out.errorMetric = r.errorMetric;
   }
+  const n = r.calibrationCount;
+  if (typeof n === 'number' && Number.isInteger(n) && n >= 1) out.calibrationCount = n;
+  if (r.calibrationSplit === 'holdout' || r.calibrationSplit === 'same')
+    out.calibrationSplit = r.calibrationSplit;
   if (r.config) {
     try {
       out.config = normalizeConfig({ ...r.config, layers: {} });

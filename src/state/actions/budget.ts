@@ -7,6 +7,7 @@ import { chosenOf, refineAssignment, UNMEASURABLE } from '../../core/mixed/refin
 import { refinedFields } from '../../core/mixed/refined';
 import type { BudgetPlanDto } from '../../protocol/dto';
 import { selectSamples } from '../eval-selectors';
+import { selectSampleSplit } from '../sample-split';
 import { defaultPreprocess } from './evaluate-samples';
 import type { UserBudget } from '../../core/mixed/run';
 import type { MeasuredLoss } from '../../core/mixed/plan';
@@ -128,6 +129,7 @@ async function refinePlan(
           config: s.config,
           source: m.synthetic ? 'synthetic' : 'samples',
           preprocess,
+          range: m.synthetic ? undefined : selectSampleSplit(s)?.calibration,
           maxSamples: m.synthetic ? undefined : m.samples,
           assignments: picks.map((p) => chosenOf(input.tables, p)),
         },

@@ -1,11 +1,13 @@
 // Measured per-layer sensitivity from the studio: each layer quantized alone at the chosen width with the global
-// settings, on the user's sample set (its first SENSITIVITY_SAMPLES) or, without one, the synthetic probe.
+// settings, on the user's sample set (the first SENSITIVITY_SAMPLES of its calibration part) or, without one, the
+// synthetic probe.
 import { proxy } from 'comlink';
 import { getEvaluateSession } from '../../bridge';
 import { MIXED_WIDTHS } from '../../core/mixed/candidates';
 import type { Bits, IntBits, QuantConfig } from '../../core/quant/config';
 import type { LayerSelection, SensitivityProgress } from '../../protocol/eval-dto';
 import { selectEvalBusy, selectSamples } from '../eval-selectors';
+import { selectSampleSplit } from '../sample-split';
 import { selectLoaded } from '../selectors';
 import { initialSensitivity, type SensitivityResult } from '../sensitivity-slice';
 import type { AppState } from '../slices';
@@ -152,6 +154,8 @@ async function measureAt(
       config: { ...s.config, bits },
       source: source.kind,
       preprocess,
+      // A measurement calibrates (the budget's loss, layers to keep float): it reads the calibration part.
+      range: source.kind === 'samples' ? selectSampleSplit(s)?.calibration : undefined,
       maxSamples: source.kind === 'samples' ? SENSITIVITY_SAMPLES : undefined,
       selection,
     },
