@@ -38,6 +38,7 @@ export async function captureCalibration(
       preprocess: request.preprocess,
       isCancelled: hooks.isCancelled,
       onSamples: (done, total) => hooks.onProgress({ done, total }),
+      of: loaded.count,
     },
   );
   if (request.range) {
