@@ -25,7 +25,7 @@ export function SplitField() {
           checked={split === 'holdout'}
           onChange={(e) => setCalibrationSplit(e.currentTarget.checked ? 'holdout' : 'same')}
         />
-        Hold out the {count} calibration samples
+        Hold out the first {count} samples (calibration) from evaluation
       </label>
       <p className="muted small" data-testid="eval-split-note">
         Next run: {label}.
