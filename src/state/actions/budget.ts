@@ -19,7 +19,7 @@ import { selectLoaded } from '../selectors';
 import { isAbortLike, toUiError } from '../ui-error';
 import { variantIdOf } from '../variant-key';
 import { beginBatch, finishBatch, isBatch, runOne, type PlannedVariant } from './quantize';
-import { selectBudgetSensitivity, type BudgetSensitivity } from './sensitivity';
+import { selectBudgetSensitivity, sensitivitySource, type BudgetSensitivity } from './sensitivity';
 
 export function setBudget(patch: Partial<BudgetSetting>): void {
   setState((s) => ({ budget: { ...s.budget, ...patch }, budgetError: null }));
@@ -103,10 +103,11 @@ async function refinePlan(
   const s = getState();
   const loaded = selectLoaded(s)!;
   const samples = m.synthetic ? null : selectSamples(s);
-  if (!m.synthetic && samples?.name !== m.sourceName) {
+  // The source name carries the calibration samples when they are fewer than a measurement's (sensitivitySource).
+  if (!m.synthetic && sensitivitySource(s).name !== m.sourceName) {
     throw new StudioError(
       'SampleSetError',
-      `the sensitivity was measured on ${m.sourceName}, which is no longer loaded: load it again or measure again`,
+      `the sensitivity was measured on ${m.sourceName}, not on the calibration samples loaded now (${sensitivitySource(s).name}): load them again or measure again`,
     );
   }
   const images = samples ? samples.info.kind === 'images' : true; // as the sensitivity run

@@ -33,10 +33,19 @@ export function sensitivityBlocker(s = getState()): string | null {
   return null;
 }
 
-/** The data a run would use now: the ready sample set, else the synthetic probe. */
+/**
+ * The data a run would use now: the ready sample set, else the synthetic probe. The name is the reports' data key:
+ * when the calibration part is shorter than SENSITIVITY_SAMPLES it names the samples, so reports measured on more
+ * (which a held-out evaluation may now include) are not summed for the budget.
+ */
 export function sensitivitySource(s = getState()): { kind: 'samples' | 'synthetic'; name: string } {
   const samples = s.samples.status === 'ready' ? selectSamples(s) : null;
-  return samples ? { kind: 'samples', name: samples.name } : { kind: 'synthetic', name: 'synthetic probe' };
+  if (!samples) return { kind: 'synthetic', name: 'synthetic probe' };
+  const end = selectSampleSplit(s)?.calibration.end ?? SENSITIVITY_SAMPLES;
+  return {
+    kind: 'samples',
+    name: end < SENSITIVITY_SAMPLES ? `${samples.name} (samples 1–${end})` : samples.name,
+  };
 }
 
 export const setSensitivityBits = (bits: IntBits) => setState({ sensitivityBits: bits });
