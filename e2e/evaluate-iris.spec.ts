@@ -51,6 +51,10 @@ test('iris on Iris.csv: label column Species, float / int8 / int4 = 98.0 / 98.0 
   const got = await Promise.all(['float', V8, V4].map((r) => rowTop1(page, r)));
   expect(got.map((g) => g.value)).toEqual([0.98, 0.98, 0.94]);
   expect(got.map((g) => g.text)).toEqual(['98.0%', '98.0%', '94.0%']);
+  // 150 rows are too few to hold out 128 calibration samples: all are evaluated, and the results say so.
+  await expect(page.getByTestId('eval-samples-label')).toHaveText(
+    "Evaluated on samples 1–150 (150), including calibration's 1–128: not held out (too few samples to hold out: 150 is fewer than 2 × 128 calibration samples).",
+  );
   await expect(page.getByTestId(`eval-row-${V4}`).getByTestId('eval-delta')).toHaveText('−4.0 pt');
   await expect(page.getByTestId(`variant-accuracy-${V4}`)).toHaveAttribute('data-value', '0.94');
 

@@ -66,7 +66,13 @@ test('demo model + digits: GPTQ 4-bit with visible capture progress; the variant
   await expect(page.getByTestId('calibration-note')).toContainText(
     'Calibrates on the first 128 of 300 samples of mnist-samples.zip',
   );
-  await expect(page.getByTestId('calibration-note')).toContainText('not held out');
+  // Held out by default (300 ≥ 2 × 128): evaluation reads the other 172.
+  await expect(page.getByTestId('calibration-note')).toContainText(
+    'Evaluation uses the other 172 (held out)',
+  );
+  await expect(page.getByTestId('eval-split-note')).toHaveText(
+    'Next run: evaluated on samples 129–300 (172); calibration uses 1–128.',
+  );
 
   await recordStages(page);
   await quantize(page, ['4-bit']);
@@ -94,6 +100,27 @@ test('demo model + digits: GPTQ 4-bit with visible capture progress; the variant
   const gptq = await rowTop1(page, GPTQ4);
   expect(gptq.value).toBeGreaterThan(0.9);
   expect(float.value - gptq.value).toBeLessThanOrEqual(0.05);
+  // Evaluated on the samples calibration never saw, and every view says so.
+  const label = 'evaluated on samples 129–300 (172); calibration uses 1–128';
+  await expect(page.getByTestId('eval-results')).toContainText('172 samples from mnist-samples.zip');
+  await expect(page.getByTestId('eval-samples-label')).toHaveText(`E${label.slice(1)}.`);
+  await expect(page.getByTestId('variants-eval-samples')).toHaveText(`Acc.: ${label}.`);
+  await expect(page.getByTestId(`variant-accuracy-${GPTQ4}`)).toHaveAttribute(
+    'title',
+    new RegExp(label.replace(/[()]/g, '\\$&')),
+  );
+  await expect(page.getByRole('region', { name: 'Changed predictions' })).toContainText(label);
+  await expect(page.getByTestId('eval-confusion')).toContainText(label);
+  const heat = page.getByTestId('plot-confusion');
+  await heat.scrollIntoViewIfNeeded();
+  await expect(heat).toHaveAttribute('data-status', 'ready');
+  const counted = await heat.evaluate((el) => {
+    const t = (el as HTMLElement & { data: { text: string[][] }[] }).data[0];
+    return t.text.flat().reduce((a, c) => a + Number(c || 0), 0);
+  });
+  expect(counted).toBe(172);
+  for (const i of await page.getByTestId('flip-card').evaluateAll((els) => els.map((e) => e.dataset.index)))
+    expect(Number(i)).toBeGreaterThanOrEqual(128);
 
   const wait = page.waitForEvent('download');
   await page.getByTestId(`download-${GPTQ4}`).getByRole('button').click();

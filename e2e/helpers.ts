@@ -244,6 +244,15 @@ export async function expectSamplesReady(page: Page, count: number): Promise<voi
   await expect(page.getByTestId('sample-summary')).toHaveAttribute('data-count', String(count));
 }
 
+/**
+ * Evaluate on every sample (untick "Hold out the first N samples (calibration) from evaluation"): for checks against a set's published
+ * full-set numbers. By default a set of at least twice the calibration count is evaluated without its first N.
+ */
+export async function evaluateWholeSet(page: Page): Promise<void> {
+  await page.getByTestId('eval-holdout').uncheck();
+  await expect(page.getByTestId('eval-split-note')).toContainText('not held out');
+}
+
 /** Press Evaluate and wait for the run to finish with results on screen. */
 export async function evaluate(page: Page, timeout = 60_000): Promise<void> {
   const bar = page.getByTestId('eval-run');

@@ -12,6 +12,18 @@ import { describeWorkerFailure } from './crash';
 import { MODEL_NOT_LOADED, SharedFlight, hasErrorName } from './shared-flight';
 import type { Bridge } from './worker-bridge';
 
+/**
+ * A cancel flag the worker reads inside a layer's solve (AdaRound's steps, GPTQ's row blocks), where it cannot take
+ * the cancel message: shared memory, so only where the page is cross-origin isolated; else null (the message, then
+ * termination after the grace period).
+ */
+function sharedCancelFlag(): Int32Array | null {
+  const isolated = (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated === true;
+  return isolated && typeof SharedArrayBuffer !== 'undefined'
+    ? new Int32Array(new SharedArrayBuffer(4))
+    : null;
+}
+
 /** What it takes to (re)open a model in the worker: the page keeps the Files, the worker the parsed model. */
 export interface ModelFiles {
   id: string;
@@ -201,19 +213,18 @@ export class QuantizeSession {
     const bridge = this.bridge;
     let task: Promise<RunSummary> = Promise.resolve() as unknown as Promise<RunSummary>;
     if (calibration) this.#runCalibrations.set(runId, calibration);
+    const flag = sharedCancelFlag();
     const go = async () => {
       if (calibration) await this.#ensureCalibration(model, calibration);
       return this.callModel(model, (api) =>
-        api.quantize(model.id, runId, config, onProgress, calibration?.key),
+        api.quantize(model.id, runId, config, onProgress, calibration?.key, flag ?? undefined),
       );
     };
-    return this.#described(
-      bridge.run(
-        signal,
-        () => (task = go()),
-        () => void (this.#pendingCancel = bridge.cancelOrTerminate(task, () => bridge.api.cancel(runId))),
-      ),
-    );
+    const cancel = () => {
+      if (flag) Atomics.store(flag, 0, 1);
+      this.#pendingCancel = bridge.cancelOrTerminate(task, () => bridge.api.cancel(runId));
+    };
+    return this.#described(bridge.run(signal, () => (task = go()), cancel));
   }
 
   /**

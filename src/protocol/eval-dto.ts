@@ -9,6 +9,7 @@ import type {
   ModelInputSpec,
   PreprocessOptions,
   SampleFit,
+  SampleRange,
   SampleSetSummary,
   TabularInfo,
   TabularOptions,
@@ -42,6 +43,7 @@ export type {
   PreprocessOptions,
   TabularOptions,
   ModelInputSpec,
+  SampleRange,
 };
 
 export type {
@@ -85,7 +87,9 @@ export interface EvalRequest {
   mode: EvalModeRequest;
   /** Samples per run when the batch axis is dynamic (default 32). */
   batchSize?: number;
-  /** Evaluate only the first N samples. */
+  /** Which samples of the loaded set to evaluate (the evaluation part of the calibration split); absent: all. */
+  range?: SampleRange;
+  /** Evaluate only the first N samples (of `range`). */
   maxSamples?: number;
   /** Default 5 (capped at the number of classes). */
   topK?: number;
@@ -102,6 +106,8 @@ export interface SensitivityRunRequest {
   /** `samples`: the loaded sample set; `synthetic`: the synthetic probe (made-up inputs, labelled so). */
   source: 'samples' | 'synthetic';
   preprocess: PreprocessOptions | null;
+  /** Which loaded samples to measure on (the calibration part of the split); absent: all. Ignored for the probe. */
+  range?: SampleRange;
   maxSamples?: number;
   batchSize?: number;
   /** Fewer models for a large network, with the user's consent: a sample of the layers, or one per block. */
@@ -162,13 +168,15 @@ export interface PreviewResult {
   samples: SamplePreview[];
 }
 
-/** Capture calibration statistics (Hessians, mean inputs) for `config` from the first `count` loaded samples. */
+/** Capture calibration statistics (Hessians, mean inputs) for `config` from the first `count` samples of `range`. */
 export interface CaptureRequest {
   /** The float model file (`label` = its file name), opened as the quantize worker opens it. */
   float: EvalModelFile;
   config: QuantConfig;
   preprocess: PreprocessOptions | null;
   count: number;
+  /** The calibration part of the loaded set; absent: all of it. */
+  range?: SampleRange;
 }
 
 /** Capture progress: samples fed through the float model so far. */

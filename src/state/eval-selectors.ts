@@ -39,6 +39,8 @@ export interface VariantAccuracy {
   otherTop1: number | null;
   samples: number;
   samplesName: string;
+  /** Which samples were evaluated, and which calibrate (EvalResult.samplesLabel). */
+  samplesLabel: string;
 }
 
 /** A variant's accuracy from the last evaluation, or null when not evaluated or re-quantized since. */
@@ -64,6 +66,7 @@ export function variantAccuracy(result: EvalResult | null, variantId: string, ru
     otherTop1: otherTop1 !== null && otherTop1 !== m.accuracy?.top1Accuracy ? otherTop1 : null,
     samples: result.report.sampleCount,
     samplesName: result.samplesName,
+    samplesLabel: result.samplesLabel,
   };
   return acc;
 }

@@ -56,6 +56,8 @@ export interface EvalResult {
   samplesName: string;
   /** Variant id -> quantize run id that was evaluated (a re-quantized variant makes its row stale). */
   runIds: Record<string, string>;
+  /** Which samples were evaluated and which calibrate: "evaluated on samples 129–300 (172); calibration uses 1–128". */
+  samplesLabel: string;
 }
 
 export type EvalRunState =

@@ -27,6 +27,8 @@ describe('settings persistence', () => {
       chosenBits: [4, 2],
       histogramScale: 'log',
       errorMetric: 'mse',
+      calibrationCount: 32,
+      calibrationSplit: 'same',
       config: {
         ...s.config,
         scheme: 'asymmetric',
@@ -47,6 +49,8 @@ describe('settings persistence', () => {
     expect(s.chosenBits).toEqual([2, 4]);
     expect(s.histogramScale).toBe('log');
     expect(s.errorMetric).toBe('mse');
+    expect(s.calibrationCount).toBe(32);
+    expect(s.calibrationSplit).toBe('same');
     expect(s.config).toMatchObject({ scheme: 'asymmetric', granularity: 'block', blockSize: 64, layers: {} });
   });
 
@@ -56,7 +60,13 @@ describe('settings persistence', () => {
     expect(readSettings(storage)).toEqual({});
     storage.setItem(
       SETTINGS_KEY,
-      JSON.stringify({ theme: 'purple', config: { bits: 99 }, chosenBits: [4, 'x'] }),
+      JSON.stringify({
+        theme: 'purple',
+        config: { bits: 99 },
+        chosenBits: [4, 'x'],
+        calibrationCount: 0,
+        calibrationSplit: 'half',
+      }),
     );
     expect(readSettings(storage)).toEqual({ chosenBits: [4] });
   });

@@ -6,10 +6,13 @@ import { appStore } from './store';
 /** localStorage key; index.html reads `.theme` from it before first paint. */
 export const SETTINGS_KEY = 'qstudio.settings.v1';
 
-/** What persists: settings only (the budget and the calibration sample count too). Models, results and per-layer overrides (they belong to a model) do not. */
+/**
+ * What persists: settings only (the budget, the calibration sample count and split too). Models, results and
+ * per-layer overrides (they belong to a model) do not.
+ */
 export type Settings = Pick<
   AppState,
-  'theme' | 'chosenBits' | 'histogramScale' | 'errorMetric' | 'budget' | 'calibrationCount'
+  'theme' | 'chosenBits' | 'histogramScale' | 'errorMetric' | 'budget' | 'calibrationCount' | 'calibrationSplit'
 > & {
   config: Omit<AppState['config'], 'layers'>;
 };
@@ -25,6 +28,7 @@ export const pickSettings = (s: AppState): Settings => {
     errorMetric: s.errorMetric,
     budget: s.budget,
     calibrationCount: s.calibrationCount,
+    calibrationSplit: s.calibrationSplit,
     config,
   };
 };
@@ -68,8 +72,10 @@ export function readSettings(storage: StorageLike | null = browserStorage()): Pa
       megabytes: finite(budget.megabytes) ?? initialQuant.budget.megabytes,
     };
   }
-  if (Number.isInteger(r.calibrationCount) && r.calibrationCount! >= 1)
-    out.calibrationCount = r.calibrationCount;
+  const n = r.calibrationCount;
+  if (typeof n === 'number' && Number.isInteger(n) && n >= 1) out.calibrationCount = n;
+  if (r.calibrationSplit === 'holdout' || r.calibrationSplit === 'same')
+    out.calibrationSplit = r.calibrationSplit;
   if (r.config) {
     try {
       out.config = normalizeConfig({ ...r.config, layers: {} });

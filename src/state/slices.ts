@@ -2,6 +2,7 @@ import type { StateCreator } from 'zustand/vanilla';
 import type { ChannelErrorsDto, ChannelRangesDto, ClipView, HistogramDto } from '../protocol/dto';
 import type { ErrorCurvePoint } from '../protocol/dto';
 import { defaultQuantConfig, type Bits, type QuantConfig } from '../core/quant/config';
+import type { SplitMode } from '../core/samples/split';
 import type {
   Async,
   DownloadState,
@@ -48,6 +49,8 @@ export interface QuantSlice {
   budgetPhase: BudgetPhase | null;
   /** GPTQ / AdaRound / bias correction: how many of the loaded samples (the first ones) to calibrate on. */
   calibrationCount: number;
+  /** Evaluate on the samples after the calibration's (`holdout`, when the set is large enough) or on all of them. */
+  calibrationSplit: SplitMode;
 }
 
 export type BudgetPhase =
@@ -106,6 +109,7 @@ export const initialQuant: QuantSlice = {
   budgetError: null,
   budgetPhase: null,
   calibrationCount: 128,
+  calibrationSplit: 'holdout',
 };
 export const initialUi: UiSlice = {
   theme: null,

@@ -83,3 +83,24 @@ describe.each(cases)('%s, %s: studio workers = CLI bytes', (model, _name, partia
     },
   );
 });
+
+describe('capture reads the calibration part of the loaded set', () => {
+  it('a range starting at 0 captures what the first N do; another range other samples', async () => {
+    const blob = blobOf(readFileSync(fixture('mlp', 'model.onnx')));
+    const config = normalizeConfig({ bits: 4, method: 'gptq' });
+    const evaluate = createEvaluateApi(ort);
+    await evaluate.loadSamples(folder(fixture('mlp', 'calibration'), 'calibration'));
+    const request = { float: { blob, label: 'model.onnx' }, config, preprocess: null, count: 8 };
+    const first = await evaluate.capture(request);
+    const part = await evaluate.capture({ ...request, range: { start: 0, end: 8 } });
+    const later = await evaluate.capture({ ...request, range: { start: 100, end: 108 } });
+    const h = (d: typeof first) => [...d.layers[0].hessians[0]];
+    expect(h(part)).toEqual(h(first));
+    expect(h(later)).not.toEqual(h(first));
+    expect(later.stats.samples).toBe(8);
+    expect(later.notes).toContain('calibration samples: samples 101–108 (8) of the 256 loaded');
+    await expect(evaluate.capture({ ...request, range: { start: 250, end: 300 } })).rejects.toMatchObject({
+      name: 'SampleSetError',
+    });
+  });
+});

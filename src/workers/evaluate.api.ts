@@ -28,11 +28,13 @@ import {
   loadSample,
   previewStats,
   sampleDimsOf,
+  sliceSampleSet,
   validatePreprocessOptions,
   type ImageDecoder,
   type ModelInputSpec,
   type PreprocessOptions,
   type SampleEntry,
+  type SampleRange,
   type SampleSet,
   type TabularOptions,
 } from '../core/samples';
@@ -108,7 +110,8 @@ export function createEvaluateApi(ort: OrtModule, env: EvaluateEnv = {}) {
   const now = env.now ?? (() => performance.now());
   const pause = env.pause ?? macrotask;
   let loaded: { entries: SampleEntry[]; options: LoadSamplesOptions; set: SampleSet } | null = null;
-  let last: { set: SampleSet; outcome: EvalOutcome } | null = null;
+  /** The last evaluation: the set it read (the whole loaded set), the first sample's index in it, the outcome. */
+  let last: { set: SampleSet; start: number; outcome: EvalOutcome } | null = null;
   let queue: Promise<unknown> = Promise.resolve();
   let nextToken = 0;
   let cancelBelow = 0;
@@ -130,6 +133,9 @@ export function createEvaluateApi(ort: OrtModule, env: EvaluateEnv = {}) {
     return loaded;
   };
   const mustGetSet = (): SampleSet => mustGetLoaded().set;
+  /** The loaded set, or the part of it a request names (calibration or evaluation part of the split). */
+  const partOf = (set: SampleSet, range: SampleRange | undefined): SampleSet =>
+    range ? sliceSampleSet(set, range) : set;
 
   const read = async (entries: SampleEntry[], options: LoadSamplesOptions): Promise<SampleSetInfo> => {
     const set = await detectSampleSet(entries, {
@@ -214,7 +220,7 @@ export function createEvaluateApi(ort: OrtModule, env: EvaluateEnv = {}) {
     const set =
       request.source === 'synthetic'
         ? probeSetForModel(model, { preprocess: request.preprocess })
-        : mustGetSet();
+        : partOf(mustGetSet(), request.range);
     return { model, set, externalData };
   };
 
@@ -306,8 +312,11 @@ export function createEvaluateApi(ort: OrtModule, env: EvaluateEnv = {}) {
       const token = nextToken++;
       return exclusive(async () => {
         const set = mustGetSet();
-        const outcome = await run(set, request, token, onProgress);
-        if (loaded?.set === set) last = { set, outcome }; // not if the samples were replaced meanwhile
+        const range = request.range ?? { start: 0, end: set.count };
+        const outcome = await run(partOf(set, request.range), request, token, onProgress);
+        outcome.report.sampleRange = range;
+        // not if the samples were replaced meanwhile
+        if (loaded?.set === set) last = { set, start: range.start, outcome };
         return outcome.report;
       });
     },
@@ -329,7 +338,7 @@ export function createEvaluateApi(ort: OrtModule, env: EvaluateEnv = {}) {
         );
         const set = probeSetForModel(model, { preprocess: request.preprocess });
         const outcome = await run(set, request, token, onProgress);
-        last = { set, outcome };
+        last = { set, start: 0, outcome };
         return outcome.report;
       });
     },
@@ -387,7 +396,8 @@ export function createEvaluateApi(ort: OrtModule, env: EvaluateEnv = {}) {
 
     /**
      * Calibration for data-aware rounding: Hessians (and mean inputs) of the layers `request.config` needs, from the
-     * float model's activations on the first `request.count` loaded samples. Cancel with `cancel()`.
+     * float model's activations on the first `request.count` samples of `request.range` (the calibration part of the
+     * loaded set). Cancel with `cancel()`.
      */
     async capture(
       request: CaptureRequest,
@@ -414,7 +424,8 @@ export function createEvaluateApi(ort: OrtModule, env: EvaluateEnv = {}) {
           'EvaluationError',
           'no evaluation results in this worker (run an evaluation first; was the worker restarted?)',
         );
-      const { set, outcome } = last;
+      // Predictions are indexed within the evaluated part; flips name and index samples of the whole set.
+      const { set, start, outcome } = last;
       const preds = outcome.predictions.variants.get(predictionKey(variantId, mode));
       if (!preds) {
         throw new StudioError(
@@ -422,19 +433,20 @@ export function createEvaluateApi(ort: OrtModule, env: EvaluateEnv = {}) {
           `no results for variant '${variantId}' in ${mode} mode (evaluated: ${[...outcome.predictions.variants.keys()].join(', ') || 'none'})`,
         );
       }
-      return selectFlips(
+      const result = selectFlips(
         {
           variantId,
           mode,
           float: outcome.predictions.float,
           variant: preds,
-          labels: set.labels ? set.labels.subarray(0, outcome.predictions.count) : null,
+          labels: set.labels ? set.labels.subarray(start, start + outcome.predictions.count) : null,
           classes: set.classes,
-          nameOf: (i) => sampleName(set, i),
-          featuresOf: (i) => sampleFeatures(set, i),
+          nameOf: (i) => sampleName(set, start + i),
+          featuresOf: (i) => sampleFeatures(set, start + i),
         },
         limit,
       );
+      return { ...result, flips: result.flips.map((f) => ({ ...f, index: start + f.index })) };
     },
 
     /** Gallery image: the decoded image (image sets) or an image-shaped tensor in gray/RGB; null when not image-like. */

@@ -16,6 +16,7 @@ import {
   valueInfo,
 } from '../../test/fixtures/onnx-builders';
 import { blobOf, file } from '../../test/support/evaluate-cases';
+import { buildNpy, bytesOf } from '../../test/fixtures/samples/entries';
 import { normalizeConfig } from '../core/quant/config';
 import { REPO_ROOT } from '../../test/paths';
 import { readFileSync } from 'node:fs';
@@ -52,6 +53,13 @@ const tiny = modelBytes(
   }),
 );
 const config = normalizeConfig({ bits: 4, granularity: 'tensor' });
+/** `n` samples of 8 float32 values for the tiny model, different per sample (an .npy file). */
+const tinyInputs = (n: number) =>
+  buildNpy(
+    '<f4',
+    [n, 8],
+    bytesOf(Float32Array.from({ length: n * 8 }, (_, i) => Math.sin(i * 0.7) * (1 + (i % 13)))),
+  );
 
 describe('sensitivity in the evaluate worker', () => {
   it('ranks the layer that moves the outputs first, whatever its weight SQNR, on the synthetic probe', async () => {
@@ -125,6 +133,19 @@ describe('sensitivity in the evaluate worker', () => {
       expect(l.top1Agreement).toBeGreaterThan(0);
     }
     expect(r.spearman).not.toBeNull();
+  });
+
+  it('reads only the calibration part it is given (the studio split), and the same samples give the same report', async () => {
+    const api = createEvaluateApi(ort);
+    await api.loadSamples([{ path: 'x.npy', blob: blobOf(tinyInputs(40)) }]);
+    const request = { float: { blob: blobOf(tiny) }, config, source: 'samples' as const, preprocess: null };
+    const part = await api.sensitivity({ ...request, range: { start: 0, end: 10 }, maxSamples: 64 });
+    expect(part.sampleCount).toBe(10);
+    const first = await api.sensitivity({ ...request, maxSamples: 10 });
+    expect(part.layers).toEqual(first.layers);
+    const later = await api.sensitivity({ ...request, range: { start: 20, end: 40 } });
+    expect(later.sampleCount).toBe(20);
+    expect(later.layers.map((l) => l.kl)).not.toEqual(first.layers.map((l) => l.kl));
   });
 
   it('refuses a file that is not a model with a clear error', async () => {

@@ -238,3 +238,44 @@ describe('quantize worker API: external data on request', () => {
     },
   );
 });
+
+describe('cancel inside a layer solve', () => {
+  it('the shared cancel flag stops AdaRound at its next step, not after the layer', async () => {
+    const s = await open('mc');
+    // H = I for every layer: AdaRound has a problem to solve (300 steps per layer) without a capture.
+    const layers = s.weights.map((w) => {
+      const cols = w.elements / w.shape[w.channelAxis];
+      const h = new Float64Array(cols * cols);
+      for (let i = 0; i < cols; i++) h[i * cols + i] = 1;
+      return { name: w.name, hessians: [h], means: null };
+    });
+    await api.putCalibration('mc', 'kc', {
+      layers,
+      stats: { runs: 1, samples: 1, bytes: 0, ms: 0 },
+      notes: [],
+    });
+    const flag = new Int32Array(new SharedArrayBuffer(4));
+    const steps: number[] = [];
+    let stepsAfterCancel = 0;
+    const run = api.quantize(
+      'mc',
+      'rc',
+      normalizeConfig({ bits: 4, method: 'adaround' }),
+      (p) => {
+        if (p.status !== 'quantizing' || p.step === undefined) return;
+        if (Atomics.load(flag, 0) !== 0) stepsAfterCancel++;
+        steps.push(p.step);
+        Atomics.store(flag, 0, 1); // the page's Cancel, seen only through shared memory
+      },
+      'kc',
+      flag,
+    );
+    await expect(run).rejects.toMatchObject({
+      name: 'CancelledError',
+      message: /AdaRound was cancelled after/,
+    });
+    expect(steps.length).toBeGreaterThan(0);
+    expect(stepsAfterCancel).toBe(0);
+    expect(steps[0]).toBeLessThan(300);
+  });
+});

@@ -163,6 +163,8 @@ export const quantizeApi = {
     config: QuantConfig,
     onProgress?: (p: Progress) => void,
     calibrationKey?: string,
+    /** Shared memory the page sets to 1 on cancel: read inside a layer's solve, where messages wait (may be absent). */
+    cancelFlag?: Int32Array,
   ): Promise<RunSummary> {
     const { model } = mustGetModel(modelId);
     const cfg = normalizeConfig(config);
@@ -178,7 +180,8 @@ export const quantizeApi = {
         cfg,
         runId,
         {
-          isCancelled: () => cancelled.has(runId),
+          isCancelled: () =>
+            cancelled.has(runId) || (cancelFlag !== undefined && Atomics.load(cancelFlag, 0) !== 0),
           pause: macrotask,
           onProgress: (p) => report(p, p.status !== 'quantizing'),
           rtnPool: pool ?? undefined,

@@ -1,6 +1,6 @@
 // What an evaluation reports (plain data: protocol/ re-exports it for the worker boundary).
 import type { ClassificationResult, FidelityResult, OutputKind } from '../metrics/classification';
-import type { BatchInfo, PreprocessOptions } from '../samples';
+import type { BatchInfo, PreprocessOptions, SampleRange } from '../samples';
 import type { LatencyStats, RuntimeInfo } from './latency';
 
 export type { LatencyStats, RuntimeInfo } from './latency';
@@ -147,6 +147,8 @@ export interface EvalReport {
   /** Samples evaluated (after maxSamples) and in the set. */
   sampleCount: number;
   totalSamples: number;
+  /** Which samples of the loaded set were evaluated (the evaluation part of a calibration split); absent: all. */
+  sampleRange?: SampleRange;
   sourceName: string;
   labeled: boolean;
   classes: string[] | null;

@@ -29,6 +29,8 @@ export interface AdaRoundOptions {
    * pushed every h(V) to exactly 0 or 1 (the rounding cannot change any more); `iterations` reports the steps run.
    */
   onStep?: (step: number, total: number) => void;
+  /** Asked before every step: true stops the solve with a CancelledError (a layer's solve can take minutes). */
+  isCancelled?: () => boolean;
   /**
    * Step through a low-rank factor H ≈ L·Lᵀ + diag (rank k: the residual trace ≤ `rankTolerance` × trace(H)) when k ≤ cols / 3,
    * so a step costs rows × cols × k instead of rows × cols². Default true; false always uses the full H.
@@ -169,6 +171,9 @@ export function adaroundQuantize(
   const warmSteps = Math.floor(warmup * iterations);
   let steps = 0;
   for (let step = 0; step < iterations && rtnError > 0; step++) {
+    if (options.isCancelled?.()) {
+      throw new StudioError('CancelledError', `AdaRound was cancelled after ${step} of ${iterations} steps`);
+    }
     // Soft weights and their error; `hard` stays true while every h(V) sits at 0 or 1.
     let hard = true;
     for (let i = 0; i < size; i++) {

@@ -30,6 +30,8 @@ export interface GptqOptions {
   dynamicGroups?: boolean;
   /** Return RTN instead when GPTQ's ‖(W − Ŵ)X‖² comes out higher (it can at 2 bits). Default true. */
   keepBetter?: boolean;
+  /** Asked before each block of rows: true stops the solve with a CancelledError. */
+  isCancelled?: () => boolean;
 }
 
 /**
@@ -81,8 +83,9 @@ function solveBlock(
   h0: Float64Array,
   grid: Grid,
   levels: Int16Array,
-  opts: Required<Omit<GptqOptions, 'keepBetter'>>,
+  opts: Required<Omit<GptqOptions, 'keepBetter' | 'isCancelled'>>,
   name: string,
+  isCancelled: () => boolean,
 ): number {
   const n = view.cols;
   const rows = r1 - r0;
@@ -126,6 +129,7 @@ function solveBlock(
   const batch = Math.max(1, opts.lazyBatch);
   const err = new Float64Array(ROW_BLOCK * batch);
   for (let b0 = 0; b0 < rows; b0 += ROW_BLOCK) {
+    if (isCancelled()) throw new StudioError('CancelledError', `GPTQ on ${name} was cancelled`);
     const b1 = Math.min(rows, b0 + ROW_BLOCK);
     let i1 = 0;
     while (i1 < n) {
@@ -197,8 +201,9 @@ export function gptqQuantize(
   }
   const grid = gridOf(view.rtn);
   const levels = new Int16Array(view.rows * view.cols);
+  const isCancelled = options.isCancelled ?? (() => false);
   const damping = layer.hessians.map((h, b) =>
-    solveBlock(view, b * per, (b + 1) * per, h, grid, levels, o, name),
+    solveBlock(view, b * per, (b + 1) * per, h, grid, levels, o, name, isCancelled),
   );
   const error = layerError(view, layer, dequantizeRows(view, levels, grid));
   const rtnLevels = Int16Array.from(view.index, (i) => view.rtn.levels[i]);

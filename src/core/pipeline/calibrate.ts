@@ -48,6 +48,8 @@ export interface CalibrateOptions {
   isCancelled?: () => boolean;
   /** How messages name the calibration set (the CLI: `--calibration`). */
   what?: string;
+  /** Samples in the whole loaded set when `set` is its calibration part (the studio's split); default `set.count`. */
+  of?: number;
 }
 
 /** The weights whose method or bias correction needs captured activations under `config`. */
@@ -102,7 +104,7 @@ export async function calibrateOnSet(
   const per = fit.batch.kind === 'dynamic' ? BATCH : 1;
   const { targets, unsupported } = calibrationTargets(model, config);
   const notes = [
-    `calibration: ${n} of ${set.count} samples from ${set.sourceName} (${inputs.length > 1 ? plan.notes.join('; ') : fit.description}); ${sequential ? 'sequential: each layer sees the already-quantized layers before it' : "Hessians from the float model's activations (not sequential)"}, ${targets.length} layers, ${(hessianBytes(targets) / 2 ** 20).toFixed(1)} MiB`,
+    `calibration: ${n} of ${options.of ?? set.count} samples from ${set.sourceName} (${inputs.length > 1 ? plan.notes.join('; ') : fit.description}); ${sequential ? 'sequential: each layer sees the already-quantized layers before it' : "Hessians from the float model's activations (not sequential)"}, ${targets.length} layers, ${(hessianBytes(targets) / 2 ** 20).toFixed(1)} MiB`,
     ...unsupported.map((u) => `${u.name}: no Hessian (${u.reason})`),
   ];
   const imageSize = set.kind === 'images' ? sampleDimsOf(set, preprocess).reduce((a, b) => a * b, 1) : 0;
@@ -132,7 +134,9 @@ export async function calibrateOnSet(
     const w = t.weight;
     const values = await readWeight(model, w);
     const one = { hessians: new Map([[w.name, layer]]) };
-    return quantizeWithMethod(values, w, specFor(config, w.name)!, methodFor(config, w.name), one).qw
+    const method = methodFor(config, w.name);
+    const spec = specFor(config, w.name)!;
+    return quantizeWithMethod(values, w, spec, method, one, undefined, undefined, options.isCancelled).qw
       .dequantized;
   };
   const seq = await captureSequential(runnable, serializeModel, targets, runner, feeds, solve, {

@@ -48,6 +48,28 @@ describe('quantizeWithMethod', () => {
   const spec = specFor(normalizeConfig({ bits: 3 }), 'w')!;
   const cal = { hessians: new Map([['w', { hessians: [hessian(16)] }]]) };
 
+  it.each(['gptq', 'adaround'] as const)(
+    '%s: a cancel inside the solve stops it (not a fallback)',
+    (method) => {
+      let asked = 0;
+      const steps: number[] = [];
+      expect(() =>
+        quantizeWithMethod(
+          values(128),
+          w,
+          spec,
+          method,
+          cal,
+          undefined,
+          (s) => steps.push(s),
+          () => ++asked >= 1,
+        ),
+      ).toThrow(expect.objectContaining({ name: 'CancelledError' }));
+      expect(asked).toBe(1); // the first check inside the solve saw it, and nothing ran after
+      expect(steps).toEqual([]); // AdaRound: stopped at step 1 of 300, before any progress report
+    },
+  );
+
   it.each([
     ['rtn: exactly quantizeWeight', 'rtn', cal, 'rtn', []],
     ['gptq with a Hessian', 'gptq', cal, 'gptq', []],

@@ -48,6 +48,8 @@ export function quantizeWithMethod(
   now: () => number = () => Date.now(),
   /** AdaRound's steps on this weight, every few (for progress). */
   onStep?: (step: number, total: number) => void,
+  /** Asked inside the solve (every AdaRound step, every GPTQ row block): true throws a CancelledError. */
+  isCancelled?: () => boolean,
 ): { qw: QuantizedWeight; rounding: LayerRounding } {
   const started = now();
   const rtn = (why: string[]): { qw: QuantizedWeight; rounding: LayerRounding } => ({
@@ -69,8 +71,9 @@ export function quantizeWithMethod(
           gptqQuantize(values, w.shape, opts, layer, {
             actOrder: spec.granularity !== 'block',
             dynamicGroups: !clipped,
+            isCancelled,
           })
-        : adaroundQuantize(values, w.shape, opts, layer, { onStep });
+        : adaroundQuantize(values, w.shape, opts, layer, { onStep, isCancelled });
     const notes = [...res.notes];
     if (res.iterations !== undefined) notes.push(`${res.iterations} AdaRound steps`);
     return {

@@ -196,8 +196,16 @@ export async function runQuantization(
         const values = await readWeight(working, w);
         // Bias correction needs the dequantized values: RTN then goes through quantizeWeight (same levels).
         const method = methodFor(config, w.name);
-        const r = quantizeWithMethod(values, w, spec, method, calibration, now, (step, steps) =>
-          hooks.onProgress?.({ status: 'quantizing', fraction: done / total, tensor: w.name, step, steps }),
+        const r = quantizeWithMethod(
+          values,
+          w,
+          spec,
+          method,
+          calibration,
+          now,
+          (step, steps) =>
+            hooks.onProgress?.({ status: 'quantizing', fraction: done / total, tensor: w.name, step, steps }),
+          hooks.isCancelled,
         );
         qw = forExport(r.qw, values, target);
         if (method !== 'rtn') rounding = r.rounding;

@@ -38,3 +38,14 @@ export {
   type ColumnRef,
 } from './tabular';
 export { parseCsv } from './csv';
+export {
+  calibrationLabel,
+  evaluationLabel,
+  rangeSize,
+  rangeText,
+  sliceSampleSet,
+  splitSamples,
+  type SampleRange,
+  type SampleSplit,
+  type SplitMode,
+} from './split';

@@ -6,6 +6,7 @@ import { StudioError } from '../../core/errors';
 import { proxy } from 'comlink';
 import type { BudgetRefineRemote } from '../../protocol/dto';
 import { selectSamples } from '../eval-selectors';
+import { selectSampleSplit } from '../sample-split';
 import { defaultPreprocess } from './evaluate-samples';
 import type { UserBudget } from '../../core/mixed/run';
 import type { MeasuredLoss } from '../../core/mixed/plan';
@@ -22,6 +23,7 @@ import {
   measureBudgetOnSamples,
   selectBudgetSensitivity,
   sensitivityBlocker,
+  sensitivitySource,
   type BudgetSensitivity,
 } from './sensitivity';
 
@@ -125,10 +127,11 @@ function refineRemote(
   const s = getState();
   const loaded = selectLoaded(s)!;
   const samples = m.synthetic ? null : selectSamples(s);
-  if (!m.synthetic && samples?.name !== m.sourceName) {
+  // The source name carries the calibration samples when they are fewer than a measurement's (sensitivitySource).
+  if (!m.synthetic && sensitivitySource(s).name !== m.sourceName) {
     throw new StudioError(
       'SampleSetError',
-      `the sensitivity was measured on ${m.sourceName}, which is no longer loaded: load it again or measure again`,
+      `the sensitivity was measured on ${m.sourceName}, not on the calibration samples loaded now (${sensitivitySource(s).name}): load them again or measure again`,
     );
   }
   const images = samples ? samples.info.kind === 'images' : true; // as the sensitivity run
@@ -147,6 +150,7 @@ function refineRemote(
           config: s.config,
           source: m.synthetic ? 'synthetic' : 'samples',
           preprocess,
+          range: m.synthetic ? undefined : selectSampleSplit(s)?.calibration,
           maxSamples: m.synthetic ? undefined : m.samples,
           assignments,
         },

@@ -38,9 +38,16 @@ describe('calibrationBlocker: data-aware rounding needs a loaded sample set', ()
 it('the plan: the first N of the set (N capped by the set), named for the panel', () => {
   expect(calibrationPlan()).toBeNull();
   withSamples(300);
-  expect(calibrationPlan()).toEqual({ count: 128, of: 300, name: 'digits.zip' });
+  expect(calibrationPlan()).toEqual({
+    count: 128,
+    of: 300,
+    name: 'digits.zip',
+    heldOut: true,
+    fallback: null,
+  });
   setCalibrationCount(500);
-  expect(calibrationPlan()).toEqual({ count: 300, of: 300, name: 'digits.zip' });
+  expect(calibrationPlan()).toMatchObject({ count: 300, of: 300, name: 'digits.zip', heldOut: false });
+  expect(calibrationPlan()?.fallback).toMatch(/too few samples to hold out/);
   setCalibrationCount(0); // refused: stays 500
   setCalibrationCount(2.5);
   expect(appStore.getState().calibrationCount).toBe(500);

@@ -1,12 +1,14 @@
-// Calibration for data-aware rounding (GPTQ, AdaRound, bias correction): the first N samples of the loaded set are
-// run through the float model in the evaluate worker; the captured Hessians go to the quantize worker (transferred)
+// Calibration for data-aware rounding (GPTQ, AdaRound, bias correction): the first N samples of the loaded set (the
+// calibration part of the split, `sample-split.ts`) are run through the float model in the evaluate worker; the captured Hessians go to the quantize worker (transferred)
 // under a key, and the quantize session captures again for a restarted worker. The page keeps no Hessians.
 import { proxy } from 'comlink';
 import { getEvaluateSession, getQuantizeSession } from '../../bridge';
 import type { CalibrationRef } from '../../bridge/quantize-session';
 import { needsCalibration, type QuantConfig } from '../../core/quant/config';
+import { rangeSize, type SplitMode } from '../../core/samples/split';
 import type { CaptureProgress, CaptureRequest } from '../../protocol/eval-dto';
 import { selectEvalBusy, selectSamples } from '../eval-selectors';
+import { selectSampleSplit } from '../sample-split';
 import type { AppState } from '../slices';
 import { getState, setState } from '../store';
 import type { OpenedModel } from '../types';
@@ -22,6 +24,8 @@ export const setCalibrationCount = (n: number) => {
   if (Number.isInteger(n) && n >= 1) setState({ calibrationCount: n });
 };
 
+export const setCalibrationSplit = (calibrationSplit: SplitMode) => setState({ calibrationSplit });
+
 /** Why Quantize cannot run the chosen method now (null: it can, or the config rounds to nearest). */
 export function calibrationBlocker(s: AppState = getState()): string | null {
   if (!needsCalibration(s.config)) return null;
@@ -32,16 +36,22 @@ export function calibrationBlocker(s: AppState = getState()): string | null {
   return null;
 }
 
-/** What the calibration will be: samples, of how many, from which set (for the config panel and the notes). */
+/**
+ * What the calibration will be: samples, of how many, from which set, and whether evaluation holds the others out
+ * (`fallback`: why not, when a hold-out was asked for) — for the config panel and the notes.
+ */
 export function calibrationPlan(
   s: AppState = getState(),
-): { count: number; of: number; name: string } | null {
+): { count: number; of: number; name: string; heldOut: boolean; fallback: string | null } | null {
   const samples = s.samples.status === 'ready' ? s.samples.loaded : null;
-  if (!samples) return null;
+  const split = selectSampleSplit(s);
+  if (!samples || !split) return null;
   return {
-    count: Math.min(s.calibrationCount, samples.info.count),
+    count: rangeSize(split.calibration),
     of: samples.info.count,
     name: samples.name,
+    heldOut: split.heldOut,
+    fallback: split.fallback,
   };
 }
 
@@ -60,7 +70,8 @@ export async function ensureCalibration(
   const s = getState();
   const blocker = calibrationBlocker(s);
   const samples = selectSamples(s);
-  if (blocker || !samples)
+  const split = selectSampleSplit(s);
+  if (blocker || !samples || !split)
     throw Object.assign(new Error(blocker ?? 'no samples'), { name: 'QuantConfigError' });
   const images = samples.info.kind === 'images';
   const preprocess = images ? (s.preprocess ?? defaultPreprocess(loaded.summary)).options : null;
@@ -73,13 +84,14 @@ export async function ensureCalibration(
     // What is captured depends on bits only through fp16 (a cast, nothing to capture): capture for an integer width.
     config: { ...config, bits: config.bits === 'fp16' ? 8 : config.bits },
     preprocess,
-    count: s.calibrationCount,
+    count: rangeSize(split.calibration),
+    range: split.calibration,
   };
   // Bits do not change what is captured (all quantized layers' inputs from the float model): one capture per batch.
   const key = [
     loaded.id,
     samples.id,
-    s.calibrationCount,
+    JSON.stringify(split.calibration),
     JSON.stringify(preprocess),
     configKeyWithoutBits(config),
   ].join('|');

@@ -72,6 +72,7 @@ export async function evaluateProbe(): Promise<void> {
         samplesId: PROBE_SAMPLES_ID,
         samplesName: 'synthetic probe',
         runIds,
+        samplesLabel: `evaluated on ${report.sampleCount} synthetic inputs (no calibration samples among them)`,
       },
       evalSelection: { variantId: null, mode: report.modes[0] ?? 'exact' },
       flips: {},

@@ -11,6 +11,8 @@ import { bitsLabel } from '../variant-key';
 import { prefetchFlips } from './evaluate-views';
 import { defaultPreprocess } from './evaluate-samples';
 import { variantBlob } from './download';
+import { evaluationLabel } from '../../core/samples/split';
+import { selectSampleSplit } from '../sample-split';
 
 let nextRunId = 0;
 let controller: AbortController | undefined;
@@ -65,6 +67,8 @@ export async function evaluateAll(): Promise<void> {
   const { signal } = controller;
   const variants = selectResultVariants(s);
   const mode = s.evalMode;
+  // Evaluation reads the part calibration does not (when the set is large enough): the split of the run's start.
+  const split = selectSampleSplit(s);
   const preprocess =
     samples.info.kind === 'images' ? (s.preprocess ?? defaultPreprocess(loaded.summary)).options : null;
   setState({ evalRun: { status: 'preparing', runId, step: 'Preparing the models…' } });
@@ -90,6 +94,7 @@ export async function evaluateAll(): Promise<void> {
       mode,
       iouThreshold: s.iouThreshold,
       latency: true,
+      range: split?.evaluation,
     };
     setState({ evalRun: { status: 'running', runId, progress: null } });
     const onProgress = proxy((progress: EvalProgress) => {
@@ -106,6 +111,7 @@ export async function evaluateAll(): Promise<void> {
       samplesId: samples.id,
       samplesName: samples.name,
       runIds,
+      samplesLabel: split ? evaluationLabel(split) : `evaluated on all ${report.sampleCount} samples`,
     };
     setState({
       evalRun: { status: 'idle' },

@@ -26,7 +26,7 @@ import {
   setPreprocess,
   setTabularOptions,
 } from './evaluate-samples';
-import { ensureThumbnail } from './evaluate-views';
+import { ensureThumbnail, prefetchFlips } from './evaluate-views';
 import { openFiles } from './open-model';
 import { quantizeSelected } from './quantize';
 
@@ -202,8 +202,12 @@ describe('mnist-8', () => {
   it('evaluates on samples.npz; a restarted worker gets the samples again; cancel keeps the earlier result', async () => {
     await modelWithVariants('mnist-8/model.onnx');
     await loadSampleFiles([sample(testModel('mnist-8/samples/samples.npz'), 'samples.npz')], 'samples.npz');
+    appStore.setState({ calibrationSplit: 'same' }); // all 1000, as the CLI's numbers
     await evaluateAll();
     expect(top1()).toEqual([0.987, 0.987, 0.986]);
+    expect(state().evalResult?.samplesLabel).toBe(
+      "evaluated on samples 1–1000 (1000), including calibration's 1–128: not held out",
+    );
     const first = state().evalResult;
     expect(state().sizeQualityAxis).toBe('accuracy');
 
@@ -236,10 +240,32 @@ describe('mnist-8', () => {
     expect(int4.modesDiffer).toBe(true);
   });
 
+  it('holds out the calibration samples: evaluates 129–1000, flips name samples of the whole set', async () => {
+    await modelWithVariants('mnist-8/model.onnx');
+    await loadSampleFiles([sample(testModel('mnist-8/samples/samples.npz'), 'samples.npz')], 'samples.npz');
+    await evaluateAll(); // the default split: calibration 1–128
+    const result = state().evalResult!;
+    expect(result.report.sampleCount).toBe(872);
+    expect(result.report.sampleRange).toEqual({ start: 128, end: 1000 });
+    expect(result.samplesLabel).toBe('evaluated on samples 129–1000 (872); calibration uses 1–128');
+    const acc = variantAccuracy(result, V4, resultOf(state().variants[V4])!.runId);
+    expect(acc?.samples).toBe(872);
+    await prefetchFlips(result);
+    const flips = state().flips[flipsKey(V4, 'exact')];
+    expect(flips?.status).toBe('ready');
+    const list = flips?.status === 'ready' ? flips.data.flips : [];
+    expect(list.length).toBeGreaterThan(0);
+    for (const f of list) {
+      expect(f.index).toBeGreaterThanOrEqual(128);
+      expect(f.name).toBe(`samples.npz #${f.index}`);
+    }
+  });
+
   it('a set without labels reports fidelity only', async () => {
     await modelWithVariants('mnist-8/model.onnx');
     const inputs = readFileSync(testModel('mnist-8/samples/inputs.npy'));
     await loadSampleFiles([{ path: 'inputs.npy', blob: blobOf(inputs) }], 'inputs.npy');
+    appStore.setState({ calibrationSplit: 'same' });
     expect(selectSamples(state())?.info.labeled).toBe(false);
     await evaluateAll();
     const r = state().evalResult!.report;

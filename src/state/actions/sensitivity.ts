@@ -1,11 +1,13 @@
 // Measured per-layer sensitivity from the studio: each layer quantized alone at the chosen width with the global
-// settings, on the user's sample set (its first SENSITIVITY_SAMPLES) or, without one, the synthetic probe.
+// settings, on the user's sample set (the first SENSITIVITY_SAMPLES of its calibration part) or, without one, the
+// synthetic probe.
 import { proxy } from 'comlink';
 import { getEvaluateSession } from '../../bridge';
 import { MIXED_WIDTHS } from '../../core/mixed/candidates';
 import type { Bits, IntBits, QuantConfig } from '../../core/quant/config';
 import type { LayerSelection, SensitivityProgress } from '../../protocol/eval-dto';
 import { selectEvalBusy, selectSamples } from '../eval-selectors';
+import { selectSampleSplit } from '../sample-split';
 import { selectLoaded } from '../selectors';
 import { initialSensitivity, type SensitivityResult } from '../sensitivity-slice';
 import type { AppState } from '../slices';
@@ -31,10 +33,19 @@ export function sensitivityBlocker(s = getState()): string | null {
   return null;
 }
 
-/** The data a run would use now: the ready sample set, else the synthetic probe. */
+/**
+ * The data a run would use now: the ready sample set, else the synthetic probe. The name is the reports' data key:
+ * when the calibration part is shorter than SENSITIVITY_SAMPLES it names the samples, so reports measured on more
+ * (which a held-out evaluation may now include) are not summed for the budget.
+ */
 export function sensitivitySource(s = getState()): { kind: 'samples' | 'synthetic'; name: string } {
   const samples = s.samples.status === 'ready' ? selectSamples(s) : null;
-  return samples ? { kind: 'samples', name: samples.name } : { kind: 'synthetic', name: 'synthetic probe' };
+  if (!samples) return { kind: 'synthetic', name: 'synthetic probe' };
+  const end = selectSampleSplit(s)?.calibration.end ?? SENSITIVITY_SAMPLES;
+  return {
+    kind: 'samples',
+    name: end < SENSITIVITY_SAMPLES ? `${samples.name} (samples 1–${end})` : samples.name,
+  };
 }
 
 export const setSensitivityBits = (bits: IntBits) => setState({ sensitivityBits: bits });
@@ -152,6 +163,8 @@ async function measureAt(
       config: { ...s.config, bits },
       source: source.kind,
       preprocess,
+      // A measurement calibrates (the budget's loss, layers to keep float): it reads the calibration part.
+      range: source.kind === 'samples' ? selectSampleSplit(s)?.calibration : undefined,
       maxSamples: source.kind === 'samples' ? SENSITIVITY_SAMPLES : undefined,
       selection,
     },

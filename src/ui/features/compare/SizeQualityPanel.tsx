@@ -163,7 +163,7 @@ export function SizeQualityPanel() {
       title="Size vs quality"
       subtitle={
         axis === 'accuracy' ? (
-          'Each point is a model, on your sample set.'
+          `Each point is a model, ${result?.samplesLabel ?? 'on your sample set'}.`
         ) : (
           <>
             Each point is a variant; quality is its <WeightSqnrTerm>weight SQNR</WeightSqnrTerm>.

@@ -63,6 +63,7 @@ function Row({ v }: { v: Variant }) {
 export function VariantsTable() {
   const variants = useAppStore(useShallow((s) => s.variantOrder.map((id) => s.variants[id])));
   const summary = useAppStore(selectSummary);
+  const evaluated = useAppStore((s) => s.evalResult?.samplesLabel ?? null);
   const withResult = variants.filter((v) => resultOf(v));
   if (!summary || withResult.length === 0) return null;
   return (
@@ -103,6 +104,11 @@ export function VariantsTable() {
           </tbody>
         </table>
       </div>
+      {evaluated && (
+        <p className="muted small" data-testid="variants-eval-samples">
+          Acc.: {evaluated}.
+        </p>
+      )}
     </Panel>
   );
 }

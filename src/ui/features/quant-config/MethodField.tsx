@@ -15,6 +15,8 @@ const selectMethod = (s: AppState) => {
     planCount: plan?.count ?? 0,
     planOf: plan?.of ?? 0,
     planName: plan?.name ?? null,
+    heldOut: plan?.heldOut ?? false,
+    fallback: plan?.fallback ?? null,
     blocker: calibrationBlocker(s),
     busy: s.batch.status !== 'idle',
   };
@@ -24,7 +26,7 @@ const NEEDS_SAMPLES = 'Needs calibration samples: load a sample set in Evaluate 
 
 /**
  * Rounding method (RTN, GPTQ, AdaRound) and bias correction. The data-aware ones calibrate on the first N samples of
- * the loaded set — the same set evaluation runs on, which the text says.
+ * the loaded set; the text says whether evaluation holds them out (Evaluate's "Hold out" box, `sample-split.ts`).
  */
 export function MethodField() {
   const m = useAppStore(useShallow(selectMethod));
@@ -82,7 +84,11 @@ export function MethodField() {
         {!m.hasSamples
           ? 'GPTQ, AdaRound and bias correction need calibration samples: load a sample set in Evaluate.'
           : calibrating && m.planName !== null
-            ? `Calibrates on the first ${m.planCount} of ${m.planOf} samples of ${m.planName}. Evaluation uses the same set, so these samples are evaluated too (not held out).`
+            ? `Calibrates on the first ${m.planCount} of ${m.planOf} samples of ${m.planName}. ${
+                m.heldOut
+                  ? `Evaluation uses the other ${m.planOf - m.planCount} (held out).`
+                  : `Evaluation uses all ${m.planOf}, these included (not held out${m.fallback ? `: ${m.fallback}` : ': see Hold out in Evaluate'}).`
+              }`
             : 'Data-aware rounding calibrates on the first samples of your loaded set.'}
       </p>
       {m.blocker && m.hasSamples && <p className="note small">{m.blocker}</p>}

@@ -1,3 +1,5 @@
+import { rangeSize } from '../../../core/samples/split';
+import { selectSampleSplit } from '../../../state/sample-split';
 import { useShallow } from 'zustand/react/shallow';
 import { INT_BITS, type IntBits } from '../../../core/quant/config';
 import type { SensitivityProgress } from '../../../protocol/eval-dto';
@@ -29,6 +31,12 @@ const selectBar = (s: AppState) => ({
   blocker: sensitivityBlocker(s),
   source: sensitivitySource(s).kind,
   sourceName: sensitivitySource(s).name,
+  // The calibration part of the split: measurements feed the budget and keep-float choices, so they calibrate.
+  measureCount: Math.min(
+    SENSITIVITY_SAMPLES,
+    rangeSize(selectSampleSplit(s)?.calibration ?? { start: 0, end: 0 }),
+  ),
+  heldOut: selectSampleSplit(s)?.heldOut ?? false,
   granularity: s.config.granularity,
   scheme: s.config.scheme,
   toMeasure: budgetWidthsToMeasure(s).join(','),
@@ -85,7 +93,7 @@ function RunBar() {
           {bar.scheme}, per-{bar.granularity} (per-layer settings and equalization as configured) · on{' '}
           <span data-testid="sensitivity-next-source" data-source={bar.source}>
             {bar.source === 'samples'
-              ? `the first ${SENSITIVITY_SAMPLES} samples of ${bar.sourceName}`
+              ? `the first ${bar.measureCount} samples of ${bar.sourceName} (calibration samples${bar.heldOut ? ', held out of evaluation' : ''})`
               : 'the synthetic probe (8 made-up inputs: drop a sample set above for your data)'}
           </span>
         </span>

@@ -45,6 +45,7 @@ function heatLayout(labels: string[]): Layout {
 /** Confusion matrix (rows: true class, share of the class) and per-class accuracy of a chosen model vs float. */
 export function ConfusionPanel() {
   const report = useAppStore((s) => s.evalResult?.report ?? null);
+  const samplesLabel = useAppStore((s) => s.evalResult?.samplesLabel ?? '');
   const selection = useAppStore((s) => s.evalSelection);
   const variantId = selection.variantId;
   const color = useVariantColor(variantId);
@@ -93,7 +94,7 @@ export function ConfusionPanel() {
   return (
     <Panel
       title="Per class"
-      subtitle={`Confusion matrix of ${name} (each row is one true class, shaded by its share) and per-class accuracy next to the float model’s.`}
+      subtitle={`Confusion matrix of ${name} (each row is one true class, shaded by its share) and per-class accuracy next to the float model’s (${samplesLabel}).`}
       id="eval-confusion"
       testId="eval-confusion"
       actions={

@@ -46,11 +46,11 @@ export function FlipsPanel() {
   return (
     <Panel
       title="Changed predictions"
-      subtitle={
+      subtitle={`${
         report.labeled
-          ? 'Samples whose top-1 class differs from the float model’s; the ones the variant now gets wrong come first.'
-          : 'Samples whose top-1 class differs from the float model’s.'
-      }
+          ? 'Samples whose top-1 class differs from the float model’s; the ones the variant now gets wrong come first'
+          : 'Samples whose top-1 class differs from the float model’s'
+      } (${result.samplesLabel}).`}
       id="eval-flips"
       testId="eval-flips"
       status={entry?.status ?? 'loading'}

@@ -23,6 +23,7 @@ export function AccuracyCell({ variantId }: { variantId: string }) {
       ? `no class scores: output ${acc.outputName} SQNR ${formatDb(acc.outputSqnrDb)} vs float (worst output)`
       : `${acc.top1 !== null ? `top-1 ${pct(acc.top1)}` : 'no labels'}, agreement with float ${pct(acc.agreement)}`,
     `${EVAL_MODE_LABELS[acc.mode]}, ${formatCount(acc.samples)} samples of ${acc.samplesName}`,
+    acc.samplesLabel,
     acc.otherTop1 !== null
       ? `${acc.mode === 'exact' ? EVAL_MODE_LABELS.deployed : EVAL_MODE_LABELS.exact}: ${pct(acc.otherTop1)}`
       : '',

@@ -54,6 +54,8 @@ function ModeDifference({ report }: { report: EvalReport }) {
   );
 }
 
+const sentence = (s: string) => `${s.charAt(0).toUpperCase()}${s.slice(1)}.`;
+
 /** The last evaluation: per-model table, mode comparison, reference check and the readers' notes. */
 export function ResultsPanel() {
   const result = useAppStore((s) => s.evalResult);
@@ -102,6 +104,9 @@ export function ResultsPanel() {
           This set has no labels, so there is no accuracy: each variant is compared with the float model only.
         </p>
       )}
+      <p className="small" data-testid="eval-samples-label">
+        {sentence(result.samplesLabel)}
+      </p>
       <ResultsTable report={r} rows={rows} stale={stale} />
       <LatencyNote report={r} />
       <OutputFidelityTable report={r} />

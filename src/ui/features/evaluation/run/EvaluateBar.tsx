@@ -19,6 +19,7 @@ import { ErrorNotice } from '../../../components/ErrorNotice';
 import { ProgressBar } from '../../../components/ProgressBar';
 import { Segmented } from '../../../components/Segmented';
 import { formatCount } from '../../../format';
+import { SplitField } from './SplitField';
 
 const MODES = [
   { value: 'exact', label: EVAL_MODE_LABELS.exact },
@@ -114,6 +115,7 @@ export function EvaluateBar() {
         {bar.mode === 'deployed' ? EVAL_MODE_HINTS.deployed : EVAL_MODE_HINTS.exact}
         {bar.mode === 'both' && ' Both modes run each variant twice and show where they differ.'}
       </p>
+      <SplitField />
       {bar.blocker && !bar.busy && <p className="muted small">{bar.blocker}</p>}
       <Progress />
       {error && (
