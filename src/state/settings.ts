@@ -12,7 +12,13 @@ export const SETTINGS_KEY = 'qstudio.settings.v1';
  */
 export type Settings = Pick<
   AppState,
-  'theme' | 'chosenBits' | 'histogramScale' | 'errorMetric' | 'budget' | 'calibrationCount' | 'calibrationSplit'
+  | 'theme'
+  | 'chosenBits'
+  | 'histogramScale'
+  | 'errorMetric'
+  | 'budget'
+  | 'calibrationCount'
+  | 'calibrationSplit'
 > & {
   config: Omit<AppState['config'], 'layers'>;
 };

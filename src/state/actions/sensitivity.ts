@@ -42,9 +42,11 @@ export function sensitivitySource(s = getState()): { kind: 'samples' | 'syntheti
   const samples = s.samples.status === 'ready' ? selectSamples(s) : null;
   if (!samples) return { kind: 'synthetic', name: 'synthetic probe' };
   const end = selectSampleSplit(s)?.calibration.end ?? SENSITIVITY_SAMPLES;
+  // Named by its part only when that part is not the whole set (a set too small to split is read whole).
+  const part = end < SENSITIVITY_SAMPLES && end < samples.info.count;
   return {
     kind: 'samples',
-    name: end < SENSITIVITY_SAMPLES ? `${samples.name} (samples 1–${end})` : samples.name,
+    name: part ? `${samples.name} (samples 1–${end})` : samples.name,
   };
 }
 
