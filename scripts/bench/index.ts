@@ -4,7 +4,8 @@
 //   --sizes 1,10,100,400   model sizes in MB for the growth table
 //   --runs 3         whole-process runs per cell
 //   --rows <file>    extra rows as JSON (docs/.bench-eval.json and docs/.bench-quantize-browser.json are read if present)
-//   --large          also write and quantize a synthetic ~5 GB model to fp16 (> 2 GiB output, external data)
+//   --large          also an LLM-shaped 2.6 GB model (int4 block-32 and int8 per-channel, a CPU profile: scripts/bench/
+//                    large.ts) and fp16 of a synthetic ~5 GB model (> 2 GiB output, external data)
 import { execFileSync, spawnSync } from 'node:child_process';
 import { availableParallelism, cpus, freemem, loadavg, tmpdir, totalmem } from 'node:os';
 import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -15,6 +16,7 @@ import { writeInlineModel, writeExternalModel } from './models';
 import type { KernelResult } from './kernel';
 import { browserKernelBench } from './kernel-browser';
 import { extraRows, type Row } from './extra-rows';
+import { llmBench } from './large';
 
 const { values: args } = parseArgs({
   options: {
@@ -195,6 +197,16 @@ for (const size of args.sizes!.split(',').map(Number)) {
   rmSync(model);
 }
 
+// 2.6 GB, LLM-shaped: rows, the growth table's last point and where the time goes.
+let profile: string[] = [];
+if (args.large) {
+  const r = await llmBench({ after: AFTER, before: BEFORE, tmp, threads: THREADS, measure });
+  rows.push(...r.rows);
+  growth.push(r.growth);
+  points.push(r.point);
+  profile = r.profile;
+}
+
 // Beyond 2 GiB: fp16 of a ~5 GB model (external data in, external data out), loaded back by onnxruntime-node.
 if (args.large) {
   const model = join(tmp, 'big.onnx');
@@ -265,12 +277,24 @@ writeFileSync(
       table,
       '',
       ...(extra.sources.length ? [`Extra rows from ${extra.sources.join('; ')}.`, ''] : []),
-      '## Growth (int8 per-channel, synthetic Gemm models)',
+      '## Growth (int8 per-channel, synthetic Gemm models; with `--large` a last row for the 2.6 GB MatMul model)',
       '',
       growthTable,
       '',
       scaling,
       '',
+      ...(args.large
+        ? [
+            'The 2.6 GB row is the LLM-shaped model of scripts/bench/large.ts (18 MatMul weights 4096×4096, 4096×11008, 11008×4096, external data), one run per cell; its copy is a streamed copy (a whole-file read cannot hold 2.6 GB).',
+            '',
+            '## Where the time goes (2.6 GB, int4 block-32, default threads)',
+            '',
+            'Written by the bench from `node --cpu-prof` of the whole process (the main thread and each worker write a profile; a sample is charged to the innermost of: MatMulNBits packing, the quantization kernel `quantizeForExport`, reads, writes; GC and idle as V8 reports them). Profiles sample wall time while a thread runs, so under load the seconds grow; the shares are what to compare. Reads and writes happen mostly outside JavaScript (libuv threads, the kernel): they show as idle and as system time, not as JS samples.',
+            '',
+            ...profile,
+            '',
+          ]
+        : []),
       args.large
         ? ''
         : 'The > 2 GiB case was not run (pass `--large`; it writes ~5 GB to the temp folder and deletes it).',

@@ -180,6 +180,11 @@ export async function runQuantization(
         )
       : null,
   );
+  // Without a pool the next tensor's read is started before this one is quantized: a file read proceeds outside
+  // this thread (a Blob, libuv) while the kernel runs, at the cost of one more tensor in memory.
+  const reads = lookahead(planned, pool ? 1 : 2, ({ weight: w }) =>
+    !pool && plainRtn(w) ? readWeight(working, w) : null,
+  );
 
   for (const [index, { weight: w, spec, encoding, fallback }] of planned.entries()) {
     if (hooks.isCancelled?.()) throw new StudioError('CancelledError', `run ${runId} was cancelled`);
@@ -191,7 +196,8 @@ export async function runQuantization(
       const started = ahead.take(index);
       const target = targetOf(encoding);
       if (started) qw = await started;
-      else if (plainRtn(w)) qw = quantizeForExport(await readWeight(working, w), w, spec, target);
+      else if (plainRtn(w))
+        qw = quantizeForExport(await (reads.take(index) ?? readWeight(working, w)), w, spec, target);
       else {
         const values = await readWeight(working, w);
         // Bias correction needs the dequantized values: RTN then goes through quantizeWeight (same levels).
