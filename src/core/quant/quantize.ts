@@ -227,7 +227,7 @@ export function quantParams(
   shape: number[],
   opts: QuantizeOptions,
   checkedLater = false,
-  scalesLater?: (runs: Int32Array) => boolean,
+  scalesLater?: (runs: Int32Array, groups: number) => boolean,
 ): QuantParams {
   const { bits, scheme } = opts;
   const { qmin, qmax } = levelRange(bits, scheme);
@@ -249,7 +249,7 @@ export function quantParams(
   const runs = runList(g);
   // The caller's one pass takes the symmetric scales itself (quantizeFused with the SIMD kernel): all 1, as an empty
   // group's, until it writes them.
-  if (checkedLater && !given0 && scheme === 'symmetric' && scalesLater?.(runs)) {
+  if (checkedLater && !given0 && scheme === 'symmetric' && scalesLater?.(runs, groups)) {
     return paramsOf(shape, bits, scheme, g, qmin, qmax, new Float32Array(groups).fill(1), null);
   }
   // max|w| per run by the WebAssembly SIMD kernel where it applies (same values: max is exact in any order).

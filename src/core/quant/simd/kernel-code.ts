@@ -148,13 +148,20 @@ function absmax(scales: boolean): Func {
 /**
  * quant8 / quant16(runs, nruns, inp, out, qmin, qmax, acc): levels of each run as int8 / int16 at out + start, error
  * sums carried in acc (4 float64: Σv², Σe², Σ|v|, max|e|) from call to call.
+ * quantrow8 / quantrow16: the same where the group changes with every element (per-axis on the last axis, blocks on
+ * an inner axis): the record holds addresses of float32 scales and zero points, one per element of the run.
  */
-function quant(width: 1 | 2): Func {
+function quant(width: 1 | 2, row = false): Func {
   const [runs, nruns, inp, out, qmin, qmax, accp] = [0, 1, 2, 3, 4, 5, 6];
   const [p, end, o, vs, vz, vlo, vhi, v, q, x, e, t, vmax, d] = [
     7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20,
   ];
-  const [signal, noise, sumAbs, s, zp, sv, sq, sx, se, magic] = [21, 22, 23, 24, 25, 26, 27, 28, 29, 30];
+  const [signal, noise, sumAbs, s, zp, sv, sq, sx, se, magic, sp, zpp] = [
+    21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32,
+  ];
+  /** Rows: this element's (or 4 elements') scale and zero point, then the addresses move on. */
+  const rowParams = (bytes: number, load: Instr, toS: number, toZ: number): Instr[] =>
+    row ? [get(sp), load, set(toS), get(zpp), load, set(toZ), ...add(sp, bytes), ...add(zpp, bytes)] : [];
   const shift = width === 1 ? 0 : 1;
   /** Σ over the two float64 lanes of `vec`, in lane order, into local `to`. */
   const sum2 = (to: number, vec: Instr[]): Instr[] => [
@@ -195,6 +202,7 @@ function quant(width: 1 | 2): Func {
     ];
   };
   const vector: Instr[] = [
+    ...rowParams(16, op.v128_load(), vs, vz),
     get(p),
     op.v128_load(),
     op.local_tee(v),
@@ -230,6 +238,7 @@ function quant(width: 1 | 2): Func {
     ...pair(true),
   ];
   const scalar: Instr[] = [
+    ...rowParams(4, op.f32_load(), s, zp),
     get(p),
     op.f32_load(),
     op.local_tee(sv),
@@ -286,10 +295,10 @@ function quant(width: 1 | 2): Func {
   ];
   const splat = (from: Instr[], to: number): Instr[] => [...from, op.f32x4_splat, set(to)];
   return {
-    name: width === 1 ? 'quant8' : 'quant16',
+    name: `quant${row ? 'row' : ''}${width * 8}`,
     params: [I32, I32, I32, I32, F32, F32, I32],
-    // p end o | vs vz vlo vhi v q x e t vmax d | signal noise sumAbs | s zp sv sq | sx se | magic
-    locals: [I32, I32, I32, ...times(11, V128), F64, F64, F64, F32, F32, F32, F32, F64, F64, V128],
+    // p end o | vs vz vlo vhi v q x e t vmax d | signal noise sumAbs | s zp sv sq | sx se | magic | sp zpp
+    locals: [I32, I32, I32, ...times(11, V128), F64, F64, F64, F32, F32, F32, F32, F64, F64, V128, I32, I32],
     body: [
       [...get(accp), ...op.f64_load(0)],
       set(signal),
@@ -303,14 +312,18 @@ function quant(width: 1 | 2): Func {
       ...splat([get(qmax)], vhi),
       ...splat([op.f32_const(1.5 * 2 ** 23)], magic),
       ...eachRun(runs, nruns, [
-        [...get(runs), ...op.f32_load(8)],
-        op.local_tee(s),
-        op.f32x4_splat,
-        set(vs),
-        [...get(runs), ...op.f32_load(12)],
-        op.local_tee(zp),
-        op.f32x4_splat,
-        set(vz),
+        ...(row
+          ? [[...get(runs), ...op.i32_load(8)], set(sp), [...get(runs), ...op.i32_load(12)], set(zpp)]
+          : [
+              [...get(runs), ...op.f32_load(8)],
+              op.local_tee(s),
+              op.f32x4_splat,
+              set(vs),
+              [...get(runs), ...op.f32_load(12)],
+              op.local_tee(zp),
+              op.f32x4_splat,
+              set(vz),
+            ]),
         [...get(runs), ...op.i32_load(0)],
         op.local_tee(o),
         op.i32_const(2),
@@ -350,6 +363,59 @@ function quant(width: 1 | 2): Func {
       get(sx),
       op.f64_store(24),
     ],
+  };
+}
+
+/** absmaxrow(runs, nruns, inp): m[j] = max(m[j], |v[j]|) (NaN skipped) where the record's +8 holds m's address. */
+function absmaxRow(): Func {
+  const [runs, nruns, inp, p, end, mp, a, m] = [0, 1, 2, 3, 4, 5, 6, 7];
+  return {
+    name: 'absmaxrow',
+    params: [I32, I32, I32],
+    locals: [I32, I32, I32, F32, F32],
+    body: eachRun(runs, nruns, [
+      [...get(inp), ...get(runs), ...op.i32_load(0), ...op.i32_const(2), ...op.i32_shl, ...op.i32_add],
+      op.local_tee(p),
+      get(runs),
+      op.i32_load(4),
+      op.i32_const(2),
+      op.i32_shl,
+      op.i32_add,
+      set(end),
+      [...get(runs), ...op.i32_load(8)],
+      set(mp),
+      ...whileFits(p, 16, end, [
+        get(mp),
+        get(mp),
+        op.v128_load(),
+        get(p),
+        op.v128_load(),
+        op.f32x4_abs,
+        op.f32x4_pmax,
+        op.v128_store(),
+        ...add(p, 16),
+        ...add(mp, 16),
+      ]),
+      ...whileFits(p, 4, end, [
+        get(p),
+        op.f32_load(),
+        op.f32_abs,
+        set(a),
+        get(mp),
+        op.f32_load(),
+        set(m),
+        get(mp),
+        get(a),
+        get(m),
+        get(a),
+        get(m),
+        op.f32_gt,
+        op.select,
+        op.f32_store(),
+        ...add(p, 4),
+        ...add(mp, 4),
+      ]),
+    ]),
   };
 }
 
@@ -427,4 +493,14 @@ function pack2(): Func {
   };
 }
 
-export const kernelFuncs = (): Func[] => [absmax(false), absmax(true), quant(1), quant(2), pack4(), pack2()];
+export const kernelFuncs = (): Func[] => [
+  absmax(false),
+  absmax(true),
+  absmaxRow(),
+  quant(1),
+  quant(2),
+  quant(1, true),
+  quant(2, true),
+  pack4(),
+  pack2(),
+];
