@@ -6,9 +6,14 @@
 import { symmetricScale } from '../range';
 import { ACC, emit, GROUPS, IN, OUT, reserve, RUNS, walk, type Kernel, type LevelsOut } from './kernel';
 
-/** Every run is a row (step 1), and the per-group arrays stay below 256 MiB. */
+/**
+ * Every run is a row (step 1), and the per-group arrays (12 bytes a group) stay within half the tensor's bytes or
+ * 16 MiB: block 32 needs 3/8 of a byte per element; tiny blocks keep the JS loops rather than grow the memory.
+ */
 export function rowsFit(runs: Int32Array, groups: number): boolean {
-  if (groups > 2 ** 24 || runs.length === 0) return false;
+  if (runs.length === 0) return false;
+  const elements = runs[runs.length - 4] + runs[runs.length - 3];
+  if (groups * 12 > Math.max(2 ** 24, elements * 2)) return false;
   for (let r4 = 3; r4 < runs.length; r4 += 4) if (runs[r4] !== 1) return false;
   return true;
 }
