@@ -4,7 +4,7 @@ import { GRANULARITIES, type IntBits, type BlockSize, type Granularity, type Sch
 import { asymmetricParams, levelRange, symmetricScale } from './range';
 import { absMax, absMaxUnchecked, badValue, firstBad, runExtremes, stridedExtremes } from './extremes';
 import type { QuantizedTensor } from './types';
-import { absMaxRuns, allContiguous, simdKernel } from './simd/kernel';
+import { absMaxRuns, allContiguous, extremesRuns, simdKernel } from './simd/kernel';
 
 export interface QuantizeOptions {
   bits: IntBits;
@@ -255,6 +255,10 @@ export function quantParams(
   // max|w| per run by the WebAssembly SIMD kernel where it applies (same values: max is exact in any order).
   const simd = checkedLater && !given0 && scheme === 'symmetric' && allContiguous(runs) ? simdKernel() : null;
   const absMaxes = simd ? absMaxRuns(simd, w, runs) : null;
+  // Asymmetric extremes likewise (the first NaN / ±Inf is named from the whole tensor: earlier runs are finite).
+  const asym =
+    checkedLater && !given0 && scheme === 'asymmetric' && allContiguous(runs) ? simdKernel() : null;
+  if (asym && !extremesRuns(asym, w, runs, mins, maxs)) throw firstBad(w, 0, w.length, opts.name);
   for (let r4 = 0; r4 < runs.length; r4 += 4) {
     const start = runs[r4];
     const end = start + runs[r4 + 1];
@@ -274,7 +278,7 @@ export function quantParams(
       finite = a - a === 0;
       if (a > maxs[k0]) maxs[k0] = a;
       if (-a < mins[k0]) mins[k0] = -a;
-    } else finite = runExtremes(w, start, end, k0, mins, maxs);
+    } else finite = asym !== null || runExtremes(w, start, end, k0, mins, maxs);
     if (!finite) throw firstBad(w, start, end, opts.name);
   }
 

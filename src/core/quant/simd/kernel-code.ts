@@ -7,143 +7,9 @@
 //                                                   (lanes are added sequentially: same rounding as the JS loop)
 //   max|e|                                          lane-wise (max is exact in any order), folded at the end
 // A run record (16 bytes): start (i32, element index in the chunk), length (i32), scale (f32), zero point (f32).
-import { F32, F64, I32, V128, op, type Func, type Instr, type ValType } from './wasm';
-
-const { local_get: get, local_set: set } = op;
-
-/** `while (local[a] + bytes <= local[b]) { body }`: the body advances local[a]. */
-const whileFits = (a: number, bytes: number, b: number, body: Instr[]): Instr[] => [
-  op.block,
-  op.loop,
-  get(a),
-  op.i32_const(bytes),
-  op.i32_add,
-  get(b),
-  op.i32_gt_u,
-  op.br_if(1),
-  ...body,
-  op.br(0),
-  op.end,
-  op.end,
-];
-
-/** for each of `nruns` records from `rec` on: body, then the next record. */
-const eachRun = (rec: number, nruns: number, body: Instr[]): Instr[] => [
-  op.block,
-  op.loop,
-  get(nruns),
-  op.i32_eqz,
-  op.br_if(1),
-  ...body,
-  get(rec),
-  op.i32_const(16),
-  op.i32_add,
-  set(rec),
-  get(nruns),
-  op.i32_const(1),
-  op.i32_sub,
-  set(nruns),
-  op.br(0),
-  op.end,
-  op.end,
-];
-
-const times = (n: number, t: ValType): ValType[] => Array<ValType>(n).fill(t);
-const add = (i: number, by: number): Instr[] => [get(i), op.i32_const(by), op.i32_add, set(i)];
-/** local[x] = (local[y] > local[x]) ? local[y] : local[x]  — JS's `if (y > x) x = y` (NaN never wins). */
-const keepMax = (x: number, y: Instr[]): Instr[] => [
-  ...y,
-  get(x),
-  ...y,
-  get(x),
-  op.f64_gt,
-  op.select,
-  set(x),
-];
-const LOW_BYTES = [0, 4, 8, 12, 0, 4, 8, 12, 0, 4, 8, 12, 0, 4, 8, 12];
-const LOW_SHORTS = [0, 1, 4, 5, 8, 9, 12, 13, 0, 1, 4, 5, 8, 9, 12, 13];
-const HIGH_HALF = [8, 9, 10, 11, 12, 13, 14, 15, 8, 9, 10, 11, 12, 13, 14, 15];
-
-/**
- * absmax(runs, nruns, inp): max|v| of each run (NaN skipped, as absMaxUnchecked) into the record's scale slot.
- * symscales(runs, nruns, inp, qmax, sout): the symmetric scale of that max instead (range.ts symmetricScale:
- * 1 for 0, else max(fround(max / qmax), 2^-126); f32.div of float32 operands is that fround), zero point 0, and the
- * scales one after the other at sout.
- */
-function absmax(scales: boolean): Func {
-  const [runs, nruns, inp, qmax, sout] = [0, 1, 2, 3, 4];
-  const P = scales ? 5 : 3;
-  const [p, end, acc, m, a] = [P, P + 1, P + 2, P + 3, P + 4];
-  /** m = a > m ? a : m (JS's `if (a > mx) mx = a`: NaN never wins). */
-  const keep: Instr[] = [get(a), get(m), get(a), get(m), op.f32_gt, op.select, set(m)];
-  /** acc = pmax(acc, acc's lanes moved down): after the high half then lane 1, lane 0 is the max of the four. */
-  const fold = (lanes: number[]): Instr[] => [
-    get(acc),
-    get(acc),
-    get(acc),
-    op.i8x16_shuffle(lanes),
-    op.f32x4_pmax,
-    set(acc),
-  ];
-  const scale: Instr[] = [
-    get(runs),
-    op.f32_const(1),
-    get(m),
-    get(qmax),
-    op.f32_div,
-    op.f32_const(2 ** -126),
-    op.f32_max,
-    get(m),
-    op.f32_const0,
-    op.f32_eq,
-    op.select,
-    op.local_tee(a),
-    op.f32_store(8),
-    get(runs),
-    op.f32_const0,
-    op.f32_store(12),
-    get(sout),
-    get(a),
-    op.f32_store(),
-    ...add(sout, 4),
-  ];
-  return {
-    name: scales ? 'symscales' : 'absmax',
-    params: scales ? [I32, I32, I32, F32, I32] : [I32, I32, I32],
-    locals: [I32, I32, V128, F32, F32],
-    body: eachRun(runs, nruns, [
-      [...get(inp), ...get(runs), ...op.i32_load(0), ...op.i32_const(2), ...op.i32_shl, ...op.i32_add],
-      op.local_tee(p),
-      get(runs),
-      op.i32_load(4),
-      op.i32_const(2),
-      op.i32_shl,
-      op.i32_add,
-      set(end),
-      op.f32_const0,
-      op.f32x4_splat,
-      set(acc),
-      // pmax(acc, |v|) = acc < |v| ? |v| : acc, JS's `if (a > mx) mx = a` per lane
-      ...whileFits(p, 16, end, [
-        get(acc),
-        get(p),
-        op.v128_load(),
-        op.f32x4_abs,
-        op.f32x4_pmax,
-        set(acc),
-        ...add(p, 16),
-      ]),
-      // lanes hold +0 or more and never NaN: their max is exact in any order
-      ...fold(HIGH_HALF),
-      ...fold([4, 5, 6, 7, 4, 5, 6, 7, 4, 5, 6, 7, 4, 5, 6, 7]),
-      get(acc),
-      op.f32x4_extract_lane(0),
-      set(m),
-      ...whileFits(p, 4, end, [get(p), op.f32_load(), op.f32_abs, set(a), ...keep, ...add(p, 4)]),
-      ...(scales ? scale : [get(runs), get(m), op.f32_store(8)]),
-    ]),
-  };
-}
+import { F32, F64, I32, V128, op, type Func, type Instr } from './wasm';
+import { add, eachRun, get, HIGH_HALF, keepMax, LOW_BYTES, LOW_SHORTS, set, times, whileFits } from './loops';
+import { absmax, absmaxRow, extremes } from './range-code';
 
 /**
  * quant8 / quant16(runs, nruns, inp, out, qmin, qmax, acc): levels of each run as int8 / int16 at out + start, error
@@ -366,59 +232,6 @@ function quant(width: 1 | 2, row = false): Func {
   };
 }
 
-/** absmaxrow(runs, nruns, inp): m[j] = max(m[j], |v[j]|) (NaN skipped) where the record's +8 holds m's address. */
-function absmaxRow(): Func {
-  const [runs, nruns, inp, p, end, mp, a, m] = [0, 1, 2, 3, 4, 5, 6, 7];
-  return {
-    name: 'absmaxrow',
-    params: [I32, I32, I32],
-    locals: [I32, I32, I32, F32, F32],
-    body: eachRun(runs, nruns, [
-      [...get(inp), ...get(runs), ...op.i32_load(0), ...op.i32_const(2), ...op.i32_shl, ...op.i32_add],
-      op.local_tee(p),
-      get(runs),
-      op.i32_load(4),
-      op.i32_const(2),
-      op.i32_shl,
-      op.i32_add,
-      set(end),
-      [...get(runs), ...op.i32_load(8)],
-      set(mp),
-      ...whileFits(p, 16, end, [
-        get(mp),
-        get(mp),
-        op.v128_load(),
-        get(p),
-        op.v128_load(),
-        op.f32x4_abs,
-        op.f32x4_pmax,
-        op.v128_store(),
-        ...add(p, 16),
-        ...add(mp, 16),
-      ]),
-      ...whileFits(p, 4, end, [
-        get(p),
-        op.f32_load(),
-        op.f32_abs,
-        set(a),
-        get(mp),
-        op.f32_load(),
-        set(m),
-        get(mp),
-        get(a),
-        get(m),
-        get(a),
-        get(m),
-        op.f32_gt,
-        op.select,
-        op.f32_store(),
-        ...add(p, 4),
-        ...add(mp, 4),
-      ]),
-    ]),
-  };
-}
-
 /** pack4(src, dst, dend): int8 levels → 4-bit pairs, low nibble first (packLevels), 32 levels per 16 bytes. */
 function pack4(): Func {
   const [src, dst, dend, a, lowNibbles, lowBytes] = [0, 1, 2, 3, 4, 5];
@@ -497,6 +310,7 @@ export const kernelFuncs = (): Func[] => [
   absmax(false),
   absmax(true),
   absmaxRow(),
+  extremes(),
   quant(1),
   quant(2),
   quant(1, true),

@@ -182,15 +182,23 @@ describe('WebAssembly SIMD kernel equals the JS loops', () => {
     expect(simd).toEqual(js);
   });
 
-  it.each([NaN, Infinity, -Infinity])('rejects %s like the JS path, naming the first index', (bad) => {
+  it.each([
+    [NaN, 'symmetric', 'int8'],
+    [Infinity, 'symmetric', 'int8'],
+    [-Infinity, 'asymmetric', 'uint8'],
+    [NaN, 'asymmetric', 'uint8'],
+  ] as const)('rejects %s (%s) like the JS path, naming the first index', (bad, scheme, container) => {
     const w = fills.random(64 * 64);
     w[1000] = bad;
     w[3000] = bad;
     for (const on of [true, false]) {
       setSimdKernel(on);
-      expect(() =>
-        quantizeFused(w, [64, 64], { ...base, granularity: 'channel' }, 'int8', 'float32'),
-      ).toThrow(`has ${bad} at index 1000`);
+      for (const granularity of ['channel', 'tensor'] as const) {
+        const opts = { ...base, scheme, granularity };
+        expect(() => quantizeFused(w, [64, 64], opts, container, 'float32')).toThrow(
+          `has ${bad} at index 1000`,
+        );
+      }
     }
   });
 });

@@ -28,6 +28,7 @@ interface Exports {
   pack4(src: number, dst: number, dend: number): void;
   pack2(src: number, dst: number, dend: number): void;
   absmaxrow(runs: number, nruns: number, inp: number): void;
+  extremes(runs: number, nruns: number, inp: number, badp: number): void;
   quantrow8(runs: number, n: number, inp: number, out: number, qmin: number, qmax: number, acc: number): void;
   quantrow16(
     runs: number,
@@ -176,6 +177,39 @@ export function absMaxRuns(k: Kernel, w: Float32Array, runs: Int32Array): Float6
     () => {},
   );
   return out;
+}
+
+/**
+ * min and max of each run (all step 0) merged into mins / maxs of its group as runExtremes does; false when a value
+ * is NaN or ±Inf (the caller names the first one).
+ */
+export function extremesRuns(
+  k: Kernel,
+  w: Float32Array,
+  runs: Int32Array,
+  mins: Float64Array,
+  maxs: Float64Array,
+): boolean {
+  let bad = 0;
+  walk(
+    k,
+    w,
+    runs,
+    () => {},
+    (count, runOf) => {
+      k.x.extremes(RUNS, count, IN, ACC + 32);
+      bad += k.all[(ACC + 32) / 4];
+      for (let i = 0; i < count; i++) {
+        const g = runs[4 * runOf[i] + 2];
+        const mn = k.runF[4 * i + 2];
+        const mx = k.runF[4 * i + 3];
+        if (mn < mins[g]) mins[g] = mn;
+        if (mx > maxs[g]) maxs[g] = mx;
+      }
+    },
+    () => {},
+  );
+  return bad === 0;
 }
 
 /**
