@@ -5,6 +5,7 @@ import { asymmetricParams, levelRange, symmetricScale } from './range';
 import { absMax, absMaxUnchecked, badValue, firstBad, runExtremes, stridedExtremes } from './extremes';
 import type { QuantizedTensor } from './types';
 import { absMaxRuns, allContiguous, extremesRuns, simdKernel } from './simd/kernel';
+import { rowExtremes, rowsFit } from './simd/rows';
 
 export interface QuantizeOptions {
   bits: IntBits;
@@ -256,16 +257,18 @@ export function quantParams(
   const simd = checkedLater && !given0 && scheme === 'symmetric' && allContiguous(runs) ? simdKernel() : null;
   const absMaxes = simd ? absMaxRuns(simd, w, runs) : null;
   // Asymmetric extremes likewise (the first NaN / ±Inf is named from the whole tensor: earlier runs are finite).
-  const asym =
-    checkedLater && !given0 && scheme === 'asymmetric' && allContiguous(runs) ? simdKernel() : null;
-  if (asym && !extremesRuns(asym, w, runs, mins, maxs)) throw firstBad(w, 0, w.length, opts.name);
+  const asym = checkedLater && !given0 && scheme === 'asymmetric' ? simdKernel() : null;
+  const asymRuns = asym !== null && allContiguous(runs);
+  const asymRows = asym !== null && !asymRuns && rowsFit(runs, groups);
+  if (asymRuns && !extremesRuns(asym, w, runs, mins, maxs)) throw firstBad(w, 0, w.length, opts.name);
+  if (asymRows && !rowExtremes(asym, w, runs, mins, maxs)) throw firstBad(w, 0, w.length, opts.name);
   for (let r4 = 0; r4 < runs.length; r4 += 4) {
     const start = runs[r4];
     const end = start + runs[r4 + 1];
     const k0 = runs[r4 + 2];
     const step = runs[r4 + 3];
     let finite: boolean;
-    if (step !== 0) finite = stridedExtremes(w, start, end, k0, step, mins, maxs);
+    if (step !== 0) finite = asymRows || stridedExtremes(w, start, end, k0, step, mins, maxs);
     else if (checkedLater && given0)
       continue; // nothing to learn from this run
     else if (checkedLater && scheme === 'symmetric') {
@@ -278,7 +281,7 @@ export function quantParams(
       finite = a - a === 0;
       if (a > maxs[k0]) maxs[k0] = a;
       if (-a < mins[k0]) mins[k0] = -a;
-    } else finite = asym !== null || runExtremes(w, start, end, k0, mins, maxs);
+    } else finite = asymRuns || runExtremes(w, start, end, k0, mins, maxs);
     if (!finite) throw firstBad(w, start, end, opts.name);
   }
 

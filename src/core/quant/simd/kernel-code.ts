@@ -9,7 +9,7 @@
 // A run record (16 bytes): start (i32, element index in the chunk), length (i32), scale (f32), zero point (f32).
 import { F32, F64, I32, V128, op, type Func, type Instr } from './wasm';
 import { add, eachRun, get, HIGH_HALF, keepMax, LOW_BYTES, LOW_SHORTS, set, times, whileFits } from './loops';
-import { absmax, absmaxRow, extremes } from './range-code';
+import { absmax, absmaxRow, extremes, extremesRow } from './range-code';
 
 /**
  * quant8 / quant16(runs, nruns, inp, out, qmin, qmax, acc): levels of each run as int8 / int16 at out + start, error
@@ -311,6 +311,7 @@ export const kernelFuncs = (): Func[] => [
   absmax(true),
   absmaxRow(),
   extremes(),
+  extremesRow(),
   quant(1),
   quant(2),
   quant(1, true),

@@ -193,8 +193,13 @@ describe('WebAssembly SIMD kernel equals the JS loops', () => {
     w[3000] = bad;
     for (const on of [true, false]) {
       setSimdKernel(on);
-      for (const granularity of ['channel', 'tensor'] as const) {
-        const opts = { ...base, scheme, granularity };
+      const layouts: Partial<QuantizeOptions>[] = [
+        { granularity: 'channel' }, // one pass / runs
+        { granularity: 'tensor' }, // a run per tensor
+        { granularity: 'block', blockSize: 16, reductionAxis: 0 }, // rows
+      ];
+      for (const layout of layouts) {
+        const opts = { ...base, scheme, ...layout };
         expect(() => quantizeFused(w, [64, 64], opts, container, 'float32')).toThrow(
           `has ${bad} at index 1000`,
         );

@@ -29,6 +29,7 @@ interface Exports {
   pack2(src: number, dst: number, dend: number): void;
   absmaxrow(runs: number, nruns: number, inp: number): void;
   extremes(runs: number, nruns: number, inp: number, badp: number): void;
+  extremesrow(runs: number, nruns: number, inp: number, badp: number): void;
   quantrow8(runs: number, n: number, inp: number, out: number, qmin: number, qmax: number, acc: number): void;
   quantrow16(
     runs: number,

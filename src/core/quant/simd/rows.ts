@@ -67,6 +67,43 @@ export function rowScales(
   for (let g = 0; g < groups; g++) scales[g] = symmetricScale(m[g], qmax);
 }
 
+/**
+ * min and max of row-laid groups into mins / maxs (as stridedExtremes: NaN skipped; the sign of a zero may differ,
+ * which gives the same asymmetric grid); false when a value is NaN or ±Inf (the caller names the first one).
+ */
+export function rowExtremes(
+  kernel: Kernel,
+  w: Float32Array,
+  runs: Int32Array,
+  mins: Float64Array,
+  maxs: Float64Array,
+): boolean {
+  const groups = mins.length;
+  const k = reserve(kernel, 8 * groups);
+  const g0 = GROUPS / 4;
+  k.all.fill(Infinity, g0, g0 + groups);
+  k.all.fill(-Infinity, g0 + groups, g0 + 2 * groups);
+  let bad = 0;
+  walkRows(
+    k,
+    w,
+    runs,
+    [GROUPS, GROUPS + 4 * groups],
+    (count) => {
+      k.x.extremesrow(RUNS, count, IN, ACC + 32);
+      bad += k.all[(ACC + 32) / 4];
+    },
+    () => {},
+  );
+  for (let g = 0; g < groups; g++) {
+    const mn = k.all[g0 + g];
+    const mx = k.all[g0 + groups + g];
+    if (mn < mins[g]) mins[g] = mn;
+    if (mx > maxs[g]) maxs[g] = mx;
+  }
+  return bad === 0;
+}
+
 /** Levels and error sums of row-laid runs, exactly as fused.ts's stridedRun with float32 output. */
 export function quantizeRows(
   kernel: Kernel,
