@@ -272,7 +272,7 @@ writeFileSync(
       `Machine: ${machine}. Commit ${rev(ROOT)}${BEFORE_DIR ? `; "before" is commit ${rev(BEFORE_DIR)} (a temporary checkout, its CLI and its kernel)` : ''}. Whole processes: medians of ${RUNS} runs per cell, the commands of a cell group run in alternating rounds, timed by GNU time (peak memory is the process's maximum resident set).`,
       'The machine is shared (2 cores, several other jobs): absolute times are noisy, ratios measured in the same run are what to compare.',
       '',
-      "Kernel rows: one 4096×1024 float32 weight (16 MiB), int8 symmetric per-channel, `quantizeFused` (range pass, levels packed, error sums) against a JS copy loop and `TypedArray.set` of the same array, in alternating rounds. Node: the process's CPU time (waiting for a core does not count), median of 9 per-round ratios. A Chromium worker has only wall time: the ratio of the best of 15 rounds of each.",
+      "Kernel rows: one 4096×1024 float32 weight (16 MiB), int8 symmetric per-channel, `quantizeFused` (range pass, levels packed, error sums) against a JS copy loop and `TypedArray.set` of the same array, in alternating rounds; the ratios are of the WebAssembly SIMD path (the default), and the detail gives the same call with it switched off (the JS loops, `QSTUDIO_KERNEL=js`). Node: the process's CPU time (waiting for a core does not count), median of 9 per-round ratios. A Chromium worker has only wall time: the ratio of the best of 15 rounds of each.",
       '',
       table,
       '',

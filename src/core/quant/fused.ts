@@ -15,7 +15,7 @@ import {
   type QuantParams,
 } from './quantize';
 import type { QuantizedTensor } from './types';
-import { allContiguous, onePassFits, quantizeOnePass, quantizeRuns, simdKernel } from './simd/kernel';
+import { runSimd, simdPlan, type SimdPlan } from './simd/plan';
 
 /** What the op computes with after DequantizeLinear: float32, or a Cast to float16 / bfloat16 (rounded again). */
 export type OutRounding = 'float32' | 'float16' | 'bfloat16';
@@ -75,15 +75,13 @@ export function quantizeFused(
 ): FusedPacked | FusedLevels {
   const round = rounder(out);
   const cbits = container ? containerInfo(container).bits : 8;
-  // Symmetric scales from the extremes with the SIMD kernel: the range pass joins the levels pass (one read of w).
-  let onePass = false;
-  const { grouping: g, ...params } = quantParams(
-    w,
-    shape,
-    opts,
-    true,
-    (runs) => (onePass = round === null && onePassFits(runs, cbits) && simdKernel() !== null),
-  );
+  // WebAssembly SIMD for float32 output where the layout fits (simd/plan.ts); symmetric scales from the extremes are
+  // then left to the kernel (quantParams skips its range pass), which reads w once for range and levels.
+  let plan: SimdPlan | null = null;
+  const { grouping: g, ...params } = quantParams(w, shape, opts, true, (runs, groups) => {
+    plan = round === null ? simdPlan(runs, groups, cbits, true) : null;
+    return plan !== null && plan.kind !== 'runs';
+  });
   const { scales, zeroPoints, qmin, qmax } = params;
   let packed: Uint8Array | null = null;
   let levels: Int16Array | null = null;
@@ -100,10 +98,9 @@ export function quantizeFused(
   } else levels = new Int16Array(w.length);
   // The levels land in `lv`: a view of the packed bytes for 8-bit containers (a byte is the level's two's
   // complement either way), the Int16Array for MatMulNBits, or a scratch Int8Array packed below for 2/4 bits.
-  // Contiguous runs with float32 output (per-tensor, per-channel on the outer axis, blocks): WebAssembly SIMD when
-  // the engine has it, same levels, bytes and sums (simd/kernel-code.ts). Everything else: the JS loops below.
   const runs = runList(g);
-  const simd = round === null && allContiguous(runs) ? simdKernel() : null;
+  plan ??= round === null ? simdPlan(runs, params.scales.length, cbits, false) : null;
+  const simd: SimdPlan | null = plan;
   const lv: Int8Array | Int16Array =
     levels ?? (cbits === 8 ? new Int8Array(packed!.buffer) : new Int8Array(simd ? 0 : w.length));
 
@@ -115,11 +112,7 @@ export function quantizeFused(
   // Symmetric scales from the extremes: |w / s| ≤ qmax·(1 + 2^-23) < qmax + 0.5 (s = fround(max|w| / qmax), never
   // below it), so no level needs clamping and the zero point is 0. Given scales (a clip search) may clip.
   const unclamped = opts.scheme === 'symmetric' && !opts.params;
-  if (simd) {
-    const out = levels ? { levels } : { packed: packed!, cbits };
-    if (onePass) quantizeOnePass(simd, w, runs, scales, qmin, qmax, out, acc);
-    else quantizeRuns(simd, w, runs, scales, zeroPoints, qmin, qmax, out, acc);
-  }
+  if (simd) runSimd(simd, w, runs, params, levels ? { levels } : { packed: packed!, cbits }, acc);
   for (let r4 = 0; r4 < (simd ? 0 : runs.length); r4 += 4) {
     const start = runs[r4];
     const end = start + runs[r4 + 1];

@@ -12,7 +12,8 @@ import {
   stridedExtremes,
 } from './extremes';
 import type { QuantizedTensor } from './types';
-import { absMaxRuns, allContiguous, simdKernel } from './simd/kernel';
+import { absMaxRuns, allContiguous, extremesRuns, simdKernel } from './simd/kernel';
+import { rowExtremes, rowsFit } from './simd/rows';
 
 export interface QuantizeOptions {
   bits: IntBits;
@@ -235,7 +236,7 @@ export function quantParams(
   shape: number[],
   opts: QuantizeOptions,
   checkedLater = false,
-  scalesLater?: (runs: Int32Array) => boolean,
+  scalesLater?: (runs: Int32Array, groups: number) => boolean,
 ): QuantParams {
   const { bits, scheme } = opts;
   const { qmin, qmax } = levelRange(bits, scheme);
@@ -257,12 +258,18 @@ export function quantParams(
   const runs = runList(g);
   // The caller's one pass takes the symmetric scales itself (quantizeFused with the SIMD kernel): all 1, as an empty
   // group's, until it writes them.
-  if (checkedLater && !given0 && scheme === 'symmetric' && scalesLater?.(runs)) {
+  if (checkedLater && !given0 && scheme === 'symmetric' && scalesLater?.(runs, groups)) {
     return paramsOf(shape, bits, scheme, g, qmin, qmax, new Float32Array(groups).fill(1), null);
   }
   // max|w| per run by the WebAssembly SIMD kernel where it applies (same values: max is exact in any order).
   const simd = checkedLater && !given0 && scheme === 'symmetric' && allContiguous(runs) ? simdKernel() : null;
   const absMaxes = simd ? absMaxRuns(simd, w, runs) : null;
+  // Asymmetric extremes likewise (the first NaN / ±Inf is named from the whole tensor: earlier runs are finite).
+  const asym = checkedLater && !given0 && scheme === 'asymmetric' ? simdKernel() : null;
+  const asymRuns = asym !== null && allContiguous(runs);
+  const asymRows = asym !== null && !asymRuns && rowsFit(runs, groups);
+  if (asymRuns && !extremesRuns(asym, w, runs, mins, maxs)) throw firstBad(w, 0, w.length, opts.name);
+  if (asymRows && !rowExtremes(asym, w, runs, mins, maxs)) throw firstBad(w, 0, w.length, opts.name);
   for (let r4 = 0; r4 < runs.length; r4 += 4) {
     const start = runs[r4];
     const end = start + runs[r4 + 1];
@@ -273,7 +280,7 @@ export function quantParams(
     if (step !== 0 && checkedLater && scheme === 'symmetric') {
       stridedAbsMax(w, start, end, k0, step, mins, maxs); // half the compares and stores of min and max
       continue;
-    } else if (step !== 0) finite = stridedExtremes(w, start, end, k0, step, mins, maxs);
+    } else if (step !== 0) finite = asymRows || stridedExtremes(w, start, end, k0, step, mins, maxs);
     else if (checkedLater && scheme === 'symmetric') {
       const a = absMaxes ? absMaxes[r4 / 4] : absMaxUnchecked(w, start, end);
       if (a > maxs[k0]) maxs[k0] = a;
@@ -284,7 +291,7 @@ export function quantParams(
       finite = a - a === 0;
       if (a > maxs[k0]) maxs[k0] = a;
       if (-a < mins[k0]) mins[k0] = -a;
-    } else finite = runExtremes(w, start, end, k0, mins, maxs);
+    } else finite = asymRuns || runExtremes(w, start, end, k0, mins, maxs);
     if (!finite) throw firstBad(w, start, end, opts.name);
   }
 

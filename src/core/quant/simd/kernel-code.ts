@@ -7,154 +7,27 @@
 //                                                   (lanes are added sequentially: same rounding as the JS loop)
 //   max|e|                                          lane-wise (max is exact in any order), folded at the end
 // A run record (16 bytes): start (i32, element index in the chunk), length (i32), scale (f32), zero point (f32).
-import { F32, F64, I32, V128, op, type Func, type Instr, type ValType } from './wasm';
-
-const { local_get: get, local_set: set } = op;
-
-/** `while (local[a] + bytes <= local[b]) { body }`: the body advances local[a]. */
-const whileFits = (a: number, bytes: number, b: number, body: Instr[]): Instr[] => [
-  op.block,
-  op.loop,
-  get(a),
-  op.i32_const(bytes),
-  op.i32_add,
-  get(b),
-  op.i32_gt_u,
-  op.br_if(1),
-  ...body,
-  op.br(0),
-  op.end,
-  op.end,
-];
-
-/** for each of `nruns` records from `rec` on: body, then the next record. */
-const eachRun = (rec: number, nruns: number, body: Instr[]): Instr[] => [
-  op.block,
-  op.loop,
-  get(nruns),
-  op.i32_eqz,
-  op.br_if(1),
-  ...body,
-  get(rec),
-  op.i32_const(16),
-  op.i32_add,
-  set(rec),
-  get(nruns),
-  op.i32_const(1),
-  op.i32_sub,
-  set(nruns),
-  op.br(0),
-  op.end,
-  op.end,
-];
-
-const times = (n: number, t: ValType): ValType[] => Array<ValType>(n).fill(t);
-const add = (i: number, by: number): Instr[] => [get(i), op.i32_const(by), op.i32_add, set(i)];
-/** local[x] = (local[y] > local[x]) ? local[y] : local[x]  — JS's `if (y > x) x = y` (NaN never wins). */
-const keepMax = (x: number, y: Instr[]): Instr[] => [
-  ...y,
-  get(x),
-  ...y,
-  get(x),
-  op.f64_gt,
-  op.select,
-  set(x),
-];
-const LOW_BYTES = [0, 4, 8, 12, 0, 4, 8, 12, 0, 4, 8, 12, 0, 4, 8, 12];
-const LOW_SHORTS = [0, 1, 4, 5, 8, 9, 12, 13, 0, 1, 4, 5, 8, 9, 12, 13];
-const HIGH_HALF = [8, 9, 10, 11, 12, 13, 14, 15, 8, 9, 10, 11, 12, 13, 14, 15];
-
-/**
- * absmax(runs, nruns, inp): max|v| of each run (NaN skipped, as absMaxUnchecked) into the record's scale slot.
- * symscales(runs, nruns, inp, qmax, sout): the symmetric scale of that max instead (range.ts symmetricScale:
- * 1 for 0, else max(fround(max / qmax), 2^-126); f32.div of float32 operands is that fround), zero point 0, and the
- * scales one after the other at sout.
- */
-function absmax(scales: boolean): Func {
-  const [runs, nruns, inp, qmax, sout] = [0, 1, 2, 3, 4];
-  const P = scales ? 5 : 3;
-  const [p, end, acc, m, a] = [P, P + 1, P + 2, P + 3, P + 4];
-  /** m = a > m ? a : m (JS's `if (a > mx) mx = a`: NaN never wins). */
-  const keep: Instr[] = [get(a), get(m), get(a), get(m), op.f32_gt, op.select, set(m)];
-  /** acc = pmax(acc, acc's lanes moved down): after the high half then lane 1, lane 0 is the max of the four. */
-  const fold = (lanes: number[]): Instr[] => [
-    get(acc),
-    get(acc),
-    get(acc),
-    op.i8x16_shuffle(lanes),
-    op.f32x4_pmax,
-    set(acc),
-  ];
-  const scale: Instr[] = [
-    get(runs),
-    op.f32_const(1),
-    get(m),
-    get(qmax),
-    op.f32_div,
-    op.f32_const(2 ** -126),
-    op.f32_max,
-    get(m),
-    op.f32_const0,
-    op.f32_eq,
-    op.select,
-    op.local_tee(a),
-    op.f32_store(8),
-    get(runs),
-    op.f32_const0,
-    op.f32_store(12),
-    get(sout),
-    get(a),
-    op.f32_store(),
-    ...add(sout, 4),
-  ];
-  return {
-    name: scales ? 'symscales' : 'absmax',
-    params: scales ? [I32, I32, I32, F32, I32] : [I32, I32, I32],
-    locals: [I32, I32, V128, F32, F32],
-    body: eachRun(runs, nruns, [
-      [...get(inp), ...get(runs), ...op.i32_load(0), ...op.i32_const(2), ...op.i32_shl, ...op.i32_add],
-      op.local_tee(p),
-      get(runs),
-      op.i32_load(4),
-      op.i32_const(2),
-      op.i32_shl,
-      op.i32_add,
-      set(end),
-      op.f32_const0,
-      op.f32x4_splat,
-      set(acc),
-      // pmax(acc, |v|) = acc < |v| ? |v| : acc, JS's `if (a > mx) mx = a` per lane
-      ...whileFits(p, 16, end, [
-        get(acc),
-        get(p),
-        op.v128_load(),
-        op.f32x4_abs,
-        op.f32x4_pmax,
-        set(acc),
-        ...add(p, 16),
-      ]),
-      // lanes hold +0 or more and never NaN: their max is exact in any order
-      ...fold(HIGH_HALF),
-      ...fold([4, 5, 6, 7, 4, 5, 6, 7, 4, 5, 6, 7, 4, 5, 6, 7]),
-      get(acc),
-      op.f32x4_extract_lane(0),
-      set(m),
-      ...whileFits(p, 4, end, [get(p), op.f32_load(), op.f32_abs, set(a), ...keep, ...add(p, 4)]),
-      ...(scales ? scale : [get(runs), get(m), op.f32_store(8)]),
-    ]),
-  };
-}
+import { F32, F64, I32, V128, op, type Func, type Instr } from './wasm';
+import { add, eachRun, get, HIGH_HALF, keepMax, LOW_BYTES, LOW_SHORTS, set, times, whileFits } from './loops';
+import { absmax, absmaxRow, extremes, extremesRow } from './range-code';
 
 /**
  * quant8 / quant16(runs, nruns, inp, out, qmin, qmax, acc): levels of each run as int8 / int16 at out + start, error
  * sums carried in acc (4 float64: Σv², Σe², Σ|v|, max|e|) from call to call.
+ * quantrow8 / quantrow16: the same where the group changes with every element (per-axis on the last axis, blocks on
+ * an inner axis): the record holds addresses of float32 scales and zero points, one per element of the run.
  */
-function quant(width: 1 | 2): Func {
+function quant(width: 1 | 2, row = false): Func {
   const [runs, nruns, inp, out, qmin, qmax, accp] = [0, 1, 2, 3, 4, 5, 6];
   const [p, end, o, vs, vz, vlo, vhi, v, q, x, e, t, vmax, d] = [
     7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20,
   ];
-  const [signal, noise, sumAbs, s, zp, sv, sq, sx, se, magic] = [21, 22, 23, 24, 25, 26, 27, 28, 29, 30];
+  const [signal, noise, sumAbs, s, zp, sv, sq, sx, se, magic, sp, zpp] = [
+    21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32,
+  ];
+  /** Rows: this element's (or 4 elements') scale and zero point, then the addresses move on. */
+  const rowParams = (bytes: number, load: Instr, toS: number, toZ: number): Instr[] =>
+    row ? [get(sp), load, set(toS), get(zpp), load, set(toZ), ...add(sp, bytes), ...add(zpp, bytes)] : [];
   const shift = width === 1 ? 0 : 1;
   /** Σ over the two float64 lanes of `vec`, in lane order, into local `to`. */
   const sum2 = (to: number, vec: Instr[]): Instr[] => [
@@ -195,6 +68,7 @@ function quant(width: 1 | 2): Func {
     ];
   };
   const vector: Instr[] = [
+    ...rowParams(16, op.v128_load(), vs, vz),
     get(p),
     op.v128_load(),
     op.local_tee(v),
@@ -230,6 +104,7 @@ function quant(width: 1 | 2): Func {
     ...pair(true),
   ];
   const scalar: Instr[] = [
+    ...rowParams(4, op.f32_load(), s, zp),
     get(p),
     op.f32_load(),
     op.local_tee(sv),
@@ -286,10 +161,10 @@ function quant(width: 1 | 2): Func {
   ];
   const splat = (from: Instr[], to: number): Instr[] => [...from, op.f32x4_splat, set(to)];
   return {
-    name: width === 1 ? 'quant8' : 'quant16',
+    name: `quant${row ? 'row' : ''}${width * 8}`,
     params: [I32, I32, I32, I32, F32, F32, I32],
-    // p end o | vs vz vlo vhi v q x e t vmax d | signal noise sumAbs | s zp sv sq | sx se | magic
-    locals: [I32, I32, I32, ...times(11, V128), F64, F64, F64, F32, F32, F32, F32, F64, F64, V128],
+    // p end o | vs vz vlo vhi v q x e t vmax d | signal noise sumAbs | s zp sv sq | sx se | magic | sp zpp
+    locals: [I32, I32, I32, ...times(11, V128), F64, F64, F64, F32, F32, F32, F32, F64, F64, V128, I32, I32],
     body: [
       [...get(accp), ...op.f64_load(0)],
       set(signal),
@@ -303,14 +178,18 @@ function quant(width: 1 | 2): Func {
       ...splat([get(qmax)], vhi),
       ...splat([op.f32_const(1.5 * 2 ** 23)], magic),
       ...eachRun(runs, nruns, [
-        [...get(runs), ...op.f32_load(8)],
-        op.local_tee(s),
-        op.f32x4_splat,
-        set(vs),
-        [...get(runs), ...op.f32_load(12)],
-        op.local_tee(zp),
-        op.f32x4_splat,
-        set(vz),
+        ...(row
+          ? [[...get(runs), ...op.i32_load(8)], set(sp), [...get(runs), ...op.i32_load(12)], set(zpp)]
+          : [
+              [...get(runs), ...op.f32_load(8)],
+              op.local_tee(s),
+              op.f32x4_splat,
+              set(vs),
+              [...get(runs), ...op.f32_load(12)],
+              op.local_tee(zp),
+              op.f32x4_splat,
+              set(vz),
+            ]),
         [...get(runs), ...op.i32_load(0)],
         op.local_tee(o),
         op.i32_const(2),
@@ -427,4 +306,16 @@ function pack2(): Func {
   };
 }
 
-export const kernelFuncs = (): Func[] => [absmax(false), absmax(true), quant(1), quant(2), pack4(), pack2()];
+export const kernelFuncs = (): Func[] => [
+  absmax(false),
+  absmax(true),
+  absmaxRow(),
+  extremes(),
+  extremesRow(),
+  quant(1),
+  quant(2),
+  quant(1, true),
+  quant(2, true),
+  pack4(),
+  pack2(),
+];

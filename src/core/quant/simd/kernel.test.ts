@@ -76,6 +76,44 @@ const cases: Case[] = [
     null,
   ],
   ['levels int8 per-tensor', [10, 10], { granularity: 'tensor' }, null],
+  [
+    'int8 per-channel middle axis (groups shared by runs)',
+    [4, 5, 6],
+    { granularity: 'channel', channelAxis: 1 },
+    'int8',
+  ],
+  // rows: the group changes with every element (MatMul [K, N] per column, or in blocks along K)
+  ['rows: int8 per-channel last axis', [24, 37], { granularity: 'channel', channelAxis: 1 }, 'int8'],
+  [
+    'rows: uint8 asym per-channel last axis',
+    [24, 37],
+    { scheme: 'asymmetric', granularity: 'channel', channelAxis: 1 },
+    'uint8',
+  ],
+  [
+    'rows: int4 block 32 on axis 0',
+    [64, 40],
+    { bits: 4, granularity: 'block', blockSize: 32, reductionAxis: 0 },
+    'int4',
+  ],
+  [
+    'rows: levels 4-bit asym block 16 on axis 0',
+    [40, 36],
+    { bits: 4, scheme: 'asymmetric', granularity: 'block', blockSize: 16, reductionAxis: 0 },
+    null,
+  ],
+  [
+    'rows: int2 block on a middle axis',
+    [3, 20, 9],
+    { bits: 2, granularity: 'block', blockSize: 16, reductionAxis: 1 },
+    'int2',
+  ],
+  [
+    'chunks: rows int4 block 32 on axis 0',
+    [96, 5003],
+    { bits: 4, granularity: 'block', blockSize: 32, reductionAxis: 0 },
+    'int4',
+  ],
   // one run longer than a chunk: the range pass goes first (symmetric), then the levels pass
   ['chunks: int8 per-tensor', [3, 100001], { granularity: 'tensor' }, 'int8'],
   [
@@ -125,10 +163,10 @@ describe('WebAssembly SIMD kernel equals the JS loops', () => {
   });
 
   for (const [label, shape, o, container] of cases) {
-    const fillNames = shape[0] * shape[1] > 1e5 ? ['random', 'ties'] : Object.keys(fills);
+    const fillNames = shape.reduce((a, b) => a * b) > 1e5 ? ['random', 'ties'] : Object.keys(fills);
     for (const fill of fillNames) {
       it(`${label}, ${fill}`, () => {
-        const w = fills[fill](shape[0] * shape[1]);
+        const w = fills[fill](shape.reduce((a, b) => a * b));
         const opts = { ...base, ...o };
         const { simd, js } = both(w, shape, opts, container);
         expect(simd).toEqual(js);
@@ -144,15 +182,28 @@ describe('WebAssembly SIMD kernel equals the JS loops', () => {
     expect(simd).toEqual(js);
   });
 
-  it.each([NaN, Infinity, -Infinity])('rejects %s like the JS path, naming the first index', (bad) => {
+  it.each([
+    [NaN, 'symmetric', 'int8'],
+    [Infinity, 'symmetric', 'int8'],
+    [-Infinity, 'asymmetric', 'uint8'],
+    [NaN, 'asymmetric', 'uint8'],
+  ] as const)('rejects %s (%s) like the JS path, naming the first index', (bad, scheme, container) => {
     const w = fills.random(64 * 64);
     w[1000] = bad;
     w[3000] = bad;
     for (const on of [true, false]) {
       setSimdKernel(on);
-      expect(() =>
-        quantizeFused(w, [64, 64], { ...base, granularity: 'channel' }, 'int8', 'float32'),
-      ).toThrow(`has ${bad} at index 1000`);
+      const layouts: Partial<QuantizeOptions>[] = [
+        { granularity: 'channel' }, // one pass / runs
+        { granularity: 'tensor' }, // a run per tensor
+        { granularity: 'block', blockSize: 16, reductionAxis: 0 }, // rows
+      ];
+      for (const layout of layouts) {
+        const opts = { ...base, scheme, ...layout };
+        expect(() => quantizeFused(w, [64, 64], opts, container, 'float32')).toThrow(
+          `has ${bad} at index 1000`,
+        );
+      }
     }
   });
 });

@@ -15,22 +15,38 @@ const ACC = PACK + CHUNK / 2 + 64;
 const RUNS = ACC + 64;
 const SCALES = RUNS + RUN_CAP * 16; // symscales' output, one float32 per run record
 const PAGES = Math.ceil((SCALES + RUN_CAP * 4) / 65536);
+/** Per-group arrays of the row kernels (rows.ts) start here; the memory grows for them (and only for them). */
+export const GROUPS = PAGES * 65536;
+export { ACC, IN, OUT, RUNS };
 
 interface Exports {
-  memory: { buffer: ArrayBuffer };
+  memory: { buffer: ArrayBuffer; grow(pages: number): number };
   absmax(runs: number, nruns: number, inp: number): void;
   symscales(runs: number, nruns: number, inp: number, qmax: number, sout: number): void;
   quant8(runs: number, n: number, inp: number, out: number, qmin: number, qmax: number, acc: number): void;
   quant16(runs: number, n: number, inp: number, out: number, qmin: number, qmax: number, acc: number): void;
   pack4(src: number, dst: number, dend: number): void;
   pack2(src: number, dst: number, dend: number): void;
+  absmaxrow(runs: number, nruns: number, inp: number): void;
+  extremes(runs: number, nruns: number, inp: number, badp: number): void;
+  extremesrow(runs: number, nruns: number, inp: number, badp: number): void;
+  quantrow8(runs: number, n: number, inp: number, out: number, qmin: number, qmax: number, acc: number): void;
+  quantrow16(
+    runs: number,
+    n: number,
+    inp: number,
+    out: number,
+    qmin: number,
+    qmax: number,
+    acc: number,
+  ): void;
 }
 interface Wasm {
   Module: new (bytes: Uint8Array) => object;
   Instance: new (m: object) => { exports: unknown };
 }
 
-interface Kernel {
+export interface Kernel {
   x: Exports;
   f32: Float32Array;
   u8: Uint8Array;
@@ -39,6 +55,8 @@ interface Kernel {
   runI: Int32Array;
   runF: Float32Array;
   scales: Float32Array;
+  /** The whole memory as float32 (per-group arrays from GROUPS on). */
+  all: Float32Array;
 }
 
 let kernel: Kernel | null | undefined;
@@ -51,25 +69,40 @@ export function setSimdKernel(on: boolean): void {
   enabled = on;
 }
 
+function views(x: Exports): Kernel {
+  const buf = x.memory.buffer;
+  return {
+    x,
+    f32: new Float32Array(buf, IN, CHUNK),
+    u8: new Uint8Array(buf),
+    i16: new Int16Array(buf, OUT, CHUNK),
+    f64: new Float64Array(buf, ACC, 4),
+    runI: new Int32Array(buf, RUNS, RUN_CAP * 4),
+    runF: new Float32Array(buf, RUNS, RUN_CAP * 4),
+    scales: new Float32Array(buf, SCALES, RUN_CAP),
+    all: new Float32Array(buf),
+  };
+}
+
 function load(): Kernel | null {
   const wasm = (globalThis as { WebAssembly?: Wasm }).WebAssembly;
   if (!wasm) return null;
   try {
-    const x = new wasm.Instance(new wasm.Module(moduleBytes(kernelFuncs(), PAGES))).exports as Exports;
-    const buf = x.memory.buffer; // never grown: the views stay valid
-    return {
-      x,
-      f32: new Float32Array(buf, IN, CHUNK),
-      u8: new Uint8Array(buf),
-      i16: new Int16Array(buf, OUT, CHUNK),
-      f64: new Float64Array(buf, ACC, 4),
-      runI: new Int32Array(buf, RUNS, RUN_CAP * 4),
-      runF: new Float32Array(buf, RUNS, RUN_CAP * 4),
-      scales: new Float32Array(buf, SCALES, RUN_CAP),
-    };
+    return views(new wasm.Instance(new wasm.Module(moduleBytes(kernelFuncs(), PAGES))).exports as Exports);
   } catch {
     return null; // no SIMD128 (the module does not validate)
   }
+}
+
+/** Room for `bytes` from GROUPS on: grows the memory (views renewed: growing detaches the old buffer). */
+export function reserve(k: Kernel, bytes: number): Kernel {
+  const need = Math.ceil((GROUPS + bytes) / 65536) - k.x.memory.buffer.byteLength / 65536;
+  if (need > 0) {
+    k.x.memory.grow(need);
+    kernel = views(k.x);
+    return kernel;
+  }
+  return k;
 }
 
 /** The kernel, or null when it is switched off or this engine has no WebAssembly SIMD. */
@@ -90,11 +123,11 @@ export function allContiguous(runs: Int32Array): boolean {
  * `batch(count, firstRun)` after up to RUN_CAP records (start in the chunk, length) were written, `chunkDone(c0, n)`
  * after a chunk's last batch. Runs (runList layout, all step 0) cover w in order.
  */
-function walk(
+export function walk(
   k: Kernel,
   w: Float32Array,
   runs: Int32Array,
-  record: (at: number, run: number) => void,
+  record: (at: number, run: number, offset: number) => void,
   batch: (count: number, runOfRecord: Int32Array) => void,
   chunkDone: (c0: number, n: number) => void,
 ): void {
@@ -112,7 +145,7 @@ function walk(
       if (b > a || end === start) {
         k.runI[4 * count] = a - c0;
         k.runI[4 * count + 1] = b - a;
-        record(count, r);
+        record(count, r, a - start);
         runOf[count++] = r;
         if (count === RUN_CAP) {
           batch(count, runOf);
@@ -148,13 +181,46 @@ export function absMaxRuns(k: Kernel, w: Float32Array, runs: Int32Array): Float6
 }
 
 /**
+ * min and max of each run (all step 0) merged into mins / maxs of its group as runExtremes does; false when a value
+ * is NaN or ±Inf (the caller names the first one).
+ */
+export function extremesRuns(
+  k: Kernel,
+  w: Float32Array,
+  runs: Int32Array,
+  mins: Float64Array,
+  maxs: Float64Array,
+): boolean {
+  let bad = 0;
+  walk(
+    k,
+    w,
+    runs,
+    () => {},
+    (count, runOf) => {
+      k.x.extremes(RUNS, count, IN, ACC + 32);
+      bad += k.all[(ACC + 32) / 4];
+      for (let i = 0; i < count; i++) {
+        const g = runs[4 * runOf[i] + 2];
+        const mn = k.runF[4 * i + 2];
+        const mx = k.runF[4 * i + 3];
+        if (mn < mins[g]) mins[g] = mn;
+        if (mx > maxs[g]) maxs[g] = mx;
+      }
+    },
+    () => {},
+  );
+  return bad === 0;
+}
+
+/**
  * Levels of the runs (all step 0, float32 output) into `packed` (8-, 4- or 2-bit container) or `levels` (int16),
  * error sums carried in acc (Σw², Σe², Σ|w|, max|e|), exactly as fused.ts's uniformRun.
  */
-type LevelsOut = { packed: Uint8Array; cbits: number } | { levels: Int16Array };
+export type LevelsOut = { packed: Uint8Array; cbits: number } | { levels: Int16Array };
 
 /** Copy a chunk's levels out of the kernel's memory: int16 levels, or bytes packed by 8, 4 or 2 bits. */
-function emit(k: Kernel, out: LevelsOut, c0: number, n: number): void {
+export function emit(k: Kernel, out: LevelsOut, c0: number, n: number): void {
   if ('levels' in out) out.levels.set(k.i16.subarray(0, n), c0);
   else if (out.cbits === 8) out.packed.set(k.u8.subarray(OUT, OUT + n), c0);
   else {

@@ -74,6 +74,7 @@ export const op = {
   i32_shl: [0x74],
   i32_shr_u: [0x76],
   f32_eq: [0x5b],
+  f32_lt: [0x5d],
   f32_gt: [0x5e],
   f64_gt: [0x64],
   f32_abs: [0x8b],
