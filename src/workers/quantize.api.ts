@@ -25,7 +25,7 @@ import { equalizeModel } from '../core/equalize/equalize';
 import { throttleProgress } from '../core/progress';
 import { validateExportedFile } from '../core/export/validate';
 import { macrotask } from './macrotask';
-import { rtnPoolFor, type RtnThreadPool } from './rtn-threads';
+import { releaseRtnPool, rtnPoolFor, type RtnThreadPool } from './rtn-threads';
 import { weightClipView } from '../core/ranges/clip-view';
 import { planBudget, type UserBudget } from '../core/mixed/run';
 import type { MeasuredLoss } from '../core/mixed/plan';
@@ -195,7 +195,7 @@ export const quantizeApi = {
     } finally {
       cancelled.delete(runId);
       pools.delete(runId);
-      await pool?.close();
+      if (pool) await releaseRtnPool(pool);
     }
   },
 

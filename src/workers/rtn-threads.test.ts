@@ -6,8 +6,9 @@ import { buildModel, floatTensor, modelBytes, node, valueInfo } from '../../test
 import { normalizeConfig, type QuantConfig } from '../core/quant/config';
 import { answerRtn, POOL_FROM_BYTES, type RtnPort, type RtnPortEvents } from '../core/pipeline/rtn-pool';
 import type { OnnxModel } from '../core/onnx/types';
+import type { KernelWeight } from '../core/pipeline/schedule';
 import { quantizeApi as api } from './quantize.api';
-import { rtnPoolFor, rtnThreads, useRtnThreads } from './rtn-threads';
+import { releaseRtnPool, rtnPoolFor, rtnThreads, useRtnThreads } from './rtn-threads';
 
 const WIDTH = 64;
 const LAYERS = 6;
@@ -130,6 +131,38 @@ describe('quantize worker with RTN threads', () => {
         expect(fake.log.terminated).toBe(threads); // ended with the run
       }
     }
+  });
+
+  it('the threads of a finished run serve the next run; useRtnThreads(null) ends them', async () => {
+    const modelId = await openChain();
+    const fake = fakeThreads();
+    useRtnThreads({ spawn: fake.spawn, threads: 2, fromBytes: 0 });
+    const a = await quantized(modelId, normalizeConfig({ bits: 8 }));
+    const b = await quantized(modelId, normalizeConfig({ bits: 4 }));
+    expect(fake.log).toMatchObject({ spawned: 2, terminated: 0, posted: 2 * LAYERS });
+    expect(a.bytes).not.toEqual(b.bytes);
+    useRtnThreads(null);
+    expect(fake.log.terminated).toBe(2);
+  });
+
+  it('a pool with work not taken (a run that failed early) is not kept', async () => {
+    const fake = fakeThreads();
+    useRtnThreads({ spawn: fake.spawn, threads: 1, fromBytes: 0 });
+    const model = { fileBytes: 1, externalFiles: new Map() } as unknown as OnnxModel;
+    const pool = rtnPoolFor(model)!;
+    const values = new Float32Array(64).fill(0.5);
+    const weight: KernelWeight = {
+      name: 'w',
+      shape: [8, 8],
+      channelAxis: 0,
+      reductionAxis: 1,
+      opDtype: 'float32',
+    };
+    const job = pool.run(values, weight, normalizeConfig({ bits: 8 }) as never, 'int8');
+    await releaseRtnPool(pool);
+    await expect(job).rejects.toMatchObject({ name: 'CancelledError' });
+    expect(fake.log.terminated).toBe(1);
+    expect(rtnPoolFor(model)).not.toBe(pool);
   });
 
   it('a thread that dies fails the run with a clear error; the next run works and gives the same bytes', async () => {

@@ -17,7 +17,7 @@ export const MAX_RTN_THREADS = 4;
 
 /**
  * Threads for `cores` logical cores: one core is left to the page and the evaluate worker (the quantize worker itself
- * mostly waits on its threads), at most MAX_RTN_THREADS; fewer than 2 is none (see rtnPoolFor).
+ * mostly waits on its threads), at most MAX_RTN_THREADS; none on one core.
  */
 export const rtnThreads = (cores: number): number =>
   Math.min(MAX_RTN_THREADS, Math.max(1, Math.floor(cores) || 1) - 1);
@@ -30,17 +30,58 @@ interface RtnThreadSetup {
 }
 let setup: RtnThreadSetup | null = null;
 
+/** How long the threads of a finished run wait for the next run (the next width of a batch): started and warm. */
+export const KEEP_THREADS_MS = 20_000;
+interface Kept {
+  pool: RtnThreadPool;
+  spawn: RtnThreadSetup['spawn'];
+  timer?: ReturnType<typeof setTimeout>;
+}
+/** Pools by thread count: the one in use or kept (the bench alternates counts; the studio has one). */
+const made = new WeakMap<RtnThreadPool, { threads: number; spawn: RtnThreadSetup['spawn'] }>();
+const kept = new Map<number, Kept>();
+
+function drop(threads: number): void {
+  const k = kept.get(threads);
+  if (!k) return;
+  kept.delete(threads);
+  clearTimeout(k.timer);
+  void k.pool.close();
+}
+
 /** How threads are started and how many (quantize.worker.ts; tests and the bench pass their own). null: none. */
 export function useRtnThreads(s: RtnThreadSetup | null): void {
   setup = s;
+  if (!s) [...kept.keys()].forEach(drop);
 }
 
-/** A pool for one run on `model`, or null to quantize in this thread (no threads set up, or a model under 32 MiB). */
+/**
+ * A pool for one run on `model` (the kept one when there is one), or null to quantize in this thread (no threads set
+ * up, or a model under 32 MiB). Give it back with `releaseRtnPool` when the run is over.
+ */
 export function rtnPoolFor(model: OnnxModel): RtnThreadPool | null {
   if (!setup || setup.threads < 1 || modelBytes(model) < (setup.fromBytes ?? POOL_FROM_BYTES)) return null;
+  const k = kept.get(setup.threads);
+  if (k?.spawn === setup.spawn) {
+    kept.delete(setup.threads);
+    clearTimeout(k.timer);
+    return k.pool;
+  }
+  drop(setup.threads);
   // One tensor read ahead: the quantize worker reads the next one while the threads work (with one thread, it
   // would otherwise read only once that thread is done).
-  return rtnMessagePool(setup.threads, setup.spawn, 1);
+  const pool = rtnMessagePool(setup.threads, setup.spawn, 1);
+  made.set(pool, { threads: setup.threads, spawn: setup.spawn });
+  return pool;
+}
+
+/** The run on `pool` is over: idle threads are kept for KEEP_THREADS_MS; a pool cancelled, failed or busy ends. */
+export async function releaseRtnPool(pool: RtnThreadPool): Promise<void> {
+  const m = made.get(pool);
+  if (!m || !pool.idle() || kept.has(m.threads)) return pool.close();
+  const k: Kept = { pool, spawn: m.spawn };
+  k.timer = setTimeout(() => kept.get(m.threads) === k && drop(m.threads), KEEP_THREADS_MS);
+  kept.set(m.threads, k);
 }
 
 /** A browser Worker as a pool thread. Its errors stop here: they fail the run, not the quantize worker. */

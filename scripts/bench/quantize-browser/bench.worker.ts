@@ -15,7 +15,7 @@ export const benchWorker = {
   },
   /** One run with `threads` RTN threads (0: in this worker, as below 32 MiB): wall ms of `quantize`. */
   async quantize(threads: number, runId: string, config: QuantConfig): Promise<number> {
-    useRtnThreads(threads ? { spawn: startRtnWorker, threads } : null);
+    useRtnThreads({ spawn: startRtnWorker, threads }); // 0: none (the kept pools of other counts stay warm)
     const t0 = performance.now();
     await quantizeApi.quantize('m', runId, config);
     return performance.now() - t0;

@@ -91,7 +91,7 @@ export function rtnMessagePool(
   threads: number,
   spawn: (events: RtnPortEvents) => RtnPort,
   ahead = 0,
-): RtnPool & { close(reason?: Error): Promise<void> } {
+): RtnPool & { close(reason?: Error): Promise<void>; idle(): boolean } {
   const workers: { port: RtnPort; busy: boolean }[] = [];
   const queue: { req: RtnRequest; resolve: (r: ExportedWeight) => void; reject: (e: unknown) => void }[] = [];
   const waiting = new Map<number, Omit<(typeof queue)[number], 'req'> & { copied: boolean }>();
@@ -160,6 +160,8 @@ export function rtnMessagePool(
         pump();
       });
     },
+    /** Nothing queued or waiting and no thread died: the threads can serve another run. */
+    idle: () => !broken && !queue.length && !waiting.size,
     async close(reason = new StudioError('CancelledError', 'the worker pool was closed')) {
       await fail(reason);
     },
