@@ -82,6 +82,8 @@ const cases: Case[] = [
     { granularity: 'channel', channelAxis: 1 },
     'int8',
   ],
+  ['empty channels', [8, 0], { bits: 4, granularity: 'channel', channelAxis: 0 }, 'int4'],
+  ['empty rows', [0, 8], { granularity: 'channel', channelAxis: 1, scheme: 'asymmetric' }, 'uint8'],
   // rows: the group changes with every element (MatMul [K, N] per column, or in blocks along K)
   ['rows: int8 per-channel last axis', [24, 37], { granularity: 'channel', channelAxis: 1 }, 'int8'],
   [
