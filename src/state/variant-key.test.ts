@@ -114,7 +114,9 @@ describe.each([
   // The variants table shows the same name in two columns (fp16 says "cast" where the scheme would be).
   it(`table columns of ${label}`, () => {
     const { bits, settings } = variantLabelParts({ config });
-    expect(`${bits} · ${settings}`).toBe(label.startsWith('fp16') ? label.replace('fp16', 'fp16 · cast') : label);
+    expect(`${bits} · ${settings}`).toBe(
+      label.startsWith('fp16') ? label.replace('fp16', 'fp16 · cast') : label,
+    );
   });
 });
 
