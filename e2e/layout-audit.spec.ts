@@ -34,7 +34,7 @@ test('variants that differ only in granularity or rounding read differently in t
   await fourVariants(page);
   // Sidebar: each name whole (the part that tells them apart comes last).
   const names = page.getByTestId('variant-list').locator('.variant-name');
-  for (const name of await names.all()) expect(await cut(name), await name.textContent()).toBe(false);
+  for (const name of await names.all()) expect(await cut(name), (await name.textContent()) ?? '').toBe(false);
   expect(new Set(await names.allTextContents()).size).toBe(4);
   // Table: bits + settings columns are the sidebar's name, so the GPTQ row is not a copy of the RTN one.
   const rows = page.getByTestId('variants-table').locator('tbody tr');
