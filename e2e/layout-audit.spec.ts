@@ -1,5 +1,5 @@
 import { expect, test, type Locator, type Page } from '@playwright/test';
-import { expectModelReady, expectSamplesReady, quantize } from './helpers';
+import { evaluate, expectModelReady, expectSamplesReady, quantize } from './helpers';
 
 // A newcomer's walk with the demo: four variants that differ only in granularity or rounding, at 1280×800.
 // Each check names what the user would otherwise not see (a name cut short, a cell pushed out of its box).
@@ -42,4 +42,40 @@ test('variants that differ only in granularity or rounding read differently in t
     trs.map((tr) => `${tr.querySelector('th')?.textContent} · ${tr.querySelector('td')?.textContent}`),
   );
   expect(texts.sort()).toEqual((await names.allTextContents()).sort());
+});
+
+/** The element's box is inside its scroll box and the viewport horizontally (nothing to scroll sideways to). */
+async function expectFitsAcross(scroller: Locator) {
+  const box = await scroller.evaluate((n) => ({
+    scrollWidth: n.scrollWidth,
+    clientWidth: n.clientWidth,
+    right: n.getBoundingClientRect().right,
+    viewport: window.innerWidth,
+  }));
+  expect(box.scrollWidth, JSON.stringify(box)).toBeLessThanOrEqual(box.clientWidth + 1);
+  expect(box.right, JSON.stringify(box)).toBeLessThanOrEqual(box.viewport);
+}
+
+test('after evaluation and sensitivity, the variants and sensitivity tables fit their panels', async ({
+  page,
+}) => {
+  await fourVariants(page);
+  await evaluate(page, 120_000);
+  const variants = page.getByTestId('variants-table').locator('.table-scroll');
+  await expect(page.getByTestId('variants-table').getByText('99.7%').first()).toBeVisible();
+  await expectFitsAcross(variants);
+  for (const box of await page.locator('[data-testid^=external-data-]').all()) {
+    await box.scrollIntoViewIfNeeded();
+    const r = await box.boundingBox();
+    const panel = await variants.boundingBox();
+    expect(r && panel && r.x + r.width <= panel.x + panel.width).toBe(true);
+  }
+
+  await page.getByTestId('sensitivity-button').click();
+  const table = page.getByTestId('sensitivity-table');
+  await expect(table).toBeVisible({ timeout: 120_000 });
+  await expectFitsAcross(table.locator('xpath=..'));
+  const keep = table.getByRole('button', { name: /^Keep .* float$/ }).first();
+  await keep.scrollIntoViewIfNeeded();
+  expect(await cut(keep)).toBe(false);
 });
