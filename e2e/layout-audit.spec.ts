@@ -42,6 +42,8 @@ test('variants that differ only in granularity or rounding read differently in t
     trs.map((tr) => `${tr.querySelector('th')?.textContent} · ${tr.querySelector('td')?.textContent}`),
   );
   expect(texts.sort()).toEqual((await names.allTextContents()).sort());
+  // Four variants' legends (above each plot, below it they ran into the channel plots' x titles).
+  expect(await drawnPlotOverlaps(page)).toEqual([]);
 });
 
 /** The element's box is inside its scroll box and the viewport horizontally (nothing to scroll sideways to). */
@@ -78,4 +80,53 @@ test('after evaluation and sensitivity, the variants and sensitivity tables fit 
   const keep = table.getByRole('button', { name: /^Keep .* float$/ }).first();
   await keep.scrollIntoViewIfNeeded();
   expect(await cut(keep)).toBe(false);
+
+  // The chart's left title clears its tick labels, even for the demo's tiny KL (a saturated softmax).
+  const chart = page.getByTestId('plot-sensitivity');
+  await chart.scrollIntoViewIfNeeded();
+  await expect(chart).toHaveAttribute('data-status', 'ready');
+  expect(await plotOverlaps(chart)).toEqual([]);
+  expect(await drawnPlotOverlaps(page)).toEqual([]);
 });
+
+/**
+ * In every drawn plot under `root`: axis titles, tick labels and the legend whose boxes intersect another's
+ * (tick labels among themselves excluded). Returns "plot: a × b" lines.
+ */
+async function plotOverlaps(root: Locator): Promise<string[]> {
+  return root.evaluate((rootEl) => {
+    const out: string[] = [];
+    for (const plot of rootEl.querySelectorAll<HTMLElement>('.js-plotly-plot')) {
+      const id = plot.closest('[data-testid]')?.getAttribute('data-testid') ?? '?';
+      const parts: { name: string; r: DOMRect; group: string }[] = [];
+      const add = (sel: string, name: string, group: string) =>
+        plot.querySelectorAll(sel).forEach((el) => {
+          const r = el.getBoundingClientRect();
+          if (r.width > 0 && r.height > 0) parts.push({ name: `${name} "${el.textContent}"`, r, group });
+        });
+      add('.xtitle', 'x title', 'xt');
+      add('.ytitle', 'y title', 'yt');
+      add('.y2title', 'y2 title', 'y2t');
+      add('.xaxislayer-above .xtick text', 'x tick', 'xtick');
+      add('.yaxislayer-above .ytick text', 'y tick', 'ytick');
+      add('.yaxislayer-above .y2tick text', 'y2 tick', 'y2tick');
+      add('.legend .bg', 'legend', 'legend');
+      const hit = (a: DOMRect, b: DOMRect) =>
+        a.left < b.right - 1 && b.left < a.right - 1 && a.top < b.bottom - 1 && b.top < a.bottom - 1;
+      for (let i = 0; i < parts.length; i++)
+        for (let j = i + 1; j < parts.length; j++)
+          if (parts[i].group !== parts[j].group && hit(parts[i].r, parts[j].r))
+            out.push(`${id}: ${parts[i].name} × ${parts[j].name}`);
+    }
+    return out;
+  });
+}
+
+/** Scroll every plot into view so it draws (they draw near the screen only), then plotOverlaps on the page. */
+async function drawnPlotOverlaps(page: Page): Promise<string[]> {
+  for (const plot of await page.locator('[data-testid^=plot-][data-status]').all()) {
+    await plot.scrollIntoViewIfNeeded();
+    await expect(plot).not.toHaveAttribute('data-status', 'loading');
+  }
+  return plotOverlaps(page.locator('body'));
+}
