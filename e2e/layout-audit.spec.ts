@@ -130,3 +130,55 @@ async function drawnPlotOverlaps(page: Page): Promise<string[]> {
   }
   return plotOverlaps(page.locator('body'));
 }
+
+/**
+ * Press Tab until `target` has focus (at most `max` presses); then it must show a focus ring and be in view.
+ * Returns how many presses it took.
+ */
+async function tabTo(page: Page, target: Locator, max = 150): Promise<number> {
+  for (let i = 1; i <= max; i++) {
+    await page.keyboard.press('Tab');
+    if (await target.evaluate((el) => el === document.activeElement).catch(() => false)) {
+      const ring = await target.evaluate((el) => {
+        const cs = getComputedStyle(el);
+        return cs.boxShadow !== 'none' || (cs.outlineStyle !== 'none' && cs.outlineWidth !== '0px');
+      });
+      expect(ring, 'focus ring').toBe(true);
+      const box = await target.boundingBox();
+      const vp = page.viewportSize();
+      expect(box && vp && box.y >= 0 && box.y + box.height <= vp.height, 'focused control in view').toBe(
+        true,
+      );
+      return i;
+    }
+  }
+  throw new Error(`${target} not reached in ${max} Tab presses`);
+}
+
+test('keyboard only: demo model, Quantize, demo digits, Evaluate, Download', async ({ page }) => {
+  await page.goto('/');
+  const presses: Record<string, number> = {};
+  presses.demo = await tabTo(page, page.getByRole('button', { name: 'Demo model', exact: true }));
+  await page.keyboard.press('Enter');
+  await expectModelReady(page, 'mnist-8.onnx');
+  const quantizeButton = page.getByRole('button', { name: 'Quantize', exact: true });
+  presses.quantize = await tabTo(page, quantizeButton);
+  await page.keyboard.press('Enter');
+  await expect(page.getByTestId('variant-list').locator('[data-status=done]').first()).toBeVisible();
+  await expect(page.getByTestId('quantize-batch')).toHaveAttribute('data-status', 'idle');
+  presses.digits = await tabTo(page, page.getByRole('button', { name: 'Use 300 demo digits' }));
+  await page.keyboard.press('Enter');
+  await expectSamplesReady(page, 300);
+  presses.evaluate = await tabTo(page, page.getByTestId('evaluate-button'));
+  await page.keyboard.press('Enter');
+  await expect(page.getByTestId('eval-results')).toBeVisible({ timeout: 60_000 });
+  // Download is in the variants table at the top: Shift+Tab back up to it.
+  const download = page.locator('[data-testid^=download-] button').first();
+  await page.keyboard.down('Shift');
+  presses.download = await tabTo(page, download, 300);
+  await page.keyboard.up('Shift');
+  const wait = page.waitForEvent('download');
+  await page.keyboard.press('Enter');
+  expect((await wait).suggestedFilename()).toMatch(/^mnist-8_w\d_channel\.onnx$/);
+  console.log('Tab presses', presses);
+});
