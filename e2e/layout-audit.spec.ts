@@ -1,5 +1,6 @@
 import { expect, test, type Locator, type Page } from '@playwright/test';
-import { evaluate, expectModelReady, expectSamplesReady, quantize } from './helpers';
+import { tokenModel } from '../test/fixtures/token-model';
+import { evaluate, expectModelReady, expectSamplesReady, openViaInput, quantize } from './helpers';
 
 // A newcomer's walk with the demo: four variants that differ only in granularity or rounding, at 1280×800.
 // Each check names what the user would otherwise not see (a name cut short, a cell pushed out of its box).
@@ -181,4 +182,18 @@ test('keyboard only: demo model, Quantize, demo digits, Evaluate, Download', asy
   await page.keyboard.press('Enter');
   expect((await wait).suggestedFilename()).toMatch(/^mnist-8_w\d_channel\.onnx$/);
   console.log('Tab presses', presses);
+});
+
+test('a layer left out of quantization: its disabled Layer settings say why', async ({ page }) => {
+  await page.goto('/');
+  // The token model's embedding (Gather) is left float unless included.
+  await openViaInput(page, [{ name: 'tokens.onnx', bytes: tokenModel() }]);
+  await expectModelReady(page, 'tokens.onnx');
+  for (const what of ['Bit width', 'Clip range', 'Rounding']) {
+    const select = page.getByRole('combobox', { name: `${what} for E`, exact: true });
+    await expect(select).toBeDisabled();
+    await expect(select).toHaveAttribute('title', /tick the box/);
+  }
+  await page.getByRole('checkbox', { name: 'Quantize E', exact: true }).check();
+  await expect(page.getByRole('combobox', { name: 'Bit width for E', exact: true })).toBeEnabled();
 });
