@@ -43,6 +43,10 @@ test('variants that differ only in granularity or rounding read differently in t
     trs.map((tr) => `${tr.querySelector('th')?.textContent} · ${tr.querySelector('td')?.textContent}`),
   );
   expect(texts.sort()).toEqual((await names.allTextContents()).sort());
+  // The GPTQ row's notes follow each other without blank bands.
+  const calibrated = await page.getByTestId('variant-calibration-w4-sym-channel-gptq').boundingBox();
+  const rounding = await page.getByTestId('variant-rounding-w4-sym-channel-gptq').boundingBox();
+  expect(rounding!.y - (calibrated!.y + calibrated!.height)).toBeLessThanOrEqual(8);
   // Four variants' legends (above each plot, below it they ran into the channel plots' x titles).
   expect(await drawnPlotOverlaps(page)).toEqual([]);
 });
@@ -91,7 +95,7 @@ test('after evaluation and sensitivity, the variants and sensitivity tables fit 
 });
 
 /**
- * In every drawn plot under `root`: axis titles, tick labels and the legend whose boxes intersect another's
+ * In every drawn plot under `root`: axis titles, tick labels, the legend and the toolbar whose boxes intersect another's
  * (tick labels among themselves excluded). Returns "plot: a × b" lines.
  */
 async function plotOverlaps(root: Locator): Promise<string[]> {
@@ -112,6 +116,8 @@ async function plotOverlaps(root: Locator): Promise<string[]> {
       add('.yaxislayer-above .ytick text', 'y tick', 'ytick');
       add('.yaxislayer-above .y2tick text', 'y2 tick', 'y2tick');
       add('.legend .bg', 'legend', 'legend');
+      add('.modebar', 'toolbar', 'modebar'); // shown on hover: it must not cover a legend or labels then
+
       const hit = (a: DOMRect, b: DOMRect) =>
         a.left < b.right - 1 && b.left < a.right - 1 && a.top < b.bottom - 1 && b.top < a.bottom - 1;
       for (let i = 0; i < parts.length; i++)
