@@ -10,7 +10,8 @@ test('the app loads with a drop zone, a file input and the demo button', async (
   await expect(page.getByRole('banner')).toContainText('Quantization Studio');
   await expect(page.getByTestId('drop-zone')).toHaveAttribute('data-status', 'idle');
   await expect(page.getByRole('button', { name: 'Demo model', exact: true })).toBeEnabled();
-  await expect(page.getByRole('button', { name: 'Choose files…' })).toBeEnabled();
+  // One name for picking a model: the landing page's button is the header's (and the README's) "Open model…".
+  await expect(page.getByRole('button', { name: 'Open model…' })).toBeEnabled();
   // The steps name the whole journey, in the README's words.
   await expect(page.getByRole('list', { name: 'How it works' }).locator('strong')).toHaveText([
     'Load',
@@ -77,7 +78,7 @@ test('the landing page is keyboard reachable', async ({ page }) => {
       ),
     );
   }
-  expect(reached).toEqual(expect.arrayContaining(['Choose files…', 'Demo model', 'Switch to dark theme']));
+  expect(reached).toEqual(expect.arrayContaining(['Open model…', 'Demo model', 'Switch to dark theme']));
 });
 
 test('a file that cannot be opened shows an error in place and the page stays usable', async ({ page }) => {

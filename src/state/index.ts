@@ -13,6 +13,7 @@ export {
   selectVariantLabels,
   variantIdOf,
   variantLabel,
+  variantLabelParts,
   variantShortLabel,
 } from './variant-key';
 export * from './eval-slice';

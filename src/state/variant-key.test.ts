@@ -7,6 +7,7 @@ import {
   sortBits,
   variantIdOf,
   variantLabel,
+  variantLabelParts,
   variantShortLabel,
 } from './variant-key';
 
@@ -111,6 +112,13 @@ describe.each([
 ])('variant labels %#', (config, label, short) => {
   it(label, () => expect(variantLabel({ config })).toBe(label));
   it(short, () => expect(variantShortLabel({ config })).toBe(short));
+  // The variants table shows the same name in two columns (fp16 says "cast" where the scheme would be).
+  it(`table columns of ${label}`, () => {
+    const { bits, settings } = variantLabelParts({ config });
+    expect(`${bits} · ${settings}`).toBe(
+      label.startsWith('fp16') ? label.replace('fp16', 'fp16 · cast') : label,
+    );
+  });
 });
 
 describe('mixedLossText', () => {

@@ -153,6 +153,17 @@ export function variantLabel(v: { config: QuantConfig }): string {
   return `${mixed ?? bitsLabel(c.bits)} · ${schemeTag(c)} · ${granularityLabel(c)}${overridesLabel(c)}`;
 }
 
+/** The variants table's two columns of the same name: "4-bit" / "mixed 4.5 b", and "sym · per-channel · GPTQ". */
+export function variantLabelParts(v: { config: QuantConfig }): { bits: string; settings: string } {
+  const c = v.config;
+  const mixed = mixedLabel(c);
+  if (c.bits === 'fp16' && !mixed) return { bits: 'fp16', settings: `cast${overridesLabel(c)}` };
+  return {
+    bits: mixed ?? bitsLabel(c.bits),
+    settings: `${schemeTag(c)} · ${granularityLabel(c)}${overridesLabel(c)}`,
+  };
+}
+
 /** The short name used in plot legends and selects: "4-bit · channel", "4-bit · asym · block 32", "fp16". */
 export function variantShortLabel(v: { config: QuantConfig }): string {
   const c = v.config;

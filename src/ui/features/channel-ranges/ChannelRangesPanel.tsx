@@ -94,6 +94,19 @@ function ZeroedSummary({ list }: { list: VariantChannels[] }) {
   );
 }
 
+const LEGEND_ROW = 20;
+/** Legend entries, one row each at most (long per-tensor step names fill a row). */
+const legendRows = (data: readonly object[]): number =>
+  data.filter((t) => (t as { showlegend?: boolean }).showlegend !== false).length;
+/**
+ * The legend below the x title, in a bottom margin grown by one row per entry (and the plot by as much), so it never
+ * meets the title (paper-relative it did, as variants were added) nor the mode bar top right (long entries above did).
+ */
+const legendBelow = (rows: number) => ({
+  legend: { orientation: 'h', yref: 'container', y: 0, yanchor: 'bottom' },
+  margin: { b: 52 + LEGEND_ROW * rows },
+});
+
 export function ChannelRangesPanel() {
   const weight = useAppStore(selectWeight);
   const modelId = useAppStore(selectModelId);
@@ -115,14 +128,16 @@ export function ChannelRangesPanel() {
   const many = ranges ? ranges.min.length > 64 : false;
   const perBar = ranges ? channelsPerBar(ranges.min.length) : 1;
   const grouped = perBar > 1 ? ` — ${perBar} per bar` : '';
+  const rangeRows = legendRows(data);
+  const errorRows = legendRows(errorData);
   const layout = useMemo(
     () => ({
       bargap: many ? 0 : 0.15,
       xaxis: { title: `channel (axis ${ranges?.axis ?? '?'})${grouped}` },
       yaxis: { title: 'weight value' },
-      legend: { orientation: 'h', y: -0.25 },
+      ...legendBelow(rangeRows),
     }),
-    [many, ranges, grouped],
+    [many, ranges, grouped, rangeRows],
   );
   const errorLayout = useMemo(
     () => ({
@@ -130,9 +145,9 @@ export function ChannelRangesPanel() {
       bargap: many ? 0 : 0.15,
       xaxis: { title: `channel${grouped ? `${grouped}, the worst shown` : ''}` },
       yaxis: { title: 'SQNR per channel (dB)', rangemode: 'tozero' },
-      legend: { orientation: 'h', y: -0.3 },
+      ...legendBelow(errorRows),
     }),
-    [many, grouped],
+    [many, grouped, errorRows],
   );
   return (
     <Panel
@@ -152,7 +167,7 @@ export function ChannelRangesPanel() {
         label={`Per-channel ranges of ${name ?? 'the selected weight'}`}
         data={data}
         layout={layout}
-        height={300}
+        height={300 + LEGEND_ROW * rangeRows}
         pending={entry?.status === 'loading'}
         emptyText={entry?.status === 'loading' ? 'Computing…' : 'No ranges to show.'}
       />
@@ -163,7 +178,7 @@ export function ChannelRangesPanel() {
           label={`Error per output channel of ${name} for each variant`}
           data={errorData}
           layout={errorLayout}
-          height={260}
+          height={260 + LEGEND_ROW * errorRows}
           pending={pending}
           emptyText={pending ? 'Computing…' : 'Quantize to see the error of each channel.'}
         />

@@ -1,12 +1,5 @@
 import { useShallow } from 'zustand/react/shallow';
-import {
-  bitsLabel,
-  resultOf,
-  selectSummary,
-  useAppStore,
-  type Variant,
-  granularityLabel,
-} from '../../../state';
+import { resultOf, selectSummary, useAppStore, variantLabelParts, type Variant } from '../../../state';
 import { LayerName } from '../../components/LayerName';
 import { Panel } from '../../components/Panel';
 import { useVariantColor } from '../../components/variant-colors';
@@ -17,17 +10,16 @@ import { AccuracyCell } from '../evaluation/results/AccuracyCell';
 
 function Row({ v }: { v: Variant }) {
   const r = resultOf(v);
-  const c = v.config;
-  const fp16 = v.bits === 'fp16';
+  // The sidebar's name split in two columns: method, clip, overrides and budget included, so no two rows read alike.
+  const label = variantLabelParts(v);
   const color = useVariantColor(v.id);
   return (
     <tr data-testid={`variant-row-${v.id}`} data-status={v.run.status}>
       <th scope="row">
         <span className="dot" style={{ background: color }} data-color={color} aria-hidden="true" />
-        {bitsLabel(v.bits)}
-        {Object.keys(c.layers).length > 0 && <span className="badge">overrides</span>}
+        {label.bits}
       </th>
-      <td>{fp16 ? 'cast' : `${c.scheme === 'symmetric' ? 'sym' : 'asym'} · ${granularityLabel(c)}`}</td>
+      <td data-testid={`variant-settings-${v.id}`}>{label.settings}</td>
       <td
         className="num"
         data-testid={`variant-size-${v.id}`}

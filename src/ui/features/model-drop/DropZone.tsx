@@ -21,7 +21,7 @@ export function DropZone() {
         </p>
         <div className="hero-actions">
           <button type="button" className="btn btn-primary" onClick={openFileDialog} disabled={busy}>
-            Choose files…
+            Open model…
           </button>
           <button type="button" className="btn" onClick={() => void openDemo()} disabled={busy}>
             Demo model

@@ -7,7 +7,7 @@ export const openFileDialog = () => document.getElementById(FILE_INPUT_ID)?.clic
 
 /**
  * The page's only file input: several files at once, so a model can come with its external-data file(s).
- * Visually hidden; the "Choose files" buttons open it.
+ * Visually hidden; the "Open model…" buttons (landing page and header) open it.
  */
 export function FileInput() {
   return (

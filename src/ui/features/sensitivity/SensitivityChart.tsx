@@ -24,10 +24,12 @@ export function SensitivityChart({ report }: { report: SensitivityReport }) {
   }, [report, theme]);
   const layout = useMemo(
     () => ({
-      margin: { b: report.layers.length > 6 ? 90 : 48, r: 60 },
+      // Room for the left title beside ticks like "2.2e-4" (automargin is off: the theme sets margins).
+      margin: { l: 84, b: report.layers.length > 6 ? 90 : 48, r: 60 },
       legend: { orientation: 'h', y: 1.12 },
       xaxis: { type: 'category', tickangle: report.layers.length > 6 ? -35 : 0, title: '' },
-      yaxis: { title: measuredLabel(report), rangemode: 'tozero' },
+      // KL spans many decades (a saturated softmax gives 1e-200): "1.5e-4", close to the table's scientific form.
+      yaxis: { title: measuredLabel(report), rangemode: 'tozero', exponentformat: 'e' },
       yaxis2: { title: 'weight SQNR dB', overlaying: 'y', side: 'right', showgrid: false },
     }),
     [report],

@@ -52,7 +52,7 @@ export function SensitivityTable({ report: r }: { report: SensitivityReport }) {
   const layers = useAppStore((s) => s.config.layers);
   return (
     <div className="table-scroll">
-      <table className="table" data-testid="sensitivity-table">
+      <table className="table table-compact sensitivity-table" data-testid="sensitivity-table">
         <thead>
           <tr>
             <th className="num">#</th>
@@ -63,7 +63,7 @@ export function SensitivityTable({ report: r }: { report: SensitivityReport }) {
             <th className="num">output SQNR dB</th>
             <th className="num">weight SQNR dB</th>
             <th className="num">proxy #</th>
-            <th>act</th>
+            <th>action</th>
           </tr>
         </thead>
         <tbody>
@@ -97,19 +97,21 @@ export function SensitivityTable({ report: r }: { report: SensitivityReport }) {
                 <td className="num">{decibelText(l.outputSqnrDb)}</td>
                 <td className="num">{decibelText(l.weightSqnrDb)}</td>
                 <td className="num">{l.proxyRank}</td>
-                <td className="row">
-                  <button
-                    type="button"
-                    className="btn btn-small"
-                    aria-pressed={float}
-                    aria-label={float ? `Quantize ${l.name} again` : `Keep ${l.name} float`}
-                    onClick={() =>
-                      names.forEach((n) => (float ? setLayerIncluded(n, true) : keepLayerFloat(n)))
-                    }
-                  >
-                    {float ? 'kept float ✓' : 'Keep float'}
-                  </button>
-                  <WidthSelect name={l.name} names={names} bits={o?.bits} float={float} />
+                <td>
+                  <div className="layer-settings">
+                    <button
+                      type="button"
+                      className="btn btn-small"
+                      aria-pressed={float}
+                      aria-label={float ? `Quantize ${l.name} again` : `Keep ${l.name} float`}
+                      onClick={() =>
+                        names.forEach((n) => (float ? setLayerIncluded(n, true) : keepLayerFloat(n)))
+                      }
+                    >
+                      {float ? 'kept float ✓' : 'Keep float'}
+                    </button>
+                    <WidthSelect name={l.name} names={names} bits={o?.bits} float={float} />
+                  </div>
                 </td>
               </tr>
             );

@@ -38,6 +38,12 @@ export const WeightRow = memo(function WeightRow({
   // A weight shared with readers that do not use it as this weight stays float whatever the tick says.
   const shared = w.consumers > w.uses.length;
   const included = wanted && !shared;
+  // A disabled control says why (its own tooltip otherwise).
+  const why = included
+    ? undefined
+    : shared
+      ? 'Kept float: this weight is also read by other ops'
+      : 'Not quantized: tick the box at the left of the row to include this layer';
   return (
     <tr
       data-testid="weight-row"
@@ -82,6 +88,7 @@ export const WeightRow = memo(function WeightRow({
           <select
             className="select-small"
             aria-label={`Bit width for ${w.name}`}
+            title={why ?? 'Bit width of this layer (variant: each variant’s own)'}
             value={override?.bits === undefined ? '' : String(override.bits)}
             disabled={!included}
             onChange={(e) => setLayerBits(w.name, parseBits(e.currentTarget.value))}
@@ -96,7 +103,7 @@ export const WeightRow = memo(function WeightRow({
           <select
             className="select-small"
             aria-label={`Clip range for ${w.name}`}
-            title="Clip range of this layer (variant: the global setting)"
+            title={why ?? 'Clip range of this layer (variant: the global setting)'}
             value={override?.clip ?? ''}
             disabled={!included}
             onChange={(e) => setLayerClip(w.name, (e.currentTarget.value || null) as ClipMethod | null)}
@@ -111,7 +118,10 @@ export const WeightRow = memo(function WeightRow({
           <select
             className="select-small"
             aria-label={`Rounding for ${w.name}`}
-            title="Rounding method of this layer (variant: the global setting); GPTQ and AdaRound need a sample set"
+            title={
+              why ??
+              'Rounding method of this layer (variant: the global setting); GPTQ and AdaRound need a sample set'
+            }
             value={override?.method ?? ''}
             disabled={!included}
             onChange={(e) => setLayerMethod(w.name, (e.currentTarget.value || null) as RoundingMethod | null)}
