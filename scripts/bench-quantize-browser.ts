@@ -5,6 +5,7 @@
 // to the CLI core's (one thread, in Node), or the script fails.
 // Writes the rows to docs/.bench-quantize-browser.json (read by `npm run bench`) and into docs/performance.md's table.
 //   npx tsx scripts/bench-quantize-browser.ts [--mb 150] [--threads 0,1,2] [--rounds 3] [--port 4393]
+//     [--render docs/.bench-quantize-browser.json]
 import { createHash } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
@@ -27,9 +28,36 @@ const { values: args } = parseArgs({
     threads: { type: 'string', default: '0,1,2' },
     rounds: { type: 'string', default: '3' },
     port: { type: 'string', default: '4393' },
+    /** Write docs/performance.md's rows again from a docs/.bench-quantize-browser.json (no measuring). */
+    render: { type: 'string' },
   },
 });
 const ROOT = resolve(import.meta.dirname, '..');
+const NOTE = 'Studio threads rows: ';
+const JSON_PATH = join(ROOT, 'docs/.bench-quantize-browser.json');
+
+type Row = { area: string; measure: string; after: string; before: string; detail: string; goal: string };
+
+/** docs/performance.md: these rows replace this script's old ones at the end of the first table, with a note. */
+function patchPerformance(rows: Row[], note: string): void {
+  const PERF = join(ROOT, 'docs/performance.md');
+  const lines = readFileSync(PERF, 'utf8')
+    .split('\n')
+    .filter((l) => !l.startsWith('| studio threads ') && !l.startsWith(NOTE));
+  const head = lines.findIndex((l) => l.startsWith('| area'));
+  let end = head;
+  while (lines[end + 1]?.startsWith('| ')) end++;
+  const cells = (r: Row) => `| ${[r.area, r.measure, r.after, r.before, r.detail, r.goal].join(' | ')} |`;
+  lines.splice(end + 1, 0, ...rows.map(cells), '', note);
+  writeFileSync(PERF, lines.join('\n').replace(/\n{3,}/g, '\n\n'));
+  execFileSync('npx', ['prettier', '--write', PERF, JSON_PATH], { cwd: ROOT, stdio: 'ignore' });
+}
+if (args.render) {
+  const saved = JSON.parse(readFileSync(args.render, 'utf8')) as { rows: Row[]; note: string };
+  patchPerformance(saved.rows, saved.note);
+  process.exit(0);
+}
+
 const THREADS = args.threads!.split(',').map(Number);
 const ROUNDS = Number(args.rounds);
 const CONFIG = normalizeConfig({ bits: 8, granularity: 'channel' });
@@ -171,31 +199,14 @@ const perRound = THREADS.map(
 console.log(`${machine}\nwall time per round and thread count (0 = in the quantize worker): ${perRound}`);
 for (const r of rows) console.log(`${r.measure}: ${r.after} (${r.detail})`);
 
-const JSON_PATH = join(ROOT, 'docs/.bench-quantize-browser.json');
+const note = `${NOTE}\`npx tsx scripts/bench-quantize-browser.ts\` (commit ${commit}; ${machine}): the studio's quantize worker code in headless Chromium, one ${mbIn} MB model opened once, ${ROUNDS} alternating rounds per thread count after an untimed one (threads kept between runs, as in a batch), CPU time from /proc for Chromium's process tree; every export identical to the CLI core's.`;
 writeFileSync(
   JSON_PATH,
   JSON.stringify(
-    { commit, machine, rounds: ROUNDS, times, cpuTimes, rows },
+    { commit, machine, rounds: ROUNDS, times, cpuTimes, rows, note },
     (_, v) => (v instanceof Map ? Object.fromEntries(v) : v),
     2,
   ) + '\n',
 );
 
-// docs/performance.md: this script's rows replace its old ones at the end of the table; `npm run bench` reads the JSON.
-const PERF = join(ROOT, 'docs/performance.md');
-const lines = readFileSync(PERF, 'utf8')
-  .split('\n')
-  .filter((l) => !l.startsWith('| studio threads '));
-const last = lines.map((l) => l.startsWith('| ')).lastIndexOf(true);
-lines.splice(
-  last + 1,
-  0,
-  ...rows.map((r) => `| ${[r.area, r.measure, r.after, r.before, r.detail, r.goal].join(' | ')} |`),
-);
-const NOTE = 'Studio threads rows: ';
-const note = `${NOTE}\`npx tsx scripts/bench-quantize-browser.ts\` (commit ${commit}; ${machine}): the studio's quantize worker code in headless Chromium, one ${mbIn} MB model opened once, ${ROUNDS} alternating rounds per thread count after an untimed one, CPU time from /proc for Chromium's process tree; every export identical to the CLI core's.`;
-const at = lines.findIndex((l) => l.startsWith(NOTE));
-if (at >= 0) lines[at] = note;
-else lines.splice(last + rows.length + 1, 0, '', note);
-writeFileSync(PERF, lines.join('\n'));
-execFileSync('npx', ['prettier', '--write', PERF, JSON_PATH], { cwd: ROOT, stdio: 'ignore' });
+patchPerformance(rows, note);

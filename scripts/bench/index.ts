@@ -287,7 +287,7 @@ writeFileSync(
         ? [
             'The 2.6 GB row is the LLM-shaped model of scripts/bench/large.ts (18 MatMul weights 4096×4096, 4096×11008, 11008×4096, external data), one run per cell; its copy is a streamed copy (a whole-file read cannot hold 2.6 GB).',
             '',
-            '## Where the time goes (2.6 GB, int4 block-32, default threads)',
+            '## Where the time goes (2.6 GB, int4 block-32)',
             '',
             'Written by the bench from `node --cpu-prof` of the whole process (the main thread and each worker write a profile; a sample is charged to the innermost of: MatMulNBits packing, the quantization kernel `quantizeForExport`, reads, writes; GC and idle as V8 reports them). Profiles sample wall time while a thread runs, so under load the seconds grow; the shares are what to compare. Reads and writes happen mostly outside JavaScript (libuv threads, the kernel): they show as idle and as system time, not as JS samples.',
             '',

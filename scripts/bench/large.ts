@@ -98,17 +98,24 @@ export async function llmBench(opts: {
   const i4 = cells('int4', INT4, 'int4 block-32 (MatMulNBits)');
   const i8 = cells('int8', INT8, 'int8 per-channel (QDQ)');
 
-  // Where the time goes: the int4 run again under the CPU profiler (after, and before when given).
-  const profiled = (bin: string, tag: string) => {
+  // Where the time goes: the int4 run again under the CPU profiler, default threads and one (after, and before).
+  const profiled = (bin: string, tag: string, threads: string[]) => {
     const dir = mkdtempSync(join(tmp, `prof-${tag}-`));
-    measure(quantize(bin, `prof-${tag}.onnx`, INT4, ['--cpu-prof', '--cpu-prof-dir', dir]));
+    measure(quantize(bin, `prof-${tag}.onnx`, [...INT4, ...threads], ['--cpu-prof', '--cpu-prof-dir', dir]));
     rmSync(out(`prof-${tag}.onnx`));
     const text = describe(breakdown(dir));
     rmSync(dir, { recursive: true });
     return text;
   };
-  const profile = [`After: ${profiled(after, 'after')}.`];
-  if (before) profile.push(`Before: ${profiled(before, 'before')}.`);
+  const profile: string[] = [];
+  for (const [label, bin] of [
+    ['After', after],
+    ['Before', before],
+  ] as const) {
+    if (!bin) continue;
+    profile.push(`${label}, default threads: ${profiled(bin, label, [])}.`);
+    profile.push(`${label}, --threads 1: ${profiled(bin, `${label}-1`, ['--threads', '1'])}.`);
+  }
   rmSync(model);
   rmSync(model + '_data');
   return {

@@ -2,7 +2,7 @@ import { closeSync, mkdtempSync, openSync, truncateSync, writeFileSync, writeSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { fileBlob, openFileBlob, recycleReadBuffer } from './files';
+import { fileBlob, openFileBlob } from './files';
 import { sampleFiles } from './evaluate';
 
 const dir = mkdtempSync(join(tmpdir(), 'qstudio-fileblob-'));
@@ -63,23 +63,5 @@ describe('files past 4 GiB (Node 20 openAsBlob reports their size modulo 2^32)',
 
   it('text() decodes the bytes', async () => {
     expect(await fileBlob(path, 65, 68).text()).toBe('ABC');
-  });
-});
-
-describe('recycled read buffers', () => {
-  it('a buffer handed back is reused by the next read of its size, filled with that read', async () => {
-    const p = join(dir, 'mib.bin');
-    writeFileSync(
-      p,
-      new Uint8Array(2 ** 20 + 8).map((_, i) => i % 251),
-    );
-    const old = new ArrayBuffer(2 ** 20);
-    new Uint8Array(old).fill(9);
-    recycleReadBuffer(old);
-    const got = await fileBlob(p, 8, 8 + 2 ** 20).arrayBuffer();
-    expect(got).toBe(old);
-    expect(new Uint8Array(got).subarray(0, 3)).toEqual(Uint8Array.from([8, 9, 10]));
-    // taken once: the next read of that size gets a fresh buffer
-    expect(await fileBlob(p, 8, 8 + 2 ** 20).arrayBuffer()).not.toBe(old);
   });
 });

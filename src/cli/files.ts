@@ -21,25 +21,6 @@ export interface FileBlob extends BlobLike {
   text(): Promise<string>;
 }
 
-/**
- * Read buffers handed back once their tensor is done (the worker threads return each tensor's buffer), reused for
- * the next read of the same size: an LLM's weights come in a few sizes, and a fresh 100 MB buffer each time costs
- * page faults to fill and a GC to free. Two at most; a buffer is given to one read only.
- */
-const recycled: ArrayBuffer[] = [];
-const RECYCLED_MAX = 2;
-
-export function recycleReadBuffer(b: ArrayBuffer): void {
-  if (b.byteLength < 2 ** 20) return; // small reads: a fresh buffer is as cheap
-  recycled.push(b);
-  if (recycled.length > RECYCLED_MAX) recycled.shift();
-}
-
-function readBuffer(length: number): Buffer<ArrayBuffer> {
-  const i = recycled.findIndex((b) => b.byteLength === length);
-  return i < 0 ? Buffer.allocUnsafeSlow(length) : Buffer.from(recycled.splice(i, 1)[0]);
-}
-
 export function fileBlob(path: string, start: number, end: number): FileBlob {
   return {
     size: end - start,
@@ -48,10 +29,9 @@ export function fileBlob(path: string, start: number, end: number): FileBlob {
       return fileBlob(path, from, Math.max(from, start + Math.min(Math.max(b, 0), end - start)));
     },
     async arrayBuffer() {
-      // Not zero-filled (every byte is read over, a short read returns only what was read) and never pooled with
-      // other reads (a recycled buffer is one nobody holds any more): the buffer is this slice's alone, so a reader
-      // may move or view it whole.
-      const buf = readBuffer(end - start);
+      // Not zero-filled (every byte is read over, a short read returns only what was read) and never pooled: the
+      // buffer is this slice's alone, so a reader may move or view it whole.
+      const buf = Buffer.allocUnsafeSlow(end - start);
       const fh = await open(path, 'r');
       let at = 0;
       try {
