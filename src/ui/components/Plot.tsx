@@ -1,5 +1,5 @@
 import { useEffect, useLayoutEffect, useRef, useState, type RefObject } from 'react';
-import type { Layout, PlotData, PlotMouseEvent } from 'plotly.js-cartesian-dist-min';
+import type { Layout, PlotData, PlotMouseEvent } from 'plotly.js/lib/core';
 import { useEffectiveTheme } from '../hooks/useEffectiveTheme';
 import { PLOT_CONFIG, themedLayout } from './plot-theme';
 import { escapeTraces, unescapePoint } from './plot-text';

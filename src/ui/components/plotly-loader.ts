@@ -1,18 +1,18 @@
 // Loading plotly and scheduling its draws so the main thread never does it all in one go (issue 10: a drop froze
 // the page for ~1.1 s). Facts and sizes: docs/vite-ort.md "plotly on the main thread".
-import type * as PlotlyNS from 'plotly.js-cartesian-dist-min';
-import type { PlotData } from 'plotly.js-cartesian-dist-min';
+import type * as PlotlyNS from 'plotly.js/lib/core';
+import type { PlotData } from 'plotly.js/lib/core';
 
 export type PlotlyModule = typeof PlotlyNS;
 
 let plotlyModule: Promise<PlotlyModule> | undefined;
 
 /**
- * plotly's cartesian bundle (bar, scatter, heatmap are the trace types we draw; the full bundle is 3× larger),
- * loaded on first use or when the page is first idle, whichever comes first.
+ * plotly with the trace types we draw (./plotly-bundle.ts: scatter, bar, heatmap), loaded on first use or when the
+ * page is first idle, whichever comes first.
  */
 export const loadPlotly = (): Promise<PlotlyModule> =>
-  (plotlyModule ??= import('plotly.js-cartesian-dist-min').then((m) => {
+  (plotlyModule ??= import('./plotly-bundle').then((m) => {
     document.documentElement.dataset.plotly ||= 'loaded'; // e2e: plotly is evaluated ('warm': warmed up too)
     return ((m as unknown as { default?: PlotlyModule }).default ?? m) as PlotlyModule;
   }));
