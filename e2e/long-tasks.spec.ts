@@ -244,3 +244,58 @@ async function setBitWidths(page: Page, labels: string[]): Promise<void> {
     else await box.uncheck();
   }
 }
+
+// A user who clicks while plotly's bundle is being evaluated (on the idle landing page, before any drop) waits
+// for that task to end: the click is handled, and how long it waited is reported against the goal.
+test('a click while plotly evaluates on the landing page is handled', async ({ page }) => {
+  await installCalibration(page);
+  await page.addInitScript(() => {
+    const w = window as unknown as { __events: { start: number; delay: number }[]; __tasks: Task[] };
+    w.__events = [];
+    w.__tasks = [];
+    new PerformanceObserver((list) => {
+      for (const e of list.getEntries() as PerformanceEventTiming[])
+        if (e.name === 'pointerdown' || e.name === 'click')
+          w.__events.push({ start: e.startTime, delay: e.processingStart - e.startTime });
+    }).observe({ type: 'event', durationThreshold: 16, buffered: true } as PerformanceObserverInit);
+    new PerformanceObserver((list) => {
+      for (const e of list.getEntries()) w.__tasks.push({ start: e.startTime, duration: e.duration });
+    }).observe({ type: 'longtask', buffered: true });
+  });
+  // Hold plotly's bundle until the page is up, then let it through and click as soon as its bytes are in.
+  let release = () => {};
+  const held = new Promise<void>((done) => (release = done));
+  let requested = () => {};
+  const asked = new Promise<void>((done) => (requested = done));
+  await page.route(/plotly-bundle-[\w-]+\.js$/, async (route) => {
+    requested();
+    await held;
+    await route.continue();
+  });
+  await page.goto('/');
+  await asked;
+  const toggle = page.getByTestId('theme-toggle');
+  const theme = await toggle.getAttribute('data-theme');
+  const box = await toggle.boundingBox();
+  if (!box) throw new Error('no theme toggle');
+  const slowdown = await calibrate(page);
+  const response = page.waitForResponse(/plotly-bundle/);
+  release();
+  await (await response).finished();
+  // Coordinates, not a locator: its actionability checks run script in the page and would wait for the task.
+  await page.mouse.click(box.x + box.width / 2, box.y + box.height / 2);
+  await expect(toggle).not.toHaveAttribute('data-theme', theme ?? '');
+  await expect(page.locator('html')).toHaveAttribute('data-plotly', /loaded|warm/);
+  const { events, tasks } = await page.evaluate(() => {
+    const w = window as unknown as { __events: { start: number; delay: number }[]; __tasks: Task[] };
+    return { events: w.__events, tasks: w.__tasks };
+  });
+  const click = events[0];
+  const during = click && tasks.find((t) => t.start <= click.start && click.start < t.start + t.duration);
+  test.info().annotations.push({
+    type: 'first click during plotly evaluation',
+    description: click
+      ? `input delay ${Math.round(click.delay)} ms (÷ slowdown ${slowdown.toFixed(2)} = ${Math.round(click.delay / Math.max(1, slowdown))} ms idle-equivalent; goal ${FREEZE_GOAL_MS} ms); ${during ? `the click fell in a ${Math.round(during.duration)} ms task` : 'the click fell in no long task'}; long tasks ${JSON.stringify(tasks.map((t) => Math.round(t.duration)))}`
+      : 'no event entry over 16 ms: the click waited less than that',
+  });
+});
