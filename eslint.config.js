@@ -102,7 +102,7 @@ export default defineConfig([
     rules: {
       'no-restricted-imports': restrict([
         {
-          group: ['**/ui/**', 'react', 'react-dom', 'plotly.js-cartesian-dist-min'],
+          group: ['**/ui/**', 'react', 'react-dom', 'plotly.js', 'plotly.js/*'],
           message: 'state/ must not depend on the UI.',
         },
       ]),

@@ -40,11 +40,25 @@ const cspMeta = (): Plugin => ({
   ],
 });
 
+/**
+ * What plotly.js's source needs from a bundler (src/ui/components/plotly-bundle.ts; plotly's own build does the
+ * same): its trace registry requires maplibre-gl's CSS (82 KB) for map traces, which the studio does not draw, and
+ * its dependency has-hover reads Node's `global`. Used for the build and for dev's dependency pre-bundling.
+ */
+const MAPLIBRE_CSS = 'maplibre-gl/dist/maplibre-gl.css';
+const plotlySource = () => ({
+  name: 'qstudio-plotly-source',
+  resolveId: (id: string) => (id === MAPLIBRE_CSS ? '\0no-maplibre-css' : null),
+  load: (id: string) => (id === '\0no-maplibre-css' ? 'export {};' : null),
+  transform: (code: string, id: string) =>
+    /[\\/]node_modules[\\/]has-hover[\\/]/.test(id) ? code.replace(/\bglobal\b/g, 'globalThis') : null,
+});
+
 export const DEV_PORT = 5173;
 export const PREVIEW_PORT = 4173;
 
 export default defineConfig({
-  plugins: [react(), cspMeta()],
+  plugins: [react(), cspMeta(), { ...plotlySource(), enforce: 'pre' }],
   server: { port: DEV_PORT, strictPort: true, headers: isolationHeaders },
   // The header also covers the workers (a worker's CSP comes from its own response) and adds frame-ancestors.
   preview: {
@@ -53,7 +67,7 @@ export default defineConfig({
     headers: { ...isolationHeaders, 'Content-Security-Policy': `${CSP}; frame-ancestors 'none'` },
   },
   // The dep scanner does not follow `new Worker(new URL(...))`; pre-bundle ORT so dev does not reload on first use.
-  optimizeDeps: { include: ['onnxruntime-web/wasm'] },
+  optimizeDeps: { include: ['onnxruntime-web/wasm'], rolldownOptions: { plugins: [plotlySource()] } },
   worker: { format: 'es' },
   build: { target: 'es2022', chunkSizeWarningLimit: 5000 },
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Layout } from 'plotly.js-cartesian-dist-min';
+import type { Layout } from 'plotly.js/lib/core';
 import { MODEBAR_GUTTER, PLOT_CONFIG, themedLayout } from './plot-theme';
 
 describe('themedLayout margins and mode bar', () => {

@@ -1,4 +1,4 @@
-import type { Config, Layout } from 'plotly.js-cartesian-dist-min';
+import type { Config, Layout } from 'plotly.js/lib/core';
 import type { Bits } from '../../core/quant/config';
 import type { Theme } from '../../state';
 

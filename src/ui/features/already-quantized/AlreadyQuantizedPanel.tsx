@@ -1,5 +1,5 @@
 import { useEffect, useMemo, useState } from 'react';
-import type { PlotData } from 'plotly.js-cartesian-dist-min';
+import type { PlotData } from 'plotly.js/lib/core';
 import { selectModelId, selectSummary, useAppStore } from '../../../state';
 import { ensureQuantizedHistogram, quantizedHistogramKey } from '../../../state/actions/views';
 import { ErrorNotice } from '../../components/ErrorNotice';

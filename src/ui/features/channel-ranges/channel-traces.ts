@@ -1,4 +1,4 @@
-import type { PlotData } from 'plotly.js-cartesian-dist-min';
+import type { PlotData } from 'plotly.js/lib/core';
 import type { ChannelErrorsDto, ChannelRangesDto } from '../../../protocol/dto';
 
 /** One variant's per-channel errors for the selected weight. */

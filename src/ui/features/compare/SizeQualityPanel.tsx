@@ -1,5 +1,5 @@
 import { useMemo } from 'react';
-import type { PlotData } from 'plotly.js-cartesian-dist-min';
+import type { PlotData } from 'plotly.js/lib/core';
 import { useShallow } from 'zustand/react/shallow';
 import {
   resultOf,

@@ -1,5 +1,5 @@
 import { useEffect, useMemo } from 'react';
-import type { PlotData } from 'plotly.js-cartesian-dist-min';
+import type { PlotData } from 'plotly.js/lib/core';
 import { useShallow } from 'zustand/react/shallow';
 import { bitsLabel, selectModelId, useAppStore, type AppState, granularityLabel } from '../../../state';
 import { ensureErrorCurve, errorCurveKey } from '../../../state/actions/views';

@@ -1,4 +1,4 @@
-import type { PlotData } from 'plotly.js-cartesian-dist-min';
+import type { PlotData } from 'plotly.js/lib/core';
 import type { ClipView } from '../../../protocol/dto';
 
 export interface VariantClip {

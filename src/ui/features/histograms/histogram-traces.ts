@@ -1,4 +1,4 @@
-import type { PlotData } from 'plotly.js-cartesian-dist-min';
+import type { PlotData } from 'plotly.js/lib/core';
 import type { HistogramDto } from '../../../protocol/dto';
 import type { HistogramScale } from '../../../state';
 

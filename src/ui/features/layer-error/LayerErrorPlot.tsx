@@ -1,5 +1,5 @@
 import { useMemo } from 'react';
-import type { PlotMouseEvent } from 'plotly.js-cartesian-dist-min';
+import type { PlotMouseEvent } from 'plotly.js/lib/core';
 import { resultOf, selectSummary, useAppStore, type Variant, variantShortLabel } from '../../../state';
 import { selectWeight } from '../../../state/actions/ui';
 import { Plot } from '../../components/Plot';

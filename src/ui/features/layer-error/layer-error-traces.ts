@@ -1,4 +1,4 @@
-import type { PlotData } from 'plotly.js-cartesian-dist-min';
+import type { PlotData } from 'plotly.js/lib/core';
 import type { LayerResult, RunSummary } from '../../../protocol/dto';
 import type { ErrorMetric } from '../../../state';
 

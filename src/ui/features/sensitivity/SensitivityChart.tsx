@@ -1,5 +1,5 @@
 import { useMemo } from 'react';
-import type { PlotMouseEvent } from 'plotly.js-cartesian-dist-min';
+import type { PlotMouseEvent } from 'plotly.js/lib/core';
 import type { SensitivityReport } from '../../../protocol/eval-dto';
 import { selectWeight } from '../../../state/actions/ui';
 import { Plot } from '../../components/Plot';

@@ -1,6 +1,6 @@
 // The ranked sensitivity chart's traces: measured loss per layer (bars, most sensitive first) and the weight-SQNR
 // proxy beside it on its own axis (markers), so the two orders can be compared by eye.
-import type { PlotData } from 'plotly.js-cartesian-dist-min';
+import type { PlotData } from 'plotly.js/lib/core';
 import type { SensitivityReport } from '../../../protocol/eval-dto';
 
 export const measuredLabel = (r: SensitivityReport) =>

@@ -1,5 +1,5 @@
 import { useMemo } from 'react';
-import type { Layout } from 'plotly.js-cartesian-dist-min';
+import type { Layout } from 'plotly.js/lib/core';
 import { useShallow } from 'zustand/react/shallow';
 import type { EvalMode, EvalReport } from '../../../../protocol/eval-dto';
 import { EVAL_MODE_LABELS } from '../eval-modes';

@@ -1,5 +1,5 @@
 // Plotly traces of a confusion matrix (rows = true class, normalized per row) and per-class accuracy bars.
-import type { PlotData } from 'plotly.js-cartesian-dist-min';
+import type { PlotData } from 'plotly.js/lib/core';
 import type { ClassificationResult } from '../../../../protocol/eval-dto';
 import type { Theme } from '../../../../state';
 import { PALETTES } from '../../../components/plot-theme';

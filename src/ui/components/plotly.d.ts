@@ -1,5 +1,6 @@
-// Minimal typings for the parts of plotly.js-cartesian-dist-min we use (the package ships none).
-declare module 'plotly.js-cartesian-dist-min' {
+// Minimal typings for the parts of plotly.js we use (plotly.js/lib/core and the trace modules ship none; the
+// package's own index.d.ts types the full bundle). Types are imported from 'plotly.js/lib/core' everywhere.
+declare module 'plotly.js/lib/core' {
   export type Datum = number | string | null;
   export interface PlotData {
     type?: string;
@@ -34,6 +35,16 @@ declare module 'plotly.js-cartesian-dist-min' {
   ): Promise<PlotlyHTMLElement>;
   export function purge(el: HTMLElement): void;
   export const Plots: { resize(el: HTMLElement): void };
-  const Plotly: { react: typeof react; purge: typeof purge; Plots: typeof Plots };
+  export function register(modules: unknown[]): void;
+  const Plotly: { react: typeof react; purge: typeof purge; Plots: typeof Plots; register: typeof register };
   export default Plotly;
+}
+
+declare module 'plotly.js/lib/bar' {
+  const trace: unknown;
+  export default trace;
+}
+declare module 'plotly.js/lib/heatmap' {
+  const trace: unknown;
+  export default trace;
 }
