@@ -134,6 +134,11 @@ describe('fidelity accumulator (float model vs variant)', () => {
     expect(Number.isFinite(f.result().meanKl)).toBe(true);
     expect(f.result().meanKl).toBe(0); // both softmaxes are exactly one-hot in float64
   });
+  it('a saturated softmax (KL below 0 by rounding, as the demo model gave) counts as 0', () => {
+    const f = createFidelityAccumulator({ kind: 'logits' });
+    f.add([626, 0], [624, 0]);
+    expect(f.result().meanKl).toBe(0);
+  });
   it('rejects rows of different widths', () => {
     expect(() => createFidelityAccumulator({ kind: 'logits' }).add([1, 2], [1])).toThrow(
       "variant output has 1 values, the float model's has 2",

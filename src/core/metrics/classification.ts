@@ -232,7 +232,8 @@ export function createFidelityAccumulator(options: { kind: OutputKind }) {
         const p = options.kind === 'probabilities' ? reference[i] : Math.exp(lp[i]);
         if (p > 0) kl += p * (lp[i] - lq[i]);
       }
-      klSum += kl;
+      // KL ≥ 0; a saturated softmax leaves rounding noise around 0 (e.g. −1.6e-272), which is no information.
+      klSum += kl < 0 ? 0 : kl;
       for (let i = 0; i < reference.length; i++) {
         const d = Math.abs(reference[i] - variant[i]);
         if (d > maxAbs || Number.isNaN(d)) maxAbs = d;
