@@ -40,8 +40,20 @@ const CASES = [
   ['fp16, external data, a kept bias first', { bits: 'fp16' }, true, 'always', false],
   ['fp16, one .onnx file', { bits: 'fp16' }, true, 'never', false],
   // 8-bit MatMulNBits B of 256×256 is 64 KiB: spilled, packed in the export pass
-  ['MatMulNBits, external data', { bits: 8, granularity: 'block', format: 'matmulnbits' }, false, 'always', false],
-  ['MatMulNBits, one .onnx file', { bits: 8, granularity: 'block', format: 'matmulnbits' }, true, 'never', false],
+  [
+    'MatMulNBits, external data',
+    { bits: 8, granularity: 'block', format: 'matmulnbits' },
+    false,
+    'always',
+    false,
+  ],
+  [
+    'MatMulNBits, one .onnx file',
+    { bits: 8, granularity: 'block', format: 'matmulnbits' },
+    true,
+    'never',
+    false,
+  ],
 ] as const;
 
 describe('spilled output tensors', () => {
