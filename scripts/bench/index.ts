@@ -3,7 +3,7 @@
 //   --before <dir>   a checkout of an older commit (with node_modules and its CLI built) to measure alongside
 //   --sizes 1,10,100,400   model sizes in MB for the growth table
 //   --runs 3         whole-process runs per cell
-//   --rows <file>    extra rows as JSON (docs/.bench-eval.json and docs/.bench-quantize-browser.json are read if present)
+//   --rows <file>    extra rows as JSON (docs/.bench-eval.json, from scripts/bench-eval-browser.ts, is read if present)
 //   --large          also write and quantize a synthetic ~5 GB model to fp16 (> 2 GiB output, external data)
 import { execFileSync, spawnSync } from 'node:child_process';
 import { availableParallelism, cpus, freemem, loadavg, tmpdir, totalmem } from 'node:os';
