@@ -48,10 +48,12 @@ interface Log {
 function fakeThreads(
   crashOn?: number,
   onPost?: (n: number) => void,
-): { spawn: (e: RtnPortEvents) => RtnPort; log: Log } {
+): { spawn: (e: RtnPortEvents) => RtnPort; log: Log; kill: () => void } {
   const log: Log = { spawned: 0, terminated: 0, posted: 0, inFlight: 0, maxInFlight: 0, moved: [] };
+  const started: RtnPortEvents[] = [];
   const spawn = (events: RtnPortEvents): RtnPort => {
     log.spawned++;
+    started.push(events);
     let dead = false;
     return {
       post(req, transfer) {
@@ -77,7 +79,9 @@ function fakeThreads(
       },
     };
   };
-  return { spawn, log };
+  /** The first thread dies (as if it ran out of memory while idle). */
+  const kill = () => started[0].error(new Error('A quantization thread stopped: killed'));
+  return { spawn, log, kill };
 }
 
 let opened = 0;
@@ -143,6 +147,17 @@ describe('quantize worker with RTN threads', () => {
     expect(a.bytes).not.toEqual(b.bytes);
     useRtnThreads(null);
     expect(fake.log.terminated).toBe(2);
+  });
+
+  it('kept threads of which one died while waiting are not used: the next run starts new ones', async () => {
+    const modelId = await openChain();
+    const fake = fakeThreads();
+    useRtnThreads({ spawn: fake.spawn, threads: 2, fromBytes: 0 });
+    const a = await quantized(modelId, normalizeConfig({ bits: 8 }));
+    fake.kill();
+    expect(fake.log.terminated).toBe(2);
+    expect((await quantized(modelId, normalizeConfig({ bits: 8 }))).bytes).toEqual(a.bytes);
+    expect(fake.log.spawned).toBe(4);
   });
 
   it('a pool with work not taken (a run that failed early) is not kept', async () => {

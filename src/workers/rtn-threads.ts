@@ -62,12 +62,12 @@ export function useRtnThreads(s: RtnThreadSetup | null): void {
 export function rtnPoolFor(model: OnnxModel): RtnThreadPool | null {
   if (!setup || setup.threads < 1 || modelBytes(model) < (setup.fromBytes ?? POOL_FROM_BYTES)) return null;
   const k = kept.get(setup.threads);
-  if (k?.spawn === setup.spawn) {
+  if (k?.spawn === setup.spawn && k.pool.idle()) {
     kept.delete(setup.threads);
     clearTimeout(k.timer);
     return k.pool;
   }
-  drop(setup.threads);
+  drop(setup.threads); // another setup's, or one whose thread died while it waited
   // One tensor read ahead: the quantize worker reads the next one while the threads work (with one thread, it
   // would otherwise read only once that thread is done).
   const pool = rtnMessagePool(setup.threads, setup.spawn, 1);
