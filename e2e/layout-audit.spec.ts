@@ -69,7 +69,13 @@ test('after evaluation and sensitivity, the variants and sensitivity tables fit 
   await fourVariants(page);
   await evaluate(page, 120_000);
   const variants = page.getByTestId('variants-table').locator('.table-scroll');
-  await expect(page.getByTestId('variants-table').getByText('99.7%').first()).toBeVisible();
+  // Accuracies filled in (their value depends on the hold-out split; the layout is what is checked here).
+  await expect(
+    page
+      .getByTestId('variants-table')
+      .getByText(/^\d+\.\d%$/)
+      .first(),
+  ).toBeVisible();
   await expectFitsAcross(variants);
   for (const box of await page.locator('[data-testid^=external-data-]').all()) {
     await box.scrollIntoViewIfNeeded();
