@@ -1,9 +1,9 @@
 // The export path's one pass per tensor: levels, packing and error sums together, without materialising levels or a
-// dequantized copy. Same arithmetic, in the same element order, as quantizeTensor + packLevels + dequantize +
-// errorSums, so the bytes and the metrics are identical (pinned by test/export-bytes.test.ts).
+// dequantized copy. Same arithmetic, and the same lane sums (laneTotal), as quantizeTensor + packLevels + dequantize
+// + errorSums, so the bytes and the metrics are identical (pinned by fused.test.ts and test/export-bytes.test.ts).
 import { StudioError } from '../errors';
 import { float16BitsToFloat32, float32ToFloat16Bits } from '../onnx/float16';
-import type { ErrorSums } from '../metrics/error';
+import { laneTotal, type ErrorSums } from '../metrics/error';
 import { containerInfo, type PackContainer } from './pack';
 import { firstBad } from './extremes';
 import {
@@ -16,6 +16,7 @@ import {
 } from './quantize';
 import type { QuantizedTensor } from './types';
 import { runSimd, simdPlan, type SimdPlan } from './simd/plan';
+import { ACC_LENGTH } from './simd/kernel';
 
 /** What the op computes with after DequantizeLinear: float32, or a Cast to float16 / bfloat16 (rounded again). */
 export type OutRounding = 'float32' | 'float16' | 'bfloat16';
@@ -105,9 +106,9 @@ export function quantizeFused(
     levels ?? (cbits === 8 ? new Int8Array(packed!.buffer) : new Int8Array(simd ? 0 : w.length));
 
   // Runs are collected first; each run goes through a small monomorphic loop (V8 keeps accumulators in registers
-  // there, not in a closure's context). The accumulators carry across runs in element order, so the sums are
-  // bit-identical to the multi-pass path.
-  const acc = new Float64Array(4); // Σw², Σe², Σ|w|, max|e|
+  // there, not in a closure's context). The lane sums carry across runs (element j in lane j mod 4, laneTotal), so
+  // the sums are bit-identical to the multi-pass path.
+  const acc = new Float64Array(ACC_LENGTH); // lanes 0–3 of Σw², of Σe², of Σ|w|, then max|e|
   let inverses: Float64Array | null = null;
   // Symmetric scales from the extremes: |w / s| ≤ qmax·(1 + 2^-23) < qmax + 0.5 (s = fround(max|w| / qmax), never
   // below it), so no level needs clamping and the zero point is 0. Given scales (a clip search) may clip.
@@ -127,11 +128,34 @@ export function quantizeFused(
     }
   }
   if (packed !== null && cbits < 8 && !simd) packSubByte(lv as Int8Array, packed, cbits);
-  const [signal, noise, sumAbs, maxAbsError] = acc;
+  const [signal, noise, sumAbs, maxAbsError] = totals(acc);
   // Σw² is finite exactly when every value is (float32 squares cannot overflow float64): NaN / ±Inf check.
   if (signal - signal !== 0) throw firstBad(w, 0, w.length, opts.name);
   const sums = { count: w.length, signal, noise, sumAbs, maxAbsError };
   return packed ? { params, packed, sums } : { q: { ...params, levels: levels! }, sums };
+}
+
+/** Σw², Σe², Σ|w| (laneTotal of acc's lane sums) and max|e|. */
+const totals = (acc: Float64Array): number[] => [
+  laneTotal(acc, 0),
+  laneTotal(acc, 4),
+  laneTotal(acc, 8),
+  acc[12],
+];
+
+/**
+ * A run's loop keeps the lane sums turned so that its lane 0 is the next element's (element j's lane is j mod 4):
+ * each element adds to lane 0 and turns them by one. turnIn gives acc's lanes turned for element `at`.
+ */
+const turned = new Float64Array(12);
+function turnIn(acc: Float64Array, at: number): Float64Array {
+  for (let i = 0; i < 12; i++) turned[i] = acc[(i & 12) | ((i + at) & 3)];
+  return turned;
+}
+
+/** The lanes back into acc, turned for element `at` (the one after the run). */
+function turnOut(acc: Float64Array, at: number, ...lanes: number[]): void {
+  for (let i = 0; i < 12; i++) acc[(i & 12) | ((i + at) & 3)] = lanes[i];
 }
 
 /**
@@ -155,10 +179,8 @@ function symmetricRun(
   lv: Int8Array | Int16Array,
   acc: Float64Array,
 ): void {
-  let signal = acc[0];
-  let noise = acc[1];
-  let sumAbs = acc[2];
-  let maxAbsError = acc[3];
+  let [g0, g1, g2, g3, n0, n1, n2, n3, a0, a1, a2, a3] = turnIn(acc, start);
+  let maxAbsError = acc[12];
   const inv = 1 / s;
   for (let j = start; j < end; j++) {
     const v = w[j];
@@ -167,16 +189,16 @@ function symmetricRun(
     if (Math.abs(x - q) > NEAR_HALF) q = Math.fround(v / s) + MAGIC - MAGIC;
     lv[j] = q;
     const e = v - Math.fround(q * s);
-    signal += v * v;
-    noise += e * e;
-    sumAbs += Math.abs(v);
+    // add to lane 0 (this element's), then turn: lane 0 becomes the next element's
+    const sg = g0 + v * v;
+    const sn = n0 + e * e;
+    const sa = a0 + Math.abs(v);
+    [g0, g1, g2, g3, n0, n1, n2, n3, a0, a1, a2, a3] = [g1, g2, g3, sg, n1, n2, n3, sn, a1, a2, a3, sa];
     const ae = Math.abs(e);
     if (ae > maxAbsError) maxAbsError = ae;
   }
-  acc[0] = signal;
-  acc[1] = noise;
-  acc[2] = sumAbs;
-  acc[3] = maxAbsError;
+  turnOut(acc, end, g0, g1, g2, g3, n0, n1, n2, n3, a0, a1, a2, a3);
+  acc[12] = maxAbsError;
 }
 
 /** One group for the whole run (per-channel on the outer axis, blocks, per-tensor) and float32 output. */
@@ -191,10 +213,8 @@ function uniformRun(
   lv: Int8Array | Int16Array,
   acc: Float64Array,
 ): void {
-  let signal = acc[0];
-  let noise = acc[1];
-  let sumAbs = acc[2];
-  let maxAbsError = acc[3];
+  let [g0, g1, g2, g3, n0, n1, n2, n3, a0, a1, a2, a3] = turnIn(acc, start);
+  let maxAbsError = acc[12];
   const inv = 1 / s;
   for (let j = start; j < end; j++) {
     const v = w[j];
@@ -206,16 +226,16 @@ function uniformRun(
     const q = qr < qmin ? qmin : qr > qmax ? qmax : qr;
     lv[j] = q;
     const e = v - Math.fround((q - zp) * s);
-    signal += v * v;
-    noise += e * e;
-    sumAbs += Math.abs(v);
+    // add to lane 0 (this element's), then turn: lane 0 becomes the next element's
+    const sg = g0 + v * v;
+    const sn = n0 + e * e;
+    const sa = a0 + Math.abs(v);
+    [g0, g1, g2, g3, n0, n1, n2, n3, a0, a1, a2, a3] = [g1, g2, g3, sg, n1, n2, n3, sn, a1, a2, a3, sa];
     const ae = Math.abs(e);
     if (ae > maxAbsError) maxAbsError = ae;
   }
-  acc[0] = signal;
-  acc[1] = noise;
-  acc[2] = sumAbs;
-  acc[3] = maxAbsError;
+  turnOut(acc, end, g0, g1, g2, g3, n0, n1, n2, n3, a0, a1, a2, a3);
+  acc[12] = maxAbsError;
 }
 
 /** The general case: the group changes every `step` elements (per-axis on an inner axis) or a float16 cast follows. */
@@ -234,10 +254,8 @@ function stridedRun(
   round: ((x: number) => number) | null,
   acc: Float64Array,
 ): void {
-  let signal = acc[0];
-  let noise = acc[1];
-  let sumAbs = acc[2];
-  let maxAbsError = acc[3];
+  let [g0, g1, g2, g3, n0, n1, n2, n3, a0, a1, a2, a3] = turnIn(acc, start);
+  let maxAbsError = acc[12];
   let s = scales[k];
   let inv = inverses[k];
   let zp = zeroPoints ? zeroPoints[k] : 0;
@@ -259,16 +277,16 @@ function stridedRun(
     let dq = Math.fround((q - zp) * s);
     if (round !== null) dq = round(dq);
     const e = v - dq;
-    signal += v * v;
-    noise += e * e;
-    sumAbs += Math.abs(v);
+    // add to lane 0 (this element's), then turn: lane 0 becomes the next element's
+    const sg = g0 + v * v;
+    const sn = n0 + e * e;
+    const sa = a0 + Math.abs(v);
+    [g0, g1, g2, g3, n0, n1, n2, n3, a0, a1, a2, a3] = [g1, g2, g3, sg, n1, n2, n3, sn, a1, a2, a3, sa];
     const ae = Math.abs(e);
     if (ae > maxAbsError) maxAbsError = ae;
   }
-  acc[0] = signal;
-  acc[1] = noise;
-  acc[2] = sumAbs;
-  acc[3] = maxAbsError;
+  turnOut(acc, end, g0, g1, g2, g3, n0, n1, n2, n3, a0, a1, a2, a3);
+  acc[12] = maxAbsError;
 }
 
 /** 2 or 4 bits per level, little end first (as packLevels). */
@@ -291,9 +309,9 @@ export function float16Fused(w: Float32Array, name?: string): { bits: Uint16Arra
   const bits = new Uint16Array(w.length);
   // Accumulators live in a Float64Array between calls and in locals of float16Run inside it: V8 then keeps them as
   // unboxed doubles (locals that start as the integer 0 in a long loop measured twice as slow).
-  const acc = new Float64Array(4);
+  const acc = new Float64Array(ACC_LENGTH);
   float16Run(w, new Uint32Array(w.buffer, w.byteOffset, w.length), bits, halfToFloat(), acc, name);
-  const [signal, noise, sumAbs, maxAbsError] = acc;
+  const [signal, noise, sumAbs, maxAbsError] = totals(acc);
   return { bits, sums: { count: w.length, signal, noise, sumAbs, maxAbsError } };
 }
 
@@ -305,10 +323,8 @@ function float16Run(
   acc: Float64Array,
   name: string | undefined,
 ): void {
-  let signal = acc[0];
-  let noise = acc[1];
-  let sumAbs = acc[2];
-  let maxAbsError = acc[3];
+  let [g0, g1, g2, g3, n0, n1, n2, n3, a0, a1, a2, a3] = turnIn(acc, 0);
+  let maxAbsError = acc[12];
   for (let i = 0; i < w.length; i++) {
     const x = u[i];
     const v = w[i];
@@ -319,13 +335,13 @@ function float16Run(
         : toHalfBits(v, i, name);
     bits[i] = h;
     const e = v - table[h];
-    signal += v * v;
-    noise += e * e;
-    sumAbs += Math.abs(v);
+    // add to lane 0 (this element's), then turn: lane 0 becomes the next element's
+    const sg = g0 + v * v;
+    const sn = n0 + e * e;
+    const sa = a0 + Math.abs(v);
+    [g0, g1, g2, g3, n0, n1, n2, n3, a0, a1, a2, a3] = [g1, g2, g3, sg, n1, n2, n3, sn, a1, a2, a3, sa];
     if (Math.abs(e) > maxAbsError) maxAbsError = Math.abs(e);
   }
-  acc[0] = signal;
-  acc[1] = noise;
-  acc[2] = sumAbs;
-  acc[3] = maxAbsError;
+  turnOut(acc, w.length, g0, g1, g2, g3, n0, n1, n2, n3, a0, a1, a2, a3);
+  acc[12] = maxAbsError;
 }
