@@ -144,19 +144,10 @@ const totals = (acc: Float64Array): number[] => [
 ];
 
 /**
- * A run's loop keeps the lane sums turned so that its lane 0 is the next element's (element j's lane is j mod 4):
- * each element adds to lane 0 and turns them by one. turnIn gives acc's lanes turned for element `at`.
+ * The run loops visit a run in blocks of BLOCK elements (in L1), each block once per lane: elements j ≡ l (mod 4)
+ * in order, into lane l of acc. Three accumulators live at a time, as in a one-chain loop (12 would spill).
  */
-const turned = new Float64Array(12);
-function turnIn(acc: Float64Array, at: number): Float64Array {
-  for (let i = 0; i < 12; i++) turned[i] = acc[(i & 12) | ((i + at) & 3)];
-  return turned;
-}
-
-/** The lanes back into acc, turned for element `at` (the one after the run). */
-function turnOut(acc: Float64Array, at: number, ...lanes: number[]): void {
-  for (let i = 0; i < 12; i++) acc[(i & 12) | ((i + at) & 3)] = lanes[i];
-}
+const BLOCK = 1024;
 
 /**
  * Rounding without a division per element, bit-exact with QuantizeLinear's roundHalfEven(fround(v / s)):
@@ -179,25 +170,33 @@ function symmetricRun(
   lv: Int8Array | Int16Array,
   acc: Float64Array,
 ): void {
-  let [g0, g1, g2, g3, n0, n1, n2, n3, a0, a1, a2, a3] = turnIn(acc, start);
   let maxAbsError = acc[12];
   const inv = 1 / s;
-  for (let j = start; j < end; j++) {
-    const v = w[j];
-    const x = v * inv;
-    let q = x + MAGIC - MAGIC;
-    if (Math.abs(x - q) > NEAR_HALF) q = Math.fround(v / s) + MAGIC - MAGIC;
-    lv[j] = q;
-    const e = v - Math.fround(q * s);
-    // add to lane 0 (this element's), then turn: lane 0 becomes the next element's
-    const sg = g0 + v * v;
-    const sn = n0 + e * e;
-    const sa = a0 + Math.abs(v);
-    [g0, g1, g2, g3, n0, n1, n2, n3, a0, a1, a2, a3] = [g1, g2, g3, sg, n1, n2, n3, sn, a1, a2, a3, sa];
-    const ae = Math.abs(e);
-    if (ae > maxAbsError) maxAbsError = ae;
+  for (let b = start; b < end; b += BLOCK) {
+    const bEnd = Math.min(end, b + BLOCK);
+    for (let l = 0; l < 4; l++) {
+      let signal = acc[l];
+      let noise = acc[4 + l];
+      let sumAbs = acc[8 + l];
+      const first = b + ((l - b) & 3);
+      for (let j = first; j < bEnd; j += 4) {
+        const v = w[j];
+        const x = v * inv;
+        let q = x + MAGIC - MAGIC;
+        if (Math.abs(x - q) > NEAR_HALF) q = Math.fround(v / s) + MAGIC - MAGIC;
+        lv[j] = q;
+        const e = v - Math.fround(q * s);
+        signal += v * v;
+        noise += e * e;
+        sumAbs += Math.abs(v);
+        const ae = Math.abs(e);
+        if (ae > maxAbsError) maxAbsError = ae;
+      }
+      acc[l] = signal;
+      acc[4 + l] = noise;
+      acc[8 + l] = sumAbs;
+    }
   }
-  turnOut(acc, end, g0, g1, g2, g3, n0, n1, n2, n3, a0, a1, a2, a3);
   acc[12] = maxAbsError;
 }
 
@@ -213,28 +212,36 @@ function uniformRun(
   lv: Int8Array | Int16Array,
   acc: Float64Array,
 ): void {
-  let [g0, g1, g2, g3, n0, n1, n2, n3, a0, a1, a2, a3] = turnIn(acc, start);
   let maxAbsError = acc[12];
   const inv = 1 / s;
-  for (let j = start; j < end; j++) {
-    const v = w[j];
-    const x = v * inv;
-    let r = x + MAGIC - MAGIC;
-    const d = x - r;
-    if (d > NEAR_HALF || d < -NEAR_HALF) r = Math.fround(v / s) + MAGIC - MAGIC;
-    const qr = r + zp;
-    const q = qr < qmin ? qmin : qr > qmax ? qmax : qr;
-    lv[j] = q;
-    const e = v - Math.fround((q - zp) * s);
-    // add to lane 0 (this element's), then turn: lane 0 becomes the next element's
-    const sg = g0 + v * v;
-    const sn = n0 + e * e;
-    const sa = a0 + Math.abs(v);
-    [g0, g1, g2, g3, n0, n1, n2, n3, a0, a1, a2, a3] = [g1, g2, g3, sg, n1, n2, n3, sn, a1, a2, a3, sa];
-    const ae = Math.abs(e);
-    if (ae > maxAbsError) maxAbsError = ae;
+  for (let b = start; b < end; b += BLOCK) {
+    const bEnd = Math.min(end, b + BLOCK);
+    for (let l = 0; l < 4; l++) {
+      let signal = acc[l];
+      let noise = acc[4 + l];
+      let sumAbs = acc[8 + l];
+      const first = b + ((l - b) & 3);
+      for (let j = first; j < bEnd; j += 4) {
+        const v = w[j];
+        const x = v * inv;
+        let r = x + MAGIC - MAGIC;
+        const d = x - r;
+        if (d > NEAR_HALF || d < -NEAR_HALF) r = Math.fround(v / s) + MAGIC - MAGIC;
+        const qr = r + zp;
+        const q = qr < qmin ? qmin : qr > qmax ? qmax : qr;
+        lv[j] = q;
+        const e = v - Math.fround((q - zp) * s);
+        signal += v * v;
+        noise += e * e;
+        sumAbs += Math.abs(v);
+        const ae = Math.abs(e);
+        if (ae > maxAbsError) maxAbsError = ae;
+      }
+      acc[l] = signal;
+      acc[4 + l] = noise;
+      acc[8 + l] = sumAbs;
+    }
   }
-  turnOut(acc, end, g0, g1, g2, g3, n0, n1, n2, n3, a0, a1, a2, a3);
   acc[12] = maxAbsError;
 }
 
@@ -254,38 +261,47 @@ function stridedRun(
   round: ((x: number) => number) | null,
   acc: Float64Array,
 ): void {
-  let [g0, g1, g2, g3, n0, n1, n2, n3, a0, a1, a2, a3] = turnIn(acc, start);
   let maxAbsError = acc[12];
   let s = scales[k];
   let inv = inverses[k];
   let zp = zeroPoints ? zeroPoints[k] : 0;
-  for (let j = start; j < end; j++) {
-    if (step !== 0) {
-      s = scales[k];
-      inv = inverses[k];
-      zp = zeroPoints ? zeroPoints[k] : 0;
-      k += step;
+  for (let b = start; b < end; b += BLOCK) {
+    const bEnd = Math.min(end, b + BLOCK);
+    for (let l = 0; l < 4; l++) {
+      let signal = acc[l];
+      let noise = acc[4 + l];
+      let sumAbs = acc[8 + l];
+      const first = b + ((l - b) & 3);
+      let kk = k + (first - start) * step;
+      for (let j = first; j < bEnd; j += 4) {
+        if (step !== 0) {
+          s = scales[kk];
+          inv = inverses[kk];
+          zp = zeroPoints ? zeroPoints[kk] : 0;
+          kk += 4 * step;
+        }
+        const v = w[j];
+        const x = v * inv;
+        let r = x + MAGIC - MAGIC;
+        const d = x - r;
+        if (d > NEAR_HALF || d < -NEAR_HALF) r = Math.fround(v / s) + MAGIC - MAGIC;
+        const qr = r + zp;
+        const q = qr < qmin ? qmin : qr > qmax ? qmax : qr;
+        lv[j] = q;
+        let dq = Math.fround((q - zp) * s);
+        if (round !== null) dq = round(dq);
+        const e = v - dq;
+        signal += v * v;
+        noise += e * e;
+        sumAbs += Math.abs(v);
+        const ae = Math.abs(e);
+        if (ae > maxAbsError) maxAbsError = ae;
+      }
+      acc[l] = signal;
+      acc[4 + l] = noise;
+      acc[8 + l] = sumAbs;
     }
-    const v = w[j];
-    const x = v * inv;
-    let r = x + MAGIC - MAGIC;
-    const d = x - r;
-    if (d > NEAR_HALF || d < -NEAR_HALF) r = Math.fround(v / s) + MAGIC - MAGIC;
-    const qr = r + zp;
-    const q = qr < qmin ? qmin : qr > qmax ? qmax : qr;
-    lv[j] = q;
-    let dq = Math.fround((q - zp) * s);
-    if (round !== null) dq = round(dq);
-    const e = v - dq;
-    // add to lane 0 (this element's), then turn: lane 0 becomes the next element's
-    const sg = g0 + v * v;
-    const sn = n0 + e * e;
-    const sa = a0 + Math.abs(v);
-    [g0, g1, g2, g3, n0, n1, n2, n3, a0, a1, a2, a3] = [g1, g2, g3, sg, n1, n2, n3, sn, a1, a2, a3, sa];
-    const ae = Math.abs(e);
-    if (ae > maxAbsError) maxAbsError = ae;
   }
-  turnOut(acc, end, g0, g1, g2, g3, n0, n1, n2, n3, a0, a1, a2, a3);
   acc[12] = maxAbsError;
 }
 
@@ -323,25 +339,33 @@ function float16Run(
   acc: Float64Array,
   name: string | undefined,
 ): void {
-  let [g0, g1, g2, g3, n0, n1, n2, n3, a0, a1, a2, a3] = turnIn(acc, 0);
   let maxAbsError = acc[12];
-  for (let i = 0; i < w.length; i++) {
-    const x = u[i];
-    const v = w[i];
-    const a = x & 0x7fffffff;
-    const h =
-      a >= 0x38800000 && a < 0x47000000
-        ? ((x >>> 16) & 0x8000) | ((a - 0x38000000 + 0xfff + ((x >>> 13) & 1)) >>> 13)
-        : toHalfBits(v, i, name);
-    bits[i] = h;
-    const e = v - table[h];
-    // add to lane 0 (this element's), then turn: lane 0 becomes the next element's
-    const sg = g0 + v * v;
-    const sn = n0 + e * e;
-    const sa = a0 + Math.abs(v);
-    [g0, g1, g2, g3, n0, n1, n2, n3, a0, a1, a2, a3] = [g1, g2, g3, sg, n1, n2, n3, sn, a1, a2, a3, sa];
-    if (Math.abs(e) > maxAbsError) maxAbsError = Math.abs(e);
+  for (let b = 0; b < w.length; b += BLOCK) {
+    const bEnd = Math.min(w.length, b + BLOCK);
+    for (let l = 0; l < 4; l++) {
+      let signal = acc[l];
+      let noise = acc[4 + l];
+      let sumAbs = acc[8 + l];
+      const first = b + ((l - b) & 3);
+      for (let i = first; i < bEnd; i += 4) {
+        const x = u[i];
+        const v = w[i];
+        const a = x & 0x7fffffff;
+        const h =
+          a >= 0x38800000 && a < 0x47000000
+            ? ((x >>> 16) & 0x8000) | ((a - 0x38000000 + 0xfff + ((x >>> 13) & 1)) >>> 13)
+            : toHalfBits(v, i, name);
+        bits[i] = h;
+        const e = v - table[h];
+        signal += v * v;
+        noise += e * e;
+        sumAbs += Math.abs(v);
+        if (Math.abs(e) > maxAbsError) maxAbsError = Math.abs(e);
+      }
+      acc[l] = signal;
+      acc[4 + l] = noise;
+      acc[8 + l] = sumAbs;
+    }
   }
-  turnOut(acc, w.length, g0, g1, g2, g3, n0, n1, n2, n3, a0, a1, a2, a3);
   acc[12] = maxAbsError;
 }
