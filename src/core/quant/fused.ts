@@ -113,7 +113,7 @@ export function quantizeFused(
   // Symmetric scales from the extremes: |w / s| ≤ qmax·(1 + 2^-23) < qmax + 0.5 (s = fround(max|w| / qmax), never
   // below it), so no level needs clamping and the zero point is 0. Given scales (a clip search) may clip.
   const unclamped = opts.scheme === 'symmetric' && !opts.params;
-  if (simd) runSimd(simd, w, runs, params, levels ? { levels } : { packed: packed!, cbits }, acc);
+  if (simd) runSimd(simd, w, runs, params, levels ? { levels } : { packed: packed!, cbits }, acc, unclamped);
   for (let r4 = 0; r4 < (simd ? 0 : runs.length); r4 += 4) {
     const start = runs[r4];
     const end = start + runs[r4 + 1];

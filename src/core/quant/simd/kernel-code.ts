@@ -32,7 +32,7 @@ import { absmax, absmaxRow, extremes, extremesRow } from './range-code';
  * quantrow8 / quantrow16: the same where the group changes with every element (per-axis on the last axis, blocks on
  * an inner axis): the record holds addresses of float32 scales and zero points, one per element of the run.
  */
-function quant(width: 1 | 2, row = false): Func {
+function quant(width: 1 | 2, row = false, sym = false): Func {
   const [runs, nruns, inp, out, qmin, qmax, accp, base] = [0, 1, 2, 3, 4, 5, 6, 7];
   const [p, end, o, vs, vz, vlo, vhi, v, q, x, e, t, vmax, d] = [
     8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21,
@@ -116,13 +116,7 @@ function quant(width: 1 | 2, row = false): Func {
     get(vs),
     op.f32x4_div,
     op.f32x4_nearest,
-    get(vz),
-    op.f32x4_add,
-    // pmax / pmin are JS's `qr < qmin ? qmin : qr > qmax ? qmax : qr` (NaN passes) and single instructions on x64
-    get(vlo),
-    op.f32x4_pmax,
-    get(vhi),
-    op.f32x4_pmin,
+    ...(sym ? [] : [get(vz), op.f32x4_add, get(vlo), op.f32x4_pmax, get(vhi), op.f32x4_pmin]),
     op.local_tee(q),
     // levels: q + 1.5·2^23 holds the integer q in its low mantissa bits (exact for |q| < 2^22; q is clamped), so the
     // low byte (int8 / uint8 two's complement) or two bytes of each lane are the level; stored as 4 or 8 bytes
@@ -136,8 +130,7 @@ function quant(width: 1 | 2, row = false): Func {
     get(t),
     width === 1 ? op.v128_store32_lane(0) : op.v128_store64_lane(0),
     get(q),
-    get(vz),
-    op.f32x4_sub,
+    ...(sym ? [] : [get(vz), op.f32x4_sub]),
     get(vs),
     op.f32x4_mul,
     set(d),
@@ -152,12 +145,7 @@ function quant(width: 1 | 2, row = false): Func {
     get(s),
     op.f32_div,
     op.f32_nearest,
-    get(zp),
-    op.f32_add,
-    get(qmin),
-    op.f32_max,
-    get(qmax),
-    op.f32_min,
+    ...(sym ? [] : [get(zp), op.f32_add, get(qmin), op.f32_max, get(qmax), op.f32_min]),
     set(sq),
     get(o),
     get(sq),
@@ -167,8 +155,7 @@ function quant(width: 1 | 2, row = false): Func {
     op.f64_promote_f32,
     op.local_tee(sx),
     get(sq),
-    get(zp),
-    op.f32_sub,
+    ...(sym ? [] : [get(zp), op.f32_sub]),
     get(s),
     op.f32_mul,
     op.f64_promote_f32,
@@ -192,7 +179,7 @@ function quant(width: 1 | 2, row = false): Func {
   ];
   const splat = (from: Instr[], to: number): Instr[] => [...from, op.f32x4_splat, set(to)];
   return {
-    name: `quant${row ? 'row' : ''}${width * 8}`,
+    name: `quant${row ? 'row' : ''}${sym ? 'sym' : ''}${width * 8}`,
     params: [I32, I32, I32, I32, F32, F32, I32, I32],
     // p end o | vs vz vlo vhi v q x e t vmax d | s zp sv sq | sx se | magic | sp zpp | gA gB nA nB aA aB | ph cnt
     locals: [
@@ -367,6 +354,10 @@ export const kernelFuncs = (): Func[] => [
   quant(2),
   quant(1, true),
   quant(2, true),
+  quant(1, false, true),
+  quant(2, false, true),
+  quant(1, true, true),
+  quant(2, true, true),
   pack4(),
   pack2(),
 ];

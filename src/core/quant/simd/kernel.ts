@@ -22,55 +22,28 @@ const PAGES = Math.ceil((SCALES + RUN_CAP * 4) / 65536);
 export const GROUPS = PAGES * 65536;
 export { ACC, BAD, IN, OUT, RUNS };
 
+type QuantFn = (
+  runs: number,
+  n: number,
+  inp: number,
+  out: number,
+  qmin: number,
+  qmax: number,
+  acc: number,
+  base: number,
+) => void;
+
 interface Exports {
   memory: { buffer: ArrayBuffer; grow(pages: number): number };
   absmax(runs: number, nruns: number, inp: number): void;
   symscales(runs: number, nruns: number, inp: number, qmax: number, sout: number): void;
-  quant8(
-    runs: number,
-    n: number,
-    inp: number,
-    out: number,
-    qmin: number,
-    qmax: number,
-    acc: number,
-    base: number,
-  ): void;
-  quant16(
-    runs: number,
-    n: number,
-    inp: number,
-    out: number,
-    qmin: number,
-    qmax: number,
-    acc: number,
-    base: number,
-  ): void;
   pack4(src: number, dst: number, dend: number): void;
   pack2(src: number, dst: number, dend: number): void;
   absmaxrow(runs: number, nruns: number, inp: number): void;
   extremes(runs: number, nruns: number, inp: number, badp: number): void;
   extremesrow(runs: number, nruns: number, inp: number, badp: number): void;
-  quantrow8(
-    runs: number,
-    n: number,
-    inp: number,
-    out: number,
-    qmin: number,
-    qmax: number,
-    acc: number,
-    base: number,
-  ): void;
-  quantrow16(
-    runs: number,
-    n: number,
-    inp: number,
-    out: number,
-    qmin: number,
-    qmax: number,
-    acc: number,
-    base: number,
-  ): void;
+  /** quant8, quant16, quantrow8, …, quantsym8, quantrowsym16: see kernel-code.ts. */
+  [quant: `quant${string}`]: QuantFn;
 }
 interface Wasm {
   Module: new (bytes: Uint8Array) => object;
@@ -250,6 +223,10 @@ export function extremesRuns(
  */
 export type LevelsOut = { packed: Uint8Array; cbits: number } | { levels: Int16Array };
 
+/** The levels function: int8 or int16 out, records of runs or rows, `sym` for grids without zero point or clamp. */
+export const quantFn = (k: Kernel, out: LevelsOut, row: boolean, sym: boolean): QuantFn =>
+  k.x[`quant${row ? 'row' : ''}${sym ? 'sym' : ''}${'levels' in out ? 16 : 8}`];
+
 /** Copy a chunk's levels out of the kernel's memory: int16 levels, or bytes packed by 8, 4 or 2 bits. */
 export function emit(k: Kernel, out: LevelsOut, c0: number, n: number): void {
   if ('levels' in out) out.levels.set(k.i16.subarray(0, n), c0);
@@ -273,10 +250,10 @@ export function quantizeRuns(
   qmax: number,
   out: LevelsOut,
   acc: Float64Array,
+  sym: boolean,
 ): void {
   k.f64.set(acc);
-  const wide = 'levels' in out;
-  const quant = wide ? k.x.quant16 : k.x.quant8;
+  const quant = quantFn(k, out, false, sym);
   walk(
     k,
     w,
@@ -317,7 +294,7 @@ export function quantizeOnePass(
   acc: Float64Array,
 ): void {
   k.f64.set(acc);
-  const quant = 'levels' in out ? k.x.quant16 : k.x.quant8;
+  const quant = quantFn(k, out, false, true); // symmetric from the extremes
   const nRuns = runs.length / 4;
   for (let r = 0; r < nRuns;) {
     const c0 = runs[4 * r];

@@ -4,7 +4,20 @@
 // k0 + (j − start), so the per-group arrays (float32 scales, zero points, maxima) live in the kernel's memory from
 // GROUPS on (the memory grows to 12 bytes per group once and stays) and each record points into them.
 import { symmetricScale } from '../range';
-import { ACC, BAD, emit, GROUPS, IN, OUT, reserve, RUNS, walk, type Kernel, type LevelsOut } from './kernel';
+import {
+  ACC,
+  BAD,
+  emit,
+  quantFn,
+  GROUPS,
+  IN,
+  OUT,
+  reserve,
+  RUNS,
+  walk,
+  type Kernel,
+  type LevelsOut,
+} from './kernel';
 
 /**
  * Every run is a row (step 1), and the per-group arrays (12 bytes a group) stay within half the tensor's bytes or
@@ -115,6 +128,7 @@ export function quantizeRows(
   qmax: number,
   out: LevelsOut,
   acc: Float64Array,
+  sym: boolean,
 ): void {
   const groups = scales.length;
   const k = reserve(kernel, 8 * groups);
@@ -123,7 +137,7 @@ export function quantizeRows(
   if (zeroPoints) z.set(zeroPoints);
   else z.fill(0);
   k.f64.set(acc);
-  const quant = 'levels' in out ? k.x.quantrow16 : k.x.quantrow8;
+  const quant = quantFn(k, out, true, sym);
   walkRows(
     k,
     w,
