@@ -34,6 +34,29 @@ describe('qstudio quantize --threads', () => {
     expect(summaries[2]).toEqual(summaries[0]);
   });
 
+  // The metrics' lane sums (laneTotal) are one rule in the JS loops and the WebAssembly SIMD kernel.
+  it.each(configs.slice(0, 2))(
+    '%s: the JS loops write the bytes and summary of the SIMD kernel',
+    async (label, flags) => {
+      const run = async (kernel: string) => {
+        const out = join(tmp, `${label.replace(/\W/g, '')}-${kernel}.onnx`);
+        const before = process.env.QSTUDIO_KERNEL;
+        process.env.QSTUDIO_KERNEL = kernel; // inherited by the child process
+        try {
+          const r = await qstudio('quantize', MODEL, '-o', out, ...flags, '--json');
+          expect(r.code, r.stderr).toBe(0);
+          return { bytes: readFileSync(out), summary: { ...JSON.parse(r.stdout), durationMs: 0 } };
+        } finally {
+          if (before === undefined) delete process.env.QSTUDIO_KERNEL;
+          else process.env.QSTUDIO_KERNEL = before;
+        }
+      };
+      const [js, simd] = [await run('js'), await run('simd')];
+      expect(js.bytes.equals(simd.bytes)).toBe(true);
+      expect(js.summary).toEqual(simd.summary);
+    },
+  );
+
   it.each(['0', '1.5', 'many'])('refuses --threads %s', async (n) => {
     const r = await qstudio('quantize', MODEL, '-o', join(tmp, 'x.onnx'), '--threads', n);
     expect(r.code).toBe(2);

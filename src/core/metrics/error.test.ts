@@ -5,6 +5,7 @@ import {
   emptyErrorSums,
   errorMetrics,
   errorSums,
+  laneTotal,
   metricsFromSums,
 } from './error';
 
@@ -34,6 +35,32 @@ describe('errorMetrics', () => {
     const wq = w.map((v) => (v === 1 ? 0.5 : v));
     const s = errorSums(w, wq);
     expect([s.signal, s.noise]).toEqual([2 ** 24 + 1000, 250]);
+  });
+
+  it('sums in four lanes, element j in lane j mod 4, total (l0 + l1) + (l2 + l3) (laneTotal)', () => {
+    // squares 2^54, 1, 1, 1, 0, 1, 1, 1: one chain rounds every +1 away (ulp 4 at 2^54) and gives 2^54; the lanes
+    // hold 2^54, 2, 2, 2 and give (2^54 + 2 → 2^54, half to even) + 4 = 2^54 + 4
+    const w = f([2 ** 27, 1, 1, 1, 0, 1, 1, 1]);
+    const s = errorSums(w, new Float32Array(8));
+    expect([s.signal, s.noise, s.sumAbs]).toEqual([2 ** 54 + 4, 2 ** 54 + 4, 2 ** 27 + 6]);
+    expect(laneTotal([1, 2, 3, 4], 0)).toBe(10);
+  });
+
+  it('stays within 1e-12 (relative) of one sequential float64 sum', () => {
+    let seed = 7;
+    const rnd = () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32 - 0.5) * 3;
+    const w = Float32Array.from({ length: 100_003 }, rnd);
+    const wq = w.map((v) => Math.round(v * 20) / 20);
+    let [signal, noise, sumAbs] = [0, 0, 0];
+    for (let i = 0; i < w.length; i++) {
+      signal += w[i] * w[i];
+      noise += (w[i] - wq[i]) ** 2;
+      sumAbs += Math.abs(w[i]);
+    }
+    const s = errorSums(w, wq);
+    expect(Math.abs(s.signal / signal - 1)).toBeLessThan(1e-12);
+    expect(Math.abs(s.noise / noise - 1)).toBeLessThan(1e-12);
+    expect(Math.abs(s.sumAbs / sumAbs - 1)).toBeLessThan(1e-12);
   });
 
   it('rejects length mismatches', () => {

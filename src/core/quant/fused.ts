@@ -1,9 +1,9 @@
 // The export path's one pass per tensor: levels, packing and error sums together, without materialising levels or a
-// dequantized copy. Same arithmetic, in the same element order, as quantizeTensor + packLevels + dequantize +
-// errorSums, so the bytes and the metrics are identical (pinned by test/export-bytes.test.ts).
+// dequantized copy. Same arithmetic, and the same lane sums (laneTotal), as quantizeTensor + packLevels + dequantize
+// + errorSums, so the bytes and the metrics are identical (pinned by fused.test.ts and test/export-bytes.test.ts).
 import { StudioError } from '../errors';
 import { float16BitsToFloat32, float32ToFloat16Bits } from '../onnx/float16';
-import type { ErrorSums } from '../metrics/error';
+import { laneTotal, type ErrorSums } from '../metrics/error';
 import { containerInfo, type PackContainer } from './pack';
 import { firstBad } from './extremes';
 import {
@@ -16,6 +16,7 @@ import {
 } from './quantize';
 import type { QuantizedTensor } from './types';
 import { runSimd, simdPlan, type SimdPlan } from './simd/plan';
+import { ACC_LENGTH } from './simd/kernel';
 
 /** What the op computes with after DequantizeLinear: float32, or a Cast to float16 / bfloat16 (rounded again). */
 export type OutRounding = 'float32' | 'float16' | 'bfloat16';
@@ -105,14 +106,14 @@ export function quantizeFused(
     levels ?? (cbits === 8 ? new Int8Array(packed!.buffer) : new Int8Array(simd ? 0 : w.length));
 
   // Runs are collected first; each run goes through a small monomorphic loop (V8 keeps accumulators in registers
-  // there, not in a closure's context). The accumulators carry across runs in element order, so the sums are
-  // bit-identical to the multi-pass path.
-  const acc = new Float64Array(4); // Σw², Σe², Σ|w|, max|e|
+  // there, not in a closure's context). The lane sums carry across runs (element j in lane j mod 4, laneTotal), so
+  // the sums are bit-identical to the multi-pass path.
+  const acc = new Float64Array(ACC_LENGTH); // lanes 0–3 of Σw², of Σe², of Σ|w|, then max|e|
   let inverses: Float64Array | null = null;
   // Symmetric scales from the extremes: |w / s| ≤ qmax·(1 + 2^-23) < qmax + 0.5 (s = fround(max|w| / qmax), never
   // below it), so no level needs clamping and the zero point is 0. Given scales (a clip search) may clip.
   const unclamped = opts.scheme === 'symmetric' && !opts.params;
-  if (simd) runSimd(simd, w, runs, params, levels ? { levels } : { packed: packed!, cbits }, acc);
+  if (simd) runSimd(simd, w, runs, params, levels ? { levels } : { packed: packed!, cbits }, acc, unclamped);
   for (let r4 = 0; r4 < (simd ? 0 : runs.length); r4 += 4) {
     const start = runs[r4];
     const end = start + runs[r4 + 1];
@@ -127,12 +128,26 @@ export function quantizeFused(
     }
   }
   if (packed !== null && cbits < 8 && !simd) packSubByte(lv as Int8Array, packed, cbits);
-  const [signal, noise, sumAbs, maxAbsError] = acc;
+  const [signal, noise, sumAbs, maxAbsError] = totals(acc);
   // Σw² is finite exactly when every value is (float32 squares cannot overflow float64): NaN / ±Inf check.
   if (signal - signal !== 0) throw firstBad(w, 0, w.length, opts.name);
   const sums = { count: w.length, signal, noise, sumAbs, maxAbsError };
   return packed ? { params, packed, sums } : { q: { ...params, levels: levels! }, sums };
 }
+
+/** Σw², Σe², Σ|w| (laneTotal of acc's lane sums) and max|e|. */
+const totals = (acc: Float64Array): number[] => [
+  laneTotal(acc, 0),
+  laneTotal(acc, 4),
+  laneTotal(acc, 8),
+  acc[12],
+];
+
+/**
+ * The run loops visit a run in blocks of BLOCK elements (in L1), each block once per lane: elements j ≡ l (mod 4)
+ * in order, into lane l of acc. Three accumulators live at a time, as in a one-chain loop (12 would spill).
+ */
+const BLOCK = 1024;
 
 /**
  * Rounding without a division per element, bit-exact with QuantizeLinear's roundHalfEven(fround(v / s)):
@@ -155,28 +170,34 @@ function symmetricRun(
   lv: Int8Array | Int16Array,
   acc: Float64Array,
 ): void {
-  let signal = acc[0];
-  let noise = acc[1];
-  let sumAbs = acc[2];
-  let maxAbsError = acc[3];
+  let maxAbsError = acc[12];
   const inv = 1 / s;
-  for (let j = start; j < end; j++) {
-    const v = w[j];
-    const x = v * inv;
-    let q = x + MAGIC - MAGIC;
-    if (Math.abs(x - q) > NEAR_HALF) q = Math.fround(v / s) + MAGIC - MAGIC;
-    lv[j] = q;
-    const e = v - Math.fround(q * s);
-    signal += v * v;
-    noise += e * e;
-    sumAbs += Math.abs(v);
-    const ae = Math.abs(e);
-    if (ae > maxAbsError) maxAbsError = ae;
+  for (let b = start; b < end; b += BLOCK) {
+    const bEnd = Math.min(end, b + BLOCK);
+    for (let l = 0; l < 4; l++) {
+      let signal = acc[l];
+      let noise = acc[4 + l];
+      let sumAbs = acc[8 + l];
+      const first = b + ((l - b) & 3);
+      for (let j = first; j < bEnd; j += 4) {
+        const v = w[j];
+        const x = v * inv;
+        let q = x + MAGIC - MAGIC;
+        if (Math.abs(x - q) > NEAR_HALF) q = Math.fround(v / s) + MAGIC - MAGIC;
+        lv[j] = q;
+        const e = v - Math.fround(q * s);
+        signal += v * v;
+        noise += e * e;
+        sumAbs += Math.abs(v);
+        const ae = Math.abs(e);
+        if (ae > maxAbsError) maxAbsError = ae;
+      }
+      acc[l] = signal;
+      acc[4 + l] = noise;
+      acc[8 + l] = sumAbs;
+    }
   }
-  acc[0] = signal;
-  acc[1] = noise;
-  acc[2] = sumAbs;
-  acc[3] = maxAbsError;
+  acc[12] = maxAbsError;
 }
 
 /** One group for the whole run (per-channel on the outer axis, blocks, per-tensor) and float32 output. */
@@ -191,31 +212,37 @@ function uniformRun(
   lv: Int8Array | Int16Array,
   acc: Float64Array,
 ): void {
-  let signal = acc[0];
-  let noise = acc[1];
-  let sumAbs = acc[2];
-  let maxAbsError = acc[3];
+  let maxAbsError = acc[12];
   const inv = 1 / s;
-  for (let j = start; j < end; j++) {
-    const v = w[j];
-    const x = v * inv;
-    let r = x + MAGIC - MAGIC;
-    const d = x - r;
-    if (d > NEAR_HALF || d < -NEAR_HALF) r = Math.fround(v / s) + MAGIC - MAGIC;
-    const qr = r + zp;
-    const q = qr < qmin ? qmin : qr > qmax ? qmax : qr;
-    lv[j] = q;
-    const e = v - Math.fround((q - zp) * s);
-    signal += v * v;
-    noise += e * e;
-    sumAbs += Math.abs(v);
-    const ae = Math.abs(e);
-    if (ae > maxAbsError) maxAbsError = ae;
+  for (let b = start; b < end; b += BLOCK) {
+    const bEnd = Math.min(end, b + BLOCK);
+    for (let l = 0; l < 4; l++) {
+      let signal = acc[l];
+      let noise = acc[4 + l];
+      let sumAbs = acc[8 + l];
+      const first = b + ((l - b) & 3);
+      for (let j = first; j < bEnd; j += 4) {
+        const v = w[j];
+        const x = v * inv;
+        let r = x + MAGIC - MAGIC;
+        const d = x - r;
+        if (d > NEAR_HALF || d < -NEAR_HALF) r = Math.fround(v / s) + MAGIC - MAGIC;
+        const qr = r + zp;
+        const q = qr < qmin ? qmin : qr > qmax ? qmax : qr;
+        lv[j] = q;
+        const e = v - Math.fround((q - zp) * s);
+        signal += v * v;
+        noise += e * e;
+        sumAbs += Math.abs(v);
+        const ae = Math.abs(e);
+        if (ae > maxAbsError) maxAbsError = ae;
+      }
+      acc[l] = signal;
+      acc[4 + l] = noise;
+      acc[8 + l] = sumAbs;
+    }
   }
-  acc[0] = signal;
-  acc[1] = noise;
-  acc[2] = sumAbs;
-  acc[3] = maxAbsError;
+  acc[12] = maxAbsError;
 }
 
 /** The general case: the group changes every `step` elements (per-axis on an inner axis) or a float16 cast follows. */
@@ -234,41 +261,48 @@ function stridedRun(
   round: ((x: number) => number) | null,
   acc: Float64Array,
 ): void {
-  let signal = acc[0];
-  let noise = acc[1];
-  let sumAbs = acc[2];
-  let maxAbsError = acc[3];
+  let maxAbsError = acc[12];
   let s = scales[k];
   let inv = inverses[k];
   let zp = zeroPoints ? zeroPoints[k] : 0;
-  for (let j = start; j < end; j++) {
-    if (step !== 0) {
-      s = scales[k];
-      inv = inverses[k];
-      zp = zeroPoints ? zeroPoints[k] : 0;
-      k += step;
+  for (let b = start; b < end; b += BLOCK) {
+    const bEnd = Math.min(end, b + BLOCK);
+    for (let l = 0; l < 4; l++) {
+      let signal = acc[l];
+      let noise = acc[4 + l];
+      let sumAbs = acc[8 + l];
+      const first = b + ((l - b) & 3);
+      let kk = k + (first - start) * step;
+      for (let j = first; j < bEnd; j += 4) {
+        if (step !== 0) {
+          s = scales[kk];
+          inv = inverses[kk];
+          zp = zeroPoints ? zeroPoints[kk] : 0;
+          kk += 4 * step;
+        }
+        const v = w[j];
+        const x = v * inv;
+        let r = x + MAGIC - MAGIC;
+        const d = x - r;
+        if (d > NEAR_HALF || d < -NEAR_HALF) r = Math.fround(v / s) + MAGIC - MAGIC;
+        const qr = r + zp;
+        const q = qr < qmin ? qmin : qr > qmax ? qmax : qr;
+        lv[j] = q;
+        let dq = Math.fround((q - zp) * s);
+        if (round !== null) dq = round(dq);
+        const e = v - dq;
+        signal += v * v;
+        noise += e * e;
+        sumAbs += Math.abs(v);
+        const ae = Math.abs(e);
+        if (ae > maxAbsError) maxAbsError = ae;
+      }
+      acc[l] = signal;
+      acc[4 + l] = noise;
+      acc[8 + l] = sumAbs;
     }
-    const v = w[j];
-    const x = v * inv;
-    let r = x + MAGIC - MAGIC;
-    const d = x - r;
-    if (d > NEAR_HALF || d < -NEAR_HALF) r = Math.fround(v / s) + MAGIC - MAGIC;
-    const qr = r + zp;
-    const q = qr < qmin ? qmin : qr > qmax ? qmax : qr;
-    lv[j] = q;
-    let dq = Math.fround((q - zp) * s);
-    if (round !== null) dq = round(dq);
-    const e = v - dq;
-    signal += v * v;
-    noise += e * e;
-    sumAbs += Math.abs(v);
-    const ae = Math.abs(e);
-    if (ae > maxAbsError) maxAbsError = ae;
   }
-  acc[0] = signal;
-  acc[1] = noise;
-  acc[2] = sumAbs;
-  acc[3] = maxAbsError;
+  acc[12] = maxAbsError;
 }
 
 /** 2 or 4 bits per level, little end first (as packLevels). */
@@ -291,9 +325,9 @@ export function float16Fused(w: Float32Array, name?: string): { bits: Uint16Arra
   const bits = new Uint16Array(w.length);
   // Accumulators live in a Float64Array between calls and in locals of float16Run inside it: V8 then keeps them as
   // unboxed doubles (locals that start as the integer 0 in a long loop measured twice as slow).
-  const acc = new Float64Array(4);
+  const acc = new Float64Array(ACC_LENGTH);
   float16Run(w, new Uint32Array(w.buffer, w.byteOffset, w.length), bits, halfToFloat(), acc, name);
-  const [signal, noise, sumAbs, maxAbsError] = acc;
+  const [signal, noise, sumAbs, maxAbsError] = totals(acc);
   return { bits, sums: { count: w.length, signal, noise, sumAbs, maxAbsError } };
 }
 
@@ -305,27 +339,33 @@ function float16Run(
   acc: Float64Array,
   name: string | undefined,
 ): void {
-  let signal = acc[0];
-  let noise = acc[1];
-  let sumAbs = acc[2];
-  let maxAbsError = acc[3];
-  for (let i = 0; i < w.length; i++) {
-    const x = u[i];
-    const v = w[i];
-    const a = x & 0x7fffffff;
-    const h =
-      a >= 0x38800000 && a < 0x47000000
-        ? ((x >>> 16) & 0x8000) | ((a - 0x38000000 + 0xfff + ((x >>> 13) & 1)) >>> 13)
-        : toHalfBits(v, i, name);
-    bits[i] = h;
-    const e = v - table[h];
-    signal += v * v;
-    noise += e * e;
-    sumAbs += Math.abs(v);
-    if (Math.abs(e) > maxAbsError) maxAbsError = Math.abs(e);
+  let maxAbsError = acc[12];
+  for (let b = 0; b < w.length; b += BLOCK) {
+    const bEnd = Math.min(w.length, b + BLOCK);
+    for (let l = 0; l < 4; l++) {
+      let signal = acc[l];
+      let noise = acc[4 + l];
+      let sumAbs = acc[8 + l];
+      const first = b + ((l - b) & 3);
+      for (let i = first; i < bEnd; i += 4) {
+        const x = u[i];
+        const v = w[i];
+        const a = x & 0x7fffffff;
+        const h =
+          a >= 0x38800000 && a < 0x47000000
+            ? ((x >>> 16) & 0x8000) | ((a - 0x38000000 + 0xfff + ((x >>> 13) & 1)) >>> 13)
+            : toHalfBits(v, i, name);
+        bits[i] = h;
+        const e = v - table[h];
+        signal += v * v;
+        noise += e * e;
+        sumAbs += Math.abs(v);
+        if (Math.abs(e) > maxAbsError) maxAbsError = Math.abs(e);
+      }
+      acc[l] = signal;
+      acc[4 + l] = noise;
+      acc[8 + l] = sumAbs;
+    }
   }
-  acc[0] = signal;
-  acc[1] = noise;
-  acc[2] = sumAbs;
-  acc[3] = maxAbsError;
+  acc[12] = maxAbsError;
 }

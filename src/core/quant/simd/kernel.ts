@@ -7,39 +7,43 @@ import { moduleBytes } from './wasm';
 
 /** Elements per chunk (1 MiB of float32): a multiple of 32, so 4- and 2-bit packing starts on a byte. */
 const CHUNK = 1 << 18;
+/** The error sums' float64s: lanes 0–3 of Σw², Σe², Σ|w| (laneSums), then max|e|. */
+export const ACC_LENGTH = 13;
 const RUN_CAP = 16384; // run records per call
 const IN = 0;
 const OUT = CHUNK * 4; // levels: int8 or int16, plus 32 bytes of zero padding for packing
 const PACK = OUT + CHUNK * 2 + 64;
 const ACC = PACK + CHUNK / 2 + 64;
-const RUNS = ACC + 64;
+const BAD = ACC + 104; // the range functions' count of NaN / ±Inf (float32), after the 13 float64 sums
+const RUNS = ACC + 128;
 const SCALES = RUNS + RUN_CAP * 16; // symscales' output, one float32 per run record
 const PAGES = Math.ceil((SCALES + RUN_CAP * 4) / 65536);
 /** Per-group arrays of the row kernels (rows.ts) start here; the memory grows for them (and only for them). */
 export const GROUPS = PAGES * 65536;
-export { ACC, IN, OUT, RUNS };
+export { ACC, BAD, IN, OUT, RUNS };
+
+type QuantFn = (
+  runs: number,
+  n: number,
+  inp: number,
+  out: number,
+  qmin: number,
+  qmax: number,
+  acc: number,
+  base: number,
+) => void;
 
 interface Exports {
   memory: { buffer: ArrayBuffer; grow(pages: number): number };
   absmax(runs: number, nruns: number, inp: number): void;
   symscales(runs: number, nruns: number, inp: number, qmax: number, sout: number): void;
-  quant8(runs: number, n: number, inp: number, out: number, qmin: number, qmax: number, acc: number): void;
-  quant16(runs: number, n: number, inp: number, out: number, qmin: number, qmax: number, acc: number): void;
   pack4(src: number, dst: number, dend: number): void;
   pack2(src: number, dst: number, dend: number): void;
   absmaxrow(runs: number, nruns: number, inp: number): void;
   extremes(runs: number, nruns: number, inp: number, badp: number): void;
   extremesrow(runs: number, nruns: number, inp: number, badp: number): void;
-  quantrow8(runs: number, n: number, inp: number, out: number, qmin: number, qmax: number, acc: number): void;
-  quantrow16(
-    runs: number,
-    n: number,
-    inp: number,
-    out: number,
-    qmin: number,
-    qmax: number,
-    acc: number,
-  ): void;
+  /** quant8, quant16, quantrow8, …, quantsym8, quantrowsym16: see kernel-code.ts. */
+  [quant: `quant${string}`]: QuantFn;
 }
 interface Wasm {
   Module: new (bytes: Uint8Array) => object;
@@ -76,7 +80,7 @@ function views(x: Exports): Kernel {
     f32: new Float32Array(buf, IN, CHUNK),
     u8: new Uint8Array(buf),
     i16: new Int16Array(buf, OUT, CHUNK),
-    f64: new Float64Array(buf, ACC, 4),
+    f64: new Float64Array(buf, ACC, ACC_LENGTH),
     runI: new Int32Array(buf, RUNS, RUN_CAP * 4),
     runF: new Float32Array(buf, RUNS, RUN_CAP * 4),
     scales: new Float32Array(buf, SCALES, RUN_CAP),
@@ -128,7 +132,7 @@ export function walk(
   w: Float32Array,
   runs: Int32Array,
   record: (at: number, run: number, offset: number) => void,
-  batch: (count: number, runOfRecord: Int32Array) => void,
+  batch: (count: number, runOfRecord: Int32Array, c0: number) => void,
   chunkDone: (c0: number, n: number) => void,
 ): void {
   const runOf = new Int32Array(RUN_CAP);
@@ -148,14 +152,14 @@ export function walk(
         record(count, r, a - start);
         runOf[count++] = r;
         if (count === RUN_CAP) {
-          batch(count, runOf);
+          batch(count, runOf, c0);
           count = 0;
         }
       }
       if (end > c1) break; // the run goes on in the next chunk
       r++;
     }
-    if (count > 0) batch(count, runOf);
+    if (count > 0) batch(count, runOf, c0);
     chunkDone(c0, c1 - c0);
   }
 }
@@ -198,8 +202,8 @@ export function extremesRuns(
     runs,
     () => {},
     (count, runOf) => {
-      k.x.extremes(RUNS, count, IN, ACC + 32);
-      bad += k.all[(ACC + 32) / 4];
+      k.x.extremes(RUNS, count, IN, BAD);
+      bad += k.all[BAD / 4];
       for (let i = 0; i < count; i++) {
         const g = runs[4 * runOf[i] + 2];
         const mn = k.runF[4 * i + 2];
@@ -218,6 +222,10 @@ export function extremesRuns(
  * error sums carried in acc (Σw², Σe², Σ|w|, max|e|), exactly as fused.ts's uniformRun.
  */
 export type LevelsOut = { packed: Uint8Array; cbits: number } | { levels: Int16Array };
+
+/** The levels function: int8 or int16 out, records of runs or rows, `sym` for grids without zero point or clamp. */
+export const quantFn = (k: Kernel, out: LevelsOut, row: boolean, sym: boolean): QuantFn =>
+  k.x[`quant${row ? 'row' : ''}${sym ? 'sym' : ''}${'levels' in out ? 16 : 8}`];
 
 /** Copy a chunk's levels out of the kernel's memory: int16 levels, or bytes packed by 8, 4 or 2 bits. */
 export function emit(k: Kernel, out: LevelsOut, c0: number, n: number): void {
@@ -242,10 +250,10 @@ export function quantizeRuns(
   qmax: number,
   out: LevelsOut,
   acc: Float64Array,
+  sym: boolean,
 ): void {
   k.f64.set(acc);
-  const wide = 'levels' in out;
-  const quant = wide ? k.x.quant16 : k.x.quant8;
+  const quant = quantFn(k, out, false, sym);
   walk(
     k,
     w,
@@ -254,7 +262,7 @@ export function quantizeRuns(
       k.runF[4 * at + 2] = scales[runs[4 * r + 2]];
       k.runF[4 * at + 3] = zeroPoints ? zeroPoints[runs[4 * r + 2]] : 0;
     },
-    (count) => quant(RUNS, count, IN, OUT, qmin, qmax, ACC),
+    (count, _, c0) => quant(RUNS, count, IN, OUT, qmin, qmax, ACC, c0 & 3),
     (c0, n) => emit(k, out, c0, n),
   );
   acc.set(k.f64);
@@ -286,7 +294,7 @@ export function quantizeOnePass(
   acc: Float64Array,
 ): void {
   k.f64.set(acc);
-  const quant = 'levels' in out ? k.x.quant16 : k.x.quant8;
+  const quant = quantFn(k, out, false, true); // symmetric from the extremes
   const nRuns = runs.length / 4;
   for (let r = 0; r < nRuns;) {
     const c0 = runs[4 * r];
@@ -302,7 +310,7 @@ export function quantizeOnePass(
     k.f32.set(w.subarray(c0, c1));
     k.x.symscales(RUNS, count, IN, qmax, SCALES);
     scales.set(k.scales.subarray(0, count), r); // run r is group r (onePassFits)
-    quant(RUNS, count, IN, OUT, qmin, qmax, ACC);
+    quant(RUNS, count, IN, OUT, qmin, qmax, ACC, c0 & 3);
     emit(k, out, c0, c1 - c0);
     r += count;
   }

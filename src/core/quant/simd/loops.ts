@@ -55,3 +55,5 @@ export const keepMax = (x: number, y: Instr[]): Instr[] => [
 export const LOW_BYTES = [0, 4, 8, 12, 0, 4, 8, 12, 0, 4, 8, 12, 0, 4, 8, 12];
 export const LOW_SHORTS = [0, 1, 4, 5, 8, 9, 12, 13, 0, 1, 4, 5, 8, 9, 12, 13];
 export const HIGH_HALF = [8, 9, 10, 11, 12, 13, 14, 15, 8, 9, 10, 11, 12, 13, 14, 15];
+/** Of two float64 pairs (a, b): a's high lane, then b's low lane. */
+export const NEXT_PAIR = [8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23];

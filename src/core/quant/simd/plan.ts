@@ -31,7 +31,10 @@ export function simdPlan(
   return null;
 }
 
-/** Levels into `out` and error sums into `acc` (Σw², Σe², Σ|w|, max|e|) along the plan; fills `scales` if deferred. */
+/**
+ * Levels into `out` and error sums into `acc` (lane sums, max|e|) along the plan; fills `scales` if deferred.
+ * `unclamped`: symmetric grids from the extremes (fused.ts), which skip zero point and clamp.
+ */
 export function runSimd(
   plan: SimdPlan,
   w: Float32Array,
@@ -39,13 +42,15 @@ export function runSimd(
   p: { scales: Float32Array; zeroPoints: Int16Array | null; qmin: number; qmax: number },
   out: LevelsOut,
   acc: Float64Array,
+  unclamped: boolean,
 ): void {
   const k = simdKernel()!;
   const { scales, zeroPoints, qmin, qmax } = p;
   if (plan.kind === 'one pass') quantizeOnePass(k, w, runs, scales, qmin, qmax, out, acc);
-  else if (plan.kind === 'runs') quantizeRuns(k, w, runs, scales, zeroPoints, qmin, qmax, out, acc);
+  else if (plan.kind === 'runs')
+    quantizeRuns(k, w, runs, scales, zeroPoints, qmin, qmax, out, acc, unclamped);
   else {
     if (plan.scalesHere) rowScales(k, w, runs, scales, qmax);
-    quantizeRows(simdKernel()!, w, runs, scales, zeroPoints, qmin, qmax, out, acc);
+    quantizeRows(simdKernel()!, w, runs, scales, zeroPoints, qmin, qmax, out, acc, unclamped);
   }
 }

@@ -4,7 +4,20 @@
 // k0 + (j − start), so the per-group arrays (float32 scales, zero points, maxima) live in the kernel's memory from
 // GROUPS on (the memory grows to 12 bytes per group once and stays) and each record points into them.
 import { symmetricScale } from '../range';
-import { ACC, emit, GROUPS, IN, OUT, reserve, RUNS, walk, type Kernel, type LevelsOut } from './kernel';
+import {
+  ACC,
+  BAD,
+  emit,
+  quantFn,
+  GROUPS,
+  IN,
+  OUT,
+  reserve,
+  RUNS,
+  walk,
+  type Kernel,
+  type LevelsOut,
+} from './kernel';
 
 /**
  * Every run is a row (step 1), and the per-group arrays (12 bytes a group) stay within half the tensor's bytes or
@@ -24,7 +37,7 @@ function walkRows(
   w: Float32Array,
   runs: Int32Array,
   bases: [number, number],
-  batch: (count: number) => void,
+  batch: (count: number, c0: number) => void,
   chunkDone: (c0: number, n: number) => void,
 ): void {
   walk(
@@ -36,7 +49,7 @@ function walkRows(
       k.runI[4 * at + 2] = bases[0] + g;
       k.runI[4 * at + 3] = bases[1] + g;
     },
-    batch,
+    (count, _, c0) => batch(count, c0),
     chunkDone,
   );
 }
@@ -90,8 +103,8 @@ export function rowExtremes(
     runs,
     [GROUPS, GROUPS + 4 * groups],
     (count) => {
-      k.x.extremesrow(RUNS, count, IN, ACC + 32);
-      bad += k.all[(ACC + 32) / 4];
+      k.x.extremesrow(RUNS, count, IN, BAD);
+      bad += k.all[BAD / 4];
     },
     () => {},
   );
@@ -115,6 +128,7 @@ export function quantizeRows(
   qmax: number,
   out: LevelsOut,
   acc: Float64Array,
+  sym: boolean,
 ): void {
   const groups = scales.length;
   const k = reserve(kernel, 8 * groups);
@@ -123,13 +137,13 @@ export function quantizeRows(
   if (zeroPoints) z.set(zeroPoints);
   else z.fill(0);
   k.f64.set(acc);
-  const quant = 'levels' in out ? k.x.quantrow16 : k.x.quantrow8;
+  const quant = quantFn(k, out, true, sym);
   walkRows(
     k,
     w,
     runs,
     [GROUPS, GROUPS + 4 * groups],
-    (count) => quant(RUNS, count, IN, OUT, qmin, qmax, ACC),
+    (count, c0) => quant(RUNS, count, IN, OUT, qmin, qmax, ACC, c0 & 3),
     (c0, n) => emit(k, out, c0, n),
   );
   acc.set(k.f64);
