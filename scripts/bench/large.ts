@@ -113,6 +113,11 @@ export async function llmBench(opts: {
     ['Before', before],
   ] as const) {
     if (!bin) continue;
+    // A "before" older than --threads ran on one thread only: profiled once.
+    if (!hasThreads(bin)) {
+      profile.push(`${label} (one thread, no --threads yet): ${profiled(bin, label, [])}.`);
+      continue;
+    }
     profile.push(`${label}, default threads: ${profiled(bin, label, [])}.`);
     profile.push(`${label}, --threads 1: ${profiled(bin, `${label}-1`, ['--threads', '1'])}.`);
   }
@@ -127,3 +132,7 @@ export async function llmBench(opts: {
     profile: [...profile, `(int4 run ${f2(i4.d.s)} s wall without the profiler.)`],
   };
 }
+
+/** Whether a CLI knows `--threads` (its usage text lists it). */
+const hasThreads = (bin: string): boolean =>
+  spawnSync('node', [bin, '--help'], { encoding: 'utf8' }).stdout.includes('--threads');
