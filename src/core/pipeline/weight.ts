@@ -105,9 +105,21 @@ export function quantizeForExport(
 ): ExportedWeight {
   if (spec.bits === 'fp16') return { kind: 'fp16', ...float16Fused(values, w.name) };
   const opts = kernelOptions(values, w, spec.bits, spec);
-  if (target === null || typeof target === 'object') {
-    const r = quantizeFused(values, w.shape, opts, null, outRounding(w.opDtype));
-    return target ? nbitsExport(r.q, target.nbits, r.sums) : { kind: 'levels', ...r };
+  if (target === null)
+    return { kind: 'levels', ...quantizeFused(values, w.shape, opts, null, outRounding(w.opDtype)) };
+  if (typeof target === 'object') {
+    // Levels of ≤ 8 bits as one byte each (half an Int16 array, read once by the packing): signed levels in int8,
+    // unsigned (asymmetric) in uint8.
+    const container = opts.scheme === 'symmetric' ? 'int8' : 'uint8';
+    const r = quantizeFused(values, w.shape, opts, container, outRounding(w.opDtype));
+    const levels =
+      container === 'int8' ? new Int8Array(r.packed.buffer, r.packed.byteOffset, r.packed.length) : r.packed;
+    return {
+      kind: 'nbits',
+      q: r.params,
+      nbits: packMatMulNBits({ ...r.params, levels }, target.nbits),
+      sums: r.sums,
+    };
   }
   const r = quantizeFused(values, w.shape, opts, target, outRounding(w.opDtype));
   return { kind: 'packed', q: r.params, packed: r.packed, sums: r.sums };

@@ -62,6 +62,9 @@ describe.each(
     expect(p.B.length).toBe(N * kBlocks * ((bs * nb) / 8));
     expect(p.B).toEqual(referenceB(q, nb));
     expect(dequantizeMatMulNBits(p)).toEqual(dequantize(q));
+    // The export's one-byte levels (int8 / uint8 containers) pack to the same bytes.
+    const bytes = scheme === 'symmetric' ? Int8Array.from(q.levels) : Uint8Array.from(q.levels);
+    expect(packMatMulNBits({ ...q, levels: bytes }, nb)).toEqual(p);
   });
 
   it('padding of a partial block dequantizes to exactly 0', () => {

@@ -42,13 +42,27 @@ function getField(bytes: Uint8Array, base: number, index: number, bits: NBits): 
 /** Output columns packed per pass: the blobs written stay in cache while their levels are read row by row. */
 const TILE = 256;
 
+/** Levels as MatMulNBits packs them: Int16, or one byte each (the export's 8-bit containers, two's complement). */
+export type NBitsLevels = Int16Array | Int8Array | Uint8Array;
+
+/** The levels as bytes (level mod 256): free for 8-bit arrays; only the low `bits` bits of level + offset are kept. */
+const levelBytes = (levels: NBitsLevels): Uint8Array =>
+  levels instanceof Uint8Array
+    ? levels
+    : levels instanceof Int8Array
+      ? new Uint8Array(levels.buffer, levels.byteOffset, levels.length)
+      : Uint8Array.from(levels, (v) => v & 255);
+
+const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+
 /**
- * B as [N, kBlocks, blobSize]: each output byte is made whole from its `8 / bits` levels (k, k+1, ... of column n)
- * and written once. Columns go in tiles so the reads (rows of `levels`) and the writes (blobs of the tile's columns)
- * both stay in cache. Rows past K (a partial last block) hold the zero point, so padding dequantizes to 0.
+ * B as [N, kBlocks, blobSize]: each output byte (for 4 bits each 32-bit word: 8 levels) is made whole from its
+ * levels (k, k+1, ... of column n) and written once. Columns go in tiles so the reads (rows of `levels`) and the
+ * writes (blobs of the tile's columns) both stay in cache. Rows past K (a partial last block) hold the zero point,
+ * so padding dequantizes to 0. `bytes` are levels mod 256, so (byte + offset) & mask is the stored field.
  */
 function packBlobs(
-  levels: QuantizedTensor['levels'],
+  bytes: Uint8Array,
   K: number,
   N: number,
   blockSize: number,
@@ -59,27 +73,48 @@ function packBlobs(
   const kBlocks = Math.ceil(K / blockSize);
   const blobSize = (blockSize * bits) / 8;
   const per = 8 / bits;
+  const mask = (1 << bits) - 1;
   const B = new Uint8Array(N * kBlocks * blobSize);
   const row = kBlocks * blobSize; // bytes of one column n
+  const words = bits === 4 && LITTLE_ENDIAN ? new Uint32Array(B.buffer) : null;
   for (let b = 0; b < kBlocks; b++) {
     const full = (b + 1) * blockSize <= K;
     for (let n0 = 0; n0 < N; n0 += TILE) {
       const n1 = Math.min(N, n0 + TILE);
+      if (full && words) {
+        // blobSize and row are multiples of 4 (block size ≥ 16): one word per 8 levels of a column.
+        for (let w = 0; w < blobSize >> 2; w++) {
+          const s0 = (b * blockSize + w * 8) * N;
+          for (
+            let s = s0 + n0, e = s0 + n1, d = (n0 * row + b * blobSize) / 4 + w;
+            s < e;
+            s++, d += row >> 2
+          ) {
+            words[d] =
+              ((bytes[s] + offset) & 15) |
+              (((bytes[s + N] + offset) & 15) << 4) |
+              (((bytes[s + 2 * N] + offset) & 15) << 8) |
+              (((bytes[s + 3 * N] + offset) & 15) << 12) |
+              (((bytes[s + 4 * N] + offset) & 15) << 16) |
+              (((bytes[s + 5 * N] + offset) & 15) << 20) |
+              (((bytes[s + 6 * N] + offset) & 15) << 24) |
+              (((bytes[s + 7 * N] + offset) & 15) << 28);
+          }
+        }
+        continue;
+      }
       for (let byte = 0; byte < blobSize; byte++) {
         const k0 = b * blockSize + byte * per;
         const out = b * blobSize + byte;
-        if (full && bits === 4) {
-          for (let n = n0, s = k0 * N + n0; n < n1; n++, s++)
-            B[n * row + out] = (levels[s] + offset) | ((levels[s + N] + offset) << 4);
-        } else if (full && bits === 8) {
-          for (let n = n0, s = k0 * N + n0; n < n1; n++, s++) B[n * row + out] = levels[s] + offset;
+        if (full && bits === 8) {
+          for (let n = n0, s = k0 * N + n0; n < n1; n++, s++) B[n * row + out] = bytes[s] + offset;
         } else {
           for (let n = n0; n < n1; n++) {
             const pad = zeroPoints ? zeroPoints[b * N + n] : offset;
             let v = 0;
             for (let f = 0; f < per; f++) {
               const k = k0 + f;
-              v |= (k < K ? levels[k * N + n] + offset : pad) << (f * bits);
+              v |= (k < K ? (bytes[k * N + n] + offset) & mask : pad) << (f * bits);
             }
             B[n * row + out] = v;
           }
@@ -96,7 +131,10 @@ function packBlobs(
  * asymmetric levels are stored as they are, with packed zero points. A partial last block is padded with q = zp,
  * so padding dequantizes to exactly 0.
  */
-export function packMatMulNBits(q: QuantizedTensor, bits: NBits = nbitsFor(q.bits)): MatMulNBitsPacked {
+export function packMatMulNBits(
+  q: Omit<QuantizedTensor, 'levels'> & { levels: NBitsLevels },
+  bits: NBits = nbitsFor(q.bits),
+): MatMulNBitsPacked {
   if (q.shape.length !== 2 || q.axis !== 0 || q.blockSize === null) {
     throw new StudioError(
       'UnsupportedModelError',
@@ -126,7 +164,7 @@ export function packMatMulNBits(q: QuantizedTensor, bits: NBits = nbitsFor(q.bit
   const [K, N] = q.shape;
   const kBlocks = Math.ceil(K / blockSize);
   const blobSize = (blockSize * bits) / 8;
-  const B = packBlobs(q.levels, K, N, blockSize, bits, offset, q.zeroPoints);
+  const B = packBlobs(levelBytes(q.levels), K, N, blockSize, bits, offset, q.zeroPoints);
   // Scales [kBlocks, N] → [N, kBlocks]; zero points likewise, then bit-packed per row.
   const scales = new Float32Array(N * kBlocks);
   const zpRow = Math.ceil((kBlocks * bits) / 8);
