@@ -55,6 +55,50 @@ const levelBytes = (levels: NBitsLevels): Uint8Array =>
 
 const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 
+const M4 = 0x0f0f0f0f;
+
+/**
+ * 4-bit blobs of one full block b for columns n0..n1 (multiples of 4), four columns per step: 8 rows of 4 levels
+ * are read as 8 words; per byte lane, (byte + offset) & 15 (masked first, so no carry crosses lanes); nibble pairs
+ * make the 4 output bytes of each column (p0..p3: bytes 0..3 of the 4 columns' words), and a 4×4 byte transpose
+ * gives each column its word.
+ */
+function pack4Quads(
+  quads: Uint32Array,
+  words: Uint32Array,
+  N: number,
+  b: number,
+  blockSize: number,
+  row: number,
+  n0: number,
+  n1: number,
+  offset: number,
+): void {
+  const N4 = N >> 2;
+  const row4 = row >> 2; // words of one column of B
+  const off = offset * 0x01010101;
+  const lane = (s: number) => (((quads[s] & M4) + off) & M4) | ((((quads[s + N4] & M4) + off) & M4) << 4);
+  for (let w = 0; w < blockSize >> 3; w++) {
+    const s0 = ((b * blockSize + w * 8) * N) >> 2;
+    for (
+      let s = s0 + (n0 >> 2), e = s0 + (n1 >> 2), d = n0 * row4 + (b * blockSize) / 8 + w;
+      s < e;
+      s++, d += row
+    ) {
+      const p0 = lane(s);
+      const p1 = lane(s + 2 * N4);
+      const p2 = lane(s + 4 * N4);
+      const p3 = lane(s + 6 * N4);
+      words[d] = (p0 & 0xff) | ((p1 & 0xff) << 8) | ((p2 & 0xff) << 16) | (p3 << 24);
+      words[d + row4] = ((p0 >>> 8) & 0xff) | (p1 & 0xff00) | ((p2 & 0xff00) << 8) | ((p3 & 0xff00) << 16);
+      words[d + 2 * row4] =
+        ((p0 >>> 16) & 0xff) | ((p1 >>> 8) & 0xff00) | (p2 & 0xff0000) | ((p3 & 0xff0000) << 8);
+      words[d + 3 * row4] =
+        (p0 >>> 24) | ((p1 >>> 16) & 0xff00) | ((p2 >>> 8) & 0xff0000) | (p3 & 0xff000000);
+    }
+  }
+}
+
 /**
  * B as [N, kBlocks, blobSize]: each output byte (for 4 bits each 32-bit word: 8 levels) is made whole from its
  * levels (k, k+1, ... of column n) and written once. Columns go in tiles so the reads (rows of `levels`) and the
@@ -77,10 +121,19 @@ function packBlobs(
   const B = new Uint8Array(N * kBlocks * blobSize);
   const row = kBlocks * blobSize; // bytes of one column n
   const words = bits === 4 && LITTLE_ENDIAN ? new Uint32Array(B.buffer) : null;
+  // Four columns at once where rows are whole 32-bit words of levels (N a multiple of 4, aligned bytes).
+  const quads =
+    words && N % 4 === 0 && bytes.byteOffset % 4 === 0
+      ? new Uint32Array(bytes.buffer, bytes.byteOffset, bytes.length >> 2)
+      : null;
   for (let b = 0; b < kBlocks; b++) {
     const full = (b + 1) * blockSize <= K;
     for (let n0 = 0; n0 < N; n0 += TILE) {
       const n1 = Math.min(N, n0 + TILE);
+      if (full && words && quads) {
+        pack4Quads(quads, words, N, b, blockSize, row, n0, n1, offset);
+        continue;
+      }
       if (full && words) {
         // blobSize and row are multiples of 4 (block size ≥ 16): one word per 8 levels of a column.
         for (let w = 0; w < blobSize >> 2; w++) {
