@@ -45,13 +45,16 @@ const TILE = 256;
 /** Levels as MatMulNBits packs them: Int16, or one byte each (the export's 8-bit containers, two's complement). */
 export type NBitsLevels = Int16Array | Int8Array | Uint8Array;
 
-/** The levels as bytes (level mod 256): free for 8-bit arrays; only the low `bits` bits of level + offset are kept. */
+/**
+ * The levels as bytes (level mod 256): a view for 8-bit arrays, a typed-array copy (ToUint8) for Int16 (the GPTQ and
+ * AdaRound levels); only the low `bits` bits of byte + offset are kept.
+ */
 const levelBytes = (levels: NBitsLevels): Uint8Array =>
   levels instanceof Uint8Array
     ? levels
     : levels instanceof Int8Array
       ? new Uint8Array(levels.buffer, levels.byteOffset, levels.length)
-      : Uint8Array.from(levels, (v) => v & 255);
+      : new Uint8Array(levels);
 
 const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 
