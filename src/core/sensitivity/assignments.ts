@@ -3,15 +3,14 @@
 // (the same one-model-per-variant path as the per-layer sensitivity), through the evaluator.
 import { equalizeModel } from '../equalize/equalize';
 import { StudioError } from '../errors';
-import { FLOAT_MODEL_ID, runEvaluation } from '../eval';
 import type { ModeResult } from '../eval/results';
 import type { Candidate } from '../mixed/candidates';
 import { UNMEASURABLE, type Measurement } from '../mixed/refine';
-import { findWeights, readLazyTensors, serializeModel } from '../onnx';
+import { findWeights, readLazyTensors } from '../onnx';
 import type { OnnxModel } from '../onnx/types';
 import type { IntBits, QuantConfig } from '../quant/config';
 import type { PreprocessOptions, SampleSet } from '../samples';
-import type { OpenModel, SensitivityHooks } from './run';
+import { nsr, runBesideFloat, type OpenModel, type SensitivityHooks } from './run';
 import { layerVariant, measuredSpecFor, sensitivityTargets } from './variants';
 
 export interface AssignmentsRequest {
@@ -23,9 +22,6 @@ export interface AssignmentsRequest {
   maxSamples?: number;
   batchSize?: number;
 }
-
-/** Output noise-to-signal ratio from an SQNR in dB (0 when identical). */
-const nsr = (db: number) => (db === Infinity ? 0 : 10 ** (-db / 10));
 
 /**
  * Measure each assignment whole: the worst output's noise-to-signal ratio vs float (the loss compared), with mean
@@ -53,32 +49,24 @@ export async function measureAssignments(
       if (why) throw new StudioError('QuantConfigError', `${name} ${UNMEASURABLE}: ${why}`);
     }
   }
-  const floatBytes = serializeModel(model.proto);
   const ids = req.assignments.map((_, i) => `assignment ${i + 1}`);
-  const { report } = await runEvaluation(
+  const report = await runBesideFloat(
+    model,
     set,
-    {
-      float: { id: FLOAT_MODEL_ID, label: 'float model', sizeBytes: floatBytes.length },
-      variants: ids.map((id) => ({ id, label: id, sizeBytes: 0 })),
-      modes: ['exact'],
-      preprocess: req.preprocess,
-      maxSamples: req.maxSamples,
-      batchSize: req.batchSize,
+    req,
+    ids.map((id) => ({ id, label: id })),
+    async (id, floatBytes) => {
+      const a = req.assignments[ids.indexOf(id)];
+      const ws = Object.entries(a)
+        .filter(([, c]) => c !== 'float')
+        .map(([name]) => weights.get(name)!);
+      if (!ws.length) return floatBytes;
+      const v = await layerVariant(model, ws, (w) =>
+        measuredSpecFor({ ...req.config, bits: a[w.name] as IntBits }, w.name),
+      );
+      return v.bytes;
     },
-    {
-      async load(id) {
-        if (id === FLOAT_MODEL_ID) return open(floatBytes);
-        const a = req.assignments[ids.indexOf(id)];
-        const ws = Object.entries(a)
-          .filter(([, c]) => c !== 'float')
-          .map(([name]) => weights.get(name)!);
-        if (!ws.length) return open(floatBytes);
-        const v = await layerVariant(model, ws, (w) =>
-          measuredSpecFor({ ...req.config, bits: a[w.name] as IntBits }, w.name),
-        );
-        return open(v.bytes);
-      },
-    },
+    open,
     { now: hooks.now, isCancelled: hooks.isCancelled, pause: hooks.pause },
   );
   return report.variants.map((v) => {

@@ -4,7 +4,8 @@
 import { equalizeModel } from '../equalize/equalize';
 import { StudioError } from '../errors';
 import { FLOAT_MODEL_ID, runEvaluation, type LoadedModel } from '../eval';
-import type { ModeResult } from '../eval/results';
+import type { EvalReport, ModeResult } from '../eval/results';
+import type { EvalHooks } from '../eval/types';
 import { readLazyTensors, serializeModel } from '../onnx';
 import type { OnnxModel } from '../onnx/types';
 import type { QuantConfig, WeightSpec } from '../quant/config';
@@ -40,7 +41,38 @@ export interface SensitivityHooks {
 }
 
 /** Output noise-to-signal ratio from an SQNR in dB (0 when identical). */
-const nsr = (db: number) => (db === Infinity ? 0 : 10 ** (-db / 10));
+export const nsr = (db: number) => (db === Infinity ? 0 : 10 ** (-db / 10));
+
+/**
+ * The float model and one variant per entry of `variants`, each variant's bytes made on demand by `build` (so only
+ * one extra model is in memory), run on the same samples by the evaluator in exact mode: the per-layer sensitivity's
+ * and the whole-assignment measurement's one evaluation.
+ */
+export async function runBesideFloat(
+  model: OnnxModel,
+  set: SampleSet,
+  req: { preprocess: PreprocessOptions | null; maxSamples?: number; batchSize?: number },
+  variants: { id: string; label: string }[],
+  build: (id: string, floatBytes: Uint8Array) => Promise<Uint8Array>,
+  open: OpenModel,
+  hooks: EvalHooks,
+): Promise<EvalReport> {
+  const floatBytes = serializeModel(model.proto);
+  const { report } = await runEvaluation(
+    set,
+    {
+      float: { id: FLOAT_MODEL_ID, label: 'float model', sizeBytes: floatBytes.length },
+      variants: variants.map((v) => ({ ...v, sizeBytes: 0 })),
+      modes: ['exact'],
+      preprocess: req.preprocess,
+      maxSamples: req.maxSamples,
+      batchSize: req.batchSize,
+    },
+    { load: async (id) => open(id === FLOAT_MODEL_ID ? floatBytes : await build(id, floatBytes)) },
+    hooks,
+  );
+  return report;
+}
 
 export async function measureSensitivity(
   model: OnnxModel,
@@ -87,28 +119,18 @@ export async function measureSensitivity(
   if (own.length) notes.push(`${own.length} layer(s) measured with their own per-layer settings`);
   const byId = new Map<string, MeasuredUnit>(units.map((u) => [u.name, u]));
   const weightSqnr = new Map<string, number>();
-  const floatBytes = serializeModel(model.proto);
   const ids = units.map((u) => u.name);
-  const { report } = await runEvaluation(
+  const report = await runBesideFloat(
+    model,
     set,
-    {
-      float: { id: FLOAT_MODEL_ID, label: 'float model', sizeBytes: floatBytes.length },
-      variants: ids.map((id) => ({ id, label: `${id} alone`, sizeBytes: 0 })),
-      modes: ['exact'],
-      preprocess: req.preprocess,
-      maxSamples: req.maxSamples,
-      batchSize: req.batchSize,
+    req,
+    ids.map((id) => ({ id, label: `${id} alone` })),
+    async (id) => {
+      const v = await layerVariant(model, byId.get(id)!.weights, (w) => measuredSpecFor(req.config, w.name));
+      weightSqnr.set(id, v.weightSqnrDb);
+      return v.bytes;
     },
-    {
-      async load(id) {
-        if (id === FLOAT_MODEL_ID) return open(floatBytes);
-        const v = await layerVariant(model, byId.get(id)!.weights, (w) =>
-          measuredSpecFor(req.config, w.name),
-        );
-        weightSqnr.set(id, v.weightSqnrDb);
-        return open(v.bytes);
-      },
-    },
+    open,
     {
       now: hooks.now,
       isCancelled: hooks.isCancelled,
