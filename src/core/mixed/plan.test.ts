@@ -1,35 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { parseModel } from '../onnx';
 import { runQuantization } from '../pipeline/run';
 import { normalizeConfig, toRecipe } from '../quant/config';
-import { buildModel, floatTensor, modelBytes, node, valueInfo } from '../../../test/fixtures/onnx-builders';
+import { syntheticMlp } from '../../../test/support/synthetic-mlp';
 import { assign, layerTables, uniformFloor, type LayerTable } from './plan';
-
-const wave = (n: number, f: number) => Array.from({ length: n }, (_, i) => Math.sin(i * f) * (1 + (i % 7)));
-
-function mlp(opset = 21) {
-  return parseModel(
-    modelBytes(
-      buildModel({
-        opset,
-        inputs: [valueInfo('x', 'float32', [1, 32])],
-        outputs: [valueInfo('y')],
-        nodes: [
-          node('MatMul', ['x', 'w1'], ['h']),
-          node('Relu', ['h'], ['r']),
-          node('MatMul', ['r', 'w2'], ['s']),
-          node('MatMul', ['s', 'w3'], ['y']),
-        ],
-        initializers: [
-          floatTensor('w1', [32, 64], wave(2048, 0.37)),
-          floatTensor('w2', [64, 16], wave(1024, 1.3)),
-          floatTensor('w3', [16, 8], wave(128, 0.11)),
-        ],
-      }),
-    ),
-    'mlp.onnx',
-  );
-}
 
 describe('mixed precision under a budget', () => {
   it.each([
@@ -40,7 +13,7 @@ describe('mixed precision under a budget', () => {
   ] as const)(
     'opset %i, per-%s, %f bits: the exporter stores exactly the predicted bytes, within budget',
     async (opset, granularity, targetBits) => {
-      const model = mlp(opset);
+      const model = syntheticMlp(opset);
       const base = normalizeConfig({ granularity, blockSize: 16 });
       const tables = await layerTables(model, base);
       const byBits = assign(model, base, tables, { targetBits }, 'weight-error');
@@ -62,7 +35,7 @@ describe('mixed precision under a budget', () => {
   );
 
   it('more budget never predicts more loss, and a generous one keeps everything float', async () => {
-    const model = mlp();
+    const model = syntheticMlp();
     const base = normalizeConfig({});
     const tables = await layerTables(model, base);
     const losses = [3, 3.5, 4, 4.5, 6, 8].map(
@@ -75,7 +48,7 @@ describe('mixed precision under a budget', () => {
   });
 
   it('takes measured losses where given', async () => {
-    const model = mlp();
+    const model = syntheticMlp();
     const base = normalizeConfig({});
     // Say w3 is very sensitive: it gets the most bits although its weight error is like the others'.
     const tables = await layerTables(model, base, [2, 4, 8, 'float'], {
@@ -89,7 +62,7 @@ describe('mixed precision under a budget', () => {
   });
 
   it('says when the budget is below the smallest model', async () => {
-    const model = mlp();
+    const model = syntheticMlp();
     const base = normalizeConfig({});
     const tables = await layerTables(model, base);
     expect(() => assign(model, base, tables, { targetBits: 1 }, 'weight-error')).toThrow(
@@ -98,7 +71,7 @@ describe('mixed precision under a budget', () => {
   });
 
   it('with the proxy, no layer goes below the widest uniform width the budget affords; measured losses may', async () => {
-    const model = mlp();
+    const model = syntheticMlp();
     const base = normalizeConfig({});
     // Hand-made losses: w1 (2048 weights) barely suffers at 3 bits, w2 and w3 gain from more. Budget 4.2 × 3200 =
     // 13440 bits. Without a floor the optimum takes w1 to 3 bits (6144) to pay for w2 at 6 (6144) and w3 at 8
@@ -128,7 +101,7 @@ describe('mixed precision under a budget', () => {
     [2, 2],
     [1.9, null],
   ])('uniform floor at %f bits per weight is %s', async (bits, want) => {
-    const model = mlp();
+    const model = syntheticMlp();
     const base = normalizeConfig({});
     const tables = await layerTables(model, base);
     const options = tables.map((t: LayerTable) =>
@@ -141,7 +114,7 @@ describe('mixed precision under a budget', () => {
   });
 
   it('the weight-error proxy floors by default: at 4.5 bits every layer keeps at least 4 bits', async () => {
-    const model = mlp();
+    const model = syntheticMlp();
     const base = normalizeConfig({});
     const a = assign(model, base, await layerTables(model, base), { targetBits: 4.5 }, 'weight-error');
     expect(a.floor).toBe(4);

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { parseModel } from '../onnx';
 import { normalizeConfig } from '../quant/config';
-import { buildModel, floatTensor, modelBytes, node, valueInfo } from '../../../test/fixtures/onnx-builders';
+import { syntheticMlp } from '../../../test/support/synthetic-mlp';
 import type { Candidate } from './candidates';
 import { StudioError } from '../errors';
 import { localMoves, refineAssignment, UNMEASURABLE, type Measurement } from './refine';
@@ -105,29 +104,6 @@ describe('refining a budget assignment end to end', () => {
   });
 });
 
-const wave = (n: number, f: number) => Array.from({ length: n }, (_, i) => Math.sin(i * f) * (1 + (i % 7)));
-const mlp = () =>
-  parseModel(
-    modelBytes(
-      buildModel({
-        opset: 21,
-        inputs: [valueInfo('x', 'float32', [1, 32])],
-        outputs: [valueInfo('y')],
-        nodes: [
-          node('MatMul', ['x', 'w1'], ['h']),
-          node('MatMul', ['h', 'w2'], ['s']),
-          node('MatMul', ['s', 'w3'], ['y']),
-        ],
-        initializers: [
-          floatTensor('w1', [32, 64], wave(2048, 0.37)),
-          floatTensor('w2', [64, 16], wave(1024, 1.3)),
-          floatTensor('w3', [16, 8], wave(128, 0.11)),
-        ],
-      }),
-    ),
-    'mlp.onnx',
-  );
-
 describe('planBudget with refinement', () => {
   // Measured alone, w1 at 3 bits looks harmless, so the solver takes w1 to 3 bits; measured whole, any layer under
   // 4 bits ruins the model. Refinement must evaluate uniform int4 and not return the solver's answer.
@@ -143,7 +119,7 @@ describe('planBudget with refinement', () => {
     });
 
   it('the winner is the measured best, within the budget, and the recipe says so', async () => {
-    const model = mlp();
+    const model = syntheticMlp();
     const base = normalizeConfig({});
     const solver = await planBudget(model, base, { targetBits: 4.2 }, { measured: measuredAlone });
     expect(solver.chosen.w1).toBe(3);
@@ -173,7 +149,7 @@ describe('planBudget with refinement', () => {
   });
 
   it('an assignment the evaluator cannot write back keeps the solver answer and says why; other errors stop', async () => {
-    const model = mlp();
+    const model = syntheticMlp();
     const base = normalizeConfig({});
     const solver = await planBudget(model, base, { targetBits: 4.2 }, { measured: measuredAlone });
     const a = await planBudget(
@@ -210,7 +186,7 @@ describe('planBudget with refinement', () => {
   });
 
   it('is not used with the weight-error proxy', async () => {
-    const model = mlp();
+    const model = syntheticMlp();
     const base = normalizeConfig({});
     let called = false;
     const a = await planBudget(
