@@ -1,4 +1,4 @@
-import { readFile, stat, writeFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { isStudioError, StudioError } from '../core/errors';
@@ -6,7 +6,7 @@ import type { QuantConfig } from '../core/quant/config';
 import type { OnnxModel } from '../core/onnx/types';
 import { EVALUATE_USAGE, EvaluateUsageError } from './evaluate-usage';
 import { SENSITIVITY_USAGE, SensitivityUsageError } from './sensitivity-usage';
-import { budgetNote, budgetOf, RANGE_USAGE, rangeFlags, rangeOptions } from './ranges';
+import { budgetOf, RANGE_USAGE, rangeFlags, rangeOptions } from './ranges';
 
 // Each command imports what it needs when it runs, so `qstudio --help` loads none of the core (start-up time).
 
@@ -155,18 +155,10 @@ async function quantize(args: string[]): Promise<number> {
   await checkOutputFolder(values.output, 'the model to');
   if (values['save-recipe']) await checkOutputFolder(values['save-recipe'], 'the recipe to');
   const [
-    { openModelFileWithInputs, checkOutputPaths, writeExport, dataFileName, spillFor },
+    { openModelFileWithInputs, checkOutputPaths, dataFileName, spillFor },
     { findWeights },
     { runQuantization },
-    { toRecipe },
-    { formatRun },
-  ] = await Promise.all([
-    import('./files'),
-    import('../core/onnx'),
-    import('../core/pipeline/run'),
-    import('../core/quant/config'),
-    import('./format'),
-  ]);
+  ] = await Promise.all([import('./files'), import('../core/onnx'), import('../core/pipeline/run')]);
   const { runThreaded, modelBytes } = await import('./threads');
   const config = await buildConfig(values);
   const { model, inputs } = await openModelFileWithInputs(modelPath);
@@ -209,38 +201,21 @@ async function quantize(args: string[]): Promise<number> {
   // Large models: quantized tensors go to a file next to the output as they are made (see SpillFile).
   const spill = budgeted ? null : await spillFor(values.output, modelBytes(model));
   try {
-    return await finish(spill);
-  } finally {
-    await spill?.discard();
-  }
-  async function finish(spill: Awaited<ReturnType<typeof spillFor>>): Promise<number> {
-    const { summary, file, externalData } =
+    const result =
       budgeted ??
       (await runThreaded(threads, modelBytes(model), (hooks) =>
         runQuantization(model, config, 'cli', { ...hooks, spill: spill?.spill }, output, cal?.calibration),
       ));
-    if (budgeted) summary.notes.push(budgetNote(budgeted.assignment));
-    if (cal) {
-      const { captureLine } = await import('../core/pipeline/calibrate');
-      summary.notes.unshift(...cal.notes, captureLine(cal.stats));
-    }
-    if (summary.layers.length === 0) {
-      // Never a silent copy: say why nothing was quantized and write nothing.
-      const [{ summarizeModel }, { nothingReason }] = await Promise.all([
-        import('../core/onnx'),
-        import('./format'),
-      ]);
-      console.error(
-        `qstudio: nothing to quantize in ${modelPath}: ${nothingReason(summarizeModel(model), summary)}`,
-      );
-      if (values.json) console.log(JSON.stringify(summary, null, 2));
-      return 1;
-    }
-    await writeExport(values.output!, file, externalData, spill);
-    if (values['save-recipe'])
-      await writeFile(values['save-recipe'], JSON.stringify(toRecipe(summary.config), null, 2) + '\n');
-    console.log(values.json ? JSON.stringify(summary, null, 2) : formatRun(summary, values.output!));
-    return 0;
+    const { writeQuantizeOutputs } = await import('./quantize-output');
+    return await writeQuantizeOutputs(
+      model,
+      result,
+      { assignment: budgeted?.assignment, calibration: cal },
+      { modelPath, output: values.output, saveRecipe: values['save-recipe'], json: values.json },
+      spill,
+    );
+  } finally {
+    await spill?.discard();
   }
 }
 
