@@ -47,8 +47,13 @@ test('a file-size budget plan on the demo digits: cancel while measuring leaves 
   const budget = page.getByTestId('budget');
   await budget.getByRole('radio', { name: 'File size' }).check();
   await budget.getByLabel('File size in MB').fill('0.007');
+  // The measurement runs on the calibration count the user sets (here in the Sensitivity panel), not a fixed 64.
   await expect(budget.getByTestId('budget-loss')).toContainText(
-    'measured first: each layer alone at 2, 3, 4, 5, 6, 8 bits on 64 samples of',
+    'measured first: each layer alone at 2, 3, 4, 5, 6, 8 bits on the first 128 samples of',
+  );
+  await page.getByLabel('Samples to measure on (calibration count)').fill('32');
+  await expect(budget.getByTestId('budget-loss')).toContainText(
+    'measured first: each layer alone at 2, 3, 4, 5, 6, 8 bits on the first 32 samples of',
   );
   const go = budget.getByRole('button', { name: 'Quantize to budget' });
   const progress = page.getByTestId('budget-progress');
@@ -86,7 +91,7 @@ test('a file-size budget plan on the demo digits: cancel while measuring leaves 
   // The variant names its budget and says what chose its bits and that it was refined; its file fits.
   await expect(mixed.locator('.variant-name')).toHaveText('mixed ≤ 7 kB measured · sym · per-channel');
   const line = mixed.getByTestId(/^variant-budget-/);
-  await expect(line).toContainText('Budget file ≤ 7 kB · measured on 64 samples of');
+  await expect(line).toContainText('Budget file ≤ 7 kB · measured on 32 samples of');
   await expect(line).toContainText(/refined: \d+ whole assignments evaluated, kept /);
   expect(Number(await mixed.getAttribute('data-file-bytes'))).toBeLessThanOrEqual(7000);
 });

@@ -23,13 +23,18 @@ test('demo model: measured sensitivity ranks the layers; "keep float" on the top
   await page.getByRole('button', { name: 'Use 300 demo digits' }).click();
   await expectSamplesReady(page, 300);
   await expect(next).toHaveAttribute('data-source', 'samples');
+  await expect(next).toHaveAttribute('data-samples', '128'); // the calibration count, by default 128
+  // The panel's N is the calibration count: every measurement (and the budget's) runs on that many samples.
+  await page.getByLabel('Samples to measure on (calibration count)').fill('48');
+  await expect(next).toHaveAttribute('data-samples', '48');
+  await expect(next).toContainText('the first 48 samples of');
 
   await page.getByTestId('sensitivity-button').click();
   const result = page.getByTestId('sensitivity-result');
   await expect(result).toBeVisible({ timeout: 90_000 });
   await expect(page.getByTestId('sensitivity-run')).toHaveAttribute('data-status', 'idle');
   await expect(result).toHaveAttribute('data-synthetic', 'false');
-  await expect(page.getByTestId('sensitivity-source')).toContainText('On your samples: 64 of');
+  await expect(page.getByTestId('sensitivity-source')).toContainText('On your samples: 48 of');
 
   // The ranked chart: measured KL bars, most sensitive first, with the weight-SQNR proxy beside them.
   const [bars, proxy] = await plotTraces(page, 'plot-sensitivity');
@@ -95,19 +100,19 @@ test('demo model: measured sensitivity ranks the layers; "keep float" on the top
   await measure.click();
   await expect(status).toHaveAttribute('data-measured', 'true', { timeout: 120_000 });
   await expect(measure).toHaveText('Measured for the budget ✓');
-  await expect(status).toContainText('2, 3, 4, 5, 6, 8 bits on 64 samples of');
+  await expect(status).toContainText('2, 3, 4, 5, 6, 8 bits on 48 samples of');
   const budget = page.getByTestId('budget');
   await expect(budget.getByLabel('Average bits per weight')).toHaveValue('4.5');
-  await expect(budget.getByTestId('budget-loss')).toContainText('measured sensitivity on 64 samples of');
+  await expect(budget.getByTestId('budget-loss')).toContainText('measured sensitivity on 48 samples of');
   await budget.getByRole('button', { name: 'Quantize to budget' }).click();
   const mixed = page.locator('[data-testid^="variant-mix4.5b-measured-sym-channel-o"]');
   await expect(mixed).toHaveAttribute('data-status', 'done', { timeout: 60_000 });
   await expect(mixed.locator('.variant-name')).toHaveText('mixed 4.5 b measured · sym · per-channel');
-  await expect(mixed.locator('.variant-name')).toHaveAttribute('title', /measured on 64 samples of/);
+  await expect(mixed.locator('.variant-name')).toHaveAttribute('title', /measured on 48 samples of/);
   const recipe = mixed.getByTestId(/^variant-recipe-/);
   await recipe.locator('summary').click();
   const line = mixed.getByTestId(/^variant-budget-/);
-  await expect(line).toContainText('Budget 4.5 b/weight average · measured on 64 samples of');
+  await expect(line).toContainText('Budget 4.5 b/weight average · measured on 48 samples of');
   // Refined end to end on the same samples: uniform int4 and the alternatives run whole, the closest to float kept.
   await expect(line).toContainText(/refined: \d+ whole assignments evaluated, kept /);
   // The layer kept float stays float; the other two got widths the solver picked.

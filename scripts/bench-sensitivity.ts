@@ -215,7 +215,8 @@ ${details.join('\n')}
 - For the mixed-precision solver, \`measuredLossFromSensitivity(reports)\` (\`src/core/sensitivity/losses.ts\`) turns
   one report per candidate width into \`layerTables(…, measured)\`'s per-layer loss. In the studio, **Measure for the
   budget** measures every width the solver picks from (\`MIXED_WIDTHS\`: 2, 3, 4, 5, 6, 8) on one data source with
-  the current settings, and **Quantize to budget** uses the measured loss only when all of them exist for the open
+  the current settings — on the sample set, its first N samples, N the calibration count the user sets (the
+  studio's one count, as \`--calibration-count\`; the refinement's whole assignments run on the same N) — and **Quantize to budget** uses the measured loss only when all of them exist for the open
   model and those settings (\`selectBudgetSensitivity\`); otherwise the weight-error proxy. On the command line,
   \`qstudio quantize --target-bits B|--target-size S --calibration SAMPLES\` does the same (every width measured on
   the first 64 samples, or \`--calibration-count N\`), prints "loss by measured sensitivity" and records

@@ -23,12 +23,22 @@ export interface SensitivityResult {
   /** The user's sample set (with its name), or the synthetic probe. */
   source: 'samples' | 'synthetic';
   samplesName: string;
+  /** Samples each model ran on (the first N of the set's calibration part, or the probe's): part of the data key. */
+  samples: number;
   /** The settings measured with, bits aside (`sensitivityKey`, + the layer selection): comparable when equal. */
   key: string;
 }
 
 /** A long measurement waiting for the user's consent, with what the cheaper choices would run. */
 export interface SensitivityConfirm {
+  /**
+   * Who asked: the Sensitivity panel (one width, or "Measure for the budget"), or "Quantize to budget", whose plan
+   * measures first and can use the weight-error proxy instead (asked beside the budget field).
+   */
+  purpose: 'panel' | 'plan';
+  /** What each model runs on, in words ("the first 128 samples of digits.npz"), and how many samples. */
+  source: string;
+  samples: number;
   widths: IntBits[];
   show: IntBits;
   all: MeasurementEstimate;
@@ -36,6 +46,8 @@ export interface SensitivityConfirm {
   block: MeasurementEstimate | null;
   /** An even sample of the layers (null: as above, or too few layers to sample). */
   sample: (MeasurementEstimate & { selection: LayerSelection }) | null;
+  /** A budget plan: about how long its refinement's whole-assignment runs take after the measurement; else null. */
+  refineSeconds: number | null;
 }
 
 export interface SensitivitySlice {

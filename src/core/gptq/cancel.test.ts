@@ -5,6 +5,7 @@ import { problem, type Layout } from '../../../test/support/layer-problems';
 import type { Granularity, IntBits, Scheme } from '../quant/config';
 import { adaroundQuantize } from './adaround';
 import { gptqQuantize } from './gptq';
+import { identity } from '../../../test/support/layer-problems';
 
 const spec = { bits: 4 as IntBits, granularity: 'channel' as Granularity, scheme: 'symmetric' as Scheme };
 
@@ -68,5 +69,45 @@ describe('GPTQ stops at the next block of rows', () => {
     );
     expect(asked).toBe(at); // nothing after the check that saw it
     expect(gptqQuantize(p.values, p.shape, p.opts, p)).toEqual(plain);
+  });
+});
+
+describe('GPTQ stops inside the Hessian inverse', () => {
+  it('a cancel seen during the inverse of a wide layer ends the solve there: no row is solved', () => {
+    // 64 input columns: the inverse asks 8 times in the Cholesky and 8 in the triangular inverse, then the solve
+    // once per block of 8 rows. A flag set at the 3rd check stops in the Cholesky.
+    const cols = 64;
+    const rows = 16;
+    const values = Float32Array.from({ length: cols * rows }, (_, i) => Math.sin(i * 0.37));
+    const opts = { ...spec, blockSize: 32 as const, name: 'wide', channelAxis: 1, reductionAxis: 0 };
+    let total = 0;
+    gptqQuantize(
+      values,
+      [cols, rows],
+      opts,
+      { hessians: [identity(cols)] },
+      {
+        isCancelled: () => (total++, false),
+      },
+    );
+    expect(total).toBe(8 + 8 + rows / 8);
+    let asked = 0;
+    expect(() =>
+      gptqQuantize(
+        values,
+        [cols, rows],
+        opts,
+        { hessians: [identity(cols)] },
+        {
+          isCancelled: () => ++asked >= 3,
+        },
+      ),
+    ).toThrow(
+      expect.objectContaining({
+        name: 'CancelledError',
+        message: 'wide: inverting the Hessian: the Cholesky factorization was cancelled at row 16 of 64',
+      }),
+    );
+    expect(asked).toBe(3);
   });
 });

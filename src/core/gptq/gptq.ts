@@ -30,7 +30,7 @@ export interface GptqOptions {
   dynamicGroups?: boolean;
   /** Return RTN instead when GPTQ's ‖(W − Ŵ)X‖² comes out higher (it can at 2 bits). Default true. */
   keepBetter?: boolean;
-  /** Asked before each block of rows: true stops the solve with a CancelledError. */
+  /** Asked before each block of rows of the Hessian inverse and of the solve: true stops with a CancelledError. */
   isCancelled?: () => boolean;
 }
 
@@ -96,7 +96,7 @@ function solveBlock(
   const perm = opts.actOrder ? descending(diag) : Int32Array.from(diag.keys());
   const hp = new Float64Array(n * n);
   for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) hp[i * n + j] = h[perm[i] * n + perm[j]];
-  const { upper: u, damping } = dampedInverseUpper(hp, n, opts.dampPercent, name);
+  const { upper: u, damping } = dampedInverseUpper(hp, n, opts.dampPercent, name, isCancelled);
 
   // Permuted working copy of the rows and their groups.
   const w = new Float64Array(rows * n);

@@ -106,3 +106,30 @@ describe('blocked float64 kernels agree with the textbook definitions', () => {
     },
   );
 });
+
+// The cancel flag inside the inverse: asked before each block of 8 rows of the Cholesky factor and of the triangular
+// inverse (n = 40: 5 + 5 checks per attempt). Counted in checks, never in time.
+describe('dampedInverseUpper stops at the row block where the cancel is seen', () => {
+  const n = 40;
+  const h = spd(n, n + 3, 5);
+  it('asks once per block of rows of each factorization, and a flag that never turns changes nothing', () => {
+    let asked = 0;
+    const plain = dampedInverseUpper(h, n, 0.01);
+    const checked = dampedInverseUpper(h, n, 0.01, 'fc1', () => (asked++, false));
+    expect(asked).toBe(10);
+    expect(checked).toEqual(plain);
+  });
+  it.each([
+    // check that sees the flag: 1 = before the first rows of the Cholesky, 6 = before the first rows of the inverse
+    [1, 'the Cholesky factorization was cancelled at row 0 of 40'],
+    [3, 'the Cholesky factorization was cancelled at row 16 of 40'],
+    [6, 'the triangular inverse was cancelled at row 0 of 40'],
+    [10, 'the triangular inverse was cancelled at row 32 of 40'],
+  ])('flag set at check %i: CancelledError, no check after it', (at, where) => {
+    let asked = 0;
+    expect(() => dampedInverseUpper(h, n, 0.01, 'fc1', () => ++asked >= at)).toThrow(
+      expect.objectContaining({ name: 'CancelledError', message: `fc1: inverting the Hessian: ${where}` }),
+    );
+    expect(asked).toBe(at);
+  });
+});

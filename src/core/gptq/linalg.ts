@@ -7,6 +7,17 @@ import { StudioError } from '../errors';
 const ROWS = 8;
 
 /**
+ * Asked before each block of ROWS rows of the O(n³) loops (GPTQ's cancel flag): true stops them with a
+ * CancelledError, so a cancel never waits for a whole factorization (minutes for n in the thousands).
+ */
+export type CancelCheck = () => boolean;
+const never: CancelCheck = () => false;
+
+function stopIfCancelled(isCancelled: CancelCheck, what: string, row: number, n: number): void {
+  if (isCancelled()) throw new StudioError('CancelledError', `${what} was cancelled at row ${row} of ${n}`);
+}
+
+/**
  * x[i…i+len)·y[j…j+len) with four partial sums: independent additions let the CPU overlap them (3–4× faster than
  * one running sum in V8); the summation order differs from a plain loop only by float64 rounding.
  */
@@ -32,8 +43,9 @@ export function dot(x: Float64Array, i: number, y: Float64Array, j: number, len:
  * definite (a pivot ≤ 0 or not finite), leaving `a` partly overwritten. Row-oriented (Cholesky–Banachiewicz):
  * L[i][j] = (A[i][j] − L[i,:j]·L[j,:j]) / L[j][j], for a block of rows i against each earlier row j.
  */
-export function choleskyInPlace(a: Float64Array, n: number): boolean {
+export function choleskyInPlace(a: Float64Array, n: number, isCancelled: CancelCheck = never): boolean {
   for (let i0 = 0; i0 < n; i0 += ROWS) {
+    stopIfCancelled(isCancelled, 'the Cholesky factorization', i0, n);
     const i1 = Math.min(n, i0 + ROWS);
     for (let j = 0; j < i1; j++) {
       const rj = j * n;
@@ -56,9 +68,14 @@ export function choleskyInPlace(a: Float64Array, n: number): boolean {
  * forward substitution gives from contiguous dot products: T[c][i] = ([i = c] − L[i, c:i]·T[c, c:i]) / L[i][i].
  * Rows of T are independent, so each row of L is read once for ROWS rows of T.
  */
-export function invertLowerTransposed(l: Float64Array, n: number): Float64Array {
+export function invertLowerTransposed(
+  l: Float64Array,
+  n: number,
+  isCancelled: CancelCheck = never,
+): Float64Array {
   const t = new Float64Array(n * n);
   for (let c0 = 0; c0 < n; c0 += ROWS) {
+    stopIfCancelled(isCancelled, 'the triangular inverse', c0, n);
     const c1 = Math.min(n, c0 + ROWS);
     for (let i = c0; i < n; i++) {
       const li = i * n;
@@ -84,14 +101,14 @@ export interface DampedInverse {
  * reversal permutation and P·A·P = L̃·L̃ᵀ, A⁻¹ = (P·L̃⁻ᵀ·P)·(P·L̃⁻¹·P), and P·L̃⁻¹·P is upper triangular, so
  * U = P·L̃⁻¹·P. (The textbook route — Cholesky, full inverse, Cholesky again — costs about three times as much.)
  */
-function upperOfInverse(a: Float64Array, n: number): Float64Array | null {
+function upperOfInverse(a: Float64Array, n: number, isCancelled: CancelCheck): Float64Array | null {
   const r = new Float64Array(n * n);
   for (let i = 0; i < n; i++) {
     const src = (n - 1 - i) * n;
     for (let j = 0; j <= i; j++) r[i * n + j] = a[src + n - 1 - j];
   }
-  if (!choleskyInPlace(r, n)) return null;
-  const t = invertLowerTransposed(r, n);
+  if (!choleskyInPlace(r, n, isCancelled)) return null;
+  const t = invertLowerTransposed(r, n, isCancelled);
   const u = r; // reuse: U[i][j] = L̃⁻¹[n−1−i][n−1−j] = T[n−1−j][n−1−i]
   for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) u[i * n + j] = t[(n - 1 - j) * n + n - 1 - i];
   for (let i = 0; i < u.length; i++) if (!Number.isFinite(u[i])) return null;
@@ -101,13 +118,15 @@ function upperOfInverse(a: Float64Array, n: number): Float64Array | null {
 /**
  * GPTQ's factor of the damped inverse Hessian. λ = `percent` × mean(diag H); when H + λI is still not positive
  * definite (rank-deficient activations in float64), λ grows tenfold up to six times before giving up with an
- * error that names the layer (only reachable with non-finite or absurdly scaled activations).
+ * error that names the layer (only reachable with non-finite or absurdly scaled activations). `isCancelled` is
+ * asked before every block of rows of both factorizations (CancelledError naming the layer).
  */
 export function dampedInverseUpper(
   h: Float64Array,
   n: number,
   percent: number,
   name = 'layer',
+  isCancelled: CancelCheck = never,
 ): DampedInverse {
   let mean = 0;
   for (let i = 0; i < n; i++) mean += h[i * n + i];
@@ -117,7 +136,15 @@ export function dampedInverseUpper(
   for (let attempt = 0; attempt < 7; attempt++) {
     a.set(h);
     for (let i = 0; i < n; i++) a[i * n + i] += lambda;
-    const upper = upperOfInverse(a, n);
+    let upper: Float64Array | null;
+    try {
+      upper = upperOfInverse(a, n, isCancelled);
+    } catch (e) {
+      if (e instanceof StudioError && e.name === 'CancelledError') {
+        throw new StudioError('CancelledError', `${name}: inverting the Hessian: ${e.message}`);
+      }
+      throw e;
+    }
     if (upper) return { upper, damping: lambda };
     lambda = lambda > 0 ? lambda * 10 : mean > 0 ? mean * 1e-6 : 1e-6;
   }

@@ -16,13 +16,16 @@ import type { QuantizeApi } from '../../workers/quantize.api';
 import { FakeQuantizeApi } from '../testing/fake-quantize-api';
 import { appStore, initialState } from '../store';
 import { mixedLossText, variantLabel } from '../variant-key';
-import { budgetLoss, quantizeToBudget, setBudget } from './budget';
+import { budgetLoss, confirmBudgetPlan, quantizeToBudget, setBudget } from './budget';
+import type { WeightInfo } from '../../core/onnx/types';
+import { selectLoaded } from '../selectors';
 import { cancelQuantize } from './quantize';
 import { setConfig } from './config';
 import { openFiles } from './open-model';
 import {
   budgetWidthsToMeasure,
   cancelSensitivity,
+  confirmSensitivity,
   measureForBudget,
   runSensitivity,
   selectBudgetSensitivity,
@@ -30,8 +33,9 @@ import {
 } from './sensitivity';
 
 let fake: FakeQuantizeApi;
-/** Widths the fake evaluate worker was asked to measure, in order. */
+/** Widths the fake evaluate worker was asked to measure, in order, and the requests. */
 let measured: (number | string)[];
+let requests: SensitivityRunRequest[];
 /** When set, calls after this many never answer (a long run, to cancel). */
 let answers: number | null;
 
@@ -64,7 +68,7 @@ function report(req: SensitivityRunRequest): SensitivityReport {
     layers: [layer('big', 10 * base, 1), layer('small', base, 2)],
     skipped: [],
     spearman: 1,
-    sampleCount: 8,
+    sampleCount: req.maxSamples ?? 8,
     sourceName: req.source === 'samples' ? 'digits.zip' : 'synthetic probe',
     synthetic: req.source !== 'samples',
     labeled: false,
@@ -84,6 +88,7 @@ const fakeEval = {
   loadStagedSamples: async () => ({ count: 8, kind: 'images' }),
   sensitivity: async (req: SensitivityRunRequest) => {
     measured.push(req.config.bits);
+    requests.push(req);
     if (answers !== null && measured.length > answers) await new Promise(() => {});
     return report(req);
   },
@@ -104,6 +109,7 @@ const fakeEval = {
 beforeEach(async () => {
   appStore.setState(initialState(), true);
   measured = [];
+  requests = [];
   answers = null;
   wholes = [];
   wholeAnswers = null;
@@ -274,14 +280,14 @@ describe('quantizeToBudget: measured loss or the proxy', () => {
   });
 
   it('an explicit measured loss wins and is passed as given', async () => {
-    await quantizeToBudget({ big: { 4: 1 } });
+    await quantizeToBudget({ measured: { big: { 4: 1 } } });
     expect(planCalls()).toEqual(['planBudget:{"targetBits":4.5}:measured {"big":{"4":1}}']);
     expect(state().variantOrder[0]).toMatch(/^mix4\.5b-measured-/);
   });
 });
 
 /** A loaded sample set (images), as the evaluate panel leaves it. */
-const withSamples = () =>
+const withSamples = (count = 8) =>
   appStore.setState({
     samples: {
       status: 'ready',
@@ -290,7 +296,7 @@ const withSamples = () =>
         name: 'digits.zip',
         files: [],
         tabular: undefined,
-        info: { count: 8, kind: 'images' },
+        info: { count, kind: 'images' },
       } as unknown as LoadedSamples,
     },
   });
@@ -371,5 +377,153 @@ describe('quantizeToBudget with a sample set: one plan (measure, plan, refine, q
     expect(state().batch.status).toBe('idle');
     cancelSensitivity();
     await measuring;
+  });
+});
+
+describe('the budget measures on the calibration count the user set (as the CLI’s --calibration-count)', () => {
+  it.each([
+    // samples in the set, calibration count → samples every measured model and every whole assignment runs on
+    [300, 100, 100],
+    [300, 128, 128],
+    [300, 32, 32],
+    [50, 128, 50], // a set smaller than the count: all of it
+  ])('%i samples, N = %i → measured and refined on %i', async (count, n, expected) => {
+    withSamples(count);
+    appStore.setState({ calibrationCount: n });
+    await quantizeToBudget();
+    expect(measured).toEqual([2, 3, 4, 5, 6, 8]);
+    for (const r of requests) {
+      expect(r).toMatchObject({
+        source: 'samples',
+        maxSamples: expected,
+        range: { start: 0, end: expected },
+      });
+    }
+    expect(wholes.length).toBeGreaterThan(0);
+    for (const w of wholes) {
+      expect(w).toMatchObject({
+        source: 'samples',
+        maxSamples: expected,
+        range: { start: 0, end: expected },
+      });
+    }
+    const v = state().variants[state().variantOrder[0]];
+    expect(v.config.mixed?.measuredOn).toEqual({ samples: expected, source: 'digits.zip', synthetic: false });
+    expect(mixedLossText(v.config)).toMatch(new RegExp(`^measured on ${expected} samples of digits\\.zip;`));
+  });
+
+  it('a new count is new data: every width is measured again on it, and the plan is refined on it', async () => {
+    withSamples(300);
+    appStore.setState({ calibrationCount: 100 });
+    await measureForBudget();
+    expect(budgetWidthsToMeasure()).toEqual([]);
+    appStore.setState({ calibrationCount: 40 });
+    expect(budgetWidthsToMeasure()).toEqual([...MIXED_WIDTHS]);
+    requests = [];
+    await quantizeToBudget();
+    expect(requests.map((r) => r.maxSamples)).toEqual([40, 40, 40, 40, 40, 40]);
+    expect(wholes.every((w) => w.maxSamples === 40)).toBe(true);
+    expect(selectBudgetSensitivity()?.samples).toBe(40);
+    // Back to 100: the measurement on 100 is still there; nothing is measured again.
+    appStore.setState({ calibrationCount: 100 });
+    expect(budgetWidthsToMeasure()).toEqual([]);
+  });
+
+  it('the sensitivity panel measures on the same count', async () => {
+    withSamples(300);
+    appStore.setState({ calibrationCount: 77 });
+    await runSensitivity();
+    expect(requests[0]).toMatchObject({ maxSamples: 77, range: { start: 0, end: 77 } });
+    expect(state().sensitivityResult).toMatchObject({ samples: 77, samplesName: 'digits.zip' });
+  });
+});
+
+/** Make the open model large: 96 layers, 1e9 weights (the estimate's guess: minutes per width). */
+function makeLarge() {
+  const s = state();
+  const loaded = selectLoaded(s)!;
+  const weights = Array.from(
+    { length: 96 },
+    (_, i) =>
+      ({
+        name: `w${i}`,
+        node: `/layers.${i >> 2}/m${i % 4}/MatMul`,
+        op: 'MatMul',
+        consumers: 1,
+      }) as WeightInfo,
+  );
+  const big = { ...loaded, summary: { ...loaded.summary, weights, totalParams: 1e9 } };
+  appStore.setState({ model: { ...(s.model as object), loaded: big } as typeof s.model });
+}
+
+describe('a long measurement before a budget plan asks first (the Sensitivity panel’s estimate and dialog)', () => {
+  beforeEach(() => {
+    makeLarge();
+    withSamples(300);
+  });
+
+  it('asks with the estimated time on the calibration count, before anything starts', async () => {
+    appStore.setState({ calibrationCount: 32 });
+    await quantizeToBudget();
+    expect(measured).toEqual([]);
+    expect(planCalls()).toEqual([]);
+    expect(state().batch.status).toBe('idle');
+    const c = state().sensitivityConfirm!;
+    expect(c).toMatchObject({
+      purpose: 'plan',
+      samples: 32,
+      source: 'the first 32 samples of digits.zip',
+      widths: [...MIXED_WIDTHS],
+      block: null,
+      sample: null,
+    });
+    // The one estimator: per model 0.2 s + 32 samples × 1e9 weights × 1e-8 s; 97 models at each of 6 widths.
+    const perModel = 0.2 + 32 * 1e9 * 1e-8;
+    expect(c.all).toMatchObject({ units: 96, models: 97, basis: 'guess' });
+    expect(c.all.seconds).toBeCloseTo(6 * 97 * perModel, 6);
+    expect(c.refineSeconds).toBeCloseTo(13 * perModel, 6); // the float model + at most 12 whole assignments
+    // The count changes the estimate: 128 samples take about four times as long.
+    appStore.setState({ calibrationCount: 128, sensitivityConfirm: null });
+    await quantizeToBudget();
+    expect(state().sensitivityConfirm!.all.seconds).toBeCloseTo(6 * 97 * (0.2 + 128 * 10), 6);
+  });
+
+  it('"Use the weight-error proxy" plans at once without measuring', async () => {
+    await quantizeToBudget();
+    await confirmBudgetPlan('proxy');
+    expect(measured).toEqual([]);
+    expect(state().sensitivityConfirm).toBeNull();
+    expect(planCalls()).toEqual(['planBudget:{"targetBits":4.5}']);
+    const v = state().variants[state().variantOrder[0]];
+    expect(v.config.mixed?.proxy).toBe('weight-error');
+    expect(v.run.status).toBe('done');
+  });
+
+  it('"Measure and plan" measures every width on the samples, then plans on them', async () => {
+    await quantizeToBudget();
+    await confirmBudgetPlan('measure');
+    expect(measured).toEqual([2, 3, 4, 5, 6, 8]);
+    expect(state().sensitivityConfirm).toBeNull();
+    expect(planCalls()).toEqual([expect.stringMatching(/^planBudget:\{"targetBits":4\.5\}:measured /)]);
+    expect(state().variants[state().variantOrder[0]].config.mixed?.proxy).toBe('measured');
+  });
+
+  it('"Not now" runs nothing; measured already, the plan does not ask again', async () => {
+    await quantizeToBudget();
+    await confirmBudgetPlan('cancel');
+    expect([measured, planCalls(), state().variantOrder]).toEqual([[], [], []]);
+    expect(state().sensitivityConfirm).toBeNull();
+    await measureForBudget(); // asks in the panel (same estimate), answered there
+    expect(state().sensitivityConfirm).toMatchObject({
+      purpose: 'panel',
+      source: 'the first 128 samples of digits.zip',
+    });
+    await confirmBudgetPlan('measure'); // not this dialog's: ignored
+    expect(measured).toEqual([]);
+    await confirmSensitivity('all');
+    expect(measured).toEqual([2, 3, 4, 5, 6, 8]);
+    await quantizeToBudget();
+    expect(state().sensitivityConfirm).toBeNull();
+    expect(planCalls()).toHaveLength(1);
   });
 });

@@ -20,10 +20,12 @@ import { variantIdOf } from '../variant-key';
 import { beginBatch, finishBatch, isBatch, runOne, type PlannedVariant } from './quantize';
 import {
   budgetMeasuresFirst,
+  budgetPlanConfirm,
   measureBudgetOnSamples,
   selectBudgetSensitivity,
   sensitivityBlocker,
   sensitivitySource,
+  sourceText,
   type BudgetSensitivity,
 } from './sensitivity';
 
@@ -47,13 +49,26 @@ export function userBudget(b: BudgetSetting): UserBudget | null {
  * weight-error proxy. With measured sensitivity the solver's answer is refined end to end on the same samples, for
  * both budget kinds, by the same core code as the CLI. The variant's config says which (`mixed.proxy`,
  * `mixed.measuredOn`, `mixed.refined`), and so does its id. A cancel adds no variant.
+ *
+ * A measurement first that is estimated to take longer than a minute (the Sensitivity panel's estimate) asks before
+ * anything starts (`sensitivityConfirm` with purpose `plan`, answered by `confirmBudgetPlan`): go on
+ * (`confirmed`), plan with the weight-error proxy instead (`proxy`), or not now.
  */
-export async function quantizeToBudget(measured?: MeasuredLoss): Promise<void> {
+export async function quantizeToBudget(
+  opts: { measured?: MeasuredLoss; confirmed?: boolean; proxy?: boolean } = {},
+): Promise<void> {
+  const { measured, confirmed = false, proxy: useProxy = false } = opts;
   const s = getState();
   const loaded = selectLoaded(s);
   const budget = userBudget(s.budget);
   if (!loaded || !budget || s.model.status === 'loading' || s.batch.status !== 'idle') return;
   if (calibrationBlocker(s) !== null) return; // the Quantize bar says why
+  const measuresFirst = !measured && !useProxy && budgetMeasuresFirst(s);
+  if (measuresFirst && !confirmed && s.sensitivityRun.status !== 'running' && !sensitivityBlocker(s)) {
+    const ask = budgetPlanConfirm(s);
+    if (ask) return setState({ sensitivityConfirm: ask, budgetError: null });
+  }
+  if (s.sensitivityConfirm?.purpose === 'plan') setState({ sensitivityConfirm: null });
   const { batchId, signal } = beginBatch();
   setState({ batch: { status: 'running', batchId, variantIds: [] }, budgetError: null });
   const stopped = () => signal.aborted || !isBatch(batchId);
@@ -62,8 +77,8 @@ export async function quantizeToBudget(measured?: MeasuredLoss): Promise<void> {
   };
   const ids: string[] = [];
   try {
-    let sensitivity = measured ? null : selectBudgetSensitivity(s);
-    if (!measured && budgetMeasuresFirst(s)) {
+    let sensitivity = measured || useProxy ? null : selectBudgetSensitivity(s);
+    if (measuresFirst) {
       const blocked =
         s.sensitivityRun.status === 'running'
           ? 'Wait for the sensitivity measurement to finish (or cancel it).'
@@ -114,6 +129,15 @@ export async function quantizeToBudget(measured?: MeasuredLoss): Promise<void> {
   }
 }
 
+/** The user's answer to a long measurement before a budget plan: measure and plan, plan on the proxy, or not now. */
+export function confirmBudgetPlan(choice: 'measure' | 'proxy' | 'cancel'): Promise<void> {
+  const c = getState().sensitivityConfirm;
+  if (c?.purpose !== 'plan') return Promise.resolve();
+  setState({ sensitivityConfirm: null });
+  if (choice === 'cancel') return Promise.resolve();
+  return quantizeToBudget(choice === 'proxy' ? { proxy: true } : { confirmed: true });
+}
+
 /**
  * What the quantize worker calls back to refine the plan end to end (src/core/mixed/refined.ts, the same code as the
  * CLI's): whole assignments run in the evaluate worker on the data the sensitivity was measured on. Aborting
@@ -127,11 +151,12 @@ function refineRemote(
   const s = getState();
   const loaded = selectLoaded(s)!;
   const samples = m.synthetic ? null : selectSamples(s);
-  // The source name carries the calibration samples when they are fewer than a measurement's (sensitivitySource).
-  if (!m.synthetic && sensitivitySource(s).name !== m.sourceName) {
+  // Whole assignments run on the samples the per-layer losses came from: the first m.samples of the same set.
+  const now = sensitivitySource(s);
+  if (!m.synthetic && (now.name !== m.sourceName || now.samples !== m.samples)) {
     throw new StudioError(
       'SampleSetError',
-      `the sensitivity was measured on ${m.sourceName}, not on the calibration samples loaded now (${sensitivitySource(s).name}): load them again or measure again`,
+      `the sensitivity was measured on the first ${m.samples} samples of ${m.sourceName}, not on the calibration samples chosen now (${sourceText(now)}): measure again`,
     );
   }
   const images = samples ? samples.info.kind === 'images' : true; // as the sensitivity run

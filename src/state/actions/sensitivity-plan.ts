@@ -1,7 +1,9 @@
 // Before a long measurement: how many models it runs and about how long, so that the user agrees to it, or picks
-// a sample of the layers or whole blocks instead (issue 14: large models, with the user's consent).
+// a sample of the layers or whole blocks instead (issue 14: large models, with the user's consent) — or, when
+// "Quantize to budget" would measure first, plans with the weight-error proxy instead.
 import type { WeightInfo } from '../../core/onnx/types';
 import { measuredUnits, type LayerSelection } from '../../core/sensitivity/groups';
+import { MAX_EVALUATIONS } from '../../core/mixed/refine';
 import type { IntBits } from '../../core/quant/config';
 import type { SensitivityReport } from '../../protocol/eval-dto';
 import { selectLoaded } from '../selectors';
@@ -22,6 +24,8 @@ export interface MeasurementEstimate {
   /** Layers (or blocks) measured per width. */
   units: number;
   seconds: number;
+  /** Seconds per model run on all the samples (a whole-assignment run of the budget's refinement costs one). */
+  perModel: number;
   /** `measured`: from an earlier run on this model; `guess`: from the weight count alone. */
   basis: 'measured' | 'guess';
 }
@@ -48,7 +52,13 @@ export function estimateMeasurement(
     rate !== null
       ? rate * samples
       : GUESS_SESSION_SECONDS + samples * totalParams * GUESS_SECONDS_PER_WEIGHT_SAMPLE;
-  return { models, units, seconds: widths * models * perModel, basis: rate !== null ? 'measured' : 'guess' };
+  return {
+    models,
+    units,
+    seconds: widths * models * perModel,
+    perModel,
+    basis: rate !== null ? 'measured' : 'guess',
+  };
 }
 
 /** "about 3 min" / "about 40 s" */
@@ -58,17 +68,27 @@ export function durationText(seconds: number): string {
   return `about ${(seconds / 3600).toFixed(1)} h`;
 }
 
+/** What a measurement reads, and who asks (see SensitivityConfirm). */
+export interface MeasurementAsk {
+  samples: number;
+  /** "the first 128 samples of digits.npz" (`sourceText`). */
+  source: string;
+  purpose: SensitivityConfirm['purpose'];
+}
+
 /**
- * When measuring `widths` on `samples` samples is estimated to take longer than LONG_MEASUREMENT_SECONDS: what to
- * ask the user, with the time of the cheaper choices — a sample of the layers or one model per block (not for the
- * budget, which needs every layer's loss). Else null: run at once.
+ * When measuring `widths` on `ask.samples` samples is estimated to take longer than LONG_MEASUREMENT_SECONDS: what
+ * to ask the user, with the time of the cheaper choices — a sample of the layers or one model per block (not for the
+ * budget, which needs every layer's loss); for a budget plan, the refinement's whole-assignment runs too. Else null:
+ * run at once.
  */
 export function longMeasurement(
   s: AppState,
   widths: readonly IntBits[],
   show: IntBits,
-  samples: number,
+  ask: MeasurementAsk,
 ): SensitivityConfirm | null {
+  const { samples } = ask;
   const loaded = selectLoaded(s);
   if (!loaded) return null;
   const weights = loaded.summary.weights.filter(
@@ -83,9 +103,14 @@ export function longMeasurement(
   const block = forBudget ? null : at({ groupBy: 'block' });
   const sample = { sample: SAMPLED_LAYERS };
   return {
+    purpose: ask.purpose,
+    source: ask.source,
+    samples,
     widths: [...widths],
     show,
     all,
+    // The float model and at most MAX_EVALUATIONS whole assignments, each one model on the same samples.
+    refineSeconds: ask.purpose === 'plan' ? (MAX_EVALUATIONS + 1) * all.perModel : null,
     block: block && block.units < all.units ? block : null,
     sample: forBudget || all.units <= SAMPLED_LAYERS ? null : { ...at(sample), selection: sample },
   };

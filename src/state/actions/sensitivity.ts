@@ -1,11 +1,12 @@
 // Measured per-layer sensitivity from the studio: each layer quantized alone at the chosen width with the global
-// settings, on the user's sample set (the first SENSITIVITY_SAMPLES of its calibration part) or, without one, the
-// synthetic probe.
+// settings, on the user's sample set (its calibration part: the first N samples, N the calibration count the user
+// sets, as the CLI's --calibration-count) or, without one, the synthetic probe.
 import { proxy } from 'comlink';
 import { getEvaluateSession } from '../../bridge';
 import { MIXED_WIDTHS } from '../../core/mixed/candidates';
 import type { Bits, IntBits, QuantConfig } from '../../core/quant/config';
 import type { LayerSelection, SensitivityProgress } from '../../protocol/eval-dto';
+import { rangeSize } from '../../core/samples/split';
 import { selectEvalBusy, selectSamples } from '../eval-selectors';
 import { selectSampleSplit } from '../sample-split';
 import { selectLoaded } from '../selectors';
@@ -17,9 +18,7 @@ import { setLayerBits, setLayerIncluded } from './config';
 import { defaultPreprocess } from './evaluate-samples';
 import { longMeasurement } from './sensitivity-plan';
 
-/** Samples each layer's model runs on (a published study found 64 enough to rank CNN layers; docs/sensitivity.md). */
-export const SENSITIVITY_SAMPLES = 64;
-/** Inputs of the synthetic probe. */
+/** Inputs of the synthetic probe (core/eval/probe.ts). */
 const PROBE_SAMPLES = 8;
 /** The widths "give more bits" offers a layer from the ranking (besides float and the variant's own width). */
 export const LAYER_WIDTHS: readonly Bits[] = [8, 6, 5, 4, 3, 'fp16'];
@@ -33,22 +32,38 @@ export function sensitivityBlocker(s = getState()): string | null {
   return null;
 }
 
+/** The data a measurement reads: the sample set's name (or the probe) and how many of its first samples. */
+export interface SensitivitySource {
+  kind: 'samples' | 'synthetic';
+  name: string;
+  /** Samples each model runs on: the calibration count (capped by the set), or the probe's inputs. */
+  samples: number;
+}
+
 /**
- * The data a run would use now: the ready sample set, else the synthetic probe. The name is the reports' data key:
- * when the calibration part is shorter than SENSITIVITY_SAMPLES it names the samples, so reports measured on more
- * (which a held-out evaluation may now include) are not summed for the budget.
+ * The data a run would use now: the first N samples of the ready sample set (its calibration part, N the user's
+ * calibration count), else the synthetic probe. Reports are summed for the budget only when all three are equal.
  */
-export function sensitivitySource(s = getState()): { kind: 'samples' | 'synthetic'; name: string } {
+export function sensitivitySource(s = getState()): SensitivitySource {
   const samples = s.samples.status === 'ready' ? selectSamples(s) : null;
-  if (!samples) return { kind: 'synthetic', name: 'synthetic probe' };
-  const end = selectSampleSplit(s)?.calibration.end ?? SENSITIVITY_SAMPLES;
-  // Named by its part only when that part is not the whole set (a set too small to split is read whole).
-  const part = end < SENSITIVITY_SAMPLES && end < samples.info.count;
+  const split = selectSampleSplit(s);
+  if (!samples) return { kind: 'synthetic', name: 'synthetic probe', samples: PROBE_SAMPLES };
   return {
     kind: 'samples',
-    name: part ? `${samples.name} (samples 1–${end})` : samples.name,
+    name: samples.name,
+    samples: split ? rangeSize(split.calibration) : s.calibrationCount,
   };
 }
+
+/** "the first 128 samples of digits.npz" / "the synthetic probe (8 made-up inputs)": what a measurement reads. */
+export function sourceText(src: SensitivitySource): string {
+  return src.kind === 'samples'
+    ? `the first ${src.samples} samples of ${src.name}`
+    : `the synthetic probe (${src.samples} made-up inputs)`;
+}
+
+const sameSource = (r: SensitivityResult, src: SensitivitySource) =>
+  r.source === src.kind && r.samplesName === src.name && r.samples === src.samples;
 
 export const setSensitivityBits = (bits: IntBits) => setState({ sensitivityBits: bits });
 
@@ -90,7 +105,7 @@ function reportsBySource(s: AppState): SensitivityResult[][] {
   const mine = s.sensitivityReports.filter((r) => r.modelId === loaded.id && r.key === key);
   const groups = new Map<string, SensitivityResult[]>();
   for (const r of [...mine].reverse()) {
-    const k = `${r.source}|${r.samplesName}`;
+    const k = `${r.source}|${r.samplesName}|${r.samples}`;
     groups.set(k, [...(groups.get(k) ?? []), r]);
   }
   return [...groups.values()];
@@ -110,7 +125,7 @@ export function selectBudgetSensitivity(s = getState()): BudgetSensitivity | nul
       const first = reports[0].report;
       return {
         reports,
-        samples: first.sampleCount,
+        samples: reports[0].samples, // as requested: part of the data key (the report's sampleCount is what ran)
         sourceName: first.synthetic ? 'synthetic probe' : reports[0].samplesName,
         synthetic: first.synthetic,
       };
@@ -122,9 +137,7 @@ export function selectBudgetSensitivity(s = getState()): BudgetSensitivity | nul
 /** Widths still to measure for the budget on the data a run would use now (all of MIXED_WIDTHS when none is). */
 export function budgetWidthsToMeasure(s = getState()): IntBits[] {
   const source = sensitivitySource(s);
-  const group = reportsBySource(s).find(
-    (g) => g[0].source === source.kind && g[0].samplesName === source.name,
-  );
+  const group = reportsBySource(s).find((g) => sameSource(g[0], source));
   return MIXED_WIDTHS.filter((b) => !group || !atWidth(group, b));
 }
 
@@ -165,9 +178,9 @@ async function measureAt(
       config: { ...s.config, bits },
       source: source.kind,
       preprocess,
-      // A measurement calibrates (the budget's loss, layers to keep float): it reads the calibration part.
+      // A measurement calibrates (the budget's loss, layers to keep float): it reads the calibration part, all of it.
       range: source.kind === 'samples' ? selectSampleSplit(s)?.calibration : undefined,
-      maxSamples: source.kind === 'samples' ? SENSITIVITY_SAMPLES : undefined,
+      maxSamples: source.kind === 'samples' ? source.samples : undefined,
       selection,
     },
     signal,
@@ -180,6 +193,7 @@ async function measureAt(
     modelId: loaded.id,
     source: source.kind,
     samplesName: source.name,
+    samples: source.samples,
     // A sample or blocks rank fewer rows: never summed with whole-layer reports for the budget.
     key: sensitivityKey(s.config) + selectionKey(selection),
   };
@@ -188,6 +202,7 @@ async function measureAt(
     r.key === result.key &&
     r.source === result.source &&
     r.samplesName === result.samplesName &&
+    r.samples === result.samples &&
     r.report.spec.bits === bits;
   setState((st) => ({ sensitivityReports: [...st.sensitivityReports.filter((r) => !same(r)), result] }));
   return result;
@@ -206,8 +221,12 @@ async function runWidths(
   const s = getState();
   if (!selectLoaded(s) || s.sensitivityRun.status === 'running' || sensitivityBlocker(s)) return;
   if (!confirmed) {
-    const samples = sensitivitySource(s).kind === 'samples' ? SENSITIVITY_SAMPLES : PROBE_SAMPLES;
-    const ask = longMeasurement(s, widths, show, samples);
+    const src = sensitivitySource(s);
+    const ask = longMeasurement(s, widths, show, {
+      samples: src.samples,
+      source: sourceText(src),
+      purpose: 'panel',
+    });
     if (ask) return setState({ sensitivityConfirm: ask });
   }
   setState({ sensitivityConfirm: null });
@@ -234,7 +253,10 @@ async function runWidths(
     }
     if (!isCurrent()) return;
     const group = reportsBySource(getState()).find(
-      (g) => g[0].source === last!.source && g[0].samplesName === last!.samplesName,
+      (g) =>
+        g[0].source === last!.source &&
+        g[0].samplesName === last!.samplesName &&
+        g[0].samples === last!.samples,
     );
     setState({
       sensitivityRun: { status: 'idle' },
@@ -254,7 +276,7 @@ const selectionKey = (sel: LayerSelection | undefined) =>
 export function confirmSensitivity(choice: 'all' | 'block' | 'sample' | 'cancel'): Promise<void> {
   const c = getState().sensitivityConfirm;
   setState({ sensitivityConfirm: null });
-  if (!c || choice === 'cancel') return Promise.resolve();
+  if (!c || c.purpose !== 'panel' || choice === 'cancel') return Promise.resolve();
   const selection: LayerSelection | undefined =
     choice === 'block' ? { groupBy: 'block' } : choice === 'sample' ? c.sample?.selection : undefined;
   return runWidths(c.widths, c.show, selection, true);
@@ -271,8 +293,7 @@ export const runSensitivity = (): Promise<void> =>
 export function measureForBudget(): Promise<void> {
   const s = getState();
   const todo = budgetWidthsToMeasure(s);
-  const show = MIXED_WIDTHS.includes(s.sensitivityBits) ? s.sensitivityBits : 4;
-  return todo.length ? runWidths(todo, show) : Promise.resolve();
+  return todo.length ? runWidths(todo, budgetShow(s)) : Promise.resolve();
 }
 
 /**
@@ -287,13 +308,29 @@ export async function measureBudgetOnSamples(signal: AbortSignal): Promise<Budge
   signal.addEventListener('abort', onAbort, { once: true });
   try {
     const todo = budgetWidthsToMeasure(s);
-    const show = MIXED_WIDTHS.includes(s.sensitivityBits) ? s.sensitivityBits : 4;
-    if (todo.length) await runWidths(todo, show, undefined, true);
+    if (todo.length) await runWidths(todo, budgetShow(s), undefined, true);
   } finally {
     signal.removeEventListener('abort', onAbort);
   }
   const m = signal.aborted ? null : selectBudgetSensitivity();
-  return m && !m.synthetic && m.sourceName === source.name ? m : null;
+  return m && !m.synthetic && m.sourceName === source.name && m.samples === source.samples ? m : null;
+}
+
+/** The width a budget measurement leaves shown in the panel: the panel's own when the solver picks from it. */
+const budgetShow = (s: AppState): IntBits =>
+  MIXED_WIDTHS.includes(s.sensitivityBits) ? s.sensitivityBits : 4;
+
+/**
+ * What to ask before "Quantize to budget" measures the missing widths on the samples (the same estimate and
+ * threshold as the panel's), or null when the measurement is short enough to start at once.
+ */
+export function budgetPlanConfirm(s = getState()) {
+  const src = sensitivitySource(s);
+  return longMeasurement(s, budgetWidthsToMeasure(s), budgetShow(s), {
+    samples: src.samples,
+    source: sourceText(src),
+    purpose: 'plan',
+  });
 }
 
 /** A sample set is loaded and the budget's measurement on it is incomplete: "Quantize to budget" measures first. */

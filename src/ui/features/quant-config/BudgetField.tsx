@@ -8,9 +8,10 @@ import {
   budgetWidthsToMeasure,
   selectBudgetSensitivity,
   sensitivitySource,
-  SENSITIVITY_SAMPLES,
+  sourceText,
 } from '../../../state/actions/sensitivity';
 import { BudgetProgress } from './BudgetProgress';
+import { SensitivityConfirm } from '../sensitivity/SensitivityConfirm';
 import { ErrorNotice } from '../../components/ErrorNotice';
 import { Segmented } from '../../components/Segmented';
 
@@ -31,10 +32,10 @@ const selectBudget = (s: AppState) => ({
 /** With a sample set whose measurement is incomplete: what the plan measures first, else null. */
 const measureFirstText = (s: AppState): string | null =>
   budgetMeasuresFirst(s)
-    ? `${budgetWidthsToMeasure(s).join(', ')} bits on ${SENSITIVITY_SAMPLES} samples of ${sensitivitySource(s).name}`
+    ? `${budgetWidthsToMeasure(s).join(', ')} bits on ${sourceText(sensitivitySource(s))} (the calibration count)`
     : null;
 
-/** "64 samples of digits.npz" when measured sensitivity covers every width the solver picks, else null. */
+/** "128 samples of digits.npz" when measured sensitivity covers every width the solver picks, else null. */
 const budgetSource = (s: AppState): string | null => {
   const m = selectBudgetSensitivity(s);
   return m
@@ -113,6 +114,7 @@ export function BudgetSection() {
   return (
     <>
       <BudgetField />
+      <SensitivityConfirm purpose="plan" />
       <BudgetProgress onCancel={() => void cancelQuantize()} />
     </>
   );

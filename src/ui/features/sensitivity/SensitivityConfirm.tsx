@@ -1,13 +1,28 @@
 import { useAppStore } from '../../../state';
+import { confirmBudgetPlan } from '../../../state/actions/budget';
 import { confirmSensitivity } from '../../../state/actions/sensitivity';
 import { durationText, type MeasurementEstimate } from '../../../state/actions/sensitivity-plan';
+import type { SensitivityConfirm as Confirm } from '../../../state/sensitivity-slice';
 
 const cost = (e: MeasurementEstimate) => `${e.models} models, ${durationText(e.seconds)}`;
 
-/** Before a long measurement: its estimated time, and cheaper choices (a sample of layers, one model per block). */
-export function SensitivityConfirm() {
+const basisText = (c: Confirm) =>
+  c.all.basis === 'measured'
+    ? 'estimated from the last run on this model'
+    : 'a rough guess from the weight count: nothing has been measured on this model yet';
+
+/**
+ * Before a long measurement: its estimated time, and cheaper choices — in the Sensitivity panel (`panel`) a sample of
+ * layers or one model per block; beside the budget field (`plan`, "Quantize to budget" measuring first) the
+ * weight-error proxy.
+ */
+export function SensitivityConfirm({ purpose }: { purpose: Confirm['purpose'] }) {
   const c = useAppStore((s) => s.sensitivityConfirm);
-  if (!c) return null;
+  if (!c || c.purpose !== purpose) return null;
+  return purpose === 'plan' ? <PlanConfirm c={c} /> : <PanelConfirm c={c} />;
+}
+
+function PanelConfirm({ c }: { c: Confirm }) {
   const widths = c.widths.length > 1 ? ` at ${c.widths.length} widths` : '';
   return (
     <div
@@ -17,11 +32,8 @@ export function SensitivityConfirm() {
       data-testid="sensitivity-confirm"
     >
       <p className="small">
-        Measuring all {c.all.units} layers{widths} runs {cost(c.all)} (
-        {c.all.basis === 'measured'
-          ? 'estimated from the last run on this model'
-          : 'a rough guess from the weight count: nothing has been measured on this model yet'}
-        ). The page stays usable; you can cancel at any time.
+        Measuring all {c.all.units} layers{widths} on {c.source} runs {cost(c.all)} ({basisText(c)}). The page
+        stays usable; you can cancel at any time.
       </p>
       <div className="row">
         <button
@@ -68,6 +80,54 @@ export function SensitivityConfirm() {
           The budget needs every layer’s loss at every width, so it cannot use a sample or blocks.
         </p>
       )}
+    </div>
+  );
+}
+
+/** "Quantize to budget" would first measure every layer at the missing widths: go on, use the proxy, or not now. */
+function PlanConfirm({ c }: { c: Confirm }) {
+  const total = c.all.seconds + (c.refineSeconds ?? 0);
+  return (
+    <div
+      className="notice"
+      role="alertdialog"
+      aria-label="Long measurement before the budget plan"
+      data-testid="budget-confirm"
+    >
+      <p className="small">
+        Quantize to budget first measures each of the {c.all.units} layers alone at {c.widths.join(', ')} bits
+        on {c.source}: {cost(c.all)}
+        {c.refineSeconds !== null && `, then refines on them (${durationText(c.refineSeconds)})`} (
+        {basisText(c)}). The page stays usable; you can cancel at any time. The weight-error proxy needs no
+        data and plans at once, usually worse.
+      </p>
+      <div className="row">
+        <button
+          type="button"
+          className="btn btn-primary"
+          data-testid="budget-confirm-measure"
+          onClick={() => void confirmBudgetPlan('measure')}
+        >
+          Measure and plan ({durationText(total)})
+        </button>
+        <button
+          type="button"
+          className="btn"
+          data-testid="budget-confirm-proxy"
+          title="Predict each layer's loss from its weight error (no data used, not refined)"
+          onClick={() => void confirmBudgetPlan('proxy')}
+        >
+          Use the weight-error proxy
+        </button>
+        <button
+          type="button"
+          className="btn"
+          data-testid="budget-confirm-cancel"
+          onClick={() => void confirmBudgetPlan('cancel')}
+        >
+          Not now
+        </button>
+      </div>
     </div>
   );
 }

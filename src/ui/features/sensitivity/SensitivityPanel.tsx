@@ -1,5 +1,5 @@
-import { rangeSize } from '../../../core/samples/split';
 import { selectSampleSplit } from '../../../state/sample-split';
+import { setCalibrationCount } from '../../../state/actions/calibration';
 import { useShallow } from 'zustand/react/shallow';
 import { INT_BITS, type IntBits } from '../../../core/quant/config';
 import type { SensitivityProgress } from '../../../protocol/eval-dto';
@@ -15,7 +15,6 @@ import {
   sensitivityBlocker,
   sensitivitySource,
   setSensitivityBits,
-  SENSITIVITY_SAMPLES,
 } from '../../../state/actions/sensitivity';
 import { ErrorNotice } from '../../components/ErrorNotice';
 import { Panel } from '../../components/Panel';
@@ -32,10 +31,8 @@ const selectBar = (s: AppState) => ({
   source: sensitivitySource(s).kind,
   sourceName: sensitivitySource(s).name,
   // The calibration part of the split: measurements feed the budget and keep-float choices, so they calibrate.
-  measureCount: Math.min(
-    SENSITIVITY_SAMPLES,
-    rangeSize(selectSampleSplit(s)?.calibration ?? { start: 0, end: 0 }),
-  ),
+  measureCount: sensitivitySource(s).samples,
+  calibrationCount: s.calibrationCount,
   heldOut: selectSampleSplit(s)?.heldOut ?? false,
   granularity: s.config.granularity,
   scheme: s.config.scheme,
@@ -91,12 +88,33 @@ function RunBar() {
         </label>
         <span className="muted small">
           {bar.scheme}, per-{bar.granularity} (per-layer settings and equalization as configured) · on{' '}
-          <span data-testid="sensitivity-next-source" data-source={bar.source}>
+          <span
+            data-testid="sensitivity-next-source"
+            data-source={bar.source}
+            data-samples={bar.measureCount}
+          >
             {bar.source === 'samples'
               ? `the first ${bar.measureCount} samples of ${bar.sourceName} (calibration samples${bar.heldOut ? ', held out of evaluation' : ''})`
-              : 'the synthetic probe (8 made-up inputs: drop a sample set above for your data)'}
+              : `the synthetic probe (${bar.measureCount} made-up inputs: drop a sample set above for your data)`}
           </span>
         </span>
+        {bar.source === 'samples' && (
+          <label
+            className="inline-select"
+            title="The calibration count: the first N samples of the set calibrate GPTQ / AdaRound / bias correction and are what sensitivity, the budget’s measurement and its refinement run on (evaluation holds them out)"
+          >
+            <span className="muted small">N =</span>
+            <input
+              type="number"
+              aria-label="Samples to measure on (calibration count)"
+              min={1}
+              step={1}
+              value={bar.calibrationCount}
+              disabled={running}
+              onChange={(e) => setCalibrationCount(Number(e.currentTarget.value))}
+            />
+          </label>
+        )}
         {running ? (
           <button type="button" className="btn" data-testid="sensitivity-cancel" onClick={cancelSensitivity}>
             Cancel
@@ -133,7 +151,7 @@ function RunBar() {
           </button>
         )}
       </div>
-      <SensitivityConfirm />
+      <SensitivityConfirm purpose="panel" />
       {running && (
         <div className="eval-progress" aria-live="polite">
           <ProgressBar value={fraction} label="Sensitivity progress" testId="sensitivity-progress" />
