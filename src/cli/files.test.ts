@@ -2,7 +2,7 @@ import { closeSync, mkdtempSync, openSync, truncateSync, writeFileSync, writeSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { fileBlob, openFileBlob } from './files';
+import { fileBlob, openFileBlob, recycleReadBuffer } from './files';
 import { sampleFiles } from './evaluate';
 
 const dir = mkdtempSync(join(tmpdir(), 'qstudio-fileblob-'));
@@ -37,6 +37,20 @@ describe('fileBlob: slices as Blob.slice gives them', () => {
     const blob = fileBlob(p, 0, 100);
     truncateSync(p, 60);
     expect((await blob.slice(50, 100).arrayBuffer()).byteLength).toBe(10);
+  });
+});
+
+describe('recycleReadBuffer: a read of the same size fills a given-back buffer', () => {
+  it('the same buffer comes back, holding the new slice; other sizes get their own', async () => {
+    const blob = fileBlob(path, 0, 100);
+    const first = await blob.slice(0, 7).arrayBuffer();
+    recycleReadBuffer(first);
+    const other = await blob.slice(0, 8).arrayBuffer();
+    expect(other).not.toBe(first);
+    const again = await blob.slice(30, 37).arrayBuffer();
+    expect(again).toBe(first);
+    expect([...new Uint8Array(again)]).toEqual([30, 31, 32, 33, 34, 35, 36]);
+    expect(await blob.slice(0, 7).arrayBuffer()).not.toBe(first); // taken: not handed out twice
   });
 });
 

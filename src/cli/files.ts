@@ -21,6 +21,27 @@ export interface FileBlob extends BlobLike {
   text(): Promise<string>;
 }
 
+/**
+ * Read buffers given back once nothing else holds them (the RTN threads' tensors, moved back when quantized): the
+ * next read of the same size fills one again instead of a fresh allocation, whose first touch of every page costs
+ * the kernel a fault and a zeroing (half the CPU time of a 2.6 GB quantize went there). A few are kept at most.
+ */
+const recycled: ArrayBuffer[] = [];
+const RECYCLED_MAX = 4;
+
+/** `buffer` is no longer used by anyone (no view of it is kept anywhere): a later read of its size may fill it. */
+export function recycleReadBuffer(buffer: ArrayBuffer): void {
+  if (buffer.byteLength === 0 || recycled.includes(buffer)) return;
+  recycled.push(buffer);
+  if (recycled.length > RECYCLED_MAX) recycled.shift();
+}
+
+function readBuffer(size: number): Buffer<ArrayBuffer> {
+  const i = recycled.findIndex((b) => b.byteLength === size);
+  if (i >= 0) return Buffer.from(recycled.splice(i, 1)[0], 0, size);
+  return Buffer.allocUnsafeSlow(size);
+}
+
 export function fileBlob(path: string, start: number, end: number): FileBlob {
   return {
     size: end - start,
@@ -29,9 +50,9 @@ export function fileBlob(path: string, start: number, end: number): FileBlob {
       return fileBlob(path, from, Math.max(from, start + Math.min(Math.max(b, 0), end - start)));
     },
     async arrayBuffer() {
-      // Not zero-filled (every byte is read over, a short read returns only what was read) and never pooled: the
-      // buffer is this slice's alone, so a reader may move or view it whole.
-      const buf = Buffer.allocUnsafeSlow(end - start);
+      // Not zero-filled (every byte is read over, a short read returns only what was read) and never shared: the
+      // buffer is this slice's alone (fresh, or given back by recycleReadBuffer), so a reader may move or view it whole.
+      const buf = readBuffer(end - start);
       const fh = await open(path, 'r');
       let at = 0;
       try {

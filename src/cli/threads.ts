@@ -5,6 +5,7 @@ import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { RunHooks } from '../core/pipeline/run';
+import { recycleReadBuffer } from './files';
 import { POOL_FROM_BYTES, rtnMessagePool, type RtnPort, type RtnPortEvents } from '../core/pipeline/rtn-pool';
 
 export { modelBytes } from '../core/pipeline/rtn-pool';
@@ -19,7 +20,7 @@ export async function runThreaded<R>(
 ): Promise<R> {
   const n = threads ?? (bytes >= POOL_FROM_BYTES ? defaultThreads() : 1);
   if (n === 1) return run({});
-  const pool = rtnMessagePool(n, startNodeThread);
+  const pool = rtnMessagePool(n, startNodeThread, 0, recycleReadBuffer);
   try {
     return await run({ rtnPool: pool });
   } finally {

@@ -46,6 +46,16 @@ describe('rtnMessagePool', () => {
     expect(log.terminated).toBe(2);
   });
 
+  it("a moved tensor's buffer comes back to `recycle`; a copied one is kept for the next copy", async () => {
+    const back: ArrayBuffer[] = [];
+    const pool = rtnMessagePool(1, ports().spawn, 0, (b) => back.push(b));
+    await pool.run(values(1), W, SPEC, 'int4');
+    expect(back.map((b) => b.byteLength)).toEqual([512]);
+    await pool.run(new Float32Array(300).subarray(0, 128), W, SPEC, 'int4');
+    expect(back).toHaveLength(1);
+    await pool.close();
+  });
+
   it('a failed tensor keeps its error name (a NaN weight is a WeightValueError)', async () => {
     const pool = rtnMessagePool(1, ports().spawn);
     const bad = values(3);

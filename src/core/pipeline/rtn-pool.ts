@@ -85,12 +85,14 @@ const isShared = (b: ArrayBufferLike) =>
  * yet answered with `reason` (a cancel stops the tensor being waited for at once). A worker that dies fails every job
  * in flight or queued and the pool with it: later jobs reject with the same error, and a new pool is needed.
  * `ahead`: tensors read and queued beyond one per thread, so the next read overlaps the threads' work (memory: that
- * many more tensors held).
+ * many more tensors held). `recycle`: where a moved tensor's buffer goes when it comes back (the CLI's reads fill it
+ * again); without it the buffer is dropped.
  */
 export function rtnMessagePool(
   threads: number,
   spawn: (events: RtnPortEvents) => RtnPort,
   ahead = 0,
+  recycle?: (buffer: ArrayBuffer) => void,
 ): RtnPool & { close(reason?: Error): Promise<void>; idle(): boolean } {
   const workers: { port: RtnPort; busy: boolean }[] = [];
   const queue: { req: RtnRequest; resolve: (r: ExportedWeight) => void; reject: (e: unknown) => void }[] = [];
@@ -123,7 +125,8 @@ export function rtnMessagePool(
         if (!job) return; // answered after the pool failed
         waiting.delete(res.id);
         slot.busy = false;
-        if (job.copied) spares.push(res.spare); // a moved tensor's buffer is not kept: the next read is a fresh one
+        if (job.copied) spares.push(res.spare);
+        else recycle?.(res.spare); // a moved tensor's buffer: the reader's to fill again, or dropped
         spares.sort((a, b) => a.byteLength - b.byteLength).splice(threads + 1); // the smallest that fits is taken
         if (res.error) job.reject(rebuilt(res.error));
         else job.resolve(res.result);
