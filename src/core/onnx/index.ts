@@ -5,6 +5,7 @@ export * from './graph';
 export * from './read';
 export * from './summary';
 export * from './tensor';
+export * from './tensor-decode';
 export * from './weights';
 export * from './write';
 export * from './proto';

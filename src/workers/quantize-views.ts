@@ -1,0 +1,127 @@
+// The quantize worker's weight views: histograms, per-channel ranges and errors, a run's clip choice, and the
+// error-vs-bits curve, each computed from the open model (and a run's config) when the page asks.
+import { transfer } from 'comlink';
+import { StudioError } from '../core/errors';
+import {
+  ErrorAccumulator,
+  channelErrors,
+  channelRanges,
+  perTensorGrid,
+  sharedHistogram,
+} from '../core/metrics';
+import { readWeight } from '../core/onnx';
+import { listQuantizedWeights, readDequantized } from '../core/onnx/quantized-weights';
+import type { WeightInfo } from '../core/onnx/types';
+import { normalizeConfig, specFor, type Bits, type QuantConfig } from '../core/quant/config';
+import { quantizeForExport, quantizeWeight } from '../core/pipeline/weight';
+import { equalizeModel } from '../core/equalize/equalize';
+import { weightClipView } from '../core/ranges/clip-view';
+import type {
+  ChannelErrorsDto,
+  ChannelRangesDto,
+  ClipView,
+  ErrorCurvePoint,
+  HistogramDto,
+} from '../protocol/dto';
+import { macrotask } from './macrotask';
+import { mustGetModel, mustGetRun, mustGetWeight, sameWeight, type OpenModel } from './quantize-models';
+
+/**
+ * A weight's float values and, with a run, what that run made of them (null when the run left it float). An
+ * equalized run quantized the equalized weights: both come from the equalized copy then.
+ */
+async function runWeight(m: OpenModel, w: WeightInfo, runId: string | null) {
+  const config = runId !== null ? mustGetRun(runId).config : null;
+  const source = config?.equalize ? (await equalizeModel(m.model, config)).model : m.model;
+  const values = await readWeight(source, source === m.model ? w : sameWeight(source, w));
+  const spec = config ? specFor(config, w.name) : null;
+  return { values, quantized: spec ? quantizeWeight(values, w, spec) : null };
+}
+
+export const viewsApi = {
+  /** Float weights and (when runId is given) that run's dequantized weights on shared bin edges. */
+  async histogram(modelId: string, weight: string, runId: string | null, bins = 128): Promise<HistogramDto> {
+    const m = mustGetModel(modelId);
+    const w = mustGetWeight(m, weight);
+    const { values, quantized } = await runWeight(m, w, runId);
+    const h = sharedHistogram(values, runId !== null ? (quantized?.dequantized ?? values) : null, bins);
+    const buffers = [h.edges.buffer, h.float.buffer, h.quantized?.buffer, h.grid?.buffer].filter(
+      (b): b is ArrayBuffer => b instanceof ArrayBuffer,
+    );
+    return transfer(h, buffers);
+  },
+
+  /** Histogram of an already-quantized weight's values as its op dequantizes them (in `float`; no overlay). */
+  async quantizedHistogram(modelId: string, weight: string, bins = 128): Promise<HistogramDto> {
+    const m = mustGetModel(modelId);
+    const w = listQuantizedWeights(m.model).find((x) => x.name === weight);
+    if (!w) throw new StudioError('QuantConfigError', `no already-quantized weight named "${weight}"`);
+    const h = sharedHistogram(await readDequantized(m.model, w), null, bins);
+    return transfer(h, [h.edges.buffer as ArrayBuffer, h.float.buffer as ArrayBuffer]);
+  },
+
+  async channelRanges(modelId: string, weight: string): Promise<ChannelRangesDto> {
+    const m = mustGetModel(modelId);
+    const w = mustGetWeight(m, weight);
+    const r = channelRanges(await readWeight(m.model, w), w.shape, w.channelAxis);
+    return transfer(r, [r.min.buffer as ArrayBuffer, r.max.buffer as ArrayBuffer]);
+  },
+
+  /** Each output channel's error under a run, the channels it rounds to all zeros, and its per-tensor step. */
+  async channelErrors(modelId: string, weight: string, runId: string): Promise<ChannelErrorsDto> {
+    const m = mustGetModel(modelId);
+    const w = mustGetWeight(m, weight);
+    const { values, quantized } = await runWeight(m, w, runId);
+    const e = channelErrors(values, quantized?.dequantized ?? values, w.shape, w.channelAxis);
+    const grid = quantized?.kind === 'int' ? perTensorGrid(quantized.q) : null;
+    const r: ChannelErrorsDto = { ...e, step: grid?.step ?? null, levels: grid?.levels ?? null };
+    const buffers = [r.sqnrDb.buffer, r.rmsError.buffer, r.zeroed.buffer, r.levels?.buffer];
+    return transfer(
+      r,
+      buffers.filter((b): b is ArrayBuffer => b instanceof ArrayBuffer),
+    );
+  },
+
+  /**
+   * A run's clip choice for one weight (MSE-vs-clip curve, chosen point and bounds), or null when the run does not
+   * clip it (min/max, fp16, left float). An equalized run clipped the equalized weight, so that one is used.
+   */
+  async clipView(modelId: string, weight: string, runId: string): Promise<ClipView | null> {
+    const m = mustGetModel(modelId);
+    const w = mustGetWeight(m, weight);
+    const config = mustGetRun(runId).config;
+    const spec = specFor(config, w.name);
+    if (!spec || spec.bits === 'fp16' || (spec.clip ?? 'minmax') === 'minmax') return null;
+    const source = config.equalize ? (await equalizeModel(m.model, config)).model : m.model;
+    const values = await readWeight(source, source === m.model ? w : sameWeight(source, w));
+    return weightClipView(values, w, spec);
+  },
+
+  /** SQNR of one weight (or of all quantized weights when weight is null) at each bit width. */
+  async errorCurve(
+    modelId: string,
+    weight: string | null,
+    config: QuantConfig,
+    chosenBits: Bits[],
+  ): Promise<ErrorCurvePoint[]> {
+    const m = mustGetModel(modelId);
+    const cfg = normalizeConfig(config);
+    const targets =
+      weight !== null ? [mustGetWeight(m, weight)] : m.weights.filter((w) => specFor(cfg, w.name));
+    const acc = chosenBits.map(() => new ErrorAccumulator());
+    const source = cfg.equalize ? (await equalizeModel(m.model, cfg)).model : m.model;
+    for (const w of targets) {
+      const values = await readWeight(source, source === m.model ? w : sameWeight(source, w));
+      const base = specFor(cfg, w.name) ?? cfg;
+      // The export's fused pass: the same sums as errorSums(values, dequantized), without the dequantized copy.
+      chosenBits.forEach((bits, i) =>
+        acc[i].addSums(quantizeForExport(values, w, { ...base, bits }, null).sums),
+      );
+      await macrotask();
+    }
+    return chosenBits.map((bits, i) => {
+      const { sqnrDb, mse } = acc[i].overall();
+      return { bits, sqnrDb, mse };
+    });
+  },
+};
