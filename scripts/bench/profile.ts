@@ -19,8 +19,8 @@ export type Category = (typeof CATEGORIES)[number];
 
 /** Innermost frame first: the first name that matches decides (packing runs inside the export pass). */
 const RULES: [Category, Set<string>][] = [
-  ['packing', new Set(['packMatMulNBits', 'packLevels'])],
-  ['kernel', new Set(['quantizeForExport', 'quantizeFused', 'float16Fused'])],
+  ['packing', new Set(['packMatMulNBits', 'packLevels', 'pack4', 'packBlock'])],
+  ['kernel', new Set(['quantizeForExport', 'quantizeFused', 'float16Fused', 'nbitsDirect'])],
   ['read', new Set(['readWeight', 'readLazyRaw', 'readExternalBytes', 'readTensorBytes', 'arrayBuffer'])],
   ['write', new Set(['writeExport', 'writeParts', 'writeAll', 'spill', 'discard'])],
 ];

@@ -20,7 +20,9 @@ export async function runThreaded<R>(
 ): Promise<R> {
   const n = threads ?? (bytes >= POOL_FROM_BYTES ? defaultThreads() : 1);
   if (n === 1) return run({});
-  const pool = rtnMessagePool(n, startNodeThread, 0, recycleReadBuffer);
+  // One tensor read ahead, as the studio's pool: a thread that finishes finds the next tensor already read instead of
+  // waiting for the main thread to take the result in order and read another (one more tensor held).
+  const pool = rtnMessagePool(n, startNodeThread, 1, recycleReadBuffer);
   try {
     return await run({ rtnPool: pool });
   } finally {

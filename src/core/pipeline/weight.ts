@@ -5,6 +5,7 @@ import { dequantize, quantizeFloat16, quantizeTensor } from '../quant';
 import { float16Fused, quantizeFused, type OutRounding } from '../quant/fused';
 import type { PackContainer } from '../quant/pack';
 import { packMatMulNBits, type MatMulNBitsPacked, type NBits } from '../quant/matmulnbits';
+import { nbitsDirect } from '../quant/nbits-fused';
 import type { QuantizedTensor } from '../quant/types';
 import type { ErrorSums } from '../metrics/error';
 import { chooseRangeParams } from '../ranges/clip';
@@ -108,6 +109,9 @@ export function quantizeForExport(
   if (target === null)
     return { kind: 'levels', ...quantizeFused(values, w.shape, opts, null, outRounding(w.opDtype)) };
   if (typeof target === 'object') {
+    // Symmetric blocks along K in float32: levels and blobs made together, a block of rows at a time.
+    const direct = nbitsDirect(values, w.shape, opts, target.nbits, outRounding(w.opDtype) === 'float32');
+    if (direct) return { kind: 'nbits', ...direct };
     // Levels of ≤ 8 bits as one byte each (half an Int16 array, read once by the packing): signed levels in int8,
     // unsigned (asymmetric) in uint8.
     const container = opts.scheme === 'symmetric' ? 'int8' : 'uint8';

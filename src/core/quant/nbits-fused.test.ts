@@ -1,0 +1,74 @@
+// nbitsDirect against the export's other path (quantizeFused into bytes, then packMatMulNBits): blobs, scales in
+// both layouts and error sums equal bit for bit, over widths, containers, partial blocks and column counts.
+import { afterEach, describe, expect, it } from 'vitest';
+import type { BlockSize, IntBits } from './config';
+import { quantizeFused } from './fused';
+import { packMatMulNBits, type NBits } from './matmulnbits';
+import { nbitsDirect } from './nbits-fused';
+import type { QuantizeOptions } from './quantize';
+import { setSimdKernel } from './simd/kernel';
+
+const weights = (n: number, seed: number) =>
+  Float32Array.from({ length: n }, (_, i) => (i % 13 === 0 ? 0 : Math.sin(i * 0.37 + seed) * (1 + (i % 7))));
+
+const options = (bits: IntBits, blockSize: BlockSize, scheme: 'symmetric' | 'asymmetric' = 'symmetric') =>
+  ({
+    bits,
+    scheme,
+    granularity: 'block',
+    blockSize,
+    channelAxis: 1,
+    reductionAxis: 0,
+    name: 'w',
+  }) satisfies QuantizeOptions;
+
+function reference(w: Float32Array, shape: number[], opts: QuantizeOptions, nbits: NBits) {
+  const r = quantizeFused(w, shape, opts, 'int8', 'float32');
+  const levels = new Int8Array(r.packed.buffer, r.packed.byteOffset, r.packed.length);
+  return { q: r.params, nbits: packMatMulNBits({ ...r.params, levels }, nbits), sums: r.sums };
+}
+
+afterEach(() => setSimdKernel(true));
+
+describe('nbitsDirect: the same blobs, scales and sums as quantizeFused + packMatMulNBits', () => {
+  const CASES: [string, number, number, IntBits, NBits, BlockSize][] = [
+    ['4-bit, whole blocks', 256, 64, 4, 4, 32],
+    ['4-bit, one step of blocks and a partial one', 300, 16, 4, 4, 32],
+    ['4-bit, columns not a multiple of 4', 128, 10, 4, 4, 32],
+    ['4-bit, block 16 (8 blocks a step)', 160, 12, 4, 4, 16],
+    ['4-bit, block 128, partial', 200, 8, 4, 4, 128],
+    ['3-bit levels in 4-bit blobs', 96, 8, 3, 4, 32],
+    ['2-bit', 100, 12, 2, 2, 16],
+    ['8-bit', 130, 20, 8, 8, 32],
+    ['4-bit levels in 8-bit blobs', 64, 8, 4, 8, 64],
+    ['one partial block', 20, 8, 4, 4, 32],
+  ];
+  it.each(CASES)('%s', (_, K, N, bits, nbits, bs) => {
+    const w = weights(K * N, K + N);
+    const opts = options(bits, bs);
+    const got = nbitsDirect(w.slice(), [K, N], opts, nbits, true);
+    expect(got).not.toBeNull();
+    expect(got).toEqual(reference(w, [K, N], opts, nbits));
+  });
+
+  it('a NaN is a WeightValueError naming the first bad element', () => {
+    const w = weights(64 * 8, 1);
+    w[77] = NaN;
+    expect(() => nbitsDirect(w, [64, 8], options(4, 32), 4, true)).toThrow(/w.*77|77.*w/);
+  });
+
+  const NOT: [string, () => ReturnType<typeof nbitsDirect>][] = [
+    ['asymmetric', () => nbitsDirect(weights(256, 1), [32, 8], options(4, 32, 'asymmetric'), 4, true)],
+    ['float16 output', () => nbitsDirect(weights(256, 1), [32, 8], options(4, 32), 4, false)],
+    ['levels wider than the blobs', () => nbitsDirect(weights(256, 1), [32, 8], options(8, 32), 4, true)],
+    [
+      'blocks along the other axis',
+      () => nbitsDirect(weights(256, 1), [32, 8], { ...options(4, 32), reductionAxis: 1 }, 4, true),
+    ],
+    [
+      'no WebAssembly SIMD',
+      () => (setSimdKernel(false), nbitsDirect(weights(256, 1), [32, 8], options(4, 32), 4, true)),
+    ],
+  ];
+  it.each(NOT)('%s: not taken (null)', (_, run) => expect(run()).toBeNull());
+});

@@ -1,0 +1,192 @@
+// MatMulNBits straight from the WebAssembly kernel: for the usual case (symmetric scales from the extremes, float32
+// output, a [K, N] weight in blocks along K) each block of rows is copied into the kernel's memory once, and its
+// scales (absmaxrow), levels (quantrowsym8) and blobs are made from there: no separate range pass over the tensor,
+// no level array, no packing pass. The kernel's functions and their order of summation are those of quantizeFused
+// (the rows are visited in element order, so the error sums are bit-identical) and the blobs are packMatMulNBits's
+// (pinned by nbits-fused.test.ts against quantizeFused + packMatMulNBits).
+import { laneTotal, type ErrorSums } from '../metrics/error';
+import { BLOCK_SIZES, type BlockSize } from './config';
+import { firstBad } from './extremes';
+import { nbitsFor, type MatMulNBitsPacked, type NBits } from './matmulnbits';
+import { quantParams, type QuantizeOptions, type QuantParams } from './quantize';
+import { symmetricScale } from './range';
+import { ACC, ACC_LENGTH, GROUPS, quantFn, reserve, RUNS, simdKernel } from './simd/kernel';
+
+export interface NBitsDirect {
+  q: Omit<QuantParams, 'grouping'>;
+  nbits: MatMulNBitsPacked;
+  sums: ErrorSums;
+}
+
+/** The kernel's memory this path may grow to (a block of rows as float32 and as levels, three per-column arrays). */
+const MAX_BYTES = 64 * 2 ** 20;
+const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+const M4 = 0x0f0f0f0f;
+
+/**
+ * The weight quantized and packed for MatMulNBits in `bits`-bit blobs, or null when this path does not apply (the
+ * caller then takes quantizeFused + packMatMulNBits, which also words every error).
+ */
+export function nbitsDirect(
+  w: Float32Array,
+  shape: number[],
+  opts: QuantizeOptions,
+  bits: NBits,
+  float32Out: boolean,
+): NBitsDirect | null {
+  const kernel = simdKernel();
+  if (!kernel || !float32Out || opts.scheme !== 'symmetric' || opts.params || opts.granularity !== 'block')
+    return null;
+  if (shape.length !== 2 || !BLOCK_SIZES.includes(opts.blockSize as BlockSize)) return null;
+  if (nbitsFor(opts.bits) > bits || !LITTLE_ENDIAN) return null;
+  const [K, N] = shape;
+  const bs = opts.blockSize;
+  const kBlocks = Math.ceil(K / bs);
+  // Blocks per step: as many as fill a 64-byte line of a column's blobs (B is written a line at a time).
+  const G = Math.min(kBlocks, Math.max(1, 512 / (bs * bits)));
+  const bytes = G * bs * N * 5 + 4 * N * (G + 1) + 64;
+  if (K === 0 || N === 0 || bytes > MAX_BYTES) return null;
+  // The grid as quantizeFused returns it; its scales are filled below (the callback: the caller takes them).
+  let taken = false;
+  const { grouping: g, ...q } = quantParams(w, shape, opts, true, () => (taken = true));
+  if (!taken || g.axis !== 0 || g.blockSize !== bs) return null;
+  const { qmin, qmax } = q;
+
+  const k = reserve(kernel, bytes);
+  // From GROUPS: max|w| then scales per column for each block of the step, zero points (0), the rows' floats, their
+  // levels.
+  const SC = GROUPS;
+  const ZP = SC + 4 * G * N;
+  const IN = ZP + 4 * N;
+  const OUT = IN + 4 * G * bs * N;
+  k.all.fill(0, ZP / 4, ZP / 4 + N);
+  k.f64.fill(0);
+  const quant = quantFn(k, { packed: k.u8, cbits: 8 }, true, true);
+  const blobSize = (bs * bits) / 8;
+  const row = kBlocks * blobSize;
+  const B = new Uint8Array(N * row);
+  const scalesT = new Float32Array(N * kBlocks);
+  const offset = 2 ** (bits - 1);
+  const quads = bits === 4 && N % 4 === 0 ? new Uint32Array(k.u8.buffer, OUT, (G * bs * N) >> 2) : null;
+  const words = quads ? new Uint32Array(B.buffer) : null;
+  for (let b0 = 0; b0 < kBlocks; b0 += G) {
+    const blocks = Math.min(G, kBlocks - b0);
+    const rows = Math.min(blocks * bs, K - b0 * bs);
+    const e0 = b0 * bs * N;
+    k.all.set(w.subarray(e0, e0 + rows * N), IN / 4);
+    for (let r = 0; r < rows; r++) {
+      k.runI[4 * r] = r * N;
+      k.runI[4 * r + 1] = N;
+      k.runI[4 * r + 2] = SC + 4 * N * Math.floor(r / bs);
+      k.runI[4 * r + 3] = ZP;
+    }
+    const sc = k.all.subarray(SC / 4, SC / 4 + blocks * N);
+    sc.fill(0);
+    k.x.absmaxrow(RUNS, rows, IN);
+    for (let j = 0; j < blocks; j++) {
+      for (let n = 0, i = j * N, t = b0 + j; n < N; n++, i++, t += kBlocks) {
+        const s = symmetricScale(sc[i], qmax);
+        sc[i] = s;
+        scalesT[t] = s;
+      }
+    }
+    q.scales.set(sc, b0 * N);
+    quant(RUNS, rows, IN, OUT, qmin, qmax, ACC, e0 & 3);
+    if (words && quads && rows === blocks * bs) pack4(quads, words, N, b0, blocks, bs, row, offset);
+    else
+      for (let j = 0; j < blocks; j++)
+        packBlock(k.u8, OUT + j * bs * N, B, N, b0 + j, Math.min(bs, rows - j * bs), bs, bits, row, offset);
+  }
+  const acc = k.f64.subarray(0, ACC_LENGTH);
+  const signal = laneTotal(acc, 0);
+  // Σw² is finite exactly when every value is (as quantizeFused checks it).
+  if (signal - signal !== 0) throw firstBad(w, 0, w.length, opts.name);
+  const sums = {
+    count: w.length,
+    signal,
+    noise: laneTotal(acc, 4),
+    sumAbs: laneTotal(acc, 8),
+    maxAbsError: acc[12],
+  };
+  const nbits: MatMulNBitsPacked = {
+    K,
+    N,
+    bits,
+    blockSize: bs as BlockSize,
+    kBlocks,
+    blobSize,
+    B,
+    bDims: [N, kBlocks, blobSize],
+    scales: scalesT,
+    scaleDims: [N, kBlocks],
+    zeroPoints: null,
+    zeroPointDims: null,
+  };
+  return { q, nbits, sums };
+}
+
+/**
+ * 4-bit blobs of full blocks b0.. from their levels in the kernel's memory ([blocks · bs, N] int8, as 32-bit words
+ * of 4 columns), four columns per step as packMatMulNBits's pack4Quads: per byte lane (level + offset) & 15 of two
+ * rows make a byte, and a 4×4 byte transpose gives each column its word. A column's words of all the blocks are
+ * written together (one cache line of B), the levels of the four columns stay in cache across the rows.
+ */
+function pack4(
+  quads: Uint32Array,
+  words: Uint32Array,
+  N: number,
+  b0: number,
+  blocks: number,
+  bs: number,
+  row: number,
+  offset: number,
+): void {
+  const N4 = N >> 2;
+  const row4 = row >> 2;
+  const off = offset * 0x01010101;
+  const lane = (s: number) => (((quads[s] & M4) + off) & M4) | ((((quads[s + N4] & M4) + off) & M4) << 4);
+  const steps = (blocks * bs) >> 3; // words of a column per step: 8 rows each
+  for (let c = 0, d0 = (b0 * bs) >> 3; c < N4; c++, d0 += row) {
+    for (let w = 0, s = c, d = d0; w < steps; w++, s += 2 * N, d++) {
+      const p0 = lane(s);
+      const p1 = lane(s + 2 * N4);
+      const p2 = lane(s + 4 * N4);
+      const p3 = lane(s + 6 * N4);
+      words[d] = (p0 & 0xff) | ((p1 & 0xff) << 8) | ((p2 & 0xff) << 16) | (p3 << 24);
+      words[d + row4] = ((p0 >>> 8) & 0xff) | (p1 & 0xff00) | ((p2 & 0xff00) << 8) | ((p3 & 0xff00) << 16);
+      words[d + 2 * row4] =
+        ((p0 >>> 16) & 0xff) | ((p1 >>> 8) & 0xff00) | (p2 & 0xff0000) | ((p3 & 0xff0000) << 8);
+      words[d + 3 * row4] =
+        (p0 >>> 24) | ((p1 >>> 16) & 0xff00) | ((p2 >>> 8) & 0xff0000) | (p3 & 0xff000000);
+    }
+  }
+}
+
+/** Any width, any block (rows past K hold the zero point `offset`, so padding dequantizes to 0): byte by byte. */
+function packBlock(
+  mem: Uint8Array,
+  out: number,
+  B: Uint8Array,
+  N: number,
+  b: number,
+  rows: number,
+  bs: number,
+  bits: number,
+  row: number,
+  offset: number,
+): void {
+  const per = 8 / bits;
+  const mask = (1 << bits) - 1;
+  const blobSize = (bs * bits) / 8;
+  for (let n = 0; n < N; n++) {
+    const base = n * row + b * blobSize;
+    for (let byte = 0; byte < blobSize; byte++) {
+      let v = 0;
+      for (let f = 0; f < per; f++) {
+        const r = byte * per + f;
+        v |= (r < rows ? (mem[out + r * N + n] + offset) & mask : offset) << (f * bits);
+      }
+      B[base + byte] = v;
+    }
+  }
+}
