@@ -4,34 +4,38 @@
 //               studio report), and, as an alternative considered, the fraction of calibration samples whose top-1
 //               changes,
 //   proxy     = the layer's weight SQNR (lower = more sensitive),
-//   truth     = on the EVALUATION set (kept apart from calibration): the top-1 accuracy the layer loses alone, and
-//               the fraction of evaluation samples whose top-1 it changes (flips either way, so no cancelling).
+//   truth     = on the EVALUATION set (kept apart from calibration; scripts/bench/eval-sets.ts: the large sets when
+//               present): the top-1 accuracy the layer loses alone, and the fraction of evaluation samples whose
+//               top-1 it changes (flips either way, so no cancelling).
 // Prints Spearman's ρ of each against each truth into docs/sensitivity.md.
-// Run: npx tsx scripts/bench-sensitivity.ts [--fixtures DIR] [--shared DIR] [--eval-count N] [--out FILE]
+// Run: npx tsx scripts/bench-sensitivity.ts [--fixtures DIR] [--models DIR] [--fashion DIR] [--eval-count N] [--out FILE]
 import { execFileSync } from 'node:child_process';
-import { existsSync, openAsBlob, writeFileSync } from 'node:fs';
+import { openAsBlob, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import * as ort from 'onnxruntime-web';
 import { normalizeConfig } from '../src/core/quant/config';
 import { spearman } from '../src/core/sensitivity/rank';
 import type { SensitivityReport } from '../src/protocol/eval-dto';
 import { createEvaluateApi } from '../src/workers/evaluate.api';
-import { splitSampleSet } from './npy-split';
+import { testModel } from '../test/paths';
+import { evalSplit, FASHION, type EvalSplit } from './bench/eval-sets';
 
 const { values: args } = parseArgs({
   options: {
     fixtures: { type: 'string', default: 'test/fixtures/models' },
-    shared: { type: 'string', default: '/work/wt/shared/models' },
-    'eval-count': { type: 'string', default: '1000' },
+    // The public test models and their sample sets, assembled from test/data (test/paths.ts).
+    models: { type: 'string' },
+    fashion: { type: 'string', default: FASHION },
+    // At most this many evaluation samples (default: the whole evaluation set).
+    'eval-count': { type: 'string' },
     out: { type: 'string', default: 'docs/sensitivity.md' },
   },
 });
-const EVAL = Number(args['eval-count']);
+const EVAL = args['eval-count'] ? Number(args['eval-count']) : Infinity;
 const CALIBRATION = 64;
-/** Samples the shared models' single set gives to calibration; the rest is their evaluation set. */
-const SHARED_SPLIT = 256;
+const modelsDir = args.models ?? dirname(testModel('mnist-8'));
 
 interface Case {
   id: string;
@@ -52,21 +56,27 @@ const CASES: Case[] = [
   { id: 'mnist-8', bits: 2, granularity: 'channel', shared: true },
 ];
 
-/** A shared model's one sample set split in two folders: calibration (first SHARED_SPLIT) and evaluation. */
-const splitShared = (id: string) =>
-  splitSampleSet(
-    join(args.shared!, id, 'samples'),
-    join(tmpdir(), 'qstudio-bench-sensitivity', id),
-    SHARED_SPLIT,
+/** Every .npy of a sample folder, as files dropped on the studio. */
+const setFiles = (dir: string) =>
+  Promise.all(
+    readdirSync(dir)
+      .filter((f) => f.endsWith('.npy'))
+      .map(async (f) => ({ path: f, blob: await openAsBlob(join(dir, f)) })),
   );
-
-async function setFiles(dir: string, name: string) {
-  const npz = join(dir, `${name}.npz`);
-  if (existsSync(npz)) return [{ path: `${name}.npz`, blob: await openAsBlob(npz) }];
-  return Promise.all(
-    ['inputs.npy', 'labels.npy'].map(async (f) => ({ path: f, blob: await openAsBlob(join(dir, name, f)) })),
-  );
-}
+const splits = new Map<string, EvalSplit | null>();
+const splitOf = (id: string) => {
+  if (!splits.has(id))
+    splits.set(
+      id,
+      evalSplit(id, {
+        fixtures: args.fixtures!,
+        models: modelsDir,
+        tmp: join(tmpdir(), 'qstudio-bench-sensitivity'),
+        fashion: args.fashion,
+      }),
+    );
+  return splits.get(id)!;
+};
 
 ort.env.wasm.numThreads = 1;
 const fmt = (x: number | null) => (x === null ? 'undefined' : (x >= 0 ? '+' : '') + x.toFixed(2));
@@ -79,24 +89,24 @@ const score = {
 const details: string[] = [];
 const missing = new Set<string>();
 for (const c of CASES) {
-  const dir = c.shared ? splitShared(c.id) : join(args.fixtures!, c.id);
-  if (!dir) {
+  const split = splitOf(c.id);
+  if (!split) {
     missing.add(c.id);
     continue;
   }
-  const modelPath = c.shared ? join(args.shared!, c.id, 'model.onnx') : join(dir, 'model.onnx');
+  const modelPath = join(c.shared ? modelsDir : args.fixtures!, c.id, 'model.onnx');
   const float = { blob: await openAsBlob(modelPath), label: `${c.id}.onnx` };
   const config = normalizeConfig({ bits: c.bits, granularity: c.granularity });
-  const run = async (set: string, maxSamples: number): Promise<SensitivityReport> => {
+  const run = async (dir: string, maxSamples: number): Promise<SensitivityReport> => {
     const api = createEvaluateApi(ort, { pause: () => Promise.resolve() });
-    await api.loadSamples(await setFiles(dir, set));
+    await api.loadSamples(await setFiles(dir));
     return api.sensitivity({ float, config, source: 'samples', preprocess: null, maxSamples });
   };
   const t0 = performance.now();
-  const cal = await run('calibration', CALIBRATION);
+  const cal = await run(split.calibrationDir, CALIBRATION);
   const calSeconds = (performance.now() - t0) / 1000;
-  const calAll = await run('calibration', 256);
-  const ev = await run('eval', EVAL);
+  const calAll = await run(split.calibrationDir, 256);
+  const ev = await run(split.evalDir, Math.min(EVAL, split.evalCount));
   const names = cal.layers.map((l) => l.name);
   const byName = (r: SensitivityReport) => new Map(r.layers.map((l) => [l.name, l]));
   const [e, a] = [byName(ev), byName(calAll)];
@@ -150,11 +160,18 @@ the studio's Sensitivity panel report: the output KL divergence KL(float ‖ lay
 samples of the separate **calibration** set (and, to see whether more samples help, on all 256). "flips" is the
 alternative considered: the fraction of the ${CALIBRATION} calibration samples whose top-1 class changes.
 **Proxy** is the layer's weight SQNR (lower = more sensitive), which needs no data. Two ground truths, both on the
-**evaluation** set (fixtures: ${EVAL} samples; mnist-8: its 1,000 shared samples minus the first ${SHARED_SPLIT}, which
-are its calibration set):
+**evaluation** set, which shares no sample with calibration (\`scripts/bench/eval-sets.ts\`, as found when the script
+ran${Number.isFinite(EVAL) ? `, at most ${EVAL} samples` : ''}):
+
+${[...splits]
+  .filter(([, s]) => s)
+  .map(([id, s]) => `- **${id}**: ${s!.note}.`)
+  .join('\n')}
+
+Ground truths:
 
 - **top-1 drop**: the accuracy the layer loses alone. What users care about, but noisy: a quantized layer flips
-  samples both ways, and on 1,000 samples a drop of a few tenths is a handful of images (some layers "gain").
+  samples both ways, so a drop of a few tenths is a few dozen images even on 10,000 (some layers "gain").
 - **flip rate**: the fraction of evaluation samples whose top-1 class the layer changes, either way. It does not
   cancel gains against losses, so it ranks the small-damage layers that the drop cannot tell apart.
 
@@ -217,7 +234,8 @@ ${details.join('\n')}
   budget** measures every width the solver picks from (\`MIXED_WIDTHS\`: 2, 3, 4, 5, 6, 8) on one data source with
   the current settings — on the sample set, its first N samples, N the calibration count the user sets (the
   studio's one count, as \`--calibration-count\`; the refinement's whole assignments run on the same N) — and **Quantize to budget** uses the measured loss only when all of them exist for the open
-  model and those settings (\`selectBudgetSensitivity\`); otherwise the weight-error proxy. On the command line,
+  model and those settings (\`selectBudgetSensitivity\`); with a sample set loaded it measures the missing widths on
+  it first, as part of its cancellable plan (\`measureBudgetOnSamples\`); otherwise the weight-error proxy. On the command line,
   \`qstudio quantize --target-bits B|--target-size S --calibration SAMPLES\` does the same (every width measured on
   the first 64 samples, or \`--calibration-count N\`), prints "loss by measured sensitivity" and records
   \`mixed.proxy: "measured"\` and \`mixed.measuredOn\` in the recipe; without \`--calibration\` it uses the proxy.
