@@ -51,6 +51,14 @@ describe('nbitsDirect: the same blobs, scales and sums as quantizeFused + packMa
     expect(got).toEqual(reference(w, [K, N], opts, nbits));
   });
 
+  it('blobs written into a given buffer (a recycled one, not zeroed) are the same', () => {
+    const w = weights(100 * 12, 5);
+    const opts = options(4, 32);
+    const dirty = (n: number) => new Uint8Array(n).fill(0xab);
+    const got = nbitsDirect(w, [100, 12], opts, 4, true, dirty)!;
+    expect(got.nbits.B).toEqual(reference(w, [100, 12], opts, 4).nbits.B);
+  });
+
   it('a NaN is a WeightValueError naming the first bad element', () => {
     const w = weights(64 * 8, 1);
     w[77] = NaN;

@@ -35,6 +35,8 @@ export function nbitsDirect(
   opts: QuantizeOptions,
   bits: NBits,
   float32Out: boolean,
+  /** B's array of `bytes` (every byte is written): a recycled buffer, or by default a fresh one. */
+  output: (bytes: number) => Uint8Array = (n) => new Uint8Array(n),
 ): NBitsDirect | null {
   const kernel = simdKernel();
   if (!kernel || !float32Out || opts.scheme !== 'symmetric' || opts.params || opts.granularity !== 'block')
@@ -68,7 +70,7 @@ export function nbitsDirect(
   const quant = quantFn(k, { packed: k.u8, cbits: 8 }, true, true);
   const blobSize = (bs * bits) / 8;
   const row = kBlocks * blobSize;
-  const B = new Uint8Array(N * row);
+  const B = output(N * row);
   const scalesT = new Float32Array(N * kBlocks);
   const offset = 2 ** (bits - 1);
   const quads = bits === 4 && N % 4 === 0 ? new Int32Array(k.u8.buffer, OUT, (G * bs * N) >> 2) : null;
