@@ -56,6 +56,27 @@ describe('rtnMessagePool', () => {
     await pool.close();
   });
 
+  it('recycled output buffers go to the threads with the next tensors; results unchanged', async () => {
+    const { spawn, log } = ports();
+    const pool = rtnMessagePool(1, spawn);
+    const KN: KernelWeight = {
+      name: 'm',
+      shape: [64, 8],
+      channelAxis: 1,
+      reductionAxis: 0,
+      opDtype: 'float32',
+    };
+    const block = normalizeConfig({ bits: 4, granularity: 'block', blockSize: 32 }) as WeightSpec;
+    const w = () => Float32Array.from({ length: 512 }, (_, i) => Math.cos(i * 0.7));
+    const first = await pool.run(w(), KN, block, { nbits: 4 });
+    if (first.kind !== 'nbits') throw new Error(first.kind);
+    pool.recycle!(first.nbits.B.buffer as ArrayBuffer);
+    const second = await pool.run(w(), KN, block, { nbits: 4 });
+    expect(log.transfers).toEqual([1, 2]); // the tensor, then the tensor and the given-back output
+    expect(second).toEqual(quantizeForExport(w(), KN, block, { nbits: 4 }));
+    await pool.close();
+  });
+
   it('a failed tensor keeps its error name (a NaN weight is a WeightValueError)', async () => {
     const pool = rtnMessagePool(1, ports().spawn);
     const bad = values(3);

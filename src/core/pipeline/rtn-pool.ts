@@ -16,6 +16,8 @@ export interface RtnRequest {
   weight: KernelWeight;
   spec: WeightSpec;
   target: Target;
+  /** Output buffers given back by the pool (RtnPool.recycle), moved to the thread to be filled again. */
+  outputs?: ArrayBuffer[];
 }
 /** `spare`: the request's values buffer, moved back for the next tensor that must be copied (see `spares`). */
 export type RtnResponse = { id: number; spare: ArrayBuffer } & (
@@ -30,14 +32,25 @@ export const POOL_FROM_BYTES = 32 * 2 ** 20;
 export const modelBytes = (m: OnnxModel) =>
   m.fileBytes + [...new Set(m.externalFiles.values())].reduce((a, b) => a + b.size, 0);
 
+/** A thread's output buffers given back (answerRtn), a few at most; each is taken by a result of its exact size. */
+const freeOutputs: ArrayBuffer[] = [];
+const FREE_OUTPUTS_MAX = 4;
+
+function outputArray(bytes: number): Uint8Array {
+  const i = freeOutputs.findIndex((b) => b.byteLength === bytes);
+  return i >= 0 ? new Uint8Array(freeOutputs.splice(i, 1)[0]) : new Uint8Array(bytes);
+}
+
 /** The worker's side: one request answered, with the buffers to move back (the levels and the spare). */
-export function answerRtn({ id, values, weight, spec, target }: RtnRequest): {
+export function answerRtn({ id, values, weight, spec, target, outputs }: RtnRequest): {
   reply: RtnResponse;
   transfer: ArrayBuffer[];
 } {
   const spare = values.buffer as ArrayBuffer;
+  if (outputs) freeOutputs.push(...outputs);
+  freeOutputs.splice(0, freeOutputs.length - FREE_OUTPUTS_MAX);
   try {
-    const result = quantizeForExport(values, weight, spec, target);
+    const result = quantizeForExport(values, weight, spec, target, outputArray);
     const moved = transferables(result).filter((b) => b !== spare); // a buffer is listed once
     return { reply: { id, spare, result }, transfer: [spare, ...moved] };
   } catch (e) {
@@ -101,6 +114,8 @@ export function rtnMessagePool(
   // Buffers of copied tensors come back and are reused: a worker would otherwise hold every buffer it was sent until
   // its own (rare, nearly idle) garbage collection.
   const spares: ArrayBuffer[] = [];
+  // Output buffers the caller wrote out (recycle), sent along with the next requests for the threads to fill again.
+  const outputs: ArrayBuffer[] = [];
   const copyOf = (v: Float32Array): Float32Array => {
     const i = spares.findIndex((b) => b.byteLength >= v.byteLength);
     if (i < 0) return v.slice();
@@ -150,7 +165,11 @@ export function rtnMessagePool(
       const whole = v.byteOffset === 0 && v.byteLength === v.buffer.byteLength && !isShared(v.buffer);
       waiting.set(req.id, { resolve, reject, copied: !whole });
       const values = whole ? v : copyOf(v);
-      slot.port.post({ ...req, values }, [values.buffer as ArrayBuffer]);
+      const given = outputs.splice(0, 2);
+      slot.port.post({ ...req, values, ...(given.length ? { outputs: given } : {}) }, [
+        values.buffer as ArrayBuffer,
+        ...given,
+      ]);
     }
   };
 
@@ -162,6 +181,10 @@ export function rtnMessagePool(
         queue.push({ req: { id: nextId++, values, weight, spec, target }, resolve, reject });
         pump();
       });
+    },
+    recycle(buffer) {
+      if (buffer.byteLength > 0 && !outputs.includes(buffer)) outputs.push(buffer);
+      outputs.splice(0, outputs.length - 2 * threads);
     },
     /** Nothing queued or waiting and no thread died: the threads can serve another run. */
     idle: () => !broken && !queue.length && !waiting.size,

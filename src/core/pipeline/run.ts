@@ -51,14 +51,20 @@ export interface RunHooks {
 /** Tensors from this size on are spilled (smaller ones are cheaper to keep than to write and read back). */
 const SPILL_MIN_BYTES = 64 * 1024;
 
-async function spilled(e: EncodedWeight, spill: RunHooks['spill']): Promise<EncodedWeight> {
+async function spilled(e: EncodedWeight, spill: RunHooks['spill'], pool?: RtnPool): Promise<EncodedWeight> {
   if (!spill) return e;
   if (e.kind === 'cast' && ArrayBuffer.isView(e.fp16) && e.fp16.byteLength >= SPILL_MIN_BYTES)
     return { ...e, fp16: await spill(new Uint8Array(e.fp16.buffer, e.fp16.byteOffset, e.fp16.byteLength)) };
   if (e.kind === 'dq' && ArrayBuffer.isView(e.packed) && e.packed.byteLength >= SPILL_MIN_BYTES)
     return { ...e, packed: await spill(e.packed) };
-  if (e.kind === 'matmulnbits' && ArrayBuffer.isView(e.nbits.B) && e.nbits.B.byteLength >= SPILL_MIN_BYTES)
-    return { ...e, nbits: { ...e.nbits, B: await spill(e.nbits.B) } };
+  if (e.kind === 'matmulnbits' && ArrayBuffer.isView(e.nbits.B) && e.nbits.B.byteLength >= SPILL_MIN_BYTES) {
+    const B = e.nbits.B;
+    const out = { ...e, nbits: { ...e.nbits, B: await spill(B) } };
+    // Written out and read back from the spill file from now on: the buffer can hold a later tensor's blobs.
+    if (B.byteOffset === 0 && B.byteLength === B.buffer.byteLength && B.buffer instanceof ArrayBuffer)
+      pool?.recycle?.(B.buffer);
+    return out;
+  }
   return e;
 }
 
@@ -253,7 +259,7 @@ export async function runQuantization(
               q: qw.q,
               packed: qw.packed,
             };
-    encoded.push(await spilled(e, hooks.spill));
+    encoded.push(await spilled(e, hooks.spill, pool));
     layers.push({
       ...metrics,
       name: w.name,

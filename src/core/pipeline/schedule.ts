@@ -23,6 +23,11 @@ export const kernelWeight = (w: KernelWeight): KernelWeight => ({
 export interface RtnPool {
   slots: number;
   run(values: Float32Array, w: KernelWeight, spec: WeightSpec, target: ExportTarget): Promise<ExportedWeight>;
+  /**
+   * An output buffer of a result the caller no longer uses (its bytes were written out): the pool may hand it to a
+   * thread to fill again for a later tensor (a fresh one costs a page fault and a zeroing per 4 KiB).
+   */
+  recycle?(buffer: ArrayBuffer): void;
 }
 
 type Settled<R> = { ok: true; value: R } | { ok: false; error: unknown };

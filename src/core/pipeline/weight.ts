@@ -103,6 +103,8 @@ export function quantizeForExport(
   w: KernelWeight,
   spec: WeightSpec,
   target: ExportTarget,
+  /** Where MatMulNBits blobs may be written (a recycled buffer of exactly `bytes`), else a fresh array. */
+  output?: (bytes: number) => Uint8Array,
 ): ExportedWeight {
   if (spec.bits === 'fp16') return { kind: 'fp16', ...float16Fused(values, w.name) };
   const opts = kernelOptions(values, w, spec.bits, spec);
@@ -110,7 +112,14 @@ export function quantizeForExport(
     return { kind: 'levels', ...quantizeFused(values, w.shape, opts, null, outRounding(w.opDtype)) };
   if (typeof target === 'object') {
     // Symmetric blocks along K in float32: levels and blobs made together, a block of rows at a time.
-    const direct = nbitsDirect(values, w.shape, opts, target.nbits, outRounding(w.opDtype) === 'float32');
+    const direct = nbitsDirect(
+      values,
+      w.shape,
+      opts,
+      target.nbits,
+      outRounding(w.opDtype) === 'float32',
+      output,
+    );
     if (direct) return { kind: 'nbits', ...direct };
     // Levels of ≤ 8 bits as one byte each (half an Int16 array, read once by the packing): signed levels in int8,
     // unsigned (asymmetric) in uint8.

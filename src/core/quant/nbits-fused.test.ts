@@ -35,7 +35,7 @@ describe('nbitsDirect: the same blobs, scales and sums as quantizeFused + packMa
     ['4-bit, whole blocks', 256, 64, 4, 4, 32],
     ['4-bit, one step of blocks and a partial one', 300, 16, 4, 4, 32],
     ['4-bit, columns not a multiple of 4', 128, 10, 4, 4, 32],
-    ['4-bit, block 16 (8 blocks a step)', 160, 12, 4, 4, 16],
+    ['4-bit, block 16 (4 blocks a step)', 160, 12, 4, 4, 16],
     ['4-bit, block 128, partial', 200, 8, 4, 4, 128],
     ['3-bit levels in 4-bit blobs', 96, 8, 3, 4, 32],
     ['2-bit', 100, 12, 2, 2, 16],
@@ -49,6 +49,14 @@ describe('nbitsDirect: the same blobs, scales and sums as quantizeFused + packMa
     const got = nbitsDirect(w.slice(), [K, N], opts, nbits, true);
     expect(got).not.toBeNull();
     expect(got).toEqual(reference(w, [K, N], opts, nbits));
+  });
+
+  it('blobs written into a given buffer (a recycled one, not zeroed) are the same', () => {
+    const w = weights(100 * 12, 5);
+    const opts = options(4, 32);
+    const dirty = (n: number) => new Uint8Array(n).fill(0xab);
+    const got = nbitsDirect(w, [100, 12], opts, 4, true, dirty)!;
+    expect(got.nbits.B).toEqual(reference(w, [100, 12], opts, 4).nbits.B);
   });
 
   it('a NaN is a WeightValueError naming the first bad element', () => {
