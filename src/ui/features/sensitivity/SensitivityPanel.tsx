@@ -6,16 +6,18 @@ import type { SensitivityProgress } from '../../../protocol/eval-dto';
 import { useAppStore, type AppState } from '../../../state';
 import { MIXED_WIDTHS } from '../../../core/mixed/candidates';
 import {
-  budgetWidthsToMeasure,
   cancelSensitivity,
   dismissSensitivityError,
   measureForBudget,
   runSensitivity,
-  selectBudgetSensitivity,
   sensitivityBlocker,
-  sensitivitySource,
   setSensitivityBits,
 } from '../../../state/actions/sensitivity';
+import {
+  budgetWidthsToMeasure,
+  selectBudgetSensitivity,
+  sensitivitySource,
+} from '../../../state/actions/sensitivity-data';
 import { ErrorNotice } from '../../components/ErrorNotice';
 import { Panel } from '../../components/Panel';
 import { ProgressBar } from '../../components/ProgressBar';
