@@ -37,7 +37,7 @@ function PanelConfirm({ c }: { c: Confirm }) {
         Measuring all {c.all.units} layers{widths} on {c.source} runs {cost(c.all, c.widths.length)} (
         {basisText(c)}). The page stays usable; you can cancel at any time.
       </p>
-      <div className="row">
+      <div className="row row-wrap">
         <button
           type="button"
           className="btn btn-primary"
@@ -105,7 +105,7 @@ function PlanConfirm({ c }: { c: Confirm }) {
         {basisText(c)}). The page stays usable; you can cancel at any time. The weight-error proxy needs no
         data and plans at once, usually worse.
       </p>
-      <div className="row">
+      <div className="row row-wrap">
         <button
           type="button"
           className="btn btn-primary"

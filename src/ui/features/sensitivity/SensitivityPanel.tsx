@@ -105,7 +105,7 @@ function RunBar() {
             className="inline-select"
             title="The calibration count: the first N samples of the set calibrate GPTQ / AdaRound / bias correction and are what sensitivity, the budget’s measurement and its refinement run on (evaluation holds them out)"
           >
-            <span className="muted small">N =</span>
+            <span className="muted small">calibration count N =</span>
             <input
               type="number"
               aria-label="Samples to measure on (calibration count)"
