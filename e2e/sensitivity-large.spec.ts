@@ -38,7 +38,9 @@ test('a long measurement asks first and runs the sample the user picks', async (
   await page.getByTestId('sensitivity-button').click();
   const confirm = page.getByTestId('sensitivity-confirm');
   await expect(confirm).toBeVisible();
-  await expect(confirm).toContainText(`Measuring all ${LAYERS} layers runs ${LAYERS + 1} models, about`);
+  await expect(confirm).toContainText(
+    `Measuring all ${LAYERS} layers on the synthetic probe (8 made-up inputs) runs ${LAYERS + 1} models, about`,
+  );
   await expect(confirm).toContainText('a rough guess from the weight count');
   await expect(page.getByTestId('sensitivity-confirm-block')).toContainText('By block: 50 blocks');
   await expect(page.getByTestId('sensitivity-run')).toHaveAttribute('data-status', 'idle'); // nothing runs yet

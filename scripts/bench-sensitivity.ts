@@ -228,7 +228,9 @@ ${details.join('\n')}
   to its first indexed part, e.g. \`/layers.3\`), one model per block. The studio estimates the time first (from the
   last run on the model, else a rough guess from the weight count) and, above 60 s, asks: all layers, one model per
   block, or a sample of 16 layers. Neither a sample nor blocks can feed the budget solver, which needs every layer's
-  loss (it refuses them with a message).
+  loss (it refuses them with a message): **Measure for the budget** offers all layers or not now, and **Quantize to
+  budget**, when it would measure first, asks with the same estimate (its refinement's whole-assignment runs
+  added): measure and plan, plan on the weight-error proxy instead, or not now.
 - For the mixed-precision solver, \`measuredLossFromSensitivity(reports)\` (\`src/core/sensitivity/losses.ts\`) turns
   one report per candidate width into \`layerTables(…, measured)\`'s per-layer loss. In the studio, **Measure for the
   budget** measures every width the solver picks from (\`MIXED_WIDTHS\`: 2, 3, 4, 5, 6, 8) on one data source with

@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { SplitMode } from '../core/samples/split';
-import { sensitivitySource } from './actions/sensitivity';
+import { sensitivitySource } from './actions/sensitivity-data';
 import type { LoadedSamples } from './eval-slice';
 import { selectSampleSplit, selectSplitLabels } from './sample-split';
 import { appStore, initialState } from './store';

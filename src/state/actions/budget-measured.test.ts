@@ -23,14 +23,13 @@ import { cancelQuantize } from './quantize';
 import { setConfig } from './config';
 import { openFiles } from './open-model';
 import {
-  budgetWidthsToMeasure,
   cancelSensitivity,
   confirmSensitivity,
   measureForBudget,
   runSensitivity,
-  selectBudgetSensitivity,
   setSensitivityBits,
 } from './sensitivity';
+import { budgetWidthsToMeasure, selectBudgetSensitivity } from './sensitivity-data';
 
 let fake: FakeQuantizeApi;
 /** Widths the fake evaluate worker was asked to measure, in order, and the requests. */

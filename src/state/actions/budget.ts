@@ -18,16 +18,15 @@ import { selectLoaded } from '../selectors';
 import { isAbortLike, toUiError } from '../ui-error';
 import { variantIdOf } from '../variant-key';
 import { beginBatch, finishBatch, isBatch, runOne, type PlannedVariant } from './quantize';
+import { measureBudgetOnSamples, sensitivityBlocker } from './sensitivity';
 import {
   budgetMeasuresFirst,
-  budgetPlanConfirm,
-  measureBudgetOnSamples,
   selectBudgetSensitivity,
-  sensitivityBlocker,
   sensitivitySource,
   sourceText,
   type BudgetSensitivity,
-} from './sensitivity';
+} from './sensitivity-data';
+import { budgetPlanConfirm } from './sensitivity-plan';
 
 export function setBudget(patch: Partial<BudgetSetting>): void {
   setState((s) => ({ budget: { ...s.budget, ...patch }, budgetError: null }));

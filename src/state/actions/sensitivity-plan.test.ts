@@ -12,7 +12,8 @@ import { FakeQuantizeApi } from '../testing/fake-quantize-api';
 import { selectLoaded } from '../selectors';
 import { appStore, initialState } from '../store';
 import { openFiles } from './open-model';
-import { confirmSensitivity, measureForBudget, runSensitivity, sensitivityKey } from './sensitivity';
+import { confirmSensitivity, measureForBudget, runSensitivity } from './sensitivity';
+import { sensitivityKey } from './sensitivity-data';
 import { durationText, estimateMeasurement, measuredRate } from './sensitivity-plan';
 
 const w = (name: string, node: string, op = 'MatMul') => ({ name, node, op, consumers: 1 }) as WeightInfo;

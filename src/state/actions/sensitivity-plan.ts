@@ -9,6 +9,8 @@ import type { SensitivityReport } from '../../protocol/eval-dto';
 import { selectLoaded } from '../selectors';
 import type { SensitivityConfirm } from '../sensitivity-slice';
 import type { AppState } from '../slices';
+import { getState } from '../store';
+import { budgetShow, budgetWidthsToMeasure, sensitivitySource, sourceText } from './sensitivity-data';
 
 /** A measurement estimated to take longer than this asks first. */
 export const LONG_MEASUREMENT_SECONDS = 60;
@@ -114,4 +116,17 @@ export function longMeasurement(
     block: block && block.units < all.units ? block : null,
     sample: forBudget || all.units <= SAMPLED_LAYERS ? null : { ...at(sample), selection: sample },
   };
+}
+
+/**
+ * What to ask before "Quantize to budget" measures the missing widths on the samples (the same estimate and
+ * threshold as the panel's), or null when the measurement is short enough to start at once.
+ */
+export function budgetPlanConfirm(s = getState()): SensitivityConfirm | null {
+  const src = sensitivitySource(s);
+  return longMeasurement(s, budgetWidthsToMeasure(s), budgetShow(s), {
+    samples: src.samples,
+    source: sourceText(src),
+    purpose: 'plan',
+  });
 }

@@ -9,7 +9,7 @@ import {
   selectBudgetSensitivity,
   sensitivitySource,
   sourceText,
-} from '../../../state/actions/sensitivity';
+} from '../../../state/actions/sensitivity-data';
 import { BudgetProgress } from './BudgetProgress';
 import { SensitivityConfirm } from '../sensitivity/SensitivityConfirm';
 import { ErrorNotice } from '../../components/ErrorNotice';

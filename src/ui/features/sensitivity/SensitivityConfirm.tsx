@@ -4,7 +4,9 @@ import { confirmSensitivity } from '../../../state/actions/sensitivity';
 import { durationText, type MeasurementEstimate } from '../../../state/actions/sensitivity-plan';
 import type { SensitivityConfirm as Confirm } from '../../../state/sensitivity-slice';
 
-const cost = (e: MeasurementEstimate) => `${e.models} models, ${durationText(e.seconds)}`;
+/** Models run in all (per width × widths) and the time: "1206 models, about 15 min". */
+const cost = (e: MeasurementEstimate, widths: number) =>
+  `${e.models * widths} models, ${durationText(e.seconds)}`;
 
 const basisText = (c: Confirm) =>
   c.all.basis === 'measured'
@@ -32,10 +34,10 @@ function PanelConfirm({ c }: { c: Confirm }) {
       data-testid="sensitivity-confirm"
     >
       <p className="small">
-        Measuring all {c.all.units} layers{widths} on {c.source} runs {cost(c.all)} ({basisText(c)}). The page
-        stays usable; you can cancel at any time.
+        Measuring all {c.all.units} layers{widths} on {c.source} runs {cost(c.all, c.widths.length)} (
+        {basisText(c)}). The page stays usable; you can cancel at any time.
       </p>
-      <div className="row">
+      <div className="row row-wrap">
         <button
           type="button"
           className="btn btn-primary"
@@ -77,7 +79,9 @@ function PanelConfirm({ c }: { c: Confirm }) {
       </div>
       {c.widths.length > 1 && (
         <p className="muted small">
-          The budget needs every layer’s loss at every width, so it cannot use a sample or blocks.
+          The budget needs every layer’s loss at every width, so it cannot use a sample or blocks. Without it,
+          “Quantize to budget” plans on the weight-error proxy (with a sample set loaded, it offers to measure
+          first).
         </p>
       )}
     </div>
@@ -96,12 +100,12 @@ function PlanConfirm({ c }: { c: Confirm }) {
     >
       <p className="small">
         Quantize to budget first measures each of the {c.all.units} layers alone at {c.widths.join(', ')} bits
-        on {c.source}: {cost(c.all)}
+        on {c.source}: {cost(c.all, c.widths.length)}
         {c.refineSeconds !== null && `, then refines on them (${durationText(c.refineSeconds)})`} (
         {basisText(c)}). The page stays usable; you can cancel at any time. The weight-error proxy needs no
         data and plans at once, usually worse.
       </p>
-      <div className="row">
+      <div className="row row-wrap">
         <button
           type="button"
           className="btn btn-primary"

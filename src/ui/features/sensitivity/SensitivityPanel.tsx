@@ -6,16 +6,18 @@ import type { SensitivityProgress } from '../../../protocol/eval-dto';
 import { useAppStore, type AppState } from '../../../state';
 import { MIXED_WIDTHS } from '../../../core/mixed/candidates';
 import {
-  budgetWidthsToMeasure,
   cancelSensitivity,
   dismissSensitivityError,
   measureForBudget,
   runSensitivity,
-  selectBudgetSensitivity,
   sensitivityBlocker,
-  sensitivitySource,
   setSensitivityBits,
 } from '../../../state/actions/sensitivity';
+import {
+  budgetWidthsToMeasure,
+  selectBudgetSensitivity,
+  sensitivitySource,
+} from '../../../state/actions/sensitivity-data';
 import { ErrorNotice } from '../../components/ErrorNotice';
 import { Panel } from '../../components/Panel';
 import { ProgressBar } from '../../components/ProgressBar';
@@ -103,7 +105,7 @@ function RunBar() {
             className="inline-select"
             title="The calibration count: the first N samples of the set calibrate GPTQ / AdaRound / bias correction and are what sensitivity, the budget’s measurement and its refinement run on (evaluation holds them out)"
           >
-            <span className="muted small">N =</span>
+            <span className="muted small">calibration count N =</span>
             <input
               type="number"
               aria-label="Samples to measure on (calibration count)"
