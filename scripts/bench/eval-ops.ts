@@ -29,7 +29,7 @@ const ROUNDS = Number(args.rounds);
 const RUNS = Number(args.runs);
 /**
  * Runs before profiling: V8 first runs wasm through its baseline compiler (Liftoff) and moves hot functions to
- * TurboFan after enough calls, so the first ~10 runs of a fresh process are several times slower.
+ * TurboFan after enough calls: the first ~10 runs of a fresh process took several times the later runs' wall time here.
  */
 const WARMUP = Number(args.warmup);
 const N = 32;

@@ -104,7 +104,7 @@ export function optionsSection(root: string): string[] {
   return [
     '## What was tried on the wasm runs',
     '',
-    `Written from \`docs/.eval-options.json\` (\`npx tsx scripts/bench/eval-options.ts\`, commit ${opt.commit}; ${opt.machine}). onnxruntime-web's wasm build in Node, 1 thread, on ${[...new Set(base.map((r) => r.model))].join(' and ')}: the float model and an int8 and an int4 form, each in both modes (${base.length} rows). Every variant's session stays open and the ${opt.reps} rounds alternate them (onnxruntime-node at the same batch in between), so load changes hit all alike; the measure is the process's **CPU time** per pass over the 1,000 samples (one thread per runtime and nothing else running in the process), because wall time on this shared machine was 3–10× the CPU time and varied by more than the effects sought. *CPU time / base* is the variant's median over the plain session's (the studio's options, batch 32), as a geometric mean over the rows: below 1 is faster. Outputs are compared with the plain session's on every sample.`,
+    `Written from \`docs/.eval-options.json\` (\`npx tsx scripts/bench/eval-options.ts\`, commit ${opt.commit}; ${opt.machine}). onnxruntime-web's wasm build in Node, 1 thread, on ${[...new Set(base.map((r) => r.model))].join(' and ')}: the float model and an int8 and an int4 form, each in both modes (${base.length} rows). Every variant's session stays open and the ${opt.reps} rounds alternate them (onnxruntime-node at the same batch in between), so load changes hit all alike; the measure is the process's **CPU time** per pass over the 1,000 samples (one thread per runtime and nothing else running in the process), because wall time on this shared machine was often several times the CPU time and varied by more than the effects sought. *CPU time / base* is the variant's median over the plain session's (the studio's options, batch 32), as a geometric mean over the rows: below 1 is faster. Outputs are compared with the plain session's on every sample.`,
     '',
     mdTable(
       [
@@ -123,7 +123,7 @@ export function optionsSection(root: string): string[] {
     ...opt.failures.map((f) => `- **${f.variant}**: refused by onnxruntime-web 1.30 — \`${f.message}\`.`),
     ...(cold && cold.steadyCpuMs > 0
       ? [
-          `- **The first pass of a fresh process** (${cold.model} ${cold.form}, 1,000 samples) took ${cold.wasmCpuMs.toFixed(0)} ms of CPU against ${cold.steadyCpuMs.toFixed(0)} ms for the same session's later passes (${ratio(cold.wasmCpuMs, cold.steadyCpuMs)}×): V8 runs wasm through its baseline compiler (Liftoff) until a function is hot, then TurboFan. Every benchmark here reports later passes; a user's first evaluation in a new worker pays this once.`,
+          `- **The first pass of a fresh process** (${cold.model} ${cold.form}, 1,000 samples) took ${cold.wasmCpuMs.toFixed(0)} ms of CPU against ${cold.steadyCpuMs.toFixed(0)} ms for the same session's later passes (${ratio(cold.wasmCpuMs, cold.steadyCpuMs)}×). V8 first runs wasm through its baseline compiler (Liftoff) and moves hot functions to TurboFan; single runs of a fresh process were several times slower in wall time while that happened, but over a whole pass the CPU time says how much it costs.`,
         ]
       : []),
     '',
