@@ -3,12 +3,15 @@
 //   - by onnxruntime-node (CPU EP, the studio's session options, inputs built once, only session.run timed), and
 //   - in headless Chromium by the studio's evaluate worker code (createEvaluateApi → runEvaluation → ort-backend on
 //     onnxruntime-web/wasm), served by a production build with the app's COOP/COEP headers.
-// Prints a table, writes docs/evaluation-speed.md and the rows as JSON to docs/.bench-eval.json.
+// Prints a table, writes docs/evaluation-speed.md and the rows as JSON to docs/.bench-eval.json. The doc also renders
+// docs/.eval-ops.json (scripts/bench/eval-ops.ts: kernel time per operator, wasm against native) and
+// docs/.eval-options.json (scripts/bench/eval-options.ts: session options, batch sizes and execution providers tried);
+// after running either, `--render docs/.bench-eval.json` writes the doc again without measuring.
 //   npx tsx scripts/bench-eval-browser.ts [--port 4306] [--reps 3] [--threads 1,2] [--models dwcnn,tinytf]
 //     [--batch 32] [--before old/docs/.bench-eval.json] [--render docs/.bench-eval.json]
 import { execFileSync } from 'node:child_process';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
-import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import * as ortNode from 'onnxruntime-node';
@@ -22,6 +25,7 @@ import { createFeedBuilder } from '../src/core/eval/batch-feeds';
 import type { FeedTensor } from '../src/core/eval/feeds';
 import { SESSION_OPTIONS, wasmThreads } from '../src/workers/ort-backend';
 import type { BenchPage, BenchRun, BenchSetup } from './bench/eval-browser/page';
+import { limitsSection, opsSection, optionsSection } from './bench/eval-browser/bounds';
 import { EVAL_MODES, type EvalMode } from '../src/protocol/eval-dto';
 
 const { values: args } = parseArgs({
@@ -463,13 +467,9 @@ function write(rows: Row[], walls: Wall[], env: { isolated?: boolean; cores?: nu
     '',
     ...summary,
     '',
-    '## What limits it',
-    '',
-    "- **The runtime, not the browser or the studio.** The *wasm in node* column runs the same onnxruntime-web wasm binary in Node, without a browser, a worker or the studio's code: the browser worker is about as fast (ratio in the summary), so the gap to onnxruntime-node is the wasm build's kernels (128-bit wasm SIMD) against the native CPU kernels (this CPU has AVX-512). At equal threads the wasm backend does not reach 2× of native here; WebGPU/WebNN were not measured (Chromium runs with `--disable-gpu`).",
-    "- **What the studio adds** is the gap between *browser (runs)* and *browser (whole step)*: session creation, building inputs, output conversion and metrics. Inputs are built once per evaluation and shared by every model (`createFeedBuilder`, within `INPUT_CACHE_BYTES`); dynamic-batch models run in batches (32 by default); the latency benchmark reuses the evaluation's sessions instead of creating them again.",
-    "- **Threads.** 2 threads on this 2-core machine shared with other jobs were slower than 1 for both runtimes (the second thread waits for a core), so the studio takes half the logical cores, at most 4 — onnxruntime-web's own default rule — which is 1 here and 2–4 on common 4–8-core machines. The results say the thread count and why (`report.runtime`).",
-    '- **Quantized forms.** In *exact* mode every form runs at float speed by construction (DequantizeLinear folded at load). In *deployed* mode the forms differ by little: the same row measured in two runs differs by up to ±40 % on this loaded machine (the before/after table), so one run does not settle their order. The rows closest to 2× are deployed QDQ Conv models, where onnxruntime-node itself is ~3× slower than in exact mode (inferred: its DequantizeLinear is not folded at load in that mode).',
-    '',
+    ...limitsSection(),
+    ...opsSection(ROOT),
+    ...optionsSection(ROOT),
     '## Per model and form',
     '',
     `Each row evaluates one model on the 1,000 evaluation samples of the fixture \`test/fixtures/models/<model>\` in batches of ${batch} (both models have a dynamic batch axis):`,
@@ -518,7 +518,13 @@ function write(rows: Row[], walls: Wall[], env: { isolated?: boolean; cores?: nu
   ].join('\n');
   writeFileSync(join(ROOT, 'docs/evaluation-speed.md'), md);
   // Formatted as `npm run lint` expects (prettier --check .).
-  execFileSync('npx', ['prettier', '--write', 'docs/evaluation-speed.md', 'docs/.bench-eval.json'], {
+  const docs = [
+    'docs/evaluation-speed.md',
+    'docs/.bench-eval.json',
+    'docs/.eval-ops.json',
+    'docs/.eval-options.json',
+  ];
+  execFileSync('npx', ['prettier', '--write', ...docs.filter((f) => existsSync(join(ROOT, f)))], {
     cwd: ROOT,
     stdio: 'ignore',
   });
