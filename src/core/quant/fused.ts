@@ -1,6 +1,7 @@
 // The export path's one pass per tensor: levels, packing and error sums together, without materialising levels or a
-// dequantized copy. Same arithmetic, and the same block rule of sums (metrics/error.ts), as quantizeTensor + packLevels + dequantize
-// + errorSums, so the bytes and the metrics are identical (pinned by fused.test.ts and test/export-bytes.test.ts).
+// dequantized copy. Same arithmetic, and the same rule of sums (metrics/error.ts), as quantizeTensor + packLevels +
+// dequantize + errorSums, so the bytes and the metrics are identical (pinned by fused.test.ts and
+// test/export-bytes.test.ts).
 import { StudioError } from '../errors';
 import { float16BitsToFloat32, float32ToFloat16Bits } from '../onnx/float16';
 import {
@@ -60,7 +61,9 @@ export interface FusedLevels {
 /**
  * Quantize `w` and write its levels either packed into `container` or as an Int16Array (for MatMulNBits, which
  * re-orders them), accumulating Σw², Σ(w − dq)², Σ|w| and max|w − dq| on the fly, where dq is what onnxruntime
- * computes with: fround((q − zp)·s), then rounded to the op's float type.
+ * computes with: fround((q − zp)·s), then rounded to the op's float type. `into`: write the packed bytes there
+ * (its first packedLength bytes, returned as `packed`) instead of a new array: a caller that writes tensor after
+ * tensor into one buffer saves an allocation (fresh pages) per tensor.
  */
 export function quantizeFused(
   w: Float32Array,
@@ -68,6 +71,7 @@ export function quantizeFused(
   opts: QuantizeOptions,
   container: PackContainer,
   out: OutRounding,
+  into?: Uint8Array,
 ): FusedPacked;
 export function quantizeFused(
   w: Float32Array,
@@ -82,6 +86,7 @@ export function quantizeFused(
   opts: QuantizeOptions,
   container: PackContainer | null,
   out: OutRounding,
+  into?: Uint8Array,
 ): FusedPacked | FusedLevels {
   const round = rounder(out);
   const cbits = container ? containerInfo(container).bits : 8;
@@ -104,7 +109,14 @@ export function quantizeFused(
         `levels ${qmin}..${qmax} do not fit ${container} (${info.min}..${info.max})`,
       );
     }
-    packed = new Uint8Array(Math.ceil((w.length * cbits) / 8));
+    const bytes = Math.ceil((w.length * cbits) / 8);
+    if (into && into.length < bytes) {
+      throw new StudioError(
+        'QuantConfigError',
+        `output of ${into.length} bytes is too small: ${bytes} needed`,
+      );
+    }
+    packed = into ? into.subarray(0, bytes) : new Uint8Array(bytes);
   } else levels = new Int16Array(w.length);
   // The levels land in `lv`: a view of the packed bytes for 8-bit containers (a byte is the level's two's
   // complement either way), the Int16Array for MatMulNBits, or a scratch Int8Array packed below for 2/4 bits.
@@ -112,7 +124,10 @@ export function quantizeFused(
   plan ??= round === null ? simdPlan(runs, params.scales.length, cbits, false) : null;
   const simd: SimdPlan | null = plan;
   const lv: Int8Array | Int16Array =
-    levels ?? (cbits === 8 ? new Int8Array(packed!.buffer) : new Int8Array(simd ? 0 : w.length));
+    levels ??
+    (cbits === 8
+      ? new Int8Array(packed!.buffer, packed!.byteOffset, packed!.length)
+      : new Int8Array(simd ? 0 : w.length));
 
   // Runs are collected first; each run goes through a small monomorphic loop (V8 keeps accumulators in registers
   // there, not in a closure's context). The lane sums carry across runs (the block rule of metrics/error.ts), so
@@ -136,7 +151,8 @@ export function quantizeFused(
       stridedRun(w, start, end, k, step, scales, inverses, zeroPoints, qmin, qmax, lv, round, acc);
     }
   }
-  if (packed !== null && cbits < 8 && !simd) packSubByte(lv as Int8Array, packed, cbits);
+  if (packed !== null && cbits < 8 && !simd)
+    packSubByte(lv as Int8Array, into ? packed.fill(0) : packed, cbits);
   const sums = checkedSums(acc, w, () => {
     // NaN / ±Inf are rejected; finite values whose float32 squares overflow or underflow get errorSums' rescaled
     // sums, from the levels (a dequantized copy only in this rare case)
