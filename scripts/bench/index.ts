@@ -117,6 +117,19 @@ const kernelRows = (where: string, a: KernelResult | null, b: KernelResult | nul
     : 'not measured (Chromium did not start)';
   row('kernel', `fused RTN / JS copy loop, ${where}`, cell(a, 'vsLoop'), cell(b, 'vsLoop'), detail, '≥ 0.25');
   row('kernel', `fused RTN / TypedArray.set, ${where}`, cell(a, 'vsSet'), cell(b, 'vsSet'), '', '≥ 0.25');
+  const into = a?.into;
+  if (into) {
+    const before = b?.into ? f2(b.into.vsSet) : dash;
+    const detail = `${f2(into.fused)} GB/s in; the rows above allocate the output per call`;
+    row(
+      'kernel',
+      `fused RTN into a preallocated output / TypedArray.set, ${where}`,
+      f2(into.vsSet),
+      before,
+      detail,
+      '≥ 0.25',
+    );
+  }
 };
 kernelRows('Node (CPU time)', kAfter, kBefore);
 kernelRows('Chromium worker (wall time, best of 15)', bAfter, bBefore);

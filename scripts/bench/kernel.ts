@@ -16,6 +16,11 @@ export interface KernelResult {
   vsSet: number;
   /** The same kernel with its WebAssembly SIMD path switched off (the JS loops), when the kernel has one. */
   js: { fused: number; vsLoop: number; vsSet: number } | null;
+  /**
+   * The same call writing its bytes into a preallocated output (as `.set` writes into a preallocated copy; the
+   * main figures allocate the output per call, as `quantizeFused` without `into`), when the kernel takes one.
+   */
+  into: { fused: number; vsLoop: number; vsSet: number } | null;
   rounds: number;
   /** 'median' (CPU clock) or 'best' (wall clock: the fastest round of each is the one least disturbed by load). */
   stat: 'median' | 'best';
@@ -48,6 +53,10 @@ export function kernelBench(
   const loop = () => (sink += copyLoop(w, dst));
   const set = () => dst.set(w);
   const kernel = () => (sink += fused(w, shape, OPTS, 'int8', 'float32').sums.noise);
+  // a kernel that takes a preallocated output (an `into` parameter after the five of every version)
+  const canInto = fused.length >= 6;
+  const outBuf = new Uint8Array(w.length);
+  const kernelInto = () => (sink += fused(w, shape, OPTS, 'int8', 'float32', outBuf).sums.noise);
   const kernelJs = () => {
     setSimd?.(false);
     sink += fused(w, shape, OPTS, 'int8', 'float32').sums.noise;
@@ -58,12 +67,20 @@ export function kernelBench(
     fn();
     return clock() - t;
   };
-  for (let i = 0; i < 3; i++) [loop, set, kernel, kernelJs].forEach((fn) => fn()); // warm-up: optimised code only
-  const t = { loop: [] as number[], set: [] as number[], kernel: [] as number[], js: [] as number[] };
+  for (let i = 0; i < 3; i++) [loop, set, kernel, kernelInto, kernelJs].forEach((fn) => fn()); // warm-up
+  const t = {
+    loop: [] as number[],
+    set: [] as number[],
+    kernel: [] as number[],
+    js: [] as number[],
+    into: [] as number[],
+  };
   const vsLoop: number[] = [];
   const vsSet: number[] = [];
   const jsLoop: number[] = [];
   const jsSet: number[] = [];
+  const intoLoop: number[] = [];
+  const intoSet: number[] = [];
   for (let r = 0; r < rounds; r++) {
     const a = time(loop);
     const b = time(set);
@@ -73,6 +90,12 @@ export function kernelBench(
     t.kernel.push(k);
     vsLoop.push(a / k);
     vsSet.push(b / k);
+    if (canInto) {
+      const i = time(kernelInto);
+      t.into.push(i);
+      intoLoop.push(a / i);
+      intoSet.push(b / i);
+    }
     if (setSimd) {
       const j = time(kernelJs);
       t.js.push(j);
@@ -83,19 +106,19 @@ export function kernelBench(
   if (Number.isNaN(sink)) throw new Error('unreachable');
   const gbs = (ms: number) => w.byteLength / 1e9 / (ms / 1000);
   const pick = stat === 'median' ? median : (xs: number[]) => Math.min(...xs);
+  const ratios = (ts: number[], vsLoop: number[], vsSet: number[]) => ({
+    fused: gbs(pick(ts)),
+    vsLoop: stat === 'median' ? median(vsLoop) : pick(t.loop) / pick(ts),
+    vsSet: stat === 'median' ? median(vsSet) : pick(t.set) / pick(ts),
+  });
   return {
     fused: gbs(pick(t.kernel)),
     loopCopy: gbs(pick(t.loop)),
     setCopy: gbs(pick(t.set)),
     vsLoop: stat === 'median' ? median(vsLoop) : pick(t.loop) / pick(t.kernel),
     vsSet: stat === 'median' ? median(vsSet) : pick(t.set) / pick(t.kernel),
-    js: setSimd
-      ? {
-          fused: gbs(pick(t.js)),
-          vsLoop: stat === 'median' ? median(jsLoop) : pick(t.loop) / pick(t.js),
-          vsSet: stat === 'median' ? median(jsSet) : pick(t.set) / pick(t.js),
-        }
-      : null,
+    js: setSimd ? ratios(t.js, jsLoop, jsSet) : null,
+    into: canInto ? ratios(t.into, intoLoop, intoSet) : null,
     rounds,
     stat,
   };

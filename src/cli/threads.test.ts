@@ -34,7 +34,7 @@ describe('qstudio quantize --threads', () => {
     expect(summaries[2]).toEqual(summaries[0]);
   });
 
-  // The metrics' lane sums (laneTotal) are one rule in the JS loops and the WebAssembly SIMD kernel.
+  // The metrics' sums (metrics/error.ts's block rule) are one rule in the JS loops and the WebAssembly SIMD kernel.
   it.each(configs.slice(0, 2))(
     '%s: the JS loops write the bytes and summary of the SIMD kernel',
     async (label, flags) => {

@@ -7,6 +7,9 @@ import {
   errorSums,
   laneTotal,
   metricsFromSums,
+  SUM_BLOCK,
+  trustedSums,
+  blockSums,
 } from './error';
 
 const f = (xs: number[]) => Float32Array.from(xs);
@@ -29,12 +32,16 @@ describe('errorMetrics', () => {
     expect(m.meanAbs).toBe(meanAbs);
   });
 
-  it('accumulates in float64 (a float32 running sum would drop the small terms)', () => {
-    // Σw² = 2^24 + 1000: in float32 every +1 after 2^24 is lost.
-    const w = Float32Array.from({ length: 1001 }, (_, i) => (i === 0 ? 2 ** 12 : 1));
-    const wq = w.map((v) => (v === 1 ? 0.5 : v));
-    const s = errorSums(w, wq);
-    expect([s.signal, s.noise]).toEqual([2 ** 24 + 1000, 250]);
+  it('sums in float32 within a block of SUM_BLOCK elements, in float64 across blocks', () => {
+    // Σw² of 4096² and 1023 ones: in block 0, lane 0 holds 2^24 in float32 and its 63 ones round away
+    // (2^24 + 1 is a tie, to even); lanes 1–3 of block 0 and every lane of blocks 1–3 keep their 64 ones.
+    const w = Float32Array.from({ length: 4 * SUM_BLOCK }, (_, i) => (i === 0 ? 2 ** 12 : 1));
+    const s = errorSums(
+      w,
+      w.map((v) => (v === 1 ? 0.5 : v)),
+    );
+    expect(SUM_BLOCK).toBe(256);
+    expect([s.signal, s.noise]).toEqual([2 ** 24 + 1023 - 63, 1023 / 4]);
   });
 
   it('sums in four lanes, element j in lane j mod 4, total (l0 + l1) + (l2 + l3) (laneTotal)', () => {
@@ -46,21 +53,36 @@ describe('errorMetrics', () => {
     expect(laneTotal([1, 2, 3, 4], 0)).toBe(10);
   });
 
-  it('stays within 1e-12 (relative) of one sequential float64 sum', () => {
-    let seed = 7;
-    const rnd = () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32 - 0.5) * 3;
-    const w = Float32Array.from({ length: 100_003 }, rnd);
-    const wq = w.map((v) => Math.round(v * 20) / 20);
-    let [signal, noise, sumAbs] = [0, 0, 0];
+  const sequential = (w: Float32Array, wq: Float32Array) => {
+    let [signal, noise, sumAbs, maxAbsError] = [0, 0, 0, 0];
     for (let i = 0; i < w.length; i++) {
       signal += w[i] * w[i];
       noise += (w[i] - wq[i]) ** 2;
       sumAbs += Math.abs(w[i]);
+      maxAbsError = Math.max(maxAbsError, Math.abs(w[i] - wq[i]));
     }
+    return { signal, noise, sumAbs, maxAbsError };
+  };
+  const lcg = (seed: number) => () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32 - 0.5) * 3;
+
+  it.each([
+    // name, value of element i from a random r in (−1.5, 1.5), whether float32 squares hold the sums
+    ['ordinary weights', (r: number) => r, true],
+    ['huge: float32 squares overflow', (r: number) => r * 1e30, false],
+    ['tiny: float32 squares underflow', (r: number) => r * 1e-30, false],
+    ['subnormal', (r: number) => r * 1e-40, false],
+    ['huge and ordinary mixed', (r: number, i: number) => (i % 7 ? r : r * 2e38), false],
+  ] as const)('%s: within 4e-6 (relative) of one sequential float64 sum', (_n, value, trusted) => {
+    const rnd = lcg(7);
+    const w = Float32Array.from({ length: 100_003 }, (_, i) => value(rnd(), i));
+    const step = Math.max(...w.map(Math.abs)) / 50;
+    const wq = w.map((v) => Math.round(v / step) * step);
     const s = errorSums(w, wq);
-    expect(Math.abs(s.signal / signal - 1)).toBeLessThan(1e-12);
-    expect(Math.abs(s.noise / noise - 1)).toBeLessThan(1e-12);
-    expect(Math.abs(s.sumAbs / sumAbs - 1)).toBeLessThan(1e-12);
+    const ref = sequential(w, wq);
+    for (const key of ['signal', 'noise', 'sumAbs', 'maxAbsError'] as const) {
+      expect(Math.abs(s[key] / ref[key] - 1), key).toBeLessThan(4e-6);
+    }
+    expect(trustedSums(blockSums(w, wq))).toBe(trusted);
   });
 
   it('rejects length mismatches', () => {

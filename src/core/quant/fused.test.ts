@@ -6,6 +6,7 @@ import { float16Fused, quantizeFused, type OutRounding } from './fused';
 import { packLevels, type PackContainer } from './pack';
 import { quantizeFloat16, quantizeTensor, type QuantizeOptions } from './quantize';
 import { roundHalfEven } from './round';
+import { setSimdKernel } from './simd/kernel';
 
 function values(n: number, seed: number): Float32Array {
   let x = seed;
@@ -113,6 +114,39 @@ describe('quantizeFused equals quantizeTensor + packLevels + dequantize + errorS
     expect(levels.q.levels).toEqual(ref.levels);
     expect(levels.sums).toEqual(fused.sums);
   });
+
+  const int8pc: QuantizeOptions = {
+    bits: 8,
+    scheme: 'symmetric',
+    granularity: 'channel',
+    blockSize: 32,
+    channelAxis: 0,
+    reductionAxis: 1,
+  };
+  it.each([
+    ['int8', 'int8', { granularity: 'channel' }],
+    ['int4 blocks', 'int4', { bits: 4, granularity: 'block', reductionAxis: 1 }],
+    ['uint2 per-tensor', 'uint2', { bits: 2, scheme: 'asymmetric', granularity: 'tensor' }],
+  ] as const)(
+    'writes %s into a given output (any contents, any offset) as into a new one',
+    (_n, container, o) => {
+      const opts: QuantizeOptions = { ...int8pc, ...o };
+      const w = values(64 * 40, 3);
+      for (const simd of [true, false]) {
+        setSimdKernel(simd);
+        const fresh = quantizeFused(w, [64, 40], opts, container, 'float32');
+        const buffer = new Uint8Array(fresh.packed.length + 9).fill(0xa5);
+        const into = quantizeFused(w, [64, 40], opts, container, 'float32', buffer.subarray(3));
+        expect(into.packed).toEqual(fresh.packed);
+        expect(into.packed.buffer).toBe(buffer.buffer);
+        expect(into.sums).toEqual(fresh.sums);
+        expect(() => quantizeFused(w, [64, 40], opts, container, 'float32', buffer.subarray(10))).toThrow(
+          /too small/,
+        );
+      }
+      setSimdKernel(true);
+    },
+  );
 
   it('refuses a container the levels do not fit', () => {
     const opts = {

@@ -1,10 +1,20 @@
 // The export path's one pass per tensor: levels, packing and error sums together, without materialising levels or a
-// dequantized copy. Same arithmetic, and the same lane sums (laneTotal), as quantizeTensor + packLevels + dequantize
-// + errorSums, so the bytes and the metrics are identical (pinned by fused.test.ts and test/export-bytes.test.ts).
+// dequantized copy. Same arithmetic, and the same rule of sums (metrics/error.ts), as quantizeTensor + packLevels +
+// dequantize + errorSums, so the bytes and the metrics are identical (pinned by fused.test.ts and
+// test/export-bytes.test.ts).
 import { StudioError } from '../errors';
 import { float16BitsToFloat32, float32ToFloat16Bits } from '../onnx/float16';
-import { laneTotal, type ErrorSums } from '../metrics/error';
-import { containerInfo, type PackContainer } from './pack';
+import {
+  closeBlock,
+  errorSums,
+  OPEN,
+  SUM_BLOCK,
+  sumsOf,
+  trustedSums,
+  type ErrorSums,
+} from '../metrics/error';
+import { dequantize } from './dequantize';
+import { containerInfo, unpackLevels, type PackContainer } from './pack';
 import { firstBad } from './extremes';
 import {
   runList,
@@ -51,7 +61,9 @@ export interface FusedLevels {
 /**
  * Quantize `w` and write its levels either packed into `container` or as an Int16Array (for MatMulNBits, which
  * re-orders them), accumulating Σw², Σ(w − dq)², Σ|w| and max|w − dq| on the fly, where dq is what onnxruntime
- * computes with: fround((q − zp)·s), then rounded to the op's float type.
+ * computes with: fround((q − zp)·s), then rounded to the op's float type. `into`: write the packed bytes there
+ * (its first packedLength bytes, returned as `packed`) instead of a new array: a caller that writes tensor after
+ * tensor into one buffer saves an allocation (fresh pages) per tensor.
  */
 export function quantizeFused(
   w: Float32Array,
@@ -59,6 +71,7 @@ export function quantizeFused(
   opts: QuantizeOptions,
   container: PackContainer,
   out: OutRounding,
+  into?: Uint8Array,
 ): FusedPacked;
 export function quantizeFused(
   w: Float32Array,
@@ -73,6 +86,7 @@ export function quantizeFused(
   opts: QuantizeOptions,
   container: PackContainer | null,
   out: OutRounding,
+  into?: Uint8Array,
 ): FusedPacked | FusedLevels {
   const round = rounder(out);
   const cbits = container ? containerInfo(container).bits : 8;
@@ -95,7 +109,14 @@ export function quantizeFused(
         `levels ${qmin}..${qmax} do not fit ${container} (${info.min}..${info.max})`,
       );
     }
-    packed = new Uint8Array(Math.ceil((w.length * cbits) / 8));
+    const bytes = Math.ceil((w.length * cbits) / 8);
+    if (into && into.length < bytes) {
+      throw new StudioError(
+        'QuantConfigError',
+        `output of ${into.length} bytes is too small: ${bytes} needed`,
+      );
+    }
+    packed = into ? into.subarray(0, bytes) : new Uint8Array(bytes);
   } else levels = new Int16Array(w.length);
   // The levels land in `lv`: a view of the packed bytes for 8-bit containers (a byte is the level's two's
   // complement either way), the Int16Array for MatMulNBits, or a scratch Int8Array packed below for 2/4 bits.
@@ -103,12 +124,15 @@ export function quantizeFused(
   plan ??= round === null ? simdPlan(runs, params.scales.length, cbits, false) : null;
   const simd: SimdPlan | null = plan;
   const lv: Int8Array | Int16Array =
-    levels ?? (cbits === 8 ? new Int8Array(packed!.buffer) : new Int8Array(simd ? 0 : w.length));
+    levels ??
+    (cbits === 8
+      ? new Int8Array(packed!.buffer, packed!.byteOffset, packed!.length)
+      : new Int8Array(simd ? 0 : w.length));
 
   // Runs are collected first; each run goes through a small monomorphic loop (V8 keeps accumulators in registers
-  // there, not in a closure's context). The lane sums carry across runs (element j in lane j mod 4, laneTotal), so
+  // there, not in a closure's context). The lane sums carry across runs (the block rule of metrics/error.ts), so
   // the sums are bit-identical to the multi-pass path.
-  const acc = new Float64Array(ACC_LENGTH); // lanes 0–3 of Σw², of Σe², of Σ|w|, then max|e|
+  const acc = new Float64Array(ACC_LENGTH); // lane sums, max|e|, the open block's float32 lane sums (LANES_LENGTH)
   let inverses: Float64Array | null = null;
   // Symmetric scales from the extremes: |w / s| ≤ qmax·(1 + 2^-23) < qmax + 0.5 (s = fround(max|w| / qmax), never
   // below it), so no level needs clamping and the zero point is 0. Given scales (a clip search) may clip.
@@ -127,27 +151,29 @@ export function quantizeFused(
       stridedRun(w, start, end, k, step, scales, inverses, zeroPoints, qmin, qmax, lv, round, acc);
     }
   }
-  if (packed !== null && cbits < 8 && !simd) packSubByte(lv as Int8Array, packed, cbits);
-  const [signal, noise, sumAbs, maxAbsError] = totals(acc);
-  // Σw² is finite exactly when every value is (float32 squares cannot overflow float64): NaN / ±Inf check.
-  if (signal - signal !== 0) throw firstBad(w, 0, w.length, opts.name);
-  const sums = { count: w.length, signal, noise, sumAbs, maxAbsError };
+  if (packed !== null && cbits < 8 && !simd)
+    packSubByte(lv as Int8Array, into ? packed.fill(0) : packed, cbits);
+  const sums = checkedSums(acc, w, () => {
+    // NaN / ±Inf are rejected; finite values whose float32 squares overflow or underflow get errorSums' rescaled
+    // sums, from the levels (a dequantized copy only in this rare case)
+    for (let j = 0; j < w.length; j++) if (w[j] - w[j] !== 0) throw firstBad(w, 0, w.length, opts.name);
+    const deq = dequantize({ ...params, levels: levels ?? unpackLevels(packed!, container!, w.length) });
+    return round ? deq.map(round) : deq;
+  });
   return packed ? { params, packed, sums } : { q: { ...params, levels: levels! }, sums };
 }
 
-/** Σw², Σe², Σ|w| (laneTotal of acc's lane sums) and max|e|. */
-const totals = (acc: Float64Array): number[] => [
-  laneTotal(acc, 0),
-  laneTotal(acc, 4),
-  laneTotal(acc, 8),
-  acc[12],
-];
+/** The sums of acc (the block rule), or where float32 could not hold them, errorSums of w and `dequantized()`. */
+function checkedSums(acc: Float64Array, w: Float32Array, dequantized: () => Float32Array): ErrorSums {
+  const sums = sumsOf(acc, w.length);
+  return trustedSums(sums) ? sums : errorSums(w, dequantized());
+}
 
-/**
- * The run loops visit a run in blocks of BLOCK elements (in L1), each block once per lane: elements j ≡ l (mod 4)
- * in order, into lane l of acc. Three accumulators live at a time, as in a one-chain loop (12 would spill).
- */
-const BLOCK = 1024;
+const nextBlock = (j: number) => j - (j % SUM_BLOCK) + SUM_BLOCK;
+
+// The run loops visit a run block by block (SUM_BLOCK elements of the tensor, in L1), each block once per lane:
+// elements j ≡ l (mod 4) in order, into lane l's float32 sums. Three accumulators live at a time, as in a one-chain
+// loop (12 would spill).
 
 /**
  * Rounding without a division per element, bit-exact with QuantizeLinear's roundHalfEven(fround(v / s)):
@@ -172,12 +198,12 @@ function symmetricRun(
 ): void {
   let maxAbsError = acc[12];
   const inv = 1 / s;
-  for (let b = start; b < end; b += BLOCK) {
-    const bEnd = Math.min(end, b + BLOCK);
+  for (let b = start; b < end;) {
+    const bEnd = Math.min(end, nextBlock(b));
     for (let l = 0; l < 4; l++) {
-      let signal = acc[l];
-      let noise = acc[4 + l];
-      let sumAbs = acc[8 + l];
+      let signal = acc[OPEN + l];
+      let noise = acc[OPEN + 4 + l];
+      let sumAbs = acc[OPEN + 8 + l];
       const first = b + ((l - b) & 3);
       for (let j = first; j < bEnd; j += 4) {
         const v = w[j];
@@ -185,17 +211,19 @@ function symmetricRun(
         let q = x + MAGIC - MAGIC;
         if (Math.abs(x - q) > NEAR_HALF) q = Math.fround(v / s) + MAGIC - MAGIC;
         lv[j] = q;
-        const e = v - Math.fround(q * s);
-        signal += v * v;
-        noise += e * e;
-        sumAbs += Math.abs(v);
+        const e = Math.fround(v - Math.fround(q * s));
+        signal = Math.fround(signal + Math.fround(v * v));
+        noise = Math.fround(noise + Math.fround(e * e));
+        sumAbs = Math.fround(sumAbs + Math.abs(v));
         const ae = Math.abs(e);
         if (ae > maxAbsError) maxAbsError = ae;
       }
-      acc[l] = signal;
-      acc[4 + l] = noise;
-      acc[8 + l] = sumAbs;
+      acc[OPEN + l] = signal;
+      acc[OPEN + 4 + l] = noise;
+      acc[OPEN + 8 + l] = sumAbs;
     }
+    if (bEnd % SUM_BLOCK === 0) closeBlock(acc);
+    b = bEnd;
   }
   acc[12] = maxAbsError;
 }
@@ -214,12 +242,12 @@ function uniformRun(
 ): void {
   let maxAbsError = acc[12];
   const inv = 1 / s;
-  for (let b = start; b < end; b += BLOCK) {
-    const bEnd = Math.min(end, b + BLOCK);
+  for (let b = start; b < end;) {
+    const bEnd = Math.min(end, nextBlock(b));
     for (let l = 0; l < 4; l++) {
-      let signal = acc[l];
-      let noise = acc[4 + l];
-      let sumAbs = acc[8 + l];
+      let signal = acc[OPEN + l];
+      let noise = acc[OPEN + 4 + l];
+      let sumAbs = acc[OPEN + 8 + l];
       const first = b + ((l - b) & 3);
       for (let j = first; j < bEnd; j += 4) {
         const v = w[j];
@@ -230,17 +258,19 @@ function uniformRun(
         const qr = r + zp;
         const q = qr < qmin ? qmin : qr > qmax ? qmax : qr;
         lv[j] = q;
-        const e = v - Math.fround((q - zp) * s);
-        signal += v * v;
-        noise += e * e;
-        sumAbs += Math.abs(v);
+        const e = Math.fround(v - Math.fround((q - zp) * s));
+        signal = Math.fround(signal + Math.fround(v * v));
+        noise = Math.fround(noise + Math.fround(e * e));
+        sumAbs = Math.fround(sumAbs + Math.abs(v));
         const ae = Math.abs(e);
         if (ae > maxAbsError) maxAbsError = ae;
       }
-      acc[l] = signal;
-      acc[4 + l] = noise;
-      acc[8 + l] = sumAbs;
+      acc[OPEN + l] = signal;
+      acc[OPEN + 4 + l] = noise;
+      acc[OPEN + 8 + l] = sumAbs;
     }
+    if (bEnd % SUM_BLOCK === 0) closeBlock(acc);
+    b = bEnd;
   }
   acc[12] = maxAbsError;
 }
@@ -265,12 +295,12 @@ function stridedRun(
   let s = scales[k];
   let inv = inverses[k];
   let zp = zeroPoints ? zeroPoints[k] : 0;
-  for (let b = start; b < end; b += BLOCK) {
-    const bEnd = Math.min(end, b + BLOCK);
+  for (let b = start; b < end;) {
+    const bEnd = Math.min(end, nextBlock(b));
     for (let l = 0; l < 4; l++) {
-      let signal = acc[l];
-      let noise = acc[4 + l];
-      let sumAbs = acc[8 + l];
+      let signal = acc[OPEN + l];
+      let noise = acc[OPEN + 4 + l];
+      let sumAbs = acc[OPEN + 8 + l];
       const first = b + ((l - b) & 3);
       let kk = k + (first - start) * step;
       for (let j = first; j < bEnd; j += 4) {
@@ -290,17 +320,19 @@ function stridedRun(
         lv[j] = q;
         let dq = Math.fround((q - zp) * s);
         if (round !== null) dq = round(dq);
-        const e = v - dq;
-        signal += v * v;
-        noise += e * e;
-        sumAbs += Math.abs(v);
+        const e = Math.fround(v - dq);
+        signal = Math.fround(signal + Math.fround(v * v));
+        noise = Math.fround(noise + Math.fround(e * e));
+        sumAbs = Math.fround(sumAbs + Math.abs(v));
         const ae = Math.abs(e);
         if (ae > maxAbsError) maxAbsError = ae;
       }
-      acc[l] = signal;
-      acc[4 + l] = noise;
-      acc[8 + l] = sumAbs;
+      acc[OPEN + l] = signal;
+      acc[OPEN + 4 + l] = noise;
+      acc[OPEN + 8 + l] = sumAbs;
     }
+    if (bEnd % SUM_BLOCK === 0) closeBlock(acc);
+    b = bEnd;
   }
   acc[12] = maxAbsError;
 }
@@ -327,8 +359,8 @@ export function float16Fused(w: Float32Array, name?: string): { bits: Uint16Arra
   // unboxed doubles (locals that start as the integer 0 in a long loop measured twice as slow).
   const acc = new Float64Array(ACC_LENGTH);
   float16Run(w, new Uint32Array(w.buffer, w.byteOffset, w.length), bits, halfToFloat(), acc, name);
-  const [signal, noise, sumAbs, maxAbsError] = totals(acc);
-  return { bits, sums: { count: w.length, signal, noise, sumAbs, maxAbsError } };
+  const table = halfToFloat();
+  return { bits, sums: checkedSums(acc, w, () => Float32Array.from(bits, (h) => table[h])) };
 }
 
 function float16Run(
@@ -340,12 +372,12 @@ function float16Run(
   name: string | undefined,
 ): void {
   let maxAbsError = acc[12];
-  for (let b = 0; b < w.length; b += BLOCK) {
-    const bEnd = Math.min(w.length, b + BLOCK);
+  for (let b = 0; b < w.length;) {
+    const bEnd = Math.min(w.length, nextBlock(b));
     for (let l = 0; l < 4; l++) {
-      let signal = acc[l];
-      let noise = acc[4 + l];
-      let sumAbs = acc[8 + l];
+      let signal = acc[OPEN + l];
+      let noise = acc[OPEN + 4 + l];
+      let sumAbs = acc[OPEN + 8 + l];
       const first = b + ((l - b) & 3);
       for (let i = first; i < bEnd; i += 4) {
         const x = u[i];
@@ -356,16 +388,18 @@ function float16Run(
             ? ((x >>> 16) & 0x8000) | ((a - 0x38000000 + 0xfff + ((x >>> 13) & 1)) >>> 13)
             : toHalfBits(v, i, name);
         bits[i] = h;
-        const e = v - table[h];
-        signal += v * v;
-        noise += e * e;
-        sumAbs += Math.abs(v);
+        const e = Math.fround(v - table[h]);
+        signal = Math.fround(signal + Math.fround(v * v));
+        noise = Math.fround(noise + Math.fround(e * e));
+        sumAbs = Math.fround(sumAbs + Math.abs(v));
         if (Math.abs(e) > maxAbsError) maxAbsError = Math.abs(e);
       }
-      acc[l] = signal;
-      acc[4 + l] = noise;
-      acc[8 + l] = sumAbs;
+      acc[OPEN + l] = signal;
+      acc[OPEN + 4 + l] = noise;
+      acc[OPEN + 8 + l] = sumAbs;
     }
+    if (bEnd % SUM_BLOCK === 0) closeBlock(acc);
+    b = bEnd;
   }
   acc[12] = maxAbsError;
 }

@@ -4,18 +4,20 @@
 // a chunk boundary are split (the sums carry over in element order, the extremes merge by max).
 import { kernelFuncs } from './kernel-code';
 import { moduleBytes } from './wasm';
+import { LANES_LENGTH, SUM_BLOCK } from '../../metrics/error';
 
 /** Elements per chunk (1 MiB of float32): a multiple of 32, so 4- and 2-bit packing starts on a byte. */
 const CHUNK = 1 << 18;
-/** The error sums' float64s: lanes 0–3 of Σw², Σe², Σ|w| (laneSums), then max|e|. */
-export const ACC_LENGTH = 13;
+/** The error sums' running state (metrics/error.ts: float64 lane sums, max|e|, the open block's float32 sums). */
+export const ACC_LENGTH = LANES_LENGTH;
 const RUN_CAP = 16384; // run records per call
 const IN = 0;
 const OUT = CHUNK * 4; // levels: int8 or int16, plus 32 bytes of zero padding for packing
 const PACK = OUT + CHUNK * 2 + 64;
 const ACC = PACK + CHUNK / 2 + 64;
-const BAD = ACC + 104; // the range functions' count of NaN / ±Inf (float32), after the 13 float64 sums
-const RUNS = ACC + 128;
+const BAD = ACC + 8 * ACC_LENGTH; // the range functions' count of NaN / ±Inf (float32), after the sums
+// ACC + 208: 8 bytes of constants the levels functions write and load (levels-code.ts)
+const RUNS = ACC + 256;
 const SCALES = RUNS + RUN_CAP * 16; // symscales' output, one float32 per run record
 const PAGES = Math.ceil((SCALES + RUN_CAP * 4) / 65536);
 /** Per-group arrays of the row kernels (rows.ts) start here; the memory grows for them (and only for them). */
@@ -262,7 +264,7 @@ export function quantizeRuns(
       k.runF[4 * at + 2] = scales[runs[4 * r + 2]];
       k.runF[4 * at + 3] = zeroPoints ? zeroPoints[runs[4 * r + 2]] : 0;
     },
-    (count, _, c0) => quant(RUNS, count, IN, OUT, qmin, qmax, ACC, c0 & 3),
+    (count, _, c0) => quant(RUNS, count, IN, OUT, qmin, qmax, ACC, c0 % SUM_BLOCK),
     (c0, n) => emit(k, out, c0, n),
   );
   acc.set(k.f64);
@@ -310,7 +312,7 @@ export function quantizeOnePass(
     k.f32.set(w.subarray(c0, c1));
     k.x.symscales(RUNS, count, IN, qmax, SCALES);
     scales.set(k.scales.subarray(0, count), r); // run r is group r (onePassFits)
-    quant(RUNS, count, IN, OUT, qmin, qmax, ACC, c0 & 3);
+    quant(RUNS, count, IN, OUT, qmin, qmax, ACC, c0 % SUM_BLOCK);
     emit(k, out, c0, c1 - c0);
     r += count;
   }

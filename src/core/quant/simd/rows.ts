@@ -4,6 +4,7 @@
 // k0 + (j − start), so the per-group arrays (float32 scales, zero points, maxima) live in the kernel's memory from
 // GROUPS on (the memory grows to 12 bytes per group once and stays) and each record points into them.
 import { symmetricScale } from '../range';
+import { SUM_BLOCK } from '../../metrics/error';
 import {
   ACC,
   BAD,
@@ -143,7 +144,7 @@ export function quantizeRows(
     w,
     runs,
     [GROUPS, GROUPS + 4 * groups],
-    (count, c0) => quant(RUNS, count, IN, OUT, qmin, qmax, ACC, c0 & 3),
+    (count, c0) => quant(RUNS, count, IN, OUT, qmin, qmax, ACC, c0 % SUM_BLOCK),
     (c0, n) => emit(k, out, c0, n),
   );
   acc.set(k.f64);
