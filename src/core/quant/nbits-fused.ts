@@ -4,7 +4,7 @@
 // no level array, no packing pass. The kernel's functions and their order of summation are those of quantizeFused
 // (the rows are visited in element order, so the error sums are bit-identical) and the blobs are packMatMulNBits's
 // (pinned by nbits-fused.test.ts against quantizeFused + packMatMulNBits).
-import { laneTotal, type ErrorSums } from '../metrics/error';
+import { SUM_BLOCK, sumsOf, trustedSums, type ErrorSums } from '../metrics/error';
 import { BLOCK_SIZES, type BlockSize } from './config';
 import { firstBad } from './extremes';
 import { nbitsFor, type MatMulNBitsPacked, type NBits } from './matmulnbits';
@@ -91,24 +91,20 @@ export function nbitsDirect(
     k.x.absmaxrow(RUNS, rows, IN);
     for (let i = 0; i < sc.length; i++) sc[i] = symmetricScale(sc[i], qmax);
     q.scales.set(sc, b0 * N);
-    quant(RUNS, rows, IN, OUT, qmin, qmax, ACC, e0 & 3);
+    quant(RUNS, rows, IN, OUT, qmin, qmax, ACC, e0 % SUM_BLOCK);
     if (words && quads && rows === blocks * bs) pack4(quads, words, N, b0, blocks, bs, row);
     else
       for (let j = 0; j < blocks; j++)
         packBlock(k.u8, OUT + j * bs * N, B, N, b0 + j, Math.min(bs, rows - j * bs), bs, bits, row, offset);
   }
   transpose(q.scales, scalesT, kBlocks, N);
-  const acc = k.f64.subarray(0, ACC_LENGTH);
-  const signal = laneTotal(acc, 0);
-  // Σw² is finite exactly when every value is (as quantizeFused checks it).
-  if (signal - signal !== 0) throw firstBad(w, 0, w.length, opts.name);
-  const sums = {
-    count: w.length,
-    signal,
-    noise: laneTotal(acc, 4),
-    sumAbs: laneTotal(acc, 8),
-    maxAbsError: acc[12],
-  };
+  const sums = sumsOf(Float64Array.from(k.f64.subarray(0, ACC_LENGTH)), w.length);
+  if (!trustedSums(sums)) {
+    // NaN / ±Inf are rejected (as quantizeFused does); finite values whose float32 squares overflow or underflow
+    // need errorSums' rescaled sums: the caller's quantizeFused path computes them.
+    for (let j = 0; j < w.length; j++) if (w[j] - w[j] !== 0) throw firstBad(w, 0, w.length, opts.name);
+    return null;
+  }
   const nbits: MatMulNBitsPacked = {
     K,
     N,
