@@ -162,7 +162,13 @@ async function writeAll(file: FileHandle, chunk: Uint8Array): Promise<void> {
 async function writeParts(path: string, parts: readonly DataPart[]): Promise<void> {
   const file = await open(path, 'w');
   try {
-    for (const part of parts) await writeAll(file, await partBytes(part));
+    for (const part of parts) {
+      const bytes = await partBytes(part);
+      await writeAll(file, bytes);
+      // A slice was read into a buffer of its own (a spilled tensor on its way into the model file): the next
+      // slice of its size is read into it again.
+      if (part.kind === 'slice') recycleReadBuffer(bytes.buffer as ArrayBuffer);
+    }
   } finally {
     await file.close();
   }
