@@ -1,4 +1,5 @@
-// What bounds evaluation speed in the browser (issue 12, goal 4): each operator of the benchmark models, timed by
+// What bounds evaluation speed in the browser (issue 12, goal 4): each operator of the benchmark models (float, and
+// a quantized form in deployed mode with `--models dwcnn:int8`), timed by
 // onnxruntime's own profiler in onnxruntime-web's wasm build in Node (the binary the browser runs) and in
 // onnxruntime-node (native CPU kernels), one thread each, same model, session options and batches of 32 samples.
 // Per node: the best (shortest) of its kernel times over the runs, which leaves out preemption by other jobs on a
@@ -6,7 +7,7 @@
 // leaves out the NCHWc layout transform (x86 blocked-layout convolution kernels the wasm build does not have).
 // Writes docs/.eval-ops.json, which `npx tsx scripts/bench-eval-browser.ts --render docs/.bench-eval.json` puts into
 // docs/evaluation-speed.md.
-//   npx tsx scripts/bench/eval-ops.ts [--models dwcnn,tinytf] [--rounds 5] [--runs 8] [--warmup 30]
+//   npx tsx scripts/bench/eval-ops.ts [--models dwcnn,tinytf,dwcnn:int8] [--rounds 5] [--runs 8] [--warmup 30]
 import { execFileSync } from 'node:child_process';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -15,10 +16,18 @@ import { parseArgs } from 'node:util';
 import * as ortNode from 'onnxruntime-node';
 import * as ortWeb from 'onnxruntime-web';
 import { SESSION_OPTIONS } from '../../src/workers/ort-backend';
+import type { EvalMode } from '../../src/protocol/eval-dto';
+
+/** Quantized forms by name, made by the CLI. */
+const FORMS: Record<string, string[]> = {
+  int8: ['--bits', '8', '--granularity', 'channel'],
+  int4: ['--bits', '4', '--granularity', 'channel'],
+};
 
 const { values: args } = parseArgs({
   options: {
-    models: { type: 'string', default: 'dwcnn,tinytf' },
+    /** Fixture names; `dwcnn:int8` adds the CLI's int8 per-channel QDQ form, run in deployed mode. */
+    models: { type: 'string', default: 'dwcnn,tinytf,dwcnn:int8' },
     rounds: { type: 'string', default: '5' },
     runs: { type: 'string', default: '8' },
     warmup: { type: 'string', default: '30' },
@@ -126,7 +135,7 @@ for (let i = 0; i <= Number(runs); i++) await s.run(x);
 s.endProfiling();
 `;
 
-function profileWeb(path: string, model: string, into: Profile) {
+function profileWeb(path: string, model: string, mode: EvalMode, into: Profile) {
   const out = execFileSync(
     process.execPath,
     ['--input-type=module', '-e', WEB_CHILD, path, model, String(RUNS), String(WARMUP)],
@@ -134,7 +143,7 @@ function profileWeb(path: string, model: string, into: Profile) {
       cwd: ROOT,
       encoding: 'utf8',
       maxBuffer: 256 << 20,
-      env: { ...process.env, ORT_OPTS: JSON.stringify(SESSION_OPTIONS.exact) },
+      env: { ...process.env, ORT_OPTS: JSON.stringify(SESSION_OPTIONS[mode]) },
     },
   );
   const events = out
@@ -145,10 +154,16 @@ function profileWeb(path: string, model: string, into: Profile) {
   addTrace(into, events);
 }
 
-async function profileNode(bytes: Uint8Array, model: string, level: 'all' | 'extended', into: Profile) {
+async function profileNode(
+  bytes: Uint8Array,
+  model: string,
+  mode: EvalMode,
+  level: 'all' | 'extended',
+  into: Profile,
+) {
   const prefix = join(tmp, `node-${level}-${Date.now()}`);
   const session = await ortNode.InferenceSession.create(bytes, {
-    ...SESSION_OPTIONS.exact,
+    ...SESSION_OPTIONS[mode],
     graphOptimizationLevel: level,
     executionProviders: ['cpu'],
     intraOpNumThreads: 1,
@@ -206,18 +221,26 @@ async function main() {
     batch: N,
     models: [],
   };
-  for (const model of args.models!.split(',')) {
-    const path = join(ROOT, 'test/fixtures/models', model, 'model.onnx');
+  for (const entry of args.models!.split(',')) {
+    const [model, form] = entry.split(':');
+    const mode: EvalMode = form ? 'deployed' : 'exact';
+    const float = join(ROOT, 'test/fixtures/models', model, 'model.onnx');
+    const path = form ? join(tmp, `${model}-${form}.onnx`) : float;
+    if (form)
+      execFileSync('node', [join(ROOT, 'bin/qstudio.mjs'), 'quantize', float, '-o', path, ...FORMS[form]], {
+        stdio: 'ignore',
+      });
+    const label = form ? `${model} ${form} QDQ per-channel, deployed` : `${model} float32`;
     const bytes = new Uint8Array(readFileSync(path));
     const web: Profile = new Map();
     const nodeAll: Profile = new Map();
     const nodeExt: Profile = new Map();
     for (let r = 0; r < ROUNDS; r++) {
-      profileWeb(path, model, web);
-      await profileNode(bytes, model, 'all', nodeAll);
-      await profileNode(bytes, model, 'extended', nodeExt);
+      profileWeb(path, model, mode, web);
+      await profileNode(bytes, model, mode, 'all', nodeAll);
+      await profileNode(bytes, model, mode, 'extended', nodeExt);
     }
-    console.log(`\n### ${model} (float32)\n`);
+    console.log(`\n### ${label}\n`);
     console.log(
       '| node | group | wasm µs | native µs | wasm / native | native µs, no NCHWc | wasm / native (no NCHWc) |',
     );
@@ -240,7 +263,11 @@ async function main() {
       );
     }
     const total = { wasmUs: sum(web), nativeUs: sum(nodeAll), nativeNoNchwcUs: sum(nodeExt) };
-    json.models.push({ model, groups: [...groups.values()].sort((a, b) => b.wasmUs - a.wasmUs), total });
+    json.models.push({
+      model: label,
+      groups: [...groups.values()].sort((a, b) => b.wasmUs - a.wasmUs),
+      total,
+    });
     console.log(
       `| **all nodes** | | ${total.wasmUs.toFixed(0)} | ${total.nativeUs.toFixed(0)} | ${(total.wasmUs / total.nativeUs).toFixed(2)} | ${total.nativeNoNchwcUs.toFixed(0)} | ${(total.wasmUs / total.nativeNoNchwcUs).toFixed(2)} |`,
     );
