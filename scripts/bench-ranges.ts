@@ -201,10 +201,16 @@ async function withMeasured(
   }
   const n = samples.count;
   // Paired: samples only the refined model gets right against samples only uniform int4 gets right.
-  const [won, lostN] = discordant(refinedPred, uniformPred, samples.labels);
-  const p = signTestP(won, lostN);
-  const pText = p < 0.001 ? p.toExponential(0) : p.toFixed(p < 0.1 ? 3 : 2);
-  if (p < 0.05) significant.push(`${label(c.id)} (p ${pText})`);
+  // The same against the float model's classes: samples only one of them agrees with float on.
+  const paired = (truth: ArrayLike<number>, list: string[]) => {
+    const [a, b] = discordant(refinedPred, uniformPred, truth);
+    const p = signTestP(a, b);
+    const pText = p < 0.001 ? p.toExponential(0) : p.toFixed(p < 0.1 ? 3 : 2);
+    if (p < 0.05) list.push(`${label(c.id)} (+${a} / −${b}, p ${pText})`);
+    return `+${a} / −${b}, p ${pText}`;
+  };
+  const pairedTop1 = paired(samples.labels, significant);
+  const pairedAgree = paired(float, significantAgree);
   if (m.acc < uniform.acc)
     lost.push(
       `${label(c.id)} (${(m.acc - uniform.acc).toFixed(2)} points = ${Math.round(((uniform.acc - m.acc) * n) / 100)} of ${n} samples)`,
@@ -219,7 +225,7 @@ async function withMeasured(
   return (
     `| ${label(c.id)} | ${n} | ${split.calibrationCount} | ${floatAcc.toFixed(2)} | ${cell(uniform)} | ` +
     `${cell(pr)}, ${proxy.assignment.averageBits.toFixed(2)} b | ${cell(m0)}, ${measured.assignment.averageBits.toFixed(2)} b | ` +
-    `**${cell(m)}**, ${refined.assignment.averageBits.toFixed(2)} b | +${won} / −${lostN}, p ${pText} | ${r.evaluated.length}; kept ${win.label}: ${db(win.loss)} vs ${uni.label} ${db(uni.loss)} | ${chosen} |`
+    `**${cell(m)}**, ${refined.assignment.averageBits.toFixed(2)} b | ${pairedTop1} | ${pairedAgree} | ${r.evaluated.length}; kept ${win.label}: ${db(win.loss)} vs ${uni.label} ${db(uni.loss)} | ${chosen} |`
   );
 }
 
@@ -233,6 +239,8 @@ const atCeiling: string[] = [];
 const lost: string[] = [];
 /** Models on which the refined mixed 4.5's top-1 differs from uniform int4's by more than chance (sign test, 5 %). */
 const significant: string[] = [];
+/** The same for agreement with the float model's top-1. */
+const significantAgree: string[] = [];
 /** Top-1 step (100 / evaluation samples) per model. */
 const steps: string[] = [];
 /** Each model's evaluation and calibration sets, as the loader describes them. */
@@ -280,7 +288,7 @@ ${splits.join('\n')}
   reached follows.
 - **output SQNR**: 10·log10 of the float model's output energy over the energy of the difference between the float
   and the quantized outputs, over all evaluation samples: a continuous measure of fidelity to the float model,
-  which unlike top-1 on a few hundred samples does not move by whole samples.
+  which unlike top-1 does not move by whole samples.
 
 Why mixed precision can lose to uniform int4 in top-1 accuracy although every layer has at least as many bits:
 quantization noise flips borderline samples both ways, so a model closer to float can score a few samples lower,
@@ -330,8 +338,8 @@ which scored 3 points below the measured solver's on evaluation.) Everything bel
 evaluation samples as the table above, which the measurement never sees; "calibration" is the size of the separate
 calibration set (the first ${MEASURE_SAMPLES} of it are read). Cells: top-1 % (agreement with float %), output SQNR.
 
-| model | eval samples | calibration | float | uniform int4 RTN pc | mixed 4.5, proxy | mixed 4.5, measured (solver only) | mixed 4.5, measured + refined | refined vs uniform: samples won / lost, sign test | refined: evaluated | refined assignment |
-| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |
+| model | eval samples | calibration | float | uniform int4 RTN pc | mixed 4.5, proxy | mixed 4.5, measured (solver only) | mixed 4.5, measured + refined | refined vs uniform, top-1: samples won / lost, sign test | refined vs uniform, agreement: won / lost, sign test | refined: evaluated | refined assignment |
+| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |
 ${measuredRows.join('\n')}
 
 Mixed 4.5 from measured sensitivity, refined, beats uniform int4 RTN pc on the evaluation samples in top-1 accuracy
@@ -341,10 +349,12 @@ of ${measuredWins.models} (ties on ${measuredTies.sqnr}). It scores below unifor
 ${lost.length ? lost.join(', ') : 'none of them'}. Uniform int4 RTN pc already scores the float model's top-1
 accuracy or more on ${atCeiling.length ? atCeiling.join(', ') : 'none of them'}: there a variant can beat it in top-1
 only by scoring above float, that is by luck in which borderline samples flip. Top-1 moves in steps of (points,
-with the evaluation samples): ${steps.join(', ')}. Whether a top-1 difference is more than noise is what the
-"won / lost" column tells: the samples only the refined model classifies right and those only uniform int4 does, with
-the two-sided exact sign test (McNemar) of that split; the difference is unlikely to be chance (p < 0.05) on
-${significant.length ? significant.join(', ') : 'none of the models'}.
+with the evaluation samples): ${steps.join(', ')}. Whether a difference is more than noise is what the "won / lost"
+columns tell: the samples only the refined model classifies right and those only uniform int4 does (for agreement:
+the samples only one of them classifies as the float model does), with the two-sided exact sign test (McNemar) of
+that split. The top-1 difference is unlikely to be chance (p < 0.05) on
+${significant.length ? significant.join(', ') : 'none of the models'}; the agreement difference on
+${significantAgree.length ? significantAgree.join(', ') : 'none of the models'}.
 
 Details:
 
