@@ -56,26 +56,35 @@ describe('rtnMessagePool', () => {
     await pool.close();
   });
 
-  it('recycled output buffers go to the threads with the next tensors; results unchanged', async () => {
-    const { spawn, log } = ports();
-    const pool = rtnMessagePool(1, spawn);
-    const KN: KernelWeight = {
-      name: 'm',
-      shape: [64, 8],
-      channelAxis: 1,
-      reductionAxis: 0,
-      opDtype: 'float32',
-    };
-    const block = normalizeConfig({ bits: 4, granularity: 'block', blockSize: 32 }) as WeightSpec;
-    const w = () => Float32Array.from({ length: 512 }, (_, i) => Math.cos(i * 0.7));
-    const first = await pool.run(w(), KN, block, { nbits: 4 });
-    if (first.kind !== 'nbits') throw new Error(first.kind);
-    pool.recycle!(first.nbits.B.buffer as ArrayBuffer);
-    const second = await pool.run(w(), KN, block, { nbits: 4 });
-    expect(log.transfers).toEqual([1, 2]); // the tensor, then the tensor and the given-back output
-    expect(second).toEqual(quantizeForExport(w(), KN, block, { nbits: 4 }));
-    await pool.close();
-  });
+  it.each([
+    { target: { nbits: 4 } as const, spec: { bits: 4, granularity: 'block', blockSize: 32 } as const },
+    { target: 'int8' as const, spec: { bits: 8, granularity: 'channel' } as const },
+    { target: 'int4' as const, spec: { bits: 4, granularity: 'channel' } as const },
+  ])(
+    'recycled $target output buffers go to the threads with the next tensors; results unchanged',
+    async (c) => {
+      const { spawn, log } = ports();
+      const pool = rtnMessagePool(1, spawn);
+      const KN: KernelWeight = {
+        name: 'm',
+        shape: [64, 8],
+        channelAxis: 1,
+        reductionAxis: 0,
+        opDtype: 'float32',
+      };
+      const spec = normalizeConfig(c.spec) as WeightSpec;
+      const w = () => Float32Array.from({ length: 512 }, (_, i) => Math.cos(i * 0.7));
+      const first = await pool.run(w(), KN, spec, c.target);
+      const out = first.kind === 'nbits' ? first.nbits.B : first.kind === 'packed' ? first.packed : null;
+      if (!out) throw new Error(first.kind);
+      out.fill(0x5a); // written out: the next result must not depend on what the buffer holds
+      pool.recycle!(out.buffer as ArrayBuffer);
+      const second = await pool.run(w(), KN, spec, c.target);
+      expect(log.transfers).toEqual([1, 2]); // the tensor, then the tensor and the given-back output
+      expect(second).toEqual(quantizeForExport(w(), KN, spec, c.target));
+      await pool.close();
+    },
+  );
 
   it('a failed tensor keeps its error name (a NaN weight is a WeightValueError)', async () => {
     const pool = rtnMessagePool(1, ports().spawn);
