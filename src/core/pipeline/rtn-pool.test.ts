@@ -11,11 +11,12 @@ const SPEC = normalizeConfig({ bits: 4, granularity: 'channel' }) as WeightSpec;
 const values = (seed: number) => Float32Array.from({ length: 128 }, (_, i) => Math.sin(i * 0.3 + seed));
 
 function ports(opts: { dieOn?: number } = {}) {
-  const log = { posted: 0, terminated: 0, transfers: [] as number[] };
+  const log = { posted: 0, terminated: 0, transfers: [] as number[], sizes: [] as number[][] };
   const spawn = (events: RtnPortEvents): RtnPort => ({
     post(req, transfer) {
       const n = ++log.posted;
       log.transfers.push(transfer.length);
+      log.sizes.push(transfer.map((b) => b.byteLength));
       const received = structuredClone(req, { transfer });
       setTimeout(() => {
         if (n === opts.dieOn) return events.error(new Error('thread died'));
@@ -85,6 +86,20 @@ describe('rtnMessagePool', () => {
       await pool.close();
     },
   );
+
+  it('a QDQ tensor is sent the given-back buffer of its packed size, not the oldest ones', async () => {
+    const { spawn, log } = ports();
+    const pool = rtnMessagePool(1, spawn);
+    const int8 = normalizeConfig({ bits: 8, granularity: 'channel' }) as WeightSpec;
+    for (const bytes of [100, 128]) pool.recycle!(new ArrayBuffer(bytes)); // one thread keeps two
+    const r = await pool.run(values(1), W, int8, 'int8');
+    expect(log.sizes).toEqual([[512, 128]]); // the tensor (128 float32) and the 128-byte buffer only
+    expect(r).toEqual(quantizeForExport(values(1), W, int8, 'int8'));
+    pool.recycle!(new ArrayBuffer(200));
+    await pool.run(values(2), W, int8, 'int8'); // no buffer of 128 bytes left: the oldest two, as for MatMulNBits
+    expect(log.sizes[1]).toEqual([512, 100, 200]);
+    await pool.close();
+  });
 
   it('a failed tensor keeps its error name (a NaN weight is a WeightValueError)', async () => {
     const pool = rtnMessagePool(1, ports().spawn);
