@@ -11,11 +11,12 @@ const SPEC = normalizeConfig({ bits: 4, granularity: 'channel' }) as WeightSpec;
 const values = (seed: number) => Float32Array.from({ length: 128 }, (_, i) => Math.sin(i * 0.3 + seed));
 
 function ports(opts: { dieOn?: number } = {}) {
-  const log = { posted: 0, terminated: 0, transfers: [] as number[] };
+  const log = { posted: 0, terminated: 0, transfers: [] as number[], sizes: [] as number[][] };
   const spawn = (events: RtnPortEvents): RtnPort => ({
     post(req, transfer) {
       const n = ++log.posted;
       log.transfers.push(transfer.length);
+      log.sizes.push(transfer.map((b) => b.byteLength));
       const received = structuredClone(req, { transfer });
       setTimeout(() => {
         if (n === opts.dieOn) return events.error(new Error('thread died'));
@@ -56,24 +57,47 @@ describe('rtnMessagePool', () => {
     await pool.close();
   });
 
-  it('recycled output buffers go to the threads with the next tensors; results unchanged', async () => {
+  it.each([
+    { target: { nbits: 4 } as const, spec: { bits: 4, granularity: 'block', blockSize: 32 } as const },
+    { target: 'int8' as const, spec: { bits: 8, granularity: 'channel' } as const },
+    { target: 'int4' as const, spec: { bits: 4, granularity: 'channel' } as const },
+  ])(
+    'recycled $target output buffers go to the threads with the next tensors; results unchanged',
+    async (c) => {
+      const { spawn, log } = ports();
+      const pool = rtnMessagePool(1, spawn);
+      const KN: KernelWeight = {
+        name: 'm',
+        shape: [64, 8],
+        channelAxis: 1,
+        reductionAxis: 0,
+        opDtype: 'float32',
+      };
+      const spec = normalizeConfig(c.spec) as WeightSpec;
+      const w = () => Float32Array.from({ length: 512 }, (_, i) => Math.cos(i * 0.7));
+      const first = await pool.run(w(), KN, spec, c.target);
+      const out = first.kind === 'nbits' ? first.nbits.B : first.kind === 'packed' ? first.packed : null;
+      if (!out) throw new Error(first.kind);
+      out.fill(0x5a); // written out: the next result must not depend on what the buffer holds
+      pool.recycle!(out.buffer as ArrayBuffer);
+      const second = await pool.run(w(), KN, spec, c.target);
+      expect(log.transfers).toEqual([1, 2]); // the tensor, then the tensor and the given-back output
+      expect(second).toEqual(quantizeForExport(w(), KN, spec, c.target));
+      await pool.close();
+    },
+  );
+
+  it('a QDQ tensor is sent the given-back buffer of its packed size, not the oldest ones', async () => {
     const { spawn, log } = ports();
     const pool = rtnMessagePool(1, spawn);
-    const KN: KernelWeight = {
-      name: 'm',
-      shape: [64, 8],
-      channelAxis: 1,
-      reductionAxis: 0,
-      opDtype: 'float32',
-    };
-    const block = normalizeConfig({ bits: 4, granularity: 'block', blockSize: 32 }) as WeightSpec;
-    const w = () => Float32Array.from({ length: 512 }, (_, i) => Math.cos(i * 0.7));
-    const first = await pool.run(w(), KN, block, { nbits: 4 });
-    if (first.kind !== 'nbits') throw new Error(first.kind);
-    pool.recycle!(first.nbits.B.buffer as ArrayBuffer);
-    const second = await pool.run(w(), KN, block, { nbits: 4 });
-    expect(log.transfers).toEqual([1, 2]); // the tensor, then the tensor and the given-back output
-    expect(second).toEqual(quantizeForExport(w(), KN, block, { nbits: 4 }));
+    const int8 = normalizeConfig({ bits: 8, granularity: 'channel' }) as WeightSpec;
+    for (const bytes of [100, 128]) pool.recycle!(new ArrayBuffer(bytes)); // one thread keeps two
+    const r = await pool.run(values(1), W, int8, 'int8');
+    expect(log.sizes).toEqual([[512, 128]]); // the tensor (128 float32) and the 128-byte buffer only
+    expect(r).toEqual(quantizeForExport(values(1), W, int8, 'int8'));
+    pool.recycle!(new ArrayBuffer(200));
+    await pool.run(values(2), W, int8, 'int8'); // no buffer of 128 bytes left: the oldest two, as for MatMulNBits
+    expect(log.sizes[1]).toEqual([512, 100, 200]);
     await pool.close();
   });
 

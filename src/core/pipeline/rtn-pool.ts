@@ -4,6 +4,7 @@
 import { isStudioError, StudioError, type StudioErrorName } from '../errors';
 import type { OnnxModel } from '../onnx/types';
 import type { WeightSpec } from '../quant/config';
+import { containerInfo } from '../quant/pack';
 import type { KernelWeight, RtnPool } from './schedule';
 import { quantizeForExport, type ExportedWeight } from './weight';
 
@@ -60,6 +61,12 @@ export function answerRtn({ id, values, weight, spec, target, outputs }: RtnRequ
     return { reply: { id, spare, error }, transfer: [spare] };
   }
 }
+
+/** The bytes of a request's QDQ packed levels (quantizeForExport's output size), or null for other targets. */
+const packedBytes = ({ target, spec, values }: RtnRequest): number | null =>
+  typeof target === 'string' && spec.bits !== 'fp16'
+    ? Math.ceil((values.length * containerInfo(target).bits) / 8)
+    : null;
 
 /** Every buffer of the result a typed array covers whole (a shared or larger buffer would be detached under someone else). */
 function transferables(r: ExportedWeight): ArrayBuffer[] {
@@ -123,6 +130,13 @@ export function rtnMessagePool(
     out.set(v);
     return out;
   };
+  // A QDQ tensor's packed size is known here: the buffer of that size goes with it (handing the oldest two could give
+  // one thread every buffer of a size the other needs next); else the oldest two, for the thread to match.
+  const outputsFor = (req: RtnRequest): ArrayBuffer[] => {
+    const bytes = packedBytes(req);
+    const i = bytes === null ? -1 : outputs.findIndex((b) => b.byteLength === bytes);
+    return i >= 0 ? outputs.splice(i, 1) : outputs.splice(0, 2);
+  };
   let nextId = 0;
 
   const fail = (e: Error) => {
@@ -165,7 +179,7 @@ export function rtnMessagePool(
       const whole = v.byteOffset === 0 && v.byteLength === v.buffer.byteLength && !isShared(v.buffer);
       waiting.set(req.id, { resolve, reject, copied: !whole });
       const values = whole ? v : copyOf(v);
-      const given = outputs.splice(0, 2);
+      const given = outputsFor(req);
       slot.port.post({ ...req, values, ...(given.length ? { outputs: given } : {}) }, [
         values.buffer as ArrayBuffer,
         ...given,

@@ -55,17 +55,32 @@ async function spilled(e: EncodedWeight, spill: RunHooks['spill'], pool?: RtnPoo
   if (!spill) return e;
   if (e.kind === 'cast' && ArrayBuffer.isView(e.fp16) && e.fp16.byteLength >= SPILL_MIN_BYTES)
     return { ...e, fp16: await spill(new Uint8Array(e.fp16.buffer, e.fp16.byteOffset, e.fp16.byteLength)) };
-  if (e.kind === 'dq' && ArrayBuffer.isView(e.packed) && e.packed.byteLength >= SPILL_MIN_BYTES)
-    return { ...e, packed: await spill(e.packed) };
+  if (e.kind === 'dq' && ArrayBuffer.isView(e.packed) && e.packed.byteLength >= SPILL_MIN_BYTES) {
+    const packed = e.packed;
+    const out = { ...e, packed: await spill(packed) };
+    recycleWhole(packed, pool);
+    return out;
+  }
   if (e.kind === 'matmulnbits' && ArrayBuffer.isView(e.nbits.B) && e.nbits.B.byteLength >= SPILL_MIN_BYTES) {
     const B = e.nbits.B;
     const out = { ...e, nbits: { ...e.nbits, B: await spill(B) } };
-    // Written out and read back from the spill file from now on: the buffer can hold a later tensor's blobs.
-    if (B.byteOffset === 0 && B.byteLength === B.buffer.byteLength && B.buffer instanceof ArrayBuffer)
-      pool?.recycle?.(B.buffer);
+    recycleWhole(B, pool);
     return out;
   }
   return e;
+}
+
+/**
+ * A spilled tensor's bytes are read back from the spill file from now on: a buffer they fill whole can hold a later
+ * tensor's packed levels or blobs.
+ */
+function recycleWhole(bytes: Uint8Array, pool?: RtnPool): void {
+  if (
+    bytes.byteOffset === 0 &&
+    bytes.byteLength === bytes.buffer.byteLength &&
+    bytes.buffer instanceof ArrayBuffer
+  )
+    pool?.recycle?.(bytes.buffer);
 }
 
 export interface RunResult {

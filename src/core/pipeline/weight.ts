@@ -3,7 +3,7 @@ import type { Dtype, WeightInfo } from '../onnx/types';
 import type { WeightSpec } from '../quant/config';
 import { dequantize, quantizeFloat16, quantizeTensor } from '../quant';
 import { float16Fused, quantizeFused, type OutRounding } from '../quant/fused';
-import type { PackContainer } from '../quant/pack';
+import { containerInfo, type PackContainer } from '../quant/pack';
 import { packMatMulNBits, type MatMulNBitsPacked, type NBits } from '../quant/matmulnbits';
 import { nbitsDirect } from '../quant/nbits-fused';
 import type { QuantizedTensor } from '../quant/types';
@@ -103,7 +103,10 @@ export function quantizeForExport(
   w: KernelWeight,
   spec: WeightSpec,
   target: ExportTarget,
-  /** Where MatMulNBits blobs may be written (a recycled buffer of exactly `bytes`), else a fresh array. */
+  /**
+   * Where MatMulNBits blobs or QDQ packed levels may be written (a recycled buffer of exactly `bytes`, any contents:
+   * every byte is written), else a fresh array.
+   */
   output?: (bytes: number) => Uint8Array,
 ): ExportedWeight {
   if (spec.bits === 'fp16') return { kind: 'fp16', ...float16Fused(values, w.name) };
@@ -134,6 +137,7 @@ export function quantizeForExport(
       sums: r.sums,
     };
   }
-  const r = quantizeFused(values, w.shape, opts, target, outRounding(w.opDtype));
+  const bytes = Math.ceil((values.length * containerInfo(target).bits) / 8);
+  const r = quantizeFused(values, w.shape, opts, target, outRounding(w.opDtype), output?.(bytes));
   return { kind: 'packed', q: r.params, packed: r.packed, sums: r.sums };
 }
