@@ -17,6 +17,7 @@ import { chromiumLaunchOptions } from './chromium.mjs';
 import { writeInlineModel } from './bench/models';
 import { treeCpuMs } from './bench/chromium-procs';
 import { buildPages, previewPages } from './bench/vite-preview';
+import { patchPerformance, type RowObject } from './bench/patch-performance';
 import { parseModel } from '../src/core/onnx';
 import { runQuantization } from '../src/core/pipeline/run';
 import { normalizeConfig } from '../src/core/quant/config';
@@ -37,25 +38,12 @@ const ROOT = resolve(import.meta.dirname, '..');
 const NOTE = 'Studio threads rows: ';
 const JSON_PATH = join(ROOT, 'docs/.bench-quantize-browser.json');
 
-type Row = { area: string; measure: string; after: string; before: string; detail: string; goal: string };
-
-/** docs/performance.md: these rows replace this script's old ones at the end of the first table, with a note. */
-function patchPerformance(rows: Row[], note: string): void {
-  const PERF = join(ROOT, 'docs/performance.md');
-  const lines = readFileSync(PERF, 'utf8')
-    .split('\n')
-    .filter((l) => !l.startsWith('| studio threads ') && !l.startsWith(NOTE));
-  const head = lines.findIndex((l) => l.startsWith('| area'));
-  let end = head;
-  while (lines[end + 1]?.startsWith('| ')) end++;
-  const cells = (r: Row) => `| ${[r.area, r.measure, r.after, r.before, r.detail, r.goal].join(' | ')} |`;
-  lines.splice(end + 1, 0, ...rows.map(cells), '', note);
-  writeFileSync(PERF, lines.join('\n').replace(/\n{3,}/g, '\n\n'));
-  execFileSync('npx', ['prettier', '--write', PERF, JSON_PATH], { cwd: ROOT, stdio: 'ignore' });
-}
+type Row = RowObject;
+const patch = (rows: Row[], note: string) =>
+  patchPerformance(rows, note, { area: 'studio threads', notePrefix: NOTE, also: [JSON_PATH] });
 if (args.render) {
   const saved = JSON.parse(readFileSync(args.render, 'utf8')) as { rows: Row[]; note: string };
-  patchPerformance(saved.rows, saved.note);
+  patch(saved.rows, saved.note);
   process.exit(0);
 }
 
@@ -174,4 +162,4 @@ writeFileSync(
   ) + '\n',
 );
 
-patchPerformance(rows, note);
+patch(rows, note);

@@ -72,14 +72,14 @@ function kindOf(pid: number): string {
   }
 }
 
-/** VmRSS and RssAnon of a process in bytes (0 when it exited). */
-function memOf(pid: number): { rss: number; anon: number } {
+/** VmRSS, RssAnon and RssShmem of a process in bytes (0 when it exited). */
+function memOf(pid: number): { rss: number; anon: number; shmem: number } {
   try {
     const s = readFileSync(`/proc/${pid}/status`, 'utf8');
     const kb = (key: string) => Number(new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(s)?.[1] ?? 0) * 1024;
-    return { rss: kb('VmRSS'), anon: kb('RssAnon') };
+    return { rss: kb('VmRSS'), anon: kb('RssAnon'), shmem: kb('RssShmem') };
   } catch {
-    return { rss: 0, anon: 0 };
+    return { rss: 0, anon: 0, shmem: 0 };
   }
 }
 
@@ -90,10 +90,27 @@ export interface MemoryPeak {
   byKind: Record<string, number>;
   /** Highest sum of RssAnon (anonymous memory: heaps, ArrayBuffers; no mapped files, no shared memory). */
   anon: number;
+  /** Highest sum of RssShmem (shared memory, e.g. IPC buffers; counted in every process that maps it). */
+  shmem: number;
   /** Milliseconds from start() to the peak. */
   atMs: number;
   samples: number;
+  /** The highest summed RSS within each phase (see mark()). */
+  phases: Record<string, number>;
+  /** Each process kind's own highest RSS (not necessarily at the same moment). */
+  kindPeaks: Record<string, number>;
 }
+
+const emptyPeak = (): MemoryPeak => ({
+  rss: 0,
+  byKind: {},
+  anon: 0,
+  shmem: 0,
+  atMs: 0,
+  samples: 0,
+  phases: {},
+  kindPeaks: {},
+});
 
 /**
  * Samples the resident memory of a process tree every `everyMs` (the tree itself is listed again every
@@ -104,7 +121,8 @@ export class TreeMemorySampler {
   #pids: { pid: number; kind: string }[] = [];
   #lastScan = 0;
   #t0 = 0;
-  #peak: MemoryPeak = { rss: 0, byKind: {}, anon: 0, atMs: 0, samples: 0 };
+  #peak = emptyPeak();
+  #phase = 'start';
 
   constructor(
     readonly root: number,
@@ -113,7 +131,7 @@ export class TreeMemorySampler {
   ) {}
 
   /** One reading now: the tree's summed RSS and per kind. */
-  read(): { rss: number; anon: number; byKind: Record<string, number> } {
+  read(): { rss: number; anon: number; shmem: number; byKind: Record<string, number> } {
     const now = Date.now();
     if (now - this.#lastScan >= this.rescanMs || this.#pids.length === 0) {
       this.#pids = tree(this.root).map((p) => ({ pid: p.pid, kind: kindOf(p.pid) }));
@@ -121,33 +139,43 @@ export class TreeMemorySampler {
     }
     let rss = 0;
     let anon = 0;
+    let shmem = 0;
     const byKind: Record<string, number> = {};
     for (const { pid, kind } of this.#pids) {
       const m = memOf(pid);
       rss += m.rss;
       anon += m.anon;
+      shmem += m.shmem;
       byKind[kind] = (byKind[kind] ?? 0) + m.rss;
     }
-    return { rss, anon, byKind };
+    return { rss, anon, shmem, byKind };
   }
 
   start(): void {
     this.#t0 = Date.now();
-    this.#peak = { rss: 0, byKind: {}, anon: 0, atMs: 0, samples: 0 };
+    this.#peak = emptyPeak();
     const tick = () => {
       const r = this.read();
       const p = this.#peak;
       p.samples++;
       p.anon = Math.max(p.anon, r.anon);
+      p.shmem = Math.max(p.shmem, r.shmem);
+      p.phases[this.#phase] = Math.max(p.phases[this.#phase] ?? 0, r.rss);
+      for (const [k, v] of Object.entries(r.byKind)) p.kindPeaks[k] = Math.max(p.kindPeaks[k] ?? 0, v);
       if (r.rss > p.rss) Object.assign(p, { rss: r.rss, byKind: r.byKind, atMs: Date.now() - this.#t0 });
     };
     tick();
     this.#timer = setInterval(tick, this.everyMs);
   }
 
+  /** Samples from now on belong to phase `name` (MemoryPeak.phases). */
+  mark(name: string): void {
+    this.#phase = name;
+  }
+
   /** Stops sampling; the peak since start(). */
   stop(): MemoryPeak {
     clearInterval(this.#timer);
-    return { ...this.#peak, byKind: { ...this.#peak.byKind } };
+    return structuredClone(this.#peak);
   }
 }

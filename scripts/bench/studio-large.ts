@@ -6,30 +6,47 @@
 // config, so one run's memory does not carry into the other's. The downloads are loaded in onnxruntime-node.
 //   npx tsx scripts/bench/studio-large.ts [--mb 2600] [--port 4394]   (prints the rows; `npm run bench --large`
 //   runs it too)
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { basename, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { chromium, type Page } from '@playwright/test';
 import { chromiumLaunchOptions } from '../chromium.mjs';
-import { launchedBrowserPid, TreeMemorySampler, type MemoryPeak } from './chromium-procs';
+import { launchedBrowserPid, treeCpuMs, TreeMemorySampler, type MemoryPeak } from './chromium-procs';
 import type { Row } from './extra-rows';
 import { writeLlmModel } from './models';
 import { buildPages, previewPages } from './vite-preview';
+import { patchPerformance } from './patch-performance';
 
 const f2 = (x: number) => x.toFixed(2);
 const mb = (b: number) => (b / 2 ** 20).toFixed(0);
+/** The rows' area in docs/performance.md, and the note under the table when this script wrote them. */
+export const AREA = 'studio, 2.6 GB';
+const NOTE = 'Studio 2.6 GB rows: ';
+const CLI = join(import.meta.dirname, '../../bin/qstudio.mjs');
 const LONG = 15 * 60_000; // a 2.6 GB run on a loaded 2-core machine: minutes, not a hang
 
 interface Config {
   label: string;
   bits: string;
   granularity: 'Block' | 'Channel';
+  /** The same config for `qstudio quantize`. */
+  cli: string[];
 }
 const CONFIGS: Config[] = [
-  { label: 'int4 block-32 (MatMulNBits)', bits: '4-bit', granularity: 'Block' },
-  { label: 'int8 per-channel (QDQ)', bits: '8-bit', granularity: 'Channel' },
+  {
+    label: 'int4 block-32 (MatMulNBits)',
+    bits: '4-bit',
+    granularity: 'Block',
+    cli: ['--bits', '4', '--granularity', 'block', '--block-size', '32'],
+  },
+  {
+    label: 'int8 per-channel (QDQ)',
+    bits: '8-bit',
+    granularity: 'Channel',
+    cli: ['--bits', '8', '--granularity', 'channel'],
+  },
 ];
 
 interface StudioRun {
@@ -41,6 +58,8 @@ interface StudioRun {
   viewsOpenS: number;
   viewsConfigS: number;
   quantizeS: number;
+  /** CPU time of Chromium's processes over the same span (user + system, all threads): the cost whatever the load. */
+  quantizeCpuS: number;
   downloadS: number;
   idle: number;
   peak: MemoryPeak;
@@ -50,6 +69,8 @@ interface StudioRun {
   maxFrameGapMs: number;
   outBytes: number;
   files: string[];
+  /** Load average (1, 5, 15 min) at the start and end of the run: 2 cores shared with other jobs. */
+  load: string;
   ort: string;
 }
 
@@ -76,17 +97,20 @@ async function measureUaMemory(page: Page): Promise<string> {
 async function runOne(url: string, model: string, config: Config, tmp: string): Promise<StudioRun> {
   const opts = chromiumLaunchOptions();
   // measureUserAgentSpecificMemory otherwise waits for a garbage collection (up to 20 s) before it answers.
+  const load0 = loadavg();
   const browser = await chromium.launch({
     ...opts,
     args: [...opts.args, '--enable-blink-features=ForceEagerMeasureMemory'],
   });
   try {
-    const sampler = new TreeMemorySampler(launchedBrowserPid());
+    const browserPid = launchedBrowserPid();
+    const sampler = new TreeMemorySampler(browserPid);
     const page = await browser.newPage();
     await page.goto(url);
     await page.getByTestId('drop-zone').waitFor();
     const idle = sampler.read().rss;
     sampler.start();
+    sampler.mark('open');
     const t0 = Date.now();
     const nodeRss = process.memoryUsage.rss();
     await page.getByTestId('model-file-input').setInputFiles([model, model + '_data']);
@@ -104,6 +128,7 @@ async function runOne(url: string, model: string, config: Config, tmp: string): 
     await curve.and(page.locator('[data-status=ready]')).waitFor({ timeout: LONG });
     const viewsOpenS = (Date.now() - t0) / 1000;
     const tc = Date.now();
+    sampler.mark('config');
     await page.getByRole('radio', { name: config.granularity, exact: true }).check();
     if (config.granularity === 'Block') await page.getByLabel('Block size').selectOption('32');
     for (const box of await page.getByTestId('bit-widths').getByRole('checkbox').all()) {
@@ -129,10 +154,13 @@ async function runOne(url: string, model: string, config: Config, tmp: string): 
       requestAnimationFrame(tick);
     })()`);
     const t1 = Date.now();
+    const cpu1 = treeCpuMs(browserPid);
+    sampler.mark('quantize');
     await page.getByRole('button', { name: 'Quantize', exact: true }).click();
     const row = page.locator('[data-testid=variant-list] > li');
     await row.and(page.locator('[data-status=done], [data-status=error]')).waitFor({ timeout: LONG });
     const quantizeS = (Date.now() - t1) / 1000;
+    const quantizeCpuS = (treeCpuMs(browserPid) - cpu1) / 1000;
     if ((await row.getAttribute('data-status')) === 'error')
       throw new Error(`${config.label}: the studio's run failed: ${await row.innerText()}`);
     const maxFrameGapMs = await page.evaluate(() => {
@@ -145,6 +173,7 @@ async function runOne(url: string, model: string, config: Config, tmp: string): 
     // The download as a user clicks it: one file below 2 GiB (two, model.onnx + model.onnx_data, above).
     const id = (await row.getAttribute('data-testid'))!.replace(/^variant-/, '');
     const t2 = Date.now();
+    sampler.mark('download');
     const downloads: Promise<string>[] = [];
     page.on('download', (d) => {
       const path = join(tmp, d.suggestedFilename());
@@ -172,6 +201,16 @@ async function runOne(url: string, model: string, config: Config, tmp: string): 
       check.status === 0
         ? check.stdout.trim()
         : 'FAILED ' + check.stderr.trim().split('\n').slice(-3).join(' ');
+    // The CLI on the same files and config: the studio's download must be its bytes.
+    const cliOut = join(tmp, `cli-${basename(main)}`);
+    const cli = spawnSync('node', [CLI, 'quantize', model, '-o', cliOut, ...config.cli], {
+      encoding: 'utf8',
+    });
+    const sameAsCli =
+      cli.status === 0 && spawnSync('cmp', ['-s', main, cliOut]).status === 0 && files.length === 1;
+    rmSync(cliOut, { force: true });
+    rmSync(cliOut + '_data', { force: true });
+    if (!sameAsCli) throw new Error(`${config.label}: the studio's download differs from the CLI's output`);
     const outBytes = files.reduce((a, f) => a + statSync(f).size, 0);
     for (const f of files) rmSync(f);
     return {
@@ -181,6 +220,7 @@ async function runOne(url: string, model: string, config: Config, tmp: string): 
       viewsOpenS,
       viewsConfigS,
       quantizeS,
+      quantizeCpuS,
       downloadS,
       idle,
       peak,
@@ -188,6 +228,9 @@ async function runOne(url: string, model: string, config: Config, tmp: string): 
       maxFrameGapMs,
       outBytes,
       files: files.map((f) => basename(f)),
+      load: `${load0.map((x) => x.toFixed(1)).join(' ')} → ${loadavg()
+        .map((x) => x.toFixed(1))
+        .join(' ')}`,
       ort,
     };
   } finally {
@@ -211,21 +254,29 @@ export async function studioLargeBench(opts: { tmp: string; port: number; mb?: n
         .sort((a, b) => b[1] - a[1])
         .map(([k, v]) => `${k} ${mb(v)}`)
         .join(', ');
+      const phases = Object.entries(r.peak.phases)
+        .map(([k, v]) => `${k} ${mb(v)}`)
+        .join(', ');
+      const kindPeaks = Object.entries(r.peak.kindPeaks)
+        .sort((a, b) => b[1] - a[1])
+        .slice(0, 3)
+        .map(([k, v]) => `${k} ${mb(v)}`)
+        .join(', ');
       rows.push(
         [
-          'studio, 2.6 GB',
+          AREA,
           `${r.config.label}: GB/s of input (quantize, wall)`,
           f2(bytes / 1e9 / r.quantizeS),
           '–',
-          `${f2(r.quantizeS)} s from the click to the variant done; open ${f2(r.openS)} s, the page's views of it (error curve at every bit width, histograms) ${f2(r.viewsOpenS)} s and again ${f2(r.viewsConfigS)} s after the config change, before the click; download ${f2(r.downloadS)} s (${r.files.join(' + ')}, ${mb(r.outBytes)} MB); longest frame gap while quantizing ${r.maxFrameGapMs.toFixed(0)} ms; onnxruntime-node: ${r.ort}`,
+          `${f2(r.quantizeS)} s from the click to the variant done (CPU time of Chromium's processes ${f2(r.quantizeCpuS)} s: ${f2(bytes / 1e9 / r.quantizeCpuS)} GB per CPU second); open ${f2(r.openS)} s, the page's views of it (error curve at every bit width, histograms) ${f2(r.viewsOpenS)} s and again ${f2(r.viewsConfigS)} s after the config change, before the click; download ${f2(r.downloadS)} s (${r.files.join(' + ')}, ${mb(r.outBytes)} MB); longest frame gap while quantizing ${r.maxFrameGapMs.toFixed(0)} ms; the CLI's bytes; onnxruntime-node: ${r.ort}; load average ${r.load}`,
           '≥ 1',
         ],
         [
-          'studio, 2.6 GB',
+          AREA,
           `${r.config.label}: peak RSS of Chromium / model (open, quantize, download)`,
           f2(r.peak.rss / bytes),
           '–',
-          `${mb(r.peak.rss)} MB summed over Chromium's processes (${kinds} MB at the peak; anonymous memory peak ${mb(r.peak.anon)} MB); idle page ${mb(r.idle)} MB, peak − idle ${f2((r.peak.rss - r.idle) / bytes)}× the model; ${r.peak.samples} samples; the bench process grew ${mb(r.pickRss)} MB across setInputFiles (paths, not bytes); measureUserAgentSpecificMemory: ${r.uaMemory}`,
+          `${mb(r.peak.rss)} MB summed over Chromium's processes (${kinds} MB at the peak, ${Math.round(r.peak.atMs / 1000)} s in; by phase: ${phases} MB; each kind's own peak: ${kindPeaks} MB; anonymous memory peak ${mb(r.peak.anon)} MB, shared memory ${mb(r.peak.shmem)} MB); idle page ${mb(r.idle)} MB, peak − idle ${f2((r.peak.rss - r.idle) / bytes)}× the model; ${r.peak.samples} samples; the bench process grew ${mb(r.pickRss)} MB across setInputFiles (paths, not bytes); measureUserAgentSpecificMemory: ${r.uaMemory}`,
           '≤ 0.5',
         ],
       );
@@ -237,15 +288,39 @@ export async function studioLargeBench(opts: { tmp: string; port: number; mb?: n
   return rows;
 }
 
+/** Standalone: measures, prints, and writes docs/.bench-studio-large.json and these rows into docs/performance.md. */
 if (process.argv[1] === import.meta.filename) {
   const { values } = parseArgs({
     options: { mb: { type: 'string', default: '2600' }, port: { type: 'string', default: '4394' } },
   });
   const tmp = mkdtempSync(join(tmpdir(), 'qstudio-bench-studio-'));
+  const load0 = loadavg();
+  let rows: Row[];
   try {
-    const rows = await studioLargeBench({ tmp, port: Number(values.port), mb: Number(values.mb) });
-    for (const r of rows) console.log(`${r[1]}: ${r[2]} (goal ${r[5]})\n  ${r[4]}`);
+    rows = await studioLargeBench({ tmp, port: Number(values.port), mb: Number(values.mb) });
   } finally {
     rmSync(tmp, { recursive: true, force: true });
+  }
+  for (const r of rows) console.log(`${r[1]}: ${r[2]} (goal ${r[5]})\n  ${r[4]}`);
+  if (values.mb === '2600') {
+    const root = join(import.meta.dirname, '../..');
+    const json = join(root, 'docs/.bench-studio-large.json');
+    const load = (l: number[]) => l.map((x) => x.toFixed(1)).join(' ');
+    const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GB RAM, node ${process.version}, load average ${load(load0)} at start, ${load(loadavg())} at end`;
+    const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], {
+      cwd: root,
+      encoding: 'utf8',
+    }).trim();
+    const objects = rows.map(([area, measure, after, before, detail, goal]) => ({
+      area,
+      measure,
+      after,
+      before,
+      detail,
+      goal,
+    }));
+    const note = `${NOTE}\`npx tsx scripts/bench/studio-large.ts\` (commit ${commit}; ${machine}); \`npm run bench --large\` measures them in its own run.`;
+    writeFileSync(json, JSON.stringify({ commit, machine, rows: objects, note }, null, 2) + '\n');
+    patchPerformance(objects, note, { area: AREA, notePrefix: NOTE, also: [json] });
   }
 }
