@@ -99,6 +99,8 @@ export interface MemoryPeak {
   phases: Record<string, number>;
   /** Each process kind's own highest RSS (not necessarily at the same moment). */
   kindPeaks: Record<string, number>;
+  /** The same per phase. */
+  phaseKindPeaks: Record<string, Record<string, number>>;
 }
 
 const emptyPeak = (): MemoryPeak => ({
@@ -110,6 +112,7 @@ const emptyPeak = (): MemoryPeak => ({
   samples: 0,
   phases: {},
   kindPeaks: {},
+  phaseKindPeaks: {},
 });
 
 /**
@@ -161,7 +164,11 @@ export class TreeMemorySampler {
       p.anon = Math.max(p.anon, r.anon);
       p.shmem = Math.max(p.shmem, r.shmem);
       p.phases[this.#phase] = Math.max(p.phases[this.#phase] ?? 0, r.rss);
-      for (const [k, v] of Object.entries(r.byKind)) p.kindPeaks[k] = Math.max(p.kindPeaks[k] ?? 0, v);
+      const inPhase = (p.phaseKindPeaks[this.#phase] ??= {});
+      for (const [k, v] of Object.entries(r.byKind)) {
+        p.kindPeaks[k] = Math.max(p.kindPeaks[k] ?? 0, v);
+        inPhase[k] = Math.max(inPhase[k] ?? 0, v);
+      }
       if (r.rss > p.rss) Object.assign(p, { rss: r.rss, byKind: r.byKind, atMs: Date.now() - this.#t0 });
     };
     tick();

@@ -3,9 +3,9 @@
 // Playwright hands a local browser the paths, the test process never reads the files), quantizes int4 block-32 and
 // int8 per-channel, and downloads the result. Chromium's process tree is sampled from /proc every 50 ms: the peak
 // of its summed resident memory over open + quantize + download, against the model's size. A fresh browser per
-// config, so one run's memory does not carry into the other's. The downloads are loaded in onnxruntime-node.
-//   npx tsx scripts/bench/studio-large.ts [--mb 2600] [--port 4394]   (prints the rows; `npm run bench --large`
-//   runs it too)
+// config (a profile on disk, as a user's), so one run's memory does not carry into the other's. The downloads are loaded in onnxruntime-node.
+//   npx tsx scripts/bench/studio-large.ts [--mb 2600] [--port 4394] [--only int8]
+// prints the rows and, for the whole 2.6 GB run, writes them into docs (`npm run bench --large` runs it too).
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
@@ -96,16 +96,20 @@ async function measureUaMemory(page: Page): Promise<string> {
 
 async function runOne(url: string, model: string, config: Config, tmp: string): Promise<StudioRun> {
   const opts = chromiumLaunchOptions();
-  // measureUserAgentSpecificMemory otherwise waits for a garbage collection (up to 20 s) before it answers.
   const load0 = loadavg();
-  const browser = await chromium.launch({
+  // A profile on disk, as a user's: Playwright's usual contexts are incognito, where the origin private file system
+  // and Blobs are kept in the browser process's memory instead of on disk.
+  const profile = mkdtempSync(join(tmp, 'profile-'));
+  const browser = await chromium.launchPersistentContext(profile, {
     ...opts,
+    // measureUserAgentSpecificMemory otherwise waits for a garbage collection (up to 20 s) before it answers.
     args: [...opts.args, '--enable-blink-features=ForceEagerMeasureMemory'],
+    acceptDownloads: true,
   });
   try {
     const browserPid = launchedBrowserPid();
     const sampler = new TreeMemorySampler(browserPid);
-    const page = await browser.newPage();
+    const page = browser.pages()[0] ?? (await browser.newPage());
     await page.goto(url);
     await page.getByTestId('drop-zone').waitFor();
     const idle = sampler.read().rss;
@@ -235,11 +239,18 @@ async function runOne(url: string, model: string, config: Config, tmp: string): 
     };
   } finally {
     await browser.close();
+    rmSync(profile, { recursive: true, force: true });
   }
 }
 
 /** Rows for the bench table: GB/s of input and peak memory / model, per config. */
-export async function studioLargeBench(opts: { tmp: string; port: number; mb?: number }): Promise<Row[]> {
+export async function studioLargeBench(opts: {
+  tmp: string;
+  port: number;
+  mb?: number;
+  /** Only the configs whose label starts with this (a quicker look). */
+  only?: string;
+}): Promise<Row[]> {
   const dir = mkdtempSync(join(opts.tmp, 'studio-'));
   const dist = join(dir, 'dist');
   await buildPages(dist);
@@ -248,14 +259,18 @@ export async function studioLargeBench(opts: { tmp: string; port: number; mb?: n
   const server = await previewPages(dist, opts.port);
   const rows: Row[] = [];
   try {
-    for (const config of CONFIGS) {
+    for (const config of CONFIGS.filter((c) => !opts.only || c.label.startsWith(opts.only))) {
       const r = await runOne(server.url, model, config, dir);
       const kinds = Object.entries(r.peak.byKind)
         .sort((a, b) => b[1] - a[1])
         .map(([k, v]) => `${k} ${mb(v)}`)
         .join(', ');
+      // Per phase: the tree's peak, and the renderer's and the browser process's own peaks in it.
       const phases = Object.entries(r.peak.phases)
-        .map(([k, v]) => `${k} ${mb(v)}`)
+        .map(([k, v]) => {
+          const kinds = r.peak.phaseKindPeaks[k] ?? {};
+          return `${k} ${mb(v)} (renderer ${mb(kinds.renderer ?? 0)}, browser ${mb(kinds.browser ?? 0)})`;
+        })
         .join(', ');
       const kindPeaks = Object.entries(r.peak.kindPeaks)
         .sort((a, b) => b[1] - a[1])
@@ -291,18 +306,27 @@ export async function studioLargeBench(opts: { tmp: string; port: number; mb?: n
 /** Standalone: measures, prints, and writes docs/.bench-studio-large.json and these rows into docs/performance.md. */
 if (process.argv[1] === import.meta.filename) {
   const { values } = parseArgs({
-    options: { mb: { type: 'string', default: '2600' }, port: { type: 'string', default: '4394' } },
+    options: {
+      mb: { type: 'string', default: '2600' },
+      port: { type: 'string', default: '4394' },
+      only: { type: 'string' },
+    },
   });
   const tmp = mkdtempSync(join(tmpdir(), 'qstudio-bench-studio-'));
   const load0 = loadavg();
   let rows: Row[];
   try {
-    rows = await studioLargeBench({ tmp, port: Number(values.port), mb: Number(values.mb) });
+    rows = await studioLargeBench({
+      tmp,
+      port: Number(values.port),
+      mb: Number(values.mb),
+      only: values.only,
+    });
   } finally {
     rmSync(tmp, { recursive: true, force: true });
   }
   for (const r of rows) console.log(`${r[1]}: ${r[2]} (goal ${r[5]})\n  ${r[4]}`);
-  if (values.mb === '2600') {
+  if (values.mb === '2600' && !values.only) {
     const root = join(import.meta.dirname, '../..');
     const json = join(root, 'docs/.bench-studio-large.json');
     const load = (l: number[]) => l.map((x) => x.toFixed(1)).join(' ');
