@@ -9,13 +9,15 @@
 import { createHash } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
-import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { chromium } from '@playwright/test';
-import { build, preview } from 'vite';
 import { chromiumLaunchOptions } from './chromium.mjs';
 import { writeInlineModel } from './bench/models';
+import { treeCpuMs } from './bench/chromium-procs';
+import { buildPages, previewPages } from './bench/vite-preview';
+import { patchPerformance, type RowObject } from './bench/patch-performance';
 import { parseModel } from '../src/core/onnx';
 import { runQuantization } from '../src/core/pipeline/run';
 import { normalizeConfig } from '../src/core/quant/config';
@@ -36,25 +38,12 @@ const ROOT = resolve(import.meta.dirname, '..');
 const NOTE = 'Studio threads rows: ';
 const JSON_PATH = join(ROOT, 'docs/.bench-quantize-browser.json');
 
-type Row = { area: string; measure: string; after: string; before: string; detail: string; goal: string };
-
-/** docs/performance.md: these rows replace this script's old ones at the end of the first table, with a note. */
-function patchPerformance(rows: Row[], note: string): void {
-  const PERF = join(ROOT, 'docs/performance.md');
-  const lines = readFileSync(PERF, 'utf8')
-    .split('\n')
-    .filter((l) => !l.startsWith('| studio threads ') && !l.startsWith(NOTE));
-  const head = lines.findIndex((l) => l.startsWith('| area'));
-  let end = head;
-  while (lines[end + 1]?.startsWith('| ')) end++;
-  const cells = (r: Row) => `| ${[r.area, r.measure, r.after, r.before, r.detail, r.goal].join(' | ')} |`;
-  lines.splice(end + 1, 0, ...rows.map(cells), '', note);
-  writeFileSync(PERF, lines.join('\n').replace(/\n{3,}/g, '\n\n'));
-  execFileSync('npx', ['prettier', '--write', PERF, JSON_PATH], { cwd: ROOT, stdio: 'ignore' });
-}
+type Row = RowObject;
+const patch = (rows: Row[], note: string) =>
+  patchPerformance(rows, note, { area: 'studio threads', notePrefix: NOTE, also: [JSON_PATH] });
 if (args.render) {
   const saved = JSON.parse(readFileSync(args.render, 'utf8')) as { rows: Row[]; note: string };
-  patchPerformance(saved.rows, saved.note);
+  patch(saved.rows, saved.note);
   process.exit(0);
 }
 
@@ -66,39 +55,8 @@ const f2 = (x: number) => x.toFixed(2);
 const load0 = loadavg();
 const tmp = mkdtempSync(join(tmpdir(), 'qstudio-bench-threads-'));
 
-const CLK_TCK = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
-
-/** CPU time (user + system, ms) of a process and its descendants so far: Chromium's workers are threads of them. */
-function chromiumCpuMs(root: number): number {
-  const procs = readdirSync('/proc')
-    .filter((d) => /^\d+$/.test(d))
-    .flatMap((pid) => {
-      try {
-        const f = readFileSync(`/proc/${pid}/stat`, 'utf8');
-        const rest = f.slice(f.lastIndexOf(')') + 2).split(' '); // fields from the 3rd (state) on
-        return [{ pid: Number(pid), ppid: Number(rest[1]), ticks: Number(rest[11]) + Number(rest[12]) }];
-      } catch {
-        return []; // exited meanwhile
-      }
-    });
-  const tree = new Set([root]);
-  for (let grew = true; grew;) {
-    grew = false;
-    for (const p of procs) if (!tree.has(p.pid) && tree.has(p.ppid)) grew = tree.add(p.pid).size > 0;
-  }
-  return (procs.filter((p) => tree.has(p.pid)).reduce((a, p) => a + p.ticks, 0) * 1000) / CLK_TCK;
-}
-
 const outDir = join(tmp, 'dist');
-await build({
-  root: ROOT,
-  logLevel: 'warn',
-  build: {
-    outDir,
-    emptyOutDir: true,
-    rolldownOptions: { input: join(ROOT, 'scripts/bench/quantize-browser/index.html') },
-  },
-});
+await buildPages(outDir, [join(ROOT, 'scripts/bench/quantize-browser/index.html')]);
 const modelPath = join(outDir, 'model.onnx');
 const bytes = writeInlineModel(modelPath, Number(args.mb));
 const cliDigest = createHash('sha256')
@@ -108,12 +66,7 @@ const cliDigest = createHash('sha256')
   )
   .digest('hex');
 
-const server = await preview({
-  root: ROOT,
-  logLevel: 'warn',
-  build: { outDir },
-  preview: { port: Number(args.port), strictPort: true },
-});
+const server = await previewPages(outDir, Number(args.port));
 const chromiumServer = await chromium.launchServer(chromiumLaunchOptions());
 const browser = await chromium.connect(chromiumServer.wsEndpoint());
 const times = new Map<number, number[]>(THREADS.map((t) => [t, []]));
@@ -121,7 +74,7 @@ const cpuTimes = new Map<number, number[]>(THREADS.map((t) => [t, []]));
 let cores = 0;
 try {
   const page = await browser.newPage();
-  await page.goto(`http://localhost:${args.port}/scripts/bench/quantize-browser/index.html`);
+  await page.goto(`${server.url}/scripts/bench/quantize-browser/index.html`);
   await page.locator('body[data-ready="true"]').waitFor({ state: 'attached' });
   type W = { bench: QuantizeBenchPage };
   const run = (t: number, id: string) =>
@@ -141,15 +94,15 @@ try {
   }
   for (let r = 0; r < ROUNDS; r++)
     for (const t of THREADS) {
-      const cpu0 = chromiumCpuMs(chromiumServer.process().pid!);
+      const cpu0 = treeCpuMs(chromiumServer.process().pid!);
       times.get(t)!.push(await run(t, `r${r}-${t}`));
-      cpuTimes.get(t)!.push(chromiumCpuMs(chromiumServer.process().pid!) - cpu0);
+      cpuTimes.get(t)!.push(treeCpuMs(chromiumServer.process().pid!) - cpu0);
       await digest(`r${r}-${t}`); // drops the run
     }
 } finally {
   await browser.close();
   await chromiumServer.close();
-  await new Promise<void>((done) => server.httpServer.close(() => done()));
+  await server.close();
   rmSync(tmp, { recursive: true, force: true });
 }
 
@@ -209,4 +162,4 @@ writeFileSync(
   ) + '\n',
 );
 
-patchPerformance(rows, note);
+patch(rows, note);

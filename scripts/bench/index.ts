@@ -5,7 +5,9 @@
 //   --runs 3         whole-process runs per cell
 //   --rows <file>    extra rows as JSON (docs/.bench-eval.json and docs/.bench-quantize-browser.json are read if present)
 //   --large          also an LLM-shaped 2.6 GB model (int4 block-32 and int8 per-channel, a CPU profile: scripts/bench/
-//                    large.ts) and fp16 of a synthetic ~5 GB model (> 2 GiB output, external data)
+//                    large.ts), fp16 of a synthetic ~5 GB model (> 2 GiB output, external data), and the studio on
+//                    the 2.6 GB model in headless Chromium (studio-large.ts)
+//   --studio-port 4394   the port of the studio's preview server for --large
 import { execFileSync, spawnSync } from 'node:child_process';
 import { availableParallelism, cpus, freemem, loadavg, tmpdir, totalmem } from 'node:os';
 import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -17,6 +19,7 @@ import type { KernelResult } from './kernel';
 import { browserKernelBench } from './kernel-browser';
 import { extraRows, type Row } from './extra-rows';
 import { llmBench } from './large';
+import { studioLargeBench } from './studio-large';
 
 const { values: args } = parseArgs({
   options: {
@@ -25,6 +28,7 @@ const { values: args } = parseArgs({
     large: { type: 'boolean' },
     runs: { type: 'string', default: '3' },
     rows: { type: 'string', multiple: true },
+    'studio-port': { type: 'string', default: '4394' },
   },
 });
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -232,11 +236,15 @@ if (args.large) {
   for (const f of [model, model + '_data', out, out + '_data']) rmSync(f);
   row('> 2 GiB', 'fp16 of ~5 GB, external data', f2(r.s), dash, large, 'loads in ORT');
 }
+// The studio on the same 2.6 GB model: the real page in headless Chromium, memory of its processes from /proc.
+if (args.large) rows.push(...(await studioLargeBench({ tmp, port: Number(args['studio-port']) })));
 rmSync(tmp, { recursive: true, force: true });
 
 const extra = extraRows([
   join(ROOT, 'docs/.bench-eval.json'),
   join(ROOT, 'docs/.bench-quantize-browser.json'), // scripts/bench-quantize-browser.ts: the studio's RTN threads
+  // scripts/bench/studio-large.ts run on its own (with --large its rows were measured above)
+  ...(args.large ? [] : [join(ROOT, 'docs/.bench-studio-large.json')]),
   ...(args.rows ?? []),
 ]);
 rows.push(...extra.rows);
@@ -298,6 +306,8 @@ writeFileSync(
       '',
       ...(args.large
         ? [
+            "The \"studio, 2.6 GB\" rows are scripts/bench/studio-large.ts: the studio's production build under `vite preview` in headless Chromium (a fresh browser per config with a profile on disk, as a user's: Playwright's usual incognito contexts keep the origin private file system and Blobs in memory), model.onnx + model.onnx_data picked in its file input by path (the bench process never reads them), the config set in the page and Quantize clicked once the page's views of the model (error curve at every bit width, histograms) are computed; GB/s is the model's bytes over the time from the click to the variant done. Peak memory: the highest sum of resident memory (VmRSS) over Chromium's process tree, sampled from /proc every 50 ms through opening, quantizing and the download; shared pages count once per process that maps them, so the idle page already sums to about 0.9 GB (the detail gives peak − idle). The download is compared byte for byte with `qstudio quantize` of the same files and loaded in onnxruntime-node.",
+            '',
             'The 2.6 GB row is the LLM-shaped model of scripts/bench/large.ts (18 MatMul weights 4096×4096, 4096×11008, 11008×4096, external data), one run per cell; its copy is a streamed copy (a whole-file read cannot hold 2.6 GB).',
             '',
             '## Where the time goes (2.6 GB, int4 block-32)',

@@ -1,6 +1,7 @@
 // The quantize worker's models and runs: what `open` parsed and what each `quantize` made, kept by the page's ids.
 // A restarted worker has neither; the must-get helpers answer ModelNotLoadedError so the page's session restores them.
 import { StudioError } from '../core/errors';
+import type { RunSpill } from './opfs-spill';
 import { findWeights } from '../core/onnx';
 import type { OnnxModel, WeightInfo } from '../core/onnx/types';
 import type { ExternalData } from '../core/export/external-data';
@@ -25,6 +26,8 @@ export interface Run {
   split?: Promise<{ file: ModelFile; data: ExternalData }>;
   /** The exported file was read back and checked (once, on the first export). */
   validated?: boolean;
+  /** Where a large model's quantized tensors were written (OPFS); the exports read them from there. */
+  spill?: RunSpill;
 }
 
 export const models = new Map<string, OpenModel>();

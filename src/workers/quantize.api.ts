@@ -13,6 +13,7 @@ import { downloadFileName } from '../state/variant-key';
 import { throttleProgress } from '../core/progress';
 import { macrotask } from './macrotask';
 import { releaseRtnPool, rtnPoolFor, type RtnThreadPool } from './rtn-threads';
+import { removeStaleSpills, runSpill, spillFromBytes } from './opfs-spill';
 import { planBudget, type UserBudget } from '../core/mixed/run';
 import type { MeasuredLoss } from '../core/mixed/plan';
 import type {
@@ -68,9 +69,13 @@ export const quantizeApi = {
     /** Shared memory the page sets to 1 on cancel: read inside a layer's solve, where messages wait (may be absent). */
     cancelFlag?: Int32Array,
   ): Promise<RunSummary> {
-    const { model } = mustGetModel(modelId);
+    const { model, weights } = mustGetModel(modelId);
     const cfg = normalizeConfig(config);
     const cal = needsCalibration(cfg) ? mustGetCalibration(calibrationKey, cfg) : null;
+    // A large model's output goes to disk tensor by tensor, so the worker never holds all of it.
+    const large = weights.reduce((a, w) => a + w.bytes, 0) >= spillFromBytes();
+    const spill = large ? await runSpill(runId) : null;
+    let kept = false;
     const report = throttleProgress(Date.now, (p: Progress) => void onProgress?.(p)); // remote: not awaited
     // RTN tensors go to threads on larger models; GPTQ / AdaRound / bias-corrected layers stay in this thread.
     const pool = rtnPoolFor(model);
@@ -87,14 +92,17 @@ export const quantizeApi = {
           pause: macrotask,
           onProgress: (p) => report(p, p.status !== 'quantizing'),
           rtnPool: pool ?? undefined,
+          ...(spill ? { spill: (bytes: Uint8Array) => spill.spill(bytes) } : {}),
         },
         { externalData: 'auto', dataLocation },
         cal?.calibration,
       );
       if (cal) summary.notes.unshift(...cal.notes, captureLine(cal.stats));
-      runs.set(runId, { modelId, config: cfg, file, externalData, dataLocation });
+      runs.set(runId, { modelId, config: cfg, file, externalData, dataLocation, spill: spill ?? undefined });
+      kept = true;
       return summary;
     } finally {
+      if (!kept) void spill?.discard();
       cancelled.delete(runId);
       pools.delete(runId);
       if (pool) await releaseRtnPool(pool);
@@ -150,13 +158,20 @@ export const quantizeApi = {
   },
 
   async dropRun(runId: string): Promise<void> {
+    await runs.get(runId)?.spill?.discard();
     runs.delete(runId);
   },
 
   async close(modelId: string): Promise<void> {
     models.delete(modelId);
-    for (const [id, r] of runs) if (r.modelId === modelId) runs.delete(id);
+    for (const [id, r] of runs)
+      if (r.modelId === modelId) {
+        runs.delete(id);
+        await r.spill?.discard();
+      }
     calibrations.dropModel(modelId);
+    // The page released its exports before closing a model: files of workers that are gone can go now.
+    await removeStaleSpills();
   },
 };
 
