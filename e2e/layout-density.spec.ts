@@ -1,0 +1,79 @@
+import { expect, test, type Page } from '@playwright/test';
+import { expectModelReady, expectSamplesReady, quantize } from './helpers';
+
+// First-user density at 1280×800: the Weights table shows several rows in its panel, and a weight histogram with
+// five variants keeps most of its figure for the plot (the legend does not squeeze it).
+test.describe.configure({ timeout: 150_000 });
+
+async function demo(page: Page) {
+  await page.goto('/');
+  await page.getByRole('button', { name: 'Demo model', exact: true }).click();
+  await expectModelReady(page, 'mnist-8.onnx');
+}
+
+test('Weights table rows are one line: at least 6 fit its scroll box, every layer setting labelled', async ({
+  page,
+}) => {
+  await demo(page);
+  const scroller = page.getByTestId('weights-table').locator('.weights-scroll');
+  const rows = scroller.locator('[data-testid=weight-row]');
+  await expect(rows.first()).toBeVisible();
+  const box = await scroller.evaluate((n) => ({
+    client: parseFloat(getComputedStyle(n).maxHeight) - (n.getBoundingClientRect().height - n.clientHeight),
+    head: n.querySelector('thead')!.getBoundingClientRect().height,
+    rows: [...n.querySelectorAll('[data-testid=weight-row]')].map((r) => r.getBoundingClientRect().height),
+    scrollWidth: n.scrollWidth,
+    clientWidth: n.clientWidth,
+  }));
+  const tallest = Math.max(...box.rows);
+  const fit = (box.client - box.head) / tallest;
+  console.log('weights table', { ...box, fit: fit.toFixed(1) });
+  expect(fit, JSON.stringify(box)).toBeGreaterThanOrEqual(6);
+  expect(box.scrollWidth, 'no sideways scroll').toBeLessThanOrEqual(box.clientWidth + 1);
+  // Every per-layer setting stays a labelled control, reachable by keyboard.
+  const name = await rows.first().getAttribute('data-weight');
+  for (const what of ['Bit width', 'Clip range', 'Rounding']) {
+    const select = page.getByRole('combobox', { name: `${what} for ${name}`, exact: true });
+    await expect(select).toBeVisible();
+    await select.focus();
+    await expect(select).toBeFocused();
+  }
+});
+
+test('with 5 variants the weight histogram keeps most of its figure for the plot', async ({ page }) => {
+  await demo(page);
+  await page.getByRole('button', { name: 'Use 300 demo digits' }).click();
+  await expectSamplesReady(page, 300);
+  const idle = () => expect(page.getByTestId('quantize-batch')).toHaveAttribute('data-status', 'idle');
+  await quantize(page, ['8-bit', '4-bit']);
+  await idle();
+  await page.getByRole('radio', { name: 'Tensor', exact: true }).check();
+  await quantize(page, ['8-bit', '4-bit']);
+  await idle();
+  await page.getByRole('radio', { name: 'Channel', exact: true }).check();
+  await page.getByRole('radio', { name: 'GPTQ', exact: true }).check();
+  await quantize(page, ['4-bit']);
+  await idle();
+  await expect(page.getByTestId('variant-list').locator('[data-status=done]')).toHaveCount(5);
+
+  const plot = page.getByTestId('plot-histogram');
+  await plot.scrollIntoViewIfNeeded();
+  await expect(plot).toHaveAttribute('data-status', 'ready');
+  // Every variant's line drawn (5 legend entries besides float32) before measuring.
+  await expect(plot.locator('.legend .traces')).toHaveCount(6);
+  const m = await plot.evaluate((node) => {
+    const h = (sel: string) => node.querySelector(sel)!.getBoundingClientRect();
+    const fig = h('.main-svg');
+    const area = h('.draglayer .nsewdrag');
+    const legend = h('.legend .bg');
+    return {
+      figure: fig.height,
+      plot: area.height,
+      legend: { top: legend.top - fig.top, height: legend.height, width: legend.width },
+      plotTop: area.top - fig.top,
+    };
+  });
+  console.log('histogram', m);
+  expect(m.plot / m.figure, JSON.stringify(m)).toBeGreaterThanOrEqual(0.55);
+  await page.screenshot({ path: '/tmp/e2e-uipolish-histogram.png', fullPage: false });
+});
