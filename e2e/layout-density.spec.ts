@@ -1,5 +1,5 @@
 import { expect, test, type Page } from '@playwright/test';
-import { expectModelReady, expectSamplesReady, quantize } from './helpers';
+import { evaluate, expectModelReady, expectSamplesReady, quantize } from './helpers';
 
 // First-user density at 1280×800: the Weights table shows several rows in its panel, and a weight histogram with
 // five variants keeps most of its figure for the plot (the legend does not squeeze it).
@@ -104,4 +104,19 @@ test('with 5 variants the weight histogram keeps most of its figure for the plot
   expect(m.plotWidth, JSON.stringify(m)).toBeGreaterThanOrEqual(0.6);
   expect(m.overlapping, 'legend entries overlapping').toBe(0);
   expect(m.cutNames, 'legend names cut').toEqual([]);
+});
+
+test('the flips gallery names the variant whole (wrapped, not cut to its bit width)', async ({ page }) => {
+  await demo(page);
+  await page.getByRole('button', { name: 'Use 300 demo digits' }).click();
+  await expectSamplesReady(page, 300);
+  await page.getByRole('radio', { name: 'Tensor', exact: true }).check();
+  await quantize(page, ['4-bit']);
+  await expect(page.getByTestId('variant-list').locator('[data-status=done]')).toHaveCount(1);
+  await evaluate(page, 120_000);
+  const card = page.getByTestId('eval-flips').getByTestId('flip-card').first();
+  await card.scrollIntoViewIfNeeded();
+  const who = card.locator('.flip-who').last(); // the first is "float"
+  await expect(who).toHaveText('4-bit · tensor');
+  expect(await who.evaluate((n) => n.scrollWidth <= n.clientWidth + 1)).toBe(true);
 });
