@@ -11,6 +11,9 @@ import { countRange, gridShapes, histogramTraces } from './histogram-traces';
 import { clipBoundTraces } from './clip-traces';
 import { useClipViews } from './useClipViews';
 
+/** Height a legend row adds (11 px labels). */
+const LEGEND_ROW_PX = 21;
+
 interface HistogramPlotProps {
   weight: string;
   variants: readonly Variant[];
@@ -75,6 +78,11 @@ export function HistogramPlot({ weight, variants, testId, height = 300, sharedCo
   const shapes = useMemo(() => gridShapes(overlays), [overlays]);
 
   const overlaid = data.some((t) => t.yaxis === 'y3');
+  // The legend stands above the plot, and at half the page's width names like "4-bit · channel · GPTQ" fit one a
+  // row: the figure grows by the rows past the first so the plot keeps its height (5 variants left it 114 px of 300).
+  const legendEntries = data.filter((t) => t.showlegend !== false).length;
+  const legendRows = legendEntries > 3 ? legendEntries : 1;
+  const figureHeight = height + (legendRows - 1) * LEGEND_ROW_PX;
   const floatMax = sharedCounts?.floatMax;
   const quantizedMax = sharedCounts?.quantizedMax;
   const layout = useMemo(() => {
@@ -112,7 +120,7 @@ export function HistogramPlot({ weight, variants, testId, height = 300, sharedCo
         label={`Histogram of ${weight}`}
         data={data}
         layout={layout}
-        height={height}
+        height={figureHeight}
         pending={pending}
         emptyText={pending ? 'Computing histogram…' : 'No histogram.'}
       />

@@ -83,57 +83,60 @@ export const WeightRow = memo(function WeightRow({
           {formatPercent(w.bytes / fileBytes)}
         </span>
       </td>
-      <td onClick={(e) => e.stopPropagation()}>
-        <div className="layer-settings">
-          <select
-            className="select-small"
-            aria-label={`Bit width for ${w.name}`}
-            title={why ?? 'Bit width of this layer (variant: each variant’s own)'}
-            value={override?.bits === undefined ? '' : String(override.bits)}
-            disabled={!included}
-            onChange={(e) => setLayerBits(w.name, parseBits(e.currentTarget.value))}
-          >
-            <option value="">variant</option>
-            {ALL_BITS.map((p) => (
-              <option key={p} value={String(p)}>
-                {bitsLabel(p)}
-              </option>
-            ))}
-          </select>
-          <select
-            className="select-small"
-            aria-label={`Clip range for ${w.name}`}
-            title={why ?? 'Clip range of this layer (variant: the global setting)'}
-            value={override?.clip ?? ''}
-            disabled={!included}
-            onChange={(e) => setLayerClip(w.name, (e.currentTarget.value || null) as ClipMethod | null)}
-          >
-            <option value="">variant clip</option>
-            {CLIP_METHODS.map((c) => (
-              <option key={c} value={c}>
-                {CLIP_LABELS[c]}
-              </option>
-            ))}
-          </select>
-          <select
-            className="select-small"
-            aria-label={`Rounding for ${w.name}`}
-            title={
-              why ??
-              'Rounding method of this layer (variant: the global setting); GPTQ and AdaRound need a sample set'
-            }
-            value={override?.method ?? ''}
-            disabled={!included}
-            onChange={(e) => setLayerMethod(w.name, (e.currentTarget.value || null) as RoundingMethod | null)}
-          >
-            <option value="">variant rounding</option>
-            {(Object.keys(METHOD_LABELS) as RoundingMethod[]).map((m) => (
-              <option key={m} value={m}>
-                {METHOD_LABELS[m]}
-              </option>
-            ))}
-          </select>
-        </div>
+      {/* Layer settings: one cell each (columns Bits, Clip, Rounding) so a row stays one line tall. */}
+      <td className="cell-setting" onClick={(e) => e.stopPropagation()}>
+        <select
+          className="select-small"
+          aria-label={`Bit width for ${w.name}`}
+          title={why ?? 'Bit width of this layer (variant: each variant’s own)'}
+          value={override?.bits === undefined ? '' : String(override.bits)}
+          disabled={!included}
+          onChange={(e) => setLayerBits(w.name, parseBits(e.currentTarget.value))}
+        >
+          <option value="">variant</option>
+          {ALL_BITS.map((p) => (
+            <option key={p} value={String(p)}>
+              {bitsLabel(p)}
+            </option>
+          ))}
+        </select>
+      </td>
+      <td className="cell-setting" onClick={(e) => e.stopPropagation()}>
+        <select
+          className="select-small"
+          aria-label={`Clip range for ${w.name}`}
+          title={why ?? 'Clip range of this layer (variant: the global setting)'}
+          value={override?.clip ?? ''}
+          disabled={!included}
+          onChange={(e) => setLayerClip(w.name, (e.currentTarget.value || null) as ClipMethod | null)}
+        >
+          <option value="">variant</option>
+          {CLIP_METHODS.map((c) => (
+            <option key={c} value={c}>
+              {CLIP_LABELS[c]}
+            </option>
+          ))}
+        </select>
+      </td>
+      <td className="cell-setting" onClick={(e) => e.stopPropagation()}>
+        <select
+          className="select-small"
+          aria-label={`Rounding for ${w.name}`}
+          title={
+            why ??
+            'Rounding method of this layer (variant: the global setting); GPTQ and AdaRound need a sample set'
+          }
+          value={override?.method ?? ''}
+          disabled={!included}
+          onChange={(e) => setLayerMethod(w.name, (e.currentTarget.value || null) as RoundingMethod | null)}
+        >
+          <option value="">variant</option>
+          {(Object.keys(METHOD_LABELS) as RoundingMethod[]).map((m) => (
+            <option key={m} value={m}>
+              {METHOD_LABELS[m]}
+            </option>
+          ))}
+        </select>
       </td>
     </tr>
   );

@@ -30,6 +30,13 @@ const COLUMNS: { key: WeightSortKey | null; label: string; className?: string }[
   { key: 'bytes', label: 'Share', className: 'num' },
 ];
 
+/** Layer settings: one column each, so a row is one line ("variant": the variant's own / the global setting). */
+const SETTINGS = [
+  { label: 'Bits', title: "This layer's bit width (variant: each variant's own)" },
+  { label: 'Clip', title: "This layer's clip range (variant: the global setting)" },
+  { label: 'Rounding', title: "This layer's rounding method (variant: the global setting)" },
+];
+
 export function WeightsTable() {
   const { summary, filter, sort, layers, includeGather, selected } = useAppStore(useShallow(selectTable));
   const rows = useMemo(
@@ -103,12 +110,11 @@ export function WeightsTable() {
                   )}
                 </th>
               ))}
-              <th
-                scope="col"
-                title="This layer's bit width, clip range and rounding (variant: the global setting)"
-              >
-                Layer settings
-              </th>
+              {SETTINGS.map((c) => (
+                <th key={c.label} scope="col" className="cell-setting" title={c.title}>
+                  {c.label}
+                </th>
+              ))}
             </tr>
           </thead>
           <tbody>

@@ -4,7 +4,6 @@ import { EVAL_MODE_LABELS } from '../eval-modes';
 import { useShallow } from 'zustand/react/shallow';
 import {
   flipsKey,
-  bitsLabel,
   selectSamples,
   useAppStore,
   selectVariantLabels,
@@ -40,7 +39,6 @@ export function FlipsPanel() {
   if (!report || report.variants.length === 0 || !variantId) return null;
   const reported = report.variants.find((v) => v.id === variantId);
   const name = variant ? variantShortLabel(variant) : (reported?.label ?? variantId);
-  const shortName = variant ? bitsLabel(variant.bits) : 'variant';
   const data = entry?.status === 'ready' ? entry.data : null;
   const modes = report.modes.map((m) => ({ value: m, label: EVAL_MODE_LABELS[m] }));
   return (
@@ -109,7 +107,7 @@ export function FlipsPanel() {
               flip={f}
               classes={report.classes}
               samplesId={samplesId}
-              variantName={shortName}
+              variantName={name}
             />
           ))}
         </ul>
