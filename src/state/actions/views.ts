@@ -5,6 +5,7 @@ import { getQuantizeSession, type RunRef } from '../../bridge';
 import type { QuantConfig } from '../../core/quant/config';
 import { ALL_BITS } from '../../core/quant/config';
 import { configKeyWithoutBits } from '../variant-key';
+import { isAbortLike, toUiError } from '../ui-error';
 
 /** Bins asked of the worker for a histogram (it downsamples; the UI never sees raw weights). */
 export const HISTOGRAM_BINS = 128;
@@ -90,7 +91,8 @@ export function ensureErrorCurve(weight: string | null, retryError = false): Pro
       getQuantizeSession().callModel(loaded, (api) =>
         api.errorCurve(loaded.id, weight, config, [...ALL_BITS]),
       ),
-    { retryError },
+    // Superseded by a newer settings' curve: dropped, so that view asks again if it is shown again.
+    { retryError, errorOf: (e) => (isAbortLike(e) ? null : toUiError(e)) },
   );
 }
 

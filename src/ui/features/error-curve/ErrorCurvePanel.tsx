@@ -8,6 +8,7 @@ import { ErrorNotice } from '../../components/ErrorNotice';
 import { Panel } from '../../components/Panel';
 import { WeightSqnrTerm } from '../../components/WeightSqnr';
 import { Plot } from '../../components/Plot';
+import { SAMPLE_ELEMENTS } from '../../../core/pipeline/error-curve';
 
 const selectCurves = (s: AppState) => {
   const modelId = selectModelId(s);
@@ -54,6 +55,8 @@ export function ErrorCurvePanel() {
   }, [model, layer, weight]);
   const err = [model, layer].find((e) => e?.status === 'error');
   const pending = [model, layer].some((e) => e?.status === 'loading');
+  const share = [model, layer].find((e) => e?.status === 'ready' && e.data[0]?.share !== undefined);
+  const estimate = share?.status === 'ready' ? share.data[0]?.share : undefined;
   return (
     <Panel
       title="Error vs bit width"
@@ -67,6 +70,12 @@ export function ErrorCurvePanel() {
     >
       {err?.status === 'error' && (
         <ErrorNotice error={err.error} context="Couldn’t compute the error curve" />
+      )}
+      {estimate !== undefined && (
+        <p className="muted" data-testid="error-curve-estimate">
+          Estimate: a large model’s curve uses {(estimate * 100).toFixed(1)} % of its weight values (whole
+          output channels, evenly spaced, of each weight above {SAMPLE_ELEMENTS / 2 ** 20} M values).
+        </p>
       )}
       <Plot
         testId="plot-error-curve"
