@@ -140,6 +140,8 @@ export const viewsApi = {
     weight: string | null,
     config: QuantConfig,
     chosenBits: Bits[],
+    /** Weights done and in all, after each weight (a comlink proxy from the page). */
+    onProgress?: (done: number, total: number) => unknown,
   ): Promise<ErrorCurvePoint[]> {
     const generation = weight === null ? ++curveGeneration : curveGeneration;
     return oneAtATime(async () => {
@@ -152,13 +154,14 @@ export const viewsApi = {
       let used = 0;
       let all = 0;
       const source = cfg.equalize ? (await equalizeModel(m.model, cfg)).model : m.model;
-      for (const w of targets) {
+      for (const [i, w] of targets.entries()) {
         if (weight === null && generation !== curveGeneration) throw superseded();
         const values = await readWeight(source, source === m.model ? w : sameWeight(source, w));
         const s = sampleChannels(values, w, large ? SAMPLE_ELEMENTS : Infinity);
         used += s.values.length;
         all += values.length;
         totals = addByBits(totals, errorSumsByBits(s.values, s.w, specFor(cfg, w.name) ?? cfg, chosenBits));
+        void onProgress?.(i + 1, targets.length);
         await macrotask();
       }
       return chosenBits.map((bits, i) => {

@@ -84,6 +84,11 @@ describe('quantize worker API', () => {
     expect(curve[0].sqnrDb).toBeLessThan(curve[1].sqnrDb);
     expect(curve[1].sqnrDb).toBeLessThan(curve[2].sqnrDb);
     expect(curve.every((p) => p.share === undefined)).toBe(true); // a small model: every value, no estimate
+    const seen: [number, number][] = [];
+    await api.errorCurve('m3', null, defaultQuantConfig, [4], (done, total) => seen.push([done, total]));
+    expect(seen.length).toBeGreaterThan(0);
+    expect(seen.map(([d]) => d)).toEqual(seen.map((_, i) => i + 1));
+    expect(seen.every(([, t]) => t === seen.length)).toBe(true);
   });
 
   it('supersedes a whole-model error curve by a newer one, and answers views one at a time', async () => {

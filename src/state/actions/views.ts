@@ -1,4 +1,5 @@
-import { getState } from '../store';
+import { proxy } from 'comlink';
+import { getState, setState } from '../store';
 import { selectLoaded } from '../selectors';
 import { fetchOnce } from './fetch-once';
 import { getQuantizeSession, type RunRef } from '../../bridge';
@@ -84,12 +85,16 @@ export function ensureErrorCurve(weight: string | null, retryError = false): Pro
   const loaded = selectLoaded(s);
   if (!loaded) return Promise.resolve();
   const config = s.config;
+  const key = errorCurveKey(loaded.id, weight, config);
+  const onProgress = proxy((done: number, total: number) =>
+    setState((st) => ({ errorCurveProgress: { ...st.errorCurveProgress, [key]: { done, total } } })),
+  );
   return fetchOnce(
     'errorCurves',
-    errorCurveKey(loaded.id, weight, config),
+    key,
     () =>
       getQuantizeSession().callModel(loaded, (api) =>
-        api.errorCurve(loaded.id, weight, config, [...ALL_BITS]),
+        api.errorCurve(loaded.id, weight, config, [...ALL_BITS], weight === null ? onProgress : undefined),
       ),
     // Superseded by a newer settings' curve: dropped, so that view asks again if it is shown again.
     { retryError, errorOf: (e) => (isAbortLike(e) ? null : toUiError(e)) },

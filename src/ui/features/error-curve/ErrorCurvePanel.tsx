@@ -15,6 +15,7 @@ const selectCurves = (s: AppState) => {
   const weight = s.selectedWeight;
   return {
     model: modelId ? s.errorCurves[errorCurveKey(modelId, null, s.config)] : undefined,
+    progress: modelId ? s.errorCurveProgress[errorCurveKey(modelId, null, s.config)] : undefined,
     layer: modelId && weight ? s.errorCurves[errorCurveKey(modelId, weight, s.config)] : undefined,
     modelId,
     weight,
@@ -41,7 +42,7 @@ const LAYOUT = {
 
 /** SQNR against bit width, for the whole model and the selected layer, with the current scheme/granularity. */
 export function ErrorCurvePanel() {
-  const { model, layer, modelId, weight, config } = useAppStore(useShallow(selectCurves));
+  const { model, layer, progress, modelId, weight, config } = useAppStore(useShallow(selectCurves));
   useEffect(() => {
     if (!modelId) return;
     void ensureErrorCurve(null);
@@ -70,6 +71,11 @@ export function ErrorCurvePanel() {
     >
       {err?.status === 'error' && (
         <ErrorNotice error={err.error} context="Couldn’t compute the error curve" />
+      )}
+      {model?.status === 'loading' && progress && (
+        <p className="muted" data-testid="error-curve-progress">
+          Whole model: {progress.done} of {progress.total} weights…
+        </p>
       )}
       {estimate !== undefined && (
         <p className="muted" data-testid="error-curve-estimate">
