@@ -35,6 +35,11 @@ export interface ErrorCurvePoint {
   bits: Bits;
   sqnrDb: number;
   mse: number;
+  /**
+   * Set on a large model's curve only: the share of the weights' values it was computed from (whole output
+   * channels, evenly spaced), so the point is an estimate.
+   */
+  share?: number;
 }
 
 /** A mixed-precision assignment planned for a budget (core/mixed `Assignment`, without the solver's internals). */

@@ -88,6 +88,8 @@ export interface ViewsSlice {
   /** A run's clip choice per weight (null: that run does not clip it). */
   clipViews: Record<string, Async<ClipView | null>>;
   errorCurves: Record<string, Async<ErrorCurvePoint[]>>;
+  /** Weights done of a whole-model error curve being computed, by its errorCurveKey. */
+  errorCurveProgress: Record<string, { done: number; total: number }>;
   downloads: Record<string, DownloadState>;
   /** Pre-download check per variant id (for the run named in it). */
   checks: Record<string, VariantCheck>;
@@ -126,6 +128,7 @@ export const initialViews: ViewsSlice = {
   channelErrors: {},
   clipViews: {},
   errorCurves: {},
+  errorCurveProgress: {},
   downloads: {},
   checks: {},
 };

@@ -3,7 +3,7 @@
 import { transfer } from 'comlink';
 import { StudioError } from '../core/errors';
 import {
-  ErrorAccumulator,
+  metricsFromSums,
   channelErrors,
   channelRanges,
   perTensorGrid,
@@ -13,7 +13,15 @@ import { readWeight } from '../core/onnx';
 import { listQuantizedWeights, readDequantized } from '../core/onnx/quantized-weights';
 import type { WeightInfo } from '../core/onnx/types';
 import { normalizeConfig, specFor, type Bits, type QuantConfig } from '../core/quant/config';
-import { quantizeForExport, quantizeWeight } from '../core/pipeline/weight';
+import { quantizeWeight } from '../core/pipeline/weight';
+import {
+  SAMPLE_ELEMENTS,
+  SAMPLE_MODEL_ELEMENTS,
+  addByBits,
+  emptyByBits,
+  errorSumsByBits,
+  sampleChannels,
+} from '../core/pipeline/error-curve';
 import { equalizeModel } from '../core/equalize/equalize';
 import { weightClipView } from '../core/ranges/clip-view';
 import type {
@@ -38,7 +46,19 @@ async function runWeight(m: OpenModel, w: WeightInfo, runId: string | null) {
   return { values, quantized: spec ? quantizeWeight(values, w, spec) : null };
 }
 
-export const viewsApi = {
+let curveGeneration = 0;
+const superseded = () =>
+  new StudioError('CancelledError', 'superseded by a newer error curve (the settings changed)');
+
+// Views read whole weights (up to hundreds of MB each): one at a time, so concurrent asks do not hold several.
+let queue: Promise<unknown> = Promise.resolve();
+function oneAtATime<T>(work: () => Promise<T>): Promise<T> {
+  const run = queue.then(work, work);
+  queue = run.catch(() => undefined);
+  return run;
+}
+
+const weightViews = {
   /** Float weights and (when runId is given) that run's dequantized weights on shared bin edges. */
   async histogram(modelId: string, weight: string, runId: string | null, bins = 128): Promise<HistogramDto> {
     const m = mustGetModel(modelId);
@@ -96,32 +116,58 @@ export const viewsApi = {
     const values = await readWeight(source, source === m.model ? w : sameWeight(source, w));
     return weightClipView(values, w, spec);
   },
+};
 
-  /** SQNR of one weight (or of all quantized weights when weight is null) at each bit width. */
-  async errorCurve(
+const queued =
+  <A extends unknown[], T>(f: (...args: A) => Promise<T>) =>
+  (...args: A): Promise<T> =>
+    oneAtATime(() => f(...args));
+
+export const viewsApi = {
+  histogram: queued(weightViews.histogram),
+  quantizedHistogram: queued(weightViews.quantizedHistogram),
+  channelRanges: queued(weightViews.channelRanges),
+  channelErrors: queued(weightViews.channelErrors),
+  clipView: queued(weightViews.clipView),
+
+  /**
+   * SQNR of one weight (or of all quantized weights when weight is null) at each bit width: each weight read once
+   * for all widths, one weight at a time. On a large model each weight above SAMPLE_ELEMENTS is estimated from
+   * whole channels (`share` says how much was used). A newer curve of the whole model supersedes this one.
+   */
+  errorCurve(
     modelId: string,
     weight: string | null,
     config: QuantConfig,
     chosenBits: Bits[],
+    /** Weights done and in all, after each weight (a comlink proxy from the page). */
+    onProgress?: (done: number, total: number) => unknown,
   ): Promise<ErrorCurvePoint[]> {
-    const m = mustGetModel(modelId);
-    const cfg = normalizeConfig(config);
-    const targets =
-      weight !== null ? [mustGetWeight(m, weight)] : m.weights.filter((w) => specFor(cfg, w.name));
-    const acc = chosenBits.map(() => new ErrorAccumulator());
-    const source = cfg.equalize ? (await equalizeModel(m.model, cfg)).model : m.model;
-    for (const w of targets) {
-      const values = await readWeight(source, source === m.model ? w : sameWeight(source, w));
-      const base = specFor(cfg, w.name) ?? cfg;
-      // The export's fused pass: the same sums as errorSums(values, dequantized), without the dequantized copy.
-      chosenBits.forEach((bits, i) =>
-        acc[i].addSums(quantizeForExport(values, w, { ...base, bits }, null).sums),
-      );
-      await macrotask();
-    }
-    return chosenBits.map((bits, i) => {
-      const { sqnrDb, mse } = acc[i].overall();
-      return { bits, sqnrDb, mse };
+    const generation = weight === null ? ++curveGeneration : curveGeneration;
+    return oneAtATime(async () => {
+      const m = mustGetModel(modelId);
+      const cfg = normalizeConfig(config);
+      const targets =
+        weight !== null ? [mustGetWeight(m, weight)] : m.weights.filter((w) => specFor(cfg, w.name));
+      const large = m.weights.reduce((n, w) => n + w.elements, 0) > SAMPLE_MODEL_ELEMENTS;
+      let totals = emptyByBits(chosenBits.length);
+      let used = 0;
+      let all = 0;
+      const source = cfg.equalize ? (await equalizeModel(m.model, cfg)).model : m.model;
+      for (const [i, w] of targets.entries()) {
+        if (weight === null && generation !== curveGeneration) throw superseded();
+        const values = await readWeight(source, source === m.model ? w : sameWeight(source, w));
+        const s = sampleChannels(values, w, large ? SAMPLE_ELEMENTS : Infinity);
+        used += s.values.length;
+        all += values.length;
+        totals = addByBits(totals, errorSumsByBits(s.values, s.w, specFor(cfg, w.name) ?? cfg, chosenBits));
+        void onProgress?.(i + 1, targets.length);
+        await macrotask();
+      }
+      return chosenBits.map((bits, i) => {
+        const { sqnrDb, mse } = metricsFromSums(totals[i]);
+        return used < all ? { bits, sqnrDb, mse, share: used / all } : { bits, sqnrDb, mse };
+      });
     });
   },
 };

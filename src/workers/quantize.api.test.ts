@@ -83,6 +83,22 @@ describe('quantize worker API', () => {
     expect(curve.map((p) => p.bits)).toEqual([2, 4, 8]);
     expect(curve[0].sqnrDb).toBeLessThan(curve[1].sqnrDb);
     expect(curve[1].sqnrDb).toBeLessThan(curve[2].sqnrDb);
+    expect(curve.every((p) => p.share === undefined)).toBe(true); // a small model: every value, no estimate
+    const seen: [number, number][] = [];
+    await api.errorCurve('m3', null, defaultQuantConfig, [4], (done, total) => seen.push([done, total]));
+    expect(seen.length).toBeGreaterThan(0);
+    expect(seen.map(([d]) => d)).toEqual(seen.map((_, i) => i + 1));
+    expect(seen.every(([, t]) => t === seen.length)).toBe(true);
+  });
+
+  it('supersedes a whole-model error curve by a newer one, and answers views one at a time', async () => {
+    await open('m3s');
+    const old = api.errorCurve('m3s', null, defaultQuantConfig, [4, 8]);
+    const hist = api.histogram('m3s', 'fc1.weight', null, 16);
+    const next = api.errorCurve('m3s', null, { ...defaultQuantConfig, granularity: 'tensor' }, [4, 8]);
+    await expect(old).rejects.toMatchObject({ name: 'CancelledError' });
+    expect((await hist).float.length).toBe(16);
+    expect((await next).map((p) => p.bits)).toEqual([4, 8]);
   });
 
   it('gives per-channel errors of a run, and the step and levels of a per-tensor one', async () => {

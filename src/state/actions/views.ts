@@ -1,10 +1,12 @@
-import { getState } from '../store';
+import { proxy } from 'comlink';
+import { getState, setState } from '../store';
 import { selectLoaded } from '../selectors';
 import { fetchOnce } from './fetch-once';
 import { getQuantizeSession, type RunRef } from '../../bridge';
 import type { QuantConfig } from '../../core/quant/config';
 import { ALL_BITS } from '../../core/quant/config';
 import { configKeyWithoutBits } from '../variant-key';
+import { isAbortLike, toUiError } from '../ui-error';
 
 /** Bins asked of the worker for a histogram (it downsamples; the UI never sees raw weights). */
 export const HISTOGRAM_BINS = 128;
@@ -83,14 +85,19 @@ export function ensureErrorCurve(weight: string | null, retryError = false): Pro
   const loaded = selectLoaded(s);
   if (!loaded) return Promise.resolve();
   const config = s.config;
+  const key = errorCurveKey(loaded.id, weight, config);
+  const onProgress = proxy((done: number, total: number) =>
+    setState((st) => ({ errorCurveProgress: { ...st.errorCurveProgress, [key]: { done, total } } })),
+  );
   return fetchOnce(
     'errorCurves',
-    errorCurveKey(loaded.id, weight, config),
+    key,
     () =>
       getQuantizeSession().callModel(loaded, (api) =>
-        api.errorCurve(loaded.id, weight, config, [...ALL_BITS]),
+        api.errorCurve(loaded.id, weight, config, [...ALL_BITS], weight === null ? onProgress : undefined),
       ),
-    { retryError },
+    // Superseded by a newer settings' curve: dropped, so that view asks again if it is shown again.
+    { retryError, errorOf: (e) => (isAbortLike(e) ? null : toUiError(e)) },
   );
 }
 

@@ -8,12 +8,14 @@ import { ErrorNotice } from '../../components/ErrorNotice';
 import { Panel } from '../../components/Panel';
 import { WeightSqnrTerm } from '../../components/WeightSqnr';
 import { Plot } from '../../components/Plot';
+import { SAMPLE_ELEMENTS } from '../../../core/pipeline/error-curve';
 
 const selectCurves = (s: AppState) => {
   const modelId = selectModelId(s);
   const weight = s.selectedWeight;
   return {
     model: modelId ? s.errorCurves[errorCurveKey(modelId, null, s.config)] : undefined,
+    progress: modelId ? s.errorCurveProgress[errorCurveKey(modelId, null, s.config)] : undefined,
     layer: modelId && weight ? s.errorCurves[errorCurveKey(modelId, weight, s.config)] : undefined,
     modelId,
     weight,
@@ -40,7 +42,7 @@ const LAYOUT = {
 
 /** SQNR against bit width, for the whole model and the selected layer, with the current scheme/granularity. */
 export function ErrorCurvePanel() {
-  const { model, layer, modelId, weight, config } = useAppStore(useShallow(selectCurves));
+  const { model, layer, progress, modelId, weight, config } = useAppStore(useShallow(selectCurves));
   useEffect(() => {
     if (!modelId) return;
     void ensureErrorCurve(null);
@@ -54,6 +56,8 @@ export function ErrorCurvePanel() {
   }, [model, layer, weight]);
   const err = [model, layer].find((e) => e?.status === 'error');
   const pending = [model, layer].some((e) => e?.status === 'loading');
+  const share = [model, layer].find((e) => e?.status === 'ready' && e.data[0]?.share !== undefined);
+  const estimate = share?.status === 'ready' ? share.data[0]?.share : undefined;
   return (
     <Panel
       title="Error vs bit width"
@@ -67,6 +71,17 @@ export function ErrorCurvePanel() {
     >
       {err?.status === 'error' && (
         <ErrorNotice error={err.error} context="Couldn’t compute the error curve" />
+      )}
+      {model?.status === 'loading' && progress && (
+        <p className="muted" data-testid="error-curve-progress">
+          Whole model: {progress.done} of {progress.total} weights…
+        </p>
+      )}
+      {estimate !== undefined && (
+        <p className="muted" data-testid="error-curve-estimate">
+          Estimate: a large model’s curve uses {(estimate * 100).toFixed(1)} % of its weight values (whole
+          output channels, evenly spaced, of each weight above {SAMPLE_ELEMENTS / 2 ** 20} M values).
+        </p>
       )}
       <Plot
         testId="plot-error-curve"
