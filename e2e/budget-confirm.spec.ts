@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { buildModel, floatTensor, modelBytes, node, valueInfo } from '../test/fixtures/onnx-builders';
+import { blockChain, seeded } from './fixtures/block-chain';
 import { buildNpy } from '../test/fixtures/samples/entries';
 import { expectModelReady, expectSamplesReady, openViaInput } from './helpers';
 
@@ -12,27 +12,8 @@ test.describe.configure({ timeout: 150_000 });
 const LAYERS = 200;
 const D = 128;
 const SAMPLES = 16;
-let seed = 11;
-const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31 - 0.5) * 0.3;
-const large = modelBytes(
-  buildModel({
-    opset: 13,
-    inputs: [valueInfo('x', 'float32', ['N', D])],
-    outputs: [valueInfo(`h${LAYERS}`, 'float32', ['N', D])],
-    initializers: Array.from({ length: LAYERS }, (_, i) =>
-      floatTensor(`w${i}`, [D, D], Array.from({ length: D * D }, rand)),
-    ),
-    nodes: Array.from({ length: LAYERS }, (_, i) =>
-      node(
-        'MatMul',
-        [i ? `h${i}` : 'x', `w${i}`],
-        [`h${i + 1}`],
-        {},
-        { name: `/layers.${i >> 2}/m${i % 4}/MatMul` },
-      ),
-    ),
-  }),
-);
+const rand = seeded(11);
+const large = blockChain(LAYERS, D, rand);
 const inputs = buildNpy(
   '<f4',
   [SAMPLES, D],
