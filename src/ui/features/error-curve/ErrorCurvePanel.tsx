@@ -72,11 +72,6 @@ export function ErrorCurvePanel() {
       {err?.status === 'error' && (
         <ErrorNotice error={err.error} context="Couldn’t compute the error curve" />
       )}
-      {model?.status === 'loading' && progress && (
-        <p className="muted" data-testid="error-curve-progress">
-          Whole model: {progress.done} of {progress.total} weights…
-        </p>
-      )}
       {estimate !== undefined && (
         <p className="muted" data-testid="error-curve-estimate">
           Estimate: a large model’s curve uses {(estimate * 100).toFixed(1)} % of its weight values (whole
@@ -90,7 +85,14 @@ export function ErrorCurvePanel() {
         layout={LAYOUT}
         height={260}
         pending={pending}
-        emptyText={pending ? 'Computing…' : 'No curve yet.'}
+        // The whole model's progress goes in the plot's own box: a line above it would move the page while it runs.
+        emptyText={
+          model?.status === 'loading' && progress
+            ? `Whole model: ${progress.done} of ${progress.total} weights…`
+            : pending
+              ? 'Computing…'
+              : 'No curve yet.'
+        }
       />
     </Panel>
   );
