@@ -11,20 +11,18 @@
 //     [--batch 32] [--before old/docs/.bench-eval.json] [--render docs/.bench-eval.json]
 import { execFileSync } from 'node:child_process';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { join, relative, resolve } from 'node:path';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import * as ortNode from 'onnxruntime-node';
 import * as ortWeb from 'onnxruntime-web';
 import { chromium } from '@playwright/test';
 import { build, preview } from 'vite';
 import { chromiumLaunchOptions } from './chromium.mjs';
-import { detectSampleSet } from '../src/core/samples';
-import { DEFAULT_BATCH_SIZE, batchRanges, planBatches, planFeeds } from '../src/core/eval';
-import { createFeedBuilder } from '../src/core/eval/batch-feeds';
-import type { FeedTensor } from '../src/core/eval/feeds';
+import { DEFAULT_BATCH_SIZE } from '../src/core/eval';
 import { SESSION_OPTIONS, wasmThreads } from '../src/workers/ort-backend';
 import type { BenchPage, BenchRun, BenchSetup } from './bench/eval-browser/page';
+import { fixtureSampleFiles, studioFeedBatches } from './bench/eval-browser/studio-feeds';
 import { limitsSection, opsSection, optionsSection } from './bench/eval-browser/bounds';
 import { EVAL_MODES, type EvalMode } from '../src/protocol/eval-dto';
 
@@ -86,46 +84,21 @@ function modelFiles(model: string): ModelFile[] {
   ];
 }
 
-/** The fixture's evaluation set as dropped files: an `eval/` folder of .npy or one .npz. */
-function sampleFiles(model: string): { name: string; bytes: Uint8Array }[] {
-  const dir = join(ROOT, 'test/fixtures/models', model);
-  const files = readdirSync(dir).includes('eval')
-    ? readdirSync(join(dir, 'eval')).map((f) => join(dir, 'eval', f))
-    : [join(dir, 'eval.npz')];
-  return files.map((p) => ({ name: relative(dir, p), bytes: new Uint8Array(readFileSync(p)) }));
-}
-
 type NodeFeeds = Record<string, ortNode.Tensor>[];
 
-/** The studio's feeds for every run (the float model's input plan and batches), as onnxruntime-node tensors. */
+/** The studio's feeds for every run, as onnxruntime-node tensors. */
 async function nodeFeeds(
   floatPath: string,
   samples: { name: string; bytes: Uint8Array }[],
 ): Promise<NodeFeeds> {
-  const set = await detectSampleSet(samples.map((s) => ({ path: s.name, bytes: async () => s.bytes })));
-  const session = await ortNode.InferenceSession.create(readFileSync(floatPath));
-  const specs = session.inputMetadata.map((m) => ({
-    name: m.name,
-    dtype: m.isTensor ? m.type : 'non-tensor',
-    shape: m.isTensor ? m.shape.map((d) => (typeof d === 'number' && d < 0 ? null : d)) : [],
-  }));
-  await session.release();
-  const plan = planFeeds(specs, set, null, floatPath);
-  const batches = planBatches(set.count, plan.primary.fit.batch, BATCH);
-  const builder = createFeedBuilder(plan, set, set.count, 0, null);
-  const feeds: NodeFeeds = [];
-  for (const [start, end] of batchRanges(set.count, batches)) {
-    const x = await builder.get(start, end, batches.pad ? batches.samplesPerRun : end - start);
-    feeds.push(
-      Object.fromEntries(
-        Object.entries(x).map(([k, t]: [string, FeedTensor]) => [
-          k,
-          new ortNode.Tensor(t.dtype as 'float32', t.data as Float32Array, t.dims),
-        ]),
-      ),
-    );
-  }
-  return feeds;
+  return (await studioFeedBatches(floatPath, samples, BATCH)).map((x) =>
+    Object.fromEntries(
+      Object.entries(x).map(([k, t]) => [
+        k,
+        new ortNode.Tensor(t.dtype as 'float32', t.data as Float32Array, t.dims),
+      ]),
+    ),
+  );
 }
 
 /** onnxruntime-node, one model in one mode: session create and the total of its runs over every batch. */
@@ -202,7 +175,7 @@ async function main() {
   try {
     for (const model of args.models!.split(',')) {
       const files = modelFiles(model);
-      const samples = sampleFiles(model);
+      const samples = fixtureSampleFiles(model);
       const feeds = await nodeFeeds(files[0].path, samples);
       for (const threads of THREADS) {
         const page = await browser.newPage();

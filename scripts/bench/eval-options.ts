@@ -5,14 +5,12 @@
 //   npx tsx scripts/bench/eval-options.ts [--models dwcnn,tinytf] [--reps 5] [--variants base,arena,...]
 import { execFileSync } from 'node:child_process';
 import { cpus, loadavg, tmpdir } from 'node:os';
-import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { join, relative, resolve } from 'node:path';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import * as ortNode from 'onnxruntime-node';
 import * as ortWeb from 'onnxruntime-web';
-import { detectSampleSet } from '../../src/core/samples';
-import { batchRanges, planBatches, planFeeds } from '../../src/core/eval';
-import { createFeedBuilder } from '../../src/core/eval/batch-feeds';
+import { fixtureSampleFiles, studioFeedBatches } from './eval-browser/studio-feeds';
 import { SESSION_OPTIONS } from '../../src/workers/ort-backend';
 import type { EvalMode } from '../../src/protocol/eval-dto';
 
@@ -136,29 +134,8 @@ const FORMS: Record<string, Record<string, string[]>> = {
   },
 };
 
-async function feedsFor(model: string, floatPath: string, batch: number) {
-  const dir = join(ROOT, 'test/fixtures/models', model);
-  const files = readdirSync(dir).includes('eval')
-    ? readdirSync(join(dir, 'eval')).map((f) => join(dir, 'eval', f))
-    : [join(dir, 'eval.npz')];
-  const set = await detectSampleSet(
-    files.map((p) => ({ path: relative(dir, p), bytes: async () => new Uint8Array(readFileSync(p)) })),
-  );
-  const session = await ortNode.InferenceSession.create(readFileSync(floatPath));
-  const specs = session.inputMetadata.map((m) => ({
-    name: m.name,
-    dtype: m.isTensor ? m.type : 'non-tensor',
-    shape: m.isTensor ? m.shape.map((d) => (typeof d === 'number' && d < 0 ? null : d)) : [],
-  }));
-  await session.release();
-  const plan = planFeeds(specs, set, null, floatPath);
-  const batches = planBatches(set.count, plan.primary.fit.batch, batch);
-  const builder = createFeedBuilder(plan, set, set.count, 0, null);
-  const out = [];
-  for (const [start, end] of batchRanges(set.count, batches))
-    out.push(await builder.get(start, end, batches.pad ? batches.samplesPerRun : end - start));
-  return out;
-}
+const feedsFor = (model: string, floatPath: string, batch: number) =>
+  studioFeedBatches(floatPath, fixtureSampleFiles(model), batch);
 
 type Feeds = Awaited<ReturnType<typeof feedsFor>>;
 
