@@ -1,9 +1,16 @@
-import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, test, type Download } from '@playwright/test';
 import * as ort from 'onnxruntime-node';
-import { MNIST_MLIR, V8, expectModelReady, fileFromPath, openViaInput, quantize } from './helpers';
+import {
+  MNIST_MLIR,
+  V8,
+  expectCliExternalDataBytes,
+  expectModelReady,
+  fileFromPath,
+  openViaInput,
+  quantize,
+} from './helpers';
 
 // The "external data" box: a small model saved as model.onnx + model.onnx_data (two downloads into one folder).
 test('external data on request: two downloads, the CLI’s --external-data bytes, onnxruntime loads them', async ({
@@ -36,22 +43,7 @@ test('external data on request: two downloads, the CLI’s --external-data bytes
   for (const d of downloads) await d.saveAs(join(folder, d.suggestedFilename()));
 
   // The CLI writes the same two files for the same config.
-  const cliFolder = test.info().outputPath('cli');
-  mkdirSync(cliFolder, { recursive: true });
-  execFileSync('node', [
-    'bin/qstudio.mjs',
-    'quantize',
-    MNIST_MLIR,
-    '-o',
-    join(cliFolder, 'model_w8_channel.onnx'),
-    '--bits',
-    '8',
-    '--granularity',
-    'channel',
-    '--external-data',
-  ]);
-  for (const name of names)
-    expect(readFileSync(join(folder, name)).equals(readFileSync(join(cliFolder, name))), name).toBe(true);
+  expectCliExternalDataBytes(MNIST_MLIR, folder, names);
 
   const session = await ort.InferenceSession.create(join(folder, 'model_w8_channel.onnx'));
   const out = await session.run({

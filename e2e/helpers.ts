@@ -1,6 +1,7 @@
-import { readFileSync, readdirSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readFileSync, readdirSync } from 'node:fs';
 import { basename, join, relative, sep } from 'node:path';
-import { expect, type Page } from '@playwright/test';
+import { expect, test, type Page } from '@playwright/test';
 import { testModel } from '../test/paths';
 
 export const MNIST_MLIR = testModel('mnist-onnx-mlir', 'model.onnx');
@@ -270,4 +271,18 @@ export async function evaluate(page: Page, timeout = 60_000): Promise<void> {
 export async function rowTop1(page: Page, row: string): Promise<{ value: number; text: string }> {
   const cell = page.getByTestId(`eval-row-${row}`).getByTestId('eval-top1');
   return { value: Number(await cell.getAttribute('data-value')), text: (await cell.textContent()) ?? '' };
+}
+
+/**
+ * `qstudio quantize <modelPath> --bits 8 --granularity channel --external-data` into the test's 'cli' folder: each
+ * of `names` the studio saved in `folder` must have the CLI's bytes.
+ */
+export function expectCliExternalDataBytes(modelPath: string, folder: string, names: string[]): void {
+  const cliFolder = test.info().outputPath('cli');
+  mkdirSync(cliFolder, { recursive: true });
+  const out = join(cliFolder, 'model_w8_channel.onnx');
+  const flags = ['--bits', '8', '--granularity', 'channel', '--external-data'];
+  execFileSync('node', ['bin/qstudio.mjs', 'quantize', modelPath, '-o', out, ...flags]);
+  for (const name of names)
+    expect(readFileSync(join(folder, name)).equals(readFileSync(join(cliFolder, name))), name).toBe(true);
 }

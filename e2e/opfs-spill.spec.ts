@@ -1,4 +1,3 @@
-import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, test, type Download, type Page, type Worker } from '@playwright/test';
@@ -6,7 +5,7 @@ import { parseModel } from '../src/core/onnx';
 import { runQuantization } from '../src/core/pipeline/run';
 import { normalizeConfig } from '../src/core/quant/config';
 import { bigChainModel } from './fixtures/onnx-builder';
-import { V8, expectModelReady, openViaInput, quantize } from './helpers';
+import { V8, expectCliExternalDataBytes, expectModelReady, openViaInput, quantize } from './helpers';
 
 // A large model's quantized tensors go to the origin private file system as they are made (src/workers/opfs-spill.ts)
 // and the downloads are Blobs of those files. The threshold (256 MiB) is lowered in the quantize worker so a small
@@ -75,24 +74,9 @@ test('a spilled run downloads the CLI’s bytes (one file and two); closing the 
   await expect.poll(() => downloads.length).toBe(2);
   const names = (await Promise.all(downloads)).map((p) => p.split('/').pop()!).sort();
   expect(names).toEqual(['model_w8_channel.onnx', 'model_w8_channel.onnx_data']);
-  const cliFolder = test.info().outputPath('cli');
-  mkdirSync(cliFolder, { recursive: true });
-  const modelPath = join(cliFolder, 'model.onnx');
+  const modelPath = test.info().outputPath('model.onnx');
   writeFileSync(modelPath, BIG);
-  execFileSync('node', [
-    'bin/qstudio.mjs',
-    'quantize',
-    modelPath,
-    '-o',
-    join(cliFolder, 'model_w8_channel.onnx'),
-    '--bits',
-    '8',
-    '--granularity',
-    'channel',
-    '--external-data',
-  ]);
-  for (const name of names)
-    expect(readFileSync(join(folder, name)).equals(readFileSync(join(cliFolder, name))), name).toBe(true);
+  expectCliExternalDataBytes(modelPath, folder, names);
 
   // Another model replaces this one: the run is dropped with its files.
   await openViaInput(page, [{ name: 'other.onnx', bytes: BIG }]);
