@@ -7,6 +7,7 @@ import { checkModelStorage } from '../core/onnx/validate';
 import type { BlobLike, OnnxModel } from '../core/onnx/types';
 import { alignPadding, partBytes, type DataPart, type ExternalData } from '../core/export/external-data';
 import type { LazyRaw } from '../core/onnx/lazy';
+import { SPILL_FROM_BYTES } from '../core/pipeline/types';
 import type { ModelFile } from '../core/export/stream';
 import { foldWeightInputs } from '../core/onnx/fold';
 
@@ -194,11 +195,8 @@ interface SpillState extends SpillFile {
   close(): Promise<void>;
 }
 
-/**
- * Models from this size on spill (below it, holding the output costs less than writing it twice).
- * QSTUDIO_SPILL_FROM_BYTES lowers it for tests, so a small model spills.
- */
-const spillFromBytes = () => Number(process.env.QSTUDIO_SPILL_FROM_BYTES || 256 * 2 ** 20);
+/** SPILL_FROM_BYTES; QSTUDIO_SPILL_FROM_BYTES lowers it for tests, so a small model spills. */
+const spillFromBytes = () => Number(process.env.QSTUDIO_SPILL_FROM_BYTES || SPILL_FROM_BYTES);
 
 /** A spill file next to `outPath` (same file system, so a rename can make it the data file), or null for small models. */
 export const spillFor = (outPath: string, modelBytes: number): Promise<SpillFile> | null =>

@@ -5,9 +5,7 @@
 // A worker keeps its files in its own folder under a Web Lock; folders whose lock nobody holds (a closed tab, a
 // terminated worker) are deleted when the page closes a model, after it released the exports that read them.
 import type { LazyRaw } from '../core/onnx/lazy';
-
-/** Models whose weights pass this many bytes spill (the CLI's threshold: below it, holding costs less). */
-export const SPILL_FROM_BYTES = 256 * 2 ** 20;
+import { SPILL_FROM_BYTES } from '../core/pipeline/types';
 
 /** The threshold; browser tests lower it in the worker's global scope (as QSTUDIO_SPILL_FROM_BYTES does for the CLI). */
 export const spillFromBytes = (): number =>

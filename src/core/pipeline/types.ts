@@ -5,6 +5,12 @@ import type { LayerMetrics } from '../metrics/types';
 import type { FloatLeft } from '../onnx/inventory';
 import type { LayerRounding } from './method';
 
+/**
+ * Models from this many bytes on spill their quantized tensors (the CLI to a file, the studio to OPFS: RunHooks.spill):
+ * below it, holding the output costs less than writing it twice.
+ */
+export const SPILL_FROM_BYTES = 256 * 2 ** 20;
+
 export interface LayerResult extends LayerMetrics {
   name: string;
   op: string;
