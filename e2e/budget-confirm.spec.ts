@@ -53,6 +53,11 @@ test('a long measurement before the budget plan asks first: not now, or plan on 
   await expect(page.getByTestId('budget-confirm-measure')).toContainText(/Measure and plan \(about \d/);
   await expect(batch).toHaveAttribute('data-status', 'idle');
   await expect(page.getByTestId('sensitivity-run')).toHaveAttribute('data-status', 'idle');
+  // A new calibration count while it asks: the open dialog's estimate follows it (its answer runs on the new N).
+  await page.getByLabel('Samples to measure on (calibration count)').fill('8');
+  await expect(confirm).toContainText('at 2, 3, 4, 5, 6, 8 bits on the first 8 samples of inputs.npy');
+  await page.getByLabel('Samples to measure on (calibration count)').fill('128');
+  await expect(confirm).toContainText(`on the first ${SAMPLES} samples of inputs.npy`);
   await page.getByTestId('budget-confirm-cancel').click();
   await expect(confirm).toBeHidden();
   await expect(mixed).toHaveCount(0);

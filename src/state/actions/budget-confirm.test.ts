@@ -6,6 +6,7 @@ import { budgetFixture, makeLarge, withSamples } from '../testing/budget-fixture
 import { appStore } from '../store';
 import { mixedLossText } from '../variant-key';
 import { confirmBudgetPlan, quantizeToBudget } from './budget';
+import { setCalibrationCount } from './calibration';
 import { confirmSensitivity, measureForBudget, runSensitivity } from './sensitivity';
 import { budgetWidthsToMeasure, selectBudgetSensitivity } from './sensitivity-data';
 
@@ -122,6 +123,44 @@ describe('a long measurement before a budget plan asks first (the Sensitivity pa
     expect(state().sensitivityConfirm).toBeNull();
     expect(fx.planCalls()).toEqual([expect.stringMatching(/^planBudget:\{"targetBits":4\.5\}:measured /)]);
     expect(state().variants[state().variantOrder[0]].config.mixed?.proxy).toBe('measured');
+  });
+
+  it('the open dialog follows the calibration count: its estimate is on the new N, and so is "Measure and plan"', async () => {
+    await quantizeToBudget();
+    expect(state().sensitivityConfirm).toMatchObject({ purpose: 'plan', samples: 128 });
+    setCalibrationCount(32);
+    const c = state().sensitivityConfirm!;
+    expect(c).toMatchObject({ purpose: 'plan', samples: 32, source: 'the first 32 samples of digits.zip' });
+    expect(c.all.seconds).toBeCloseTo(6 * 97 * (0.2 + 32 * 10), 6);
+    expect(c.refineSeconds).toBeCloseTo(13 * (0.2 + 32 * 10), 6);
+    expect(fx.measured).toEqual([]);
+    await confirmBudgetPlan('measure');
+    expect(fx.requests.map((r) => r.maxSamples)).toEqual([32, 32, 32, 32, 32, 32]);
+    expect(fx.wholes.every((w) => w.maxSamples === 32)).toBe(true);
+    expect(state().variants[state().variantOrder[0]].config.mixed?.measuredOn?.samples).toBe(32);
+  });
+
+  it('the open dialog closes when there is nothing left to ask about: the sample set is gone', async () => {
+    await quantizeToBudget();
+    expect(state().sensitivityConfirm?.purpose).toBe('plan');
+    appStore.setState({ samples: { status: 'idle' } });
+    expect(state().sensitivityConfirm).toBeNull();
+    withSamples(300); // no longer followed: closed means closed
+    expect(state().sensitivityConfirm).toBeNull();
+    expect([fx.measured, fx.planCalls()]).toEqual([[], []]);
+  });
+
+  it('the panel’s dialog follows the calibration count too, with its own widths', async () => {
+    await measureForBudget();
+    setCalibrationCount(40);
+    expect(state().sensitivityConfirm).toMatchObject({
+      purpose: 'panel',
+      samples: 40,
+      source: 'the first 40 samples of digits.zip',
+      widths: [...MIXED_WIDTHS],
+    });
+    await confirmSensitivity('all');
+    expect(fx.requests.map((r) => r.maxSamples)).toEqual([40, 40, 40, 40, 40, 40]);
   });
 
   it('"Not now" runs nothing; measured already, the plan does not ask again', async () => {

@@ -26,7 +26,7 @@ import {
   sourceText,
   type BudgetSensitivity,
 } from './sensitivity-data';
-import { budgetPlanConfirm } from './sensitivity-plan';
+import { askFirst, budgetPlanConfirm } from './sensitivity-plan';
 
 export function setBudget(patch: Partial<BudgetSetting>): void {
   setState((s) => ({ budget: { ...s.budget, ...patch }, budgetError: null }));
@@ -65,7 +65,10 @@ export async function quantizeToBudget(
   const measuresFirst = !measured && !useProxy && budgetMeasuresFirst(s);
   if (measuresFirst && !confirmed && s.sensitivityRun.status !== 'running' && !sensitivityBlocker(s)) {
     const ask = budgetPlanConfirm(s);
-    if (ask) return setState({ sensitivityConfirm: ask, budgetError: null });
+    if (ask) {
+      setState({ budgetError: null });
+      return askFirst(ask);
+    }
   }
   if (s.sensitivityConfirm?.purpose === 'plan') setState({ sensitivityConfirm: null });
   const { batchId, signal } = beginBatch();

@@ -9,8 +9,14 @@ import type { SensitivityReport } from '../../protocol/eval-dto';
 import { selectLoaded } from '../selectors';
 import type { SensitivityConfirm } from '../sensitivity-slice';
 import type { AppState } from '../slices';
-import { getState } from '../store';
-import { budgetShow, budgetWidthsToMeasure, sensitivitySource, sourceText } from './sensitivity-data';
+import { appStore, getState, setState } from '../store';
+import {
+  budgetMeasuresFirst,
+  budgetShow,
+  budgetWidthsToMeasure,
+  sensitivitySource,
+  sourceText,
+} from './sensitivity-data';
 
 /** A measurement estimated to take longer than this asks first. */
 export const LONG_MEASUREMENT_SECONDS = 60;
@@ -79,16 +85,17 @@ export interface MeasurementAsk {
 }
 
 /**
- * When measuring `widths` on `ask.samples` samples is estimated to take longer than LONG_MEASUREMENT_SECONDS: what
- * to ask the user, with the time of the cheaper choices — a sample of the layers or one model per block (not for the
- * budget, which needs every layer's loss); for a budget plan, the refinement's whole-assignment runs too. Else null:
- * run at once.
+ * When measuring `widths` on `ask.samples` samples is estimated to take longer than `above` seconds: what to ask the
+ * user, with the time of the cheaper choices — a sample of the layers or one model per block (not for the budget,
+ * which needs every layer's loss); for a budget plan, the refinement's whole-assignment runs too. Else null: run at
+ * once.
  */
 export function longMeasurement(
   s: AppState,
   widths: readonly IntBits[],
   show: IntBits,
   ask: MeasurementAsk,
+  above = LONG_MEASUREMENT_SECONDS,
 ): SensitivityConfirm | null {
   const { samples } = ask;
   const loaded = selectLoaded(s);
@@ -100,7 +107,7 @@ export function longMeasurement(
   const at = (sel?: LayerSelection) =>
     estimateMeasurement(weights, loaded.summary.totalParams, samples, widths.length, sel, rate);
   const all = at();
-  if (all.seconds <= LONG_MEASUREMENT_SECONDS) return null;
+  if (all.seconds <= above) return null;
   const forBudget = widths.length > 1;
   const block = forBudget ? null : at({ groupBy: 'block' });
   const sample = { sample: SAMPLED_LAYERS };
@@ -122,11 +129,47 @@ export function longMeasurement(
  * What to ask before "Quantize to budget" measures the missing widths on the samples (the same estimate and
  * threshold as the panel's), or null when the measurement is short enough to start at once.
  */
-export function budgetPlanConfirm(s = getState()): SensitivityConfirm | null {
+export function budgetPlanConfirm(
+  s = getState(),
+  above = LONG_MEASUREMENT_SECONDS,
+): SensitivityConfirm | null {
   const src = sensitivitySource(s);
-  return longMeasurement(s, budgetWidthsToMeasure(s), budgetShow(s), {
-    samples: src.samples,
-    source: sourceText(src),
-    purpose: 'plan',
+  return longMeasurement(
+    s,
+    budgetWidthsToMeasure(s),
+    budgetShow(s),
+    { samples: src.samples, source: sourceText(src), purpose: 'plan' },
+    above,
+  );
+}
+
+/**
+ * Ask `c` first. Its answer runs on the data and settings of the moment of the click, so while it is open it follows
+ * them: a new calibration count, sample set or setting gives it a new estimate (kept open even when that is short
+ * now: the user is answering it), and it closes when nothing is left to ask about (nothing to measure, or no sample
+ * set for the plan to measure on). The panel's ask keeps its widths (what its answer measures); the plan's is the
+ * plan's ask now.
+ */
+export function askFirst(c: SensitivityConfirm): void {
+  let shown: SensitivityConfirm | null = c;
+  setState({ sensitivityConfirm: c });
+  const follow = (s: AppState): SensitivityConfirm | null => {
+    if (c.purpose === 'plan') return budgetMeasuresFirst(s) ? budgetPlanConfirm(s, 0) : null;
+    const src = sensitivitySource(s);
+    return longMeasurement(
+      s,
+      c.widths,
+      c.show,
+      { samples: src.samples, source: sourceText(src), purpose: 'panel' },
+      0,
+    );
+  };
+  const stop = appStore.subscribe((s) => {
+    if (s.sensitivityConfirm !== shown) return stop(); // answered, closed or replaced: no longer ours
+    const next = follow(s);
+    if (JSON.stringify(next) === JSON.stringify(shown)) return;
+    shown = next;
+    if (!next) stop();
+    setState({ sensitivityConfirm: next });
   });
 }

@@ -25,7 +25,7 @@ import {
   sourceText,
   type BudgetSensitivity,
 } from './sensitivity-data';
-import { longMeasurement } from './sensitivity-plan';
+import { askFirst, longMeasurement } from './sensitivity-plan';
 
 /** The widths "give more bits" offers a layer from the ranking (besides float and the variant's own width). */
 export const LAYER_WIDTHS: readonly Bits[] = [8, 6, 5, 4, 3, 'fp16'];
@@ -127,7 +127,7 @@ async function runWidths(
       source: sourceText(src),
       purpose: 'panel',
     });
-    if (ask) return setState({ sensitivityConfirm: ask });
+    if (ask) return askFirst(ask);
   }
   setState({ sensitivityConfirm: null });
   const runId = ++nextRunId;
