@@ -2,7 +2,8 @@
 import { StudioError } from '../errors';
 import { roundHalfEven } from '../quant/round';
 import { asymmetricParams, symmetricScale } from '../quant/range';
-import { forEachRun, grouping, quantizeTensor, type QuantizeOptions } from '../quant/quantize';
+import { forEachRun, grouping } from '../quant/grouping';
+import { quantizeTensor, type QuantizeOptions } from '../quant/quantize';
 import type { QuantizedTensor } from '../quant/types';
 
 /**

@@ -2,7 +2,7 @@
 // DequantizeLinear-style (q − zero_point) · scale per tensor, per axis or per block, and MatMulNBits' packed
 // [N, k_blocks, blob] layout. Pure numbers: the model walk that finds the tensors is in onnx/quantized-weights.ts.
 import { StudioError } from '../errors';
-import { forEachRun, grouping } from './quantize';
+import { forEachRun, grouping } from './grouping';
 
 /** How scales (and zero points) map onto the levels: ONNX DequantizeLinear's three forms. */
 export interface DequantLayout {

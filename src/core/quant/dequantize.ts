@@ -1,5 +1,6 @@
 import { StudioError } from '../errors';
-import { forEachRun, grouping, quantizeTensor, type QuantizeOptions } from './quantize';
+import { forEachRun, grouping } from './grouping';
+import { quantizeTensor, type QuantizeOptions } from './quantize';
 import type { QuantizedTensor } from './types';
 
 /** ONNX DequantizeLinear in float32: fround((q − zp) * scale); the float64 product of these operands is exact. */

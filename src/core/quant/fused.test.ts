@@ -4,7 +4,8 @@ import { float16BitsToFloat32, float32ToFloat16Bits } from '../onnx/float16';
 import { dequantize } from './dequantize';
 import { float16Fused, quantizeFused, type OutRounding } from './fused';
 import { packLevels, type PackContainer } from './pack';
-import { quantizeFloat16, quantizeTensor, type QuantizeOptions } from './quantize';
+import { quantizeFloat16 } from './float16';
+import { quantizeTensor, type QuantizeOptions } from './quantize';
 import { roundHalfEven } from './round';
 import { setSimdKernel } from './simd/kernel';
 

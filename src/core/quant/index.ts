@@ -8,8 +8,12 @@ export {
   validateScheme,
 } from './range';
 export type { AffineParams, LevelRange } from './range';
-export { defaultQuantizeOptions, grouping, groupingFor, quantizeFloat16, quantizeTensor } from './quantize';
-export type { Float16Result, Grouping, QuantizeOptions } from './quantize';
+export { defaultQuantizeOptions, groupingFor, quantizeTensor } from './quantize';
+export type { QuantizeOptions } from './quantize';
+export { grouping } from './grouping';
+export type { Grouping } from './grouping';
+export { quantizeFloat16 } from './float16';
+export type { Float16Result } from './float16';
 export { dequantize, fakeQuantize } from './dequantize';
 export { PACK_CONTAINERS, containerInfo, packLevels, packedBytes, unpackLevels } from './pack';
 export type { PackContainer } from './pack';

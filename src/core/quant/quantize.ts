@@ -1,19 +1,19 @@
+// Round-to-nearest as ONNX QuantizeLinear: the options, the grid of a tensor (per-group extremes → float32 scales and
+// zero points: `quantParams`) and its levels (`quantizeTensor`). Scale groups are in grouping.ts, float16 in
+// float16.ts.
 import { StudioError } from '../errors';
-import { float16BitsToFloat32, float32ToFloat16Bits } from '../onnx/float16';
 import { GRANULARITIES, type IntBits, type BlockSize, type Granularity, type Scheme } from './config';
 import { asymmetricParams, levelRange, symmetricScale } from './range';
-import {
-  absMax,
-  absMaxUnchecked,
-  badValue,
-  firstBad,
-  runExtremes,
-  stridedAbsMax,
-  stridedExtremes,
-} from './extremes';
+import { absMax, absMaxUnchecked, firstBad, runExtremes, stridedAbsMax, stridedExtremes } from './extremes';
 import type { QuantizedTensor } from './types';
+import { forEachRun, grouping, product, runList, type Grouping } from './grouping';
 import { absMaxRuns, allContiguous, extremesRuns, simdKernel } from './simd/kernel';
 import { rowExtremes, rowsFit } from './simd/rows';
+
+// fused.ts still imports these from here (it is another branch's file just now); new code imports grouping.ts and
+// float16.ts. Drop these once fused.ts does.
+export { runList } from './grouping';
+export { halfToFloat, toHalfBits } from './float16';
 
 export interface QuantizeOptions {
   bits: IntBits;
@@ -44,26 +44,6 @@ export const defaultQuantizeOptions: QuantizeOptions = {
   reductionAxis: 1,
 };
 
-/**
- * How flat element indices map to scale groups. The tensor is viewed as [outer, dim, inner] around `axis`; element
- * (o, d, i) belongs to group `o*sO + floor(d/span)*sD + i*sI`. Per-tensor views the whole tensor as one inner run.
- */
-export interface Grouping {
-  axis: number | null;
-  blockSize: number | null;
-  outer: number;
-  dim: number;
-  inner: number;
-  span: number;
-  sO: number;
-  sD: number;
-  sI: number;
-  groups: number;
-  scaleShape: number[];
-}
-
-const product = (dims: readonly number[]): number => dims.reduce((a, b) => a * b, 1);
-
 function normalizeAxis(axis: number, rank: number, what: string): number {
   const a = axis < 0 ? axis + rank : axis;
   if (!Number.isInteger(axis) || a < 0 || a >= rank) {
@@ -73,110 +53,6 @@ function normalizeAxis(axis: number, rank: number, what: string): number {
     );
   }
   return a;
-}
-
-export function grouping(shape: readonly number[], axis: number | null, blockSize: number | null): Grouping {
-  const n = product(shape);
-  if (axis === null) {
-    return {
-      axis: null,
-      blockSize: null,
-      outer: 1,
-      dim: 1,
-      inner: n,
-      span: 1,
-      sO: 0,
-      sD: 0,
-      sI: 0,
-      groups: 1,
-      scaleShape: [],
-    };
-  }
-  const outer = product(shape.slice(0, axis));
-  const dim = shape[axis];
-  const inner = product(shape.slice(axis + 1));
-  if (blockSize === null) {
-    return {
-      axis,
-      blockSize: null,
-      outer,
-      dim,
-      inner,
-      span: 1,
-      sO: 0,
-      sD: 1,
-      sI: 0,
-      groups: dim,
-      scaleShape: [dim],
-    };
-  }
-  if (!Number.isInteger(blockSize) || blockSize < 1) {
-    throw new StudioError('QuantConfigError', `block size must be a positive integer, got ${blockSize}`);
-  }
-  const blocks = Math.ceil(dim / blockSize);
-  const scaleShape = shape.slice();
-  scaleShape[axis] = blocks;
-  return {
-    axis,
-    blockSize,
-    outer,
-    dim,
-    inner,
-    span: blockSize,
-    sO: blocks * inner,
-    sD: inner,
-    sI: 1,
-    groups: outer * blocks * inner,
-    scaleShape,
-  };
-}
-
-/**
- * forEachRun's runs as (start, len, k0, step) quadruples in one typed array, sized up front: the hot loops read them
- * back without a callback, and a block-wise tensor (one run per block: millions) costs no growing JS array.
- */
-export function runList(g: Grouping): Int32Array {
-  const blocks = Math.ceil(g.dim / g.span);
-  const count = g.span === 1 && g.inner === 1 ? g.outer : g.inner === 1 ? g.outer * blocks : g.outer * g.dim;
-  const runs = new Int32Array(count * 4); // a typed array holds at most 2^32 bytes: element indexes fit
-  let at = 0;
-  forEachRun(g, (start, len, k0, step) => {
-    runs[at] = start;
-    runs[at + 1] = len;
-    runs[at + 2] = k0;
-    runs[at + 3] = step;
-    at += 4;
-  });
-  if (at !== runs.length) throw new Error(`runList: ${at / 4} runs, expected ${count}`);
-  return runs;
-}
-
-/**
- * Visit the tensor in contiguous runs: elements start..start+len−1 belong to groups k0, k0+step, ... (step 0: one
- * group for the whole run). Runs are a block, a channel or the tensor (step 0), a row of per-axis groups on the last
- * axis (step 1), or for blocked axes that are not last one row of `inner` consecutive groups. Keeps hot loops flat.
- */
-export function forEachRun(
-  g: Grouping,
-  visit: (start: number, len: number, k0: number, step: number) => void,
-): void {
-  const { outer, dim, inner, span, sO, sD, sI } = g;
-  const step = inner === 1 ? 0 : sI;
-  const blocks = Math.ceil(dim / span);
-  if (span === 1 && inner === 1) {
-    // Per-axis on the last axis (e.g. MatMul [K, N] per output column): a row walks the groups one by one.
-    for (let o = 0; o < outer; o++) visit(o * dim, dim, o * sO, sD);
-    return;
-  }
-  for (let o = 0; o < outer; o++) {
-    for (let b = 0; b < blocks; b++) {
-      const row = o * sO + b * sD;
-      const d0 = b * span;
-      const d1 = Math.min(dim, d0 + span);
-      if (step === 0) visit((o * dim + d0) * inner, (d1 - d0) * inner, row, 0);
-      else for (let d = d0; d < d1; d++) visit((o * dim + d) * inner, inner, row, step);
-    }
-  }
 }
 
 function checkShape(w: Float32Array, shape: readonly number[]): void {
@@ -360,64 +236,4 @@ export function quantizeTensor(w: Float32Array, shape: number[], opts: QuantizeO
     }
   });
   return { ...params, levels };
-}
-
-export interface Float16Result {
-  /** IEEE half bits, round half to even. */
-  bits: Uint16Array;
-  /** What onnxruntime's Cast back to float32 gives (exact). */
-  values: Float32Array;
-}
-
-const f32 = new Float32Array(1);
-const u32 = new Uint32Array(f32.buffer);
-let halfTable: Float32Array | null = null;
-/** The half-float table (65536 entries) behind quantizeFloat16's values. */
-export function halfToFloat(): Float32Array {
-  if (!halfTable) {
-    halfTable = new Float32Array(65536);
-    for (let h = 0; h < 65536; h++) halfTable[h] = float16BitsToFloat32(h);
-  }
-  return halfTable;
-}
-
-/** float16 bits of w[i] (half to even); throws WeightValueError for NaN/±Inf and values beyond ±65504. */
-export function toHalfBits(v: number, i: number, name?: string): number {
-  // Normal-range fast path (|v| in [2^-14, 65504]): rebias and round the mantissa half to even.
-  // Everything else (subnormal halves, zero, overflow, NaN) goes through the reference converter.
-  const a = Math.abs(v);
-  let h: number;
-  if (a >= 6.103515625e-5 && a <= 65504) {
-    f32[0] = v;
-    const x = u32[0];
-    const rest = x & 0x1fff;
-    h = (((x >>> 16) & 0x8000) | ((((x >>> 23) & 0xff) - 112) << 10) | ((x >>> 13) & 0x3ff)) >>> 0;
-    if (rest > 0x1000 || (rest === 0x1000 && (h & 1) === 1)) h += 1; // a carry into the exponent is correct
-  } else {
-    if (!Number.isFinite(v)) throw badValue(name, v, i);
-    h = float32ToFloat16Bits(v);
-  }
-  if ((h & 0x7c00) === 0x7c00) {
-    throw new StudioError(
-      'WeightValueError',
-      `weight ${name ?? '(unnamed)'} has ${v} at index ${i}, beyond float16's ±65504`,
-    );
-  }
-  return h;
-}
-
-/**
- * Round to float16 (half to even). NaN / ±Inf and finite weights beyond ±65504 (which would become ±Inf: a silent
- * model corruption) throw WeightValueError naming the tensor and index.
- */
-export function quantizeFloat16(w: Float32Array, name?: string): Float16Result {
-  const table = halfToFloat();
-  const bits = new Uint16Array(w.length);
-  const values = new Float32Array(w.length);
-  for (let i = 0; i < w.length; i++) {
-    const h = toHalfBits(w[i], i, name);
-    bits[i] = h;
-    values[i] = table[h];
-  }
-  return { bits, values };
 }

@@ -1,5 +1,6 @@
 import type { ClipMethod } from '../quant/config';
-import { forEachRun, groupingFor, type QuantizeOptions } from '../quant/quantize';
+import { forEachRun } from '../quant/grouping';
+import { groupingFor, type QuantizeOptions } from '../quant/quantize';
 import { asymmetricParams, levelRange, symmetricScale } from '../quant/range';
 
 /** Scales (and zero points) for every scale group, in the order `quantizeTensor` numbers its groups. */
