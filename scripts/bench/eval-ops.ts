@@ -9,7 +9,7 @@
 // docs/evaluation-speed.md.
 //   npx tsx scripts/bench/eval-ops.ts [--models dwcnn,tinytf,dwcnn:int8] [--rounds 5] [--runs 8] [--warmup 30]
 import { execFileSync } from 'node:child_process';
-import { cpus, loadavg, tmpdir } from 'node:os';
+import { cpus, tmpdir } from 'node:os';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -17,6 +17,7 @@ import * as ortNode from 'onnxruntime-node';
 import * as ortWeb from 'onnxruntime-web';
 import { SESSION_OPTIONS } from '../../src/workers/ort-backend';
 import type { EvalMode } from '../../src/protocol/eval-dto';
+import { loadText } from './load-average';
 
 /** Quantized forms by name, made by the CLI. */
 const FORMS: Record<string, string[]> = {
@@ -202,13 +203,8 @@ export interface OpsJson {
   models: { model: string; groups: OpGroup[]; total: Omit<OpGroup, 'kind' | 'nodes'> }[];
 }
 
-const load = () =>
-  loadavg()
-    .map((x) => x.toFixed(1))
-    .join(' ');
-
 async function main() {
-  const load0 = load();
+  const load0 = loadText();
   console.log(
     `load average ${load0}; ${ROUNDS} rounds × ${RUNS} runs, batch ${N}, 1 thread, best kernel µs of the runs`,
   );
@@ -272,10 +268,10 @@ async function main() {
       `| **all nodes** | | ${total.wasmUs.toFixed(0)} | ${total.nativeUs.toFixed(0)} | ${(total.wasmUs / total.nativeUs).toFixed(2)} | ${total.nativeNoNchwcUs.toFixed(0)} | ${(total.wasmUs / total.nativeNoNchwcUs).toFixed(2)} |`,
     );
   }
-  json.machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, node ${process.version}, load average ${load0} at start, ${load()} at end`;
+  json.machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, node ${process.version}, load average ${load0} at start, ${loadText()} at end`;
   writeFileSync(join(ROOT, 'docs/.eval-ops.json'), JSON.stringify(json, null, 2) + '\n');
   console.log(
-    `\nload average at end ${load()}; wrote docs/.eval-ops.json (rendered by scripts/bench-eval-browser.ts)`,
+    `\nload average at end ${loadText()}; wrote docs/.eval-ops.json (rendered by scripts/bench-eval-browser.ts)`,
   );
   rmSync(tmp, { recursive: true, force: true });
 }

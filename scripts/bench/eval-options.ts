@@ -4,7 +4,7 @@
 // outputs are checked against the plain wasm session's: max |difference| and top-1 agreement.
 //   npx tsx scripts/bench/eval-options.ts [--models dwcnn,tinytf] [--reps 5] [--variants base,arena,...]
 import { execFileSync } from 'node:child_process';
-import { cpus, loadavg, tmpdir } from 'node:os';
+import { cpus, tmpdir } from 'node:os';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -13,6 +13,7 @@ import * as ortWeb from 'onnxruntime-web';
 import { fixtureSampleFiles, studioFeedBatches } from './eval-browser/studio-feeds';
 import { SESSION_OPTIONS } from '../../src/workers/ort-backend';
 import type { EvalMode } from '../../src/protocol/eval-dto';
+import { loadText } from './load-average';
 
 const { values: args } = parseArgs({
   options: {
@@ -250,13 +251,9 @@ export interface OptionsJson {
   /** Variants onnxruntime-web refused (execution providers not in this build). */
   failures: { variant: string; message: string }[];
 }
-const load = () =>
-  loadavg()
-    .map((x) => x.toFixed(1))
-    .join(' ');
 
 async function main() {
-  const load0 = load();
+  const load0 = loadText();
   const json: OptionsJson = {
     commit: execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).trim(),
     machine: '',
@@ -268,11 +265,7 @@ async function main() {
   console.log(
     'model | form | mode | variant | wasm samples/s (wall) | wasm samples/cpu-s | node samples/s (wall, same batch) | node samples/cpu-s | wasm/node wall | wasm/node cpu | wall / base | cpu / base | outputs vs base (medians of the rounds)',
   );
-  console.log(
-    `load average at start ${loadavg()
-      .map((x) => x.toFixed(1))
-      .join(' ')}`,
-  );
+  console.log(`load average at start ${loadText()}`);
   const wanted = args.variants ? args.variants.split(',') : VARIANTS.map((v) => v.name);
   const variants = VARIANTS.filter((v) => wanted.includes(v.name));
   json.variants = variants.map((v) => ({ name: v.name, batch: v.batch, what: v.what }));
@@ -385,12 +378,12 @@ async function main() {
       }
     }
   }
-  json.machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, node ${process.version}, load average ${load0} at start, ${load()} at end`;
+  json.machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, node ${process.version}, load average ${load0} at start, ${loadText()} at end`;
   if (!args.variants || args.write) {
     writeFileSync(join(ROOT, 'docs/.eval-options.json'), JSON.stringify(json, null, 2) + '\n');
     console.log('wrote docs/.eval-options.json (rendered by scripts/bench-eval-browser.ts)');
   }
-  console.log(`load average at end ${load()}`);
+  console.log(`load average at end ${loadText()}`);
   rmSync(tmp, { recursive: true, force: true });
 }
 await main();
