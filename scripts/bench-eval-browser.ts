@@ -10,7 +10,8 @@
 //   npx tsx scripts/bench-eval-browser.ts [--port 4306] [--reps 3] [--threads 1,2] [--models dwcnn,tinytf]
 //     [--batch 32] [--before old/docs/.bench-eval.json] [--render docs/.bench-eval.json]
 import { execFileSync } from 'node:child_process';
-import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
+import { machineText } from './bench/load-average';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -356,11 +357,7 @@ function write(rows: Row[], walls: Wall[], env: { isolated?: boolean; cores?: nu
   const reps = from?.reps ?? REPS;
   const batch = from?.batch ?? BATCH;
   const threadCounts = [...new Set(rows.map((r) => r.threads))];
-  const machine =
-    from?.machine ??
-    `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GB RAM, node ${process.version}, load average ${load0.map((x) => x.toFixed(1)).join(' ')} at start, ${loadavg()
-      .map((x) => x.toFixed(1))
-      .join(' ')} at end`;
+  const machine = from?.machine ?? machineText(load0);
   const studioThreads = wasmThreads(env.isolated ?? false, env.cores ?? 1);
   const summary = threadCounts.map((t) => {
     const rs = rows.filter((r) => r.threads === t);

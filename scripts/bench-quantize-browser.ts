@@ -8,7 +8,8 @@
 //     [--render docs/.bench-quantize-browser.json]
 import { createHash } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
-import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
+import { machineText } from './bench/load-average';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -138,9 +139,7 @@ const rows = THREADS.filter((t) => t !== base).flatMap((t) => {
     },
   ];
 });
-const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GB RAM, node ${process.version}, navigator.hardwareConcurrency ${cores}, load average ${load0.map((x) => x.toFixed(1)).join(' ')} at start, ${loadavg()
-  .map((x) => x.toFixed(1))
-  .join(' ')} at end`;
+const machine = machineText(load0, `navigator.hardwareConcurrency ${cores}`);
 const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).trim();
 const perRound = THREADS.map(
   (t) =>

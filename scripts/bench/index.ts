@@ -10,6 +10,7 @@
 //   --studio-port 4394   the port of the studio's preview server for --large
 import { execFileSync, spawnSync } from 'node:child_process';
 import { availableParallelism, cpus, freemem, loadavg, tmpdir, totalmem } from 'node:os';
+import { loadText } from './load-average';
 import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -274,8 +275,7 @@ const growthTable = [
 ].join('\n');
 console.log(table + '\n\n' + growthTable + '\n\n' + scaling + '\n');
 
-const load = (l: number[]) => l.map((x) => x.toFixed(1)).join(' ');
-const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${mb(totalmem())} MB RAM (${mb(freemem())} MB free), node ${process.version}, ${chromiumVersion()}; load average ${load(load0)} at start, ${load(loadavg())} at end`;
+const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${mb(totalmem())} MB RAM (${mb(freemem())} MB free), node ${process.version}, ${chromiumVersion()}; load average ${loadText(load0)} at start, ${loadText()} at end`;
 const rev = (dir: string) =>
   execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: dir, encoding: 'utf8' }).trim();
 const PERF = join(ROOT, 'docs/performance.md');
