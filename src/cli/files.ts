@@ -1,4 +1,4 @@
-import { open, realpath, rename, rm, stat, truncate, type FileHandle } from 'node:fs/promises';
+import { lstat, open, realpath, rename, rm, stat, truncate, type FileHandle } from 'node:fs/promises';
 import { rmSync } from 'node:fs';
 import { basename, dirname, join, resolve, sep } from 'node:path';
 import { StudioError } from '../core/errors';
@@ -316,7 +316,8 @@ interface Move {
  * overwrites one still to be moved), then the bytes between them are written and the file cut to its size. Writing
  * over the file's own pages costs a fraction of writing a new file (no fresh page-cache pages: on this machine a new
  * file's write cost 2–10× an overwrite), and a tensor that is already in place is not touched. False (nothing done)
- * when the tensors are not in that order or the rename fails (another file system): the caller writes a new file.
+ * when the tensors are not in that order, `path` is a symlink or the rename fails (another file system): the caller
+ * writes a new file.
  */
 async function rearrange(path: string, parts: readonly DataPart[], spill: SpillState): Promise<boolean> {
   const moves: Move[] = [];
@@ -333,6 +334,14 @@ async function rearrange(path: string, parts: readonly DataPart[], spill: SpillS
     at += length;
   }
   if (moves.length === 0) return false;
+  // A symlink at `path` is written through (as a new file would be), not replaced by the rename.
+  if (
+    await lstat(path).then(
+      (st) => st.isSymbolicLink(),
+      () => false,
+    )
+  )
+    return false;
   try {
     await rename(spill.path, path);
   } catch {

@@ -1,7 +1,16 @@
 // RunHooks.spill in the CLI: quantized tensors written to a spill file as they are made give the same files as a
 // run that holds them, and the spill file becomes the file that holds them (the data file, or the one .onnx file):
 // renamed when it already is that file, else renamed and rearranged in place.
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import {
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -106,8 +115,13 @@ describe('the spill file rearranged into the output', () => {
   const header = bytes(300, 3);
 
   /** The spill file holding a then b, the parts of the output from `order`, and what was written. */
-  async function written(order: (refs: { a: DataPart; b: DataPart }) => DataPart[]) {
+  async function written(order: (refs: { a: DataPart; b: DataPart }) => DataPart[], link = false) {
     const dir = mkdtempSync(join(tmpdir(), 'qstudio-rearrange-'));
+    // out.onnx a symlink to target.onnx: written through, as a new file would be
+    if (link) {
+      writeFileSync(join(dir, 'target.onnx'), 'old');
+      symlinkSync('target.onnx', join(dir, 'out.onnx'));
+    }
     const spill = await openSpill(join(dir, '.out.spill'));
     const ino = statSync(join(dir, '.out.spill')).ino;
     const [ra, rb] = [await spill.spill(a), await spill.spill(b)];
@@ -118,7 +132,13 @@ describe('the spill file rearranged into the output', () => {
       await spill.discard();
     }
     const out = readFileSync(join(dir, 'out.onnx'));
-    return { out, isSpill: statSync(join(dir, 'out.onnx')).ino === ino, left: readdirSync(dir) };
+    const isSpill = statSync(join(dir, 'out.onnx')).ino === ino;
+    return {
+      out,
+      isSpill,
+      linked: lstatSync(join(dir, 'out.onnx')).isSymbolicLink(),
+      left: readdirSync(dir).sort(),
+    };
   }
   const joined = (...xs: Uint8Array[]) => Buffer.concat(xs);
 
@@ -153,5 +173,13 @@ describe('the spill file rearranged into the output', () => {
     expect(Buffer.compare(got.out, expected())).toBe(0);
     expect(got.isSpill).toBe(inPlace);
     expect(got.left).toEqual(['out.onnx']);
+  });
+
+  it('a symlink at the output path is written through', async () => {
+    const got = await written(({ a, b }) => [{ kind: 'bytes', bytes: header }, a, b], true);
+    expect(Buffer.compare(got.out, joined(header, a, b))).toBe(0);
+    expect(got.isSpill).toBe(false);
+    expect(got.linked).toBe(true);
+    expect(got.left).toEqual(['out.onnx', 'target.onnx']);
   });
 });
