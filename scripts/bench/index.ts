@@ -43,14 +43,14 @@ const tmp = mkdtempSync(join(tmpdir(), 'qstudio-bench-'));
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 /** One whole process from GNU time: wall seconds, CPU seconds (user + system, all threads), peak resident bytes. */
-function measure(cmd: string[]): { s: number; cpu: number; rss: number } {
+function measure(cmd: string[]): { s: number; cpu: number; user: number; sys: number; rss: number } {
   const r = spawnSync('/usr/bin/time', ['-f', '%e %U %S %M', ...cmd], {
     encoding: 'utf8',
     maxBuffer: 1 << 26,
   });
   if (r.status !== 0) throw new Error(`${cmd.join(' ')} failed: ${r.stderr}`);
   const [s, user, sys, kb] = r.stderr.trim().split('\n').pop()!.split(' ').map(Number);
-  return { s, cpu: user + sys, rss: kb * 1024 };
+  return { s, cpu: user + sys, user, sys, rss: kb * 1024 };
 }
 /** Commands measured in alternating rounds (load bursts spread over all of them); medians per command. */
 function medianOf(cmds: string[][], runs = RUNS) {

@@ -10,7 +10,11 @@ import type { Row } from './extra-rows';
 
 export interface Measured {
   s: number;
+  /** CPU seconds of the process, all threads: user + sys. */
   cpu: number;
+  user: number;
+  /** The kernel's share: reads, writes, page faults (a JS profile does not see it). */
+  sys: number;
   rss: number;
 }
 
@@ -80,7 +84,7 @@ export async function llmBench(opts: {
         `${label}: GB/s of input, default (${opts.threads} threads)`,
         gbs(d),
         b ? gbs(b) : dash,
-        `${f2(d.s)} s (CPU ${f2(d.cpu)} s); --threads 1: ${f2(one.s)} s, ${gbs(one)} GB/s; stream copy ${f2(copy.s)} s, ${gbs(copy)} GB/s; ${mb(statSync(out(`${name}.onnx`)).size)} MB out; onnxruntime-node: ${ort}`,
+        `${f2(d.s)} s (CPU ${f2(d.cpu)} s: user ${f2(d.user)}, sys ${f2(d.sys)}; ${f2(bytes / 1e9 / d.cpu)} GB per CPU second${b ? `, before ${f2(bytes / 1e9 / b.cpu)} (CPU ${f2(b.cpu)} s: user ${f2(b.user)}, sys ${f2(b.sys)})` : ''}); --threads 1: ${f2(one.s)} s, ${gbs(one)} GB/s; stream copy ${f2(copy.s)} s, ${gbs(copy)} GB/s; ${mb(statSync(out(`${name}.onnx`)).size)} MB out; onnxruntime-node: ${ort}`,
         '≥ 1',
       ],
       [

@@ -19,7 +19,11 @@ export type Category = (typeof CATEGORIES)[number];
 
 /** Innermost frame first: the first name that matches decides (packing runs inside the export pass). */
 const RULES: [Category, Set<string>][] = [
-  ['packing', new Set(['packMatMulNBits', 'packLevels', 'pack4', 'packBlock'])],
+  // pack4 / pack2 / blobs…: also the WebAssembly kernel's functions (its name section names them)
+  [
+    'packing',
+    new Set(['packMatMulNBits', 'packLevels', 'pack4', 'pack2', 'packBlock', 'blobs8', 'blobs4', 'blobs2']),
+  ],
   ['kernel', new Set(['quantizeForExport', 'quantizeFused', 'float16Fused', 'nbitsDirect'])],
   ['read', new Set(['readWeight', 'readLazyRaw', 'readExternalBytes', 'readTensorBytes', 'arrayBuffer'])],
   ['write', new Set(['writeExport', 'writeParts', 'writeAll', 'spill', 'discard'])],

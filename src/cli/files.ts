@@ -1,11 +1,17 @@
-import { open, realpath, rename, rm, stat, truncate, type FileHandle } from 'node:fs/promises';
+import { lstat, open, realpath, rename, rm, stat, truncate, type FileHandle } from 'node:fs/promises';
 import { rmSync } from 'node:fs';
 import { basename, dirname, join, resolve, sep } from 'node:path';
 import { StudioError } from '../core/errors';
 import { externalFileName, listExternalLocations, parseModelBlob, resolveExternalFiles } from '../core/onnx';
 import { checkModelStorage } from '../core/onnx/validate';
 import type { BlobLike, OnnxModel } from '../core/onnx/types';
-import { alignPadding, partBytes, type DataPart, type ExternalData } from '../core/export/external-data';
+import {
+  alignPadding,
+  partBytes,
+  partLength,
+  type DataPart,
+  type ExternalData,
+} from '../core/export/external-data';
 import type { LazyRaw } from '../core/onnx/lazy';
 import { SPILL_FROM_BYTES } from '../core/pipeline/types';
 import type { ModelFile } from '../core/export/stream';
@@ -188,6 +194,8 @@ export interface SpillFile {
 
 interface SpillState extends SpillFile {
   path: string;
+  /** Read and written at positions (the in-place rearrangement reads it after it was renamed). */
+  file: FileHandle;
   blob: FileBlob;
   /** What the file holds, in order: padding (zeros) or a tensor. */
   regions: DataPart[];
@@ -212,7 +220,7 @@ export async function openSpill(path: string): Promise<SpillFile> {
     process.exit(signal === 'SIGINT' ? 130 : 143);
   };
   process.once('SIGINT', onSignal).once('SIGTERM', onSignal);
-  const file = await open(path, 'wx').catch((e: unknown) => {
+  const file = await open(path, 'wx+').catch((e: unknown) => {
     process.off('SIGINT', onSignal).off('SIGTERM', onSignal);
     throw e;
   });
@@ -220,6 +228,7 @@ export async function openSpill(path: string): Promise<SpillFile> {
   let closed = false;
   const state: SpillState = {
     path,
+    file,
     blob,
     regions: [],
     size: 0,
@@ -268,8 +277,9 @@ function isSpillFile(parts: readonly DataPart[], spill: SpillState): boolean {
 
 /**
  * Write the exported model, and with external-data output its data file next to it, tensor by tensor: no
- * concatenated copy of either file is made. Spilled tensors are read back from the spill file, or the spill file
- * is renamed to the data file when it already is that file.
+ * concatenated copy of either file is made. The spill file becomes the file that holds the spilled tensors (the data
+ * file, or the model file without external data): renamed as it is when it already is that file, else renamed and
+ * rearranged in place (rearrange); where neither applies the tensors are read back from it and written out again.
  */
 export async function writeExport(
   outPath: string,
@@ -277,14 +287,91 @@ export async function writeExport(
   data?: ExternalData,
   spill?: SpillFile | null,
 ): Promise<void> {
+  const s = spill as SpillState | null | undefined;
   if (data) {
     const dataPath = join(dirname(outPath), data.location);
-    const s = spill as SpillState | null | undefined;
     if (s && isSpillFile(data.parts, s)) {
       await s.close();
       await rename(s.path, dataPath);
       await truncate(dataPath, data.size);
-    } else await writeParts(dataPath, data.parts);
-  }
+    } else if (!(s && !refersTo(model.parts, s) && (await rearrange(dataPath, data.parts, s))))
+      await writeParts(dataPath, data.parts);
+  } else if (s && (await rearrange(outPath, model.parts, s))) return;
   await writeParts(outPath, model.parts);
+}
+
+const refersTo = (parts: readonly DataPart[], spill: SpillState) =>
+  parts.some((p) => p.kind === 'slice' && p.blob === spill.blob);
+
+/** A spilled tensor's move within the file: from its place in the spill file to its place in `parts`. */
+interface Move {
+  from: number;
+  to: number;
+  length: number;
+}
+
+/**
+ * `parts` written into the spill file itself, renamed to `path` first: every spilled tensor is moved to its place,
+ * last first (each lies at or after where it was spilled, and after every tensor spilled before it, so a move never
+ * overwrites one still to be moved), then the bytes between them are written and the file cut to its size. Writing
+ * over the file's own pages costs a fraction of writing a new file (no fresh page-cache pages: on this machine a new
+ * file's write cost 2–10× an overwrite), and a tensor that is already in place is not touched. False (nothing done)
+ * when the tensors are not in that order, `path` is a symlink or the rename fails (another file system): the caller
+ * writes a new file.
+ */
+async function rearrange(path: string, parts: readonly DataPart[], spill: SpillState): Promise<boolean> {
+  const moves: Move[] = [];
+  const fills: { at: number; part: DataPart }[] = [];
+  let at = 0;
+  let spilledEnd = 0;
+  for (const p of parts) {
+    const length = partLength(p);
+    if (p.kind === 'slice' && p.blob === spill.blob) {
+      if (p.start < spilledEnd || at < p.start) return false;
+      moves.push({ from: p.start, to: at, length });
+      spilledEnd = p.end;
+    } else if (length > 0) fills.push({ at, part: p });
+    at += length;
+  }
+  if (moves.length === 0) return false;
+  // A symlink at `path` is written through (as a new file would be), not replaced by the rename.
+  if (
+    await lstat(path).then(
+      (st) => st.isSymbolicLink(),
+      () => false,
+    )
+  )
+    return false;
+  try {
+    await rename(spill.path, path);
+  } catch {
+    return false;
+  }
+  const file = spill.file;
+  for (const { from, to, length } of moves.reverse()) {
+    if (from === to) continue;
+    const buf = readBuffer(length);
+    await readAllAt(file, buf, from);
+    await writeAllAt(file, buf, to);
+    recycleReadBuffer(buf.buffer);
+  }
+  for (const { at: to, part } of fills) await writeAllAt(file, await partBytes(part), to);
+  await file.truncate(at);
+  await spill.close();
+  return true;
+}
+
+async function readAllAt(file: FileHandle, buf: Uint8Array, position: number): Promise<void> {
+  for (let at = 0; at < buf.length;) {
+    const { bytesRead } = await file.read(buf, at, Math.min(buf.length - at, 2 ** 30), position + at);
+    if (bytesRead === 0) throw new Error(`the spill file ended early, at ${position + at}`);
+    at += bytesRead;
+  }
+}
+
+async function writeAllAt(file: FileHandle, chunk: Uint8Array, position: number): Promise<void> {
+  for (let at = 0; at < chunk.length;) {
+    const { bytesWritten } = await file.write(chunk, at, Math.min(chunk.length - at, 2 ** 30), position + at);
+    at += bytesWritten;
+  }
 }

@@ -42,6 +42,16 @@ describe('nbitsDirect: the same blobs, scales and sums as quantizeFused + packMa
     ['8-bit', 130, 20, 8, 8, 32],
     ['4-bit levels in 8-bit blobs', 64, 8, 4, 8, 64],
     ['one partial block', 20, 8, 4, 4, 32],
+    // 16 columns at a time in the kernel (blobs-code.ts), partial last steps in JS
+    ['4-bit, 16·k columns, block 16', 200, 48, 4, 4, 16],
+    ['4-bit, 16·k columns, block 64, partial', 200, 32, 4, 4, 64],
+    ['4-bit, 16·k columns, block 256', 512, 16, 4, 4, 256],
+    ['3-bit levels in 4-bit blobs, 16 columns', 96, 16, 3, 4, 32],
+    ['2-bit, 16·k columns, block 16', 150, 32, 2, 2, 16],
+    ['2-bit, 16·k columns, block 128', 256, 16, 2, 2, 128],
+    ['8-bit, 16·k columns, block 32, partial', 130, 64, 8, 8, 32],
+    ['8-bit, 16·k columns, block 16', 64, 16, 8, 8, 16],
+    ['4-bit levels in 8-bit blobs, 16 columns', 128, 16, 4, 8, 64],
   ];
   it.each(CASES)('%s', (_, K, N, bits, nbits, bs) => {
     const w = weights(K * N, K + N);
@@ -51,12 +61,27 @@ describe('nbitsDirect: the same blobs, scales and sums as quantizeFused + packMa
     expect(got).toEqual(reference(w, [K, N], opts, nbits));
   });
 
-  it('blobs written into a given buffer (a recycled one, not zeroed) are the same', () => {
-    const w = weights(100 * 12, 5);
-    const opts = options(4, 32);
-    const dirty = (n: number) => new Uint8Array(n).fill(0xab);
-    const got = nbitsDirect(w, [100, 12], opts, 4, true, dirty)!;
-    expect(got.nbits.B).toEqual(reference(w, [100, 12], opts, 4).nbits.B);
+  it.each([12, 32])(
+    'blobs written into a given buffer (a recycled one, not zeroed) are the same, %i columns',
+    (N) => {
+      const w = weights(100 * N, 5);
+      const opts = options(4, 32);
+      const dirty = (n: number) => new Uint8Array(n).fill(0xab);
+      const got = nbitsDirect(w, [100, N], opts, 4, true, dirty)!;
+      expect(got.nbits.B).toEqual(reference(w, [100, N], opts, 4).nbits.B);
+    },
+  );
+
+  it('blobs of a larger tensor after a smaller one (the kernel memory grown, not zeroed) are the same', () => {
+    for (const [K, N] of [
+      [64, 16],
+      [256, 160],
+    ]) {
+      const w = weights(K * N, K);
+      expect(nbitsDirect(w, [K, N], options(4, 32), 4, true)).toEqual(
+        reference(w, [K, N], options(4, 32), 4),
+      );
+    }
   });
 
   it('a NaN is a WeightValueError naming the first bad element', () => {

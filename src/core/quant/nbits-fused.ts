@@ -52,28 +52,36 @@ export function nbitsDirect(
   const G = Math.min(kBlocks, Math.max(1, 64 / bs));
   const bytes = G * bs * N * 5 + 4 * N * (G + 1) + 64;
   if (K === 0 || N === 0 || bytes > MAX_BYTES) return null;
+  const blobSize = (bs * bits) / 8;
+  const row = kBlocks * blobSize;
+  // B itself in the kernel's memory when it fits (blobs-code.ts, 16 columns at a time; copied out once at the end),
+  // else packed in JS from the levels there.
+  const inKernel = N % 16 === 0 && bytes + N * row + 16 <= MAX_BYTES;
   // The grid as quantizeFused returns it; its scales are filled below (the callback: the caller takes them).
   let taken = false;
   const { grouping: g, ...q } = quantParams(w, shape, opts, true, () => (taken = true));
   if (!taken || g.axis !== 0 || g.blockSize !== bs) return null;
   const { qmin, qmax } = q;
 
-  const k = reserve(kernel, bytes);
+  const k = reserve(kernel, inKernel ? bytes + N * row + 16 : bytes);
   // From GROUPS: max|w| then scales per column for each block of the step, zero points (0), the rows' floats, their
   // levels.
   const SC = GROUPS;
   const ZP = SC + 4 * G * N;
   const IN = ZP + 4 * N;
   const OUT = IN + 4 * G * bs * N;
+  const BK = Math.ceil((OUT + G * bs * N) / 16) * 16;
   k.all.fill(0, ZP / 4, ZP / 4 + N);
   k.f64.fill(0);
   const quant = quantFn(k, { packed: k.u8, cbits: 8 }, true, true);
-  const blobSize = (bs * bits) / 8;
-  const row = kBlocks * blobSize;
   const B = output(N * row);
+  const dst = inKernel ? k.u8.subarray(BK, BK + N * row) : B;
   const scalesT = new Float32Array(N * kBlocks);
   const offset = 2 ** (bits - 1);
-  const quads = bits === 4 && N % 4 === 0 ? new Int32Array(k.u8.buffer, OUT, (G * bs * N) >> 2) : null;
+  const unitRows = 128 / bits; // rows of a column's 16 bytes
+  const blobs = k.x[`blobs${bits}`];
+  const quads =
+    !inKernel && bits === 4 && N % 4 === 0 ? new Int32Array(k.u8.buffer, OUT, (G * bs * N) >> 2) : null;
   const words = quads ? new Int32Array(B.buffer) : null;
   for (let b0 = 0; b0 < kBlocks; b0 += G) {
     const blocks = Math.min(G, kBlocks - b0);
@@ -92,11 +100,14 @@ export function nbitsDirect(
     for (let i = 0; i < sc.length; i++) sc[i] = symmetricScale(sc[i], qmax);
     q.scales.set(sc, b0 * N);
     quant(RUNS, rows, IN, OUT, qmin, qmax, ACC, e0 % SUM_BLOCK);
-    if (words && quads && rows === blocks * bs) pack4(quads, words, N, b0, blocks, bs, row);
+    const whole = rows === blocks * bs;
+    if (inKernel && whole && rows % unitRows === 0) blobs(OUT, N, rows / unitRows, BK + b0 * blobSize, row);
+    else if (words && quads && whole) pack4(quads, words, N, b0, blocks, bs, row);
     else
       for (let j = 0; j < blocks; j++)
-        packBlock(k.u8, OUT + j * bs * N, B, N, b0 + j, Math.min(bs, rows - j * bs), bs, bits, row, offset);
+        packBlock(k.u8, OUT + j * bs * N, dst, N, b0 + j, Math.min(bs, rows - j * bs), bs, bits, row, offset);
   }
+  if (inKernel) B.set(dst);
   transpose(q.scales, scalesT, kBlocks, N);
   const sums = sumsOf(Float64Array.from(k.f64.subarray(0, ACC_LENGTH)), w.length);
   if (!trustedSums(sums)) {

@@ -41,6 +41,8 @@ interface Exports {
   symscales(runs: number, nruns: number, inp: number, qmax: number, sout: number): void;
   pack4(src: number, dst: number, dend: number): void;
   pack2(src: number, dst: number, dend: number): void;
+  /** blobs8, blobs4, blobs2: MatMulNBits blobs of 16 columns at a time (blobs-code.ts). */
+  [blobs: `blobs${number}`]: (src: number, n: number, units: number, dst: number, row: number) => void;
   absmaxrow(runs: number, nruns: number, inp: number): void;
   extremes(runs: number, nruns: number, inp: number, badp: number): void;
   extremesrow(runs: number, nruns: number, inp: number, badp: number): void;
