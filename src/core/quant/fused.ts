@@ -16,14 +16,9 @@ import {
 import { dequantize } from './dequantize';
 import { containerInfo, unpackLevels, type PackContainer } from './pack';
 import { firstBad } from './extremes';
-import {
-  runList,
-  halfToFloat,
-  quantParams,
-  toHalfBits,
-  type QuantizeOptions,
-  type QuantParams,
-} from './quantize';
+import { quantParams, type QuantizeOptions, type QuantParams } from './quantize';
+import { runList } from './grouping';
+import { halfToFloat, toHalfBits } from './float16';
 import type { QuantizedTensor } from './types';
 import { runSimd, simdPlan, type SimdPlan } from './simd/plan';
 import { ACC_LENGTH } from './simd/kernel';

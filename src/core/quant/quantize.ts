@@ -10,11 +10,6 @@ import { forEachRun, grouping, product, runList, type Grouping } from './groupin
 import { absMaxRuns, allContiguous, extremesRuns, simdKernel } from './simd/kernel';
 import { rowExtremes, rowsFit } from './simd/rows';
 
-// fused.ts still imports these from here (it is another branch's file just now); new code imports grouping.ts and
-// float16.ts. Drop these once fused.ts does.
-export { runList } from './grouping';
-export { halfToFloat, toHalfBits } from './float16';
-
 export interface QuantizeOptions {
   bits: IntBits;
   scheme: Scheme;
