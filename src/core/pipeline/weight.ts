@@ -2,7 +2,8 @@ import { float16BitsToFloat32, float32ToFloat16Bits, roundToBfloat16 } from '../
 import type { Dtype, WeightInfo } from '../onnx/types';
 import type { WeightSpec } from '../quant/config';
 import { dequantize, quantizeFloat16, quantizeTensor } from '../quant';
-import { float16Fused, quantizeFused, type OutRounding } from '../quant/fused';
+import { float16Fused } from '../quant/float16-fused';
+import { quantizeFused, type OutRounding } from '../quant/fused';
 import { containerInfo, type PackContainer } from '../quant/pack';
 import { packMatMulNBits, type MatMulNBitsPacked, type NBits } from '../quant/matmulnbits';
 import { nbitsDirect } from '../quant/nbits-fused';

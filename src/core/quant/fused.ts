@@ -4,22 +4,14 @@
 // test/export-bytes.test.ts).
 import { StudioError } from '../errors';
 import { float16BitsToFloat32, float32ToFloat16Bits } from '../onnx/float16';
-import {
-  closeBlock,
-  errorSums,
-  OPEN,
-  SUM_BLOCK,
-  sumsOf,
-  trustedSums,
-  type ErrorSums,
-} from '../metrics/error';
+import type { ErrorSums } from '../metrics/error';
 import { dequantize } from './dequantize';
 import { containerInfo, unpackLevels, type PackContainer } from './pack';
 import { firstBad } from './extremes';
 import { quantParams, type QuantizeOptions, type QuantParams } from './quantize';
 import { runList } from './grouping';
-import { halfToFloat, toHalfBits } from './float16';
 import type { QuantizedTensor } from './types';
+import { checkedSums, packSubByte, stridedRun, symmetricRun, uniformRun } from './fused-runs';
 import { runSimd, simdPlan, type SimdPlan } from './simd/plan';
 import { ACC_LENGTH } from './simd/kernel';
 
@@ -124,9 +116,9 @@ export function quantizeFused(
       ? new Int8Array(packed!.buffer, packed!.byteOffset, packed!.length)
       : new Int8Array(simd ? 0 : w.length));
 
-  // Runs are collected first; each run goes through a small monomorphic loop (V8 keeps accumulators in registers
-  // there, not in a closure's context). The lane sums carry across runs (the block rule of metrics/error.ts), so
-  // the sums are bit-identical to the multi-pass path.
+  // Runs are collected first; each run goes through a small monomorphic loop (fused-runs.ts: V8 keeps accumulators
+  // in registers there, not in a closure's context). The lane sums carry across runs (the block rule of
+  // metrics/error.ts), so the sums are bit-identical to the multi-pass path.
   const acc = new Float64Array(ACC_LENGTH); // lane sums, max|e|, the open block's float32 lane sums (LANES_LENGTH)
   let inverses: Float64Array | null = null;
   // Symmetric scales from the extremes: |w / s| ≤ qmax·(1 + 2^-23) < qmax + 0.5 (s = fround(max|w| / qmax), never
@@ -156,245 +148,4 @@ export function quantizeFused(
     return round ? deq.map(round) : deq;
   });
   return packed ? { params, packed, sums } : { q: { ...params, levels: levels! }, sums };
-}
-
-/** The sums of acc (the block rule), or where float32 could not hold them, errorSums of w and `dequantized()`. */
-function checkedSums(acc: Float64Array, w: Float32Array, dequantized: () => Float32Array): ErrorSums {
-  const sums = sumsOf(acc, w.length);
-  return trustedSums(sums) ? sums : errorSums(w, dequantized());
-}
-
-const nextBlock = (j: number) => j - (j % SUM_BLOCK) + SUM_BLOCK;
-
-// The run loops visit a run block by block (SUM_BLOCK elements of the tensor, in L1), each block once per lane:
-// elements j ≡ l (mod 4) in order, into lane l's float32 sums. Three accumulators live at a time, as in a one-chain
-// loop (12 would spill).
-
-/**
- * Rounding without a division per element, bit-exact with QuantizeLinear's roundHalfEven(fround(v / s)):
- * x = v · (1/s) in float64 is within 2^-51 (relative) of the exact quotient, and x + MAGIC − MAGIC rounds it half to
- * even (float64 addition at 2^52 ≤ |x + MAGIC| < 2^53 keeps no fraction). The result can differ from the reference
- * only when x lies within fround's error (2^-24·|x|, < 0.01 for |x| < 160 000) of a half-integer; those elements
- * (|x − r| > 0.49) are recomputed with the division. Beyond |x| ≈ 160 000 both results are far outside every level
- * range (|level| ≤ 255, |zero point| ≤ 255) and clamp to the same bound. Pinned by fused.test.ts (ties, random
- * scales) and the export golden hashes.
- */
-const MAGIC = 6755399441055744; // 1.5 · 2^52
-const NEAR_HALF = 0.49;
-
-/** uniformRun for a symmetric grid from the extremes: zero point 0 and no clamping (see `unclamped`). */
-function symmetricRun(
-  w: Float32Array,
-  start: number,
-  end: number,
-  s: number,
-  lv: Int8Array | Int16Array,
-  acc: Float64Array,
-): void {
-  let maxAbsError = acc[12];
-  const inv = 1 / s;
-  for (let b = start; b < end;) {
-    const bEnd = Math.min(end, nextBlock(b));
-    for (let l = 0; l < 4; l++) {
-      let signal = acc[OPEN + l];
-      let noise = acc[OPEN + 4 + l];
-      let sumAbs = acc[OPEN + 8 + l];
-      const first = b + ((l - b) & 3);
-      for (let j = first; j < bEnd; j += 4) {
-        const v = w[j];
-        const x = v * inv;
-        let q = x + MAGIC - MAGIC;
-        if (Math.abs(x - q) > NEAR_HALF) q = Math.fround(v / s) + MAGIC - MAGIC;
-        lv[j] = q;
-        const e = Math.fround(v - Math.fround(q * s));
-        signal = Math.fround(signal + Math.fround(v * v));
-        noise = Math.fround(noise + Math.fround(e * e));
-        sumAbs = Math.fround(sumAbs + Math.abs(v));
-        const ae = Math.abs(e);
-        if (ae > maxAbsError) maxAbsError = ae;
-      }
-      acc[OPEN + l] = signal;
-      acc[OPEN + 4 + l] = noise;
-      acc[OPEN + 8 + l] = sumAbs;
-    }
-    if (bEnd % SUM_BLOCK === 0) closeBlock(acc);
-    b = bEnd;
-  }
-  acc[12] = maxAbsError;
-}
-
-/** One group for the whole run (per-channel on the outer axis, blocks, per-tensor) and float32 output. */
-function uniformRun(
-  w: Float32Array,
-  start: number,
-  end: number,
-  s: number,
-  zp: number,
-  qmin: number,
-  qmax: number,
-  lv: Int8Array | Int16Array,
-  acc: Float64Array,
-): void {
-  let maxAbsError = acc[12];
-  const inv = 1 / s;
-  for (let b = start; b < end;) {
-    const bEnd = Math.min(end, nextBlock(b));
-    for (let l = 0; l < 4; l++) {
-      let signal = acc[OPEN + l];
-      let noise = acc[OPEN + 4 + l];
-      let sumAbs = acc[OPEN + 8 + l];
-      const first = b + ((l - b) & 3);
-      for (let j = first; j < bEnd; j += 4) {
-        const v = w[j];
-        const x = v * inv;
-        let r = x + MAGIC - MAGIC;
-        const d = x - r;
-        if (d > NEAR_HALF || d < -NEAR_HALF) r = Math.fround(v / s) + MAGIC - MAGIC;
-        const qr = r + zp;
-        const q = qr < qmin ? qmin : qr > qmax ? qmax : qr;
-        lv[j] = q;
-        const e = Math.fround(v - Math.fround((q - zp) * s));
-        signal = Math.fround(signal + Math.fround(v * v));
-        noise = Math.fround(noise + Math.fround(e * e));
-        sumAbs = Math.fround(sumAbs + Math.abs(v));
-        const ae = Math.abs(e);
-        if (ae > maxAbsError) maxAbsError = ae;
-      }
-      acc[OPEN + l] = signal;
-      acc[OPEN + 4 + l] = noise;
-      acc[OPEN + 8 + l] = sumAbs;
-    }
-    if (bEnd % SUM_BLOCK === 0) closeBlock(acc);
-    b = bEnd;
-  }
-  acc[12] = maxAbsError;
-}
-
-/** The general case: the group changes every `step` elements (per-axis on an inner axis) or a float16 cast follows. */
-function stridedRun(
-  w: Float32Array,
-  start: number,
-  end: number,
-  k: number,
-  step: number,
-  scales: ArrayLike<number>,
-  inverses: Float64Array,
-  zeroPoints: ArrayLike<number> | null,
-  qmin: number,
-  qmax: number,
-  lv: Int8Array | Int16Array,
-  round: ((x: number) => number) | null,
-  acc: Float64Array,
-): void {
-  let maxAbsError = acc[12];
-  let s = scales[k];
-  let inv = inverses[k];
-  let zp = zeroPoints ? zeroPoints[k] : 0;
-  for (let b = start; b < end;) {
-    const bEnd = Math.min(end, nextBlock(b));
-    for (let l = 0; l < 4; l++) {
-      let signal = acc[OPEN + l];
-      let noise = acc[OPEN + 4 + l];
-      let sumAbs = acc[OPEN + 8 + l];
-      const first = b + ((l - b) & 3);
-      let kk = k + (first - start) * step;
-      for (let j = first; j < bEnd; j += 4) {
-        if (step !== 0) {
-          s = scales[kk];
-          inv = inverses[kk];
-          zp = zeroPoints ? zeroPoints[kk] : 0;
-          kk += 4 * step;
-        }
-        const v = w[j];
-        const x = v * inv;
-        let r = x + MAGIC - MAGIC;
-        const d = x - r;
-        if (d > NEAR_HALF || d < -NEAR_HALF) r = Math.fround(v / s) + MAGIC - MAGIC;
-        const qr = r + zp;
-        const q = qr < qmin ? qmin : qr > qmax ? qmax : qr;
-        lv[j] = q;
-        let dq = Math.fround((q - zp) * s);
-        if (round !== null) dq = round(dq);
-        const e = Math.fround(v - dq);
-        signal = Math.fround(signal + Math.fround(v * v));
-        noise = Math.fround(noise + Math.fround(e * e));
-        sumAbs = Math.fround(sumAbs + Math.abs(v));
-        const ae = Math.abs(e);
-        if (ae > maxAbsError) maxAbsError = ae;
-      }
-      acc[OPEN + l] = signal;
-      acc[OPEN + 4 + l] = noise;
-      acc[OPEN + 8 + l] = sumAbs;
-    }
-    if (bEnd % SUM_BLOCK === 0) closeBlock(acc);
-    b = bEnd;
-  }
-  acc[12] = maxAbsError;
-}
-
-/** 2 or 4 bits per level, little end first (as packLevels). */
-function packSubByte(lv: Int8Array, packed: Uint8Array, cbits: number): void {
-  const shift = cbits === 4 ? 1 : 2; // log2(elements per byte)
-  const within = (1 << shift) - 1;
-  const mask = (1 << cbits) - 1;
-  for (let j = 0; j < lv.length; j++) packed[j >> shift] |= (lv[j] & mask) << ((j & within) * cbits);
-}
-
-/**
- * float16 with the error sums of the rounded values (what a Cast back gives), without keeping those values. The
- * float32 bits are read through a Uint32Array view of `w` (no scratch store per element) and halves from 2^-14 up
- * to below 2^15 are rebiased and rounded half to even without a branch: adding 0xfff plus the kept mantissa's low
- * bit carries exactly when the dropped 13 bits are above half, or at half with an odd result (a carry into the
- * exponent is correct). Every other value (zero, subnormal halves, ≥ 2^15, overflow, NaN/Inf) goes through
- * toHalfBits, the reference path.
- */
-export function float16Fused(w: Float32Array, name?: string): { bits: Uint16Array; sums: ErrorSums } {
-  const bits = new Uint16Array(w.length);
-  // Accumulators live in a Float64Array between calls and in locals of float16Run inside it: V8 then keeps them as
-  // unboxed doubles (locals that start as the integer 0 in a long loop measured twice as slow).
-  const acc = new Float64Array(ACC_LENGTH);
-  float16Run(w, new Uint32Array(w.buffer, w.byteOffset, w.length), bits, halfToFloat(), acc, name);
-  const table = halfToFloat();
-  return { bits, sums: checkedSums(acc, w, () => Float32Array.from(bits, (h) => table[h])) };
-}
-
-function float16Run(
-  w: Float32Array,
-  u: Uint32Array,
-  bits: Uint16Array,
-  table: Float32Array,
-  acc: Float64Array,
-  name: string | undefined,
-): void {
-  let maxAbsError = acc[12];
-  for (let b = 0; b < w.length;) {
-    const bEnd = Math.min(w.length, nextBlock(b));
-    for (let l = 0; l < 4; l++) {
-      let signal = acc[OPEN + l];
-      let noise = acc[OPEN + 4 + l];
-      let sumAbs = acc[OPEN + 8 + l];
-      const first = b + ((l - b) & 3);
-      for (let i = first; i < bEnd; i += 4) {
-        const x = u[i];
-        const v = w[i];
-        const a = x & 0x7fffffff;
-        const h =
-          a >= 0x38800000 && a < 0x47000000
-            ? ((x >>> 16) & 0x8000) | ((a - 0x38000000 + 0xfff + ((x >>> 13) & 1)) >>> 13)
-            : toHalfBits(v, i, name);
-        bits[i] = h;
-        const e = Math.fround(v - table[h]);
-        signal = Math.fround(signal + Math.fround(v * v));
-        noise = Math.fround(noise + Math.fround(e * e));
-        sumAbs = Math.fround(sumAbs + Math.abs(v));
-        if (Math.abs(e) > maxAbsError) maxAbsError = Math.abs(e);
-      }
-      acc[OPEN + l] = signal;
-      acc[OPEN + 4 + l] = noise;
-      acc[OPEN + 8 + l] = sumAbs;
-    }
-    if (bEnd % SUM_BLOCK === 0) closeBlock(acc);
-    b = bEnd;
-  }
-  acc[12] = maxAbsError;
 }
