@@ -11,7 +11,7 @@ import type { EvalRequest, SampleFile } from '../protocol/eval-dto';
 import { createEvaluateApi } from '../workers/evaluate.api';
 import { formatEvaluation } from './format-evaluate';
 import { EvaluateUsageError } from './evaluate-usage';
-import { openFileBlob, type FileBlob } from './files';
+import { openFileBlob, type FileBlob } from './file-blob';
 
 export { EVALUATE_USAGE, EvaluateUsageError } from './evaluate-usage';
 

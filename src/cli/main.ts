@@ -155,10 +155,16 @@ async function quantize(args: string[]): Promise<number> {
   await checkOutputFolder(values.output, 'the model to');
   if (values['save-recipe']) await checkOutputFolder(values['save-recipe'], 'the recipe to');
   const [
-    { openModelFileWithInputs, checkOutputPaths, dataFileName, spillFor },
+    { openModelFileWithInputs, checkOutputPaths, dataFileName },
+    { spillFor },
     { findWeights },
     { runQuantization },
-  ] = await Promise.all([import('./files'), import('../core/onnx'), import('../core/pipeline/run')]);
+  ] = await Promise.all([
+    import('./files'),
+    import('./write-export'),
+    import('../core/onnx'),
+    import('../core/pipeline/run'),
+  ]);
   const { runThreaded, modelBytes } = await import('./threads');
   const config = await buildConfig(values);
   const { model, inputs } = await openModelFileWithInputs(modelPath);

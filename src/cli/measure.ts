@@ -9,7 +9,7 @@ import type { QuantConfig } from '../core/quant/config';
 import type { LayerSelection, SensitivityProgress, SensitivityReport } from '../protocol/eval-dto';
 import { createEvaluateApi } from '../workers/evaluate.api';
 import { sampleFiles } from './evaluate';
-import { openFileBlob } from './files';
+import { openFileBlob } from './file-blob';
 
 export interface MeasureOptions {
   /** Sample file or folder; none: the synthetic probe. */

@@ -8,7 +8,7 @@ import type { OnnxModel } from '../core/onnx/types';
 import type { CalibrationResult } from '../core/pipeline/calibrate';
 import type { RunResult } from '../core/pipeline/run';
 import { toRecipe } from '../core/quant/config';
-import { writeExport, type SpillFile } from './files';
+import { writeExport, type SpillFile } from './write-export';
 import { formatRun, nothingReason } from './format';
 import { budgetNote } from './ranges';
 

@@ -17,7 +17,8 @@ import { describe, expect, it } from 'vitest';
 import { normalizeConfig } from '../core/quant/config';
 import { runQuantization } from '../core/pipeline/run';
 import { buildModel, floatTensor, modelBytes, node, valueInfo } from '../../test/fixtures/onnx-builders';
-import { openModelFile, openSpill, writeExport } from './files';
+import { openModelFile } from './files';
+import { openSpill, writeExport } from './write-export';
 import type { DataPart } from '../core/export/external-data';
 
 const D = 256; // fp16 of 256×256 is 128 KiB, int8 64 KiB: both at least the spill threshold (64 KiB)

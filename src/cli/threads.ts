@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { RunHooks } from '../core/pipeline/run';
-import { recycleReadBuffer } from './files';
+import { recycleReadBuffer } from './file-blob';
 import { POOL_FROM_BYTES, rtnMessagePool, type RtnPort, type RtnPortEvents } from '../core/pipeline/rtn-pool';
 
 export { modelBytes } from '../core/pipeline/rtn-pool';

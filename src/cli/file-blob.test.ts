@@ -2,7 +2,7 @@ import { closeSync, mkdtempSync, openSync, truncateSync, writeFileSync, writeSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { fileBlob, openFileBlob, recycleReadBuffer } from './files';
+import { fileBlob, openFileBlob, recycleReadBuffer } from './file-blob';
 import { sampleFiles } from './evaluate';
 
 const dir = mkdtempSync(join(tmpdir(), 'qstudio-fileblob-'));
