@@ -1,9 +1,10 @@
-// The RTN kernel as WebAssembly SIMD128, written with wasm.ts: the range pass (range-code.ts), the levels pass with
-// the error sums (levels-code.ts), sub-byte packing (here) and MatMulNBits blobs (blobs-code.ts).
+// The RTN kernel as WebAssembly SIMD128, written with wasm.ts: the range pass (range-code.ts, rows-range-code.ts),
+// the levels pass with the error sums (levels-code.ts), sub-byte packing (here) and MatMulNBits blobs (blobs-code.ts).
 import { I32, V128, op, type Func, type Instr } from './wasm';
 import { add, get, set, whileFits } from './loops';
 import { quant } from './levels-code';
-import { absmax, absmaxRow, extremes, extremesRow } from './range-code';
+import { absmax, extremes } from './range-code';
+import { absmaxRow, extremesRow } from './rows-range-code';
 import { blobs } from './blobs-code';
 
 /** pack4(src, dst, dend): int8 levels → 4-bit pairs, low nibble first (packLevels), 32 levels per 16 bytes. */

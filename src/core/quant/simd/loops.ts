@@ -1,4 +1,5 @@
-// Loop shapes shared by the kernel's functions (kernel-code.ts, range-code.ts), over wasm.ts's instructions.
+// Loop shapes shared by the kernel's functions (kernel-code.ts, range-code.ts, rows-range-code.ts), over wasm.ts's
+// instructions.
 import { op, type Instr, type ValType } from './wasm';
 
 export const { local_get: get, local_set: set } = op;
