@@ -5,11 +5,13 @@ import { StudioError } from '../core/errors';
 import {
   metricsFromSums,
   channelErrors,
-  channelRanges,
+  chunkedChannelRanges,
+  chunkedHistogram,
   perTensorGrid,
   sharedHistogram,
 } from '../core/metrics';
 import { readWeight } from '../core/onnx';
+import { weightChunks, weightRangeReader } from '../core/onnx/weight-range';
 import { listQuantizedWeights, readDequantized } from '../core/onnx/quantized-weights';
 import type { WeightInfo } from '../core/onnx/types';
 import { normalizeConfig, specFor, type Bits, type QuantConfig } from '../core/quant/config';
@@ -17,10 +19,12 @@ import { quantizeWeight } from '../core/pipeline/weight';
 import {
   SAMPLE_ELEMENTS,
   SAMPLE_MODEL_ELEMENTS,
+  SAMPLE_READ_ELEMENTS,
   addByBits,
   emptyByBits,
   errorSumsByBits,
   sampleChannels,
+  sampleChannelsFrom,
 } from '../core/pipeline/error-curve';
 import { equalizeModel } from '../core/equalize/equalize';
 import { weightClipView } from '../core/ranges/clip-view';
@@ -46,6 +50,24 @@ async function runWeight(m: OpenModel, w: WeightInfo, runId: string | null) {
   return { values, quantized: spec ? quantizeWeight(values, w, spec) : null };
 }
 
+/**
+ * A float view of a whole weight goes through it this many values at a time (range reads of its file), so a view of
+ * a 180 MB weight holds 4 MB of it, not all of it (and not several, before the garbage collector frees the last).
+ */
+const VIEW_CHUNK_ELEMENTS = 2 ** 20;
+
+const chunksOf = (m: OpenModel, w: WeightInfo) => weightChunks(m.model, w, readWeight, VIEW_CHUNK_ELEMENTS);
+
+/**
+ * A weight's sample for the error curve (sampleChannels in `w`'s layout), reading only the kept channels when it
+ * can; `from` is the same weight in the model read (an equalized copy's differs).
+ */
+async function curveSample(model: OpenModel['model'], from: WeightInfo, w: WeightInfo, maxElements: number) {
+  const read = w.elements > maxElements ? weightRangeReader(model, from) : null;
+  if (read) return sampleChannelsFrom(read, w.elements, w, maxElements, SAMPLE_READ_ELEMENTS);
+  return sampleChannels(await readWeight(model, from), w, maxElements);
+}
+
 let curveGeneration = 0;
 const superseded = () =>
   new StudioError('CancelledError', 'superseded by a newer error curve (the settings changed)');
@@ -63,8 +85,12 @@ const weightViews = {
   async histogram(modelId: string, weight: string, runId: string | null, bins = 128): Promise<HistogramDto> {
     const m = mustGetModel(modelId);
     const w = mustGetWeight(m, weight);
+    if (runId === null) {
+      const h = await chunkedHistogram(() => chunksOf(m, w), bins);
+      return transfer(h, [h.edges.buffer as ArrayBuffer, h.float.buffer as ArrayBuffer]);
+    }
     const { values, quantized } = await runWeight(m, w, runId);
-    const h = sharedHistogram(values, runId !== null ? (quantized?.dequantized ?? values) : null, bins);
+    const h = sharedHistogram(values, quantized?.dequantized ?? values, bins);
     const buffers = [h.edges.buffer, h.float.buffer, h.quantized?.buffer, h.grid?.buffer].filter(
       (b): b is ArrayBuffer => b instanceof ArrayBuffer,
     );
@@ -83,7 +109,7 @@ const weightViews = {
   async channelRanges(modelId: string, weight: string): Promise<ChannelRangesDto> {
     const m = mustGetModel(modelId);
     const w = mustGetWeight(m, weight);
-    const r = channelRanges(await readWeight(m.model, w), w.shape, w.channelAxis);
+    const r = await chunkedChannelRanges(chunksOf(m, w), w.shape, w.channelAxis);
     return transfer(r, [r.min.buffer as ArrayBuffer, r.max.buffer as ArrayBuffer]);
   },
 
@@ -156,10 +182,10 @@ export const viewsApi = {
       const source = cfg.equalize ? (await equalizeModel(m.model, cfg)).model : m.model;
       for (const [i, w] of targets.entries()) {
         if (weight === null && generation !== curveGeneration) throw superseded();
-        const values = await readWeight(source, source === m.model ? w : sameWeight(source, w));
-        const s = sampleChannels(values, w, large ? SAMPLE_ELEMENTS : Infinity);
+        const from = source === m.model ? w : sameWeight(source, w);
+        const s = await curveSample(source, from, w, large ? SAMPLE_ELEMENTS : Infinity);
         used += s.values.length;
-        all += values.length;
+        all += w.elements;
         totals = addByBits(totals, errorSumsByBits(s.values, s.w, specFor(cfg, w.name) ?? cfg, chosenBits));
         void onProgress?.(i + 1, targets.length);
         await macrotask();

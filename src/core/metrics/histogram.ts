@@ -43,8 +43,13 @@ function finiteRange(a: Float32Array, into: { min: number; max: number }): void 
   }
 }
 
-function countInto(a: Float32Array, lo: number, hi: number, bins: number): Uint32Array {
-  const counts = new Uint32Array(bins);
+function countInto(
+  a: Float32Array,
+  lo: number,
+  hi: number,
+  bins: number,
+  counts = new Uint32Array(bins),
+): Uint32Array {
   const perUnit = bins / (hi - lo);
   for (let i = 0; i < a.length; i++) {
     const v = a[i];
@@ -55,19 +60,14 @@ function countInto(a: Float32Array, lo: number, hi: number, bins: number): Uint3
   return counts;
 }
 
-/**
- * Histograms of the float weights and (optionally) their dequantized values on shared edges over [min, max] of
- * both, so the overlays line up. Non-finite values are not counted. A constant input (min == max) is drawn in a
- * window of ±|v|/2 (±0.5 around 0) so the bins have a width; empty input counts as that window around 0.
- * `min`/`max` report the data range (0 for empty input), not the widened window.
- */
-export function sharedHistogram(w: Float32Array, wq: Float32Array | null, bins: number): HistogramDto {
+const checkBins = (bins: number) => {
   if (!Number.isInteger(bins) || bins < 1) {
     throw new StudioError('QuantConfigError', `histogram bins must be a positive integer, got ${bins}`);
   }
-  const range = { min: Infinity, max: -Infinity };
-  finiteRange(w, range);
-  if (wq) finiteRange(wq, range);
+};
+
+/** The bin edges over a data range (widened around a constant, 0 for no data). */
+function binEdges(range: { min: number; max: number }, bins: number) {
   if (range.min > range.max) range.min = range.max = 0;
   const { min, max } = range;
   let lo = min;
@@ -81,6 +81,21 @@ export function sharedHistogram(w: Float32Array, wq: Float32Array | null, bins: 
   for (let i = 0; i <= bins; i++) edges[i] = lo + ((hi - lo) * i) / bins;
   edges[0] = lo;
   edges[bins] = hi;
+  return { edges, lo, hi, min, max };
+}
+
+/**
+ * Histograms of the float weights and (optionally) their dequantized values on shared edges over [min, max] of
+ * both, so the overlays line up. Non-finite values are not counted. A constant input (min == max) is drawn in a
+ * window of ±|v|/2 (±0.5 around 0) so the bins have a width; empty input counts as that window around 0.
+ * `min`/`max` report the data range (0 for empty input), not the widened window.
+ */
+export function sharedHistogram(w: Float32Array, wq: Float32Array | null, bins: number): HistogramDto {
+  checkBins(bins);
+  const range = { min: Infinity, max: -Infinity };
+  finiteRange(w, range);
+  if (wq) finiteRange(wq, range);
+  const { edges, lo, hi, min, max } = binEdges(range, bins);
   return {
     edges,
     float: countInto(w, lo, hi, bins),
@@ -89,6 +104,23 @@ export function sharedHistogram(w: Float32Array, wq: Float32Array | null, bins: 
     min,
     max,
   };
+}
+
+/**
+ * sharedHistogram(values, null, bins) of values that come in chunks, never held whole: `chunks()` is gone through
+ * twice (the range, then the counts).
+ */
+export async function chunkedHistogram(
+  chunks: () => AsyncIterable<{ values: Float32Array }>,
+  bins: number,
+): Promise<HistogramDto> {
+  checkBins(bins);
+  const range = { min: Infinity, max: -Infinity };
+  for await (const c of chunks()) finiteRange(c.values, range);
+  const { edges, lo, hi, min, max } = binEdges(range, bins);
+  const counts = new Uint32Array(bins);
+  for await (const c of chunks()) countInto(c.values, lo, hi, bins, counts);
+  return { edges, float: counts, quantized: null, grid: null, min, max };
 }
 
 /**

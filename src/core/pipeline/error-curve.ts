@@ -35,28 +35,72 @@ export interface ChannelSample {
   of: number;
 }
 
+/** The kept channels of a sample: `keep` of `of` along the channel axis, `outer` and `inner` values around it. */
+function sampleLayout(w: KernelWeight, elements: number, maxElements: number) {
+  const axis = w.channelAxis;
+  const of = w.shape[axis] ?? 1;
+  const inner = w.shape.slice(axis + 1).reduce((a, b) => a * b, 1);
+  const outer = elements / (of * inner);
+  const keep =
+    elements <= maxElements || of <= 1
+      ? of
+      : Math.max(1, Math.min(of, Math.floor(maxElements / (outer * inner))));
+  /** Flat index of the values of kept segment j (o * keep + k), `inner` long. */
+  const from = (j: number) => (Math.floor(j / keep) * of + Math.floor(((j % keep) * of) / keep)) * inner;
+  const sample = (values: Float32Array): ChannelSample => ({
+    values,
+    w: { ...w, shape: w.shape.map((d, i) => (i === axis ? keep : d)) },
+    channels: keep,
+    of,
+  });
+  return { of, inner, outer, keep, from, sample };
+}
+
 /**
  * Whole output channels (along `w.channelAxis`), evenly spaced, so that about `maxElements` values remain; the
  * weight itself when it is no larger. Per-channel and block scales of a kept channel are those of the full weight;
  * a per-tensor scale comes from the kept channels' range, so the sample's error is an estimate then.
  */
 export function sampleChannels(values: Float32Array, w: KernelWeight, maxElements: number): ChannelSample {
-  const axis = w.channelAxis;
-  const of = w.shape[axis] ?? 1;
-  if (values.length <= maxElements || of <= 1) return { values, w, channels: of, of };
-  const inner = w.shape.slice(axis + 1).reduce((a, b) => a * b, 1);
-  const outer = values.length / (of * inner);
-  const keep = Math.max(1, Math.min(of, Math.floor(maxElements / (outer * inner))));
+  const { of, inner, outer, keep, from, sample } = sampleLayout(w, values.length, maxElements);
   if (keep >= of) return { values, w, channels: of, of };
   const out = new Float32Array(outer * keep * inner);
-  let at = 0;
-  for (let o = 0; o < outer; o++)
-    for (let k = 0; k < keep; k++) {
-      const c = Math.floor((k * of) / keep);
-      const from = (o * of + c) * inner;
-      out.set(values.subarray(from, from + inner), at);
-      at += inner;
-    }
-  const shape = w.shape.map((d, i) => (i === axis ? keep : d));
-  return { values: out, w: { ...w, shape }, channels: keep, of };
+  for (let j = 0; j < outer * keep; j++) out.set(values.subarray(from(j), from(j) + inner), j * inner);
+  return sample(out);
+}
+
+/** Reads of a weight's ranges for its sample span at most this many values (4 MB of float32). */
+export const SAMPLE_READ_ELEMENTS = 2 ** 20;
+/** Kept channels at most this many values apart are read in one range, with the values between them. */
+const GAP_ELEMENTS = 2 ** 14;
+
+/**
+ * sampleChannels of a weight of `elements` values read through `read` (ranges of its flat values): only the kept
+ * channels are read, in ranges of at most `span` values (more only for one channel longer than that), so the
+ * weight is never held whole. Same values, in the same order, as sampleChannels of the whole weight.
+ */
+export async function sampleChannelsFrom(
+  read: (start: number, end: number) => Promise<Float32Array>,
+  elements: number,
+  w: KernelWeight,
+  maxElements: number,
+  span = SAMPLE_READ_ELEMENTS,
+): Promise<ChannelSample> {
+  const { of, inner, outer, keep, from, sample } = sampleLayout(w, elements, maxElements);
+  if (keep >= of) return { values: await read(0, elements), w, channels: of, of };
+  const n = outer * keep;
+  const out = new Float32Array(n * inner);
+  for (let j = 0; j < n;) {
+    const start = from(j);
+    let last = j;
+    while (
+      last + 1 < n &&
+      from(last + 1) + inner - start <= span &&
+      from(last + 1) - (from(last) + inner) <= GAP_ELEMENTS
+    )
+      last++;
+    const values = await read(start, from(last) + inner);
+    for (; j <= last; j++) out.set(values.subarray(from(j) - start, from(j) - start + inner), j * inner);
+  }
+  return sample(out);
 }

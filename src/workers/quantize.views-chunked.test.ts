@@ -1,0 +1,50 @@
+// The float views of a weight above a chunk (histogram, channel ranges) go through it in range reads of the model
+// file, and show exactly what the whole weight gives.
+import { describe, expect, it } from 'vitest';
+import { channelRanges, sharedHistogram } from '../core/metrics';
+import { parseModel, readWeight, findWeights } from '../core/onnx';
+import { buildModel, floatTensor, modelBytes, node, valueInfo } from '../../test/fixtures/onnx-builders';
+import { quantizeApi as api } from './quantize.api';
+
+const K = 1024;
+const N = 1100; // 1,126,400 values: above the views' chunk of 2^20
+const values = Array.from(
+  { length: K * N },
+  (_, i) => Math.sin(i * 0.013) * (1 + (i % 13) / 4) + (i % N) / N,
+);
+const bytes = modelBytes(
+  buildModel({
+    inputs: [valueInfo('x', 'float32', [1, K])],
+    outputs: [valueInfo('y', 'float32', [1, N])],
+    nodes: [node('MatMul', ['x', 'W'], ['y'])],
+    initializers: [floatTensor('W', [K, N], values)],
+  }),
+);
+
+/** A Blob that records the size of every slice read from it. */
+class CountingBlob extends Blob {
+  readonly reads: number[] = [];
+  override slice(start?: number, end?: number, type?: string): Blob {
+    const s = super.slice(start, end, type);
+    this.reads.push(s.size);
+    return s;
+  }
+}
+
+describe('views of a weight above a chunk', () => {
+  it('histogram and channel ranges equal the whole weight’s, read a chunk at a time', async () => {
+    const file = new CountingBlob([bytes as Uint8Array<ArrayBuffer>]);
+    await api.open({ modelId: 'big', file, fileName: 'model.onnx', sidecars: [] });
+    const m = parseModel(bytes, 'model.onnx');
+    const whole = await readWeight(m, findWeights(m)[0]);
+    file.reads.length = 0;
+
+    const h = await api.histogram('big', 'W', null, 128);
+    expect(h).toEqual(sharedHistogram(whole, null, 128));
+    const r = await api.channelRanges('big', 'W');
+    expect(r).toEqual(channelRanges(whole, [K, N], 1));
+
+    expect(file.reads.length).toBeGreaterThan(3);
+    expect(Math.max(...file.reads)).toBeLessThanOrEqual(4 * 2 ** 20);
+  });
+});
