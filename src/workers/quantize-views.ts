@@ -52,9 +52,9 @@ async function runWeight(m: OpenModel, w: WeightInfo, runId: string | null) {
 
 /**
  * A float view of a whole weight goes through it this many values at a time (range reads of its file), so a view of
- * a 180 MB weight holds 4 MB of it, not all of it (and not several, before the garbage collector frees the last).
+ * a 180 MB weight holds 8 MB of it, not all of it (and not several, before the garbage collector frees the last).
  */
-const VIEW_CHUNK_ELEMENTS = 2 ** 20;
+const VIEW_CHUNK_ELEMENTS = 2 ** 21;
 
 const chunksOf = (m: OpenModel, w: WeightInfo) => weightChunks(m.model, w, readWeight, VIEW_CHUNK_ELEMENTS);
 

@@ -69,8 +69,8 @@ export function sampleChannels(values: Float32Array, w: KernelWeight, maxElement
   return sample(out);
 }
 
-/** Reads of a weight's ranges for its sample span at most this many values (4 MB of float32). */
-export const SAMPLE_READ_ELEMENTS = 2 ** 20;
+/** Reads of a weight's ranges for its sample span at most this many values (8 MB of float32, as the sample). */
+export const SAMPLE_READ_ELEMENTS = 2 ** 21;
 /** Kept channels at most this many values apart are read in one range, with the values between them. */
 const GAP_ELEMENTS = 2 ** 14;
 
