@@ -5,6 +5,7 @@ import { StudioError } from '../core/errors';
 import {
   metricsFromSums,
   channelErrors,
+  chunkedChannelErrors,
   chunkedChannelRanges,
   chunkedHistogram,
   perTensorGrid,
@@ -15,7 +16,8 @@ import { weightChunks, weightRangeReader } from '../core/onnx/weight-range';
 import { listQuantizedWeights, readDequantized } from '../core/onnx/quantized-weights';
 import type { WeightInfo } from '../core/onnx/types';
 import { normalizeConfig, specFor, type Bits, type QuantConfig } from '../core/quant/config';
-import { quantizeWeight } from '../core/pipeline/weight';
+import { quantizeWeight, type QuantizedWeight } from '../core/pipeline/weight';
+import { weightBands } from '../core/pipeline/weight-bands';
 import {
   SAMPLE_ELEMENTS,
   SAMPLE_MODEL_ELEMENTS,
@@ -68,6 +70,18 @@ async function curveSample(model: OpenModel['model'], from: WeightInfo, w: Weigh
   return sampleChannels(await readWeight(model, from), w, maxElements);
 }
 
+/**
+ * A run's bands of a weight above a chunk (weightBands: each band's values and what the run made of them), or null
+ * to read it whole: small, left float, equalized, or not a plain range of its file.
+ */
+async function runBands(m: OpenModel, w: WeightInfo, runId: string) {
+  const config = mustGetRun(runId).config;
+  const spec = specFor(config, w.name);
+  if (w.elements <= VIEW_CHUNK_ELEMENTS || !spec || config.equalize) return null;
+  const read = weightRangeReader(m.model, w);
+  return read ? weightBands(read, w, spec, VIEW_CHUNK_ELEMENTS) : null;
+}
+
 let curveGeneration = 0;
 const superseded = () =>
   new StudioError('CancelledError', 'superseded by a newer error curve (the settings changed)');
@@ -89,8 +103,18 @@ const weightViews = {
       const h = await chunkedHistogram(() => chunksOf(m, w), bins);
       return transfer(h, [h.edges.buffer as ArrayBuffer, h.float.buffer as ArrayBuffer]);
     }
-    const { values, quantized } = await runWeight(m, w, runId);
-    const h = sharedHistogram(values, quantized?.dequantized ?? values, bins);
+    const bands = await runBands(m, w, runId);
+    const h = bands
+      ? await chunkedHistogram(
+          async function* () {
+            for await (const b of bands()) yield { values: b.values, quantized: b.quantized.dequantized };
+          },
+          bins,
+          true,
+        )
+      : await runWeight(m, w, runId).then(({ values, quantized }) =>
+          sharedHistogram(values, quantized?.dequantized ?? values, bins),
+        );
     const buffers = [h.edges.buffer, h.float.buffer, h.quantized?.buffer, h.grid?.buffer].filter(
       (b): b is ArrayBuffer => b instanceof ArrayBuffer,
     );
@@ -117,9 +141,25 @@ const weightViews = {
   async channelErrors(modelId: string, weight: string, runId: string): Promise<ChannelErrorsDto> {
     const m = mustGetModel(modelId);
     const w = mustGetWeight(m, weight);
-    const { values, quantized } = await runWeight(m, w, runId);
-    const e = channelErrors(values, quantized?.dequantized ?? values, w.shape, w.channelAxis);
-    const grid = quantized?.kind === 'int' ? perTensorGrid(quantized.q) : null;
+    const bands = await runBands(m, w, runId);
+    let quantized: QuantizedWeight | null = null; // the whole weight's, or (for its per-tensor grid) its first band's
+    const e = bands
+      ? await chunkedChannelErrors(
+          (async function* () {
+            for await (const b of bands()) {
+              quantized ??= b.quantized;
+              yield { start: b.start, values: b.values, dequantized: b.quantized.dequantized };
+            }
+          })(),
+          w.shape,
+          w.channelAxis,
+        )
+      : await runWeight(m, w, runId).then((r) => {
+          quantized = r.quantized;
+          return channelErrors(r.values, r.quantized?.dequantized ?? r.values, w.shape, w.channelAxis);
+        });
+    const q = quantized as QuantizedWeight | null;
+    const grid = q?.kind === 'int' ? perTensorGrid(q.q) : null;
     const r: ChannelErrorsDto = { ...e, step: grid?.step ?? null, levels: grid?.levels ?? null };
     const buffers = [r.sqnrDb.buffer, r.rmsError.buffer, r.zeroed.buffer, r.levels?.buffer];
     return transfer(

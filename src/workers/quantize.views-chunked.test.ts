@@ -1,7 +1,9 @@
 // The float views of a weight above a chunk (histogram, channel ranges) go through it in range reads of the model
 // file, and show exactly what the whole weight gives.
 import { describe, expect, it } from 'vitest';
-import { channelRanges, sharedHistogram } from '../core/metrics';
+import { channelErrors, channelRanges, perTensorGrid, sharedHistogram } from '../core/metrics';
+import { normalizeConfig, type QuantConfig } from '../core/quant/config';
+import { quantizeWeight } from '../core/pipeline/weight';
 import { parseModel, readWeight, findWeights } from '../core/onnx';
 import { buildModel, floatTensor, modelBytes, node, valueInfo } from '../../test/fixtures/onnx-builders';
 import { quantizeApi as api } from './quantize.api';
@@ -47,4 +49,35 @@ describe('views of a weight above a chunk', () => {
     expect(file.reads.length).toBeGreaterThan(3);
     expect(Math.max(...file.reads)).toBeLessThanOrEqual(8 * 2 ** 20);
   });
+
+  it.each<[string, Partial<QuantConfig>]>([
+    ['int8 per-channel', { bits: 8 }],
+    ['int4 asymmetric per-tensor', { bits: 4, scheme: 'asymmetric', granularity: 'tensor' }],
+    ['int4 block-32', { bits: 4, granularity: 'block', blockSize: 32 }],
+  ])(
+    'a run’s histogram and channel errors equal the whole weight’s, read a band at a time (%s)',
+    async (_, c) => {
+      const file = new CountingBlob([bytes as Uint8Array<ArrayBuffer>]);
+      const id = `run-${c.bits}-${c.granularity ?? 'channel'}`;
+      await api.open({ modelId: id, file, fileName: 'model.onnx', sidecars: [] });
+      const config = normalizeConfig(c);
+      await api.quantize(id, `${id}-r`, config);
+      const m = parseModel(bytes, 'model.onnx');
+      const w = findWeights(m)[0];
+      const whole = await readWeight(m, w);
+      const q = quantizeWeight(whole, w, config);
+      file.reads.length = 0;
+
+      const h = await api.histogram(id, 'W', `${id}-r`, 128);
+      expect(h).toEqual(sharedHistogram(whole, q.dequantized, 128));
+      const e = await api.channelErrors(id, 'W', `${id}-r`);
+      const grid = q.kind === 'int' ? perTensorGrid(q.q) : null;
+      expect(e).toEqual({
+        ...channelErrors(whole, q.dequantized, [K, N], 1),
+        step: grid?.step ?? null,
+        levels: grid?.levels ?? null,
+      });
+      expect(Math.max(...file.reads)).toBeLessThanOrEqual(8 * 2 ** 20);
+    },
+  );
 });

@@ -145,3 +145,28 @@ describe('chunkedHistogram', () => {
     await expect(chunkedHistogram(chunked(weights(10), 4), 0)).rejects.toThrow(/bins/);
   });
 });
+
+describe('chunkedHistogram with quantized values', () => {
+  const w = weights(5000);
+  const opts = {
+    scheme: 'asymmetric',
+    granularity: 'tensor',
+    blockSize: 32,
+    channelAxis: 0,
+    reductionAxis: 1,
+  } as const;
+  const coarse = dequantize(quantizeTensor(w, [50, 100], { ...opts, bits: 3 }));
+  const fine = dequantize(quantizeTensor(w, [50, 100], { ...opts, bits: 8, granularity: 'channel' }));
+  const chunked = (v: Float32Array, q: Float32Array, size: number) =>
+    async function* () {
+      for (let i = 0; i < v.length; i += size)
+        yield { values: v.slice(i, i + size), quantized: q.slice(i, i + size) };
+    };
+  it.each<[string, Float32Array, number]>([
+    ['a few levels (the grid is drawn)', coarse, 777],
+    ['too many levels for a grid', fine, 1000],
+    ['one chunk', coarse, 5000],
+  ])('equals sharedHistogram of the whole (%s)', async (_, wq, size) => {
+    expect(await chunkedHistogram(chunked(w, wq, size), 64, true)).toEqual(sharedHistogram(w, wq, 64));
+  });
+});

@@ -107,20 +107,41 @@ export function sharedHistogram(w: Float32Array, wq: Float32Array | null, bins: 
 }
 
 /**
- * sharedHistogram(values, null, bins) of values that come in chunks, never held whole: `chunks()` is gone through
- * twice (the range, then the counts).
+ * sharedHistogram(w, wq, bins) of values that come in chunks (`quantized` with each chunk's wq, or left out for
+ * wq = null), never held whole: `chunks()` is gone through twice (the range and the grid, then the counts).
  */
 export async function chunkedHistogram(
-  chunks: () => AsyncIterable<{ values: Float32Array }>,
+  chunks: () => AsyncIterable<{ values: Float32Array; quantized?: Float32Array }>,
   bins: number,
+  withQuantized = false,
 ): Promise<HistogramDto> {
   checkBins(bins);
   const range = { min: Infinity, max: -Infinity };
-  for await (const c of chunks()) finiteRange(c.values, range);
+  let grid: Set<number> | null = new Set();
+  for await (const c of chunks()) {
+    finiteRange(c.values, range);
+    if (!withQuantized) continue;
+    const q = c.quantized!;
+    finiteRange(q, range);
+    const seen: Float32Array | null = grid ? distinctValues(q) : null;
+    if (grid && seen) for (const v of seen) grid.add(v);
+    grid = grid && seen && grid.size <= MAX_GRID_VALUES ? grid : null;
+  }
   const { edges, lo, hi, min, max } = binEdges(range, bins);
   const counts = new Uint32Array(bins);
-  for await (const c of chunks()) countInto(c.values, lo, hi, bins, counts);
-  return { edges, float: counts, quantized: null, grid: null, min, max };
+  const qCounts = withQuantized ? new Uint32Array(bins) : null;
+  for await (const c of chunks()) {
+    countInto(c.values, lo, hi, bins, counts);
+    if (qCounts) countInto(c.quantized!, lo, hi, bins, qCounts);
+  }
+  return {
+    edges,
+    float: counts,
+    quantized: qCounts,
+    grid: withQuantized && grid ? Float32Array.from(grid).sort() : null,
+    min,
+    max,
+  };
 }
 
 /**
