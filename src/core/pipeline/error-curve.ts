@@ -56,6 +56,23 @@ function sampleLayout(w: KernelWeight, elements: number, maxElements: number) {
   return { of, inner, outer, keep, from, sample };
 }
 
+/** Kept segments j0..j1 − 1 (`inner` values from flat index from(j)) of `values` (flat index `start` on) into `out`. */
+function copySegments(
+  values: Float32Array,
+  start: number,
+  out: Float32Array,
+  j0: number,
+  j1: number,
+  from: (j: number) => number,
+  inner: number,
+): void {
+  // One value a segment (a MatMul weight's columns): a plain copy, not a subarray per value (millions of them).
+  if (inner === 1) for (let j = j0; j < j1; j++) out[j] = values[from(j) - start];
+  else
+    for (let j = j0; j < j1; j++)
+      out.set(values.subarray(from(j) - start, from(j) - start + inner), j * inner);
+}
+
 /**
  * Whole output channels (along `w.channelAxis`), evenly spaced, so that about `maxElements` values remain; the
  * weight itself when it is no larger. Per-channel and block scales of a kept channel are those of the full weight;
@@ -65,7 +82,7 @@ export function sampleChannels(values: Float32Array, w: KernelWeight, maxElement
   const { of, inner, outer, keep, from, sample } = sampleLayout(w, values.length, maxElements);
   if (keep >= of) return { values, w, channels: of, of };
   const out = new Float32Array(outer * keep * inner);
-  for (let j = 0; j < outer * keep; j++) out.set(values.subarray(from(j), from(j) + inner), j * inner);
+  copySegments(values, 0, out, 0, outer * keep, from, inner);
   return sample(out);
 }
 
@@ -100,7 +117,8 @@ export async function sampleChannelsFrom(
     )
       last++;
     const values = await read(start, from(last) + inner);
-    for (; j <= last; j++) out.set(values.subarray(from(j) - start, from(j) - start + inner), j * inner);
+    copySegments(values, start, out, j, last + 1, from, inner);
+    j = last + 1;
   }
   return sample(out);
 }
