@@ -91,22 +91,34 @@ interface StudioRun {
   ort: string;
 }
 
+/**
+ * performance.measureUserAgentSpecificMemory(), in MB, by realm (the page, each worker by its script's name) and
+ * kind (JavaScript includes ArrayBuffers and WebAssembly memories): which worker holds what.
+ */
 async function measureUaMemory(page: Page): Promise<string> {
   return page.evaluate(async () => {
     const p = performance as Performance & {
       measureUserAgentSpecificMemory?: () => Promise<{
         bytes: number;
-        breakdown: { bytes: number; types: string[] }[];
+        breakdown: { bytes: number; types: string[]; attribution: { url?: string; scope?: string }[] }[];
       }>;
     };
     if (!self.crossOriginIsolated || !p.measureUserAgentSpecificMemory) return 'not available';
     const m = await p.measureUserAgentSpecificMemory();
     const by: Record<string, number> = {};
     for (const b of m.breakdown) {
-      const k = b.types.join('+') || 'other';
+      const realm = b.attribution
+        .map((a) =>
+          a.scope === 'Window' ? 'page' : (a.url ?? '').split('/').pop()?.split(/[-.?]/)[0] || a.scope,
+        )
+        .join('+');
+      const k = `${realm || 'shared'} ${b.types.join('+') || 'other'}`;
       by[k] = (by[k] ?? 0) + b.bytes;
     }
-    const parts = Object.entries(by).map(([k, v]) => `${k} ${(v / 2 ** 20).toFixed(0)}`);
+    const parts = Object.entries(by)
+      .filter(([, v]) => v >= 2 ** 20)
+      .sort((a, b) => b[1] - a[1])
+      .map(([k, v]) => `${k} ${(v / 2 ** 20).toFixed(0)}`);
     return `${(m.bytes / 2 ** 20).toFixed(0)} MB (${parts.join(', ')})`;
   });
 }
