@@ -4,7 +4,7 @@ import type { WeightInfo } from '../onnx/types';
 import { ALL_BITS, normalizeConfig, type QuantConfig } from '../quant/config';
 import { errorSumsByBits, sampleChannels, sampleChannelsFrom } from './error-curve';
 import type { KernelWeight } from './schedule';
-import { quantizeWeight } from './weight';
+import { quantizeForExport, quantizeWeight } from './weight';
 
 // A [K=64, N=48] MatMul weight: output channels along axis 1, blocks along K.
 const W: KernelWeight = { name: 'w', shape: [64, 48], channelAxis: 1, reductionAxis: 0, opDtype: 'float32' };
@@ -27,6 +27,32 @@ describe('errorSumsByBits', () => {
       expect(byBits[i].noise).toBeCloseTo(want.noise, 12);
       expect(byBits[i].maxAbsError).toBeCloseTo(want.maxAbsError, 12);
     });
+  });
+});
+
+describe('errorSumsByBits and the levels it does not keep', () => {
+  it.each<[string, KernelWeight, Partial<QuantConfig>]>([
+    ['symmetric per-channel', W, { granularity: 'channel' }],
+    ['asymmetric per-tensor', W, { granularity: 'tensor', scheme: 'asymmetric' }],
+    ['symmetric block-32', W, { granularity: 'block', blockSize: 32 }],
+    ['asymmetric per-channel into a float16 op', { ...W, opDtype: 'float16' }, { scheme: 'asymmetric' }],
+    ['MSE clip', W, { clip: 'mse' }],
+    [
+      'symmetric per-channel, rows (SIMD runs)',
+      { ...W, shape: [48, 64], channelAxis: 0, reductionAxis: 1 },
+      {},
+    ],
+    [
+      'asymmetric block-32 in rows',
+      { ...W, shape: [48, 64], channelAxis: 0, reductionAxis: 1 },
+      { scheme: 'asymmetric', granularity: 'block', blockSize: 32 },
+    ],
+  ])('gives exactly the sums of the export pass with levels kept, at every width (%s)', (_, w, c) => {
+    const spec = normalizeConfig({ bits: 8, ...c });
+    const byBits = errorSumsByBits(values, w, spec, ALL_BITS);
+    ALL_BITS.forEach((bits, i) =>
+      expect(byBits[i]).toEqual(quantizeForExport(values, w, { ...spec, bits }, null).sums),
+    );
   });
 });
 

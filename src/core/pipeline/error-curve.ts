@@ -11,14 +11,25 @@ export const SAMPLE_MODEL_ELEMENTS = 2 ** 28;
 /** On such a model, values kept of each weight for its curve (whole channels; 8 MB of float32). */
 export const SAMPLE_ELEMENTS = 2 ** 21;
 
-/** Error sums of one weight at each of `bits` (same order), other settings from `spec`. */
+/**
+ * Error sums of one weight at each of `bits` (same order), other settings from `spec`. The integer widths write
+ * their levels as bytes into one scratch buffer shared by all widths (the sums are the kernel's either way): an
+ * Int16 level array per width, never read, was 14 bytes of garbage a value per weight.
+ */
 export function errorSumsByBits(
   values: Float32Array,
   w: KernelWeight,
   spec: WeightSpec,
   bits: readonly Bits[],
 ): ErrorSums[] {
-  return bits.map((b) => quantizeForExport(values, w, { ...spec, bits: b }, null).sums);
+  let scratch: Uint8Array | undefined;
+  const into = (bytes: number) => (scratch ??= new Uint8Array(bytes)).subarray(0, bytes);
+  const container = spec.scheme === 'symmetric' ? 'int8' : 'uint8';
+  return bits.map((b) =>
+    b === 'fp16'
+      ? quantizeForExport(values, w, { ...spec, bits: b }, null).sums
+      : quantizeForExport(values, w, { ...spec, bits: b }, container, into).sums,
+  );
 }
 
 /** Adds per-width sums into running totals (same order). */
