@@ -62,12 +62,26 @@ const chunksOf = (m: OpenModel, w: WeightInfo) => weightChunks(m.model, w, readW
 
 /**
  * A weight's sample for the error curve (sampleChannels in `w`'s layout), reading only the kept channels when it
- * can; `from` is the same weight in the model read (an equalized copy's differs).
+ * can; `from` is the same weight in the model read (an equalized copy's differs). A weight kept whole is read in
+ * chunks into `reuse`, one buffer for all the curve's weights: each weight's values (hundreds of MB) are then not
+ * left behind as garbage while the next one is read.
  */
-async function curveSample(model: OpenModel['model'], from: WeightInfo, w: WeightInfo, maxElements: number) {
-  const read = w.elements > maxElements ? weightRangeReader(model, from) : null;
-  if (read) return sampleChannelsFrom(read, w.elements, w, maxElements, SAMPLE_READ_ELEMENTS);
-  return sampleChannels(await readWeight(model, from), w, maxElements);
+async function curveSample(
+  model: OpenModel['model'],
+  from: WeightInfo,
+  w: WeightInfo,
+  maxElements: number,
+  reuse: { buffer?: Float32Array; elements: number },
+) {
+  const read = w.elements > VIEW_CHUNK_ELEMENTS ? weightRangeReader(model, from) : null;
+  if (read && w.elements > maxElements)
+    return sampleChannelsFrom(read, w.elements, w, maxElements, SAMPLE_READ_ELEMENTS);
+  if (!read) return sampleChannels(await readWeight(model, from), w, maxElements);
+  reuse.buffer ??= new Float32Array(reuse.elements);
+  const values = reuse.buffer.subarray(0, w.elements);
+  for (let a = 0; a < w.elements; a += VIEW_CHUNK_ELEMENTS)
+    values.set(await read(a, Math.min(w.elements, a + VIEW_CHUNK_ELEMENTS)), a);
+  return sampleChannels(values, w, maxElements);
 }
 
 /**
@@ -220,10 +234,14 @@ export const viewsApi = {
       let used = 0;
       let all = 0;
       const source = cfg.equalize ? (await equalizeModel(m.model, cfg)).model : m.model;
+      const keepWhole = large ? SAMPLE_ELEMENTS : Infinity;
+      const reuse = {
+        elements: targets.reduce((n, w) => (w.elements <= keepWhole ? Math.max(n, w.elements) : n), 0),
+      };
       for (const [i, w] of targets.entries()) {
         if (weight === null && generation !== curveGeneration) throw superseded();
         const from = source === m.model ? w : sameWeight(source, w);
-        const s = await curveSample(source, from, w, large ? SAMPLE_ELEMENTS : Infinity);
+        const s = await curveSample(source, from, w, keepWhole, reuse);
         used += s.values.length;
         all += w.elements;
         totals = addByBits(totals, errorSumsByBits(s.values, s.w, specFor(cfg, w.name) ?? cfg, chosenBits));

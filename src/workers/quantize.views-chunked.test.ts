@@ -1,8 +1,15 @@
 // The float views of a weight above a chunk (histogram, channel ranges) go through it in range reads of the model
 // file, and show exactly what the whole weight gives.
 import { describe, expect, it } from 'vitest';
-import { channelErrors, channelRanges, perTensorGrid, sharedHistogram } from '../core/metrics';
-import { normalizeConfig, type QuantConfig } from '../core/quant/config';
+import {
+  channelErrors,
+  channelRanges,
+  metricsFromSums,
+  perTensorGrid,
+  sharedHistogram,
+} from '../core/metrics';
+import { addByBits, emptyByBits, errorSumsByBits } from '../core/pipeline/error-curve';
+import { ALL_BITS, normalizeConfig, type QuantConfig } from '../core/quant/config';
 import { quantizeWeight } from '../core/pipeline/weight';
 import { parseModel, readWeight, findWeights } from '../core/onnx';
 import { buildModel, floatTensor, modelBytes, node, valueInfo } from '../../test/fixtures/onnx-builders';
@@ -80,4 +87,33 @@ describe('views of a weight above a chunk', () => {
       expect(Math.max(...file.reads)).toBeLessThanOrEqual(8 * 2 ** 20);
     },
   );
+
+  it('the exact error curve reads each weight in chunks into one buffer, with the whole weights’ values', async () => {
+    const M = 2000; // a second weight, [N, M], smaller than the first: read into the start of the same buffer
+    const second = Array.from({ length: N * M }, (_, i) => Math.cos(i * 0.007) * (1 + (i % 5)));
+    const two = modelBytes(
+      buildModel({
+        inputs: [valueInfo('x', 'float32', [1, K])],
+        outputs: [valueInfo('z', 'float32', [1, M])],
+        nodes: [node('MatMul', ['x', 'W'], ['y']), node('MatMul', ['y', 'V'], ['z'])],
+        initializers: [floatTensor('W', [K, N], values), floatTensor('V', [N, M], second)],
+      }),
+    );
+    const file = new CountingBlob([two as Uint8Array<ArrayBuffer>]);
+    await api.open({ modelId: 'two', file, fileName: 'model.onnx', sidecars: [] });
+    const config = normalizeConfig({ bits: 4, scheme: 'asymmetric' });
+    file.reads.length = 0;
+    const curve = await api.errorCurve('two', null, config, [...ALL_BITS]);
+    expect(Math.max(...file.reads)).toBeLessThanOrEqual(8 * 2 ** 20);
+    const m = parseModel(two, 'model.onnx');
+    let totals = emptyByBits(ALL_BITS.length);
+    for (const w of findWeights(m))
+      totals = addByBits(totals, errorSumsByBits(await readWeight(m, w), w, config, ALL_BITS));
+    expect(curve).toEqual(
+      ALL_BITS.map((bits, i) => {
+        const { sqnrDb, mse } = metricsFromSums(totals[i]);
+        return { bits, sqnrDb, mse };
+      }),
+    );
+  });
 });
