@@ -238,13 +238,15 @@ export const viewsApi = {
       const reuse = {
         elements: targets.reduce((n, w) => (w.elements <= keepWhole ? Math.max(n, w.elements) : n), 0),
       };
+      const scratch = {}; // the levels' bytes, shared by all widths and weights
       for (const [i, w] of targets.entries()) {
         if (weight === null && generation !== curveGeneration) throw superseded();
         const from = source === m.model ? w : sameWeight(source, w);
         const s = await curveSample(source, from, w, keepWhole, reuse);
         used += s.values.length;
         all += w.elements;
-        totals = addByBits(totals, errorSumsByBits(s.values, s.w, specFor(cfg, w.name) ?? cfg, chosenBits));
+        const spec = specFor(cfg, w.name) ?? cfg;
+        totals = addByBits(totals, errorSumsByBits(s.values, s.w, spec, chosenBits, scratch));
         void onProgress?.(i + 1, targets.length);
         await macrotask();
       }

@@ -13,17 +13,22 @@ export const SAMPLE_ELEMENTS = 2 ** 21;
 
 /**
  * Error sums of one weight at each of `bits` (same order), other settings from `spec`. The integer widths write
- * their levels as bytes into one scratch buffer shared by all widths (the sums are the kernel's either way): an
- * Int16 level array per width, never read, was 14 bytes of garbage a value per weight.
+ * their levels as bytes into one scratch buffer (the sums are the kernel's either way): an Int16 level array per
+ * width, never read, was 14 bytes of garbage a value per weight. Pass the same `scratch` for several weights to
+ * share it among them too.
  */
 export function errorSumsByBits(
   values: Float32Array,
   w: KernelWeight,
   spec: WeightSpec,
   bits: readonly Bits[],
+  scratch: { bytes?: Uint8Array } = {},
 ): ErrorSums[] {
-  let scratch: Uint8Array | undefined;
-  const into = (bytes: number) => (scratch ??= new Uint8Array(bytes)).subarray(0, bytes);
+  const into = (n: number) =>
+    (scratch.bytes = scratch.bytes && scratch.bytes.length >= n ? scratch.bytes : new Uint8Array(n)).subarray(
+      0,
+      n,
+    );
   const container = spec.scheme === 'symmetric' ? 'int8' : 'uint8';
   return bits.map((b) =>
     b === 'fp16'
