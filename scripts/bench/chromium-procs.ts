@@ -1,5 +1,5 @@
-// Chromium's processes from /proc (Linux): CPU time and resident memory of a browser's process tree, for the
-// browser benches. A browser's workers are threads of its renderer processes, so the tree covers them.
+// Chromium's processes from /proc (Linux): CPU time and memory (proportional and resident) of a browser's process
+// tree, for the browser benches. A browser's workers are threads of its renderer processes, so the tree covers them.
 import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 
@@ -72,40 +72,82 @@ function kindOf(pid: number): string {
   }
 }
 
-/** VmRSS, RssAnon and RssShmem of a process in bytes (0 when it exited). */
-function memOf(pid: number): { rss: number; anon: number; shmem: number } {
+/** One process's memory in bytes (all 0 when it exited). */
+interface Mem {
+  /** VmRSS: every resident page it maps, shared ones in full. */
+  rss: number;
+  /** RssAnon and RssShmem (anonymous memory: heaps, ArrayBuffers; shared memory, e.g. IPC buffers). */
+  anon: number;
+  shmem: number;
+  /** Pss from smaps_rollup: its private pages plus each shared page divided by the processes that map it. */
+  pss: number;
+  /** The file-backed part of pss (the executable, libraries, fonts: shared with any other browser running). */
+  pssFile: number;
+}
+
+const kbOf = (s: string, key: string) =>
+  Number(new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(s)?.[1] ?? 0) * 1024;
+
+function memOf(pid: number): Mem {
   try {
-    const s = readFileSync(`/proc/${pid}/status`, 'utf8');
-    const kb = (key: string) => Number(new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(s)?.[1] ?? 0) * 1024;
-    return { rss: kb('VmRSS'), anon: kb('RssAnon'), shmem: kb('RssShmem') };
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const rollup = readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
+    return {
+      rss: kbOf(status, 'VmRSS'),
+      anon: kbOf(status, 'RssAnon'),
+      shmem: kbOf(status, 'RssShmem'),
+      pss: kbOf(rollup, 'Pss'),
+      pssFile: kbOf(rollup, 'Pss_File'),
+    };
   } catch {
-    return { rss: 0, anon: 0, shmem: 0 };
+    return { rss: 0, anon: 0, shmem: 0, pss: 0, pssFile: 0 };
   }
 }
 
+/** A reading of the tree: each measure summed over its processes, and each process kind's PSS and RSS. */
+export interface TreeMemory extends Mem {
+  pssByKind: Record<string, number>;
+  rssByKind: Record<string, number>;
+}
+
 export interface MemoryPeak {
-  /** Highest sum of VmRSS over the tree (shared pages count once per process that maps them). */
+  /**
+   * Highest sum of PSS over the tree: the memory the browser takes from the machine, each shared page counted
+   * once in all (divided among the processes that map it), so the sum is at most the tree's RSS sum.
+   */
+  pss: number;
+  /** The whole reading at that moment (its rss is the RSS sum then, not the RSS sum's own peak). */
+  atPeak: TreeMemory;
+  /** Highest sum of VmRSS over the tree (shared pages count once per process that maps them: an overcount). */
   rss: number;
-  /** Each process kind's resident bytes at that moment (renderer: the page and its workers). */
-  byKind: Record<string, number>;
-  /** Highest sum of RssAnon (anonymous memory: heaps, ArrayBuffers; no mapped files, no shared memory). */
+  /** Highest sums of RssAnon and RssShmem (each counted in every process that maps it). */
   anon: number;
-  /** Highest sum of RssShmem (shared memory, e.g. IPC buffers; counted in every process that maps it). */
   shmem: number;
-  /** Milliseconds from start() to the peak. */
+  /** Milliseconds from start() to the PSS peak. */
   atMs: number;
   samples: number;
-  /** The highest summed RSS within each phase (see mark()). */
-  phases: Record<string, number>;
-  /** Each process kind's own highest RSS (not necessarily at the same moment). */
+  /** The highest summed PSS and RSS within each phase (see mark()). */
+  phases: Record<string, { pss: number; rss: number }>;
+  /** Each process kind's own highest PSS (not necessarily at the same moment). */
   kindPeaks: Record<string, number>;
   /** The same per phase. */
   phaseKindPeaks: Record<string, Record<string, number>>;
 }
 
-const emptyPeak = (): MemoryPeak => ({
+const emptyReading = (): TreeMemory => ({
   rss: 0,
-  byKind: {},
+  anon: 0,
+  shmem: 0,
+  pss: 0,
+  pssFile: 0,
+  pssByKind: {},
+  rssByKind: {},
+});
+
+const emptyPeak = (): MemoryPeak => ({
+  pss: 0,
+  atPeak: emptyReading(),
+  rss: 0,
   anon: 0,
   shmem: 0,
   atMs: 0,
@@ -116,8 +158,8 @@ const emptyPeak = (): MemoryPeak => ({
 });
 
 /**
- * Samples the resident memory of a process tree every `everyMs` (the tree itself is listed again every
- * `rescanMs`, as renderers and utility processes come and go) and keeps the peak.
+ * Samples the memory of a process tree every `everyMs` (the tree itself is listed again every `rescanMs`, as
+ * renderers and utility processes come and go) and keeps the peaks.
  */
 export class TreeMemorySampler {
   #timer: ReturnType<typeof setInterval> | undefined;
@@ -133,25 +175,21 @@ export class TreeMemorySampler {
     readonly rescanMs = 500,
   ) {}
 
-  /** One reading now: the tree's summed RSS and per kind. */
-  read(): { rss: number; anon: number; shmem: number; byKind: Record<string, number> } {
+  /** One reading now: the tree's sums, and PSS and RSS per kind. */
+  read(): TreeMemory {
     const now = Date.now();
     if (now - this.#lastScan >= this.rescanMs || this.#pids.length === 0) {
       this.#pids = tree(this.root).map((p) => ({ pid: p.pid, kind: kindOf(p.pid) }));
       this.#lastScan = now;
     }
-    let rss = 0;
-    let anon = 0;
-    let shmem = 0;
-    const byKind: Record<string, number> = {};
+    const r = emptyReading();
     for (const { pid, kind } of this.#pids) {
       const m = memOf(pid);
-      rss += m.rss;
-      anon += m.anon;
-      shmem += m.shmem;
-      byKind[kind] = (byKind[kind] ?? 0) + m.rss;
+      for (const k of ['rss', 'anon', 'shmem', 'pss', 'pssFile'] as const) r[k] += m[k];
+      r.pssByKind[kind] = (r.pssByKind[kind] ?? 0) + m.pss;
+      r.rssByKind[kind] = (r.rssByKind[kind] ?? 0) + m.rss;
     }
-    return { rss, anon, shmem, byKind };
+    return r;
   }
 
   start(): void {
@@ -161,15 +199,18 @@ export class TreeMemorySampler {
       const r = this.read();
       const p = this.#peak;
       p.samples++;
+      p.rss = Math.max(p.rss, r.rss);
       p.anon = Math.max(p.anon, r.anon);
       p.shmem = Math.max(p.shmem, r.shmem);
-      p.phases[this.#phase] = Math.max(p.phases[this.#phase] ?? 0, r.rss);
+      const phase = (p.phases[this.#phase] ??= { pss: 0, rss: 0 });
+      phase.pss = Math.max(phase.pss, r.pss);
+      phase.rss = Math.max(phase.rss, r.rss);
       const inPhase = (p.phaseKindPeaks[this.#phase] ??= {});
-      for (const [k, v] of Object.entries(r.byKind)) {
+      for (const [k, v] of Object.entries(r.pssByKind)) {
         p.kindPeaks[k] = Math.max(p.kindPeaks[k] ?? 0, v);
         inPhase[k] = Math.max(inPhase[k] ?? 0, v);
       }
-      if (r.rss > p.rss) Object.assign(p, { rss: r.rss, byKind: r.byKind, atMs: Date.now() - this.#t0 });
+      if (r.pss > p.pss) Object.assign(p, { pss: r.pss, atPeak: r, atMs: Date.now() - this.#t0 });
     };
     tick();
     this.#timer = setInterval(tick, this.everyMs);
@@ -180,7 +221,7 @@ export class TreeMemorySampler {
     this.#phase = name;
   }
 
-  /** Stops sampling; the peak since start(). */
+  /** Stops sampling; the peaks since start(). */
   stop(): MemoryPeak {
     clearInterval(this.#timer);
     return structuredClone(this.#peak);

@@ -20,7 +20,7 @@ import type { KernelResult } from './kernel';
 import { browserKernelBench } from './kernel-browser';
 import { extraRows, type Row } from './extra-rows';
 import { llmBench } from './large';
-import { studioLargeBench } from './studio-large';
+import { DESCRIPTION as STUDIO_LARGE_DESCRIPTION, studioLargeBench } from './studio-large';
 
 const { values: args } = parseArgs({
   options: {
@@ -306,7 +306,7 @@ writeFileSync(
       '',
       ...(args.large
         ? [
-            "The \"studio, 2.6 GB\" rows are scripts/bench/studio-large.ts: the studio's production build under `vite preview` in headless Chromium (a fresh browser per config with a profile on disk, as a user's: Playwright's usual incognito contexts keep the origin private file system and Blobs in memory), model.onnx + model.onnx_data picked in its file input by path (the bench process never reads them), the config set in the page and Quantize clicked once the page's views of the model (error curve at every bit width, histograms) are computed; GB/s is the model's bytes over the time from the click to the variant done. Peak memory: the highest sum of resident memory (VmRSS) over Chromium's process tree, sampled from /proc every 50 ms through opening, quantizing and the download; shared pages count once per process that maps them, so the idle page already sums to about 0.9 GB (the detail gives peak − idle). The download is compared byte for byte with `qstudio quantize` of the same files and loaded in onnxruntime-node.",
+            STUDIO_LARGE_DESCRIPTION,
             '',
             'The 2.6 GB row is the LLM-shaped model of scripts/bench/large.ts (18 MatMul weights 4096×4096, 4096×11008, 11008×4096, external data), one run per cell; its copy is a streamed copy (a whole-file read cannot hold 2.6 GB).',
             '',

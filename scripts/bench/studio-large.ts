@@ -2,18 +2,26 @@
 // build under `vite preview`) in headless Chromium opens model.onnx + model.onnx_data through its file input (paths:
 // Playwright hands a local browser the paths, the test process never reads the files), quantizes int4 block-32 and
 // int8 per-channel, and downloads the result. Chromium's process tree is sampled from /proc every 50 ms: the peak
-// of its summed resident memory over open + quantize + download, against the model's size. A fresh browser per
-// config (a profile on disk, as a user's), so one run's memory does not carry into the other's. The downloads are loaded in onnxruntime-node.
+// of its summed proportional set size (PSS) over open + quantize + download, against the model's size (the summed
+// resident memory, which counts shared pages once per process, is the detail). A fresh browser per config (a
+// profile on disk, as a user's), so one run's memory does not carry into the other's. The downloads are loaded in
+// onnxruntime-node.
 //   npx tsx scripts/bench/studio-large.ts [--mb 2600] [--port 4394] [--only int8]
 // prints the rows and, for the whole 2.6 GB run, writes them into docs (`npm run bench --large` runs it too).
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { basename, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { chromium, type Page } from '@playwright/test';
 import { chromiumLaunchOptions } from '../chromium.mjs';
-import { launchedBrowserPid, treeCpuMs, TreeMemorySampler, type MemoryPeak } from './chromium-procs';
+import {
+  launchedBrowserPid,
+  treeCpuMs,
+  TreeMemorySampler,
+  type MemoryPeak,
+  type TreeMemory,
+} from './chromium-procs';
 import type { Row } from './extra-rows';
 import { writeLlmModel } from './models';
 import { buildPages, previewPages } from './vite-preview';
@@ -24,6 +32,14 @@ const mb = (b: number) => (b / 2 ** 20).toFixed(0);
 /** The rows' area in docs/performance.md, and the note under the table when this script wrote them. */
 export const AREA = 'studio, 2.6 GB';
 const NOTE = 'Studio 2.6 GB rows: ';
+/** How the rows are measured: the paragraph under the growth table (written by `npm run bench --large` and here). */
+export const DESCRIPTION =
+  "The \"studio, 2.6 GB\" rows are scripts/bench/studio-large.ts: the studio's production build under `vite preview` in headless Chromium (a fresh browser per config with a profile on disk, as a user's: Playwright's usual incognito contexts keep the origin private file system and Blobs in memory), model.onnx + model.onnx_data picked in its file input by path (the bench process never reads them), the config set in the page and Quantize clicked once the page's views of the model (error curve at every bit width, histograms) are computed; GB/s is the model's bytes over the time from the click to the variant done. " +
+  "Peak memory is the highest sum of the proportional set size (Pss in /proc/PID/smaps_rollup) over Chromium's process tree, sampled every 50 ms through opening, the config change, quantizing and the download. " +
+  'Chromium is a dozen processes (browser, renderer, GPU, network, storage, zygote) that map the same executable, libraries, fonts and shared-memory IPC buffers: the resident sizes (VmRSS) count each of those pages once in every process that maps it, so their sum is more than the machine gives the browser (the idle page alone sums to about 0.9 GB). ' +
+  "PSS counts a page shared by n processes as 1/n in each, so the tree's PSS sum counts every page once in all: the memory the browser takes, and what it would give back on closing. " +
+  '(Pages also shared with processes outside the tree, such as another browser running on the machine, are divided with those too; the detail gives the file-backed part, Pss_File, which is where that happens.) ' +
+  "The detail keeps the RSS sum, the idle page in both measures, each phase's peak, and the process kinds at the peak. The download is compared byte for byte with `qstudio quantize` of the same files and loaded in onnxruntime-node.";
 const CLI = join(import.meta.dirname, '../../bin/qstudio.mjs');
 const LONG = 15 * 60_000; // a 2.6 GB run on a loaded 2-core machine: minutes, not a hang
 
@@ -61,7 +77,8 @@ interface StudioRun {
   /** CPU time of Chromium's processes over the same span (user + system, all threads): the cost whatever the load. */
   quantizeCpuS: number;
   downloadS: number;
-  idle: number;
+  /** The tree once the empty page is shown. */
+  idle: TreeMemory;
   peak: MemoryPeak;
   /** performance.measureUserAgentSpecificMemory() after quantizing and after the download, or why not. */
   uaMemory: string;
@@ -74,22 +91,34 @@ interface StudioRun {
   ort: string;
 }
 
+/**
+ * performance.measureUserAgentSpecificMemory(), in MB, by realm (the page, each worker by its script's name) and
+ * kind (JavaScript includes ArrayBuffers and WebAssembly memories): which worker holds what.
+ */
 async function measureUaMemory(page: Page): Promise<string> {
   return page.evaluate(async () => {
     const p = performance as Performance & {
       measureUserAgentSpecificMemory?: () => Promise<{
         bytes: number;
-        breakdown: { bytes: number; types: string[] }[];
+        breakdown: { bytes: number; types: string[]; attribution: { url?: string; scope?: string }[] }[];
       }>;
     };
     if (!self.crossOriginIsolated || !p.measureUserAgentSpecificMemory) return 'not available';
     const m = await p.measureUserAgentSpecificMemory();
     const by: Record<string, number> = {};
     for (const b of m.breakdown) {
-      const k = b.types.join('+') || 'other';
+      const realm = b.attribution
+        .map((a) =>
+          a.scope === 'Window' ? 'page' : (a.url ?? '').split('/').pop()?.split(/[-.?]/)[0] || a.scope,
+        )
+        .join('+');
+      const k = `${realm || 'shared'} ${b.types.join('+') || 'other'}`;
       by[k] = (by[k] ?? 0) + b.bytes;
     }
-    const parts = Object.entries(by).map(([k, v]) => `${k} ${(v / 2 ** 20).toFixed(0)}`);
+    const parts = Object.entries(by)
+      .filter(([, v]) => v >= 2 ** 20)
+      .sort((a, b) => b[1] - a[1])
+      .map(([k, v]) => `${k} ${(v / 2 ** 20).toFixed(0)}`);
     return `${(m.bytes / 2 ** 20).toFixed(0)} MB (${parts.join(', ')})`;
   });
 }
@@ -112,7 +141,7 @@ async function runOne(url: string, model: string, config: Config, tmp: string): 
     const page = browser.pages()[0] ?? (await browser.newPage());
     await page.goto(url);
     await page.getByTestId('drop-zone').waitFor();
-    const idle = sampler.read().rss;
+    const idle = sampler.read();
     sampler.start();
     sampler.mark('open');
     const t0 = Date.now();
@@ -131,6 +160,7 @@ async function runOne(url: string, model: string, config: Config, tmp: string): 
     await curve.scrollIntoViewIfNeeded();
     await curve.and(page.locator('[data-status=ready]')).waitFor({ timeout: LONG });
     const viewsOpenS = (Date.now() - t0) / 1000;
+    const uaAfterOpen = await measureUaMemory(page);
     const tc = Date.now();
     sampler.mark('config');
     await page.getByRole('radio', { name: config.granularity, exact: true }).check();
@@ -145,6 +175,7 @@ async function runOne(url: string, model: string, config: Config, tmp: string): 
       .catch(() => undefined); // the default config needs no new curve
     await curve.and(page.locator('[data-status=ready]')).waitFor({ timeout: LONG });
     const viewsConfigS = (Date.now() - tc) / 1000;
+    const uaAfterConfig = await measureUaMemory(page);
     // A string, not a function: tsx would wrap a named inner function in a helper the page does not have.
     await page.evaluate(`(() => {
       window.maxGap = 0;
@@ -228,7 +259,7 @@ async function runOne(url: string, model: string, config: Config, tmp: string): 
       downloadS,
       idle,
       peak,
-      uaMemory: `after quantizing ${uaAfterQuantize}; after the download ${uaAfterDownload}`,
+      uaMemory: `after the views at open ${uaAfterOpen}; after the config change ${uaAfterConfig}; after quantizing ${uaAfterQuantize}; after the download ${uaAfterDownload}`,
       maxFrameGapMs,
       outBytes,
       files: files.map((f) => basename(f)),
@@ -261,21 +292,19 @@ export async function studioLargeBench(opts: {
   try {
     for (const config of CONFIGS.filter((c) => !opts.only || c.label.startsWith(opts.only))) {
       const r = await runOne(server.url, model, config, dir);
-      const kinds = Object.entries(r.peak.byKind)
-        .sort((a, b) => b[1] - a[1])
-        .map(([k, v]) => `${k} ${mb(v)}`)
-        .join(', ');
-      // Per phase: the tree's peak, and the renderer's and the browser process's own peaks in it.
+      const byKind = (m: Record<string, number>, top = Infinity) =>
+        Object.entries(m)
+          .sort((x, y) => y[1] - x[1])
+          .slice(0, top)
+          .map(([k, v]) => `${k} ${mb(v)}`)
+          .join(', ');
+      const at = r.peak.atPeak;
+      // Per phase: the tree's PSS and RSS peaks, and the renderer's and the browser process's own PSS peaks in it.
       const phases = Object.entries(r.peak.phases)
         .map(([k, v]) => {
           const kinds = r.peak.phaseKindPeaks[k] ?? {};
-          return `${k} ${mb(v)} (renderer ${mb(kinds.renderer ?? 0)}, browser ${mb(kinds.browser ?? 0)})`;
+          return `${k} ${mb(v.pss)} / ${mb(v.rss)} (renderer ${mb(kinds.renderer ?? 0)}, browser ${mb(kinds.browser ?? 0)})`;
         })
-        .join(', ');
-      const kindPeaks = Object.entries(r.peak.kindPeaks)
-        .sort((a, b) => b[1] - a[1])
-        .slice(0, 3)
-        .map(([k, v]) => `${k} ${mb(v)}`)
         .join(', ');
       rows.push(
         [
@@ -288,10 +317,10 @@ export async function studioLargeBench(opts: {
         ],
         [
           AREA,
-          `${r.config.label}: peak RSS of Chromium / model (open, quantize, download)`,
-          f2(r.peak.rss / bytes),
+          `${r.config.label}: peak PSS of Chromium / model (open, config, quantize, download)`,
+          f2(r.peak.pss / bytes),
           '–',
-          `${mb(r.peak.rss)} MB summed over Chromium's processes (${kinds} MB at the peak, ${Math.round(r.peak.atMs / 1000)} s in; by phase: ${phases} MB; each kind's own peak: ${kindPeaks} MB; anonymous memory peak ${mb(r.peak.anon)} MB, shared memory ${mb(r.peak.shmem)} MB); idle page ${mb(r.idle)} MB, peak − idle ${f2((r.peak.rss - r.idle) / bytes)}× the model; ${r.peak.samples} samples; the bench process grew ${mb(r.pickRss)} MB across setInputFiles (paths, not bytes); measureUserAgentSpecificMemory: ${r.uaMemory}`,
+          `${mb(r.peak.pss)} MB PSS summed over Chromium's processes, ${Math.round(r.peak.atMs / 1000)} s in (${byKind(at.pssByKind)} MB; of it file-backed ${mb(at.pssFile)} MB; the RSS sum then ${mb(at.rss)} MB); idle page ${mb(r.idle.pss)} MB PSS (${mb(r.idle.rss)} MB RSS), peak − idle ${f2((r.peak.pss - r.idle.pss) / bytes)}× the model; by phase, PSS / RSS: ${phases} MB; each kind's own PSS peak: ${byKind(r.peak.kindPeaks, 3)} MB; RSS sum peak ${mb(r.peak.rss)} MB (${f2(r.peak.rss / bytes)}× the model), anonymous ${mb(r.peak.anon)} MB, shared memory ${mb(r.peak.shmem)} MB; ${r.peak.samples} samples; the bench process grew ${mb(r.pickRss)} MB across setInputFiles (paths, not bytes); measureUserAgentSpecificMemory (the page and its workers): ${r.uaMemory}`,
           '≤ 0.5',
         ],
       );
@@ -345,6 +374,15 @@ if (process.argv[1] === import.meta.filename) {
     }));
     const note = `${NOTE}\`npx tsx scripts/bench/studio-large.ts\` (commit ${commit}; ${machine}); \`npm run bench --large\` measures them in its own run.`;
     writeFileSync(json, JSON.stringify({ commit, machine, rows: objects, note }, null, 2) + '\n');
+    // The paragraph saying how the rows are measured, as `npm run bench --large` writes it.
+    const perf = join(root, 'docs/performance.md');
+    const lead = DESCRIPTION.slice(0, DESCRIPTION.indexOf(':'));
+    const doc = readFileSync(perf, 'utf8').split('\n');
+    const at = doc.findIndex((l) => l.startsWith(lead));
+    if (at >= 0) {
+      doc[at] = DESCRIPTION;
+      writeFileSync(perf, doc.join('\n'));
+    }
     patchPerformance(objects, note, { area: AREA, notePrefix: NOTE, also: [json] });
   }
 }

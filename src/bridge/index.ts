@@ -61,6 +61,9 @@ const defaultEvaluateBridge = (): Bridge<EvaluateApi> =>
     'evaluation',
   );
 
+/** An evaluate worker of the caller's own (which terminates it): a one-off onnxruntime load, not the shared one. */
+export const newEvaluateBridge = defaultEvaluateBridge;
+
 let evaluateBridge: Bridge<EvaluateApi> | undefined;
 let evaluateSession: EvaluateSession | undefined;
 

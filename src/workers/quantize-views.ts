@@ -5,22 +5,28 @@ import { StudioError } from '../core/errors';
 import {
   metricsFromSums,
   channelErrors,
-  channelRanges,
+  chunkedChannelErrors,
+  chunkedChannelRanges,
+  chunkedHistogram,
   perTensorGrid,
   sharedHistogram,
 } from '../core/metrics';
 import { readWeight } from '../core/onnx';
+import { weightChunks, weightRangeReader } from '../core/onnx/weight-range';
 import { listQuantizedWeights, readDequantized } from '../core/onnx/quantized-weights';
 import type { WeightInfo } from '../core/onnx/types';
 import { normalizeConfig, specFor, type Bits, type QuantConfig } from '../core/quant/config';
-import { quantizeWeight } from '../core/pipeline/weight';
+import { quantizeWeight, type QuantizedWeight } from '../core/pipeline/weight';
+import { weightBands } from '../core/pipeline/weight-bands';
 import {
   SAMPLE_ELEMENTS,
   SAMPLE_MODEL_ELEMENTS,
+  SAMPLE_READ_ELEMENTS,
   addByBits,
   emptyByBits,
   errorSumsByBits,
   sampleChannels,
+  sampleChannelsFrom,
 } from '../core/pipeline/error-curve';
 import { equalizeModel } from '../core/equalize/equalize';
 import { weightClipView } from '../core/ranges/clip-view';
@@ -46,6 +52,50 @@ async function runWeight(m: OpenModel, w: WeightInfo, runId: string | null) {
   return { values, quantized: spec ? quantizeWeight(values, w, spec) : null };
 }
 
+/**
+ * A float view of a whole weight goes through it this many values at a time (range reads of its file), so a view of
+ * a 180 MB weight holds 8 MB of it, not all of it (and not several, before the garbage collector frees the last).
+ */
+const VIEW_CHUNK_ELEMENTS = 2 ** 21;
+
+const chunksOf = (m: OpenModel, w: WeightInfo) => weightChunks(m.model, w, readWeight, VIEW_CHUNK_ELEMENTS);
+
+/**
+ * A weight's sample for the error curve (sampleChannels in `w`'s layout), reading only the kept channels when it
+ * can; `from` is the same weight in the model read (an equalized copy's differs). A weight kept whole is read in
+ * chunks into `reuse`, one buffer for all the curve's weights: each weight's values (hundreds of MB) are then not
+ * left behind as garbage while the next one is read.
+ */
+async function curveSample(
+  model: OpenModel['model'],
+  from: WeightInfo,
+  w: WeightInfo,
+  maxElements: number,
+  reuse: { buffer?: Float32Array; elements: number },
+) {
+  const read = w.elements > VIEW_CHUNK_ELEMENTS ? weightRangeReader(model, from) : null;
+  if (read && w.elements > maxElements)
+    return sampleChannelsFrom(read, w.elements, w, maxElements, SAMPLE_READ_ELEMENTS);
+  if (!read) return sampleChannels(await readWeight(model, from), w, maxElements);
+  reuse.buffer ??= new Float32Array(reuse.elements);
+  const values = reuse.buffer.subarray(0, w.elements);
+  for (let a = 0; a < w.elements; a += VIEW_CHUNK_ELEMENTS)
+    values.set(await read(a, Math.min(w.elements, a + VIEW_CHUNK_ELEMENTS)), a);
+  return sampleChannels(values, w, maxElements);
+}
+
+/**
+ * A run's bands of a weight above a chunk (weightBands: each band's values and what the run made of them), or null
+ * to read it whole: small, left float, equalized, or not a plain range of its file.
+ */
+async function runBands(m: OpenModel, w: WeightInfo, runId: string) {
+  const config = mustGetRun(runId).config;
+  const spec = specFor(config, w.name);
+  if (w.elements <= VIEW_CHUNK_ELEMENTS || !spec || config.equalize) return null;
+  const read = weightRangeReader(m.model, w);
+  return read ? weightBands(read, w, spec, VIEW_CHUNK_ELEMENTS) : null;
+}
+
 let curveGeneration = 0;
 const superseded = () =>
   new StudioError('CancelledError', 'superseded by a newer error curve (the settings changed)');
@@ -63,8 +113,22 @@ const weightViews = {
   async histogram(modelId: string, weight: string, runId: string | null, bins = 128): Promise<HistogramDto> {
     const m = mustGetModel(modelId);
     const w = mustGetWeight(m, weight);
-    const { values, quantized } = await runWeight(m, w, runId);
-    const h = sharedHistogram(values, runId !== null ? (quantized?.dequantized ?? values) : null, bins);
+    if (runId === null) {
+      const h = await chunkedHistogram(() => chunksOf(m, w), bins);
+      return transfer(h, [h.edges.buffer as ArrayBuffer, h.float.buffer as ArrayBuffer]);
+    }
+    const bands = await runBands(m, w, runId);
+    const h = bands
+      ? await chunkedHistogram(
+          async function* () {
+            for await (const b of bands()) yield { values: b.values, quantized: b.quantized.dequantized };
+          },
+          bins,
+          true,
+        )
+      : await runWeight(m, w, runId).then(({ values, quantized }) =>
+          sharedHistogram(values, quantized?.dequantized ?? values, bins),
+        );
     const buffers = [h.edges.buffer, h.float.buffer, h.quantized?.buffer, h.grid?.buffer].filter(
       (b): b is ArrayBuffer => b instanceof ArrayBuffer,
     );
@@ -83,7 +147,7 @@ const weightViews = {
   async channelRanges(modelId: string, weight: string): Promise<ChannelRangesDto> {
     const m = mustGetModel(modelId);
     const w = mustGetWeight(m, weight);
-    const r = channelRanges(await readWeight(m.model, w), w.shape, w.channelAxis);
+    const r = await chunkedChannelRanges(chunksOf(m, w), w.shape, w.channelAxis);
     return transfer(r, [r.min.buffer as ArrayBuffer, r.max.buffer as ArrayBuffer]);
   },
 
@@ -91,9 +155,25 @@ const weightViews = {
   async channelErrors(modelId: string, weight: string, runId: string): Promise<ChannelErrorsDto> {
     const m = mustGetModel(modelId);
     const w = mustGetWeight(m, weight);
-    const { values, quantized } = await runWeight(m, w, runId);
-    const e = channelErrors(values, quantized?.dequantized ?? values, w.shape, w.channelAxis);
-    const grid = quantized?.kind === 'int' ? perTensorGrid(quantized.q) : null;
+    const bands = await runBands(m, w, runId);
+    let quantized: QuantizedWeight | null = null; // the whole weight's, or (for its per-tensor grid) its first band's
+    const e = bands
+      ? await chunkedChannelErrors(
+          (async function* () {
+            for await (const b of bands()) {
+              quantized ??= b.quantized;
+              yield { start: b.start, values: b.values, dequantized: b.quantized.dequantized };
+            }
+          })(),
+          w.shape,
+          w.channelAxis,
+        )
+      : await runWeight(m, w, runId).then((r) => {
+          quantized = r.quantized;
+          return channelErrors(r.values, r.quantized?.dequantized ?? r.values, w.shape, w.channelAxis);
+        });
+    const q = quantized as QuantizedWeight | null;
+    const grid = q?.kind === 'int' ? perTensorGrid(q.q) : null;
     const r: ChannelErrorsDto = { ...e, step: grid?.step ?? null, levels: grid?.levels ?? null };
     const buffers = [r.sqnrDb.buffer, r.rmsError.buffer, r.zeroed.buffer, r.levels?.buffer];
     return transfer(
@@ -154,13 +234,19 @@ export const viewsApi = {
       let used = 0;
       let all = 0;
       const source = cfg.equalize ? (await equalizeModel(m.model, cfg)).model : m.model;
+      const keepWhole = large ? SAMPLE_ELEMENTS : Infinity;
+      const reuse = {
+        elements: targets.reduce((n, w) => (w.elements <= keepWhole ? Math.max(n, w.elements) : n), 0),
+      };
+      const scratch = {}; // the levels' bytes, shared by all widths and weights
       for (const [i, w] of targets.entries()) {
         if (weight === null && generation !== curveGeneration) throw superseded();
-        const values = await readWeight(source, source === m.model ? w : sameWeight(source, w));
-        const s = sampleChannels(values, w, large ? SAMPLE_ELEMENTS : Infinity);
+        const from = source === m.model ? w : sameWeight(source, w);
+        const s = await curveSample(source, from, w, keepWhole, reuse);
         used += s.values.length;
-        all += values.length;
-        totals = addByBits(totals, errorSumsByBits(s.values, s.w, specFor(cfg, w.name) ?? cfg, chosenBits));
+        all += w.elements;
+        const spec = specFor(cfg, w.name) ?? cfg;
+        totals = addByBits(totals, errorSumsByBits(s.values, s.w, spec, chosenBits, scratch));
         void onProgress?.(i + 1, targets.length);
         await macrotask();
       }

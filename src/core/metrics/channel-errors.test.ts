@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { defaultQuantizeOptions, dequantize, quantizeTensor } from '../quant';
-import { channelErrors, perTensorGrid } from './channel-errors';
+import { channelErrors, chunkedChannelErrors, perTensorGrid } from './channel-errors';
 
 // Three output channels of four weights (axis 0): one wide, one narrow, one all zero.
 const W = Float32Array.from([1, -1, 0.5, -0.5, 0.01, -0.02, 0.015, 0, 0, 0, 0, 0]);
@@ -77,5 +77,26 @@ describe('perTensorGrid', () => {
       channelAxis: 0,
     });
     expect(perTensorGrid(q8)).toMatchObject({ step: expect.closeTo(1 / 127, 7), levels: null });
+  });
+});
+
+describe('chunkedChannelErrors', () => {
+  const v = Float32Array.from({ length: 6 * 5 * 7 }, (_, i) =>
+    i % 9 === 0 ? 0 : Math.sin(i * 1.3) * (i % 11),
+  );
+  const deq = v.map((x, i) => (i % 4 === 0 ? 0 : Math.round(x * 4) / 4));
+  const chunks = async function* (size: number) {
+    for (let start = 0; start < v.length; start += size)
+      yield { start, values: v.slice(start, start + size), dequantized: deq.slice(start, start + size) };
+  };
+  it.each([
+    [0, 1],
+    [1, 4],
+    [2, 9],
+    [1, 210],
+  ])('axis %i in chunks of %i equals channelErrors of the whole', async (axis, size) => {
+    expect(await chunkedChannelErrors(chunks(size), [6, 5, 7], axis)).toEqual(
+      channelErrors(v, deq, [6, 5, 7], axis),
+    );
   });
 });

@@ -29,27 +29,48 @@ export function channelErrors(
       `shape [${shape.join(', ')}] does not fit ${w.length} float and ${deq.length} quantized values`,
     );
   }
-  const outer = shape.slice(0, a).reduce((x, y) => x * y, 1);
-  const dim = shape[a];
-  const inner = shape.slice(a + 1).reduce((x, y) => x * y, 1);
-  const signal = new Float64Array(dim);
-  const noise = new Float64Array(dim);
-  const nonZero = new Uint8Array(dim);
-  const kept = new Uint8Array(dim); // some quantized weight is not 0
-  let idx = 0;
-  for (let o = 0; o < outer; o++) {
-    for (let d = 0; d < dim; d++) {
-      for (let end = idx + inner; idx < end; idx++) {
-        const x = w[idx];
-        const e = x - deq[idx];
-        signal[d] += x * x;
-        noise[d] += e * e;
-        if (x !== 0) nonZero[d] = 1;
-        if (deq[idx] !== 0) kept[d] = 1;
-      }
+  const sums = emptySums(shape[a]);
+  addSums(
+    sums,
+    w,
+    deq,
+    0,
+    shape.slice(a + 1).reduce((x, y) => x * y, 1),
+  );
+  return finishSums(sums, a, w.length / Math.max(1, shape[a]));
+}
+
+type Sums = { signal: Float64Array; noise: Float64Array; nonZero: Uint8Array; kept: Uint8Array };
+
+const emptySums = (dim: number): Sums => ({
+  signal: new Float64Array(dim),
+  noise: new Float64Array(dim),
+  nonZero: new Uint8Array(dim),
+  kept: new Uint8Array(dim), // some quantized weight is not 0
+});
+
+/** Folds values from flat index `start` of a [outer, dim, inner] tensor into each channel's sums, in flat order. */
+function addSums(s: Sums, w: Float32Array, deq: Float32Array, start: number, inner: number): void {
+  const dim = s.signal.length;
+  for (let i = 0; i < w.length;) {
+    const at = start + i;
+    const d = Math.floor(at / inner) % dim;
+    const end = Math.min(w.length, i + inner - (at % inner));
+    for (; i < end; i++) {
+      const x = w[i];
+      const e = x - deq[i];
+      s.signal[d] += x * x;
+      s.noise[d] += e * e;
+      if (x !== 0) s.nonZero[d] = 1;
+      if (deq[i] !== 0) s.kept[d] = 1;
     }
   }
-  const per = outer * inner;
+}
+
+/** `per`: values in each channel (outer · inner). */
+function finishSums(s: Sums, axis: number, per: number): Omit<ChannelErrorsDto, 'step' | 'levels'> {
+  const { signal, noise, nonZero, kept } = s;
+  const dim = signal.length;
   const sqnr = new Float32Array(dim);
   const rms = new Float32Array(dim);
   const zeroed = new Uint8Array(dim);
@@ -62,7 +83,26 @@ export function channelErrors(
       zeroedCount++;
     }
   }
-  return { axis: a, sqnrDb: sqnr, rmsError: rms, zeroed, zeroedCount };
+  return { axis, sqnrDb: sqnr, rmsError: rms, zeroed, zeroedCount };
+}
+
+/**
+ * channelErrors of a weight whose float and dequantized values come in chunks (each with the flat index of its
+ * first value, in flat order: the sums add up in the same order as the whole weight's), never held whole.
+ */
+export async function chunkedChannelErrors(
+  chunks: AsyncIterable<{ start: number; values: Float32Array; dequantized: Float32Array }>,
+  shape: readonly number[],
+  axis: number,
+): Promise<Omit<ChannelErrorsDto, 'step' | 'levels'>> {
+  const sums = emptySums(shape[axis]);
+  const inner = shape.slice(axis + 1).reduce((x, y) => x * y, 1);
+  let n = 0;
+  for await (const c of chunks) {
+    addSums(sums, c.values, c.dequantized, c.start, inner);
+    n += c.values.length;
+  }
+  return finishSums(sums, axis, n / Math.max(1, shape[axis]));
 }
 
 /** A per-tensor quantization's step and (for grids of up to MAX_LEVEL_LINES) every level's value; null otherwise. */

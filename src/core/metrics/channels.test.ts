@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { channelRanges } from './channels';
+import { channelRanges, chunkedChannelRanges } from './channels';
 
 // w[i] = i for a [2, 3, 4] tensor: index (a, b, c) = 12a + 4b + c.
 const iota = Float32Array.from({ length: 24 }, (_, i) => i);
@@ -32,6 +32,27 @@ describe('channelRanges', () => {
   ])('rejects shape %j axis %i', (shape, axis, message) => {
     expect(() => channelRanges(new Float32Array(6), shape, axis)).toThrow(
       expect.objectContaining({ name: 'QuantConfigError', message: expect.stringContaining(message) }),
+    );
+  });
+});
+
+describe('chunkedChannelRanges', () => {
+  const v = Float32Array.from({ length: 6 * 5 * 7 }, (_, i) => Math.sin(i * 1.3) * (i % 11));
+  v[17] = NaN;
+  const chunks = async function* (size: number, reversed: boolean) {
+    const starts = Array.from({ length: Math.ceil(v.length / size) }, (_, k) => k * size);
+    for (const start of reversed ? starts.reverse() : starts)
+      yield { values: v.slice(start, start + size), start };
+  };
+  it.each([
+    [0, 1, false],
+    [1, 4, false],
+    [2, 9, true],
+    [1, 210, false],
+    [0, 13, true],
+  ])('axis %i in chunks of %i (reversed: %s) equals channelRanges of the whole', async (axis, size, rev) => {
+    expect(await chunkedChannelRanges(chunks(size, rev), [6, 5, 7], axis)).toEqual(
+      channelRanges(v, [6, 5, 7], axis),
     );
   });
 });

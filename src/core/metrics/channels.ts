@@ -21,27 +21,56 @@ export function channelRanges(w: Float32Array, shape: readonly number[], axis: n
       `shape [${shape.join(', ')}] has ${size} elements, got ${w.length} values`,
     );
   }
-  const outer = shape.slice(0, a).reduce((x, y) => x * y, 1);
-  const dim = shape[a];
   const inner = shape.slice(a + 1).reduce((x, y) => x * y, 1);
-  const min = new Float32Array(dim).fill(Infinity);
-  const max = new Float32Array(dim).fill(-Infinity);
-  let idx = 0;
-  for (let o = 0; o < outer; o++) {
-    for (let d = 0; d < dim; d++) {
-      let mn = min[d];
-      let mx = max[d];
-      for (let end = idx + inner; idx < end; idx++) {
-        const v = w[idx];
-        if (v < mn) mn = v;
-        if (v > mx) mx = v;
-      }
-      min[d] = mn;
-      max[d] = mx;
+  const ranges = emptyRanges(shape[a]);
+  addRanges(ranges, w, 0, inner);
+  return finishRanges(ranges, a);
+}
+
+type Ranges = { min: Float32Array; max: Float32Array };
+
+const emptyRanges = (dim: number): Ranges => ({
+  min: new Float32Array(dim).fill(Infinity),
+  max: new Float32Array(dim).fill(-Infinity),
+});
+
+/** Folds `values`, the flat values from index `start` of a [outer, dim, inner] tensor, into each channel's range. */
+function addRanges({ min, max }: Ranges, values: Float32Array, start: number, inner: number): void {
+  const dim = min.length;
+  for (let i = 0; i < values.length;) {
+    const at = start + i;
+    const d = Math.floor(at / inner) % dim;
+    const end = Math.min(values.length, i + inner - (at % inner));
+    let mn = min[d];
+    let mx = max[d];
+    for (; i < end; i++) {
+      const v = values[i];
+      if (v < mn) mn = v;
+      if (v > mx) mx = v;
     }
+    min[d] = mn;
+    max[d] = mx;
   }
-  for (let d = 0; d < dim; d++) {
+}
+
+function finishRanges({ min, max }: Ranges, axis: number): ChannelRangesDto {
+  for (let d = 0; d < min.length; d++) {
     if (min[d] > max[d]) min[d] = max[d] = NaN;
   }
-  return { axis: a, min, max };
+  return { axis, min, max };
+}
+
+/**
+ * channelRanges of a weight whose values come in chunks (each with the flat index of its first value, in order or
+ * not), never held whole. `axis` must be in range (the weight's own channel axis).
+ */
+export async function chunkedChannelRanges(
+  chunks: AsyncIterable<{ values: Float32Array; start: number }>,
+  shape: readonly number[],
+  axis: number,
+): Promise<ChannelRangesDto> {
+  const inner = shape.slice(axis + 1).reduce((x, y) => x * y, 1);
+  const ranges = emptyRanges(shape[axis]);
+  for await (const c of chunks) addRanges(ranges, c.values, c.start, inner);
+  return finishRanges(ranges, axis);
 }

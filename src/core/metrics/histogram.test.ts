@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { dequantize } from '../quant/dequantize';
 import { quantizeTensor } from '../quant/quantize';
-import { distinctValues, downsample, sharedHistogram } from './histogram';
+import { chunkedHistogram, distinctValues, downsample, sharedHistogram } from './histogram';
 
 const sum = (a: Uint32Array) => a.reduce((x, y) => x + y, 0);
 const weights = (n: number) => Float32Array.from({ length: n }, (_, i) => Math.sin(i * 0.37) * (1 + (i % 7)));
@@ -121,5 +121,52 @@ describe.each([
     const original = new Set(h.edges);
     expect(Array.from(d.edges).every((e) => original.has(e))).toBe(true);
     expect(d.grid).toBe(h.grid);
+  });
+});
+
+describe('chunkedHistogram', () => {
+  /** `v` in chunks of `size` values (async, as range reads of a file come). */
+  const chunked = (v: Float32Array, size: number) =>
+    async function* () {
+      for (let i = 0; i < v.length; i += size) yield { values: v.slice(i, i + size) };
+    };
+  const withOdd = Float32Array.from([...weights(997), NaN, Infinity, -3.5, -Infinity, 12.25]);
+  it.each<[string, Float32Array, number, number]>([
+    ['whole weight, one chunk', weights(5000), 128, 5000],
+    ['chunks of 333', weights(5000), 128, 333],
+    ['chunks of 1, 7 bins', weights(500), 7, 1],
+    ['non-finite values left out', withOdd, 64, 100],
+    ['a constant', new Float32Array(300).fill(-2), 16, 64],
+    ['nothing', new Float32Array(0), 8, 64],
+  ])('equals sharedHistogram of the whole (%s)', async (_, v, bins, size) => {
+    expect(await chunkedHistogram(chunked(v, size), bins)).toEqual(sharedHistogram(v, null, bins));
+  });
+  it('refuses a bad bin count', async () => {
+    await expect(chunkedHistogram(chunked(weights(10), 4), 0)).rejects.toThrow(/bins/);
+  });
+});
+
+describe('chunkedHistogram with quantized values', () => {
+  const w = weights(5000);
+  const opts = {
+    scheme: 'asymmetric',
+    granularity: 'tensor',
+    blockSize: 32,
+    channelAxis: 0,
+    reductionAxis: 1,
+  } as const;
+  const coarse = dequantize(quantizeTensor(w, [50, 100], { ...opts, bits: 3 }));
+  const fine = dequantize(quantizeTensor(w, [50, 100], { ...opts, bits: 8, granularity: 'channel' }));
+  const chunked = (v: Float32Array, q: Float32Array, size: number) =>
+    async function* () {
+      for (let i = 0; i < v.length; i += size)
+        yield { values: v.slice(i, i + size), quantized: q.slice(i, i + size) };
+    };
+  it.each<[string, Float32Array, number]>([
+    ['a few levels (the grid is drawn)', coarse, 777],
+    ['too many levels for a grid', fine, 1000],
+    ['one chunk', coarse, 5000],
+  ])('equals sharedHistogram of the whole (%s)', async (_, wq, size) => {
+    expect(await chunkedHistogram(chunked(w, wq, size), 64, true)).toEqual(sharedHistogram(w, wq, 64));
   });
 });

@@ -43,8 +43,13 @@ function finiteRange(a: Float32Array, into: { min: number; max: number }): void 
   }
 }
 
-function countInto(a: Float32Array, lo: number, hi: number, bins: number): Uint32Array {
-  const counts = new Uint32Array(bins);
+function countInto(
+  a: Float32Array,
+  lo: number,
+  hi: number,
+  bins: number,
+  counts = new Uint32Array(bins),
+): Uint32Array {
   const perUnit = bins / (hi - lo);
   for (let i = 0; i < a.length; i++) {
     const v = a[i];
@@ -55,19 +60,14 @@ function countInto(a: Float32Array, lo: number, hi: number, bins: number): Uint3
   return counts;
 }
 
-/**
- * Histograms of the float weights and (optionally) their dequantized values on shared edges over [min, max] of
- * both, so the overlays line up. Non-finite values are not counted. A constant input (min == max) is drawn in a
- * window of ±|v|/2 (±0.5 around 0) so the bins have a width; empty input counts as that window around 0.
- * `min`/`max` report the data range (0 for empty input), not the widened window.
- */
-export function sharedHistogram(w: Float32Array, wq: Float32Array | null, bins: number): HistogramDto {
+const checkBins = (bins: number) => {
   if (!Number.isInteger(bins) || bins < 1) {
     throw new StudioError('QuantConfigError', `histogram bins must be a positive integer, got ${bins}`);
   }
-  const range = { min: Infinity, max: -Infinity };
-  finiteRange(w, range);
-  if (wq) finiteRange(wq, range);
+};
+
+/** The bin edges over a data range (widened around a constant, 0 for no data). */
+function binEdges(range: { min: number; max: number }, bins: number) {
   if (range.min > range.max) range.min = range.max = 0;
   const { min, max } = range;
   let lo = min;
@@ -81,11 +81,64 @@ export function sharedHistogram(w: Float32Array, wq: Float32Array | null, bins: 
   for (let i = 0; i <= bins; i++) edges[i] = lo + ((hi - lo) * i) / bins;
   edges[0] = lo;
   edges[bins] = hi;
+  return { edges, lo, hi, min, max };
+}
+
+/**
+ * Histograms of the float weights and (optionally) their dequantized values on shared edges over [min, max] of
+ * both, so the overlays line up. Non-finite values are not counted. A constant input (min == max) is drawn in a
+ * window of ±|v|/2 (±0.5 around 0) so the bins have a width; empty input counts as that window around 0.
+ * `min`/`max` report the data range (0 for empty input), not the widened window.
+ */
+export function sharedHistogram(w: Float32Array, wq: Float32Array | null, bins: number): HistogramDto {
+  checkBins(bins);
+  const range = { min: Infinity, max: -Infinity };
+  finiteRange(w, range);
+  if (wq) finiteRange(wq, range);
+  const { edges, lo, hi, min, max } = binEdges(range, bins);
   return {
     edges,
     float: countInto(w, lo, hi, bins),
     quantized: wq ? countInto(wq, lo, hi, bins) : null,
     grid: wq ? distinctValues(wq) : null,
+    min,
+    max,
+  };
+}
+
+/**
+ * sharedHistogram(w, wq, bins) of values that come in chunks (`quantized` with each chunk's wq, or left out for
+ * wq = null), never held whole: `chunks()` is gone through twice (the range and the grid, then the counts).
+ */
+export async function chunkedHistogram(
+  chunks: () => AsyncIterable<{ values: Float32Array; quantized?: Float32Array }>,
+  bins: number,
+  withQuantized = false,
+): Promise<HistogramDto> {
+  checkBins(bins);
+  const range = { min: Infinity, max: -Infinity };
+  let grid: Set<number> | null = new Set();
+  for await (const c of chunks()) {
+    finiteRange(c.values, range);
+    if (!withQuantized) continue;
+    const q = c.quantized!;
+    finiteRange(q, range);
+    const seen: Float32Array | null = grid ? distinctValues(q) : null;
+    if (grid && seen) for (const v of seen) grid.add(v);
+    grid = grid && seen && grid.size <= MAX_GRID_VALUES ? grid : null;
+  }
+  const { edges, lo, hi, min, max } = binEdges(range, bins);
+  const counts = new Uint32Array(bins);
+  const qCounts = withQuantized ? new Uint32Array(bins) : null;
+  for await (const c of chunks()) {
+    countInto(c.values, lo, hi, bins, counts);
+    if (qCounts) countInto(c.quantized!, lo, hi, bins, qCounts);
+  }
+  return {
+    edges,
+    float: counts,
+    quantized: qCounts,
+    grid: withQuantized && grid ? Float32Array.from(grid).sort() : null,
     min,
     max,
   };

@@ -8,6 +8,6 @@ export {
   sqnrDb,
 } from './error';
 export type { ErrorSums } from './error';
-export { MAX_GRID_VALUES, distinctValues, downsample, sharedHistogram } from './histogram';
-export { channelRanges } from './channels';
-export { MAX_LEVEL_LINES, channelErrors, perTensorGrid } from './channel-errors';
+export { MAX_GRID_VALUES, chunkedHistogram, distinctValues, downsample, sharedHistogram } from './histogram';
+export { channelRanges, chunkedChannelRanges } from './channels';
+export { MAX_LEVEL_LINES, channelErrors, chunkedChannelErrors, perTensorGrid } from './channel-errors';

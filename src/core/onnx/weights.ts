@@ -9,7 +9,7 @@ import { intAttribute, isDefaultDomain, nodeLabel } from './graph';
 import { countReads, levelsAt, makeLevel, pathKey, scopeLabel, type Level } from './scope';
 import { readTensorAsFloat32, tensorElements, tensorStoredBytes } from './tensor';
 import type { OnnxModel, WeightInfo, WeightOp } from './types';
-import { applySteps, consumedDtype, isLookThrough, normAxis, trace } from './weight-trace';
+import { applySteps, consumedDtype, isLookThrough, normAxis, trace, type Trace } from './weight-trace';
 
 export interface FindWeightsOptions {
   /** Also list Gather data inputs (embedding tables). Default false. */
@@ -184,8 +184,8 @@ function mergeTied(found: Found[]): WeightInfo[] {
   return out;
 }
 
-/** Values of a weight in `w.shape` layout, with its `via` chain applied (transposes, casts). */
-export async function readWeight(model: OnnxModel, w: WeightInfo): Promise<Float32Array> {
+/** The constant a weight reads and the chain (transposes, casts) from it to the op; throws when it changed. */
+export function traceWeight(model: OnnxModel, w: WeightInfo): Trace {
   const main = model.proto.graph;
   const levels = main ? levelsAt(main, w.graphPath) : undefined;
   const node = levels?.[levels.length - 1].graph.node[w.nodeIndex];
@@ -196,6 +196,12 @@ export async function readWeight(model: OnnxModel, w: WeightInfo): Promise<Float
       `weight '${w.name}': input ${w.inputIndex} of node '${w.node}' is no longer that constant`,
     );
   }
+  return t;
+}
+
+/** Values of a weight in `w.shape` layout, with its `via` chain applied (transposes, casts). */
+export async function readWeight(model: OnnxModel, w: WeightInfo): Promise<Float32Array> {
+  const t = traceWeight(model, w);
   const { data, shape } = applySteps(await readTensorAsFloat32(model, t.tensor), t.storedShape, t.steps);
   if (shape.join(',') !== w.shape.join(',')) {
     throw new StudioError(

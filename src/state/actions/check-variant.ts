@@ -2,7 +2,7 @@
 // (tensor data vs shape, nothing external, a well-formed graph: core/export/validate.ts), then — when the file is
 // small enough — onnxruntime-web creates a session from them in the evaluate worker. A variant that fails is
 // reported on its row and its download button is not offered.
-import { getEvaluateSession } from '../../bridge';
+import { getEvaluateSession, newEvaluateBridge } from '../../bridge';
 import { resultOf, selectLoaded } from '../selectors';
 import { appStore, getState, setState } from '../store';
 import { isAbortLike, toUiError } from '../ui-error';
@@ -19,8 +19,25 @@ export const VARIANT_CHECK_FAILED = 'VariantCheckError';
 /** Loads exported bytes in onnxruntime (rejects with its message). Tests swap in a stub. */
 export type LoadCheck = (blob: Blob, label: string) => Promise<void>;
 
-const defaultLoadCheck: LoadCheck = (blob, label) =>
-  getEvaluateSession().call((api) => api.checkLoads(blob, label));
+/**
+ * From this size a load check gets an evaluate worker of its own, ended after it: onnxruntime-web's WebAssembly
+ * memory grows to hold the session and never shrinks, so a check in the shared evaluate worker left it holding
+ * about ten times the file (1 GB after a 102 MB int8 model) for the rest of the page's life.
+ */
+export const OWN_WORKER_FROM_BYTES = 16 * 2 ** 20;
+/** The threshold; browser tests lower it in the page's global scope (as qstudioSpillFromBytes in the worker's). */
+const ownWorkerFrom = () =>
+  (globalThis as { qstudioOwnCheckWorkerFrom?: number }).qstudioOwnCheckWorkerFrom ?? OWN_WORKER_FROM_BYTES;
+
+const defaultLoadCheck: LoadCheck = async (blob, label) => {
+  if (blob.size < ownWorkerFrom()) return getEvaluateSession().call((api) => api.checkLoads(blob, label));
+  const bridge = newEvaluateBridge();
+  try {
+    await bridge.run(new AbortController().signal, (api) => api.checkLoads(blob, label));
+  } finally {
+    bridge.terminate();
+  }
+};
 let loadCheck: LoadCheck = defaultLoadCheck;
 
 /** Swap the onnxruntime load (tests); `undefined` restores the evaluate worker's. */
