@@ -13,6 +13,7 @@ import { downloadFileName } from '../state/variant-key';
 import { throttleProgress } from '../core/progress';
 import { macrotask } from './macrotask';
 import { releaseRtnPool, rtnPoolFor, type RtnThreadPool } from './rtn-threads';
+import { dropReadBuffers, withRecycledReads } from './read-buffers';
 import { removeStaleSpills, runSpill, spillFromBytes } from './opfs-spill';
 import { planBudget, type UserBudget } from '../core/mixed/run';
 import type { MeasuredLoss } from '../core/mixed/plan';
@@ -83,7 +84,7 @@ export const quantizeApi = {
     try {
       const dataLocation = `${downloadFileName(model.fileName, cfg)}_data`;
       const { summary, file, externalData } = await runQuantization(
-        model,
+        pool ? withRecycledReads(model) : model, // its threads give the tensors' buffers back
         cfg,
         runId,
         {
@@ -106,6 +107,7 @@ export const quantizeApi = {
       cancelled.delete(runId);
       pools.delete(runId);
       if (pool) await releaseRtnPool(pool);
+      dropReadBuffers();
     }
   },
 
