@@ -13,7 +13,7 @@ import { downloadFileName } from '../state/variant-key';
 import { throttleProgress } from '../core/progress';
 import { macrotask } from './macrotask';
 import { releaseRtnPool, rtnPoolFor, type RtnThreadPool } from './rtn-threads';
-import { dropReadBuffers, withRecycledReads } from './read-buffers';
+import { dropReadBuffers, readsRecycled } from './read-buffers';
 import { removeStaleSpills, runSpill, spillFromBytes } from './opfs-spill';
 import { planBudget, type UserBudget } from '../core/mixed/run';
 import type { MeasuredLoss } from '../core/mixed/plan';
@@ -40,7 +40,11 @@ export const quantizeApi = {
   /** Parse a model in the worker; only the summary comes back. */
   async open(req: OpenRequest): Promise<ModelSummary> {
     const { model } = await foldWeightInputs(
-      await openModel({ name: req.fileName, blob: req.file }, req.sidecars),
+      // Read through recycled buffers: a run's threads give each tensor's buffer back for the next read (read-buffers.ts).
+      await openModel(
+        { name: req.fileName, blob: readsRecycled(req.file) },
+        req.sidecars.map((s) => ({ name: s.name, blob: readsRecycled(s.blob) })),
+      ),
     );
     const weights = findWeights(model, { includeGather: true });
     models.set(req.modelId, { model, weights });
@@ -84,7 +88,7 @@ export const quantizeApi = {
     try {
       const dataLocation = `${downloadFileName(model.fileName, cfg)}_data`;
       const { summary, file, externalData } = await runQuantization(
-        pool ? withRecycledReads(model) : model, // its threads give the tensors' buffers back
+        model,
         cfg,
         runId,
         {

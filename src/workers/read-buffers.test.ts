@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { dropReadBuffers, recycleReadBuffer, recyclingBlob, withRecycledReads } from './read-buffers';
-import type { OnnxModel } from '../core/onnx/types';
+import { dropReadBuffers, readsRecycled, recycleReadBuffer, recyclingBlob } from './read-buffers';
 
 const bytes = Uint8Array.from({ length: 1000 }, (_, i) => (i * 7) % 251);
 const blob = new Blob([bytes]);
@@ -48,29 +47,12 @@ describe('recyclingBlob', () => {
   });
 });
 
-describe('withRecycledReads', () => {
-  const model = (
-    files: Map<string, OnnxModel['externalFiles'] extends ReadonlyMap<string, infer V> ? V : never>,
-  ) => ({ externalFiles: files }) as unknown as OnnxModel;
-
-  it('wraps each Blob once (two locations naming one file share it)', () => {
-    const m = withRecycledReads(
-      model(
-        new Map([
-          ['a', blob],
-          ['./a', blob],
-        ]),
-      ),
-    );
-    const [x, y] = [...m.externalFiles.values()];
-    expect(x).toBe(y);
-    expect(x).not.toBe(blob);
-  });
-
-  it('leaves a model with other blob-likes (Node file readers) as it is', () => {
-    const m = model(
-      new Map([['a', { size: 0, slice: () => ({ arrayBuffer: async () => new ArrayBuffer(0) }) }]]),
-    );
-    expect(withRecycledReads(m)).toBe(m);
+describe('readsRecycled', () => {
+  it('wraps a Blob, leaves other blob-likes (Node tests) as they are', () => {
+    const r = readsRecycled(blob);
+    expect(r).not.toBe(blob);
+    expect(r).toBeInstanceOf(Blob);
+    const like = { size: 0, slice: () => ({ arrayBuffer: async () => new ArrayBuffer(0) }) };
+    expect(readsRecycled(like)).toBe(like);
   });
 });

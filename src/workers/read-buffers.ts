@@ -3,7 +3,6 @@
 // it, through a BYOB reader of the Blob's stream, instead of into a fresh buffer from `Blob.arrayBuffer()`. A fresh
 // 180 MB buffer costs a page fault and a zeroing per 4 KiB, and the one it replaces lingers until the worker's next
 // garbage collection: on a 2.6 GB model that was hundreds of MB of the quantize phase's peak.
-import type { OnnxModel } from '../core/onnx/types';
 
 const recycled: ArrayBuffer[] = [];
 /** Enough for the tensors in flight (one per thread and one read ahead); older ones are dropped. */
@@ -62,14 +61,5 @@ export function recyclingBlob(blob: Blob): Blob {
   return Object.defineProperty(whole, 'slice', { value: slice });
 }
 
-/** `model` with its external data files read through recycled buffers (the one form a 2 GB+ model comes in). */
-export function withRecycledReads(model: OnnxModel): OnnxModel {
-  const files = new Map<string, Blob>();
-  const wrapped = new Map<Blob, Blob>();
-  for (const [location, b] of model.externalFiles) {
-    if (!(b instanceof Blob)) return model; // Node tests hand plain BlobLikes: nothing to recycle through
-    if (!wrapped.has(b)) wrapped.set(b, recyclingBlob(b));
-    files.set(location, wrapped.get(b)!);
-  }
-  return { ...model, externalFiles: files };
-}
+/** A model file or external data file as the worker opens it: a Blob read through recycled buffers. */
+export const readsRecycled = <T>(b: T): T => (b instanceof Blob ? (recyclingBlob(b) as T) : b); // Node tests: as is
