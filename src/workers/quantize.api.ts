@@ -13,7 +13,6 @@ import { downloadFileName } from '../state/variant-key';
 import { throttleProgress } from '../core/progress';
 import { macrotask } from './macrotask';
 import { releaseRtnPool, rtnPoolFor, type RtnThreadPool } from './rtn-threads';
-import { dropReadBuffers, readsRecycled } from './read-buffers';
 import { removeStaleSpills, runSpill, spillFromBytes } from './opfs-spill';
 import { planBudget, type UserBudget } from '../core/mixed/run';
 import type { MeasuredLoss } from '../core/mixed/plan';
@@ -40,11 +39,7 @@ export const quantizeApi = {
   /** Parse a model in the worker; only the summary comes back. */
   async open(req: OpenRequest): Promise<ModelSummary> {
     const { model } = await foldWeightInputs(
-      // Read through recycled buffers: a run's threads give each tensor's buffer back for the next read (read-buffers.ts).
-      await openModel(
-        { name: req.fileName, blob: readsRecycled(req.file) },
-        req.sidecars.map((s) => ({ name: s.name, blob: readsRecycled(s.blob) })),
-      ),
+      await openModel({ name: req.fileName, blob: req.file }, req.sidecars),
     );
     const weights = findWeights(model, { includeGather: true });
     models.set(req.modelId, { model, weights });
@@ -111,7 +106,6 @@ export const quantizeApi = {
       cancelled.delete(runId);
       pools.delete(runId);
       if (pool) await releaseRtnPool(pool);
-      dropReadBuffers();
     }
   },
 

@@ -9,7 +9,6 @@ import {
   type RtnPort,
   type RtnPortEvents,
 } from '../core/pipeline/rtn-pool';
-import { recycleReadBuffer } from './read-buffers';
 
 export type RtnThreadPool = ReturnType<typeof rtnMessagePool>;
 
@@ -71,8 +70,7 @@ export function rtnPoolFor(model: OnnxModel): RtnThreadPool | null {
   drop(setup.threads); // another setup's, or one whose thread died while it waited
   // One tensor read ahead: the quantize worker reads the next one while the threads work (with one thread, it
   // would otherwise read only once that thread is done).
-  // A tensor's buffer that comes back from its thread is read into again (read-buffers.ts).
-  const pool = rtnMessagePool(setup.threads, setup.spawn, 1, recycleReadBuffer);
+  const pool = rtnMessagePool(setup.threads, setup.spawn, 1);
   made.set(pool, { threads: setup.threads, spawn: setup.spawn });
   return pool;
 }
