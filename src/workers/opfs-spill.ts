@@ -17,7 +17,6 @@ const LOCK_PREFIX = 'qstudio-spill:';
 /** What OPFS offers a dedicated worker (typed here: the DOM lib leaves out the worker-only sync handle). */
 interface SyncHandle {
   write(buffer: ArrayBufferView, options?: { at?: number }): number;
-  flush(): void;
   close(): void;
 }
 type SpillFileHandle = FileSystemFileHandle & { createSyncAccessHandle(): Promise<SyncHandle> };
@@ -72,8 +71,8 @@ export async function runSpill(runId: string): Promise<RunSpill | null> {
         const handle = (await dir.getFileHandle(`t${n++}`, { create: true })) as SpillFileHandle;
         const sync = await handle.createSyncAccessHandle();
         try {
+          // No flush(): that is an fsync (durability a spill never needs; getFile reads what was written).
           if (sync.write(bytes, { at: 0 }) !== end) throw new Error('short write');
-          sync.flush();
         } finally {
           sync.close();
         }

@@ -4,7 +4,14 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { buildModel, floatTensor, modelBytes, node, valueInfo } from '../../test/fixtures/onnx-builders';
 import { normalizeConfig, type QuantConfig } from '../core/quant/config';
-import { answerRtn, POOL_FROM_BYTES, type RtnPort, type RtnPortEvents } from '../core/pipeline/rtn-pool';
+import {
+  answerRtn,
+  isRtnTrim,
+  POOL_FROM_BYTES,
+  trimRtn,
+  type RtnPort,
+  type RtnPortEvents,
+} from '../core/pipeline/rtn-pool';
 import type { OnnxModel } from '../core/onnx/types';
 import type { KernelWeight } from '../core/pipeline/schedule';
 import { quantizeApi as api } from './quantize.api';
@@ -35,6 +42,8 @@ interface Log {
   spawned: number;
   terminated: number;
   posted: number;
+  /** Trim messages (a finished run's pool kept for the next run). */
+  trims: number;
   inFlight: number;
   maxInFlight: number;
   /** Per message: the sender's tensor buffer was detached (moved, not copied). */
@@ -49,7 +58,7 @@ function fakeThreads(
   crashOn?: number,
   onPost?: (n: number) => void,
 ): { spawn: (e: RtnPortEvents) => RtnPort; log: Log; kill: () => void } {
-  const log: Log = { spawned: 0, terminated: 0, posted: 0, inFlight: 0, maxInFlight: 0, moved: [] };
+  const log: Log = { spawned: 0, terminated: 0, posted: 0, trims: 0, inFlight: 0, maxInFlight: 0, moved: [] };
   const started: RtnPortEvents[] = [];
   const spawn = (events: RtnPortEvents): RtnPort => {
     log.spawned++;
@@ -57,6 +66,7 @@ function fakeThreads(
     let dead = false;
     return {
       post(req, transfer) {
+        if (isRtnTrim(req)) return void (log.trims++, trimRtn());
         const n = ++log.posted;
         onPost?.(n);
         const received = structuredClone(req, { transfer });
@@ -143,7 +153,8 @@ describe('quantize worker with RTN threads', () => {
     useRtnThreads({ spawn: fake.spawn, threads: 2, fromBytes: 0 });
     const a = await quantized(modelId, normalizeConfig({ bits: 8 }));
     const b = await quantized(modelId, normalizeConfig({ bits: 4 }));
-    expect(fake.log).toMatchObject({ spawned: 2, terminated: 0, posted: 2 * LAYERS });
+    // Kept between the runs without the buffers they held for reuse: each thread was told to drop them.
+    expect(fake.log).toMatchObject({ spawned: 2, terminated: 0, posted: 2 * LAYERS, trims: 4 });
     expect(a.bytes).not.toEqual(b.bytes);
     useRtnThreads(null);
     expect(fake.log.terminated).toBe(2);

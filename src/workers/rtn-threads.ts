@@ -75,10 +75,14 @@ export function rtnPoolFor(model: OnnxModel): RtnThreadPool | null {
   return pool;
 }
 
-/** The run on `pool` is over: idle threads are kept for KEEP_THREADS_MS; a pool cancelled, failed or busy ends. */
+/**
+ * The run on `pool` is over: idle threads are kept for KEEP_THREADS_MS (without the buffers they kept for reuse); a
+ * pool cancelled, failed or busy ends.
+ */
 export async function releaseRtnPool(pool: RtnThreadPool): Promise<void> {
   const m = made.get(pool);
   if (!m || !pool.idle() || kept.has(m.threads)) return pool.close();
+  pool.trim(); // the run's buffers are not kept while the threads wait
   const k: Kept = { pool, spawn: m.spawn };
   k.timer = setTimeout(() => kept.get(m.threads) === k && drop(m.threads), KEEP_THREADS_MS);
   kept.set(m.threads, k);

@@ -2,7 +2,7 @@
 // postMessage moves them, and are answered by answerRtn (the threads' side).
 import { describe, expect, it } from 'vitest';
 import { normalizeConfig, type WeightSpec } from '../quant/config';
-import { rtnMessagePool, answerRtn, type RtnPort, type RtnPortEvents } from './rtn-pool';
+import { rtnMessagePool, answerRtn, isRtnTrim, trimRtn, type RtnPort, type RtnPortEvents } from './rtn-pool';
 import type { KernelWeight } from './schedule';
 import { quantizeForExport } from './weight';
 
@@ -11,9 +11,10 @@ const SPEC = normalizeConfig({ bits: 4, granularity: 'channel' }) as WeightSpec;
 const values = (seed: number) => Float32Array.from({ length: 128 }, (_, i) => Math.sin(i * 0.3 + seed));
 
 function ports(opts: { dieOn?: number } = {}) {
-  const log = { posted: 0, terminated: 0, transfers: [] as number[], sizes: [] as number[][] };
+  const log = { posted: 0, terminated: 0, trims: 0, transfers: [] as number[], sizes: [] as number[][] };
   const spawn = (events: RtnPortEvents): RtnPort => ({
     post(req, transfer) {
+      if (isRtnTrim(req)) return void (log.trims++, trimRtn());
       const n = ++log.posted;
       log.transfers.push(transfer.length);
       log.sizes.push(transfer.map((b) => b.byteLength));
@@ -98,6 +99,20 @@ describe('rtnMessagePool', () => {
     pool.recycle!(new ArrayBuffer(200));
     await pool.run(values(2), W, int8, 'int8'); // no buffer of 128 bytes left: the oldest two, as for MatMulNBits
     expect(log.sizes[1]).toEqual([512, 100, 200]);
+    await pool.close();
+  });
+
+  it('trim drops the buffers kept for reuse, here and in the threads: the next tensor goes alone', async () => {
+    const { spawn, log } = ports();
+    const pool = rtnMessagePool(2, spawn);
+    const int8 = normalizeConfig({ bits: 8, granularity: 'channel' }) as WeightSpec;
+    await Promise.all([pool.run(values(1), W, int8, 'int8'), pool.run(values(2), W, int8, 'int8')]);
+    for (const bytes of [128, 128, 128]) pool.recycle!(new ArrayBuffer(bytes));
+    pool.trim();
+    expect(log.trims).toBe(2); // one message per thread
+    const r = await pool.run(values(3), W, int8, 'int8');
+    expect(log.sizes[2]).toEqual([512]); // no output buffer sent along
+    expect(r).toEqual(quantizeForExport(values(3), W, int8, 'int8'));
     await pool.close();
   });
 

@@ -42,6 +42,17 @@ function outputArray(bytes: number): Uint8Array {
   return i >= 0 ? new Uint8Array(freeOutputs.splice(i, 1)[0]) : new Uint8Array(bytes);
 }
 
+/** A pool's message to its idle threads: the output buffers they keep for the next requests go (see `trim`). */
+export interface RtnTrim {
+  trim: true;
+}
+export const isRtnTrim = (m: RtnRequest | RtnTrim): m is RtnTrim => 'trim' in m;
+
+/** The worker's side of RtnTrim: the kept output buffers are dropped (a thread waiting for the next run holds none). */
+export function trimRtn(): void {
+  freeOutputs.length = 0;
+}
+
 /** The worker's side: one request answered, with the buffers to move back (the levels and the spare). */
 export function answerRtn({ id, values, weight, spec, target, outputs }: RtnRequest): {
   reply: RtnResponse;
@@ -93,7 +104,7 @@ export interface RtnPortEvents {
 }
 /** One started worker, as the pool uses it. */
 export interface RtnPort {
-  post(req: RtnRequest, transfer: ArrayBuffer[]): void;
+  post(req: RtnRequest | RtnTrim, transfer: ArrayBuffer[]): void;
   terminate(): void | Promise<unknown>;
 }
 
@@ -113,7 +124,7 @@ export function rtnMessagePool(
   spawn: (events: RtnPortEvents) => RtnPort,
   ahead = 0,
   recycle?: (buffer: ArrayBuffer) => void,
-): RtnPool & { close(reason?: Error): Promise<void>; idle(): boolean } {
+): RtnPool & { close(reason?: Error): Promise<void>; idle(): boolean; trim(): void } {
   const workers: { port: RtnPort; busy: boolean }[] = [];
   const queue: { req: RtnRequest; resolve: (r: ExportedWeight) => void; reject: (e: unknown) => void }[] = [];
   const waiting = new Map<number, Omit<(typeof queue)[number], 'req'> & { copied: boolean }>();
@@ -199,6 +210,15 @@ export function rtnMessagePool(
     recycle(buffer) {
       if (buffer.byteLength > 0 && !outputs.includes(buffer)) outputs.push(buffer);
       outputs.splice(0, outputs.length - 2 * threads);
+    },
+    /**
+     * Between runs (idle): the buffers kept for reuse go, here and in the threads (a run's output buffers would
+     * otherwise stay in memory while the threads wait for the next run).
+     */
+    trim() {
+      spares.length = 0;
+      outputs.length = 0;
+      for (const w of workers) w.port.post({ trim: true }, []);
     },
     /** Nothing queued or waiting and no thread died: the threads can serve another run. */
     idle: () => !broken && !queue.length && !waiting.size,
