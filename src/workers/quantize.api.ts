@@ -78,7 +78,8 @@ export const quantizeApi = {
     let kept = false;
     const report = throttleProgress(Date.now, (p: Progress) => void onProgress?.(p)); // remote: not awaited
     // RTN tensors go to threads on larger models; GPTQ / AdaRound / bias-corrected layers stay in this thread.
-    const pool = rtnPoolFor(model);
+    // A spilled (large) model reads no tensor ahead: one 180 MB tensor less held, for ~10 % more time.
+    const pool = rtnPoolFor(model, large ? 0 : 1);
     if (pool) pools.set(runId, pool);
     try {
       const dataLocation = `${downloadFileName(model.fileName, cfg)}_data`;

@@ -233,6 +233,20 @@ describe('quantize worker with RTN threads', () => {
     expect(rtnPoolFor(model(POOL_FROM_BYTES))).toBeNull();
   });
 
+  it('reads as many tensors ahead as the run asks, also on a pool kept from the last run', async () => {
+    const big = { fileBytes: POOL_FROM_BYTES, externalFiles: new Map() } as unknown as OnnxModel;
+    const { spawn } = fakeThreads();
+    useRtnThreads({ spawn, threads: 2 });
+    const spilled = rtnPoolFor(big, 0);
+    expect(spilled?.slots).toBe(2); // a large (spilled) run: no tensor read ahead
+    await releaseRtnPool(spilled!);
+    const again = rtnPoolFor(big);
+    expect(again).toBe(spilled); // the kept threads, with the next run's read-ahead
+    expect(again?.slots).toBe(3);
+    await again!.close();
+    useRtnThreads(null);
+  });
+
   it.each([
     [1, 0],
     [2, 1],

@@ -59,18 +59,19 @@ export function useRtnThreads(s: RtnThreadSetup | null): void {
  * A pool for one run on `model` (the kept one when there is one), or null to quantize in this thread (no threads set
  * up, or a model under 32 MiB). Give it back with `releaseRtnPool` when the run is over.
  */
-export function rtnPoolFor(model: OnnxModel): RtnThreadPool | null {
+export function rtnPoolFor(model: OnnxModel, readAhead = 1): RtnThreadPool | null {
   if (!setup || setup.threads < 1 || modelBytes(model) < (setup.fromBytes ?? POOL_FROM_BYTES)) return null;
   const k = kept.get(setup.threads);
   if (k?.spawn === setup.spawn && k.pool.idle()) {
     kept.delete(setup.threads);
     clearTimeout(k.timer);
+    k.pool.slots = setup.threads + readAhead;
     return k.pool;
   }
   drop(setup.threads); // another setup's, or one whose thread died while it waited
-  // One tensor read ahead: the quantize worker reads the next one while the threads work (with one thread, it
-  // would otherwise read only once that thread is done).
-  const pool = rtnMessagePool(setup.threads, setup.spawn, 1);
+  // `readAhead` tensors read beyond one per thread: with 1 the quantize worker reads the next one while the threads
+  // work (with one thread it would otherwise read only once that thread is done); memory: one tensor more held.
+  const pool = rtnMessagePool(setup.threads, setup.spawn, readAhead);
   made.set(pool, { threads: setup.threads, spawn: setup.spawn });
   return pool;
 }
