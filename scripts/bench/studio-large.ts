@@ -10,7 +10,8 @@
 // prints the rows and, for the whole 2.6 GB run, writes them into docs (`npm run bench --large` runs it too).
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
+import { loadText, machineText } from './load-average';
 import { basename, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { chromium, type Page } from '@playwright/test';
@@ -263,9 +264,7 @@ async function runOne(url: string, model: string, config: Config, tmp: string): 
       maxFrameGapMs,
       outBytes,
       files: files.map((f) => basename(f)),
-      load: `${load0.map((x) => x.toFixed(1)).join(' ')} → ${loadavg()
-        .map((x) => x.toFixed(1))
-        .join(' ')}`,
+      load: `${loadText(load0)} → ${loadText()}`,
       ort,
     };
   } finally {
@@ -358,8 +357,7 @@ if (process.argv[1] === import.meta.filename) {
   if (values.mb === '2600' && !values.only) {
     const root = join(import.meta.dirname, '../..');
     const json = join(root, 'docs/.bench-studio-large.json');
-    const load = (l: number[]) => l.map((x) => x.toFixed(1)).join(' ');
-    const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GB RAM, node ${process.version}, load average ${load(load0)} at start, ${load(loadavg())} at end`;
+    const machine = machineText(load0);
     const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], {
       cwd: root,
       encoding: 'utf8',
