@@ -10,7 +10,7 @@
 // prints the rows and, for the whole 2.6 GB run, writes them into docs (`npm run bench --large` runs it too).
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { loadavg, tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { loadText, machineText } from './load-average';
 import { basename, join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -27,6 +27,7 @@ import type { Row } from './extra-rows';
 import { writeLlmModel } from './models';
 import { buildPages, previewPages } from './vite-preview';
 import { patchPerformance } from './patch-performance';
+import { blobReadRow, measureBlobRead } from './blob-read';
 
 const f2 = (x: number) => x.toFixed(2);
 const mb = (b: number) => (b / 2 ** 20).toFixed(0);
@@ -324,6 +325,7 @@ export async function studioLargeBench(opts: {
         ],
       );
     }
+    rows.push(blobReadRow(AREA, await measureBlobRead([model, `${model}_data`]), cpus().length));
   } finally {
     await server.close();
     rmSync(dir, { recursive: true, force: true });
