@@ -1,6 +1,7 @@
 // Rows other benchmarks leave for this table: docs/.bench-eval.json (scripts/bench-eval-browser.ts: evaluation in
 // Chromium against onnxruntime-node) and any `--rows <file.json>` of the form { rows: [{ area, measure, after, ... }] }.
 import { existsSync, readFileSync } from 'node:fs';
+import { relative } from 'node:path';
 
 export type Row = string[]; // area, measure, after, before, detail, goal
 
@@ -37,7 +38,7 @@ export function extraRows(paths: string[]): { rows: Row[]; sources: string[] } {
       continue;
     }
     sources.push(
-      `${path}${data.commit ? ` (commit ${data.commit}${data.machine ? `, ${data.machine}` : ''})` : ''}`,
+      `${relative(process.cwd(), path) || path}${data.commit ? ` (commit ${data.commit}${data.machine ? `, ${data.machine}` : ''})` : ''}`,
     );
     for (const r of data.rows ?? []) {
       if (r && typeof r === 'object' && 'ratio' in r && 'model' in r) {
