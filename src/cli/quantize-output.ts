@@ -6,7 +6,7 @@ import type { Assignment } from '../core/mixed/plan';
 import { summarizeModel } from '../core/onnx';
 import type { OnnxModel } from '../core/onnx/types';
 import type { CalibrationResult } from '../core/pipeline/calibrate';
-import type { RunResult } from '../core/pipeline/run';
+import type { RunResult } from '../core/pipeline/write';
 import { toRecipe } from '../core/quant/config';
 import { writeExport, type SpillFile } from './write-export';
 import { formatRun, nothingReason } from './format';

@@ -1,13 +1,8 @@
 import { equalizeModel } from '../equalize/equalize';
 import { StudioError } from '../errors';
 import type { OnnxModel } from '../onnx/types';
-import {
-  runQuantization,
-  withBytes,
-  type OutputOptions,
-  type RunHooks,
-  type RunResult,
-} from '../pipeline/run';
+import { runQuantization, type RunHooks } from '../pipeline/run';
+import { withBytes, type OutputOptions, type RunResult } from '../pipeline/write';
 import type { MeasuredOn, QuantConfig } from '../quant/config';
 import type { Calibration } from '../pipeline/method';
 import {
