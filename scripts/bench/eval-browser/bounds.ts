@@ -4,7 +4,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { OpsJson } from '../eval-ops';
-import type { OptionsJson } from '../eval-options';
+import type { OptionsJson } from '../eval-options/json';
 
 const geomean = (xs: number[]) => Math.exp(xs.reduce((a, x) => a + Math.log(x), 0) / xs.length);
 const mdTable = (header: string[], body: string[][]) =>
