@@ -80,10 +80,16 @@ export async function* weightChunks(
   chunk: number,
 ): AsyncGenerator<{ values: Float32Array; start: number }> {
   const range = w.elements > chunk ? weightRangeReader(model, w) : null;
-  if (!range) {
-    yield { values: await read(model, w), start: 0 };
-    return;
-  }
-  for (let start = 0; start < w.elements; start += chunk)
-    yield { values: await range(start, Math.min(w.elements, start + chunk)), start };
+  if (range) yield* rangeChunks(range, w.elements, chunk);
+  else yield { values: await read(model, w), start: 0 };
+}
+
+/** `elements` values through `read`, `chunk` at a time (the last one shorter), with each chunk's first index. */
+export async function* rangeChunks(
+  read: RangeRead,
+  elements: number,
+  chunk: number,
+): AsyncGenerator<{ values: Float32Array; start: number }> {
+  for (let start = 0; start < elements; start += chunk)
+    yield { values: await read(start, Math.min(elements, start + chunk)), start };
 }

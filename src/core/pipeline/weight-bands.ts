@@ -3,14 +3,12 @@
 // slices of the whole weight's, without holding the weight, its levels and its dequantized copy at once.
 import { chunkedChannelRanges } from '../metrics/channels';
 import type { WeightInfo } from '../onnx/types';
+import { rangeChunks, type RangeRead } from '../onnx/weight-range';
 import type { IntBits, WeightSpec } from '../quant/config';
 import { dequantize } from '../quant/dequantize';
-import { quantizeTensor } from '../quant/quantize';
-import { asymmetricParams, levelRange, symmetricScale } from '../quant/range';
+import { gridFromExtremes, quantizeTensor } from '../quant/quantize';
+import { levelRange } from '../quant/range';
 import { groupingOptions, quantizeWeight, roundForOp, type QuantizedWeight } from './weight';
-
-/** Values [start, end) of a weight's flat values (core/onnx/weight-range.ts). */
-export type RangeRead = (start: number, end: number) => Promise<Float32Array>;
 
 export interface Band {
   /** Flat index of the band's first value. */
@@ -18,8 +16,6 @@ export interface Band {
   values: Float32Array;
   quantized: QuantizedWeight;
 }
-
-type Grid = { scales: Float32Array; zeroPoints: Int16Array | null };
 
 /**
  * How bands of `w` quantize as slices of the whole: alone when every scale group lies within a band's rows
@@ -34,33 +30,17 @@ function plan(w: WeightInfo, spec: WeightSpec): { multiple: number; grid: boolea
   return (spec.clip ?? 'minmax') === 'minmax' ? { multiple: 1, grid: true } : null;
 }
 
-async function* ranges(read: RangeRead, elements: number, chunk: number) {
-  for (let start = 0; start < elements; start += chunk)
-    yield { values: await read(start, Math.min(elements, start + chunk)), start };
-}
-
 /** The min/max grid quantParams gives the whole weight (per tensor, or per channel), from one pass over it. */
 async function wholeGrid(read: RangeRead, w: WeightInfo, spec: WeightSpec, bits: IntBits, chunk: number) {
   const perTensor = spec.granularity === 'tensor';
   const shape = perTensor ? [1, w.elements] : w.shape;
-  const r = await chunkedChannelRanges(ranges(read, w.elements, chunk), shape, perTensor ? 0 : w.channelAxis);
+  const r = await chunkedChannelRanges(
+    rangeChunks(read, w.elements, chunk),
+    shape,
+    perTensor ? 0 : w.channelAxis,
+  );
   const { qmin, qmax } = levelRange(bits, spec.scheme);
-  const groups = r.min.length;
-  const grid: Grid = {
-    scales: new Float32Array(groups),
-    zeroPoints: spec.scheme === 'asymmetric' ? new Int16Array(groups) : null,
-  };
-  for (let k = 0; k < groups; k++) {
-    const empty = !(r.min[k] <= r.max[k]);
-    const mn = empty ? 0 : r.min[k];
-    const mx = empty ? 0 : r.max[k];
-    if (grid.zeroPoints) {
-      const p = asymmetricParams(mn, mx, qmin, qmax);
-      grid.scales[k] = p.scale;
-      grid.zeroPoints[k] = p.zeroPoint;
-    } else grid.scales[k] = symmetricScale(Math.max(-mn, mx), qmax);
-  }
-  return grid;
+  return gridFromExtremes(r.min, r.max, spec.scheme, qmin, qmax);
 }
 
 /**

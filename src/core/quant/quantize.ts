@@ -167,11 +167,27 @@ export function quantParams(
     if (!finite) throw firstBad(w, start, end, opts.name);
   }
 
-  // Pass 2: float32 scale (and zero point) per group. Empty groups (a 0 dim) count as all-zero.
+  // Pass 2: float32 scale (and zero point) per group.
   const given = opts.params ? checkParams(opts.params, groups, scheme, qmin, qmax) : null;
-  const scales = given ? given.scales : new Float32Array(groups);
-  const zeroPoints = given ? given.zeroPoints : scheme === 'asymmetric' ? new Int16Array(groups) : null;
-  for (let k = 0; k < groups && !given; k++) {
+  const { scales, zeroPoints } = given ?? gridFromExtremes(mins, maxs, scheme, qmin, qmax);
+  return paramsOf(shape, bits, scheme, g, qmin, qmax, scales, zeroPoints);
+}
+
+/**
+ * The min/max grid of groups with extremes `mins[k]`, `maxs[k]`: a float32 scale (and zero point) per group. An
+ * empty group (min > max: a 0 dim, or nothing seen) counts as all-zero.
+ */
+export function gridFromExtremes(
+  mins: ArrayLike<number>,
+  maxs: ArrayLike<number>,
+  scheme: Scheme,
+  qmin: number,
+  qmax: number,
+): { scales: Float32Array; zeroPoints: Int16Array | null } {
+  const groups = mins.length;
+  const scales = new Float32Array(groups);
+  const zeroPoints = scheme === 'asymmetric' ? new Int16Array(groups) : null;
+  for (let k = 0; k < groups; k++) {
     const mn = mins[k] <= maxs[k] ? mins[k] : 0;
     const mx = mins[k] <= maxs[k] ? maxs[k] : 0;
     if (zeroPoints) {
@@ -182,8 +198,7 @@ export function quantParams(
       scales[k] = symmetricScale(Math.max(-mn, mx), qmax);
     }
   }
-
-  return paramsOf(shape, bits, scheme, g, qmin, qmax, scales, zeroPoints);
+  return { scales, zeroPoints };
 }
 
 function paramsOf(
