@@ -25,9 +25,39 @@ interface WeightRowProps {
 
 const parseBits = (v: string): Bits | null => (v === '' ? null : v === 'fp16' ? 'fp16' : (Number(v) as Bits));
 
-/** One weight: include checkbox, facts, per-layer bit override. Clicking the row shows it in the plots. */
 const CLIP_LABELS: Record<ClipMethod, string> = { minmax: 'min/max', mse: 'MSE', percentile: 'percentile' };
 
+/** One per-layer setting: "variant" (no override: the variant's own) or one of `options` ([value, label]). */
+function SettingCell(props: {
+  label: string;
+  title: string;
+  value: string;
+  disabled: boolean;
+  options: [string, string][];
+  onChange: (value: string) => void;
+}) {
+  return (
+    <td className="cell-setting" onClick={(e) => e.stopPropagation()}>
+      <select
+        className="select-small"
+        aria-label={props.label}
+        title={props.title}
+        value={props.value}
+        disabled={props.disabled}
+        onChange={(e) => props.onChange(e.currentTarget.value)}
+      >
+        <option value="">variant</option>
+        {props.options.map(([value, label]) => (
+          <option key={value} value={value}>
+            {label}
+          </option>
+        ))}
+      </select>
+    </td>
+  );
+}
+
+/** One weight: include checkbox, facts, per-layer settings. Clicking the row shows it in the plots. */
 export const WeightRow = memo(function WeightRow({
   weight: w,
   override,
@@ -84,60 +114,33 @@ export const WeightRow = memo(function WeightRow({
         </span>
       </td>
       {/* Layer settings: one cell each (columns Bits, Clip, Rounding) so a row stays one line tall. */}
-      <td className="cell-setting" onClick={(e) => e.stopPropagation()}>
-        <select
-          className="select-small"
-          aria-label={`Bit width for ${w.name}`}
-          title={why ?? 'Bit width of this layer (variant: each variant’s own)'}
-          value={override?.bits === undefined ? '' : String(override.bits)}
-          disabled={!included}
-          onChange={(e) => setLayerBits(w.name, parseBits(e.currentTarget.value))}
-        >
-          <option value="">variant</option>
-          {ALL_BITS.map((p) => (
-            <option key={p} value={String(p)}>
-              {bitsLabel(p)}
-            </option>
-          ))}
-        </select>
-      </td>
-      <td className="cell-setting" onClick={(e) => e.stopPropagation()}>
-        <select
-          className="select-small"
-          aria-label={`Clip range for ${w.name}`}
-          title={why ?? 'Clip range of this layer (variant: the global setting)'}
-          value={override?.clip ?? ''}
-          disabled={!included}
-          onChange={(e) => setLayerClip(w.name, (e.currentTarget.value || null) as ClipMethod | null)}
-        >
-          <option value="">variant</option>
-          {CLIP_METHODS.map((c) => (
-            <option key={c} value={c}>
-              {CLIP_LABELS[c]}
-            </option>
-          ))}
-        </select>
-      </td>
-      <td className="cell-setting" onClick={(e) => e.stopPropagation()}>
-        <select
-          className="select-small"
-          aria-label={`Rounding for ${w.name}`}
-          title={
-            why ??
-            'Rounding method of this layer (variant: the global setting); GPTQ and AdaRound need a sample set'
-          }
-          value={override?.method ?? ''}
-          disabled={!included}
-          onChange={(e) => setLayerMethod(w.name, (e.currentTarget.value || null) as RoundingMethod | null)}
-        >
-          <option value="">variant</option>
-          {(Object.keys(METHOD_LABELS) as RoundingMethod[]).map((m) => (
-            <option key={m} value={m}>
-              {METHOD_LABELS[m]}
-            </option>
-          ))}
-        </select>
-      </td>
+      <SettingCell
+        label={`Bit width for ${w.name}`}
+        title={why ?? 'Bit width of this layer (variant: each variant’s own)'}
+        value={override?.bits === undefined ? '' : String(override.bits)}
+        disabled={!included}
+        options={ALL_BITS.map((p) => [String(p), bitsLabel(p)])}
+        onChange={(v) => setLayerBits(w.name, parseBits(v))}
+      />
+      <SettingCell
+        label={`Clip range for ${w.name}`}
+        title={why ?? 'Clip range of this layer (variant: the global setting)'}
+        value={override?.clip ?? ''}
+        disabled={!included}
+        options={CLIP_METHODS.map((c) => [c, CLIP_LABELS[c]])}
+        onChange={(v) => setLayerClip(w.name, (v || null) as ClipMethod | null)}
+      />
+      <SettingCell
+        label={`Rounding for ${w.name}`}
+        title={
+          why ??
+          'Rounding method of this layer (variant: the global setting); GPTQ and AdaRound need a sample set'
+        }
+        value={override?.method ?? ''}
+        disabled={!included}
+        options={(Object.keys(METHOD_LABELS) as RoundingMethod[]).map((m) => [m, METHOD_LABELS[m]])}
+        onChange={(v) => setLayerMethod(w.name, (v || null) as RoundingMethod | null)}
+      />
     </tr>
   );
 });
