@@ -12,7 +12,7 @@ import {
   sharedHistogram,
 } from '../core/metrics';
 import { readWeight } from '../core/onnx';
-import { weightChunks, weightRangeReader } from '../core/onnx/weight-range';
+import { rangeChunks, weightChunks, weightRangeReader } from '../core/onnx/weight-range';
 import { listQuantizedWeights, readDequantized } from '../core/onnx/quantized-weights';
 import type { WeightInfo } from '../core/onnx/types';
 import { normalizeConfig, specFor, type Bits, type QuantConfig } from '../core/quant/config';
@@ -79,8 +79,7 @@ async function curveSample(
   if (!read) return sampleChannels(await readWeight(model, from), w, maxElements);
   reuse.buffer ??= new Float32Array(reuse.elements);
   const values = reuse.buffer.subarray(0, w.elements);
-  for (let a = 0; a < w.elements; a += VIEW_CHUNK_ELEMENTS)
-    values.set(await read(a, Math.min(w.elements, a + VIEW_CHUNK_ELEMENTS)), a);
+  for await (const c of rangeChunks(read, w.elements, VIEW_CHUNK_ELEMENTS)) values.set(c.values, c.start);
   return sampleChannels(values, w, maxElements);
 }
 

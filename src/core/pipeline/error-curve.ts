@@ -2,6 +2,7 @@
 // fused pass per width, no dequantized copy), and above a size a stated subset of whole output channels stands in
 // for the weight (an estimate, labelled as such by the caller).
 import { combineErrorSums, emptyErrorSums, type ErrorSums } from '../metrics/error';
+import type { RangeRead } from '../onnx/weight-range';
 import type { Bits, WeightSpec } from '../quant/config';
 import type { KernelWeight } from './schedule';
 import { quantizeForExport } from './weight';
@@ -113,7 +114,7 @@ const GAP_ELEMENTS = 2 ** 14;
  * weight is never held whole. Same values, in the same order, as sampleChannels of the whole weight.
  */
 export async function sampleChannelsFrom(
-  read: (start: number, end: number) => Promise<Float32Array>,
+  read: RangeRead,
   elements: number,
   w: KernelWeight,
   maxElements: number,

@@ -4,7 +4,7 @@
 import { isStudioError, StudioError, type StudioErrorName } from '../errors';
 import type { OnnxModel } from '../onnx/types';
 import type { WeightSpec } from '../quant/config';
-import { containerInfo } from '../quant/pack';
+import { packedBytes } from '../quant/pack';
 import type { KernelWeight, RtnPool } from './schedule';
 import { quantizeForExport, type ExportedWeight } from './weight';
 
@@ -74,10 +74,8 @@ export function answerRtn({ id, values, weight, spec, target, outputs }: RtnRequ
 }
 
 /** The bytes of a request's QDQ packed levels (quantizeForExport's output size), or null for other targets. */
-const packedBytes = ({ target, spec, values }: RtnRequest): number | null =>
-  typeof target === 'string' && spec.bits !== 'fp16'
-    ? Math.ceil((values.length * containerInfo(target).bits) / 8)
-    : null;
+const requestPackedBytes = ({ target, spec, values }: RtnRequest): number | null =>
+  typeof target === 'string' && spec.bits !== 'fp16' ? packedBytes(values.length, target) : null;
 
 /** Every buffer of the result a typed array covers whole (a shared or larger buffer would be detached under someone else). */
 function transferables(r: ExportedWeight): ArrayBuffer[] {
@@ -144,7 +142,7 @@ export function rtnMessagePool(
   // A QDQ tensor's packed size is known here: the buffer of that size goes with it (handing the oldest two could give
   // one thread every buffer of a size the other needs next); else the oldest two, for the thread to match.
   const outputsFor = (req: RtnRequest): ArrayBuffer[] => {
-    const bytes = packedBytes(req);
+    const bytes = requestPackedBytes(req);
     const i = bytes === null ? -1 : outputs.findIndex((b) => b.byteLength === bytes);
     return i >= 0 ? outputs.splice(i, 1) : outputs.splice(0, 2);
   };

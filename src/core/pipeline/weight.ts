@@ -4,7 +4,7 @@ import type { WeightSpec } from '../quant/config';
 import { dequantize, quantizeFloat16, quantizeTensor } from '../quant';
 import { float16Fused } from '../quant/float16-fused';
 import { quantizeFused, type OutRounding } from '../quant/fused';
-import { containerInfo, type PackContainer } from '../quant/pack';
+import { packedBytes, type PackContainer } from '../quant/pack';
 import { packMatMulNBits, type MatMulNBitsPacked, type NBits } from '../quant/matmulnbits';
 import { nbitsDirect } from '../quant/nbits-fused';
 import type { QuantizedTensor } from '../quant/types';
@@ -138,7 +138,7 @@ export function quantizeForExport(
       sums: r.sums,
     };
   }
-  const bytes = Math.ceil((values.length * containerInfo(target).bits) / 8);
+  const bytes = packedBytes(values.length, target);
   const r = quantizeFused(values, w.shape, opts, target, outRounding(w.opDtype), output?.(bytes));
   return { kind: 'packed', q: r.params, packed: r.packed, sums: r.sums };
 }
