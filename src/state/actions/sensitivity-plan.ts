@@ -143,6 +143,23 @@ export function budgetPlanConfirm(
   );
 }
 
+/** What to ask before the Sensitivity panel measures `widths` on its sample source, or null to start at once. */
+export function panelConfirm(
+  s: AppState,
+  widths: readonly IntBits[],
+  show: IntBits,
+  above = LONG_MEASUREMENT_SECONDS,
+): SensitivityConfirm | null {
+  const src = sensitivitySource(s);
+  return longMeasurement(
+    s,
+    widths,
+    show,
+    { samples: src.samples, source: sourceText(src), purpose: 'panel' },
+    above,
+  );
+}
+
 /**
  * Ask `c` first. Its answer runs on the data and settings of the moment of the click, so while it is open it follows
  * them: a new calibration count, sample set or setting gives it a new estimate (kept open even when that is short
@@ -155,14 +172,7 @@ export function askFirst(c: SensitivityConfirm): void {
   setState({ sensitivityConfirm: c });
   const follow = (s: AppState): SensitivityConfirm | null => {
     if (c.purpose === 'plan') return budgetMeasuresFirst(s) ? budgetPlanConfirm(s, 0) : null;
-    const src = sensitivitySource(s);
-    return longMeasurement(
-      s,
-      c.widths,
-      c.show,
-      { samples: src.samples, source: sourceText(src), purpose: 'panel' },
-      0,
-    );
+    return panelConfirm(s, c.widths, c.show, 0);
   };
   const stop = appStore.subscribe((s) => {
     if (s.sensitivityConfirm !== shown) return stop(); // answered, closed or replaced: no longer ours

@@ -22,10 +22,9 @@ import {
   selectBudgetSensitivity,
   sensitivityKey,
   sensitivitySource,
-  sourceText,
   type BudgetSensitivity,
 } from './sensitivity-data';
-import { askFirst, longMeasurement } from './sensitivity-plan';
+import { askFirst, panelConfirm } from './sensitivity-plan';
 
 /** The widths "give more bits" offers a layer from the ranking (besides float and the variant's own width). */
 export const LAYER_WIDTHS: readonly Bits[] = [8, 6, 5, 4, 3, 'fp16'];
@@ -121,12 +120,7 @@ async function runWidths(
   const s = getState();
   if (!selectLoaded(s) || s.sensitivityRun.status === 'running' || sensitivityBlocker(s)) return;
   if (!confirmed) {
-    const src = sensitivitySource(s);
-    const ask = longMeasurement(s, widths, show, {
-      samples: src.samples,
-      source: sourceText(src),
-      purpose: 'panel',
-    });
+    const ask = panelConfirm(s, widths, show);
     if (ask) return askFirst(ask);
   }
   setState({ sensitivityConfirm: null });
