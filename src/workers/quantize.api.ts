@@ -12,7 +12,7 @@ import { calibrations, mustGetCalibration } from './quantize-calibrations';
 import { downloadFileName } from '../state/variant-key';
 import { throttleProgress } from '../core/progress';
 import { macrotask } from './macrotask';
-import { releaseRtnPool, rtnPoolFor, type RtnThreadPool } from './rtn-threads';
+import { endKeptRtnPools, releaseRtnPool, rtnPoolFor, type RtnThreadPool } from './rtn-threads';
 import { removeStaleSpills, runSpill, spillFromBytes } from './opfs-spill';
 import { planBudget, type UserBudget } from '../core/mixed/run';
 import type { MeasuredLoss } from '../core/mixed/plan';
@@ -106,7 +106,9 @@ export const quantizeApi = {
       if (!kept) void spill?.discard();
       cancelled.delete(runId);
       pools.delete(runId);
-      if (pool) await releaseRtnPool(pool);
+      // Only a finished run's threads wait for the next width: a cancel seen through `cancelFlag` before the
+      // `cancel` message (or a failure) can leave the pool idle, and its threads would otherwise be kept.
+      if (pool) await (kept ? releaseRtnPool(pool) : pool.close());
     }
   },
 
@@ -155,7 +157,11 @@ export const quantizeApi = {
 
   async cancel(runId: string): Promise<void> {
     cancelled.add(runId);
-    void pools.get(runId)?.close(new StudioError('CancelledError', `run ${runId} was cancelled`));
+    const pool = pools.get(runId);
+    // A run that finished before its cancel came (a batch's Cancel just after a width was written) kept its threads
+    // for the next width, which will not come.
+    if (pool) void pool.close(new StudioError('CancelledError', `run ${runId} was cancelled`));
+    else endKeptRtnPools();
   },
 
   async dropRun(runId: string): Promise<void> {

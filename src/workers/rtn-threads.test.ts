@@ -217,6 +217,40 @@ describe('quantize worker with RTN threads', () => {
     expect(fake.log.posted).toBeLessThan(LAYERS);
   });
 
+  it('a cancel seen only through the shared flag, with nothing in flight, ends the threads (none kept)', async () => {
+    // The page sets the flag before it sends `cancel`: set as the last tensor comes back, the run stops after its
+    // loop with an idle pool, which a finished run would keep for the next width.
+    const modelId = await openChain();
+    const flag = new Int32Array(new SharedArrayBuffer(4));
+    const fake = fakeThreads();
+    let replies = 0;
+    const spawn = (events: RtnPortEvents) =>
+      fake.spawn({
+        message: (res) => {
+          if (++replies === LAYERS) Atomics.store(flag, 0, 1);
+          events.message(res);
+        },
+        error: events.error,
+      });
+    useRtnThreads({ spawn, threads: 2, fromBytes: 0 });
+    const run = api.quantize(modelId, 'flagged', normalizeConfig({ bits: 8 }), undefined, undefined, flag);
+    await expect(run).rejects.toMatchObject({ name: 'CancelledError' });
+    expect(fake.log.posted).toBe(LAYERS);
+    expect(fake.log).toMatchObject({ spawned: 2, terminated: 2 });
+  });
+
+  it('a cancel that comes after its run finished ends the threads kept for the next width', async () => {
+    // A batch's Cancel can reach the worker just after the width it names was written (no check runs while writing).
+    const modelId = await openChain();
+    const fake = fakeThreads();
+    useRtnThreads({ spawn: fake.spawn, threads: 2, fromBytes: 0 });
+    await api.quantize(modelId, 'finished', normalizeConfig({ bits: 8 }));
+    expect(fake.log).toMatchObject({ spawned: 2, terminated: 0 });
+    await api.cancel('finished');
+    expect(fake.log.terminated).toBe(2);
+    await api.dropRun('finished');
+  });
+
   it('threads only from 32 MiB of weights (file and external data), as many as the setup says', () => {
     const model = (fileBytes: number, external: number[] = []) =>
       ({

@@ -52,7 +52,12 @@ function drop(threads: number): void {
 /** How threads are started and how many (quantize.worker.ts; tests and the bench pass their own). null: none. */
 export function useRtnThreads(s: RtnThreadSetup | null): void {
   setup = s;
-  if (!s) [...kept.keys()].forEach(drop);
+  if (!s) endKeptRtnPools();
+}
+
+/** The threads waiting for a next run end now (a cancel: no next width is coming). */
+export function endKeptRtnPools(): void {
+  [...kept.keys()].forEach(drop);
 }
 
 /**
