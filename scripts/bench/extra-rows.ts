@@ -1,7 +1,7 @@
 // Rows other benchmarks leave for this table: docs/.bench-eval.json (scripts/bench-eval-browser.ts: evaluation in
 // Chromium against onnxruntime-node) and any `--rows <file.json>` of the form { rows: [{ area, measure, after, ... }] }.
 import { existsSync, readFileSync } from 'node:fs';
-import { relative } from 'node:path';
+import { relative, resolve } from 'node:path';
 
 export type Row = string[]; // area, measure, after, before, detail, goal
 
@@ -25,6 +25,15 @@ interface GenericRow {
 
 const f2 = (x: number) => x.toFixed(2);
 
+const ROOT = resolve(import.meta.dirname, '../..');
+
+/** The line under the table that names the files its extra rows came from. */
+export const EXTRA_PREFIX = 'Extra rows from ';
+
+/** How the "Extra rows from" line names one file: its path in the repository, the commit and machine measured on. */
+export const sourceText = (path: string, data: { commit?: string; machine?: string }): string =>
+  `${relative(ROOT, path) || path}${data.commit ? ` (commit ${data.commit}${data.machine ? `, ${data.machine}` : ''})` : ''}`;
+
 /** Table rows from the files that exist (a missing file adds nothing; a malformed one says so in a row). */
 export function extraRows(paths: string[]): { rows: Row[]; sources: string[] } {
   const rows: Row[] = [];
@@ -37,9 +46,7 @@ export function extraRows(paths: string[]): { rows: Row[]; sources: string[] } {
       rows.push(['(extra)', path, '–', '–', `not read: ${(e as Error).message}`, '']);
       continue;
     }
-    sources.push(
-      `${relative(process.cwd(), path) || path}${data.commit ? ` (commit ${data.commit}${data.machine ? `, ${data.machine}` : ''})` : ''}`,
-    );
+    sources.push(sourceText(path, data));
     for (const r of data.rows ?? []) {
       if (r && typeof r === 'object' && 'ratio' in r && 'model' in r) {
         const e = r as EvalRow;

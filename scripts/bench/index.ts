@@ -18,7 +18,7 @@ import * as prettier from 'prettier';
 import { writeInlineModel, writeExternalModel } from './models';
 import type { KernelResult } from './kernel';
 import { browserKernelBench } from './kernel-browser';
-import { extraRows, type Row } from './extra-rows';
+import { EXTRA_PREFIX, extraRows, type Row } from './extra-rows';
 import { llmBench } from './large';
 import { DESCRIPTION as STUDIO_LARGE_DESCRIPTION, studioLargeBench } from './studio-large';
 
@@ -297,7 +297,7 @@ writeFileSync(
       '',
       table,
       '',
-      ...(extra.sources.length ? [`Extra rows from ${extra.sources.join('; ')}.`, ''] : []),
+      ...(extra.sources.length ? [`${EXTRA_PREFIX}${extra.sources.join('; ')}.`, ''] : []),
       '## Growth (int8 per-channel, synthetic Gemm models; with `--large` a last row for the 2.6 GB MatMul model)',
       '',
       growthTable,

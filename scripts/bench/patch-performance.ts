@@ -3,6 +3,7 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { EXTRA_PREFIX, sourceText } from './extra-rows';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 
@@ -31,6 +32,16 @@ export function patchPerformance(
   const cells = (r: RowObject) =>
     `| ${[r.area, r.measure, r.after, r.before, r.detail, r.goal].join(' | ')} |`;
   lines.splice(end + 1, 0, ...rows.map(cells), '', note);
+  // The "Extra rows from" line names each JSON's commit and machine: the one just written is named anew.
+  for (const json of also.filter((p) => p.endsWith('.json'))) {
+    const at = lines.findIndex((l) => l.startsWith(EXTRA_PREFIX));
+    const name = sourceText(json, {}).replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    if (at >= 0)
+      lines[at] = lines[at].replace(
+        new RegExp(`${name} \\([^)]*\\)`),
+        sourceText(json, JSON.parse(readFileSync(json, 'utf8'))),
+      );
+  }
   writeFileSync(PERF, lines.join('\n').replace(/\n{3,}/g, '\n\n'));
   execFileSync('npx', ['prettier', '--write', PERF, ...also], { cwd: ROOT, stdio: 'ignore' });
 }
