@@ -99,4 +99,28 @@ describe('chunkedChannelErrors', () => {
       channelErrors(v, deq, [6, 5, 7], axis),
     );
   });
+
+  // A direct per-value reference (the channel of flat index i is ⌊i / inner⌋ mod dim), the last axis included.
+  it.each([
+    [2, 1],
+    [2, 12],
+    [0, 5],
+  ])('axis %i in chunks of %i: the sums of a per-value reference', async (axis, size) => {
+    const shape = [6, 5, 7];
+    const dim = shape[axis];
+    const inner = shape.slice(axis + 1).reduce((x, y) => x * y, 1);
+    const signal = new Float64Array(dim);
+    const noise = new Float64Array(dim);
+    v.forEach((x, i) => {
+      const d = Math.floor(i / inner) % dim;
+      signal[d] += x * x;
+      noise[d] += (x - deq[i]) ** 2;
+    });
+    const r = await chunkedChannelErrors(chunks(size), shape, axis);
+    const sqnr = Array.from(signal, (s, d) => Math.fround(10 * Math.log10(s / noise[d])));
+    expect(Array.from(r.sqnrDb)).toEqual(sqnr);
+    expect(Array.from(r.rmsError)).toEqual(
+      Array.from(noise, (n) => Math.fround(Math.sqrt(n / (v.length / dim)))),
+    );
+  });
 });

@@ -55,4 +55,25 @@ describe('chunkedChannelRanges', () => {
       channelRanges(v, [6, 5, 7], axis),
     );
   });
+
+  // A direct per-value reference (the channel of flat index i is ⌊i / inner⌋ mod dim), for every axis, the last
+  // (runs of one value: its own loop) included, in chunks that start mid-channel.
+  it.each([
+    [2, 1],
+    [2, 8],
+    [1, 3],
+    [0, 11],
+  ])('axis %i in chunks of %i equals a per-value reference', async (axis, size) => {
+    const shape = [6, 5, 7];
+    const inner = shape.slice(axis + 1).reduce((x, y) => x * y, 1);
+    const min = Array<number>(shape[axis]).fill(Infinity);
+    const max = Array<number>(shape[axis]).fill(-Infinity);
+    v.forEach((x, i) => {
+      const d = Math.floor(i / inner) % shape[axis];
+      if (x < min[d]) min[d] = Math.fround(x);
+      if (x > max[d]) max[d] = Math.fround(x);
+    });
+    const r = await chunkedChannelRanges(chunks(size, false), shape, axis);
+    expect([Array.from(r.min), Array.from(r.max)]).toEqual([min, max]);
+  });
 });
