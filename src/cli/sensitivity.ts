@@ -11,6 +11,7 @@ import { openModelFile } from './files';
 import { formatSensitivity } from './format-sensitivity';
 import { measureSensitivityCli } from './measure';
 import { SensitivityUsageError } from './sensitivity-usage';
+import { jsonNumbers } from '../core/report/json';
 
 export async function sensitivityCommand(args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -103,7 +104,3 @@ async function readRecipe(path: string): Promise<unknown> {
     throw new StudioError('QuantConfigError', `recipe ${path} is not valid JSON (${(e as Error).message})`);
   }
 }
-
-/** JSON has no ±Infinity: write them as strings ("Infinity") rather than the null JSON.stringify would give. */
-const jsonNumbers = (_key: string, v: unknown) =>
-  typeof v === 'number' && !Number.isFinite(v) && !Number.isNaN(v) ? String(v) : v;

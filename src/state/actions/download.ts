@@ -39,6 +39,14 @@ export function variantBlob(loaded: OpenedModel, variant: Variant): Promise<Blob
   return getQuantizeSession().exportBlob(loaded, variant.id, { runId: result.runId, config: variant.config });
 }
 
+/** Save a Blob made on the page (a report, a recipe) as a file: its object URL lives only for the click. */
+export function saveBlob(blob: Blob, fileName: string): void {
+  if (typeof document === 'undefined') return;
+  const url = URL.createObjectURL(blob);
+  saveUrl(url, fileName);
+  setTimeout(() => URL.revokeObjectURL(url), 0);
+}
+
 /** Hand a prepared object URL to the browser as a file download. */
 function saveUrl(url: string, fileName: string): void {
   if (typeof document === 'undefined') return;

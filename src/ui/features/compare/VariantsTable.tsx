@@ -5,6 +5,7 @@ import { Panel } from '../../components/Panel';
 import { useVariantColor } from '../../components/variant-colors';
 import { WeightSqnrTerm, WeightSqnrValue } from '../../components/WeightSqnr';
 import { formatBytes, formatCount, formatDb, formatRatio } from '../../format';
+import { downloadReport } from '../../../state/actions/report';
 import { DownloadButton } from '../download/DownloadButton';
 import { AccuracyCell } from '../evaluation/results/AccuracyCell';
 
@@ -51,6 +52,33 @@ function Row({ v }: { v: Variant }) {
   );
 }
 
+/**
+ * The session as files to keep: a JSON report (run summaries, the last evaluation, measured sensitivity) and a CSV of
+ * every layer of every variant (weight error, not accuracy: the column names say so).
+ */
+function ReportButtons() {
+  return (
+    <div className="report-buttons" role="group" aria-label="Download the results">
+      <button
+        type="button"
+        className="btn btn-small"
+        title="Every variant's settings, sizes and per-layer weight error, the last evaluation and any measured sensitivity, as JSON (the shapes of qstudio's --json output)"
+        onClick={() => downloadReport('json')}
+      >
+        Report (JSON)
+      </button>
+      <button
+        type="button"
+        className="btn btn-small"
+        title="One row per layer of each variant: bits, sizes, weight SQNR / MSE / max error, and the layers left float with why"
+        onClick={() => downloadReport('csv')}
+      >
+        Layers (CSV)
+      </button>
+    </div>
+  );
+}
+
 /** Every variant's size and quality, with its download. */
 export function VariantsTable() {
   const variants = useAppStore(useShallow((s) => s.variantOrder.map((id) => s.variants[id])));
@@ -64,6 +92,7 @@ export function VariantsTable() {
       subtitle={`Original file ${formatBytes(summary.fileBytes)} (${formatCount(summary.fileBytes)} bytes). Sizes are of the exported files.`}
       id="variants"
       testId="variants-table"
+      actions={<ReportButtons />}
     >
       <div className="table-scroll">
         <table className="table table-compact variants-table">

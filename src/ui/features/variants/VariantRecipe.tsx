@@ -1,5 +1,6 @@
 import { toRecipe } from '../../../core/quant/config';
 import { downloadFileName, selectLoaded, useAppStore, type Variant } from '../../../state';
+import { saveBlob } from '../../../state/actions/download';
 
 /** What a layer of a mixed-precision variant got: "float", or "5-bit". */
 const layerBits = (v: Variant, name: string): string => {
@@ -14,12 +15,8 @@ export function VariantRecipe({ v }: { v: Variant }) {
   const names = Object.keys(v.config.layers);
   const save = () => {
     const json = JSON.stringify(toRecipe(v.config), null, 2) + '\n';
-    const url = URL.createObjectURL(new Blob([json], { type: 'application/json' }));
-    const a = document.createElement('a');
-    a.href = url;
-    a.download = downloadFileName(modelName, v.config).replace(/\.onnx$/, '.recipe.json');
-    a.click();
-    setTimeout(() => URL.revokeObjectURL(url), 0);
+    const name = downloadFileName(modelName, v.config).replace(/\.onnx$/, '.recipe.json');
+    saveBlob(new Blob([json], { type: 'application/json' }), name);
   };
   return (
     <details className="variant-recipe small" data-testid={`variant-recipe-${v.id}`}>

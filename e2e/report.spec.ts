@@ -1,0 +1,99 @@
+import { readFileSync } from 'node:fs';
+import { expect, test, type Page } from '@playwright/test';
+import { parseModel } from '../src/core/onnx';
+import { runQuantization } from '../src/core/pipeline/run';
+import { normalizeConfig } from '../src/core/quant/config';
+import { LAYER_COLUMNS } from '../src/core/report/studio-report';
+import { testModel } from '../test/paths';
+import { V4, V8, evaluate, expectModelReady, expectSamplesReady, quantize } from './helpers';
+
+// Needs the worker API. The Variants panel's report downloads: the JSON holds each variant's run summary (the CLI
+// core's for the same settings), its evaluation or why it has none; the CSV one row per layer of each variant.
+test.describe.configure({ timeout: 150_000 });
+
+async function saved(page: Page, name: string): Promise<{ file: string; text: string }> {
+  const wait = page.waitForEvent('download');
+  await page.getByTestId('variants-table').getByRole('button', { name }).click();
+  const download = await wait;
+  const path = test.info().outputPath(download.suggestedFilename());
+  await download.saveAs(path);
+  return { file: download.suggestedFilename(), text: readFileSync(path, 'utf8') };
+}
+
+interface ReportJson {
+  format: string;
+  model: { fileName: string; weights: number };
+  variants: {
+    id: string;
+    name: string;
+    fileName: string;
+    summary: { layers: { name: string }[]; fileBytesAfter: number; config: { bits: number } };
+    evaluation: { id: string; exact: { accuracy: { top1Accuracy: number } } } | null;
+    notEvaluated?: string;
+  }[];
+  evaluation: { sampleCount: number; samplesLabel: string } | null;
+}
+
+test('report: JSON of every variant (its evaluation or why not) and a CSV row per layer', async ({
+  page,
+}) => {
+  await page.goto('/');
+  await page.getByRole('button', { name: 'Demo model', exact: true }).click();
+  await expectModelReady(page, 'mnist-8.onnx');
+  await quantize(page, ['8-bit', '4-bit']);
+  await expect(page.getByTestId('quantize-batch')).toHaveAttribute('data-status', 'idle');
+  await expect(page.getByTestId(`variant-${V4}`)).toHaveAttribute('data-status', 'done');
+
+  const first = await saved(page, 'Report (JSON)');
+  expect(first.file).toBe('mnist-8.report.json');
+  const before = JSON.parse(first.text) as ReportJson;
+  expect(before).toMatchObject({
+    format: 'qstudio-report',
+    model: { fileName: 'mnist-8.onnx' },
+    evaluation: null,
+  });
+  expect(before.variants.map((v) => [v.id, v.evaluation, v.notEvaluated])).toEqual([
+    [V8, null, 'no evaluation was run'],
+    [V4, null, 'no evaluation was run'],
+  ]);
+  // Each summary is the CLI core's for the same settings; sizes are the ones on screen.
+  const model = parseModel(new Uint8Array(readFileSync(testModel('mnist-8', 'model.onnx'))), 'mnist-8.onnx');
+  for (const v of before.variants) {
+    const core = await runQuantization(model, normalizeConfig({ bits: v.summary.config.bits }), 'cli');
+    expect(JSON.parse(JSON.stringify(core.summary.layers))).toEqual(v.summary.layers);
+    await expect(page.getByTestId(`variant-size-${v.id}`)).toHaveAttribute(
+      'data-bytes',
+      String(v.summary.fileBytesAfter),
+    );
+  }
+
+  await page.getByRole('button', { name: 'Use 300 demo digits' }).click();
+  await expectSamplesReady(page, 300);
+  await evaluate(page);
+  await quantize(page, ['2-bit']); // made after the evaluation: in the report without one
+  await expect(page.getByTestId('variant-w2-sym-channel')).toHaveAttribute('data-status', 'done');
+
+  const after = JSON.parse((await saved(page, 'Report (JSON)')).text) as ReportJson;
+  expect(after.evaluation?.samplesLabel).toMatch(/^evaluated on samples 129–300/);
+  expect(after.variants.map((v) => [v.id, v.evaluation?.id ?? null, v.notEvaluated])).toEqual([
+    [V8, V8, undefined],
+    [V4, V4, undefined],
+    ['w2-sym-channel', null, 'made after the last evaluation'],
+  ]);
+  for (const v of after.variants.slice(0, 2))
+    await expect(page.getByTestId(`variant-accuracy-${v.id}`)).toHaveAttribute(
+      'data-value',
+      String(v.evaluation!.exact.accuracy.top1Accuracy),
+    );
+
+  const csv = await saved(page, 'Layers (CSV)');
+  expect(csv.file).toBe('mnist-8.layers.csv');
+  const rows = csv.text.trimEnd().split('\r\n');
+  expect(rows[0]).toBe(LAYER_COLUMNS.join(','));
+  const weights = await page.getByTestId('weight-row').evaluateAll((r) => r.map((x) => x.dataset.weight));
+  for (const v of after.variants) {
+    const layerNames = rows.filter((r) => r.startsWith(`${v.name},`)).map((r) => r.split(',')[1]);
+    expect(layerNames).toEqual(v.summary.layers.map((l) => l.name));
+    expect([...layerNames].sort()).toEqual([...weights].sort());
+  }
+});
