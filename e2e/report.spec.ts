@@ -27,7 +27,12 @@ interface ReportJson {
     id: string;
     name: string;
     fileName: string;
-    summary: { layers: { name: string }[]; fileBytesAfter: number; config: { bits: number } };
+    summary: {
+      layers: { name: string }[];
+      fileBytesBefore: number;
+      fileBytesAfter: number;
+      config: { bits: number };
+    };
     evaluation: { id: string; exact: { accuracy: { top1Accuracy: number } } } | null;
     notEvaluated?: string;
   }[];
@@ -85,6 +90,22 @@ test('report: JSON of every variant (its evaluation or why not) and a CSV row pe
       'data-value',
       String(v.evaluation!.exact.accuracy.top1Accuracy),
     );
+
+  // Where the bytes go: each column sums to the file size on screen (and in the report), to the byte.
+  const account = page.getByTestId('byte-account');
+  await account.getByText('Where the bytes go').click();
+  const columns = await account.locator('tbody').evaluate((body) => {
+    const rows = [...body.querySelectorAll('tr')].map((tr) =>
+      [...tr.querySelectorAll('td')].map((td) => Number(td.dataset.bytes)),
+    );
+    const file = rows.pop()!;
+    return file.map((bytes, c) => ({ file: bytes, sum: rows.reduce((a, r) => a + r[c], 0) }));
+  });
+  expect(columns.map((c) => c.file)).toEqual([
+    after.variants[0].summary.fileBytesBefore,
+    ...after.variants.map((v) => v.summary.fileBytesAfter),
+  ]);
+  for (const c of columns) expect(c.sum).toBe(c.file);
 
   const csv = await saved(page, 'Layers (CSV)');
   expect(csv.file).toBe('mnist-8.layers.csv');

@@ -283,7 +283,7 @@ describe('exclusions and overrides by subgraph weight names', () => {
       normalizeConfig({ bits: 8, granularity: 'channel', layers: { Win: { skip: true }, Wc: { bits: 4 } } }),
       'r',
     );
-    expect(summary.skipped).toEqual([{ name: 'Win', reason: 'excluded' }]);
+    expect(summary.skipped).toEqual([{ name: 'Win', reason: 'excluded', bytes: expect.any(Number) }]);
     expect(summary.layers.map((l) => [l.name, l.bits]).sort()).toEqual([
       ['Wc', 4],
       ['Wout', 8],

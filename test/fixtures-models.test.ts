@@ -159,7 +159,11 @@ describe('tinytf (synthetic token order task)', () => {
     );
     // The embedding table is found and left float with its reason (Gather tables are opt-in); every matrix is quantized.
     expect(summary.skipped).toEqual([
-      { name: 'tok.weight', reason: expect.stringMatching(/^Gather table \(embedding\): not included/) },
+      {
+        name: 'tok.weight',
+        reason: expect.stringMatching(/^Gather table \(embedding\): not included/),
+        bytes: expect.any(Number),
+      },
     ]);
     const node = Object.values(await runModel('node', q, feeds(100)))[0];
     const web = Object.values(await runModel('web', q, feeds(100)))[0];

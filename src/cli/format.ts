@@ -2,6 +2,7 @@ import { decibelText, formatBytes, scientificText } from '../core/format';
 import { describeQuantized } from '../core/onnx/inventory';
 import { nothingReason as nothingReasonOf } from '../core/pipeline/select';
 import type { LayerResult, ModelSummary, RunSummary } from '../protocol/dto';
+import { byteAccount, type ByteAccount, type BytePart, type ByteRow } from '../core/report/byte-account';
 
 /** Left-align text columns, right-align numbers. */
 export function table(header: string[], rows: string[][], numeric: boolean[]): string {
@@ -94,8 +95,21 @@ export function formatRun(s: RunSummary, outPath: string): string {
     ...s.notes.map((n) => `note: ${n}`),
     `SQNR overall ${decibelText(s.overallSqnrDb)} dB, worst ${s.worstLayer ?? '–'} ${decibelText(s.minSqnrDb)} dB`,
     `wrote ${outPath}: ${formatBytes(s.fileBytesBefore)} → ${formatBytes(s.fileBytesAfter)} (${(100 * ratio).toFixed(1)}% of the original, opset ${s.opset})`,
+    ...bytesLines(byteAccount(s)),
   ];
   return out.join('\n');
+}
+
+/** Where the file's bytes went: what quantization changed, what it left as it was, and a note when that dominates. */
+function bytesLines(a: ByteAccount): string[] {
+  const r = Object.fromEntries(a.rows.map((x) => [x.part, x])) as Record<BytePart, ByteRow>;
+  const b = formatBytes;
+  return [
+    `bytes: quantized weights ${b(r.quantized.before)} → ${b(r.quantized.after)} levels + ${b(r.scales.after)} scales + ` +
+      `${b(r.zeroPoints.after)} zero points; as they were: weights left float ${b(r.leftFloat.after)}, other float ` +
+      `constants ${b(r.otherFloat.after)}; graph and the rest ${b(r.rest.before)} → ${b(r.rest.after)}`,
+    ...(a.note ? [`note: ${a.note}`] : []),
+  ];
 }
 
 /** Large float constants one per line; small ones (biases, norms, scalars) counted by reason. `--json` has all. */

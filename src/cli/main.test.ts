@@ -62,6 +62,11 @@ describe('qstudio quantize', () => {
     expect(code).toBe(0);
     expect(stdout).toMatch(/fc1\.weight\s+Gemm\s+4-bit channel/);
     expect(stdout).toMatch(/wrote .*w4\.onnx/);
+    // Where the bytes went (core/report/byte-account); fc1 + fc2 are most of this file, so no note.
+    expect(stdout).toMatch(
+      /^bytes: quantized weights 103 KiB → 12\.9 KiB levels \+ 552 B scales \+ 0 B zero points; as they were: weights left float 0 B, other float constants 552 B; graph and the rest [\d.]+ KiB → [\d.]+ KiB$/m,
+    );
+    expect(stdout).not.toMatch(/^note: The weights this run quantized/m);
     const bytes = readFileSync(out);
     const session = await ort.InferenceSession.create(bytes);
     expect(session.inputNames).toEqual(['image']);
@@ -88,7 +93,7 @@ describe('qstudio quantize', () => {
     );
     expect(code).toBe(0);
     const summary = JSON.parse(stdout);
-    expect(summary.skipped).toEqual([{ name: 'fc1.weight', reason: 'excluded' }]);
+    expect(summary.skipped).toEqual([{ name: 'fc1.weight', reason: 'excluded', bytes: 128 * 196 * 4 }]);
     expect(summary.layers.map((l: { name: string; bits: number }) => [l.name, l.bits])).toEqual([
       ['fc2.weight', 4],
     ]);

@@ -14,6 +14,7 @@ import type { MatMulNBitsPacked } from '../quant/matmulnbits';
 import type { QuantizedTensor } from '../quant/types';
 import { COM_MICROSOFT, type Encoding } from './encoding';
 import { intAttr, makeNode } from './nodes';
+import type { StoredBytes } from '../pipeline/types';
 
 /** One weight, quantized, ready to be written. */
 export type EncodedWeight =
@@ -64,23 +65,39 @@ const FLOAT_TYPE: Record<string, number> = {
   bfloat16: TensorProto_DataType.BFLOAT16,
 };
 
-/** The bytes a weight occupies after encoding (levels + scales + zero points, or fp16 values). */
-export function encodedBytes(e: EncodedWeight): number {
-  if (e.kind === 'cast') return payloadLength(e.fp16);
+/** The bytes a weight occupies after encoding, by part. */
+export function encodedParts(e: EncodedWeight): StoredBytes {
+  if (e.kind === 'cast') return { levels: payloadLength(e.fp16), scales: 0, zeroPoints: 0 };
   const { q } = e;
-  if (e.kind === 'matmulnbits') return matmulNBitsBytes(q, e.encoding.bits);
+  if (e.kind === 'matmulnbits') return matmulNBitsParts(q, e.encoding.bits);
   const bitsPer = e.encoding.container.endsWith('int2') ? 2 : e.encoding.container.endsWith('int4') ? 4 : 8;
   const packed = (n: number) => Math.ceil((n * bitsPer) / 8);
-  return payloadLength(e.packed) + q.scales.length * 4 + (q.zeroPoints ? packed(q.zeroPoints.length) : 0);
+  return {
+    levels: payloadLength(e.packed),
+    scales: q.scales.length * 4,
+    zeroPoints: q.zeroPoints ? packed(q.zeroPoints.length) : 0,
+  };
+}
+
+const total = (b: StoredBytes): number => b.levels + b.scales + b.zeroPoints;
+
+/** The bytes a weight occupies after encoding (levels + scales + zero points, or fp16 values). */
+export const encodedBytes = (e: EncodedWeight): number => total(encodedParts(e));
+
+/** MatMulNBits' B, scales and zero points for a grid `q` stored in `bits`-bit blobs. */
+export function matmulNBitsParts(q: Omit<QuantizedTensor, 'levels'>, bits: 2 | 4 | 8): StoredBytes {
+  const [k, n] = q.shape;
+  const kBlocks = Math.ceil(k / q.blockSize!);
+  return {
+    levels: n * kBlocks * ((q.blockSize! * bits) / 8),
+    scales: q.scales.length * 4,
+    zeroPoints: q.zeroPoints ? n * Math.ceil((kBlocks * bits) / 8) : 0,
+  };
 }
 
 /** The bytes of MatMulNBits' B, scales and zero points for a grid `q` stored in `bits`-bit blobs. */
-export function matmulNBitsBytes(q: Omit<QuantizedTensor, 'levels'>, bits: 2 | 4 | 8): number {
-  const [k, n] = q.shape;
-  const kBlocks = Math.ceil(k / q.blockSize!);
-  const zp = q.zeroPoints ? n * Math.ceil((kBlocks * bits) / 8) : 0;
-  return n * kBlocks * ((q.blockSize! * bits) / 8) + q.scales.length * 4 + zp;
-}
+export const matmulNBitsBytes = (q: Omit<QuantizedTensor, 'levels'>, bits: 2 | 4 | 8): number =>
+  total(matmulNBitsParts(q, bits));
 
 /**
  * Write every encoded weight into a copy of `proto`: new initializers + a DequantizeLinear (or Cast) node feeding the

@@ -94,8 +94,8 @@ describe('inventory of float constants', () => {
     });
     expect(summarizeModel(m).totalParams).toBe(80);
     expect(floatLeftOutside(m.proto.graph!, findWeights(m))).toEqual([
-      { name: 'b', elements: 4, reason: expect.stringMatching(/^bias/) },
-      { name: 'k', elements: 4, reason: 'read by Mul: not a weight input we quantize' },
+      { name: 'b', elements: 4, bytes: 16, reason: expect.stringMatching(/^bias/) },
+      { name: 'k', elements: 4, bytes: 16, reason: 'read by Mul: not a weight input we quantize' },
     ]);
   });
 });

@@ -1,7 +1,7 @@
 // What a model holds besides the weights we quantize: every float constant (so none is left float in silence) and
 // what is already quantized (integer weights behind ConvInteger, MatMulInteger, QLinear*, MatMulNBits, DequantizeLinear).
 import type { GraphProto, TensorProto } from 'onnx-buf';
-import { tryDtypeFromOnnx, isFloatDtype } from './dtype';
+import { dtypeByteSize, tryDtypeFromOnnx, isFloatDtype } from './dtype';
 import { forEachGraph, getAttribute, isDefaultDomain } from './graph';
 import { tensorDims, tensorElements } from './tensor';
 import type { Dtype, WeightInfo } from './types';
@@ -81,6 +81,8 @@ export function whyNotWeight(c: FloatConstant): string {
 export interface FloatLeft {
   name: string;
   elements: number;
+  /** As stored (elements × the dtype's size). */
+  bytes: number;
   reason: string;
 }
 
@@ -92,7 +94,12 @@ export function floatLeftOutside(main: GraphProto, weights: WeightInfo[]): Float
   const weightNames = new Set(weights.map((w) => w.initializer));
   return floatConstants(main)
     .filter((c) => !weightNames.has(c.name))
-    .map((c) => ({ name: c.name, elements: c.elements, reason: whyNotWeight(c) }));
+    .map((c) => ({
+      name: c.name,
+      elements: c.elements,
+      bytes: dtypeByteSize(c.dtype, c.elements),
+      reason: whyNotWeight(c),
+    }));
 }
 
 /** Which input holds the integer weight, and which its scale (-1: none on the node). */

@@ -44,7 +44,7 @@ export function plan(model: OnnxModel, config: QuantConfig, skipped: RunSummary[
     const spec = weightSpec(config, w);
     const reason = spec ? leftFloatReason(w, spec) : excludedReason(config, w);
     if (!spec || reason) {
-      skipped.push({ name: w.name, reason: reason! });
+      skipped.push({ name: w.name, reason: reason!, bytes: w.bytes });
       continue;
     }
     const encoding = chooseEncoding(w, spec, wctx);
@@ -53,6 +53,7 @@ export function plan(model: OnnxModel, config: QuantConfig, skipped: RunSummary[
       const why = blockers && !blockers.ok ? ` (upgrade blocked by ${blockers.blockers.join(', ')})` : '';
       skipped.push({
         name: w.name,
+        bytes: w.bytes,
         reason: `${spec.granularity}-wise ${spec.bits}-bit needs opset ≥ 21 and the model is opset ${opset}${why}`,
       });
     }

@@ -49,7 +49,7 @@ describe('runQuantization', () => {
     expect(summary.layers.map((l) => [l.name, l.bits, l.granularity, l.container])).toEqual([
       ['w1', 3, 'tensor', 'int4'],
     ]);
-    expect(summary.skipped).toEqual([{ name: 'w2', reason: 'excluded' }]);
+    expect(summary.skipped).toEqual([{ name: 'w2', reason: 'excluded', bytes: 8 * 4 * 4 }]);
   });
 
   it('keeps a NaN weight float, names it, and quantizes the rest', async () => {
@@ -57,7 +57,9 @@ describe('runQuantization', () => {
     w1[17] = NaN;
     const { summary } = await runQuantization(mlp({ w1 }), normalizeConfig({}), 'r');
     expect(summary.layers.map((l) => l.name)).toEqual(['w2']);
-    expect(summary.skipped).toEqual([{ name: 'w1', reason: expect.stringMatching(/w1.*NaN.*index 17/) }]);
+    expect(summary.skipped).toEqual([
+      { name: 'w1', reason: expect.stringMatching(/w1.*NaN.*index 17/), bytes: 16 * 8 * 4 },
+    ]);
   });
 
   it('reports a weight it cannot encode instead of dropping to float silently', async () => {

@@ -1,5 +1,5 @@
 import { isStudioError, StudioError } from '../errors';
-import { encodedBytes, type EncodedWeight } from '../export/rewrite';
+import { encodedParts, type EncodedWeight } from '../export/rewrite';
 import type { Encoding } from '../export/encoding';
 import { readWeight } from '../onnx';
 import type { OnnxModel, WeightInfo } from '../onnx/types';
@@ -144,16 +144,16 @@ export async function runQuantization(
     } catch (e) {
       // A NaN/Inf (or fp16-overflowing) weight: keep that layer float and say why, quantize the rest.
       if (!isStudioError(e, 'WeightValueError')) throw e;
-      skipped.push({ name: w.name, reason: e.message });
+      skipped.push({ name: w.name, reason: e.message, bytes: w.bytes });
       done += w.elements;
       continue;
     }
     if (qw.kind === 'levels') throw new Error(`${w.name}: levels without an export target`); // targetOf never gives null here
     const metrics = overall.addSums(qw.sums);
     const e = encodedWeight(qw, w, encoding);
-    const bytesAfter = encodedBytes(e);
+    const stored = encodedParts(e);
     encoded.push(await held(e, hooks.spill, pool));
-    layers.push(layerResult(metrics, planned[index], bytesAfter, rounding));
+    layers.push(layerResult(metrics, planned[index], stored, rounding));
     if (fallback) notes.push(`${w.name}: ${fallback}`);
     done += w.elements;
   }

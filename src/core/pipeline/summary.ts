@@ -2,7 +2,7 @@ import { floatLeftOutside } from '../onnx/inventory';
 import type { OnnxModel, WeightInfo } from '../onnx/types';
 import type { QuantConfig } from '../quant/config';
 import type { LayerMetrics } from '../metrics/types';
-import type { LayerResult, RunSummary } from './types';
+import type { LayerResult, RunSummary, StoredBytes } from './types';
 import type { LayerRounding } from './method';
 import type { Planned } from './plan';
 
@@ -10,7 +10,7 @@ import type { Planned } from './plan';
 export function layerResult(
   metrics: LayerMetrics,
   { weight: w, spec, encoding, fallback }: Planned,
-  bytesAfter: number,
+  stored: StoredBytes,
   rounding: LayerRounding | undefined,
 ): LayerResult {
   return {
@@ -33,7 +33,8 @@ export function layerResult(
             ? 'com.microsoft.DequantizeLinear'
             : 'DequantizeLinear',
     bytesBefore: w.bytes,
-    bytesAfter,
+    bytesAfter: stored.levels + stored.scales + stored.zeroPoints,
+    stored,
     ...(fallback ? { fallback } : {}),
     ...(rounding ? { rounding } : {}),
   };

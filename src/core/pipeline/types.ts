@@ -11,6 +11,13 @@ import type { LayerRounding } from './method';
  */
 export const SPILL_FROM_BYTES = 256 * 2 ** 20;
 
+/** What an encoded weight stores, in bytes: its levels (or fp16 values), scales and zero points. */
+export interface StoredBytes {
+  levels: number;
+  scales: number;
+  zeroPoints: number;
+}
+
 export interface LayerResult extends LayerMetrics {
   name: string;
   op: string;
@@ -26,6 +33,8 @@ export interface LayerResult extends LayerMetrics {
   bytesBefore: number;
   /** Levels + scales + zero points as stored. */
   bytesAfter: number;
+  /** `bytesAfter` by part (an fp16 weight's values count as levels). */
+  stored: StoredBytes;
   /** Set when the weight got other settings than asked for, and why (e.g. a block longer than its axis). */
   fallback?: string;
   /** Rounding method asked for and used (with any fallback reason); only for data-aware methods. */
@@ -37,7 +46,7 @@ export interface RunSummary {
   config: QuantConfig;
   layers: LayerResult[];
   /** Weights left in float, with the reason (excluded, unsupported, ...). */
-  skipped: { name: string; reason: string }[];
+  skipped: { name: string; reason: string; bytes: number }[];
   /** Float constants that are not weights we quantize (biases, norms, ...), with the reason. */
   floatLeft: FloatLeft[];
   /** Float parameters in the model and how many of them this run quantized. */

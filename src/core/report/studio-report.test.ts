@@ -114,6 +114,9 @@ describe('layersCsv', () => {
       l8.encoding,
       String(l8.bytesBefore),
       String(l8.bytesAfter),
+      String(l8.stored.levels),
+      String(l8.stored.scales),
+      '0',
       String(l8.sqnrDb),
       String(l8.mse),
       String(l8.maxAbsError),
@@ -123,8 +126,10 @@ describe('layersCsv', () => {
     ]);
     expect(lines[3].startsWith('"4-bit, ""odd"", name",fc1.weight,')).toBe(true);
     const reason = r.variants[1].summary.skipped[0].reason;
+    const fc2 = r.variants[1].summary.skipped[0].bytes;
+    expect(fc2).toBe(128 * 10 * 4);
     expect(lines[4]).toBe(
-      `"4-bit, ""odd"", name",fc2.weight,,,,float,,,,,,,,,,,,,${/[",]/.test(reason) ? `"${reason.replace(/"/g, '""')}"` : reason}`,
+      `"4-bit, ""odd"", name",fc2.weight,,,,float,,,,,,${fc2},${fc2},,,,,,,,,${/[",]/.test(reason) ? `"${reason.replace(/"/g, '""')}"` : reason}`,
     );
   });
 

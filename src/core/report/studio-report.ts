@@ -4,6 +4,7 @@
 import type { EvalReport, VariantResult } from '../eval/results';
 import type { RunSummary } from '../pipeline/types';
 import type { SensitivityReport } from '../sensitivity/types';
+import { byteAccount, type ByteAccount } from './byte-account';
 import { jsonNumbers } from './json';
 
 export const REPORT_FORMAT = 'qstudio-report';
@@ -16,6 +17,8 @@ export interface ReportVariant {
   /** The exported file's name. */
   fileName: string;
   summary: RunSummary;
+  /** Where the file's bytes went (the Variants panel's "Where the bytes go"). */
+  bytes: ByteAccount;
   /** This variant's part of `evaluation` (same shape as there), or null with `notEvaluated` saying why. */
   evaluation: VariantResult | null;
   notEvaluated?: string;
@@ -56,7 +59,13 @@ export interface ReportInput {
 export function studioReport(input: ReportInput): StudioReport {
   const ev = input.evaluation;
   const variants = input.variants.map((v): ReportVariant => {
-    const base = { id: v.id, name: v.name, fileName: v.fileName, summary: v.summary };
+    const base = {
+      id: v.id,
+      name: v.name,
+      fileName: v.fileName,
+      summary: v.summary,
+      bytes: byteAccount(v.summary),
+    };
     if (!ev) return { ...base, evaluation: null, notEvaluated: 'no evaluation was run' };
     if (!(v.id in ev.runIds))
       return { ...base, evaluation: null, notEvaluated: 'made after the last evaluation' };
@@ -102,6 +111,9 @@ export const LAYER_COLUMNS = [
   'encoding',
   'bytes_before',
   'bytes_after',
+  'bytes_levels',
+  'bytes_scales',
+  'bytes_zero_points',
   'weight_sqnr_db',
   'weight_mse',
   'weight_max_abs_error',
@@ -144,6 +156,9 @@ export function layersCsv(r: StudioReport): string {
         l.encoding,
         l.bytesBefore,
         l.bytesAfter,
+        l.stored.levels,
+        l.stored.scales,
+        l.stored.zeroPoints,
         l.sqnrDb,
         l.mse,
         l.maxAbsError,
@@ -152,28 +167,18 @@ export function layersCsv(r: StudioReport): string {
         l.fallback ?? null,
       ]);
     }
-    for (const s of v.summary.skipped)
-      rows.push([
-        v.name,
-        s.name,
-        null,
-        null,
-        null,
-        'float',
-        null,
-        null,
-        null,
-        null,
-        null,
-        null,
-        null,
-        null,
-        null,
-        null,
-        null,
-        null,
-        s.reason,
-      ]);
+    for (const s of v.summary.skipped) {
+      const row: (string | number | null)[] = LAYER_COLUMNS.map(() => null);
+      const set = (c: (typeof LAYER_COLUMNS)[number], x: string | number) =>
+        (row[LAYER_COLUMNS.indexOf(c)] = x);
+      set('variant', v.name);
+      set('layer', s.name);
+      set('bits', 'float');
+      set('bytes_before', s.bytes);
+      set('bytes_after', s.bytes);
+      set('note', s.reason);
+      rows.push(row);
+    }
   }
   return [[...LAYER_COLUMNS], ...rows].map((row) => row.map(cell).join(',')).join('\r\n') + '\r\n';
 }

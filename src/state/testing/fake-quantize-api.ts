@@ -97,6 +97,7 @@ export function fakeRun(runId: string, config: QuantConfig): RunSummary {
         encoding: 'DequantizeLinear',
         bytesBefore: 6400,
         bytesAfter: 1600,
+        stored: { levels: 1600, scales: 0, zeroPoints: 0 },
         mse: 0,
         sqnrDb: bits * 6,
         maxAbsError: 0,

@@ -7,6 +7,7 @@ import { WeightSqnrTerm, WeightSqnrValue } from '../../components/WeightSqnr';
 import { formatBytes, formatCount, formatDb, formatRatio } from '../../format';
 import { downloadReport } from '../../../state/actions/report';
 import { DownloadButton } from '../download/DownloadButton';
+import { ByteAccountTable } from './ByteAccountTable';
 import { AccuracyCell } from '../evaluation/results/AccuracyCell';
 
 function Row({ v }: { v: Variant }) {
@@ -130,6 +131,7 @@ export function VariantsTable() {
           Acc.: {evaluated}.
         </p>
       )}
+      <ByteAccountTable variants={withResult} />
     </Panel>
   );
 }

@@ -1,0 +1,87 @@
+import { Fragment, useMemo } from 'react';
+import { byteAccount, BYTE_LABELS, type BytePart } from '../../../core/report/byte-account';
+import { resultOf, variantLabel, variantShortLabel, type Variant } from '../../../state';
+import { formatBytes, formatCount } from '../../format';
+
+const PARTS = Object.keys(BYTE_LABELS) as BytePart[];
+
+/**
+ * "Why didn't my file shrink?": the original file and each variant's, split into the weights quantized (levels,
+ * scales, zero points) and what quantization leaves as it was. Each column sums to its file's exact size.
+ */
+export function ByteAccountTable({ variants }: { variants: Variant[] }) {
+  const accounts = useMemo(
+    () => variants.flatMap((v) => (resultOf(v) ? [{ v, a: byteAccount(resultOf(v)!) }] : [])),
+    [variants],
+  );
+  if (!accounts.length) return null;
+  const original = accounts[0].a;
+  // Variants that quantize different layers split the original differently: then each gets its own "before" column.
+  const oneOriginal = accounts.every(({ a }) => a.rows.every((r, i) => r.before === original.rows[i].before));
+  const notes = [...new Set(accounts.map((x) => x.a.note).filter((n): n is string => n !== null))];
+  const cell = (n: number) => (
+    <td className="num" title={`${formatCount(n)} bytes`} data-bytes={n}>
+      {n === 0 ? <span className="muted">–</span> : formatBytes(n)}
+    </td>
+  );
+  return (
+    <details className="byte-account small" data-testid="byte-account">
+      <summary>Where the bytes go</summary>
+      <div className="table-scroll">
+        <table className="table table-compact">
+          <thead>
+            <tr>
+              <th scope="col">Part</th>
+              {oneOriginal && (
+                <th scope="col" className="num">
+                  Original
+                </th>
+              )}
+              {accounts.map(({ v }) => (
+                <Fragment key={v.id}>
+                  {!oneOriginal && (
+                    <th scope="col" className="num">
+                      Original (as {variantShortLabel(v)} splits it)
+                    </th>
+                  )}
+                  <th scope="col" className="num" data-variant={v.id} title={variantLabel(v)}>
+                    {variantShortLabel(v)}
+                  </th>
+                </Fragment>
+              ))}
+            </tr>
+          </thead>
+          <tbody>
+            {PARTS.map((part, i) => (
+              <tr key={part} data-part={part}>
+                <th scope="row">{BYTE_LABELS[part]}</th>
+                {oneOriginal && cell(original.rows[i].before)}
+                {accounts.map(({ v, a }) => (
+                  <Fragment key={v.id}>
+                    {!oneOriginal && cell(a.rows[i].before)}
+                    {cell(a.rows[i].after)}
+                  </Fragment>
+                ))}
+              </tr>
+            ))}
+            <tr data-part="file">
+              <th scope="row">File</th>
+              {oneOriginal && cell(original.fileBytesBefore)}
+              {accounts.map(({ v, a }) => (
+                <Fragment key={v.id}>
+                  {!oneOriginal && cell(a.fileBytesBefore)}
+                  {cell(a.fileBytesAfter)}
+                </Fragment>
+              ))}
+            </tr>
+          </tbody>
+        </table>
+      </div>
+      {notes.map((n) => (
+        <p key={n} className="muted" data-testid="byte-account-note">
+          {n}
+        </p>
+      ))}
+    </details>
+  );
+}
