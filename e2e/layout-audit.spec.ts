@@ -38,7 +38,7 @@ test('variants that differ only in granularity or rounding read differently in t
   for (const name of await names.all()) expect(await cut(name), (await name.textContent()) ?? '').toBe(false);
   expect(new Set(await names.allTextContents()).size).toBe(4);
   // Table: bits + settings columns are the sidebar's name, so the GPTQ row is not a copy of the RTN one.
-  const rows = page.getByTestId('variants-table').locator('tbody tr');
+  const rows = page.getByTestId('variants-table').locator('table.variants-table > tbody > tr');
   const texts = await rows.evaluateAll((trs) =>
     trs.map((tr) => `${tr.querySelector('th')?.textContent} · ${tr.querySelector('td')?.textContent}`),
   );
@@ -68,7 +68,7 @@ test('after evaluation and sensitivity, the variants and sensitivity tables fit 
 }) => {
   await fourVariants(page);
   await evaluate(page, 120_000);
-  const variants = page.getByTestId('variants-table').locator('.table-scroll');
+  const variants = page.getByTestId('variants-table').locator('.table-scroll:has(> table.variants-table)');
   // Accuracies filled in (their value depends on the hold-out split; the layout is what is checked here).
   await expect(
     page
@@ -83,6 +83,10 @@ test('after evaluation and sensitivity, the variants and sensitivity tables fit 
     const panel = await variants.boundingBox();
     expect(r && panel && r.x + r.width <= panel.x + panel.width).toBe(true);
   }
+  // Where the bytes go: the original and four variant columns fit too.
+  const account = page.getByTestId('byte-account');
+  await account.getByText('Where the bytes go').click();
+  await expectFitsAcross(account.locator('.table-scroll'));
 
   await page.getByTestId('sensitivity-button').click();
   const table = page.getByTestId('sensitivity-table');

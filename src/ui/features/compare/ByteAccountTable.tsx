@@ -1,9 +1,23 @@
 import { Fragment, useMemo } from 'react';
 import { byteAccount, BYTE_LABELS, type BytePart } from '../../../core/report/byte-account';
-import { resultOf, variantLabel, variantShortLabel, type Variant } from '../../../state';
+import { resultOf, variantLabel, variantLabelParts, type Variant } from '../../../state';
+import { useVariantColor } from '../../components/variant-colors';
 import { formatBytes, formatCount } from '../../format';
 
 const PARTS = Object.keys(BYTE_LABELS) as BytePart[];
+
+/** A variant's column: its colour, bits, and settings on a second line (the Variants table's two columns). */
+function VariantHead({ v }: { v: Variant }) {
+  const color = useVariantColor(v.id);
+  const { bits, settings } = variantLabelParts(v);
+  return (
+    <th scope="col" className="num" data-variant={v.id} title={variantLabel(v)}>
+      <span className="dot" style={{ background: color }} aria-hidden="true" />
+      {bits}
+      <span className="byte-account-settings">{settings}</span>
+    </th>
+  );
+}
 
 /**
  * "Why didn't my file shrink?": the original file and each variant's, split into the weights quantized (levels,
@@ -40,13 +54,15 @@ export function ByteAccountTable({ variants }: { variants: Variant[] }) {
               {accounts.map(({ v }) => (
                 <Fragment key={v.id}>
                   {!oneOriginal && (
-                    <th scope="col" className="num">
-                      Original (as {variantShortLabel(v)} splits it)
+                    <th
+                      scope="col"
+                      className="num"
+                      title={`The original file as ${variantLabel(v)} splits it`}
+                    >
+                      Original
                     </th>
                   )}
-                  <th scope="col" className="num" data-variant={v.id} title={variantLabel(v)}>
-                    {variantShortLabel(v)}
-                  </th>
+                  <VariantHead v={v} />
                 </Fragment>
               ))}
             </tr>
