@@ -107,6 +107,8 @@ test('report: JSON of every variant (its evaluation or why not) and a CSV row pe
   ]);
   for (const c of columns) expect(c.sum).toBe(c.file);
 
+  await expect(page.getByTestId('byte-account-note')).toHaveCount(0); // every weight quantized: most of the file
+
   const csv = await saved(page, 'Layers (CSV)');
   expect(csv.file).toBe('mnist-8.layers.csv');
   const rows = csv.text.trimEnd().split('\r\n');
@@ -117,4 +119,32 @@ test('report: JSON of every variant (its evaluation or why not) and a CSV row pe
     expect(layerNames).toEqual(v.summary.layers.map((l) => l.name));
     expect([...layerNames].sort()).toEqual([...weights].sort());
   }
+});
+
+test('where the bytes go: a variant that leaves the largest weight float says what holds the rest', async ({
+  page,
+}) => {
+  await page.goto('/');
+  await page.getByRole('button', { name: 'Demo model', exact: true }).click();
+  await expectModelReady(page, 'mnist-8.onnx');
+  // The weight with the most values (mnist-8's second convolution) left float.
+  const rows = page.getByTestId('weight-row');
+  const counts = await rows.evaluateAll((r) =>
+    r.map((x) => [x.dataset.weight!, Number(x.dataset.elements)] as const),
+  );
+  const [largest] = [...counts].sort((a, b) => b[1] - a[1])[0];
+  await page.getByRole('checkbox', { name: `Quantize ${largest}` }).uncheck();
+  await quantize(page, ['4-bit']);
+  await expect(page.locator('[data-testid=variant-list] > li[data-status=done]')).toHaveCount(1);
+  await expect(page.getByTestId('byte-account-note')).toHaveText(
+    /^The weights this run quantized were [\d.]+ % of the original file: the other .* stay as they were, most of it weights left float \(.*\): see each one’s reason\.$/,
+  );
+  const account = page.getByTestId('byte-account');
+  await account.getByText('Where the bytes go').click();
+  const leftFloat = account.locator('tr[data-part=leftFloat] td');
+  const bytes = await leftFloat.evaluateAll((tds) =>
+    tds.map((td) => Number((td as HTMLElement).dataset.bytes)),
+  );
+  expect(bytes[0]).toBe(counts.find(([n]) => n === largest)![1] * 4); // float32 values, as before and after
+  expect(bytes[1]).toBe(bytes[0]);
 });

@@ -39,65 +39,68 @@ export function ByteAccountTable({ variants }: { variants: Variant[] }) {
     </td>
   );
   return (
-    <details className="byte-account small" data-testid="byte-account">
-      <summary>Where the bytes go</summary>
-      <div className="table-scroll">
-        <table className="table table-compact">
-          <thead>
-            <tr>
-              <th scope="col">Part</th>
-              {oneOriginal && (
-                <th scope="col" className="num">
-                  Original
-                </th>
-              )}
-              {accounts.map(({ v }) => (
-                <Fragment key={v.id}>
-                  {!oneOriginal && (
-                    <th
-                      scope="col"
-                      className="num"
-                      title={`The original file as ${variantLabel(v)} splits it`}
-                    >
-                      Original
-                    </th>
-                  )}
-                  <VariantHead v={v} />
-                </Fragment>
-              ))}
-            </tr>
-          </thead>
-          <tbody>
-            {PARTS.map((part, i) => (
-              <tr key={part} data-part={part}>
-                <th scope="row">{BYTE_LABELS[part]}</th>
-                {oneOriginal && cell(original.rows[i].before)}
-                {accounts.map(({ v, a }) => (
-                  <Fragment key={v.id}>
-                    {!oneOriginal && cell(a.rows[i].before)}
-                    {cell(a.rows[i].after)}
-                  </Fragment>
-                ))}
-              </tr>
-            ))}
-            <tr data-part="file">
-              <th scope="row">File</th>
-              {oneOriginal && cell(original.fileBytesBefore)}
-              {accounts.map(({ v, a }) => (
-                <Fragment key={v.id}>
-                  {!oneOriginal && cell(a.fileBytesBefore)}
-                  {cell(a.fileBytesAfter)}
-                </Fragment>
-              ))}
-            </tr>
-          </tbody>
-        </table>
-      </div>
+    <>
+      {/* The note is what the table would tell the reader who never opens it: shown closed too. */}
       {notes.map((n) => (
-        <p key={n} className="muted" data-testid="byte-account-note">
+        <p key={n} className="muted small" data-testid="byte-account-note">
           {n}
         </p>
       ))}
-    </details>
+      <details className="byte-account small" data-testid="byte-account">
+        <summary>Where the bytes go</summary>
+        <div className="table-scroll">
+          <table className="table table-compact">
+            <thead>
+              <tr>
+                <th scope="col">Part</th>
+                {oneOriginal && (
+                  <th scope="col" className="num">
+                    Original
+                  </th>
+                )}
+                {accounts.map(({ v }) => (
+                  <Fragment key={v.id}>
+                    {!oneOriginal && (
+                      <th
+                        scope="col"
+                        className="num"
+                        title={`The original file as ${variantLabel(v)} splits it`}
+                      >
+                        Original
+                      </th>
+                    )}
+                    <VariantHead v={v} />
+                  </Fragment>
+                ))}
+              </tr>
+            </thead>
+            <tbody>
+              {PARTS.map((part, i) => (
+                <tr key={part} data-part={part}>
+                  <th scope="row">{BYTE_LABELS[part]}</th>
+                  {oneOriginal && cell(original.rows[i].before)}
+                  {accounts.map(({ v, a }) => (
+                    <Fragment key={v.id}>
+                      {!oneOriginal && cell(a.rows[i].before)}
+                      {cell(a.rows[i].after)}
+                    </Fragment>
+                  ))}
+                </tr>
+              ))}
+              <tr data-part="file">
+                <th scope="row">File</th>
+                {oneOriginal && cell(original.fileBytesBefore)}
+                {accounts.map(({ v, a }) => (
+                  <Fragment key={v.id}>
+                    {!oneOriginal && cell(a.fileBytesBefore)}
+                    {cell(a.fileBytesAfter)}
+                  </Fragment>
+                ))}
+              </tr>
+            </tbody>
+          </table>
+        </div>
+      </details>
+    </>
   );
 }

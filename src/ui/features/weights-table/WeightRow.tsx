@@ -78,6 +78,7 @@ export const WeightRow = memo(function WeightRow({
     <tr
       data-testid="weight-row"
       data-weight={w.name}
+      data-elements={w.elements}
       className={`${selected ? 'is-selected' : ''} ${included ? '' : 'is-excluded'}`}
       aria-selected={selected}
       onClick={() => selectWeight(w.name)}
