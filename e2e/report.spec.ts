@@ -54,6 +54,7 @@ test('report: JSON of every variant (its evaluation or why not) and a CSV row pe
   const before = JSON.parse(first.text) as ReportJson;
   expect(before).toMatchObject({
     format: 'qstudio-report',
+    tool: { name: 'quantization-studio', version: JSON.parse(readFileSync('package.json', 'utf8')).version },
     model: { fileName: 'mnist-8.onnx' },
     evaluation: null,
   });

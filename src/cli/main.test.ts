@@ -19,6 +19,12 @@ describe('qstudio start-up', () => {
     expect(stdout).toMatch(/^Usage:\n {2}qstudio inspect/);
   });
 
+  it.each(['--version', '-V', 'version'])('prints the package version for %s', async (flag) => {
+    const { code, stdout } = await qstudio(flag);
+    expect(code).toBe(0);
+    expect(stdout).toBe(`qstudio ${JSON.parse(readFileSync('package.json', 'utf8')).version}\n`);
+  });
+
   it('says how to build when the compiled CLI is missing', async () => {
     const bin = join(mkdtempSync(join(tmpdir(), 'qstudio-nobuild-')), 'bin');
     mkdirSync(bin);

@@ -7,6 +7,7 @@ import type { OnnxModel } from '../core/onnx/types';
 import { EVALUATE_USAGE, EvaluateUsageError } from './evaluate-usage';
 import { SENSITIVITY_USAGE, SensitivityUsageError } from './sensitivity-usage';
 import { budgetOf, RANGE_USAGE, rangeFlags, rangeOptions } from './ranges';
+import { STUDIO_VERSION } from '../core/version';
 
 // Each command imports what it needs when it runs, so `qstudio --help` loads none of the core (start-up time).
 
@@ -24,7 +25,8 @@ ${EVALUATE_USAGE}
 ${SENSITIVITY_USAGE}
 
 External data files are read from the model's folder. --external-data writes <out.onnx> + <out.onnx>_data
-(automatic when the output would pass protobuf's 2 GiB limit). Exit codes: 0 ok, 1 bad input, 2 bad usage.`;
+(automatic when the output would pass protobuf's 2 GiB limit). Exit codes: 0 ok, 1 bad input, 2 bad usage.
+qstudio --version prints the version.`;
 
 class UsageError extends Error {}
 /** Bad input found by the CLI itself (a path), reported like a StudioError: one line, exit 1. */
@@ -47,6 +49,10 @@ export async function main(argv: string[]): Promise<number> {
     const commands = ['inspect', 'quantize', 'evaluate', 'sensitivity'];
     if (commands.includes(command) && wantsHelp(rest)) {
       console.log(USAGE);
+      return 0;
+    }
+    if (command === '--version' || command === '-V' || command === 'version') {
+      console.log(`qstudio ${STUDIO_VERSION}`);
       return 0;
     }
     if (command === 'inspect') return await inspect(rest);

@@ -84,7 +84,15 @@ describe('studioReport', () => {
     const s: RunSummary = { ...inp.variants[0].summary, minSqnrDb: Infinity, meanSqnrDb: -Infinity };
     const r = studioReport({ ...inp, variants: [{ ...inp.variants[0], summary: s }] });
     const back = JSON.parse(reportJson(r));
-    expect(back).toMatchObject({ format: 'qstudio-report', version: 1, created: '2026-12-06T12:00:00.000Z' });
+    expect(back).toMatchObject({
+      format: 'qstudio-report',
+      version: 1,
+      created: '2026-12-06T12:00:00.000Z',
+      tool: {
+        name: 'quantization-studio',
+        version: JSON.parse(readFileSync('package.json', 'utf8')).version,
+      },
+    });
     expect(back.variants[0].summary.minSqnrDb).toBe('Infinity');
     expect(back.variants[0].summary.meanSqnrDb).toBe('-Infinity');
     expect(back.variants[0].summary.layers).toEqual(JSON.parse(JSON.stringify(s.layers)));

@@ -6,6 +6,7 @@ import type { RunSummary } from '../pipeline/types';
 import type { SensitivityReport } from '../sensitivity/types';
 import { byteAccount, type ByteAccount } from './byte-account';
 import { jsonNumbers } from './json';
+import { STUDIO_VERSION } from '../version';
 
 export const REPORT_FORMAT = 'qstudio-report';
 export const REPORT_VERSION = 1;
@@ -27,8 +28,9 @@ export interface ReportVariant {
 export interface StudioReport {
   format: typeof REPORT_FORMAT;
   version: typeof REPORT_VERSION;
-  /** ISO time the report was made. */
+  /** ISO time the report was made, and by which version of the studio. */
   created: string;
+  tool: { name: 'quantization-studio'; version: string };
   model: { fileName: string; fileBytes: number; parameters: number; weights: number };
   variants: ReportVariant[];
   /** The last evaluation, without its per-variant part (that is under each variant), or null. */
@@ -87,6 +89,7 @@ export function studioReport(input: ReportInput): StudioReport {
     format: REPORT_FORMAT,
     version: REPORT_VERSION,
     created: input.created.toISOString(),
+    tool: { name: 'quantization-studio', version: STUDIO_VERSION },
     model: input.model,
     variants,
     evaluation,
