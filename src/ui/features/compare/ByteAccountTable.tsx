@@ -1,4 +1,4 @@
-import { Fragment, useMemo } from 'react';
+import { Fragment } from 'react';
 import { byteAccount, BYTE_LABELS, type BytePart } from '../../../core/report/byte-account';
 import { resultOf, variantLabel, variantLabelParts, type Variant } from '../../../state';
 import { useVariantColor } from '../../components/variant-colors';
@@ -24,15 +24,18 @@ function VariantHead({ v }: { v: Variant }) {
  * scales, zero points) and what quantization leaves as it was. Each column sums to its file's exact size.
  */
 export function ByteAccountTable({ variants }: { variants: Variant[] }) {
-  const accounts = useMemo(
-    () => variants.flatMap((v) => (resultOf(v) ? [{ v, a: byteAccount(resultOf(v)!) }] : [])),
-    [variants],
-  );
+  const accounts = variants.flatMap((v) => {
+    const r = resultOf(v);
+    return r ? [{ v, a: byteAccount(r) }] : [];
+  });
   if (!accounts.length) return null;
   const original = accounts[0].a;
   // Variants that quantize different layers split the original differently: then each gets its own "before" column.
   const oneOriginal = accounts.every(({ a }) => a.rows.every((r, i) => r.before === original.rows[i].before));
-  const notes = [...new Set(accounts.map((x) => x.a.note).filter((n): n is string => n !== null))];
+  // Each variant's note, named when there are several (they can differ: one may leave a large layer float).
+  const notes = accounts.flatMap(({ v, a }) =>
+    a.note === null ? [] : [accounts.length > 1 ? `${variantLabel(v)}: ${a.note}` : a.note],
+  );
   const cell = (n: number) => (
     <td className="num" title={`${formatCount(n)} bytes`} data-bytes={n}>
       {n === 0 ? <span className="muted">–</span> : formatBytes(n)}
