@@ -14,7 +14,15 @@ function VariantHead({ v }: { v: Variant }) {
     <th scope="col" className="num" data-variant={v.id} title={variantLabel(v)}>
       <span className="dot" style={{ background: color }} aria-hidden="true" />
       {bits}
-      <span className="byte-account-settings">{settings}</span>
+      <span className="byte-account-settings">
+        {/* Wraps between settings, never inside one ("per-channel" whole). */}
+        {settings.split(' · ').map((part, i) => (
+          <Fragment key={part}>
+            {i > 0 && ' · '}
+            <span className="nowrap">{part}</span>
+          </Fragment>
+        ))}
+      </span>
     </th>
   );
 }
