@@ -33,3 +33,36 @@ test('side by side: both per-layer error panels share one y axis, for every metr
       .toBe(true);
   }
 });
+
+test('side by side, layer by layer: B − A weight SQNR per layer, largest loss first; a layer opens in the plots', async ({
+  page,
+}) => {
+  await page.goto('/');
+  await openViaInput(page, [fileFromPath(MNIST_MLIR)]);
+  await expectModelReady(page, 'model.onnx');
+  await quantize(page, ['8-bit', '2-bit']);
+  await expect(page.getByTestId('quantize-batch')).toHaveAttribute('data-status', 'idle');
+  const table = page.getByTestId('layer-deltas');
+  await table.scrollIntoViewIfNeeded();
+  const rows = await table.locator('tbody tr').evaluateAll((trs) =>
+    trs.map((tr) => ({
+      layer: tr.getAttribute('data-layer')!,
+      delta: Number(tr.getAttribute('data-delta')),
+    })),
+  );
+  expect(rows.map((r) => r.layer).sort()).toEqual(['fc1.weight', 'fc2.weight']);
+  expect(rows.every((r) => r.delta < -20)).toBe(true); // 2-bit against 8-bit: ~36 dB less (6 dB per bit)
+  expect(rows[0].delta).toBeLessThanOrEqual(rows[1].delta);
+  // The first weight is selected on load: a click on the other layer's name selects that one.
+  const other = rows.find((r) => r.layer !== 'fc1.weight')!.layer;
+  await expect(page.locator('[data-testid=weight-row][data-weight="fc1.weight"]')).toHaveAttribute(
+    'aria-selected',
+    'true',
+  );
+  await table.getByRole('button', { name: other }).click();
+  await expect(page.locator(`[data-testid=weight-row][data-weight="${other}"]`)).toHaveAttribute(
+    'aria-selected',
+    'true',
+  );
+  await expect(table.locator(`tr[data-layer="${other}"]`)).toHaveClass(/is-selected/);
+});

@@ -15,6 +15,7 @@ import { histogramKey } from '../../../state/actions/views';
 import { HistogramPlot } from '../histograms/HistogramPlot';
 import { maxQuantizedCount } from '../histograms/histogram-traces';
 import { LayerErrorPlot } from '../layer-error/LayerErrorPlot';
+import { LayerDeltaTable } from './LayerDeltaTable';
 import { sharedErrorRange } from '../layer-error/shared-range';
 
 function Side({
@@ -89,7 +90,7 @@ function useSharedCounts(a: Variant | undefined, b: Variant | undefined) {
   }, [ready, entries]);
 }
 
-/** Two variants next to each other: the selected weight's histogram and the per-layer error. */
+/** Two variants next to each other: the selected weight's histogram, the per-layer error, and B − A per layer. */
 export function SideBySide() {
   const variants = useAppStore(useShallow(selectResultVariants));
   const compare = useAppStore(useShallow((s) => s.compare));
@@ -110,6 +111,7 @@ export function SideBySide() {
         <Side side="a" variant={a} variants={variants} yRange={yRange} counts={counts} />
         <Side side="b" variant={b} variants={variants} yRange={yRange} counts={counts} />
       </div>
+      <LayerDeltaTable a={a} b={b} />
     </Panel>
   );
 }
