@@ -46,6 +46,7 @@ export default defineConfig([
       'test-results/**',
       'playwright-report/**',
       'coverage/**',
+      '.cache/**', // scripts/real-models.mts: fetched npm packages
     ],
   },
   js.configs.recommended,
