@@ -9,6 +9,7 @@ import {
   expectModelReady,
   expectSamplesReady,
   fileFromPath,
+  openDemo,
   openViaInput,
   quantize,
 } from './helpers';
@@ -73,9 +74,7 @@ const maxOf = (ys: (number | null)[]) => Math.max(0, ...ys.filter((v): v is numb
 test('item 5: latency is a warmed-up, interleaved median per sample with its spread, backend and threads', async ({
   page,
 }) => {
-  await page.goto('/');
-  await page.getByRole('button', { name: 'Demo model', exact: true }).click();
-  await expectModelReady(page, 'mnist-8.onnx');
+  await openDemo(page);
   await quantize(page, ['8-bit', '4-bit']);
   await expect(page.getByTestId(`variant-${V4}`)).toHaveAttribute('data-status', 'done');
   await page.getByRole('button', { name: 'Use 300 demo digits' }).click();

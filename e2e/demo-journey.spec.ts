@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { expect, test } from '@playwright/test';
 import * as ort from 'onnxruntime-node';
-import { V4, V8, evaluate, expectModelReady, expectSamplesReady, quantize, rowTop1 } from './helpers';
+import { V4, V8, evaluate, expectSamplesReady, openDemo, quantize, rowTop1 } from './helpers';
 
 // Needs the worker API. A newcomer with no data of their own: demo model, demo samples, the whole journey,
 // with every request outside the studio's own origin refused (nothing else is needed).
@@ -19,9 +19,7 @@ test('demo model + its shipped samples: quantize, compare, evaluate, flips, down
     foreign.push(url);
     return route.abort();
   });
-  await page.goto('/');
-  await page.getByRole('button', { name: 'Demo model', exact: true }).click();
-  await expectModelReady(page, 'mnist-8.onnx');
+  await openDemo(page);
   await quantize(page, ['8-bit', '4-bit']);
   await expect(page.getByTestId('quantize-batch')).toHaveAttribute('data-status', 'idle');
   await expect(page.getByTestId(`variant-${V4}`)).toHaveAttribute('data-status', 'done');

@@ -7,7 +7,7 @@ import { calibrateOnSet } from '../src/core/pipeline/calibrate';
 import { runQuantization } from '../src/core/pipeline/run';
 import { normalizeConfig } from '../src/core/quant/config';
 import { detectSampleSet, inferPreprocessOptions } from '../src/core/samples';
-import { V8, evaluate, expectModelReady, expectSamplesReady, quantize, rowTop1 } from './helpers';
+import { V8, evaluate, expectSamplesReady, openDemo, quantize, rowTop1 } from './helpers';
 
 // Data-aware rounding in the studio: the demo model and its digits, GPTQ 4-bit with activations captured in the
 // evaluate worker (onnxruntime-web), solved in the quantize worker; then cancel during a capture.
@@ -29,9 +29,7 @@ async function recordStages(page: Page): Promise<void> {
 const stages = (page: Page) => page.evaluate(() => (window as unknown as { __stages: string[] }).__stages);
 
 async function demoWithDigits(page: Page): Promise<void> {
-  await page.goto('/');
-  await page.getByRole('button', { name: 'Demo model', exact: true }).click();
-  await expectModelReady(page, 'mnist-8.onnx');
+  await openDemo(page);
   // No samples: the data-aware methods are disabled and the panel says why.
   await expect(page.getByTestId('rounding-method').getByRole('radio', { name: 'GPTQ' })).toBeDisabled();
   await expect(page.getByTestId('calibration-note')).toContainText('need calibration samples');

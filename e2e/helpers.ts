@@ -62,6 +62,13 @@ export async function expectModelReady(page: Page, fileName: string): Promise<vo
   await expect(summary.getByRole('heading', { level: 2 })).toHaveText(fileName);
 }
 
+/** The start page with the demo model (mnist-8) opened by its button. */
+export async function openDemo(page: Page): Promise<void> {
+  await page.goto('/');
+  await page.getByRole('button', { name: 'Demo model', exact: true }).click();
+  await expectModelReady(page, 'mnist-8.onnx');
+}
+
 export interface TraceInfo {
   name: string;
   type: string;

@@ -1,6 +1,6 @@
 import { expect, test, type Locator, type Page } from '@playwright/test';
 import { tokenModel } from '../test/fixtures/token-model';
-import { evaluate, expectModelReady, expectSamplesReady, openViaInput, quantize } from './helpers';
+import { evaluate, expectModelReady, expectSamplesReady, openDemo, openViaInput, quantize } from './helpers';
 
 // A newcomer's walk with the demo: four variants that differ only in granularity or rounding, at 1280×800.
 // Each check names what the user would otherwise not see (a name cut short, a cell pushed out of its box).
@@ -10,9 +10,7 @@ test.describe.configure({ timeout: 150_000 });
 const cut = (el: Locator) => el.evaluate((n) => n.scrollWidth > n.clientWidth + 1);
 
 async function fourVariants(page: Page) {
-  await page.goto('/');
-  await page.getByRole('button', { name: 'Demo model', exact: true }).click();
-  await expectModelReady(page, 'mnist-8.onnx');
+  await openDemo(page);
   await page.getByRole('button', { name: 'Use 300 demo digits' }).click();
   await expectSamplesReady(page, 300);
   const idle = () => expect(page.getByTestId('quantize-batch')).toHaveAttribute('data-status', 'idle');

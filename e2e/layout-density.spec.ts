@@ -1,20 +1,14 @@
-import { expect, test, type Page } from '@playwright/test';
-import { evaluate, expectModelReady, expectSamplesReady, quantize } from './helpers';
+import { expect, test } from '@playwright/test';
+import { evaluate, expectSamplesReady, openDemo, quantize } from './helpers';
 
 // First-user density at 1280×800: the Weights table shows several rows in its panel, and a weight histogram with
 // five variants keeps most of its figure for the plot (the legend does not squeeze it).
 test.describe.configure({ timeout: 150_000 });
 
-async function demo(page: Page) {
-  await page.goto('/');
-  await page.getByRole('button', { name: 'Demo model', exact: true }).click();
-  await expectModelReady(page, 'mnist-8.onnx');
-}
-
 test('Weights table rows are one line: at least 6 fit its scroll box, every layer setting labelled', async ({
   page,
 }) => {
-  await demo(page);
+  await openDemo(page);
   const scroller = page.getByTestId('weights-table').locator('.weights-scroll');
   const rows = scroller.locator('[data-testid=weight-row]');
   await expect(rows.first()).toBeVisible();
@@ -41,7 +35,7 @@ test('Weights table rows are one line: at least 6 fit its scroll box, every laye
 });
 
 test('with 5 variants the weight histogram keeps most of its figure for the plot', async ({ page }) => {
-  await demo(page);
+  await openDemo(page);
   await page.getByRole('button', { name: 'Use 300 demo digits' }).click();
   await expectSamplesReady(page, 300);
   const idle = () => expect(page.getByTestId('quantize-batch')).toHaveAttribute('data-status', 'idle');
@@ -107,7 +101,7 @@ test('with 5 variants the weight histogram keeps most of its figure for the plot
 });
 
 test('the flips gallery names the variant whole (wrapped, not cut to its bit width)', async ({ page }) => {
-  await demo(page);
+  await openDemo(page);
   await page.getByRole('button', { name: 'Use 300 demo digits' }).click();
   await expectSamplesReady(page, 300);
   await page.getByRole('radio', { name: 'Tensor', exact: true }).check();

@@ -7,6 +7,7 @@ import {
   dropFiles,
   expectModelReady,
   fileFromPath,
+  openDemo,
   openViaInput,
   quantize,
 } from './helpers';
@@ -45,9 +46,7 @@ test('load a model by dropping it on the page', async ({ page }) => {
 });
 
 test('the demo button loads mnist-8', async ({ page }) => {
-  await page.goto('/');
-  await page.getByRole('button', { name: 'Demo model', exact: true }).click();
-  await expectModelReady(page, 'mnist-8.onnx');
+  await openDemo(page);
   await expect(page.getByTestId('total-params')).toHaveText('5,998');
 });
 

@@ -5,7 +5,7 @@ import { runQuantization } from '../src/core/pipeline/run';
 import { normalizeConfig } from '../src/core/quant/config';
 import { LAYER_COLUMNS } from '../src/core/report/studio-report';
 import { testModel } from '../test/paths';
-import { V4, V8, evaluate, expectModelReady, expectSamplesReady, quantize } from './helpers';
+import { V4, V8, evaluate, expectSamplesReady, openDemo, quantize } from './helpers';
 
 // Needs the worker API. The Variants panel's report downloads: the JSON holds each variant's run summary (the CLI
 // core's for the same settings), its evaluation or why it has none; the CSV one row per layer of each variant.
@@ -42,9 +42,7 @@ interface ReportJson {
 test('report: JSON of every variant (its evaluation or why not) and a CSV row per layer', async ({
   page,
 }) => {
-  await page.goto('/');
-  await page.getByRole('button', { name: 'Demo model', exact: true }).click();
-  await expectModelReady(page, 'mnist-8.onnx');
+  await openDemo(page);
   await quantize(page, ['8-bit', '4-bit']);
   await expect(page.getByTestId('quantize-batch')).toHaveAttribute('data-status', 'idle');
   await expect(page.getByTestId(`variant-${V4}`)).toHaveAttribute('data-status', 'done');
@@ -125,9 +123,7 @@ test('report: JSON of every variant (its evaluation or why not) and a CSV row pe
 test('where the bytes go: a variant that leaves the largest weight float says what holds the rest', async ({
   page,
 }) => {
-  await page.goto('/');
-  await page.getByRole('button', { name: 'Demo model', exact: true }).click();
-  await expectModelReady(page, 'mnist-8.onnx');
+  await openDemo(page);
   // The weight with the most values (mnist-8's second convolution) left float.
   const rows = page.getByTestId('weight-row');
   const counts = await rows.evaluateAll((r) =>

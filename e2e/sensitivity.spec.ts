@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { expect, test } from '@playwright/test';
 import { parseModel } from '../src/core/onnx';
-import { V4, V8, expectModelReady, expectSamplesReady, plotTraces, quantize } from './helpers';
+import { V4, V8, expectSamplesReady, openDemo, plotTraces, quantize } from './helpers';
 
 // Which layer breaks it: measure per-layer sensitivity of the demo model on its shipped digits, keep the most
 // sensitive layer float from the ranking, quantize, and find that layer float in the variant and its file.
@@ -10,9 +10,7 @@ test.describe.configure({ timeout: 150_000 });
 test('demo model: measured sensitivity ranks the layers; "keep float" on the top one reaches the quantized file', async ({
   page,
 }) => {
-  await page.goto('/');
-  await page.getByRole('button', { name: 'Demo model', exact: true }).click();
-  await expectModelReady(page, 'mnist-8.onnx');
+  await openDemo(page);
   const next = page.getByTestId('sensitivity-next-source');
   await expect(next).toHaveAttribute('data-source', 'synthetic'); // no samples yet: the probe, said so
 

@@ -1,5 +1,5 @@
 import { expect, test, type Page } from '@playwright/test';
-import { evaluate, expectModelReady, expectSamplesReady, quantize } from './helpers';
+import { evaluate, expectSamplesReady, openDemo, quantize } from './helpers';
 
 // Needs the worker API. 4-bit per-channel and 4-bit per-tensor: the comparison the studio exists for. The demo
 // model and its shipped digits, so the evaluation's per-class bars and results table are checked too.
@@ -43,9 +43,7 @@ const dot = (page: Page, scope: string) =>
 test('variants that differ only in granularity get one colour each, the same everywhere', async ({
   page,
 }) => {
-  await page.goto('/');
-  await page.getByRole('button', { name: 'Demo model', exact: true }).click();
-  await expectModelReady(page, 'mnist-8.onnx');
+  await openDemo(page);
   await quantize(page, ['4-bit']);
   await expect(page.getByTestId(`variant-${CH}`)).toHaveAttribute('data-status', 'done');
   await page.getByRole('radio', { name: 'Tensor' }).check();

@@ -108,7 +108,7 @@ function bytesLines(a: ByteAccount): string[] {
     `bytes: quantized weights ${b(r.quantized.before)} → ${b(r.quantized.after)} levels + ${b(r.scales.after)} scales + ` +
       `${b(r.zeroPoints.after)} zero points; as they were: weights left float ${b(r.leftFloat.after)}, other float ` +
       `constants ${b(r.otherFloat.after)}; graph and the rest ${b(r.rest.before)} → ${b(r.rest.after)}`,
-    ...(a.note ? [`note: ${a.note}`] : []),
+    ...[a.note, a.containerNote].filter((n) => n !== null).map((n) => `note: ${n}`),
   ];
 }
 

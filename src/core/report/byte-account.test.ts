@@ -68,6 +68,24 @@ describe('byteAccount', () => {
     );
   });
 
+  it.each([
+    [2, null],
+    [
+      3,
+      'Stored 3-bit levels as int4: ONNX has no narrower integer type here, so these weights take the bytes of the stored type.',
+    ],
+    [4, null],
+    [
+      5,
+      'Stored 5-bit levels as int8: ONNX has no narrower integer type here, so these weights take the bytes of the stored type.',
+    ],
+    [8, null],
+    ['fp16', null],
+  ] as const)('%s-bit: the levels stored in a wider type are said (%s)', async (bits, note) => {
+    const { summary } = await runQuantization(MLIR, normalizeConfig({ bits }), 'c');
+    expect(byteAccount(summary).containerNote).toBe(note);
+  });
+
   it('gives no note when the quantized weights were most of the file', async () => {
     const { summary } = await runQuantization(MLIR, normalizeConfig({ bits: 8 }), 'y');
     const a = byteAccount(summary);

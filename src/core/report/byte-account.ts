@@ -21,6 +21,8 @@ export interface ByteAccount {
   quantizedShare: number;
   /** Set when most of the file is not weights this run quantized: what holds the bytes instead. */
   note: string | null;
+  /** Set when levels are stored in a wider type than their bits (3-bit in int4: ONNX has no 3-bit type). */
+  containerNote: string | null;
 }
 
 export const BYTE_LABELS: Record<BytePart, string> = {
@@ -75,7 +77,26 @@ export function byteAccount(s: RunSummary): ByteAccount {
         `${formatBytes(s.fileBytesBefore - quantizedBefore)} stay as they were, most of it ${largest.label.toLowerCase()} ` +
         `(${formatBytes(largest.before)})${largest.part === 'leftFloat' ? ': see each one’s reason' : ''}.`
       : null;
-  return { rows, fileBytesBefore: s.fileBytesBefore, fileBytesAfter: s.fileBytesAfter, quantizedShare, note };
+  return {
+    rows,
+    fileBytesBefore: s.fileBytesBefore,
+    fileBytesAfter: s.fileBytesAfter,
+    quantizedShare,
+    note,
+    containerNote: containerNote(s),
+  };
+}
+
+/** "3-bit levels are stored as int4 …" for each width stored in a wider integer type, or null. */
+function containerNote(s: RunSummary): string | null {
+  const wider = new Map<number, string>();
+  for (const l of s.layers) {
+    const m = /^u?int(\d+)$/.exec(l.container);
+    if (typeof l.bits === 'number' && m && Number(m[1]) > l.bits) wider.set(l.bits, l.container);
+  }
+  if (!wider.size) return null;
+  const pairs = [...wider].sort((a, b) => a[0] - b[0]).map(([bits, c]) => `${bits}-bit levels as ${c}`);
+  return `Stored ${pairs.join(', ')}: ONNX has no narrower integer type here, so these weights take the bytes of the stored type.`;
 }
 
 const percent = (x: number) => `${(100 * x).toFixed(x < 0.1 ? 1 : 0)} %`;

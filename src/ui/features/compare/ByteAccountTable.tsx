@@ -42,7 +42,9 @@ export function ByteAccountTable({ variants }: { variants: Variant[] }) {
   const oneOriginal = accounts.every(({ a }) => a.rows.every((r, i) => r.before === original.rows[i].before));
   // Each variant's note, named when there are several (they can differ: one may leave a large layer float).
   const notes = accounts.flatMap(({ v, a }) =>
-    a.note === null ? [] : [accounts.length > 1 ? `${variantLabel(v)}: ${a.note}` : a.note],
+    [a.note, a.containerNote]
+      .filter((n): n is string => n !== null)
+      .map((n) => (accounts.length > 1 ? `${variantLabel(v)}: ${n}` : n)),
   );
   const cell = (n: number) => (
     <td className="num" title={`${formatCount(n)} bytes`} data-bytes={n}>

@@ -53,6 +53,21 @@ function Row({ v }: { v: Variant }) {
   );
 }
 
+const REPORTS = [
+  {
+    kind: 'json',
+    label: 'Report (JSON)',
+    title:
+      "Every variant's settings, sizes and per-layer weight error, the last evaluation and any measured sensitivity, as JSON (the shapes of qstudio's --json output)",
+  },
+  {
+    kind: 'csv',
+    label: 'Layers (CSV)',
+    title:
+      'One row per layer of each variant: bits, sizes, weight SQNR / MSE / max error, and the layers left float with why',
+  },
+] as const;
+
 /**
  * The session as files to keep: a JSON report (run summaries, the last evaluation, measured sensitivity) and a CSV of
  * every layer of every variant (weight error, not accuracy: the column names say so).
@@ -60,22 +75,17 @@ function Row({ v }: { v: Variant }) {
 function ReportButtons() {
   return (
     <div className="report-buttons" role="group" aria-label="Download the results">
-      <button
-        type="button"
-        className="btn btn-small"
-        title="Every variant's settings, sizes and per-layer weight error, the last evaluation and any measured sensitivity, as JSON (the shapes of qstudio's --json output)"
-        onClick={() => downloadReport('json')}
-      >
-        Report (JSON)
-      </button>
-      <button
-        type="button"
-        className="btn btn-small"
-        title="One row per layer of each variant: bits, sizes, weight SQNR / MSE / max error, and the layers left float with why"
-        onClick={() => downloadReport('csv')}
-      >
-        Layers (CSV)
-      </button>
+      {REPORTS.map((r) => (
+        <button
+          key={r.kind}
+          type="button"
+          className="btn btn-small"
+          title={r.title}
+          onClick={() => downloadReport(r.kind)}
+        >
+          {r.label}
+        </button>
+      ))}
     </div>
   );
 }
