@@ -12,6 +12,7 @@ import { createEvaluateApi } from '../workers/evaluate.api';
 import { formatEvaluation } from './format-evaluate';
 import { EvaluateUsageError } from './evaluate-usage';
 import { openFileBlob, type FileBlob } from './file-blob';
+import { jsonNumbers } from '../core/report/json';
 
 export { EVALUATE_USAGE, EvaluateUsageError } from './evaluate-usage';
 
@@ -88,6 +89,6 @@ export async function evaluateCommand(args: string[]): Promise<number> {
   } else {
     report = await api.probe(request);
   }
-  console.log(values.json ? JSON.stringify(report, null, 2) : formatEvaluation(report, modesOf(mode)));
+  console.log(values.json ? JSON.stringify(report, jsonNumbers, 2) : formatEvaluation(report, modesOf(mode)));
   return 0;
 }

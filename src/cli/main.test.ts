@@ -5,6 +5,7 @@ import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
 import { testModel } from '../../test/paths';
 import { EXTERNAL_K, EXTERNAL_N, writeExternalModel } from '../../test/fixtures/external-model';
+import { buildModel, floatTensor, modelBytes, node, valueInfo } from '../../test/fixtures/onnx-builders';
 import { QSTUDIO_BIN, cliRunner } from '../../test/support/cli';
 
 const tmp = mkdtempSync(join(tmpdir(), 'qstudio-cli-'));
@@ -247,5 +248,36 @@ describe('qstudio on an already-quantized model', () => {
     expect(summary.floatLeft.length).toBeGreaterThan(0);
     expect(summary.floatLeft.every((c) => c.reason.length > 0)).toBe(true);
     expect(summary.floatParams.quantized / summary.floatParams.total).toBeGreaterThan(0.95);
+  });
+
+  it('--json writes an exact layer\'s SQNR as "Infinity", not null', async () => {
+    // Small integers are exact in float16: the fp16 layer's weight SQNR is +∞.
+    const exact = join(tmp, 'exact.onnx');
+    const w = Array.from({ length: 64 }, (_, i) => (i % 9) - 4);
+    writeFileSync(
+      exact,
+      modelBytes(
+        buildModel({
+          opset: 13,
+          inputs: [valueInfo('x', 'float32', [1, 8])],
+          outputs: [valueInfo('y')],
+          nodes: [node('MatMul', ['x', 'w'], ['y'])],
+          initializers: [floatTensor('w', [8, 8], w)],
+        }),
+      ),
+    );
+    const { code, stdout } = await qstudio(
+      'quantize',
+      exact,
+      '-o',
+      join(tmp, 'exact16.onnx'),
+      '--bits',
+      'fp16',
+      '--json',
+    );
+    expect(code).toBe(0);
+    const summary = JSON.parse(stdout) as { layers: { sqnrDb: unknown }[]; overallSqnrDb: unknown };
+    expect(summary.layers[0].sqnrDb).toBe('Infinity');
+    expect(summary.overallSqnrDb).toBe('Infinity');
   });
 });

@@ -8,6 +8,7 @@ import { EVALUATE_USAGE, EvaluateUsageError } from './evaluate-usage';
 import { SENSITIVITY_USAGE, SensitivityUsageError } from './sensitivity-usage';
 import { budgetOf, RANGE_USAGE, rangeFlags, rangeOptions } from './ranges';
 import { STUDIO_VERSION } from '../core/version';
+import { jsonNumbers } from '../core/report/json';
 
 // Each command imports what it needs when it runs, so `qstudio --help` loads none of the core (start-up time).
 
@@ -117,12 +118,12 @@ async function inspect(args: string[]): Promise<number> {
     const reports = await quantizedWeightReports(model);
     console.log(
       values.json
-        ? JSON.stringify({ ...summary, quantizedWeights: reports }, null, 2)
+        ? JSON.stringify({ ...summary, quantizedWeights: reports }, jsonNumbers, 2)
         : formatInspect(summary) + formatQuantizedWeights(reports),
     );
     return 0;
   }
-  console.log(values.json ? JSON.stringify(summary, null, 2) : formatInspect(summary));
+  console.log(values.json ? JSON.stringify(summary, jsonNumbers, 2) : formatInspect(summary));
   return 0;
 }
 

@@ -11,6 +11,7 @@ import { toRecipe } from '../core/quant/config';
 import { writeExport, type SpillFile } from './write-export';
 import { formatRun, nothingReason } from './format';
 import { budgetNote } from './ranges';
+import { jsonNumbers } from '../core/report/json';
 
 export interface QuantizeTargets {
   /** The input model's path, named when nothing was quantized. */
@@ -47,11 +48,11 @@ export async function writeQuantizeOutputs(
     console.error(
       `qstudio: nothing to quantize in ${to.modelPath}: ${nothingReason(summarizeModel(model), summary)}`,
     );
-    if (to.json) console.log(JSON.stringify(summary, null, 2));
+    if (to.json) console.log(JSON.stringify(summary, jsonNumbers, 2));
     return 1;
   }
   await writeExport(to.output, file, externalData, spill);
   if (to.saveRecipe) await writeFile(to.saveRecipe, JSON.stringify(toRecipe(summary.config), null, 2) + '\n');
-  console.log(to.json ? JSON.stringify(summary, null, 2) : formatRun(summary, to.output));
+  console.log(to.json ? JSON.stringify(summary, jsonNumbers, 2) : formatRun(summary, to.output));
   return 0;
 }
