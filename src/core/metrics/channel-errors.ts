@@ -52,23 +52,9 @@ const emptySums = (dim: number): Sums => ({
 /** Folds values from flat index `start` of a [outer, dim, inner] tensor into each channel's sums, in flat order. */
 function addSums(s: Sums, w: Float32Array, deq: Float32Array, start: number, inner: number): void {
   const dim = s.signal.length;
-  if (inner === 1) {
-    // Channels on the last axis (a MatMul weight's): the channel steps without a division per value.
-    for (let i = 0, d = start % dim; i < w.length; i++) {
-      const x = w[i];
-      const e = x - deq[i];
-      s.signal[d] += x * x;
-      s.noise[d] += e * e;
-      if (x !== 0) s.nonZero[d] = 1;
-      if (deq[i] !== 0) s.kept[d] = 1;
-      if (++d === dim) d = 0;
-    }
-    return;
-  }
-  for (let i = 0; i < w.length;) {
-    const at = start + i;
-    const d = Math.floor(at / inner) % dim;
-    const end = Math.min(w.length, i + inner - (at % inner));
+  // As channels.ts addRanges: the channel steps by one per run of `inner` values, one division for the first.
+  let d = Math.floor(start / inner) % dim;
+  for (let i = 0, end = Math.min(w.length, inner - (start % inner)); i < w.length;) {
     for (; i < end; i++) {
       const x = w[i];
       const e = x - deq[i];
@@ -77,6 +63,8 @@ function addSums(s: Sums, w: Float32Array, deq: Float32Array, start: number, inn
       if (x !== 0) s.nonZero[d] = 1;
       if (deq[i] !== 0) s.kept[d] = 1;
     }
+    if (++d === dim) d = 0;
+    end = Math.min(w.length, i + inner);
   }
 }
 

@@ -37,20 +37,10 @@ const emptyRanges = (dim: number): Ranges => ({
 /** Folds `values`, the flat values from index `start` of a [outer, dim, inner] tensor, into each channel's range. */
 function addRanges({ min, max }: Ranges, values: Float32Array, start: number, inner: number): void {
   const dim = min.length;
-  if (inner === 1) {
-    // Channels on the last axis (a MatMul weight's): runs of one value, so the channel steps without a division.
-    for (let i = 0, d = start % dim; i < values.length; i++) {
-      const v = values[i];
-      if (v < min[d]) min[d] = v;
-      if (v > max[d]) max[d] = v;
-      if (++d === dim) d = 0;
-    }
-    return;
-  }
-  for (let i = 0; i < values.length;) {
-    const at = start + i;
-    const d = Math.floor(at / inner) % dim;
-    const end = Math.min(values.length, i + inner - (at % inner));
+  // Runs of `inner` values share a channel and the channel steps by one per run: one division for the first run
+  // only (a last-axis channel, a MatMul weight's, is a run of one value).
+  let d = Math.floor(start / inner) % dim;
+  for (let i = 0, end = Math.min(values.length, inner - (start % inner)); i < values.length;) {
     let mn = min[d];
     let mx = max[d];
     for (; i < end; i++) {
@@ -60,6 +50,8 @@ function addRanges({ min, max }: Ranges, values: Float32Array, start: number, in
     }
     min[d] = mn;
     max[d] = mx;
+    if (++d === dim) d = 0;
+    end = Math.min(values.length, i + inner);
   }
 }
 
