@@ -106,9 +106,7 @@ export const quantizeApi = {
       if (!kept) void spill?.discard();
       cancelled.delete(runId);
       pools.delete(runId);
-      // Only a finished run's threads wait for the next width: a cancel seen through `cancelFlag` before the
-      // `cancel` message (or a failure) can leave the pool idle, and its threads would otherwise be kept.
-      if (pool) await (kept ? releaseRtnPool(pool) : pool.close());
+      if (pool) await releaseRtnPool(pool, kept); // only a finished run's threads wait for the next width
     }
   },
 

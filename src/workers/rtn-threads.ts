@@ -82,12 +82,13 @@ export function rtnPoolFor(model: OnnxModel, readAhead = 1): RtnThreadPool | nul
 }
 
 /**
- * The run on `pool` is over: idle threads are kept for KEEP_THREADS_MS (without the buffers they kept for reuse); a
- * pool cancelled, failed or busy ends.
+ * The run on `pool` is over: after a run that `finished`, idle threads are kept for KEEP_THREADS_MS (without the
+ * buffers they kept for reuse); a pool cancelled, failed or busy ends. (A run cancelled through the page's shared flag
+ * can stop with nothing in flight: idle, but no next width is coming.)
  */
-export async function releaseRtnPool(pool: RtnThreadPool): Promise<void> {
+export async function releaseRtnPool(pool: RtnThreadPool, finished = true): Promise<void> {
   const m = made.get(pool);
-  if (!m || !pool.idle() || kept.has(m.threads)) return pool.close();
+  if (!finished || !m || !pool.idle() || kept.has(m.threads)) return pool.close();
   pool.trim(); // the run's buffers are not kept while the threads wait
   const k: Kept = { pool, spawn: m.spawn };
   k.timer = setTimeout(() => kept.get(m.threads) === k && drop(m.threads), KEEP_THREADS_MS);

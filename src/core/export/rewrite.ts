@@ -79,10 +79,11 @@ export function encodedParts(e: EncodedWeight): StoredBytes {
   };
 }
 
-const total = (b: StoredBytes): number => b.levels + b.scales + b.zeroPoints;
+/** All the bytes of a weight's stored parts. */
+export const storedTotal = (b: StoredBytes): number => b.levels + b.scales + b.zeroPoints;
 
 /** The bytes a weight occupies after encoding (levels + scales + zero points, or fp16 values). */
-export const encodedBytes = (e: EncodedWeight): number => total(encodedParts(e));
+export const encodedBytes = (e: EncodedWeight): number => storedTotal(encodedParts(e));
 
 /** MatMulNBits' B, scales and zero points for a grid `q` stored in `bits`-bit blobs. */
 export function matmulNBitsParts(q: Omit<QuantizedTensor, 'levels'>, bits: 2 | 4 | 8): StoredBytes {
@@ -97,7 +98,7 @@ export function matmulNBitsParts(q: Omit<QuantizedTensor, 'levels'>, bits: 2 | 4
 
 /** The bytes of MatMulNBits' B, scales and zero points for a grid `q` stored in `bits`-bit blobs. */
 export const matmulNBitsBytes = (q: Omit<QuantizedTensor, 'levels'>, bits: 2 | 4 | 8): number =>
-  total(matmulNBitsParts(q, bits));
+  storedTotal(matmulNBitsParts(q, bits));
 
 /**
  * Write every encoded weight into a copy of `proto`: new initializers + a DequantizeLinear (or Cast) node feeding the

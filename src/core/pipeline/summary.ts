@@ -1,3 +1,4 @@
+import { storedTotal } from '../export/rewrite';
 import { floatLeftOutside } from '../onnx/inventory';
 import type { OnnxModel, WeightInfo } from '../onnx/types';
 import type { QuantConfig } from '../quant/config';
@@ -33,7 +34,7 @@ export function layerResult(
             ? 'com.microsoft.DequantizeLinear'
             : 'DequantizeLinear',
     bytesBefore: w.bytes,
-    bytesAfter: stored.levels + stored.scales + stored.zeroPoints,
+    bytesAfter: storedTotal(stored),
     stored,
     ...(fallback ? { fallback } : {}),
     ...(rounding ? { rounding } : {}),

@@ -25,7 +25,7 @@ export interface ByteAccount {
   containerNote: string | null;
 }
 
-export const BYTE_LABELS: Record<BytePart, string> = {
+const BYTE_LABELS: Record<BytePart, string> = {
   quantized: 'Quantized weights (float → levels)',
   scales: 'Scales',
   zeroPoints: 'Zero points',
@@ -54,10 +54,9 @@ export function byteAccount(s: RunSummary): ByteAccount {
     before,
     after: afterBytes,
   });
-  const known = (side: number[]) => side.reduce((a, b) => a + b, 0);
-  const restBefore = s.fileBytesBefore - known([quantizedBefore, leftFloat, otherFloat]);
+  const restBefore = s.fileBytesBefore - quantizedBefore - leftFloat - otherFloat;
   const restAfter =
-    s.fileBytesAfter - known([after.quantized, after.scales, after.zeroPoints, leftFloat, otherFloat]);
+    s.fileBytesAfter - after.quantized - after.scales - after.zeroPoints - leftFloat - otherFloat;
   const rows = [
     row('quantized', quantizedBefore, after.quantized),
     row('scales', 0, after.scales),

@@ -33,7 +33,7 @@ function sides(s: RunSummary): Map<string, LayerSide> {
 export function layerDeltas(a: RunSummary, b: RunSummary): LayerDelta[] {
   const sa = sides(a);
   const sb = sides(b);
-  const names = [...new Set([...sa.keys(), ...sb.keys()])].filter((n) => sa.has(n) && sb.has(n));
+  const names = [...sa.keys()].filter((n) => sb.has(n));
   const rows = names.map((name): LayerDelta => {
     const x = sa.get(name)!;
     const y = sb.get(name)!;

@@ -1,10 +1,14 @@
 import { Fragment } from 'react';
-import { byteAccount, BYTE_LABELS, type BytePart } from '../../../core/report/byte-account';
+import { byteAccount, type ByteAccount } from '../../../core/report/byte-account';
 import { resultOf, variantLabel, variantLabelParts, type Variant } from '../../../state';
 import { useVariantColor } from '../../components/variant-colors';
 import { formatBytes, formatCount } from '../../format';
 
-const PARTS = Object.keys(BYTE_LABELS) as BytePart[];
+/** An account's parts, then its whole file: the rows of the table, each column summing to its last row. */
+const tableRows = (a: ByteAccount) => [
+  ...a.rows,
+  { part: 'file', label: 'File', before: a.fileBytesBefore, after: a.fileBytesAfter },
+];
 
 /** A variant's column: its colour, bits, and settings on a second line (the Variants table's two columns). */
 function VariantHead({ v }: { v: Variant }) {
@@ -34,12 +38,16 @@ function VariantHead({ v }: { v: Variant }) {
 export function ByteAccountTable({ variants }: { variants: Variant[] }) {
   const accounts = variants.flatMap((v) => {
     const r = resultOf(v);
-    return r ? [{ v, a: byteAccount(r) }] : [];
+    if (!r) return [];
+    const a = byteAccount(r);
+    return [{ v, a, rows: tableRows(a) }];
   });
   if (!accounts.length) return null;
-  const original = accounts[0].a;
+  const original = accounts[0];
   // Variants that quantize different layers split the original differently: then each gets its own "before" column.
-  const oneOriginal = accounts.every(({ a }) => a.rows.every((r, i) => r.before === original.rows[i].before));
+  const oneOriginal = accounts.every(({ rows }) =>
+    rows.every((r, i) => r.before === original.rows[i].before),
+  );
   // Each variant's note, named when there are several (they can differ: one may leave a large layer float).
   const notes = accounts.flatMap(({ v, a }) =>
     [a.note, a.containerNote]
@@ -88,28 +96,18 @@ export function ByteAccountTable({ variants }: { variants: Variant[] }) {
               </tr>
             </thead>
             <tbody>
-              {PARTS.map((part, i) => (
-                <tr key={part} data-part={part}>
-                  <th scope="row">{BYTE_LABELS[part]}</th>
-                  {oneOriginal && cell(original.rows[i].before)}
-                  {accounts.map(({ v, a }) => (
+              {original.rows.map((row, i) => (
+                <tr key={row.part} data-part={row.part}>
+                  <th scope="row">{row.label}</th>
+                  {oneOriginal && cell(row.before)}
+                  {accounts.map(({ v, rows }) => (
                     <Fragment key={v.id}>
-                      {!oneOriginal && cell(a.rows[i].before)}
-                      {cell(a.rows[i].after)}
+                      {!oneOriginal && cell(rows[i].before)}
+                      {cell(rows[i].after)}
                     </Fragment>
                   ))}
                 </tr>
               ))}
-              <tr data-part="file">
-                <th scope="row">File</th>
-                {oneOriginal && cell(original.fileBytesBefore)}
-                {accounts.map(({ v, a }) => (
-                  <Fragment key={v.id}>
-                    {!oneOriginal && cell(a.fileBytesBefore)}
-                    {cell(a.fileBytesAfter)}
-                  </Fragment>
-                ))}
-              </tr>
             </tbody>
           </table>
         </div>
